@@ -1,0 +1,34 @@
+/**
+ * The `hindsight` command (bin/hindsight.js → dist/electron/cli/index.js). Each subcommand lives in its own
+ * file and is loaded only when used, so `hindsight ca --path` does not load the proxy.
+ * The command names and flags are a contract (../shared/DESIGN.md "The CLI"): extend, never rename.
+ */
+import { version } from './version';
+
+export type CommandMain = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {};
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return [`hindsight ${version} — capture, inspect, modify and replay HTTP(S) traffic`, '', 'Commands:', ...lines, '', 'Run `hindsight COMMAND --help` for its flags.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(version);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`hindsight: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}

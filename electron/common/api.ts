@@ -1,0 +1,149 @@
+/**
+ * The one API the renderer (and the CLI, when a `hindsight serve` holds the data dir) talks to.
+ * Methods and events carry plain data only. Transports (electron IPC, WebSocket, in-memory) move
+ * `ApiRequest`/`ApiResponse`/`ApiEventBatch` messages and refuse any name not in the allow-lists below.
+ *
+ * Adding a method: add it to ApiMethods AND to API_METHODS (the compiler checks they agree).
+ */
+import type { Flow, FlowSummary, BodySide } from './flow';
+
+export interface FlowQuery {
+  /** Filter language expression (electron/common/filter.ts); empty = all. */
+  filter?: string;
+  /** Newest first. Return flows with seq < before (the previous page's nextCursor). */
+  before?: number;
+  /** Page size, default 200, at most 5000. */
+  limit?: number;
+}
+
+export interface FlowPage {
+  flows: FlowSummary[];
+  /** Flows matching the filter (all pages). */
+  matched: number;
+  /** Flows stored. */
+  total: number;
+  /** Pass as `before` for the next (older) page; absent on the last page. */
+  nextCursor?: number;
+}
+
+export interface TrimInfo {
+  at: number;
+  /** Flows removed by that trim. */
+  removed: number;
+  /** Flows removed by trims since the store was created. */
+  removedTotal: number;
+}
+
+export interface Status {
+  version: string;
+  proxy: { host: string; port: number; mode: 'forward' | 'reverse'; reverseTarget?: string };
+  capture: boolean;
+  stored: number;
+  lastTrim?: TrimInfo;
+  caPath: string;
+  dataDir: string;
+  /** Non-fatal problems the user must see (a full disk stopping body writes, a datafile moved aside). */
+  warnings: string[];
+}
+
+export interface BodyResult {
+  /** The stored bytes, base64 (raw as received, or decoded when `decoded` is true). */
+  base64: string;
+  size: number;
+  storedSize: number;
+  truncated: boolean;
+  decoded: boolean;
+  contentType?: string;
+  encoding?: string;
+  /** Set when decoding was asked for but failed; base64 then holds the raw bytes. */
+  decodeError?: string;
+}
+
+export interface CaInfo {
+  pem: string;
+  path: string;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint: string;
+  subject: string;
+  notAfter: number;
+}
+
+export interface ApiMethods {
+  'status.get': { params: Record<string, never>; result: Status };
+  'capture.set': { params: { enabled: boolean }; result: Status };
+  'flows.query': { params: FlowQuery; result: FlowPage };
+  'flows.get': { params: { id: string }; result: Flow | null };
+  'flows.body': { params: { id: string; side: BodySide; decode?: boolean }; result: BodyResult | null };
+  'flows.pin': { params: { ids: string[]; pinned: boolean }; result: { changed: number } };
+  'flows.delete': { params: { ids: string[] }; result: { removed: number } };
+  'flows.clear': { params: { includePinned?: boolean }; result: { removed: number } };
+  'ca.get': { params: Record<string, never>; result: CaInfo };
+}
+export type ApiMethod = keyof ApiMethods;
+export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
+export type ApiResult<M extends ApiMethod> = ApiMethods[M]['result'];
+
+export interface ApiEvents {
+  'flows/add': FlowSummary[];
+  'flows/update': FlowSummary[];
+  /** ids removed; `all` when the store was cleared (pinned flows may remain, sent in `kept`). */
+  'flows/remove': { ids: string[]; all?: boolean };
+  'store/trimmed': TrimInfo;
+  'status/changed': Status;
+}
+export type ApiEvent = keyof ApiEvents;
+
+/** The allow-lists: nothing else is callable or delivered. `satisfies` keeps them in step with the types. */
+export const API_METHODS = [
+  'status.get',
+  'capture.set',
+  'flows.query',
+  'flows.get',
+  'flows.body',
+  'flows.pin',
+  'flows.delete',
+  'flows.clear',
+  'ca.get',
+] as const satisfies readonly ApiMethod[];
+export const API_EVENTS = [
+  'flows/add',
+  'flows/update',
+  'flows/remove',
+  'store/trimmed',
+  'status/changed',
+] as const satisfies readonly ApiEvent[];
+
+// Compile-time check that every method/event in the types is in the lists.
+type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
+const _methodsComplete: Missing<ApiMethod, typeof API_METHODS> extends never ? true : never = true;
+const _eventsComplete: Missing<ApiEvent, typeof API_EVENTS> extends never ? true : never = true;
+void _methodsComplete;
+void _eventsComplete;
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && (API_METHODS as readonly string[]).includes(name);
+}
+export function isApiEvent(name: unknown): name is ApiEvent {
+  return typeof name === 'string' && (API_EVENTS as readonly string[]).includes(name);
+}
+
+/** Wire messages, the same for every transport. */
+export interface ApiRequest {
+  id: number;
+  method: string;
+  params: unknown;
+}
+export type ApiResponse = { id: number; result: unknown } | { id: number; error: { message: string; code?: string } };
+/** Events are batched: one message carries every event since the last flush (per frame / 50 ms). */
+export interface ApiEventBatch {
+  events: { name: string; data: unknown }[];
+}
+
+/** What every transport's client side gives the renderer. */
+export interface ApiClient {
+  call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>>;
+  on<E extends ApiEvent>(event: E, listener: (data: ApiEvents[E]) => void): () => void;
+}
+
+/** Server side: what the core provides; transports dispatch into it after checking the allow-list. */
+export type ApiHandlers = { [M in ApiMethod]: (params: ApiParams<M>) => Promise<ApiResult<M>> };

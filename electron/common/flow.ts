@@ -1,0 +1,169 @@
+/**
+ * A flow is one HTTP exchange as Hindsight saw it: plain data, stored as-is in nedb (metadata only)
+ * and sent as-is over the API. Bodies never travel inside a Flow; they live in body files and are
+ * fetched by reference (BodyRef.blob). Behaviour on flows lives in free functions, not methods.
+ *
+ * Terminology (fixed here so every layer means the same):
+ * - client:  the peer that sent the request to Hindsight. For HTTPS inside a CONNECT tunnel this is the
+ *            peer of the OUTER connection (the phone), never the proxy's internal loopback hop.
+ * - server:  where Hindsight actually sent the request (after map-remote), with the IP it connected to.
+ * - url:     the absolute URL the client asked for (scheme://host[:port]/path?query), as received.
+ */
+
+/** Bump with a migration in electron/common/migrations.ts when the stored shape changes. */
+export const FLOW_SCHEMA = 1 as const;
+
+export type FlowState = 'live' | 'intercepted' | 'completed' | 'failed';
+export type BodySide = 'request' | 'response';
+/** Headers keep their order, case and duplicates: [name, value] pairs exactly as on the wire. */
+export type Headers = [string, string][];
+
+export interface BodyRef {
+  /** Bytes seen on the wire (after transfer-decoding, before content-decoding). */
+  size: number;
+  /** Bytes kept in the body file (at most the per-body cap). */
+  storedSize: number;
+  /** True when size > storedSize: the body file holds only the first storedSize bytes. */
+  truncated: boolean;
+  contentType?: string;
+  /** Content-Encoding as received (gzip, br, deflate, …); the file holds the encoded bytes. */
+  encoding?: string;
+  /** Body file name under <data>/bodies/, absent when the body was empty. */
+  blob?: string;
+}
+
+export interface FlowTimings {
+  dnsMs?: number;
+  connectMs?: number;
+  tlsMs?: number;
+  /** Time to send the request upstream. */
+  sendMs?: number;
+  /** Time to first byte of the response after the request was sent. */
+  waitMs?: number;
+  /** Time from the first to the last response byte. */
+  receiveMs?: number;
+  totalMs?: number;
+  /** True when the upstream request went over a pooled keep-alive connection. */
+  reusedConnection?: boolean;
+}
+
+export type FlowErrorPhase = 'client' | 'dns' | 'connect' | 'tls' | 'upstream' | 'timeout' | 'rule' | 'store';
+
+export interface FlowError {
+  phase: FlowErrorPhase;
+  message: string;
+}
+
+export interface AppliedRule {
+  id: string;
+  /** The rule's action type ('mock', 'map-remote', 'breakpoint', …) or 'breakpoint-edit'. */
+  kind: string;
+  name?: string;
+}
+
+export interface Flow {
+  id: string;
+  /** Monotonic insertion order: the trim and sort key. */
+  seq: number;
+  schema: typeof FLOW_SCHEMA;
+  /** Epoch ms when the request line arrived. */
+  startedAt: number;
+  state: FlowState;
+  client: { ip: string; port: number };
+  server?: { host: string; port: number; ip?: string; tls?: { version?: string; alpn?: string; sni?: string } };
+  request: { method: string; url: string; httpVersion: string; headers: Headers; body: BodyRef };
+  response?: { status: number; statusText: string; headers: Headers; body: BodyRef };
+  timings: FlowTimings;
+  error?: FlowError;
+  appliedRules: AppliedRule[];
+  /** Set on a flow made by replaying another: the original's id. */
+  replayOf?: string;
+  /** Set on flows that came from a file (HAR import) rather than the wire. */
+  imported?: boolean;
+  /** True for WebSocket upgrades (recorded as the 101 exchange). */
+  websocket?: boolean;
+  pinned?: boolean;
+  tags?: string[];
+  comment?: string;
+}
+
+/**
+ * The slice of a flow the list, filters and queries need, kept in memory for every stored flow.
+ * Derived from a Flow by toSummary(); never edited on its own.
+ */
+export interface FlowSummary {
+  id: string;
+  seq: number;
+  startedAt: number;
+  state: FlowState;
+  clientIp: string;
+  method: string;
+  url: string;
+  host: string;
+  /** Path and query. */
+  path: string;
+  status?: number;
+  /** Response content type without parameters (application/json), else the request's. */
+  contentType?: string;
+  requestSize: number;
+  responseSize?: number;
+  durationMs?: number;
+  error?: string;
+  appliedRuleKinds: string[];
+  pinned: boolean;
+  replayOf?: string;
+  imported?: boolean;
+  websocket?: boolean;
+}
+
+export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: false });
+
+/** Splits an absolute URL into host and path+query without throwing on odd input. */
+export function splitUrl(url: string): { host: string; path: string } {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (!m) return { host: '', path: url };
+  const authority = m[1].replace(/^[^@]*@/, '');
+  return { host: authority.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase(), path: m[2] || '/' };
+}
+
+export function mediaType(contentType: string | undefined): string | undefined {
+  if (!contentType) return undefined;
+  const t = contentType.split(';')[0].trim().toLowerCase();
+  return t || undefined;
+}
+
+export function headerValue(headers: Headers, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+export function toSummary(flow: Flow): FlowSummary {
+  const { host, path } = splitUrl(flow.request.url);
+  const summary: FlowSummary = {
+    id: flow.id,
+    seq: flow.seq,
+    startedAt: flow.startedAt,
+    state: flow.state,
+    clientIp: flow.client.ip,
+    method: flow.request.method,
+    url: flow.request.url,
+    host,
+    path,
+    requestSize: flow.request.body.size,
+    appliedRuleKinds: [...new Set(flow.appliedRules.map((r) => r.kind))],
+    pinned: !!flow.pinned,
+  };
+  const contentType = mediaType(flow.response?.body.contentType ?? flow.request.body.contentType);
+  if (contentType) summary.contentType = contentType;
+  if (flow.response) {
+    summary.status = flow.response.status;
+    summary.responseSize = flow.response.body.size;
+  }
+  if (flow.timings.totalMs !== undefined) summary.durationMs = flow.timings.totalMs;
+  if (flow.error) summary.error = `${flow.error.phase}: ${flow.error.message}`;
+  if (flow.replayOf) summary.replayOf = flow.replayOf;
+  if (flow.imported) summary.imported = true;
+  if (flow.websocket) summary.websocket = true;
+  return summary;
+}

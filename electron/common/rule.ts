@@ -1,0 +1,54 @@
+/**
+ * Rules are data: matchers + one action + optional scope. Definitions live here (the renderer loads
+ * them); the code that runs them lives in electron/core/rules. See ../shared/DESIGN.md "Rules are data".
+ */
+import type { Headers } from './flow';
+
+export type Matcher =
+  /** URL pattern; wildcards are compiled to `regex` when saved, `pattern` keeps what the user wrote. */
+  | { type: 'url'; pattern: string; syntax: 'wildcard' | 'regex'; regex?: string }
+  | { type: 'method'; method: string }
+  | { type: 'host'; host: string }
+  | { type: 'header'; name: string; value?: string };
+
+export type Action =
+  | { type: 'mock'; status: number; headers: Headers; body: string; bodyEncoding?: 'utf8' | 'base64'; delayMs?: number }
+  | {
+      type: 'mock-request';
+      method?: string;
+      url?: string;
+      headers?: Headers;
+      body?: string;
+      bodyEncoding?: 'utf8' | 'base64';
+    }
+  /** to: scheme://host[:port][/path-prefix]; a host-only target keeps scheme, path and query. */
+  | { type: 'map-remote'; to: string; keepHostHeader?: boolean }
+  | { type: 'breakpoint'; on: 'request' | 'response' | 'both' };
+
+export interface RuleScope {
+  /** Client IPs or CIDRs; empty or absent = every client. */
+  clients?: string[];
+  /** A device profile id: the rule applies to that profile's clients. */
+  profile?: string;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  /** Lower runs first; ties keep list order. */
+  priority: number;
+  scope: RuleScope;
+  matchers: Matcher[];
+  action: Action;
+  /** Apply this many times, then stop matching (absent = unlimited). */
+  times?: number;
+}
+
+export interface DeviceProfile {
+  id: string;
+  name: string;
+  /** IPs or CIDRs this profile is bound to. */
+  clients: string[];
+  rules: Rule[];
+}

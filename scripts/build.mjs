@@ -1,0 +1,23 @@
+// Builds what ships: the Node side (tsc → dist/) and the renderer (vite → dist/renderer/).
+// Run by `prepare` on install and before `npm test`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+if (!existsSync(bin('tsc'))) {
+  // An install without devDependencies (a packaged app) has nothing to build.
+  console.log('build: skipped (no dev dependencies installed)');
+  process.exit(0);
+}
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+run(process.execPath, [bin('tsc'), '-p', 'build/tsconfig.build.json']);
+if (existsSync(path.join(root, 'renderer', 'vite.config.ts'))) {
+  run(process.execPath, [bin('vite'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
+}
