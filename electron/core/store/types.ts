@@ -1,0 +1,43 @@
+/**
+ * The flow store's contract, as the proxy (through CaptureSink), the API and the CLI see it.
+ * Implementation: electron/core/store/ (nedb-promises off the proxy's thread + in-memory summaries).
+ */
+import type { Flow, FlowSummary } from '../../common/flow';
+import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
+import type { Event } from '../../common/events';
+import type { BodyStoreLike, CaptureSink } from '../capture/sink';
+
+export interface StoreOptions {
+  dataDir: string;
+  /** Trim when more than this many unpinned flows are stored (default 60,000). */
+  maxFlows?: number;
+  /** How many of the oldest unpinned flows one trim removes (default 10,000). */
+  trimCount?: number;
+  /** Bytes kept per body (default 10 MB); the rest is counted and the body marked truncated. */
+  bodyCap?: number;
+}
+
+export interface FlowStore extends CaptureSink {
+  /** Resolves when stored flows are loaded and queries see them. */
+  readonly ready: Promise<void>;
+  readonly bodies: BodyStoreLike;
+  /** Newest first over the in-memory summaries; throws FilterError on a bad filter. */
+  query(q: FlowQuery): FlowPage;
+  get(id: string): Promise<Flow | null>;
+  pin(ids: string[], pinned: boolean): Promise<number>;
+  delete(ids: string[]): Promise<number>;
+  /** Deletes flows and bodies; pinned flows only when includePinned. */
+  clear(options?: { includePinned?: boolean }): Promise<number>;
+  /** Flows stored now (pinned included). */
+  count(): number;
+  lastTrim(): TrimInfo | undefined;
+  /** Problems the user must see (datafile moved aside, disk full stopping body writes). */
+  warnings(): string[];
+  /** Batched: one event per flush carries every flow added/updated since the last. */
+  readonly onDidAdd: Event<FlowSummary[]>;
+  readonly onDidUpdate: Event<FlowSummary[]>;
+  readonly onDidRemove: Event<{ ids: string[]; all?: boolean }>;
+  readonly onDidTrim: Event<TrimInfo>;
+  /** Flushes pending writes and closes files. */
+  close(): Promise<void>;
+}
