@@ -127,7 +127,14 @@ export function isApiEvent(name: unknown): name is ApiEvent {
   return typeof name === 'string' && (API_EVENTS as readonly string[]).includes(name);
 }
 
-/** Wire messages, the same for every transport. */
+/**
+ * Wire messages, the same for every transport.
+ * Headless (WebSocket) transport: `ws://<ui host>:<ui port>/api/ws?token=<token>`; the server answers each
+ * ApiRequest with an ApiResponse and pushes ApiEventBatch messages. Body bytes also have an HTTP route,
+ * `GET /api/flows/<id>/<request|response>/body?token=<token>[&decode=1]` (used for <img> and downloads).
+ * The UI URL carries the token in its fragment (`http://127.0.0.1:8081/#token=…`) so it never reaches logs.
+ * Electron transport: the preload exposes `window.hindsight = { call(method, params), onEvents(listener) }`.
+ */
 export interface ApiRequest {
   id: number;
   method: string;

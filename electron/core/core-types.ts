@@ -1,0 +1,44 @@
+/**
+ * The composition root's contract: every shell (Electron main, `hindsight serve`, tests) calls
+ * createCore(options) from electron/core/core.ts and gets these services + dispose().
+ */
+import type { LookupFunction } from 'node:net';
+import type { Status } from '../common/api';
+import type { Event } from '../common/events';
+import type { LogLine } from '../common/log-line';
+import type { CertificateAuthority } from '../../certs/types';
+import type { FlowStore, StoreOptions } from './store/types';
+
+export interface CoreOptions {
+  dataDir: string;
+  /** Proxy listen address; default 127.0.0.1. */
+  host?: string;
+  /** Proxy port; default 8080; 0 picks a free port. */
+  port?: number;
+  /** Reverse mode: every request on the proxy port goes to this origin (http://host:port or https://…). */
+  reverse?: string;
+  /** Skip upstream certificate verification (off by default). */
+  insecureUpstream?: boolean;
+  /** Extra CA certificates (PEM) trusted for upstream TLS, besides the system roots. */
+  upstreamCa?: string[];
+  /** DNS lookup for upstream connections (tests resolve *.test here, never through /etc/hosts). */
+  lookup?: LookupFunction;
+  /** Clients allowed to use the proxy (IPs/CIDRs) when listening beyond loopback. */
+  allow?: string[];
+  store?: Omit<StoreOptions, 'dataDir'>;
+  /** One structured line per finished flow (`hindsight serve --log`). */
+  onLog?: (line: LogLine) => void;
+}
+
+export interface Core {
+  readonly dataDir: string;
+  readonly ca: CertificateAuthority;
+  readonly store: FlowStore;
+  proxyAddress(): { host: string; port: number };
+  /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
+  setCapture(enabled: boolean): void;
+  status(): Status;
+  readonly onDidChangeStatus: Event<Status>;
+  /** Closes the proxy, flushes the store, releases every socket, timer and file. */
+  dispose(): Promise<void>;
+}
