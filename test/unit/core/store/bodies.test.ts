@@ -1,0 +1,76 @@
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BodyStore } from '../../../../electron/core/store/bodies';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bodies-'));
+  dirs.push(d);
+  return d;
+}
+
+test('a body is streamed to its file and read back byte for byte', async () => {
+  const store = new BodyStore({ dir: tempDir() });
+  const w = store.open('abc123', 'response', { contentType: 'application/json', encoding: 'gzip' });
+  w.write(Buffer.from('hello '));
+  w.write(Buffer.from('world'));
+  const ref = w.end();
+  assert.deepEqual(ref, { size: 11, storedSize: 11, truncated: false, contentType: 'application/json', encoding: 'gzip', blob: 'abc123-response' });
+  await store.flush();
+  assert.equal((await store.read(ref)).toString(), 'hello world');
+});
+
+test('bodies over the cap keep the first bytes, count all of them and are marked truncated', async () => {
+  const store = new BodyStore({ dir: tempDir(), cap: 8 });
+  const w = store.open('big', 'request', {});
+  w.write(Buffer.from('12345'));
+  w.write(Buffer.from('67890'));
+  w.write(Buffer.from('abc'));
+  const ref = w.end();
+  assert.deepEqual(ref, { size: 13, storedSize: 8, truncated: true, blob: 'big-request' });
+  await store.flush();
+  assert.equal((await store.read(ref)).toString(), '12345678');
+});
+
+test('an empty body has no file; remove deletes files and ignores missing ones', async () => {
+  const store = new BodyStore({ dir: tempDir() });
+  const empty = store.open('e1', 'request', {}).end();
+  assert.deepEqual(empty, { size: 0, storedSize: 0, truncated: false });
+  assert.equal((await store.read(empty)).length, 0);
+  const w = store.open('r1', 'response', {});
+  w.write(Buffer.from('x'));
+  const ref = w.end();
+  await store.flush();
+  assert.ok(fs.existsSync(store.pathOf('r1-response')));
+  await store.remove(['r1-response', 'never-existed']);
+  assert.equal(fs.existsSync(store.pathOf('r1-response')), false);
+  assert.equal((await store.read(ref)).length, 0);
+});
+
+test('a failing disk stops body writes with one warning and loses no counts', async () => {
+  const dir = tempDir();
+  const warnings: string[] = [];
+  const store = new BodyStore({ dir, onWriteError: (m) => warnings.push(m) });
+  // A regular file where the shard folder should be makes every write fail, as a full disk would.
+  fs.writeFileSync(path.join(dir, 'zz'), 'not a folder');
+  const w = store.open('zz1', 'response', {});
+  w.write(Buffer.from('abc'));
+  const ref = w.end();
+  assert.equal(ref.size, 3);
+  assert.equal(ref.storedSize, 0);
+  assert.equal(ref.truncated, true);
+  assert.equal(ref.blob, undefined);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /Body files are not being written/);
+});
+
+test('body names that could escape the folder are refused', () => {
+  const store = new BodyStore({ dir: tempDir() });
+  assert.throws(() => store.pathOf('../etc/passwd'), /invalid body name/);
+});
