@@ -140,7 +140,48 @@ export interface ApiRequest {
   method: string;
   params: unknown;
 }
-export type ApiResponse = { id: number; result: unknown } | { id: number; error: { message: string; code?: string } };
+export type ApiResponse = { id: number; result: unknown } | { id: number; error: ApiErrorInfo };
+
+/**
+ * Why a call failed. `code` lets the UI react without parsing messages:
+ * - unknown-method: the name is not in API_METHODS (refused before any handler runs);
+ * - bad-request:    the message itself is malformed (no numeric id, not an object);
+ * - bad-params:     a parameter has the wrong type or range (the message names it);
+ * - bad-filter:     the filter expression does not parse; start/end point at the bad token;
+ * - not-found:      the flow or body asked for does not exist;
+ * - closed:         the transport closed before the answer came (client side);
+ * - internal:       anything else (the message says what).
+ */
+export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'internal';
+export interface ApiErrorInfo {
+  message: string;
+  code?: ApiErrorCode | (string & {});
+  /** bad-filter: the offending token's offsets in the filter string (end exclusive). */
+  start?: number;
+  end?: number;
+}
+
+/** A failed call, on both sides: handlers throw it, clients reject with it. */
+export class ApiError extends Error implements ApiErrorInfo {
+  override name = 'ApiError';
+  readonly code: ApiErrorInfo['code'];
+  readonly start?: number;
+  readonly end?: number;
+  constructor(message: string, code: ApiErrorInfo['code'] = 'internal', range?: { start: number; end: number }) {
+    super(message);
+    this.code = code;
+    if (range) {
+      this.start = range.start;
+      this.end = range.end;
+    }
+  }
+  toInfo(): ApiErrorInfo {
+    const info: ApiErrorInfo = { message: this.message, code: this.code };
+    if (this.start !== undefined) info.start = this.start;
+    if (this.end !== undefined) info.end = this.end;
+    return info;
+  }
+}
 /** Events are batched: one message carries every event since the last flush (per frame / 50 ms). */
 export interface ApiEventBatch {
   events: { name: string; data: unknown }[];
