@@ -7,7 +7,9 @@ import { version } from './version';
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
-const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
+  ca: { summary: 'Show or export the root CA certificate (--pem, --path, --der FILE, --regenerate)', load: () => import('./ca.js') },
+};
 
 export function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
