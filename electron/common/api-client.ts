@@ -120,3 +120,74 @@ export function createApiClient(channel: ApiChannel): DisposableApiClient {
     },
   };
 }
+
+/**
+ * What webSocketChannel needs from a socket: the browser's WebSocket and the `ws` package's both fit,
+ * so the renderer (headless mode) and the CLI share one channel.
+ */
+export interface WebSocketEventLike {
+  type: string;
+  /** message events */
+  data?: unknown;
+  /** close events */
+  code?: number;
+  reason?: string;
+}
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void;
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void;
+}
+
+const WS_CONNECTING = 0;
+const WS_OPEN = 1;
+
+/**
+ * An ApiChannel over a WebSocket speaking JSON text frames (the headless server's /api/ws). Calls made
+ * while the socket is still connecting are queued and sent on open; a socket that closes (or never
+ * opens) closes the channel, which rejects every pending call.
+ */
+export function webSocketChannel(socket: WebSocketLike): ApiChannel {
+  const queue: string[] = [];
+  const onOpen = () => {
+    for (const text of queue.splice(0)) socket.send(text);
+  };
+  socket.addEventListener('open', onOpen);
+  return {
+    send(msg) {
+      const text = JSON.stringify(msg);
+      if (socket.readyState === WS_OPEN) socket.send(text);
+      else if (socket.readyState === WS_CONNECTING) queue.push(text);
+      else throw new Error('connection closed');
+    },
+    onMessage(listener) {
+      const onMessage = (event: WebSocketEventLike) => {
+        if (typeof event.data !== 'string') return;
+        let msg: unknown;
+        try {
+          msg = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        listener(msg as ApiResponse | ApiEventBatch);
+      };
+      socket.addEventListener('message', onMessage);
+      return () => socket.removeEventListener('message', onMessage);
+    },
+    onClose(listener) {
+      const onClose = (event: WebSocketEventLike) => {
+        queue.length = 0;
+        listener([event.code, event.reason].filter((x) => x !== undefined && x !== '').join(' ') || undefined);
+      };
+      socket.addEventListener('close', onClose);
+      return () => socket.removeEventListener('close', onClose);
+    },
+    close() {
+      socket.removeEventListener('open', onOpen);
+      queue.length = 0;
+      if (socket.readyState === WS_CONNECTING || socket.readyState === WS_OPEN) socket.close(1000, 'client closed');
+    },
+  };
+}
