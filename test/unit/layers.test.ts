@@ -43,7 +43,8 @@ interface Layer {
 const isNodeBuiltin = (s: string) => s.startsWith('node:') || ['fs', 'path', 'os', 'net', 'http', 'https', 'tls', 'crypto', 'child_process', 'worker_threads', 'zlib', 'stream', 'events', 'url', 'util'].includes(s);
 
 const layers: Layer[] = [
-  { name: 'common', dirs: ['electron/common'], mayImport: ['electron/common'], refuse: (s) => !s.startsWith('.') },
+  // Pure npm packages are fine in common (it is also type-checked without Node types); Node and Electron are not.
+  { name: 'common', dirs: ['electron/common'], mayImport: ['electron/common'], refuse: (s) => isNodeBuiltin(s) || s === 'electron' },
   { name: 'core', dirs: ['electron/core', 'certs'], mayImport: ['electron/common', 'electron/core', 'certs', 'package.json'], refuse: (s) => s === 'electron' || s.startsWith('electron/') },
   { name: 'cli', dirs: ['electron/cli'], mayImport: ['electron/common', 'electron/core', 'electron/cli', 'certs', 'package.json'], refuse: (s) => s === 'electron' },
   { name: 'main', dirs: ['electron/main'], mayImport: ['electron/common', 'electron/core', 'electron/main', 'certs', 'package.json'], refuse: () => false },
