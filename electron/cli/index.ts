@@ -9,6 +9,7 @@ export type CommandMain = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
   ca: { summary: 'Show or export the root CA certificate (--pem, --path, --der FILE, --regenerate)', load: () => import('./ca.js') },
+  sysproxy: { summary: 'The OS proxy setting: status, or restore yours after a crash (status | restore)', load: () => import('./sysproxy.js') },
 };
 
 export function usage(): string {

@@ -68,6 +68,71 @@ export interface CaInfo {
   notAfter: number;
 }
 
+/** One OS proxy setting as it is now (macOS: one per network service). */
+export interface SysproxyView {
+  /** macOS network service ("Wi-Fi"); absent elsewhere. */
+  service?: string;
+  mode: 'off' | 'manual' | 'pac';
+  host?: string;
+  port?: number;
+  pacUrl?: string;
+  bypass: string[];
+}
+
+/** The system proxy switch (desktop app; `hindsight serve --system-proxy`). */
+export interface SysproxyInfo {
+  /** Whether this shell can set the OS proxy here. */
+  supported: boolean;
+  /** Why not, when unsupported. */
+  reason?: string;
+  backend?: 'windows' | 'macos' | 'gnome' | 'kde';
+  /** The OS proxy points at this Hindsight. */
+  enabled: boolean;
+  /** PAC mode setting: `PROXY 127.0.0.1:port; DIRECT`, so traffic goes direct when Hindsight is not running. */
+  pac: boolean;
+  /** Bypass list setting (hosts that never go through the proxy). */
+  bypass: string[];
+  current: SysproxyView[];
+}
+
+/** A client refused because its address is not on the LAN allow-list (one entry per address). */
+export interface LanRefusal {
+  ip: string;
+  firstAt: number;
+  lastAt: number;
+  count: number;
+}
+
+/** Listening on the LAN for phones: off by default; only allow-listed addresses may use the proxy. */
+export interface LanInfo {
+  enabled: boolean;
+  /** IPs and CIDRs allowed besides loopback. */
+  allow: string[];
+  /** This machine's LAN addresses (what a phone sets as its proxy) and the proxy port. */
+  addresses: string[];
+  port: number;
+  /** Recently refused clients, newest first, for a one-click "allow". */
+  refused: LanRefusal[];
+}
+
+/** One place a root CA can be trusted (the user's OS store, an NSS database, the system store). */
+export interface TrustStoreInfo {
+  id: string;
+  name: string;
+  kind: 'os-user' | 'nss' | 'system';
+  /** null when it cannot be checked here. */
+  trusted: boolean | null;
+  /** Hindsight can install into it for the current user (the OS may still ask to confirm). */
+  canInstall: boolean;
+  /** The exact commands, for the user to copy. */
+  installCommand: string;
+  removeCommand: string;
+  note?: string;
+}
+export interface TrustInfo {
+  stores: TrustStoreInfo[];
+}
+
 export interface ApiMethods {
   'status.get': { params: Record<string, never>; result: Status };
   'capture.set': { params: { enabled: boolean }; result: Status };
@@ -78,6 +143,22 @@ export interface ApiMethods {
   'flows.delete': { params: { ids: string[] }; result: { removed: number } };
   'flows.clear': { params: { includePinned?: boolean }; result: { removed: number } };
   'ca.get': { params: Record<string, never>; result: CaInfo };
+  // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
+  'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
+  'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
+  'lan.get': { params: Record<string, never>; result: LanInfo };
+  /** Changing `enabled` restarts the proxy on the new address. */
+  'lan.set': { params: { enabled?: boolean; allow?: string[] }; result: LanInfo };
+  /** Adds one address to the allow-list (the one-click "allow" of a refused client). */
+  'lan.allow': { params: { ip: string }; result: LanInfo };
+  'trust.get': { params: Record<string, never>; result: TrustInfo };
+  /** Installs (trusted: true) or removes the CA in one store for the current user. */
+  'trust.set': { params: { store: string; trusted: boolean }; result: TrustInfo };
+  /** A native "Save as" dialog, then writes text or base64 bytes to the chosen file. */
+  'dialog.save': {
+    params: { suggestedName: string; text?: string; base64?: string; filters?: { name: string; extensions: string[] }[] };
+    result: { saved: boolean; path?: string };
+  };
 }
 export type ApiMethod = keyof ApiMethods;
 export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
@@ -90,9 +171,26 @@ export interface ApiEvents {
   'flows/remove': { ids: string[]; all?: boolean };
   'store/trimmed': TrimInfo;
   'status/changed': Status;
+  'lan/refused': LanRefusal;
+  'sysproxy/changed': SysproxyInfo;
 }
 export type ApiEvent = keyof ApiEvents;
 
+/**
+ * Methods only a shell with OS access answers (the desktop app). Other servers may leave them out of
+ * their ApiHandlers; a call then fails with `unavailable`.
+ */
+export const SHELL_METHODS = [
+  'sysproxy.get',
+  'sysproxy.set',
+  'lan.get',
+  'lan.set',
+  'lan.allow',
+  'trust.get',
+  'trust.set',
+  'dialog.save',
+] as const satisfies readonly ApiMethod[];
+export type ShellMethod = (typeof SHELL_METHODS)[number];
 /** The allow-lists: nothing else is callable or delivered. `satisfies` keeps them in step with the types. */
 export const API_METHODS = [
   'status.get',
@@ -104,6 +202,7 @@ export const API_METHODS = [
   'flows.delete',
   'flows.clear',
   'ca.get',
+  ...SHELL_METHODS,
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',
@@ -111,6 +210,8 @@ export const API_EVENTS = [
   'flows/remove',
   'store/trimmed',
   'status/changed',
+  'lan/refused',
+  'sysproxy/changed',
 ] as const satisfies readonly ApiEvent[];
 
 // Compile-time check that every method/event in the types is in the lists.
@@ -150,9 +251,10 @@ export type ApiResponse = { id: number; result: unknown } | { id: number; error:
  * - bad-filter:     the filter expression does not parse; start/end point at the bad token;
  * - not-found:      the flow or body asked for does not exist;
  * - closed:         the transport closed before the answer came (client side);
+ * - unavailable:    a shell method (SHELL_METHODS) this server does not answer;
  * - internal:       anything else (the message says what).
  */
-export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'internal';
+export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'internal';
 export interface ApiErrorInfo {
   message: string;
   code?: ApiErrorCode | (string & {});
@@ -194,4 +296,6 @@ export interface ApiClient {
 }
 
 /** Server side: what the core provides; transports dispatch into it after checking the allow-list. */
-export type ApiHandlers = { [M in ApiMethod]: (params: ApiParams<M>) => Promise<ApiResult<M>> };
+export type ApiHandlers = { [M in Exclude<ApiMethod, ShellMethod>]: (params: ApiParams<M>) => Promise<ApiResult<M>> } & {
+  [M in ShellMethod]?: (params: ApiParams<M>) => Promise<ApiResult<M>>;
+};
