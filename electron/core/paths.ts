@@ -25,6 +25,8 @@ export function dataPaths(dataDir: string) {
     dataDir,
     caDir: path.join(dataDir, 'ca'),
     flowsDb: path.join(dataDir, 'flows.db'),
+    /** The flow store's last trim and seq high-water mark. */
+    flowsMeta: path.join(dataDir, 'flows-meta.json'),
     bodiesDir: path.join(dataDir, 'bodies'),
     rulesDb: path.join(dataDir, 'rules.db'),
     settingsFile: path.join(dataDir, 'settings.json'),

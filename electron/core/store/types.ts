@@ -33,6 +33,13 @@ export interface FlowStore extends CaptureSink {
   lastTrim(): TrimInfo | undefined;
   /** Problems the user must see (datafile moved aside, disk full stopping body writes). */
   warnings(): string[];
+  /** Fires with each new warning (the core refreshes its status). */
+  readonly onDidWarn: Event<string>;
+  /**
+   * The capture proxy's seq allocator: a seq above every stored one, also across restarts (even after every
+   * flow was trimmed or cleared), usable before `ready`.
+   */
+  nextSeq(): number;
   /** Batched: one event per flush carries every flow added/updated since the last. */
   readonly onDidAdd: Event<FlowSummary[]>;
   readonly onDidUpdate: Event<FlowSummary[]>;

@@ -1,0 +1,417 @@
+/**
+ * The flow store (issue 3): captured flows outlive the window, the process and a crash without eating memory
+ * or stalling capture.
+ *
+ * Two halves:
+ * - this side, on the proxy's thread: an ordered in-memory list of every flow's summary (listing, filtering,
+ *   counting, choosing what to trim), a small LRU of recent full flows (so `get` of a live flow is instant),
+ *   and a write batch flushed every 50 ms (or at 500 flows) to
+ * - the worker (worker.ts), which owns nedb: persistence, startup load, `get` of older flows, removal of
+ *   trimmed flows with their body files, and compaction. Nothing nedb does runs on this thread.
+ *
+ * Bodies are streamed by the proxy straight to body files (bodies.ts) and deleted by the worker with their flow.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
+import { Emitter } from '../../common/events';
+import { compileFilter } from '../../common/filter';
+import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
+import { LruCache } from '../../../certs/lru';
+import { dataPaths } from '../paths';
+import { BodyStore, DEFAULT_BODY_CAP } from './bodies';
+import { MetaWriter, readMeta, type StoreMeta } from './meta';
+import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
+import { SummaryList } from './summaries';
+import type { FlowStore, StoreOptions } from './types';
+
+export type { FlowStore, StoreOptions } from './types';
+
+export const DEFAULT_MAX_FLOWS = 60_000;
+export const DEFAULT_TRIM_COUNT = 10_000;
+/** Well under a second, so a flow finished a second before a crash is already appended to the datafile. */
+const FLUSH_INTERVAL_MS = 50;
+const FLUSH_AT_FLOWS = 500;
+const RECENT_FLOWS = 2_000;
+const DEFAULT_PAGE = 200;
+const MAX_PAGE = 5_000;
+/** Seqs reserved per meta write; see meta.ts. */
+const SEQ_BLOCK = 10_000;
+const MAX_WARNINGS = 20;
+
+export function openFlowStore(options: StoreOptions): FlowStore {
+  return new WorkerFlowStore(options);
+}
+
+interface PendingWrite {
+  flow: Flow;
+  /** Never sent to the worker: inserted in bulk rather than updated one by one. */
+  isNew: boolean;
+}
+
+class WorkerFlowStore implements FlowStore {
+  readonly ready: Promise<void>;
+  readonly bodies: BodyStore;
+
+  private readonly _onDidAdd = new Emitter<FlowSummary[]>();
+  readonly onDidAdd = this._onDidAdd.event;
+  private readonly _onDidUpdate = new Emitter<FlowSummary[]>();
+  readonly onDidUpdate = this._onDidUpdate.event;
+  private readonly _onDidRemove = new Emitter<{ ids: string[]; all?: boolean }>();
+  readonly onDidRemove = this._onDidRemove.event;
+  private readonly _onDidTrim = new Emitter<TrimInfo>();
+  readonly onDidTrim = this._onDidTrim.event;
+  private readonly _onDidWarn = new Emitter<string>();
+  readonly onDidWarn = this._onDidWarn.event;
+
+  private readonly maxFlows: number;
+  private readonly trimCount: number;
+  private readonly summaries = new SummaryList();
+  private readonly pending = new Map<string, PendingWrite>();
+  private readonly recent = new LruCache<string, Flow>(RECENT_FLOWS);
+  /** Body files of flows updated after they were removed (a trim or clear while they were live). */
+  private orphanBlobs: string[] = [];
+  private readonly added = new Set<string>();
+  private readonly updated = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly worker: Worker;
+  private workerGone = false;
+  private nextRequestId = 1;
+  private readonly requests = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  private readonly meta: StoreMeta;
+  private readonly metaWriter: MetaWriter;
+  private maxSeq: number;
+  private isReady = false;
+  private readonly warningList: string[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(options: StoreOptions) {
+    const paths = dataPaths(options.dataDir);
+    this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
+    this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
+    if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
+    this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m) });
+    this.meta = readMeta(paths.flowsMeta);
+    this.metaWriter = new MetaWriter(paths.flowsMeta, (m) => this.warn(m));
+    this.maxSeq = this.meta.seqReserved;
+    this.reserveSeqs();
+    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, loadChunk: 2_000, removeChunk: 1_000 });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.worker.on('message', (reply: WorkerReply) => this.onReply(reply, resolve, reject));
+      this.worker.on('error', (err) => {
+        this.warn(`The flow store's worker failed: ${err.message}. Flows captured from now on are kept in memory only.`);
+        reject(err);
+      });
+      this.worker.on('exit', () => {
+        this.workerGone = true;
+        for (const r of this.requests.values()) r.reject(new Error('the flow store is closed'));
+        this.requests.clear();
+        reject(new Error('the flow store closed before it was ready'));
+      });
+    });
+    // A caller that never awaits `ready` must not see an unhandled rejection; the error stays on `ready`.
+    this.ready.catch(() => {});
+  }
+
+  // ---- CaptureSink: called on the proxy's hot path; never throws, never waits ----
+
+  flowStarted(flow: Flow): void {
+    this.record(flow, true);
+  }
+
+  flowUpdated(flow: Flow): void {
+    this.record(flow, false);
+  }
+
+  /** A seq above every stored or reserved one: the capture proxy's allocator. */
+  nextSeq(): number {
+    this.maxSeq++;
+    this.reserveSeqs();
+    return this.maxSeq;
+  }
+
+  private record(flow: Flow, started: boolean): void {
+    if (this.closing) return;
+    try {
+      const known = this.summaries.has(flow.id);
+      if (!started && !known) {
+        // Removed while it was live: its body files were written after the removal.
+        this.orphanBlobs.push(...blobsOf(flow));
+        this.scheduleFlush();
+        return;
+      }
+      this.summaries.upsert(toSummary(flow));
+      const prior = this.pending.get(flow.id);
+      this.pending.set(flow.id, { flow, isNew: prior ? prior.isNew : !known });
+      this.recent.set(flow.id, flow);
+      if (!known) this.added.add(flow.id);
+      else if (!this.added.has(flow.id)) this.updated.add(flow.id);
+      if (flow.seq > this.maxSeq) {
+        this.maxSeq = flow.seq;
+        this.reserveSeqs();
+      }
+      this.scheduleFlush();
+    } catch (err) {
+      this.warn(`A captured flow could not be recorded: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- queries ----
+
+  query(q: FlowQuery): FlowPage {
+    const text = q.filter?.trim() ?? '';
+    const match = text ? compileFilter(text) : undefined;
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
+    const page = this.summaries.page(match, q.before, limit);
+    const result: FlowPage = { flows: page.flows, matched: page.matched, total: this.summaries.size };
+    if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
+    return result;
+  }
+
+  async get(id: string): Promise<Flow | null> {
+    if (!this.summaries.has(id)) {
+      await this.ready;
+      if (!this.summaries.has(id)) return null;
+    }
+    const hit = this.pending.get(id)?.flow ?? this.recent.get(id);
+    if (hit) return structuredClone(hit);
+    return (await this.request({ type: 'get', id: 0, flowId: id })) as Flow | null;
+  }
+
+  count(): number {
+    return this.summaries.size;
+  }
+
+  lastTrim(): TrimInfo | undefined {
+    return this.meta.lastTrim;
+  }
+
+  warnings(): string[] {
+    return [...this.warningList];
+  }
+
+  // ---- changes ----
+
+  async pin(ids: string[], pinned: boolean): Promise<number> {
+    await this.ready;
+    const changed: string[] = [];
+    for (const id of new Set(ids)) {
+      const s = this.summaries.get(id);
+      if (!s || s.pinned === pinned) continue;
+      changed.push(id);
+      this.summaries.upsert({ ...s, pinned });
+      const known = this.pending.get(id)?.flow ?? this.recent.get(id);
+      if (known) {
+        const flow = { ...known };
+        if (pinned) flow.pinned = true;
+        else delete flow.pinned;
+        this.recent.set(id, flow);
+        const prior = this.pending.get(id);
+        if (prior) prior.flow = flow;
+      }
+      if (!this.added.has(id)) this.updated.add(id);
+    }
+    if (changed.length === 0) return 0;
+    this.flush();
+    await this.request({ type: 'pin', id: 0, flowIds: changed, pinned });
+    return changed.length;
+  }
+
+  async delete(ids: string[]): Promise<number> {
+    await this.ready;
+    return this.removeFlows(ids.filter((id) => this.summaries.has(id)), false);
+  }
+
+  async clear(options: { includePinned?: boolean } = {}): Promise<number> {
+    await this.ready;
+    const ids = options.includePinned ? this.summaries.idsWhere(() => true) : this.summaries.idsWhere((s) => !s.pinned);
+    return this.removeFlows(ids, true);
+  }
+
+  private async removeFlows(ids: string[], all: boolean): Promise<number> {
+    if (ids.length === 0 && !all) return 0;
+    // Send what is pending first, so the worker holds every flow (and knows its body files) it is asked to remove.
+    this.flush();
+    const removed = this.forget(ids);
+    const event: { ids: string[]; all?: boolean } = { ids: removed };
+    if (all) event.all = true;
+    const work = removed.length ? this.request({ type: 'remove', id: 0, flowIds: removed, compact: all }) : Promise.resolve(0);
+    this._onDidRemove.fire(event);
+    await work;
+    return removed.length;
+  }
+
+  /** Drops flows from the in-memory side; returns the ids that were there. */
+  private forget(ids: string[]): string[] {
+    const removed = this.summaries.remove(ids);
+    for (const id of removed) {
+      this.pending.delete(id);
+      this.added.delete(id);
+      this.updated.delete(id);
+    }
+    return removed;
+  }
+
+  /**
+   * Rolling trim: while more than maxFlows unpinned flows are stored, the oldest trimCount unpinned go (with
+   * their body files, then the datafile is compacted). Runs after each flush, so the count is exact at rest.
+   */
+  private trimIfNeeded(): void {
+    if (!this.isReady) return;
+    const removed: string[] = [];
+    while (this.summaries.unpinnedCount > this.maxFlows) {
+      const ids = this.forget(this.summaries.oldestUnpinned(this.trimCount));
+      if (ids.length === 0) break;
+      removed.push(...ids);
+    }
+    if (removed.length === 0) return;
+    const info: TrimInfo = { at: Date.now(), removed: removed.length, removedTotal: this.meta.removedTotal + removed.length };
+    this.meta.removedTotal = info.removedTotal;
+    this.meta.lastTrim = info;
+    this.metaWriter.save(this.meta);
+    this.request({ type: 'remove', id: 0, flowIds: removed, compact: true }).catch((err: Error) =>
+      this.warn(`Trimmed flows could not be removed from disk: ${err.message}`),
+    );
+    this._onDidRemove.fire({ ids: removed });
+    this._onDidTrim.fire(info);
+  }
+
+  // ---- batching ----
+
+  private scheduleFlush(): void {
+    if (this.pending.size >= FLUSH_AT_FLOWS) {
+      // Not inside the proxy's call: the next turn sends the batch.
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = setTimeout(() => this.flush(), 0);
+    } else {
+      this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+    }
+  }
+
+  /** Sends pending writes to the worker, fires the batched add/update events, then trims if needed. */
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.size) {
+      const inserts: Flow[] = [];
+      const updates: Flow[] = [];
+      for (const p of this.pending.values()) (p.isNew ? inserts : updates).push(p.flow);
+      this.pending.clear();
+      this.post({ type: 'write', inserts, updates });
+    }
+    if (this.orphanBlobs.length) {
+      this.post({ type: 'remove-bodies', blobs: this.orphanBlobs });
+      this.orphanBlobs = [];
+    }
+    this.emit(this.added, this._onDidAdd);
+    this.emit(this.updated, this._onDidUpdate);
+    this.trimIfNeeded();
+  }
+
+  private emit(ids: Set<string>, emitter: Emitter<FlowSummary[]>): void {
+    if (ids.size === 0) return;
+    const batch: FlowSummary[] = [];
+    for (const id of ids) {
+      const s = this.summaries.get(id);
+      if (s) batch.push(s);
+    }
+    ids.clear();
+    if (batch.length) emitter.fire(batch);
+  }
+
+  // ---- the worker ----
+
+  private onReply(reply: WorkerReply, resolve: () => void, reject: (err: Error) => void): void {
+    switch (reply.type) {
+      case 'loaded':
+        this.summaries.addSorted(reply.summaries);
+        return;
+      case 'ready':
+        for (const w of reply.warnings) this.warn(w);
+        if (reply.maxSeq > this.maxSeq) {
+          this.maxSeq = reply.maxSeq;
+          this.reserveSeqs();
+        }
+        this.isReady = true;
+        resolve();
+        // Settings may have lowered the cap since the last run.
+        this.trimIfNeeded();
+        return;
+      case 'open-failed':
+        this.warn(reply.message);
+        reject(new Error(reply.message));
+        return;
+      case 'warning':
+        this.warn(reply.message);
+        return;
+      case 'result':
+      case 'error': {
+        const r = this.requests.get(reply.id);
+        if (!r) return;
+        this.requests.delete(reply.id);
+        if (reply.type === 'result') r.resolve(reply.value);
+        else r.reject(new Error(reply.message));
+        return;
+      }
+    }
+  }
+
+  private post(request: WorkerRequest): void {
+    if (!this.workerGone) this.worker.postMessage(request);
+  }
+
+  /** Sends a request that the worker answers; its `id` is assigned here. */
+  private request(request: WorkerRequest & { id: number }): Promise<unknown> {
+    if (this.workerGone) return Promise.reject(new Error('the flow store is closed'));
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.requests.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  private reserveSeqs(): void {
+    if (this.maxSeq <= this.meta.seqReserved - SEQ_BLOCK / 2) return;
+    this.meta.seqReserved = this.maxSeq + SEQ_BLOCK;
+    this.metaWriter.save(this.meta);
+  }
+
+  private warn(message: string): void {
+    if (this.warningList.includes(message)) return;
+    this.warningList.push(message);
+    if (this.warningList.length > MAX_WARNINGS) this.warningList.shift();
+    this._onDidWarn.fire(message);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.ready.catch(() => {});
+    this.flush();
+    if (!this.workerGone) {
+      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+      await this.request({ type: 'close', id: 0 }).catch(() => {});
+      // The worker ends by itself once its port closes; terminate only if it has not by then.
+      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+      if (!this.workerGone) await this.worker.terminate();
+    }
+    await this.bodies.flush();
+    await this.metaWriter.flush();
+    for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn]) e.dispose();
+  }
+}
+
+/**
+ * The worker runs worker.js beside this file in dist/, or worker.ts beside it when running from source under
+ * tsx: a worker started on a .ts path is not handed to tsx's loader, so it first registers tsx's require hook.
+ */
+function startWorker(data: WorkerStart): Worker {
+  const ext = path.extname(__filename);
+  const file = path.join(__dirname, `worker${ext}`);
+  if (ext !== '.ts') return new Worker(file, { workerData: data });
+  const tsx = require.resolve('tsx/cjs');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, { eval: true, workerData: data });
+}

@@ -1,0 +1,48 @@
+/**
+ * Messages between the flow store's main side (index.ts, on the proxy's thread) and its nedb worker
+ * (worker.ts). Plain data only: they cross a worker_threads port by structured clone.
+ *
+ * The worker runs requests one at a time in arrival order, so a write sent before a removal lands before it.
+ */
+import type { Flow, FlowSummary } from '../../common/flow';
+
+export interface WorkerStart {
+  /** The nedb datafile (dataPaths(dataDir).flowsDb). */
+  flowsDb: string;
+  bodiesDir: string;
+  /** Summaries per `loaded` message: small enough that the main thread clones each in a few ms. */
+  loadChunk: number;
+  /** Documents removed per worker step during trims and clears, so writes queued meanwhile wait little. */
+  removeChunk: number;
+}
+
+export type WorkerRequest =
+  /** Persist the newest value of each flow: `inserts` are new to the worker, `updates` replace a stored flow. */
+  | { type: 'write'; inserts: Flow[]; updates: Flow[] }
+  | { type: 'get'; id: number; flowId: string }
+  | { type: 'pin'; id: number; flowIds: string[]; pinned: boolean }
+  /** Removes flows and their body files in chunks; compacts the datafile afterwards when asked. */
+  | { type: 'remove'; id: number; flowIds: string[]; compact: boolean }
+  /** Body files of flows the worker does not hold (updated after they were removed). */
+  | { type: 'remove-bodies'; blobs: string[] }
+  /** Answered once every earlier request is done. */
+  | { type: 'sync'; id: number }
+  | { type: 'close'; id: number };
+
+export type WorkerReply =
+  /** Stored flows in seq order, in chunks, before `ready`. */
+  | { type: 'loaded'; summaries: FlowSummary[] }
+  | { type: 'ready'; maxSeq: number; warnings: string[] }
+  | { type: 'open-failed'; message: string }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; message: string }
+  /** A problem the user must see that no request asked about (a failed append, a failed compaction). */
+  | { type: 'warning'; message: string };
+
+/** Body file names a flow refers to. */
+export function blobsOf(flow: Flow): string[] {
+  const blobs: string[] = [];
+  if (flow.request.body.blob) blobs.push(flow.request.body.blob);
+  if (flow.response?.body.blob) blobs.push(flow.response.body.blob);
+  return blobs;
+}

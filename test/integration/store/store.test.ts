@@ -1,0 +1,320 @@
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TrimInfo } from '../../../electron/common/api';
+import type { Flow, FlowSummary } from '../../../electron/common/flow';
+import { dataPaths } from '../../../electron/core/paths';
+import { BodyStore } from '../../../electron/core/store/bodies';
+import { openFlowStore } from '../../../electron/core/store';
+import type { FlowStore, StoreOptions } from '../../../electron/core/store/types';
+import { allSummaryIds, capture, flowWithBody, nextEvent, storedFlow, tempDirs } from './store-helpers';
+
+const temp = tempDirs();
+const open: FlowStore[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+  temp.removeAll();
+});
+
+async function openStore(options: StoreOptions): Promise<FlowStore> {
+  const store = openFlowStore(options);
+  open.push(store);
+  await store.ready;
+  return store;
+}
+
+async function reopen(store: FlowStore, options: StoreOptions): Promise<FlowStore> {
+  await store.close();
+  return openStore(options);
+}
+
+function bodyPath(dataDir: string, blob: string): string {
+  return new BodyStore({ dir: dataPaths(dataDir).bodiesDir }).pathOf(blob);
+}
+
+async function getAll(store: FlowStore, ids: string[]): Promise<(Flow | null)[]> {
+  return Promise.all(ids.map((id) => store.get(id)));
+}
+
+test('a restart returns the same flows, in the same order, with pins and the last trim', async () => {
+  const dataDir = temp.make();
+  const options = { dataDir, maxFlows: 40, trimCount: 10 };
+  let store = await openStore(options);
+  const flows = Array.from({ length: 45 }, (_, i) =>
+    flowWithBody(store, `{"n":${i}}`, { client: { ip: `127.0.0.${2 + (i % 3)}`, port: 40000 + i }, ...(i % 7 ? {} : { comment: 'note' }) }),
+  );
+  capture(store, flows);
+  const trimmed = await nextEvent(store.onDidTrim);
+  await store.pin([flows[44].id], true);
+  flows[44] = { ...flows[44], pinned: true };
+  const kept = flows.slice(10);
+  const before = { ids: allSummaryIds(store), flows: await getAll(store, kept.map((f) => f.id)) };
+
+  store = await reopen(store, options);
+  const after = { ids: allSummaryIds(store), flows: await getAll(store, kept.map((f) => f.id)) };
+  assert.deepEqual(after, before);
+  assert.deepEqual(after.flows, kept.map((f) => JSON.parse(JSON.stringify(f)) as Flow));
+  assert.deepEqual(
+    { count: store.count(), lastTrim: store.lastTrim(), warnings: store.warnings(), bodies: (await store.bodies.read(kept[0].response!.body)).toString() },
+    { count: 35, lastTrim: trimmed, warnings: [], bodies: '{"n":10}' },
+  );
+});
+
+test('rolling trim keeps exactly maxFlows unpinned flows plus every pinned one, and deletes trimmed bodies', async () => {
+  const dataDir = temp.make();
+  const options = { dataDir, maxFlows: 50, trimCount: 10 };
+  const store = await openStore(options);
+  const trims: TrimInfo[] = [];
+  store.onDidTrim((t) => trims.push(t));
+  const removedIds: string[] = [];
+  store.onDidRemove((e) => removedIds.push(...e.ids));
+  // 70 unpinned flows and 3 pinned ones among the oldest: pinned flows are exempt and not counted.
+  const flows = Array.from({ length: 73 }, (_, i) => flowWithBody(store, `body ${i}`, { pinned: i < 3 ? true : undefined }));
+  for (let i = 0; i < flows.length; i += 7) {
+    capture(store, flows.slice(i, i + 7));
+    // Longer than the store's 50 ms flush, so each batch is flushed (and trimmed) on its own.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+  }
+  await store.close();
+  const again = await openStore(options);
+  const kept = [...flows.slice(0, 3), ...flows.slice(23)];
+  const gone = flows.slice(3, 23);
+  const exists = (f: Flow) => fs.existsSync(bodyPath(dataDir, f.response!.body.blob!));
+  assert.deepEqual(
+    {
+      count: again.count(),
+      ids: allSummaryIds(again),
+      removed: removedIds,
+      trimmedBodiesLeft: gone.filter(exists).length,
+      keptBodies: kept.filter(exists).length,
+      trims: trims.map((t) => [t.removed, t.removedTotal]),
+      lastTrim: again.lastTrim(),
+    },
+    {
+      count: 53,
+      ids: kept.map((f) => f.id).reverse(),
+      removed: gone.map((f) => f.id),
+      trimmedBodiesLeft: 0,
+      keptBodies: 53,
+      trims: [
+        [10, 10],
+        [10, 20],
+      ],
+      lastTrim: trims[1],
+    },
+  );
+});
+
+test('adds and updates are batched: one event per flush carries every flow since the last', async () => {
+  const store = await openStore({ dataDir: temp.make() });
+  const flows = Array.from({ length: 300 }, () => storedFlow(store));
+  const added = nextEvent(store.onDidAdd);
+  for (const f of flows) store.flowStarted({ ...f, state: 'live' });
+  const addBatch = await added;
+  const updated = nextEvent(store.onDidUpdate);
+  for (const f of flows) store.flowUpdated(f);
+  const updateBatch = await updated;
+  assert.deepEqual(
+    { added: addBatch.map((s) => [s.id, s.state]), updated: updateBatch.map((s) => [s.id, s.state]) },
+    { added: flows.map((f) => [f.id, 'live']), updated: flows.map((f) => [f.id, 'completed']) },
+  );
+});
+
+test('get answers a live flow from memory and an older one from the datafile; unknown ids are null', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const old = storedFlow(store);
+  capture(store, [old]);
+  store = await reopen(store, { dataDir });
+  const live = storedFlow(store, { state: 'live', response: undefined, timings: {} });
+  store.flowStarted(live);
+  assert.deepEqual(
+    { old: await store.get(old.id), live: await store.get(live.id), unknown: await store.get('nope') },
+    { old, live, unknown: null },
+  );
+});
+
+test('pin, delete and clear change memory, disk and bodies, and fire events', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const flows = Array.from({ length: 6 }, (_, i) => flowWithBody(store, `b${i}`));
+  const added = nextEvent(store.onDidAdd);
+  capture(store, flows);
+  await added;
+  const updates: FlowSummary[][] = [];
+  const removes: { ids: string[]; all?: boolean }[] = [];
+  store.onDidUpdate((u) => updates.push(u));
+  store.onDidRemove((r) => removes.push(r));
+
+  const pinned = await store.pin([flows[0].id, flows[1].id, 'missing'], true);
+  const pinnedAgain = await store.pin([flows[0].id], true);
+  const deleted = await store.delete([flows[2].id, 'missing']);
+  const cleared = await store.clear();
+  const afterClear = allSummaryIds(store);
+  store = await reopen(store, { dataDir });
+  const afterRestart = { ids: allSummaryIds(store), pinned: (await store.get(flows[0].id))?.pinned };
+  const unpinned = await store.pin([flows[1].id], false);
+  const clearedAll = await store.clear({ includePinned: true });
+
+  assert.deepEqual(
+    {
+      pinned,
+      pinnedAgain,
+      deleted,
+      cleared,
+      afterClear,
+      afterRestart,
+      unpinned,
+      clearedAll,
+      count: store.count(),
+      bodiesLeft: flows.filter((f) => fs.existsSync(bodyPath(dataDir, f.response!.body.blob!))).length,
+      pinEvents: updates.flat().map((s) => [s.id, s.pinned]),
+      removes,
+    },
+    {
+      pinned: 2,
+      pinnedAgain: 0,
+      deleted: 1,
+      cleared: 3,
+      afterClear: [flows[1].id, flows[0].id],
+      afterRestart: { ids: [flows[1].id, flows[0].id], pinned: true },
+      unpinned: 1,
+      clearedAll: 2,
+      count: 0,
+      bodiesLeft: 0,
+      pinEvents: [
+        [flows[0].id, true],
+        [flows[1].id, true],
+      ],
+      removes: [{ ids: [flows[2].id] }, { ids: flows.slice(3).map((f) => f.id), all: true }],
+    },
+  );
+});
+
+test('a flow updated after it was deleted stays deleted and its late body file is removed', async () => {
+  const dataDir = temp.make();
+  const store = await openStore({ dataDir });
+  const live = storedFlow(store, { state: 'live', response: undefined });
+  store.flowStarted(live);
+  await store.delete([live.id]);
+  const late = flowWithBody(store, 'late body', { id: live.id, seq: live.seq });
+  store.flowUpdated(late);
+  await store.close();
+  const again = await openStore({ dataDir });
+  assert.deepEqual({ count: again.count(), body: fs.existsSync(bodyPath(dataDir, late.response!.body.blob!)) }, { count: 0, body: false });
+});
+
+test('seqs keep rising across restarts, even after every flow was cleared', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const flows = Array.from({ length: 3 }, () => storedFlow(store));
+  capture(store, flows);
+  await store.clear({ includePinned: true });
+  store = await reopen(store, { dataDir });
+  assert.ok(store.nextSeq() > flows[2].seq);
+});
+
+test('flows still live when Hindsight stopped come back as failed, not in progress forever', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const live = storedFlow(store, { state: 'live', response: undefined, timings: {} });
+  store.flowStarted(live);
+  store = await reopen(store, { dataDir });
+  assert.deepEqual(await store.get(live.id), { ...live, state: 'failed', error: { phase: 'store', message: 'Hindsight stopped before this flow finished' } });
+});
+
+test('a torn last line (kill -9 during an append) is dropped with a warning, never fatal', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const flows = Array.from({ length: 3 }, () => storedFlow(store));
+  capture(store, flows);
+  await store.close();
+  // Three good lines and a torn fourth: 25% unreadable, which nedb alone would refuse.
+  fs.appendFileSync(dataPaths(dataDir).flowsDb, '{"_id":"f999","seq":999,"request":{"meth');
+  store = await openStore({ dataDir });
+  assert.deepEqual(
+    { ids: allSummaryIds(store), warnings: store.warnings().map((w) => w.replace(/\d+ bytes/, 'N bytes')) },
+    {
+      ids: flows.map((f) => f.id).reverse(),
+      warnings: ['The flow datafile ended with an unfinished record (N bytes, written when Hindsight was stopped abruptly); it was dropped.'],
+    },
+  );
+});
+
+test('a few unreadable lines are skipped with a warning and the damaged file is kept', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const flows = Array.from({ length: 20 }, () => storedFlow(store));
+  capture(store, flows);
+  await store.close();
+  const file = dataPaths(dataDir).flowsDb;
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  lines[5] = '{this is not json';
+  const damaged = lines.join('\n');
+  fs.writeFileSync(file, damaged);
+  store = await openStore({ dataDir });
+  const copies = fs.readdirSync(dataDir).filter((f) => f.startsWith('flows.db.damaged-'));
+  assert.equal(copies.length, 1);
+  assert.deepEqual(
+    { count: store.count(), warnings: store.warnings(), copy: fs.readFileSync(path.join(dataDir, copies[0]), 'utf8') },
+    {
+      count: 19,
+      warnings: [`1 of 20 records in the flow datafile could not be read and were skipped. The file as it was is kept at ${path.join(dataDir, copies[0])}.`],
+      copy: damaged,
+    },
+  );
+});
+
+test('a datafile nedb refuses is moved aside, nothing is deleted, and a fresh store starts', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const body = flowWithBody(store, 'kept body');
+  capture(store, [body]);
+  await store.close();
+  const file = dataPaths(dataDir).flowsDb;
+  const garbage = fs.readFileSync(file, 'utf8') + 'garbage line one\ngarbage line two\n';
+  fs.writeFileSync(file, garbage);
+  store = await openStore({ dataDir });
+  const aside = fs.readdirSync(dataDir).filter((f) => f.startsWith('flows.db.corrupt-'));
+  assert.equal(aside.length, 1);
+  assert.deepEqual(
+    {
+      count: store.count(),
+      warnings: store.warnings(),
+      aside: fs.readFileSync(path.join(dataDir, aside[0]), 'utf8'),
+      bodyKept: fs.existsSync(bodyPath(dataDir, body.response!.body.blob!)),
+    },
+    {
+      count: 0,
+      warnings: [
+        `The flow datafile could not be read (67% of its records are corrupt). It was moved to ${path.join(dataDir, aside[0])} and a new, empty flow store was started. Nothing was deleted.`,
+      ],
+      aside: garbage,
+      bodyKept: true,
+    },
+  );
+  // The fresh store works and persists.
+  const fresh = storedFlow(store);
+  capture(store, [fresh]);
+  store = await reopen(store, { dataDir });
+  assert.deepEqual(allSummaryIds(store), [fresh.id]);
+});
+
+test('a disk that refuses body files shows a warning while flows are still recorded', async () => {
+  const dataDir = temp.make();
+  const store = await openStore({ dataDir });
+  const warned = nextEvent(store.onDidWarn);
+  const flow = storedFlow(store);
+  // A regular file where the body's shard folder should be makes the write fail, as a full disk would.
+  fs.writeFileSync(path.join(dataPaths(dataDir).bodiesDir, flow.id.slice(0, 2)), 'not a folder');
+  const writer = store.bodies.open(flow.id, 'response', {});
+  writer.write(Buffer.from('lost'));
+  flow.response!.body = writer.end();
+  capture(store, [flow]);
+  const warning = await warned;
+  assert.deepEqual(
+    { warning: /Body files are not being written/.test(warning), warnings: store.warnings(), stored: (await store.get(flow.id))?.response?.body },
+    { warning: true, warnings: [warning], stored: { size: 4, storedSize: 0, truncated: true } },
+  );
+});
