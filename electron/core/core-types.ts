@@ -25,6 +25,12 @@ export interface CoreOptions {
   lookup?: LookupFunction;
   /** Clients allowed to use the proxy (IPs/CIDRs) when listening beyond loopback. */
   allow?: string[];
+  /**
+   * Decides per new client connection instead of `allow` (false refuses it). The desktop app's LAN
+   * allow-list uses it: the list changes without a restart, and refused addresses are recorded for the
+   * UI's one-click "allow". Passed to the capture proxy's `allowClient`.
+   */
+  allowClient?: (ip: string) => boolean;
   store?: Omit<StoreOptions, 'dataDir'>;
   /** One structured line per finished flow (`hindsight serve --log`). */
   onLog?: (line: LogLine) => void;
