@@ -4,6 +4,7 @@
  * Backends take a CommandRunner so tests can assert the exact sequence they would run on another OS.
  */
 import { execFile } from 'node:child_process';
+import { quoteBash, quoteCmd } from '../export/shell-quote';
 
 export interface CommandResult {
   /** Exit code; -1 when the program could not be started (ENOENT …). */
@@ -47,11 +48,8 @@ export async function runChecked(run: CommandRunner, file: string, args: readonl
   return result.stdout;
 }
 
-/** How a user would type the command, quoted for a POSIX shell or cmd.exe (for "copy this command" hints). */
+/** How a user would type the command, quoted for cmd.exe on Windows and a POSIX shell elsewhere ("copy this command"). */
 export function displayCommand(file: string, args: readonly string[], platform: NodeJS.Platform = process.platform): string {
-  const quote = (a: string) => {
-    if (a !== '' && /^[\w@%+=:,./\\-]+$/.test(a)) return a;
-    return platform === 'win32' ? `"${a.replace(/"/g, '""')}"` : `'${a.replace(/'/g, `'\\''`)}'`;
-  };
+  const quote = platform === 'win32' ? quoteCmd : quoteBash;
   return [file, ...args].map(quote).join(' ');
 }
