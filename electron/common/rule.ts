@@ -5,10 +5,15 @@
 import type { Headers } from './flow';
 
 export type Matcher =
-  /** URL pattern; wildcards are compiled to `regex` when saved, `pattern` keeps what the user wrote. */
+  /**
+   * URL pattern, matched against the whole URL, case-insensitively (both syntaxes). validateRule fills
+   * `regex` on save (a wildcard compiled by wildcardToRegex, a regex as written); `pattern` keeps what
+   * the user wrote.
+   */
   | { type: 'url'; pattern: string; syntax: 'wildcard' | 'regex'; regex?: string }
   | { type: 'method'; method: string }
   | { type: 'host'; host: string }
+  /** Header name case-insensitive; value, when given, a case-insensitive substring of any value of that header. */
   | { type: 'header'; name: string; value?: string };
 
 export type Action =
@@ -43,6 +48,8 @@ export interface Rule {
   action: Action;
   /** Apply this many times, then stop matching (absent = unlimited). */
   times?: number;
+  /** Bumped by the rules store on every save; compiled matchers are cached per id + version. */
+  version?: number;
 }
 
 export interface DeviceProfile {
