@@ -7,7 +7,9 @@
  * - client:  the peer that sent the request to Hindsight. For HTTPS inside a CONNECT tunnel this is the
  *            peer of the OUTER connection (the phone), never the proxy's internal loopback hop.
  * - server:  where Hindsight actually sent the request (after map-remote), with the IP it connected to.
- * - url:     the absolute URL the client asked for (scheme://host[:port]/path?query), as received.
+ * - url:     the absolute URL the client asked for (scheme://host[:port]/path?query), as received; when a rule
+ *            changed the request (map-remote, mock-request, breakpoint edit), the URL sent, with the client's
+ *            in `original.request`.
  */
 
 /** Bump with a migration in electron/common/migrations.ts when the stored shape changes. */
@@ -61,6 +63,11 @@ export interface AppliedRule {
   name?: string;
 }
 
+export interface FlowOriginal {
+  request?: { method: string; url: string; headers: Headers; bodyReplaced?: boolean };
+  response?: { status: number; statusText: string; headers: Headers; bodyReplaced?: boolean };
+}
+
 export interface Flow {
   id: string;
   /** Monotonic insertion order: the trim and sort key. */
@@ -76,6 +83,11 @@ export interface Flow {
   timings: FlowTimings;
   error?: FlowError;
   appliedRules: AppliedRule[];
+  /**
+   * Set when a rule changed the exchange (map-remote, mock-request, a breakpoint edit): what the client
+   * (request) or the server (response) originally sent. `request` and `response` then hold what was sent on.
+   */
+  original?: FlowOriginal;
   /** Set on a flow made by replaying another: the original's id. */
   replayOf?: string;
   /** Set on flows that came from a file (HAR import) rather than the wire. */

@@ -1,0 +1,140 @@
+/**
+ * The queue of paused exchanges. A breakpoint rule pauses a request (before it goes upstream) or a response
+ * (before it reaches the client); the pause waits here until the API resumes it (optionally with edits),
+ * aborts it, or answers it with a mock — or until the timeout continues it unchanged, so a forgotten pause
+ * never leaves a client hanging. A client that disconnects while paused releases its pause.
+ *
+ * The queue holds plain data (what the UI shows and edits); the pipeline turns outcomes into decisions.
+ */
+import { ApiError } from '../../common/api';
+import type { BreakpointInfo, BreakpointResumed, MockAnswer, PausedMessage, RequestEdits, ResponseEdits } from '../../common/breakpoint';
+import { Emitter, type Disposable } from '../../common/events';
+import type { AppliedRule } from '../../common/flow';
+
+/** Default pause length before the exchange continues unchanged. */
+export const DEFAULT_BREAKPOINT_TIMEOUT_MS = 5 * 60_000;
+
+export type PauseOutcome =
+  | { type: 'resume'; edits?: RequestEdits | ResponseEdits; timedOut: boolean }
+  | { type: 'abort' }
+  | { type: 'answer'; response: MockAnswer }
+  /** The client went away, or the queue was disposed: nothing more to do for this exchange. */
+  | { type: 'released' };
+
+export interface PauseRequest {
+  flowId: string;
+  phase: 'request' | 'response';
+  clientIp: string;
+  rule: AppliedRule;
+  message: PausedMessage;
+  /** Aborts when the client disconnects: the pause is released. */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  info: BreakpointInfo;
+  settle: (outcome: PauseOutcome, how: BreakpointResumed['how']) => void;
+}
+
+export class Breakpoints implements Disposable {
+  private readonly pending = new Map<string, Pending>();
+  private timeoutMs: number;
+  private disposed = false;
+  private readonly _onDidPause = new Emitter<BreakpointInfo>();
+  readonly onDidPause = this._onDidPause.event;
+  private readonly _onDidResume = new Emitter<BreakpointResumed>();
+  readonly onDidResume = this._onDidResume.event;
+
+  constructor(options: { timeoutMs?: number } = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
+  }
+
+  /** Applies to pauses that start after the change. */
+  setTimeout(ms: number): void {
+    this.timeoutMs = ms;
+  }
+
+  /** Pauses until someone (or the timeout, or the client's disconnect) decides. */
+  pause(request: PauseRequest): Promise<PauseOutcome> {
+    if (this.disposed || request.signal?.aborted) return Promise.resolve({ type: 'released' });
+    const id = `${request.flowId}:${request.phase}`;
+    const pausedAt = Date.now();
+    const info: BreakpointInfo = {
+      id,
+      flowId: request.flowId,
+      phase: request.phase,
+      clientIp: request.clientIp,
+      rule: request.rule,
+      pausedAt,
+      continuesAt: pausedAt + this.timeoutMs,
+      ...request.message,
+    };
+    return new Promise<PauseOutcome>((resolve) => {
+      const timer = setTimeout(() => settle({ type: 'resume', timedOut: true }, 'timeout'), this.timeoutMs);
+      const onAbort = () => settle({ type: 'released' }, 'released');
+      const settle = (outcome: PauseOutcome, how: BreakpointResumed['how']) => {
+        if (this.pending.get(id) !== entry) return;
+        this.pending.delete(id);
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+        this._onDidResume.fire({ id, flowId: request.flowId, phase: request.phase, how });
+      };
+      const entry: Pending = { info, settle };
+      // One pause per flow and phase; a second (a retried flow id) releases the first rather than orphan it.
+      this.pending.get(id)?.settle({ type: 'released' }, 'released');
+      this.pending.set(id, entry);
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      this._onDidPause.fire(info);
+    });
+  }
+
+  /** Paused items, oldest first: the queue the user walks. */
+  list(): BreakpointInfo[] {
+    return [...this.pending.values()].map((p) => p.info);
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  resume(id: string, edits?: RequestEdits | ResponseEdits): void {
+    const entry = this.get(id);
+    if (edits) checkEdits(entry.info.phase, edits);
+    entry.settle({ type: 'resume', edits, timedOut: false }, 'resumed');
+  }
+
+  abort(id: string): void {
+    this.get(id).settle({ type: 'abort' }, 'aborted');
+  }
+
+  answer(id: string, response: MockAnswer): void {
+    this.get(id).settle({ type: 'answer', response }, 'answered');
+  }
+
+  private get(id: string): Pending {
+    const entry = this.pending.get(id);
+    if (!entry) throw new ApiError(`no paused exchange with id ${JSON.stringify(id)} (it may have continued or timed out)`, 'not-found');
+    return entry;
+  }
+
+  /** Releases every pause (the exchanges continue unchanged, so clients are not left hanging). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const entry of [...this.pending.values()]) entry.settle({ type: 'resume', timedOut: false }, 'released');
+    this._onDidPause.dispose();
+    this._onDidResume.dispose();
+  }
+}
+
+const REQUEST_EDIT_KEYS = new Set(['method', 'url', 'headers', 'body', 'bodyEncoding']);
+const RESPONSE_EDIT_KEYS = new Set(['status', 'statusText', 'headers', 'body', 'bodyEncoding']);
+
+/** Refuses edits that do not belong to the paused side (a status on a request), naming the field. */
+function checkEdits(phase: 'request' | 'response', edits: RequestEdits | ResponseEdits): void {
+  const allowed = phase === 'request' ? REQUEST_EDIT_KEYS : RESPONSE_EDIT_KEYS;
+  for (const key of Object.keys(edits)) {
+    if (!allowed.has(key)) throw new ApiError(`edits.${key}: cannot be edited on a paused ${phase}`, 'bad-params');
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The rules engine as one service of the core: the persisted rule store, the breakpoint queue and the
+ * pipeline the proxy calls. createCore() makes one per data dir; the API and `--rules FILE` use it.
+ */
+import type { Disposable } from '../../common/events';
+import type { CaptureSink } from '../capture/sink';
+import { Breakpoints, DEFAULT_BREAKPOINT_TIMEOUT_MS } from './breakpoints';
+import { RulePipeline } from './pipeline';
+import { RuleStore } from './store';
+
+export interface RulesOptions {
+  dataDir: string;
+  /** Where the pipeline reports a flow's pauses (the flow store). */
+  sink?: CaptureSink;
+  /** Overrides the stored breakpoint timeout setting (tests use short ones). */
+  breakpointTimeoutMs?: number;
+}
+
+export interface RulesService extends Disposable {
+  readonly ready: Promise<void>;
+  readonly store: RuleStore;
+  readonly breakpoints: Breakpoints;
+  readonly pipeline: RulePipeline;
+  /** How long a pause waits before continuing unchanged; persisted. */
+  setBreakpointTimeout(ms: number): Promise<number>;
+  breakpointTimeout(): number;
+  close(): Promise<void>;
+}
+
+export function createRules(options: RulesOptions): RulesService {
+  const store = new RuleStore(options.dataDir);
+  const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
+  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink });
+  let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
+  const ready = store.ready.then(() => {
+    const stored = store.settings().breakpointTimeoutMs;
+    if (options.breakpointTimeoutMs === undefined && stored !== undefined) {
+      timeoutMs = stored;
+      breakpoints.setTimeout(stored);
+    }
+  });
+  let closing: Promise<void> | undefined;
+  const service: RulesService = {
+    ready,
+    store,
+    breakpoints,
+    pipeline,
+    breakpointTimeout: () => timeoutMs,
+    async setBreakpointTimeout(ms) {
+      await store.setSettings({ breakpointTimeoutMs: ms });
+      timeoutMs = ms;
+      breakpoints.setTimeout(ms);
+      return ms;
+    },
+    close() {
+      // Paused exchanges continue unchanged, so no client is left hanging by a shutdown.
+      closing ??= (async () => {
+        breakpoints.dispose();
+        pipeline.dispose();
+        await store.close();
+      })();
+      return closing;
+    },
+    dispose() {
+      void service.close();
+    },
+  };
+  return service;
+}

@@ -1,0 +1,314 @@
+/**
+ * The rules pipeline, in one place and in this order:
+ *
+ *   map-remote → request mock (mock-request) → mock → request breakpoint → upstream → response breakpoint
+ *
+ * The proxy calls it at two points: onRequest() before anything goes upstream, and onResponse() when the
+ * server's response headers arrived and the request decision asked for a response breakpoint. Every rule
+ * is matched against the request as the CLIENT sent it (what the user sees in the list and writes rules
+ * from), and per action type only the first matching rule in priority order applies.
+ *
+ * Decisions carry the messages to send, already framed (a replaced body comes with its Content-Length),
+ * and the pipeline writes what happened onto the recorded flow: appliedRules, `original` (what the client
+ * or server sent, when it was changed), and the 'intercepted' state while paused.
+ *
+ * With no rules loaded or none matching, onRequest resolves at once with the unchanged request.
+ */
+import { BREAKPOINT_ABORT_TEXT, type MockAnswer, type PausedBody, type RequestEdits, type ResponseEdits } from '../../common/breakpoint';
+import type { Disposable } from '../../common/events';
+import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
+import type { Action, Rule } from '../../common/rule';
+import type { CaptureSink } from '../capture/sink';
+import type { Breakpoints, PauseOutcome } from './breakpoints';
+import { mapRemoteHeaders, mapRemoteUrl } from './map-remote';
+import { decodeBody, framedFor, reasonPhrase, sameHeaders, setHeader, urlAuthority } from './message';
+import type { MatchInput, RuleSet } from './rule-set';
+
+/** The bytes of a paused body the API shows (and the UI edits); bigger bodies are shown cut. */
+export const PAUSED_BODY_SHOWN = 4 * 1024 * 1024;
+
+export interface RequestContext extends MatchInput {
+  flowId: string;
+  /** Reads the whole request body (once; later calls get the same bytes). Only called when a rule needs it. */
+  readBody(): Promise<Buffer>;
+  /** The recorded flow (absent with capture off): the pipeline marks rules, edits and pauses on it. */
+  flow?: Flow;
+  /** Aborts when the client disconnects: pauses and mock delays are released. */
+  signal?: AbortSignal;
+}
+
+/** Why an exchange stops here; the proxy fails the flow with it and sends `status` with its text. */
+export interface Stop extends FlowError {
+  status: number;
+}
+
+export type RequestDecision =
+  | {
+      type: 'forward';
+      method: string;
+      url: string;
+      headers: Headers;
+      /** Set when the body was read or replaced: send exactly these bytes (headers are framed for them). */
+      body?: Buffer;
+      applied: AppliedRule[];
+      /** The response breakpoint to pause at, if one matched. */
+      responseBreakpoint?: AppliedRule;
+    }
+  | { type: 'respond'; status: number; statusText: string; headers: Headers; body: Buffer; applied: AppliedRule[] }
+  | { type: 'stop'; stop: Stop; applied: AppliedRule[] };
+
+export interface ResponseContext {
+  flowId: string;
+  clientIp: string;
+  /** The request as sent upstream. */
+  request: { method: string; url: string; headers: Headers };
+  response: { status: number; statusText: string; headers: Headers };
+  readBody(): Promise<Buffer>;
+  breakpoint: AppliedRule;
+  flow?: Flow;
+  signal?: AbortSignal;
+}
+
+export type ResponseDecision =
+  | { type: 'forward'; status: number; statusText: string; headers: Headers; body: Buffer }
+  | { type: 'stop'; stop: Stop };
+
+export interface PipelineOptions {
+  rules: () => RuleSet;
+  /** Counts an application of a rule; false when its `times` ran out meanwhile (then it does not apply). */
+  hit: (rule: Rule) => boolean;
+  breakpoints: Breakpoints;
+  /** Where flow changes go while the proxy is not updating the flow itself (a pause). */
+  sink?: CaptureSink;
+}
+
+const FORWARD_NOTHING: AppliedRule[] = [];
+
+export const abortedAtBreakpoint = (): Stop => ({ phase: 'rule', message: BREAKPOINT_ABORT_TEXT.replace(/^Hindsight: /, ''), status: 502 });
+const releasedWhilePaused = (): Stop => ({ phase: 'client', message: 'the client closed the connection while the exchange was paused', status: 502 });
+
+export class RulePipeline implements Disposable {
+  private readonly timers = new Set<{ timer: ReturnType<typeof setTimeout>; done: () => void }>();
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  async onRequest(ctx: RequestContext): Promise<RequestDecision> {
+    const set = this.options.rules();
+    if (set.size === 0) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
+    const found = set.match(ctx);
+    if (!found) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
+
+    const applied: AppliedRule[] = [];
+    const use = (rule: Rule | undefined, kind?: string): rule is Rule => {
+      if (!rule || !this.options.hit(rule)) return false;
+      applied.push({ id: rule.id, kind: kind ?? rule.action.type, name: rule.name });
+      return true;
+    };
+    let method = ctx.method;
+    let url = ctx.url;
+    let headers = ctx.headers;
+    let body: Buffer | undefined;
+
+    const mapRemote = found['map-remote'];
+    if (use(mapRemote)) {
+      const action = mapRemote.action as Extract<Action, { type: 'map-remote' }>;
+      url = mapRemoteUrl(url, action, mapRemote.matchers);
+      headers = mapRemoteHeaders(headers, url, action);
+    }
+    const rewrite = found['mock-request'];
+    if (use(rewrite)) {
+      const action = rewrite.action as Extract<Action, { type: 'mock-request' }>;
+      ({ method, url, headers, body } = rewriteRequest({ method, url, headers }, action));
+    }
+    // Replaced: the bytes differ from what the client sent (then its Content-Encoding no longer applies).
+    let bodyReplaced = body !== undefined;
+    const mock = found.mock;
+    if (use(mock)) {
+      const action = mock.action as Extract<Action, { type: 'mock' }>;
+      this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+      if (action.delayMs && !(await this.delay(action.delayMs, ctx.signal))) return { type: 'stop', stop: releasedWhilePaused(), applied };
+      return { type: 'respond', ...mockResponse(action), applied };
+    }
+
+    const requestBreakpoint = found.requestBreakpoint;
+    const responseBreakpoint = found.responseBreakpoint;
+    // One hit per rule and flow, also for a breakpoint on both sides.
+    const pauseRequest = use(requestBreakpoint, 'breakpoint');
+    const pauseResponse = responseBreakpoint === requestBreakpoint ? pauseRequest : use(responseBreakpoint, 'breakpoint');
+    if (pauseRequest) {
+      const rule = applied[applied.length - 1];
+      // Once read, the client's body is gone from the socket: from here on it is always sent from memory.
+      body ??= await ctx.readBody();
+      const outcome = await this.pause(ctx.flow, {
+        flowId: ctx.flowId,
+        phase: 'request',
+        clientIp: ctx.clientIp,
+        rule,
+        message: { request: { method, url, headers, body: shownBody(body) } },
+        signal: ctx.signal,
+      });
+      const result = applyRequestOutcome(outcome, { method, url, headers, body });
+      if (result.type === 'stop') return { ...result, applied };
+      if (result.type === 'respond') {
+        applied.push({ id: rule.id, kind: 'breakpoint-answer', name: rule.name });
+        this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+        return { ...result, applied };
+      }
+      if (result.edited) applied.push({ id: rule.id, kind: 'breakpoint-edit', name: rule.name });
+      if (result.body !== body) bodyReplaced = true;
+      ({ method, url, headers, body } = result);
+    }
+    // A body sent from memory needs a Content-Length; when it is the client's own bytes that reframing is
+    // not an edit, so the flow records the headers as they were.
+    const framed = body === undefined ? headers : framedFor(headers, body.length, { keepEncoding: !bodyReplaced });
+    this.markFlow(ctx.flow, applied, { method, url, headers: bodyReplaced ? framed : headers }, ctx, bodyReplaced);
+    headers = framed;
+    const decision: RequestDecision = { type: 'forward', method, url, headers, applied };
+    if (body !== undefined) decision.body = body;
+    if (pauseResponse && responseBreakpoint) decision.responseBreakpoint = { id: responseBreakpoint.id, kind: 'breakpoint', name: responseBreakpoint.name };
+    return decision;
+  }
+
+  async onResponse(ctx: ResponseContext): Promise<ResponseDecision> {
+    const original = ctx.response;
+    const body = await ctx.readBody();
+    const outcome = await this.pause(ctx.flow, {
+      flowId: ctx.flowId,
+      phase: 'response',
+      clientIp: ctx.clientIp,
+      rule: ctx.breakpoint,
+      message: { request: ctx.request, response: { ...original, body: shownBody(body) } },
+      signal: ctx.signal,
+    });
+    if (outcome.type === 'released' || outcome.type === 'abort') return { type: 'stop', stop: stopFor(outcome) };
+    const result =
+      outcome.type === 'answer'
+        ? { type: 'forward' as const, ...mockResponse(outcome.response), edited: true }
+        : { type: 'forward' as const, ...editResponse(original, body, outcome.edits as ResponseEdits | undefined) };
+    const flow = ctx.flow;
+    if (flow && result.edited) {
+      const kind = outcome.type === 'answer' ? 'breakpoint-answer' : 'breakpoint-edit';
+      flow.appliedRules = [...flow.appliedRules, { ...ctx.breakpoint, kind }];
+      flow.original = { ...flow.original, response: { status: original.status, statusText: original.statusText, headers: original.headers } };
+      if (result.body !== body) flow.original.response!.bodyReplaced = true;
+    }
+    const { edited: _edited, ...decision } = result;
+    return decision;
+  }
+
+  private async pause(flow: Flow | undefined, request: Parameters<Breakpoints['pause']>[0]): Promise<PauseOutcome> {
+    if (flow) {
+      flow.state = 'intercepted';
+      this.options.sink?.flowUpdated(flow);
+    }
+    const outcome = await this.options.breakpoints.pause(request);
+    if (flow && flow.state === 'intercepted') {
+      flow.state = 'live';
+      this.options.sink?.flowUpdated(flow);
+    }
+    return outcome;
+  }
+
+  /** Records applied rules and, when the request changed, what the client sent. */
+  private markFlow(flow: Flow | undefined, applied: AppliedRule[], sent: { method: string; url: string; headers: Headers }, ctx: RequestContext, bodyReplaced: boolean): void {
+    if (!flow || applied.length === 0) return;
+    flow.appliedRules = [...flow.appliedRules, ...applied];
+    const changed = sent.method !== ctx.method || sent.url !== ctx.url || !sameHeaders(sent.headers, ctx.headers) || bodyReplaced;
+    if (!changed) return;
+    flow.original = { ...flow.original, request: { method: ctx.method, url: ctx.url, headers: ctx.headers } };
+    if (bodyReplaced) flow.original.request!.bodyReplaced = true;
+    flow.request = { ...flow.request, method: sent.method, url: sent.url, headers: sent.headers };
+  }
+
+  /** Waits; false when the client left (or the pipeline was disposed) first. */
+  private delay(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => finish(true), ms),
+        done: () => finish(false),
+      };
+      const finish = (ok: boolean) => {
+        clearTimeout(entry.timer);
+        this.timers.delete(entry);
+        signal?.removeEventListener('abort', entry.done);
+        resolve(ok);
+      };
+      this.timers.add(entry);
+      signal?.addEventListener('abort', entry.done, { once: true });
+    });
+  }
+
+  dispose(): void {
+    for (const entry of [...this.timers]) entry.done();
+  }
+}
+
+/** The request after a mock-request rule: each given field replaces the client's. */
+function rewriteRequest(sent: { method: string; url: string; headers: Headers }, action: Extract<Action, { type: 'mock-request' }>) {
+  let { method, url, headers } = sent;
+  let body: Buffer | undefined;
+  if (action.method) method = action.method;
+  if (action.url && action.url !== url) {
+    url = action.url;
+    headers = setHeader(headers, 'Host', urlAuthority(url));
+  }
+  // Headers given by the rule are the whole list sent (Host too, when it names one).
+  if (action.headers) headers = action.headers.some(([k]) => k.toLowerCase() === 'host') ? action.headers : setHeader(action.headers, 'Host', urlAuthority(url));
+  if (action.body !== undefined) body = decodeBody(action.body, action.bodyEncoding);
+  return { method, url, headers, body };
+}
+
+function mockResponse(mock: MockAnswer | Extract<Action, { type: 'mock' }>): { status: number; statusText: string; headers: Headers; body: Buffer } {
+  const body = decodeBody(mock.body, mock.bodyEncoding);
+  const statusText = ('statusText' in mock && mock.statusText) || reasonPhrase(mock.status);
+  return { status: mock.status, statusText, headers: framedFor(mock.headers, body.length), body };
+}
+
+function shownBody(body: Buffer): PausedBody {
+  const shown = body.length > PAUSED_BODY_SHOWN ? body.subarray(0, PAUSED_BODY_SHOWN) : body;
+  return { base64: shown.toString('base64'), size: body.length, truncated: shown.length < body.length };
+}
+
+/** An aborted pause fails the flow as the user's doing; a released one as the client's. */
+function stopFor(outcome: Extract<PauseOutcome, { type: 'released' | 'abort' }>): Stop {
+  return outcome.type === 'abort' ? abortedAtBreakpoint() : releasedWhilePaused();
+}
+
+type RequestOutcome =
+  | { type: 'forward'; method: string; url: string; headers: Headers; body: Buffer; edited: boolean }
+  | { type: 'respond'; status: number; statusText: string; headers: Headers; body: Buffer }
+  | { type: 'stop'; stop: Stop };
+
+function applyRequestOutcome(outcome: PauseOutcome, sent: { method: string; url: string; headers: Headers; body: Buffer }): RequestOutcome {
+  switch (outcome.type) {
+    case 'released':
+    case 'abort':
+      return { type: 'stop', stop: stopFor(outcome) };
+    case 'answer':
+      return { type: 'respond', ...mockResponse(outcome.response) };
+    case 'resume': {
+      const edits = outcome.edits as RequestEdits | undefined;
+      if (!edits) return { type: 'forward', ...sent, edited: false };
+      const method = edits.method ?? sent.method;
+      const url = edits.url ?? sent.url;
+      let headers = edits.headers ?? sent.headers;
+      // A new URL on another host takes the Host header along, unless the edit set the headers itself.
+      if (url !== sent.url && !edits.headers) headers = setHeader(headers, 'Host', urlAuthority(url));
+      const body = edits.body !== undefined ? decodeBody(edits.body, edits.bodyEncoding) : sent.body;
+      const edited = method !== sent.method || url !== sent.url || !sameHeaders(headers, sent.headers) || !body.equals(sent.body);
+      return { type: 'forward', method, url, headers, body: edited ? body : sent.body, edited };
+    }
+  }
+}
+
+function editResponse(original: { status: number; statusText: string; headers: Headers }, body: Buffer, edits: ResponseEdits | undefined) {
+  if (!edits) return { status: original.status, statusText: original.statusText, headers: framedFor(original.headers, body.length, { keepEncoding: true }), body, edited: false };
+  const status = edits.status ?? original.status;
+  const statusText = edits.statusText ?? (edits.status !== undefined && edits.status !== original.status ? reasonPhrase(status) : original.statusText);
+  const newBody = edits.body !== undefined ? decodeBody(edits.body, edits.bodyEncoding) : body;
+  const replaced = edits.body !== undefined && !newBody.equals(body);
+  const headers = framedFor(edits.headers ?? original.headers, (replaced ? newBody : body).length, { keepEncoding: !replaced });
+  const edited = status !== original.status || statusText !== original.statusText || edits.headers !== undefined || replaced;
+  return { status, statusText, headers, body: replaced ? newBody : body, edited };
+}
