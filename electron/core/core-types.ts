@@ -7,6 +7,7 @@ import type { Status } from '../common/api';
 import type { Event } from '../common/events';
 import type { LogLine } from '../common/log-line';
 import type { CertificateAuthority } from '../../certs/types';
+import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
 
 export interface CoreOptions {
@@ -17,6 +18,10 @@ export interface CoreOptions {
   port?: number;
   /** Reverse mode: every request on the proxy port goes to this origin (http://host:port or https://…). */
   reverse?: string;
+  /** The app's version, reported by status() (the CLI reads package.json, Electron main app.getVersion()). */
+  version?: string;
+  /** Idle limit for upstream connects, responses and gaps in a body, in ms (default 60,000): then 504 / a failed flow. */
+  upstreamTimeoutMs?: number;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;
   /** Extra CA certificates (PEM) trusted for upstream TLS, besides the system roots. */
@@ -32,6 +37,8 @@ export interface CoreOptions {
    */
   allowClient?: (ip: string) => boolean;
   store?: Omit<StoreOptions, 'dataDir'>;
+  /** How long a breakpoint pause waits before continuing unchanged (default: the stored setting, else 5 min). */
+  breakpointTimeoutMs?: number;
   /** One structured line per finished flow (`hindsight serve --log`). */
   onLog?: (line: LogLine) => void;
 }
@@ -40,6 +47,8 @@ export interface Core {
   readonly dataDir: string;
   readonly ca: CertificateAuthority;
   readonly store: FlowStore;
+  /** Rules, device profiles and breakpoints (electron/core/rules); the proxy runs its pipeline. */
+  readonly rules: RulesService;
   proxyAddress(): { host: string; port: number };
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
   setCapture(enabled: boolean): void;

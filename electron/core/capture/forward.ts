@@ -1,0 +1,165 @@
+/**
+ * One HTTP exchange through the proxy: the client's request is forwarded with its headers as received (minus
+ * hop-by-hop fields), both bodies stream through with backpressure (pipe: a slow client slows the server
+ * down instead of filling memory) and are teed into body files, and the response reaches the client with
+ * its status line, headers and framing intact. Whatever fails becomes a failed flow and, when nothing was
+ * sent yet, a 502/504 whose text names the failure.
+ */
+import type http from 'node:http';
+import { endToEndHeaders, setHost } from './headers';
+import { ExchangeClock } from './clock';
+import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
+import type { FlowRecording, Recorder } from './recorder';
+import { clientOf, resolveTarget, type ReverseTarget, type Target } from './target';
+import type { Upstream } from './upstream';
+
+export interface ForwardContext {
+  upstream: Upstream;
+  recorder: Recorder;
+  reverse?: ReverseTarget;
+  /** True when the target is the proxy itself (forwarding it would loop). */
+  isSelf(target: Target): boolean;
+}
+
+export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
+  const target = resolveTarget(req, isSSL, ctx.reverse);
+  if (!target || ctx.isSelf(target)) {
+    req.resume();
+    sendText(res, 200, 'Hindsight is running. Set it as the HTTP and HTTPS proxy of your client to capture its traffic.\n');
+    return;
+  }
+  new Exchange(ctx, req, res, target).start();
+}
+
+export function sendText(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Requests with no body can be sent again when a pooled connection turns out to be closed. */
+function hasBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+class Exchange {
+  private readonly clock = new ExchangeClock();
+  private readonly recording: FlowRecording | undefined;
+  private readonly withBody: boolean;
+  private upstreamRequest?: http.ClientRequest;
+  private retried = false;
+  private done = false;
+
+  constructor(
+    private readonly ctx: ForwardContext,
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly target: Target,
+  ) {
+    this.withBody = hasBody(req);
+    this.recording = ctx.recorder.begin(req, target, clientOf(req.socket));
+  }
+
+  start(): void {
+    const { req, res, recording } = this;
+    res.on('close', () => {
+      if (!res.writableFinished) this.fail(clientAborted());
+    });
+    // Errors of the client's request (an abort mid-upload) surface as the response's 'close'.
+    req.on('error', () => {});
+    if (recording && this.withBody) {
+      req.on('data', (chunk: Buffer) => recording.requestChunk(chunk));
+      req.on('end', () => recording.requestEnd());
+    }
+    this.send();
+  }
+
+  private send(): void {
+    const { req, target } = this;
+    let upstream: http.ClientRequest;
+    try {
+      upstream = this.ctx.upstream.request(target, req.method ?? 'GET', upstreamHeaders(req, target));
+    } catch (err) {
+      this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
+      return;
+    }
+    this.upstreamRequest = upstream;
+    this.clock.watch(upstream);
+    upstream.on('response', (response: http.IncomingMessage) => this.onResponse(response));
+    upstream.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(upstream, err));
+    upstream.on('timeout', () => {
+      if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream.timeoutMs));
+    });
+    if (this.withBody) req.pipe(upstream);
+    else {
+      req.resume();
+      upstream.end();
+    }
+  }
+
+  private onUpstreamError(upstream: http.ClientRequest, err: NodeJS.ErrnoException): void {
+    if (upstream !== this.upstreamRequest || this.done) return;
+    // A pooled connection the server closed while idle: the classic keep-alive race. Try once more on a
+    // fresh connection when nothing of the request body was consumed.
+    const { clock } = this;
+    if (clock.reused && clock.responseAt === undefined && !this.withBody && !this.retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      this.retried = true;
+      this.send();
+      return;
+    }
+    this.fail(upstreamFailure(err, clock.failureContext(this.target)));
+  }
+
+  private onResponse(response: http.IncomingMessage): void {
+    if (this.done) {
+      response.resume();
+      return;
+    }
+    const { res, recording, clock } = this;
+    clock.responseStarted();
+    recording?.response(response, clock.socket ?? null);
+    try {
+      res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
+    } catch (err) {
+      this.fail({ phase: 'upstream', message: `the response cannot be passed on (${(err as Error).message})`, status: 502 });
+      return;
+    }
+    if (recording) response.on('data', (chunk: Buffer) => recording.responseChunk(chunk));
+    response.on('end', () => clock.responseEnded());
+    response.on('error', () => {});
+    response.on('close', () => {
+      if (!response.complete) this.fail(upstreamFailure(aborted(), clock.failureContext(this.target)));
+    });
+    res.on('finish', () => this.complete());
+    response.pipe(res);
+  }
+
+  private complete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.recording?.finish(this.clock.timings());
+  }
+
+  private fail(failure: Failure): void {
+    if (this.done) return;
+    this.done = true;
+    const { res, recording, clock } = this;
+    // Read the server's address before the socket is destroyed (it is gone after).
+    if (recording && clock.socket) recording.connectedTo(clock.socket);
+    if (!res.headersSent && !res.destroyed) sendText(res, failure.status, failureText(failure));
+    else res.destroy();
+    this.upstreamRequest?.destroy();
+    recording?.finish(clock.timings(), failure);
+  }
+}
+
+/** The client's headers as they go upstream: end-to-end fields only, Host set for the target. */
+export function upstreamHeaders(req: http.IncomingMessage, target: Target, keep?: ReadonlySet<string>): string[] {
+  const headers = endToEndHeaders(req.rawHeaders, keep);
+  if (target.hostHeader) setHost(headers, target.hostHeader);
+  else if (!req.headers.host) setHost(headers, target.url.replace(/^[a-z]+:\/\/([^/?#]*).*$/is, '$1'));
+  return headers;
+}
+
+/** What a connection closed mid-response looks like, for upstreamFailure(). */
+export const aborted = (): NodeJS.ErrnoException => Object.assign(new Error('aborted'), { code: 'ECONNRESET' });

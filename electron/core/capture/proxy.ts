@@ -1,0 +1,141 @@
+/**
+ * The capture proxy: http-mitm-proxy (patched, see patches/ and docs/ARCHITECTURE.md) is the front door —
+ * it listens, answers CONNECT, and terminates intercepted TLS with our CA's certificates in-process — and
+ * hands every request and upgrade to our forwarder (forward.ts, upgrade.ts), which records flows.
+ */
+import type { LookupFunction } from 'node:net';
+import type net from 'node:net';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Proxy } from 'http-mitm-proxy';
+import type { CertificateAuthority } from '../../../certs/types';
+import type { Flow } from '../../common/flow';
+import { forwardRequest, type ForwardContext } from './forward';
+import { Recorder } from './recorder';
+import type { BodyStoreLike, CaptureSink } from './sink';
+import { parseReverseTarget, plainIp, type Target } from './target';
+import { forwardUpgrade, type UpgradeContext } from './upgrade';
+import { Upstream } from './upstream';
+
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+
+export interface CaptureProxyOptions {
+  host: string;
+  port: number;
+  ca: CertificateAuthority;
+  sink: CaptureSink;
+  bodies: BodyStoreLike;
+  nextSeq: () => number;
+  /** Reverse mode: every plain request goes to this origin (http://host:port or https://host). */
+  reverse?: string;
+  insecureUpstream?: boolean;
+  upstreamCa?: string[];
+  lookup?: LookupFunction;
+  /** Idle limit for upstream connects, responses and body gaps (default 60 s). */
+  upstreamTimeoutMs?: number;
+  /** Which client addresses may use the proxy; everyone when absent. */
+  allowClient?: (ip: string) => boolean;
+  onFinished?: (flow: Flow) => void;
+  /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
+  onError?: (kind: string, err: unknown) => void;
+}
+
+export interface CaptureProxy {
+  address(): { host: string; port: number };
+  readonly capturing: boolean;
+  setCapture(enabled: boolean): void;
+  /** Stops listening, closes every client and upstream socket. */
+  dispose(): Promise<void>;
+}
+
+export async function startCaptureProxy(options: CaptureProxyOptions): Promise<CaptureProxy> {
+  const reverse = options.reverse ? parseReverseTarget(options.reverse) : undefined;
+  const upstream = new Upstream({
+    insecure: options.insecureUpstream,
+    extraCa: options.upstreamCa,
+    lookup: options.lookup,
+    timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+  });
+  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, nextSeq: options.nextSeq, onFinished: options.onFinished });
+  const clientSockets = new Set<net.Socket>();
+  const upgradedSockets = new Set<Duplex>();
+  const refused = new WeakSet<net.Socket>();
+  let port = options.port;
+
+  const isSelf = (target: Target) =>
+    target.port === port && !target.tunnelled && (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
+  const forwardContext: ForwardContext = { upstream, recorder, reverse, isSelf };
+  const upgradeContext: UpgradeContext = {
+    ...forwardContext,
+    track(socket) {
+      upgradedSockets.add(socket);
+      socket.once('close', () => upgradedSockets.delete(socket));
+    },
+  };
+  const outerSocket = (socket: net.Socket): net.Socket =>
+    (socket as net.Socket & { connectRequest?: http.IncomingMessage }).connectRequest?.socket ?? socket;
+
+  const proxy = new Proxy();
+  proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
+  proxy.onConnect((req, socket, _head, callback) => {
+    if (refused.has(req.socket)) return callback(new Error('client not allowed'));
+    return callback();
+  });
+  await new Promise<void>((resolve, reject) => {
+    proxy.listen(
+      {
+        host: options.host,
+        port: options.port,
+        forceSNI: true,
+        getSecureContext: (hostname) => options.ca.leafFor(hostname).context,
+        handleRequest: (req, res, isSSL) => {
+          if (refused.has(outerSocket(req.socket))) {
+            res.destroy();
+            return;
+          }
+          forwardRequest(forwardContext, req, res, isSSL);
+        },
+        handleUpgrade: (req, socket, head, isSSL) => {
+          if (refused.has(outerSocket(req.socket))) {
+            socket.destroy();
+            return;
+          }
+          forwardUpgrade(upgradeContext, req, socket, head, isSSL);
+        },
+      },
+      (err) => (err ? reject(err) : resolve()),
+    );
+  });
+  const server = proxy.httpServer!;
+  port = (server.address() as net.AddressInfo).port;
+  server.prependListener('connection', (socket: net.Socket) => {
+    clientSockets.add(socket);
+    socket.once('close', () => clientSockets.delete(socket));
+    if (options.allowClient && !options.allowClient(plainIp(socket.remoteAddress ?? ''))) {
+      refused.add(socket);
+      const text = `Hindsight: ${plainIp(socket.remoteAddress ?? '')} is not allowed to use this proxy (see --allow)\n`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    }
+  });
+
+  let disposed: Promise<void> | undefined;
+  return {
+    address: () => ({ host: options.host, port }),
+    get capturing() {
+      return recorder.enabled;
+    },
+    setCapture(enabled) {
+      recorder.enabled = enabled;
+    },
+    dispose() {
+      disposed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        proxy.httpsServer?.close();
+        for (const socket of clientSockets) socket.destroy();
+        for (const socket of upgradedSockets) socket.destroy();
+        upstream.dispose();
+      });
+      return disposed;
+    },
+  };
+}

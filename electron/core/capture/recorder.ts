@@ -1,0 +1,126 @@
+/**
+ * Turns one exchange into a Flow: allocates id and seq, tees both bodies into body files as they stream,
+ * and tells the sink at three moments (request arrived, response headers arrived, finished or failed).
+ * The proxy keeps updating the same Flow object until it is finished; sinks must not modify it.
+ * With capture off, begin() returns undefined and the proxy forwards without any of this.
+ */
+import type http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { FLOW_SCHEMA, emptyBody, type Flow, type FlowError, type FlowTimings } from '../../common/flow';
+import { headerPairs, rawHeader } from './headers';
+import { newFlowId } from './ids';
+import type { BodyStoreLike, BodyWriter, CaptureSink } from './sink';
+import { plainIp, type Target } from './target';
+import { timesOf } from './upstream';
+
+export interface RecorderOptions {
+  sink: CaptureSink;
+  bodies: BodyStoreLike;
+  nextSeq: () => number;
+  /** Called once per flow when it completed or failed (the structured log, status counters). */
+  onFinished?: (flow: Flow) => void;
+}
+
+export class Recorder {
+  enabled = true;
+  constructor(private readonly options: RecorderOptions) {}
+
+  begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url): FlowRecording | undefined {
+    if (!this.enabled) return undefined;
+    const flow: Flow = {
+      id: newFlowId(),
+      seq: this.options.nextSeq(),
+      schema: FLOW_SCHEMA,
+      startedAt: Date.now(),
+      state: 'live',
+      client,
+      server: { host: target.host, port: target.port },
+      request: { method: req.method ?? 'GET', url, httpVersion: req.httpVersion, headers: headerPairs(req.rawHeaders), body: emptyBody() },
+      timings: {},
+      appliedRules: [],
+    };
+    const contentType = req.headers['content-type'];
+    if (contentType) flow.request.body.contentType = contentType;
+    const encoding = req.headers['content-encoding'];
+    if (encoding) flow.request.body.encoding = encoding;
+    this.options.sink.flowStarted(flow);
+    return new FlowRecording(flow, this.options);
+  }
+}
+
+export class FlowRecording {
+  private requestBody?: BodyWriter;
+  private responseBody?: BodyWriter;
+  private finished = false;
+
+  constructor(
+    readonly flow: Flow,
+    private readonly options: RecorderOptions,
+  ) {}
+
+  requestChunk(chunk: Buffer): void {
+    const body = this.flow.request.body;
+    this.requestBody ??= this.options.bodies.open(this.flow.id, 'request', { contentType: body.contentType, encoding: body.encoding });
+    this.requestBody.write(chunk);
+  }
+
+  requestEnd(): void {
+    if (this.requestBody) this.flow.request.body = this.requestBody.end();
+  }
+
+  /** Response headers arrived from `socket` (the upstream connection). */
+  response(res: http.IncomingMessage, socket: net.Socket | null, extra?: Partial<Flow>): void {
+    const raw = res.rawHeaders;
+    const body = emptyBody();
+    const contentType = rawHeader(raw, 'content-type');
+    if (contentType) body.contentType = contentType;
+    const encoding = rawHeader(raw, 'content-encoding');
+    if (encoding) body.encoding = encoding;
+    this.flow.response = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: headerPairs(raw), body };
+    if (socket) this.connectedTo(socket);
+    if (extra) Object.assign(this.flow, extra);
+    this.options.sink.flowUpdated(this.flow);
+  }
+
+  responseChunk(chunk: Buffer): void {
+    const response = this.flow.response;
+    if (!response) return;
+    this.responseBody ??= this.options.bodies.open(this.flow.id, 'response', { contentType: response.body.contentType, encoding: response.body.encoding });
+    this.responseBody.write(chunk);
+  }
+
+  /** The server's address and TLS parameters, as connected. */
+  connectedTo(socket: net.Socket): void {
+    const server = this.flow.server;
+    // A socket that never connected (DNS failure, refused) has nothing to tell.
+    const address = socket.remoteAddress ?? timesOf(socket)?.remoteAddress;
+    if (!server || server.ip || !address) return;
+    server.ip = plainIp(address);
+    if (socket instanceof tls.TLSSocket) {
+      const info: NonNullable<typeof server.tls> = {};
+      const version = socket.getProtocol();
+      if (version) info.version = version;
+      if (socket.alpnProtocol) info.alpn = socket.alpnProtocol;
+      if (!net.isIP(server.host)) info.sni = server.host;
+      server.tls = info;
+    }
+  }
+
+  finish(timings: FlowTimings, error?: FlowError): void {
+    if (this.finished) return;
+    this.finished = true;
+    const flow = this.flow;
+    if (this.requestBody) flow.request.body = this.requestBody.end();
+    if (this.responseBody && flow.response) flow.response.body = this.responseBody.end();
+    flow.timings = timings;
+    if (error) {
+      flow.state = 'failed';
+      flow.error = { phase: error.phase, message: error.message };
+    } else {
+      flow.state = 'completed';
+    }
+    this.options.sink.flowUpdated(flow);
+    this.options.onFinished?.(flow);
+  }
+}

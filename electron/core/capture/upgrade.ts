@@ -1,0 +1,117 @@
+/**
+ * WebSocket (and any other HTTP/1.1 Upgrade) handshakes pass through byte for byte: the client's request
+ * goes upstream with its Upgrade, Sec-WebSocket-Protocol and extension headers, the server's own 101 comes
+ * back unchanged, and from then on the two sockets are piped. The handshake is recorded as a flow with
+ * `websocket: true` (frames are not recorded yet). A server that refuses the upgrade is answered like any
+ * other response; an unreachable one yields a 502/504 and a failed flow, as for plain requests.
+ */
+import type http from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ExchangeClock } from './clock';
+import { aborted, upstreamHeaders, type ForwardContext } from './forward';
+import { endToEndHeaders } from './headers';
+import { failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
+import { clientOf, resolveTarget } from './target';
+
+const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['connection', 'upgrade']);
+const TRANSFER_ENCODING: ReadonlySet<string> = new Set(['transfer-encoding']);
+
+export interface UpgradeContext extends ForwardContext {
+  /** Upgraded upstream sockets live outside the pools; the proxy destroys what is left on dispose. */
+  track(socket: Duplex): void;
+}
+
+export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, socket: Duplex, head: Buffer, isSSL: boolean): void {
+  socket.on('error', () => socket.destroy());
+  const target = resolveTarget(req, isSSL, ctx.reverse);
+  if (!target || ctx.isSelf(target)) {
+    socket.end(rawResponse(400, 'Bad Request', ['Content-Type', 'text/plain; charset=utf-8', 'Connection', 'close'], 'Hindsight: not a proxied request\n'));
+    return;
+  }
+  const isWebSocket = /^websocket$/i.test(req.headers.upgrade ?? '');
+  const url = isWebSocket ? target.url.replace(/^http/i, 'ws') : target.url;
+  const recording = ctx.recorder.begin(req, target, clientOf(req.socket), url);
+  if (recording && isWebSocket) recording.flow.websocket = true;
+  const clock = new ExchangeClock();
+  let done = false;
+  const fail = (failure: Failure, answered = false) => {
+    if (done) return;
+    done = true;
+    if (recording && clock.socket) recording.connectedTo(clock.socket);
+    if (!answered) socket.end(rawResponse(failure.status, failure.status === 504 ? 'Gateway Timeout' : 'Bad Gateway', ['Content-Type', 'text/plain; charset=utf-8', 'Connection', 'close'], failureText(failure)));
+    upstream?.destroy();
+    recording?.finish(clock.timings(), failure);
+  };
+  socket.on('close', () => fail({ phase: 'client', message: 'the client closed the connection during the handshake', status: 502 }, true));
+
+  let upstream: http.ClientRequest | undefined;
+  try {
+    upstream = ctx.upstream.request(target, req.method ?? 'GET', upstreamHeaders(req, target, HANDSHAKE_FIELDS));
+  } catch (err) {
+    fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 502 });
+    return;
+  }
+  clock.watch(upstream);
+  upstream.on('error', (err: NodeJS.ErrnoException) => fail(upstreamFailure(err, clock.failureContext(target))));
+  upstream.on('timeout', () => fail(timeoutFailure(clock.failureContext(target), ctx.upstream.timeoutMs)));
+
+  upstream.on('upgrade', (response: http.IncomingMessage, upstreamSocket: net.Socket, upstreamHead: Buffer) => {
+    if (done) {
+      upstreamSocket.destroy();
+      return;
+    }
+    done = true;
+    clock.responseStarted();
+    clock.responseEnded();
+    ctx.track(upstreamSocket);
+    upstreamSocket.on('error', () => upstreamSocket.destroy());
+    recording?.response(response, upstreamSocket);
+    socket.write(rawResponse(response.statusCode ?? 101, response.statusMessage ?? '', response.rawHeaders));
+    if (upstreamHead.length) socket.write(upstreamHead);
+    if (head.length) upstreamSocket.write(head);
+    // Either side closing ends the other; the idle limit does not apply to a quiet WebSocket.
+    upstreamSocket.setTimeout(0);
+    upstreamSocket.on('close', () => socket.destroy());
+    socket.on('close', () => upstreamSocket.destroy());
+    upstreamSocket.pipe(socket);
+    socket.pipe(upstreamSocket);
+    recording?.finish(clock.timings());
+  });
+
+  upstream.on('response', (response: http.IncomingMessage) => {
+    // The server declined the upgrade: pass its answer on and close (the client expected a switch).
+    if (done) {
+      response.resume();
+      return;
+    }
+    clock.responseStarted();
+    recording?.response(response, clock.socket ?? null);
+    // The body goes on de-chunked and ends with the connection.
+    const headers = endToEndHeaders(response.rawHeaders, undefined, TRANSFER_ENCODING);
+    socket.write(rawResponse(response.statusCode ?? 502, response.statusMessage ?? '', [...headers, 'Connection', 'close']));
+    if (recording) response.on('data', (chunk: Buffer) => recording.responseChunk(chunk));
+    response.on('error', () => {});
+    response.on('close', () => {
+      if (!response.complete) fail(upstreamFailure(aborted(), clock.failureContext(target)), true);
+    });
+    response.on('end', () => {
+      clock.responseEnded();
+      if (done) return;
+      done = true;
+      socket.end();
+      recording?.finish(clock.timings());
+    });
+    response.pipe(socket, { end: false });
+  });
+  upstream.end();
+}
+
+/** An HTTP/1.1 response head (and optional text body) as bytes, headers from a flat list. */
+function rawResponse(status: number, statusText: string, headers: string[], body?: string): string {
+  let text = `HTTP/1.1 ${status} ${statusText}\r\n`;
+  for (let i = 0; i + 1 < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  if (body !== undefined) text += `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  else text += '\r\n';
+  return text;
+}

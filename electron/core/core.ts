@@ -1,0 +1,116 @@
+/**
+ * The composition root: every shell (Electron main, `hindsight serve`, tests) calls createCore() and gets the
+ * CA, the flow store and the capture proxy wired together, and one dispose() that releases them all.
+ */
+import fs from 'node:fs';
+import { loadOrCreateCa } from '../../certs';
+import type { Status } from '../common/api';
+import { ipInAnyRange, parseIpRange, type IpRange } from '../common/cidr';
+import { Emitter, type Disposable } from '../common/events';
+import { toLogLine } from '../common/log-line';
+import { startCaptureProxy, type CaptureProxy } from './capture/proxy';
+import type { Core, CoreOptions } from './core-types';
+import { dataPaths } from './paths';
+import { openFlowStore } from './store';
+
+export const DEFAULT_PROXY_HOST = '127.0.0.1';
+export const DEFAULT_PROXY_PORT = 8080;
+
+const LOOPBACK: IpRange[] = ['127.0.0.0/8', '::1/128'].map(rangeOf);
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const paths = dataPaths(options.dataDir);
+  fs.mkdirSync(paths.dataDir, { recursive: true });
+  const host = options.host ?? DEFAULT_PROXY_HOST;
+  const allowClient = options.allowClient ?? clientAllowList(host, options.allow ?? []);
+  const ca = await loadOrCreateCa(paths.caDir);
+  const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
+  let proxy: CaptureProxy;
+  try {
+    proxy = await startCaptureProxy({
+      host,
+      port: options.port ?? DEFAULT_PROXY_PORT,
+      ca,
+      sink: store,
+      bodies: store.bodies,
+      nextSeq: () => store.nextSeq(),
+      reverse: options.reverse,
+      insecureUpstream: options.insecureUpstream,
+      upstreamCa: options.upstreamCa,
+      lookup: options.lookup,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
+      allowClient,
+      onFinished: options.onLog ? (flow) => options.onLog!(toLogLine(flow)) : undefined,
+    });
+  } catch (err) {
+    await store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? DEFAULT_PROXY_PORT} on ${host} is already in use`);
+    if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine`);
+    throw err;
+  }
+
+  const onDidChangeStatus = new Emitter<Status>();
+  const status = (): Status => {
+    const address = proxy.address();
+    const result: Status = {
+      version: options.version ?? 'unknown',
+      proxy: { host: address.host, port: address.port, mode: options.reverse ? 'reverse' : 'forward' },
+      capture: proxy.capturing,
+      stored: store.count(),
+      caPath: ca.certPath,
+      dataDir: paths.dataDir,
+      warnings: store.warnings(),
+    };
+    if (options.reverse) result.proxy.reverseTarget = options.reverse;
+    const lastTrim = store.lastTrim();
+    if (lastTrim) result.lastTrim = lastTrim;
+    return result;
+  };
+  // The store's events are batched (one per flush), so following them costs little.
+  const subscriptions: Disposable[] = [store.onDidWarn, store.onDidTrim, store.onDidAdd, store.onDidRemove].map((event) =>
+    (event as (listener: () => void) => Disposable)(() => {
+      if (onDidChangeStatus.hasListeners) onDidChangeStatus.fire(status());
+    }),
+  );
+
+  let disposing: Promise<void> | undefined;
+  return {
+    dataDir: paths.dataDir,
+    ca,
+    store,
+    proxyAddress: () => proxy.address(),
+    setCapture(enabled) {
+      if (proxy.capturing === enabled) return;
+      proxy.setCapture(enabled);
+      onDidChangeStatus.fire(status());
+    },
+    status,
+    onDidChangeStatus: onDidChangeStatus.event,
+    dispose() {
+      disposing ??= (async () => {
+        for (const s of subscriptions) s.dispose();
+        onDidChangeStatus.dispose();
+        await proxy.dispose();
+        await store.close();
+      })();
+      return disposing;
+    },
+  };
+}
+
+/**
+ * Loopback clients are always allowed. Beyond loopback only the listed addresses are, so listening on a LAN
+ * address never opens the proxy to a whole network by accident. Throws on a malformed entry.
+ */
+export function clientAllowList(host: string, allow: string[]): ((ip: string) => boolean) | undefined {
+  const ranges = [...LOOPBACK, ...allow.map(rangeOf)];
+  if (allow.length === 0 && ipInAnyRange(host, LOOPBACK)) return undefined;
+  return (ip) => ipInAnyRange(ip, ranges);
+}
+
+function rangeOf(text: string): IpRange {
+  const parsed = parseIpRange(text);
+  if (!parsed.ok) throw new Error(`--allow ${text}: ${parsed.error}`);
+  return parsed.range;
+}
