@@ -40,10 +40,11 @@ export function pemFile(pem: string): { file: string; dispose(): void } {
 
 /**
  * undici through the proxy. `tunnel: true` (undici's default) sends even http:// requests through CONNECT;
- * false sends them absolute-form. `localAddress` binds the client's connections to the proxy.
+ * false sends them absolute-form. `localAddress` binds the client's connections to the proxy; `connections`
+ * caps them per origin.
  */
-export function proxyAgent(proxyUrl: string, caPem: string, options: { tunnel?: boolean; localAddress?: string } = {}): ProxyAgent {
-  const bind = options.localAddress ? { localAddress: options.localAddress } : {};
+export function proxyAgent(proxyUrl: string, caPem: string, options: { tunnel?: boolean; localAddress?: string; connections?: number } = {}): ProxyAgent {
+  const bind = { ...(options.localAddress ? { localAddress: options.localAddress } : {}), ...(options.connections ? { connections: options.connections } : {}) };
   return new ProxyAgent({
     uri: proxyUrl,
     proxyTunnel: options.tunnel ?? true,
