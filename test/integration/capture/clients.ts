@@ -17,9 +17,9 @@ export interface CurlResult {
   stderr: string;
 }
 
-/** Runs curl through `proxyUrl` with `-sS`; the CA file (if any) goes to --cacert. */
-export function curl(proxyUrl: string, args: string[], options: { caFile?: string; timeoutMs?: number } = {}): Promise<CurlResult> {
-  const full = ['-sS', '-x', proxyUrl, '--max-time', String((options.timeoutMs ?? 20_000) / 1000), '-w', '\n@@%{http_code}', ...(options.caFile ? ['--cacert', options.caFile] : []), ...args];
+/** Runs curl with `-sS`, through `proxyUrl` unless null; the CA file (if any) goes to --cacert. */
+export function curl(proxyUrl: string | null, args: string[], options: { caFile?: string; timeoutMs?: number } = {}): Promise<CurlResult> {
+  const full = ['-sS', ...(proxyUrl ? ['-x', proxyUrl] : ['--noproxy', '*']), '--max-time', String((options.timeoutMs ?? 20_000) / 1000), '-w', '\n@@%{http_code}', ...(options.caFile ? ['--cacert', options.caFile] : []), ...args];
   return new Promise((resolve) => {
     execFile('curl', full, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const at = stdout.lastIndexOf('\n@@');
