@@ -1,0 +1,315 @@
+/**
+ * The renderer in Chromium against the real thing: a core (proxy + store) and the UI server started
+ * in-process on port 0, serving the built bundle (dist/renderer). Requests go through the real proxy
+ * with curl, bound to 127.0.0.2 / 127.0.0.3 where the client address matters. Waits are on the DOM
+ * (waitForFunction / waitForSelector), never on sleeps.
+ */
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, openPage } from '../../helpers/browser';
+import { samplePng, seedFlows, startRendererHarness, type RendererHarness } from '../../helpers/renderer-harness';
+import { curl } from '../../integration/capture/clients';
+
+/**
+ * The page functions below run in Chromium, not in Node. The root tsconfig has no DOM library (on purpose:
+ * Node code must not lean on it), so they see this minimal, module-local view of the DOM.
+ */
+interface PageElement {
+  textContent: string | null;
+  scrollTop: number;
+  complete?: boolean;
+  naturalWidth?: number;
+  naturalHeight?: number;
+  src?: string;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): PageElement[];
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { top: number; bottom: number };
+  dispatchEvent(event: unknown): boolean;
+}
+declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): PageElement[]; activeElement: PageElement | null };
+declare const Event: new (type: string) => unknown;
+
+const TIMEOUT = 60_000;
+const WAIT = { timeout: 20_000 };
+
+/** The columns a test can predict: client, method, host, path, status, type, size. */
+type Row = [string, string, string, string, string, string, string];
+
+async function visibleRows(page: Page): Promise<Row[]> {
+  return page.$$eval('[data-flow-id]', (rows) =>
+    rows.map((row) => {
+      const cells = [...row.querySelectorAll('[role=gridcell]')].map((c) => (c.textContent ?? '').trim());
+      return [cells[2], cells[3], cells[4], cells[5], cells[6], cells[7], cells[8]];
+    }),
+  ) as Promise<Row[]>;
+}
+
+const byPath = (a: Row, b: Row) => (a[3] + a[0] < b[3] + b[0] ? -1 : 1);
+
+async function waitForRowCount(page: Page, count: number): Promise<void> {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-flow-id]').length === n, count, WAIT);
+}
+
+async function countText(page: Page): Promise<string> {
+  return ((await page.textContent('[data-testid=flow-count]')) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+describe('renderer against a real core and UI server', () => {
+  let harness: RendererHarness;
+  let browser: Browser;
+  let imageServer: http.Server;
+  let imagePort: number;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let errors: string[];
+
+  /** curl through the proxy; `from` binds the client side (127.0.0.2 …). */
+  const send = async (url: string, from?: string) => {
+    const result = await curl(harness.test.proxyUrl, [...(from ? ['--interface', from] : []), url]);
+    return result;
+  };
+
+  before(async () => {
+    harness = await startRendererHarness();
+    browser = await launchChromium();
+    const png = samplePng();
+    imageServer = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
+      res.end(png);
+    });
+    await new Promise<void>((resolve) => imageServer.listen(0, '127.0.0.1', resolve));
+    imagePort = (imageServer.address() as AddressInfo).port;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await harness?.dispose();
+    imageServer?.closeAllConnections();
+    await new Promise((resolve) => imageServer?.close(resolve));
+  });
+
+  beforeEach(async () => {
+    await harness.core.store.clear({ includePinned: true });
+    ({ context, page, errors } = await openPage(browser, harness.url));
+    await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")', WAIT);
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    assert.deepEqual(errors, []);
+  });
+
+  test('requests sent through the proxy appear live, newest first', { timeout: TIMEOUT }, async () => {
+    await page.waitForSelector('text=No traffic yet', WAIT);
+    assert.equal((await send(harness.origin.url('/json'))).status, 200);
+    await waitForRowCount(page, 1);
+    assert.equal((await send(harness.origin.url('/status/404'))).status, 404);
+    await waitForRowCount(page, 2);
+    await page.waitForFunction(() => !document.querySelector('[data-flow-id] .pending'), undefined, WAIT);
+    assert.deepEqual(await visibleRows(page), [
+      ['127.0.0.1', 'GET', 'origin.test', '/status/404', '404', 'text', '11 B'],
+      ['127.0.0.1', 'GET', 'origin.test', '/json', '200', 'json', '17 B'],
+    ]);
+    assert.equal(await countText(page), '2 / 2');
+  });
+
+  test('client IP and URL quick fields narrow the list (clients on 127.0.0.2 and 127.0.0.3)', { timeout: TIMEOUT }, async () => {
+    await send(harness.origin.url('/json?from=two'), '127.0.0.2');
+    await send(harness.origin.url('/status/404?from=two'), '127.0.0.2');
+    await send(harness.origin.url('/json?from=three'), '127.0.0.3');
+    await send(harness.origin.url('/echo?from=three'), '127.0.0.3');
+    await waitForRowCount(page, 4);
+
+    await page.fill('[data-testid=filter-ip]', '127.0.0.2');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-flow-id] [role=gridcell]:nth-child(3)')].every((c) => c.textContent === '127.0.0.2'), undefined, WAIT);
+    await waitForRowCount(page, 2);
+    assert.deepEqual((await visibleRows(page)).sort(byPath), [
+      ['127.0.0.2', 'GET', 'origin.test', '/json?from=two', '200', 'json', '17 B'],
+      ['127.0.0.2', 'GET', 'origin.test', '/status/404?from=two', '404', 'text', '11 B'],
+    ]);
+    assert.equal(await countText(page), '2 / 4');
+
+    await page.fill('[data-testid=filter-url]', 'status/');
+    await waitForRowCount(page, 1);
+    assert.deepEqual(await visibleRows(page), [['127.0.0.2', 'GET', 'origin.test', '/status/404?from=two', '404', 'text', '11 B']]);
+
+    await page.fill('[data-testid=filter-ip]', '127.0.0.3');
+    await page.fill('[data-testid=filter-url]', '/json');
+    await page.waitForFunction(() => document.querySelector('[data-flow-id] [role=gridcell]:nth-child(3)')?.textContent === '127.0.0.3', undefined, WAIT);
+    await waitForRowCount(page, 1);
+    assert.deepEqual(await visibleRows(page), [['127.0.0.3', 'GET', 'origin.test', '/json?from=three', '200', 'json', '17 B']]);
+    assert.equal(await countText(page), '1 / 4');
+
+    // A CIDR covering both clients, composed with a typed expression.
+    await page.fill('[data-testid=filter-url]', '');
+    await page.fill('[data-testid=filter-ip]', '127.0.0.2/31');
+    await page.fill('[data-testid=filter-input]', 'status:2xx');
+    await page.waitForFunction(() => document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '3/4', undefined, WAIT);
+    // (The echo's size depends on curl's own headers, so sizes are left out here.)
+    assert.deepEqual(
+      (await visibleRows(page)).sort(byPath).map((r) => r.slice(0, 6)),
+      [
+        ['127.0.0.3', 'GET', 'origin.test', '/echo?from=three', '200', 'json'],
+        ['127.0.0.3', 'GET', 'origin.test', '/json?from=three', '200', 'json'],
+        ['127.0.0.2', 'GET', 'origin.test', '/json?from=two', '200', 'json'],
+      ],
+    );
+  });
+
+  test('the detail shows headers, a JSON body as a tree, a gzip body decoded, and an image', { timeout: TIMEOUT }, async () => {
+    await send(harness.origin.url('/json'));
+    await send(harness.origin.url('/gzip'));
+    await send(`http://pixel.test:${imagePort}/pixel.png`);
+    await waitForRowCount(page, 3);
+
+    await page.click('[data-flow-id]:has-text("/json")');
+    await page.click('role=tab[name=/Response/]');
+    await page.waitForSelector('[data-testid=json-tree]', WAIT);
+    const headers = await page.$$eval('[data-testid=detail] table tr', (trs) => trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']));
+    assert.deepEqual(
+      headers.filter(([name]) => /^x-/i.test(name)),
+      [
+        ['X-Dup', 'one'],
+        ['x-dup', 'two'],
+        ['X-Mixed-Case', 'yes'],
+      ],
+    );
+    assert.equal(((await page.textContent('[data-testid=json-tree]')) ?? '').replace(/Expand all|Collapse all|\s+/g, ''), '{"hello":"world"}');
+    await page.click('role=tab[name=/Request/]');
+    assert.equal(await page.textContent('[data-testid=detail] .start-line'), 'GET /json HTTP/1.1');
+
+    await page.click('[data-flow-id]:has-text("/gzip")');
+    await page.click('role=tab[name=/Response/]');
+    await page.waitForSelector('[data-testid=json-tree]', WAIT);
+    assert.match((await page.textContent('[data-testid=response-body]')) ?? '', /decoded from gzip/);
+    assert.match((await page.textContent('[data-testid=json-tree]')) ?? '', /"compressed":\s*true/);
+
+    await page.click('[data-flow-id]:has-text("/pixel.png")');
+    await page.waitForSelector('[data-testid=body-image]', WAIT);
+    await page.waitForFunction(() => document.querySelector('[data-testid=body-image]')?.complete, undefined, WAIT);
+    const image = await page.$eval('[data-testid=body-image]', (img) => {
+      const { naturalWidth, naturalHeight, src } = img as unknown as PageElement;
+      return { width: naturalWidth, height: naturalHeight, src: src ?? '' };
+    });
+    assert.deepEqual({ width: image.width, height: image.height, route: /\/api\/flows\/[^/]+\/response\/body\?token=.+&decode=1$/.test(image.src) }, { width: 24, height: 24, route: true });
+  });
+
+  test('a failed flow explains its error', { timeout: TIMEOUT }, async () => {
+    const closed = await harness.origin.closedPort();
+    await send(`http://nope.test:${harness.origin.httpPort}/missing`);
+    await send(`http://refused.test:${closed}/down`);
+    await waitForRowCount(page, 2);
+    await page.waitForFunction(() => document.querySelectorAll('[data-flow-id] .status-failed').length === 2, undefined, WAIT);
+
+    await page.click('[data-flow-id]:has-text("/missing")');
+    await page.waitForSelector('[data-testid=flow-error]', WAIT);
+    const dns = (await page.textContent('[data-testid=flow-error]')) ?? '';
+    assert.match(dns, /The host name could not be resolved/);
+    assert.match(dns, /DNS has no address for this host/);
+
+    await page.click('[data-flow-id]:has-text("/down")');
+    await page.waitForSelector('[data-testid=flow-error]:has-text("connect")', WAIT);
+    assert.match((await page.textContent('[data-testid=flow-error]')) ?? '', /Nothing is listening on that address and port/);
+  });
+
+  test('a bad filter is underlined in place and leaves the list alone', { timeout: TIMEOUT }, async () => {
+    await send(harness.origin.url('/json'));
+    await waitForRowCount(page, 1);
+    await page.fill('[data-testid=filter-input]', 'hots:api status:5xx');
+    await page.waitForSelector('[data-testid=filter-error]', WAIT);
+    assert.deepEqual(
+      {
+        message: await page.textContent('[data-testid=filter-error]'),
+        underlined: await page.textContent('.filter-input .bad'),
+        invalid: await page.getAttribute('[data-testid=filter-input]', 'aria-invalid'),
+        rows: (await visibleRows(page)).length,
+      },
+      { message: 'unknown key "hots:"; did you mean "host:"? (quote the word to search URLs for it)', underlined: 'hots:', invalid: 'true', rows: 1 },
+    );
+    await page.fill('[data-testid=filter-input]', 'host:origin.test status:5xx');
+    await waitForRowCount(page, 0);
+    assert.equal(await page.$('[data-testid=filter-error]'), null);
+    await page.waitForSelector('text=No flows match this filter', WAIT);
+  });
+
+  test('new flows do not move a list the user scrolled; "N new" brings them into view', { timeout: TIMEOUT }, async () => {
+    await seedFlows(harness.core, 300);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '300/300', undefined, WAIT);
+    await page.$eval('.flow-list .viewport', (el) => {
+      el.scrollTop = 24 * 60;
+      el.dispatchEvent(new Event('scroll'));
+    });
+    const firstVisible = () =>
+      page.$eval('.flow-list .viewport', (el) => {
+        const top = el.getBoundingClientRect().top;
+        const row = [...el.querySelectorAll('[data-flow-id]')].find((r) => r.getBoundingClientRect().bottom > top + 1);
+        return row?.getAttribute('data-flow-id');
+      });
+    await page.waitForFunction(() => document.querySelector('.flow-list .viewport')!.scrollTop === 24 * 60, undefined, WAIT);
+    const before = await firstVisible();
+    await send(harness.origin.url('/json?live=1'));
+    await send(harness.origin.url('/json?live=2'));
+    await page.waitForSelector('button.new-flows:has-text("2 new")', WAIT);
+    assert.equal(await firstVisible(), before);
+    await page.click('button.new-flows');
+    await page.waitForFunction(() => document.querySelector('.flow-list .viewport')!.scrollTop === 0, undefined, WAIT);
+    assert.equal((await visibleRows(page))[0][3], '/json?live=2');
+  });
+
+  test('keyboard, pin, delete, clear with confirm, and the capture switch', { timeout: TIMEOUT }, async () => {
+    await send(harness.origin.url('/json?n=1'));
+    await send(harness.origin.url('/json?n=2'));
+    await send(harness.origin.url('/json?n=3'));
+    await waitForRowCount(page, 3);
+
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'filter-input');
+    await page.keyboard.type('n=2');
+    await waitForRowCount(page, 1);
+    await page.keyboard.press('Escape');
+    await waitForRowCount(page, 3);
+    assert.equal(await page.inputValue('[data-testid=filter-input]'), '');
+
+    await page.click('[data-testid=status-bar]'); // focus leaves the filter: arrows move the selection
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('[data-flow-id][aria-selected=true]', 'data-flow-id').then((id) => harness.core.store.get(id!)).then((f) => f?.request.url), harness.origin.url('/json?n=2'));
+
+    await page.click('[data-testid=pin]');
+    await page.waitForSelector('[data-flow-id][aria-selected=true] .pin', WAIT);
+    await page.keyboard.press('ArrowUp');
+    await page.click('[data-testid=delete]');
+    await waitForRowCount(page, 2);
+
+    await page.click('[data-testid=clear]');
+    await page.click('[data-testid=confirm-clear]');
+    await waitForRowCount(page, 1);
+    assert.deepEqual((await visibleRows(page)).map((r) => r[3]), ['/json?n=2']);
+    assert.deepEqual(
+      harness.core.store.query({}).flows.map((f) => [f.path, f.pinned]),
+      [['/json?n=2', true]],
+    );
+
+    await page.click('[data-testid=capture-toggle]');
+    await page.waitForSelector('[data-testid=capture-toggle]:has-text("Capture off")', WAIT);
+    assert.equal(harness.core.status().capture, false);
+    await page.click('[data-testid=capture-toggle]');
+    await page.waitForSelector('[data-testid=capture-toggle]:has-text("Capturing")', WAIT);
+  });
+
+  test('the UI needs its token: without it the page explains, and the API refuses', { timeout: TIMEOUT }, async () => {
+    const bare = harness.url.replace(/#.*$/, '');
+    const other = await context!.newPage();
+    await other.goto(bare);
+    await other.waitForSelector('text=Open Hindsight from the link it printed', WAIT);
+    const refused = await other.evaluate(async () => (await fetch('/api/ca.pem')).status);
+    assert.equal(refused, 401);
+    await other.close();
+  });
+});

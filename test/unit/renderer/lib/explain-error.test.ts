@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { explainError } from '../../../../renderer/src/lib/explain-error';
+
+test('errors are explained by phase and by the cause in the message', () => {
+  const cases = [
+    explainError({ phase: 'dns', message: 'getaddrinfo ENOTFOUND nope.test' }),
+    explainError({ phase: 'connect', message: 'connect ECONNREFUSED 127.0.0.1:9' }),
+    explainError({ phase: 'tls', message: 'Hostname/IP does not match certificate\'s altnames' }),
+    explainError({ phase: 'tls', message: 'self-signed certificate in certificate chain' }),
+    explainError({ phase: 'client', message: 'read ECONNRESET' }),
+    explainError({ phase: 'rule', message: 'map-remote target refused' }),
+  ];
+  assert.deepEqual(
+    cases.map((c) => [c.title, c.meaning.split(/[.:]/)[0]]),
+    [
+      ['The host name could not be resolved', 'DNS has no address for this host'],
+      ['Could not connect to the server', 'Nothing is listening on that address and port'],
+      ['The TLS handshake with the server failed', 'The server’s certificate is for a different host name than the one requested'],
+      ['The TLS handshake with the server failed', 'The server’s certificate is not signed by a certificate authority this machine trusts (self-signed, or a private CA)'],
+      ['The client went away', 'The client closed its connection before the exchange finished — it gave up waiting, navigated away, or (for HTTPS) refused Hindsight’s certificate'],
+      ['A rule could not be applied', 'One of your rules failed on this flow (a mock, a map-remote target or a breakpoint edit)'],
+    ],
+  );
+});
