@@ -95,7 +95,7 @@ class WorkerFlowStore implements FlowStore {
     this.metaWriter = new MetaWriter(paths.flowsMeta, (m) => this.warn(m));
     this.maxSeq = this.meta.seqReserved;
     this.reserveSeqs();
-    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, loadChunk: 2_000, removeChunk: 1_000 });
+    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, loadChunk: 1_000, removeChunk: 1_000 });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: WorkerReply) => this.onReply(reply, resolve, reject));
       this.worker.on('error', (err) => {
@@ -212,7 +212,7 @@ class WorkerFlowStore implements FlowStore {
       if (!this.added.has(id)) this.updated.add(id);
     }
     if (changed.length === 0) return 0;
-    this.flush();
+    this.sendPending();
     await this.request({ type: 'pin', id: 0, flowIds: changed, pinned });
     return changed.length;
   }
@@ -231,7 +231,7 @@ class WorkerFlowStore implements FlowStore {
   private async removeFlows(ids: string[], all: boolean): Promise<number> {
     if (ids.length === 0 && !all) return 0;
     // Send what is pending first, so the worker holds every flow (and knows its body files) it is asked to remove.
-    this.flush();
+    this.sendPending();
     const removed = this.forget(ids);
     const event: { ids: string[]; all?: boolean } = { ids: removed };
     if (all) event.all = true;
@@ -282,14 +282,14 @@ class WorkerFlowStore implements FlowStore {
     if (this.pending.size >= FLUSH_AT_FLOWS) {
       // Not inside the proxy's call: the next turn sends the batch.
       if (this.flushTimer) clearTimeout(this.flushTimer);
-      this.flushTimer = setTimeout(() => this.flush(), 0);
+      this.flushTimer = setTimeout(() => this.sendPending(), 0);
     } else {
-      this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+      this.flushTimer ??= setTimeout(() => this.sendPending(), FLUSH_INTERVAL_MS);
     }
   }
 
   /** Sends pending writes to the worker, fires the batched add/update events, then trims if needed. */
-  private flush(): void {
+  private sendPending(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size) {
@@ -325,6 +325,7 @@ class WorkerFlowStore implements FlowStore {
     switch (reply.type) {
       case 'loaded':
         this.summaries.addSorted(reply.summaries);
+        this.post({ type: 'loaded-ack' });
         return;
       case 'ready':
         for (const w of reply.warnings) this.warn(w);
@@ -383,6 +384,13 @@ class WorkerFlowStore implements FlowStore {
     this._onDidWarn.fire(message);
   }
 
+  async flush(): Promise<void> {
+    await this.ready;
+    this.sendPending();
+    await this.request({ type: 'sync', id: 0 });
+    await this.bodies.flush();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -390,7 +398,7 @@ class WorkerFlowStore implements FlowStore {
 
   private async shutdown(): Promise<void> {
     await this.ready.catch(() => {});
-    this.flush();
+    this.sendPending();
     if (!this.workerGone) {
       const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
       await this.request({ type: 'close', id: 0 }).catch(() => {});

@@ -25,12 +25,14 @@ export type WorkerRequest =
   | { type: 'remove'; id: number; flowIds: string[]; compact: boolean }
   /** Body files of flows the worker does not hold (updated after they were removed). */
   | { type: 'remove-bodies'; blobs: string[] }
+  /** The main side took a `loaded` chunk: the next one may come. */
+  | { type: 'loaded-ack' }
   /** Answered once every earlier request is done. */
   | { type: 'sync'; id: number }
   | { type: 'close'; id: number };
 
 export type WorkerReply =
-  /** Stored flows in seq order, in chunks, before `ready`. */
+  /** Stored flows in seq order, in chunks (each acknowledged with `loaded-ack`), before `ready`. */
   | { type: 'loaded'; summaries: FlowSummary[] }
   | { type: 'ready'; maxSeq: number; warnings: string[] }
   | { type: 'open-failed'; message: string }

@@ -45,6 +45,8 @@ export interface FlowStore extends CaptureSink {
   readonly onDidUpdate: Event<FlowSummary[]>;
   readonly onDidRemove: Event<{ ids: string[]; all?: boolean }>;
   readonly onDidTrim: Event<TrimInfo>;
+  /** Resolves when every change so far (writes, trims with their compaction, body files) is on disk. */
+  flush(): Promise<void>;
   /** Flushes pending writes and closes files. */
   close(): Promise<void>;
 }
