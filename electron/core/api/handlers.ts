@@ -1,0 +1,116 @@
+/**
+ * The API's methods over the core's services. Every transport (Electron IPC, WebSocket, in-memory)
+ * dispatches into these after the allow-list check in dispatcher.ts; params are untrusted and checked
+ * here, one helper per kind of value (params.ts), so a wrong call fails with a message naming the param.
+ */
+import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
+import type { BodySide } from '../../common/flow';
+import type { Core } from '../core-types';
+import { createRuleApiHandlers } from '../rules/api-handlers';
+import { readFlowBody } from './body';
+import {
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+  paramsObject,
+  requiredBoolean,
+  requiredId,
+  requiredIds,
+  requiredOneOf,
+} from './params';
+
+/** flows.query pages hold at most this many summaries (the contract's documented bound). */
+export const MAX_PAGE = 5000;
+const MAX_FILTER_LENGTH = 10_000;
+const SIDES: readonly BodySide[] = ['request', 'response'];
+
+export function createApiHandlers(core: Core): ApiHandlers {
+  const { store } = core;
+  return {
+    // rules.*, profiles.*, breakpoints.*: electron/core/rules/api-handlers.ts
+    ...createRuleApiHandlers(core.rules),
+    async 'status.get'(params) {
+      paramsObject('status.get', params, []);
+      return core.status();
+    },
+    async 'capture.set'(params) {
+      const p = paramsObject('capture.set', params, ['enabled']);
+      core.setCapture(requiredBoolean('capture.set', p, 'enabled'));
+      return core.status();
+    },
+    async 'flows.query'(params) {
+      const m = 'flows.query';
+      const p = paramsObject(m, params, ['filter', 'before', 'limit']);
+      const filter = optionalString(m, p, 'filter', MAX_FILTER_LENGTH);
+      const before = optionalInteger(m, p, 'before', 0, Number.MAX_SAFE_INTEGER);
+      const limit = optionalInteger(m, p, 'limit', 1, MAX_PAGE);
+      await store.ready;
+      try {
+        return store.query({ filter, before, limit });
+      } catch (err) {
+        throw asFilterError(err) ?? err;
+      }
+    },
+    async 'flows.get'(params) {
+      const p = paramsObject('flows.get', params, ['id']);
+      const id = requiredId('flows.get', p, 'id');
+      await store.ready;
+      return store.get(id);
+    },
+    async 'flows.body'(params) {
+      const m = 'flows.body';
+      const p = paramsObject(m, params, ['id', 'side', 'decode']);
+      const id = requiredId(m, p, 'id');
+      const side = requiredOneOf(m, p, 'side', SIDES);
+      const decode = optionalBoolean(m, p, 'decode') ?? false;
+      await store.ready;
+      const body = await readFlowBody(store, id, side, decode);
+      if (!body) return null;
+      const result: BodyResult = {
+        base64: body.bytes.toString('base64'),
+        size: body.ref.size,
+        storedSize: body.ref.storedSize,
+        truncated: body.ref.truncated,
+        decoded: body.decoded,
+      };
+      if (body.ref.contentType) result.contentType = body.ref.contentType;
+      if (body.ref.encoding) result.encoding = body.ref.encoding;
+      if (body.decodeError) result.decodeError = body.decodeError;
+      return result;
+    },
+    async 'flows.pin'(params) {
+      const p = paramsObject('flows.pin', params, ['ids', 'pinned']);
+      const ids = requiredIds('flows.pin', p, 'ids');
+      const pinned = requiredBoolean('flows.pin', p, 'pinned');
+      await store.ready;
+      return { changed: await store.pin(ids, pinned) };
+    },
+    async 'flows.delete'(params) {
+      const p = paramsObject('flows.delete', params, ['ids']);
+      const ids = requiredIds('flows.delete', p, 'ids');
+      await store.ready;
+      return { removed: await store.delete(ids) };
+    },
+    async 'flows.clear'(params) {
+      const p = paramsObject('flows.clear', params, ['includePinned']);
+      const includePinned = optionalBoolean('flows.clear', p, 'includePinned') ?? false;
+      await store.ready;
+      return { removed: await store.clear({ includePinned }) };
+    },
+    async 'ca.get'(params) {
+      paramsObject('ca.get', params, []);
+      return core.ca.info();
+    },
+  };
+}
+
+/**
+ * The store throws the filter parser's FilterError (electron/common/filter.ts) with the bad token's
+ * offsets; it is recognised by shape so this layer does not depend on the parser's class identity.
+ */
+function asFilterError(err: unknown): ApiError | undefined {
+  if (!(err instanceof Error) || err.name !== 'FilterError') return undefined;
+  const { start, end } = err as Error & { start?: unknown; end?: unknown };
+  const range = typeof start === 'number' && typeof end === 'number' ? { start, end } : undefined;
+  return new ApiError(err.message, 'bad-filter', range);
+}
