@@ -1,0 +1,150 @@
+/**
+ * `hindsight flows`: lists stored flows as a table or as JSON lines, filtered with the filter language.
+ * When a running `hindsight serve` (or the desktop app) holds the data dir, its lock file names its API and
+ * the flows are asked from it; otherwise the store's files are opened here, read-only in effect (no trim).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FlowPage, FlowQuery } from '../common/api';
+import { compileFilter, FilterError, formatFilterError } from '../common/filter';
+import type { FlowSummary } from '../common/flow';
+import { connectToRunning, readLock } from '../core/api/lock';
+import { dataPaths, defaultDataDir } from '../core/paths';
+import { openFlowStore } from '../core/store';
+import type { CliOutput } from './ca';
+
+export const usage = `Usage: hindsight flows [--data DIR] [--filter EXPR] [--json] [--limit N]
+
+Lists captured flows, oldest first (with --limit, the newest N). When a running hindsight holds the data
+folder, it is asked; otherwise the flow store is read directly.
+
+  --data DIR      data folder (default: ${defaultDataDir()})
+  --filter EXPR   filter expression, e.g. 'ip:127.0.0.2 url:/api\\/v[12]/ status:5xx' (see docs/FILTERS.md)
+  --json          one JSON object (the flow summary) per line instead of a table
+  --limit N       only the newest N matching flows
+  -h, --help      show this help`;
+
+/** The API's largest page. */
+const PAGE = 5000;
+
+type QueryFn = (q: FlowQuery) => Promise<FlowPage>;
+
+export async function run(argv: string[], out: CliOutput = process): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        filter: { type: 'string' },
+        json: { type: 'boolean' },
+        limit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    out.stderr.write(`hindsight flows: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    out.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (!Number.isSafeInteger(limit) && limit !== Infinity) {
+    out.stderr.write(`hindsight flows: --limit expects a whole number, got '${values.limit}'\n`);
+    return 2;
+  }
+  if (limit < 1) {
+    out.stderr.write(`hindsight flows: --limit must be at least 1\n`);
+    return 2;
+  }
+  const filter = values.filter ?? '';
+  try {
+    // Checked here first, so a bad expression reads the same whether the files or a running instance answer.
+    compileFilter(filter);
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    out.stderr.write(`hindsight flows: bad filter\n${formatFilterError(filter, err)}\n`);
+    return 2;
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  const format = values.json ? (s: FlowSummary) => JSON.stringify(s) : undefined;
+
+  const holder = readLock(dataDir);
+  if (holder) {
+    const client = await connectToRunning(dataDir);
+    if (!client) {
+      out.stderr.write(`hindsight flows: a running hindsight serve (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.\n`);
+      return 1;
+    }
+    try {
+      print(await collect((q) => client.call('flows.query', q), filter, limit), format, out);
+    } finally {
+      client.dispose();
+    }
+    return 0;
+  }
+
+  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) {
+    // Nothing captured here yet: say so without creating a store in a folder that may be a typo.
+    out.stderr.write(`hindsight flows: no flows stored in ${dataDir}\n`);
+    return 0;
+  }
+  // No trim from a listing command: the cap is the capturing instance's setting.
+  const store = openFlowStore({ dataDir, maxFlows: Infinity });
+  try {
+    await store.ready;
+    for (const w of store.warnings()) out.stderr.write(`hindsight flows: warning: ${w}\n`);
+    print(await collect(async (q) => store.query(q), filter, limit), format, out);
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+/** The newest `limit` matching flows, oldest first. */
+async function collect(query: QueryFn, filter: string, limit: number): Promise<FlowSummary[]> {
+  const flows: FlowSummary[] = [];
+  let before: number | undefined;
+  while (flows.length < limit) {
+    const page = await query({ filter, before, limit: Math.min(PAGE, limit - flows.length) });
+    flows.push(...page.flows);
+    if (page.nextCursor === undefined || page.flows.length === 0) break;
+    before = page.nextCursor;
+  }
+  return flows.reverse();
+}
+
+function print(flows: FlowSummary[], format: ((s: FlowSummary) => string) | undefined, out: CliOutput): void {
+  if (format) {
+    for (const s of flows) out.stdout.write(`${format(s)}\n`);
+    return;
+  }
+  out.stdout.write(formatTable(flows));
+}
+
+const HEADER = ['TIME', 'CLIENT', 'METHOD', 'STATUS', 'URL', 'DURATION'];
+
+/** Columns padded to their widest cell; URLs are never cut. */
+export function formatTable(flows: FlowSummary[]): string {
+  const rows = [HEADER, ...flows.map(tableRow)];
+  const widths = HEADER.map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ')).join('\n') + '\n';
+}
+
+function tableRow(s: FlowSummary): string[] {
+  const status = s.status !== undefined ? String(s.status) : s.error ? 'ERR' : s.state === 'intercepted' ? 'PAUSED' : '-';
+  const duration = s.durationMs !== undefined ? `${Math.round(s.durationMs)} ms` : '-';
+  return [localTime(s.startedAt), s.clientIp, s.method, status, s.url, duration];
+}
+
+/** `2026-11-21 12:35:44.123` in local time: readable and sortable. */
+function localTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
