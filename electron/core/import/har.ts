@@ -1,0 +1,287 @@
+/**
+ * HAR import: turns a HAR 1.2 file (Chrome/Firefox devtools, Playwright's recordHar, Hindsight's own
+ * export) into flows and their body bytes, ready for the store. The file is read as a stream, one entry
+ * at a time (a HAR with bodies can be larger than one JavaScript string may be), and checked whole before
+ * anything is returned: one bad entry and nothing is imported, with the entry and field named.
+ *
+ * Imported flows are `imported: true`, `seq: 0` (the store assigns it), state 'completed', or 'failed'
+ * when the response has status 0 (Chrome) or -1 (Playwright) or an error (`_error` from Chrome and Hindsight, `_failureText` from
+ * Playwright). Body files hold bytes as received; HAR carries decoded content, so imported bodies have no
+ * `encoding` even when a Content-Encoding header is listed. Hindsight's own `_` fields (see
+ * ../export/har.ts) are read back, so an export imports as the same flows.
+ */
+import { randomUUID } from 'node:crypto';
+import { JSONParser } from '@streamparser/json';
+import { FLOW_SCHEMA, headerValue, type BodyRef, type Flow, type FlowError, type FlowErrorPhase, type FlowTimings, type Headers } from '../../common/flow';
+
+export interface ImportedBodies {
+  request: Buffer | null;
+  response: Buffer | null;
+}
+
+export interface HarImport {
+  flows: Flow[];
+  /** Body bytes by flow id; the flows' BodyRefs have no `blob` until the store writes these. */
+  bodies: Map<string, ImportedBodies>;
+  creator?: { name: string; version: string };
+}
+
+/** A file that is not a usable HAR; `problems` names each bad entry and field. */
+export class HarImportError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? `not a usable HAR file: ${problems[0]}` : `not a usable HAR file:\n  ${problems.join('\n  ')}`);
+    this.name = 'HarImportError';
+  }
+}
+
+/** Reports at most this many bad entries; the rest are counted. */
+const MAX_PROBLEMS = 10;
+const PHASES: readonly FlowErrorPhase[] = ['client', 'dns', 'connect', 'tls', 'upstream', 'timeout', 'rule', 'store'];
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Thrown inside one entry's conversion; the entry index is added by the caller. */
+class FieldError extends Error {}
+
+function need<T>(ok: boolean, value: T, field: string, what: string): T {
+  if (!ok) throw new FieldError(`${field} ${what}`);
+  return value;
+}
+const at = (field: string, key: string) => (field ? `${field}.${key}` : key);
+const str = (o: Json, key: string, field: string): string => need(typeof o[key] === 'string', o[key] as string, at(field, key), 'must be a string');
+const optStr = (o: Json, key: string, field: string): string | undefined => (o[key] === undefined || o[key] === null ? undefined : str(o, key, field));
+const obj = (o: Json, key: string, field: string): Json => need(isObject(o[key]), o[key] as Json, at(field, key), 'must be an object');
+const optNum = (o: Json, key: string): number | undefined => (typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key] as number) : undefined);
+
+function headersOf(o: Json, field: string): Headers {
+  if (o.headers === undefined) return [];
+  const list = need(Array.isArray(o.headers), o.headers as unknown[], `${field}.headers`, 'must be an array');
+  return list.map((h, i) => {
+    const at = `${field}.headers[${i}]`;
+    need(isObject(h), h, at, 'must be an object with name and value');
+    return [str(h as Json, 'name', at), str(h as Json, 'value', at)];
+  });
+}
+
+/** HAR writes "HTTP/1.1"; Chrome writes "http/2.0", "h2", "h3" or "unknown". */
+function httpVersionOf(v: string | undefined): string {
+  if (!v) return '1.1';
+  const m = /^(?:https?\/)?(\d(?:\.\d)?)$/i.exec(v.trim());
+  if (m) return m[1];
+  const h = /^h(\d)$/i.exec(v.trim());
+  return h ? `${h[1]}.0` : '1.1';
+}
+
+function bytesOf(text: string | undefined, encoding: unknown, field: string): Buffer | null {
+  if (text === undefined) return null;
+  if (encoding === undefined || encoding === null || encoding === '') return Buffer.from(text, 'utf8');
+  need(encoding === 'base64', 0, `${field}.encoding`, `'${String(encoding)}' is not supported (only base64)`);
+  const compact = text.replace(/\s+/g, '');
+  need(/^[A-Za-z0-9+/]*={0,2}$/.test(compact) && compact.length % 4 !== 1, 0, `${field}.text`, 'is not valid base64');
+  return Buffer.from(compact, 'base64');
+}
+
+function bodyRef(bytes: Buffer | null, truncated: boolean, declaredSize: number | undefined, contentType: string | undefined): BodyRef {
+  const stored = bytes?.length ?? 0;
+  const ref: BodyRef = { size: truncated && declaredSize !== undefined && declaredSize > stored ? declaredSize : stored, storedSize: stored, truncated };
+  if (contentType) ref.contentType = contentType;
+  return ref;
+}
+
+/** Request body: postData.text (with Hindsight's `_encoding`), or a form rebuilt from postData.params. */
+function requestBody(request: Json, headers: Headers): { bytes: Buffer | null; ref: BodyRef } {
+  if (request.postData === undefined || request.postData === null) return { bytes: null, ref: bodyRef(null, false, undefined, undefined) };
+  const postData = obj(request, 'postData', 'request');
+  const field = 'request.postData';
+  let text = optStr(postData, 'text', field);
+  if (text === undefined && Array.isArray(postData.params)) {
+    text = postData.params
+      .map((p, i) => {
+        need(isObject(p), p, `${field}.params[${i}]`, 'must be an object');
+        return `${encodeURIComponent(str(p as Json, 'name', `${field}.params[${i}]`))}=${encodeURIComponent(optStr(p as Json, 'value', `${field}.params[${i}]`) ?? '')}`;
+      })
+      .join('&');
+  }
+  const bytes = bytesOf(text, postData._encoding ?? postData.encoding, field);
+  const contentType = headerValue(headers, 'content-type') ?? (optStr(postData, 'mimeType', field) || undefined);
+  const size = optNum(request, 'bodySize');
+  return { bytes: bytes?.length ? bytes : null, ref: bodyRef(bytes, postData._truncated === true, size, contentType) };
+}
+
+/** Chrome's net::ERR_… names and Node's error codes, sorted into Hindsight's phases. */
+function guessPhase(message: string): FlowErrorPhase {
+  if (/NAME_NOT_RESOLVED|ENOTFOUND|EAI_AGAIN|dns/i.test(message)) return 'dns';
+  if (/CERT|SSL|TLS/i.test(message)) return 'tls';
+  if (/TIMED_OUT|TIMEOUT/i.test(message)) return 'timeout';
+  if (/CONNECTION_REFUSED|ECONNREFUSED|ADDRESS_UNREACHABLE|EHOSTUNREACH|ENETUNREACH/i.test(message)) return 'connect';
+  return 'upstream';
+}
+
+function timingsOf(entry: Json): FlowTimings {
+  const t = isObject(entry.timings) ? entry.timings : {};
+  const known = (key: string) => {
+    const n = optNum(t, key);
+    return n !== undefined && n >= 0 ? n : undefined;
+  };
+  // Rounded to a microsecond so connect − ssl gives back what was added on export.
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const timings: FlowTimings = {};
+  const dns = known('dns');
+  const connect = known('connect');
+  const ssl = known('ssl');
+  if (dns !== undefined) timings.dnsMs = dns;
+  if (connect !== undefined) timings.connectMs = round(connect - (ssl ?? 0));
+  if (ssl !== undefined) timings.tlsMs = ssl;
+  for (const [har, key] of [['send', 'sendMs'], ['wait', 'waitMs'], ['receive', 'receiveMs']] as const) {
+    const n = known(har);
+    if (n !== undefined) timings[key] = n;
+  }
+  const time = optNum(entry, 'time');
+  if (time !== undefined && time >= 0) timings.totalMs = time;
+  if (typeof entry._reusedConnection === 'boolean') timings.reusedConnection = entry._reusedConnection;
+  return timings;
+}
+
+function serverOf(entry: Json, url: string): Flow['server'] {
+  const ip = typeof entry.serverIPAddress === 'string' && entry.serverIPAddress ? entry.serverIPAddress.replace(/^\[(.*)\]$/, '$1') : undefined;
+  const host = typeof entry._serverHost === 'string' ? entry._serverHost : undefined;
+  const port = optNum(entry, '_serverPort');
+  if (!ip && host === undefined && port === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const server: NonNullable<Flow['server']> = {
+    host: host ?? parsed?.hostname.replace(/^\[(.*)\]$/, '$1') ?? '',
+    port: port ?? (parsed ? Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80) : 0),
+  };
+  if (ip) server.ip = ip;
+  if (isObject(entry._tls)) server.tls = entry._tls as NonNullable<Flow['server']>['tls'];
+  else if (isObject(entry._securityDetails) && typeof entry._securityDetails.protocol === 'string') server.tls = { version: entry._securityDetails.protocol };
+  return server;
+}
+
+function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
+  const started = Date.parse(str(entry, 'startedDateTime', ''));
+  need(!Number.isNaN(started), 0, 'startedDateTime', 'is not a date');
+  const request = obj(entry, 'request', '');
+  const method = str(request, 'method', 'request');
+  need(method.length > 0, 0, 'request.method', 'is empty');
+  const url = str(request, 'url', 'request');
+  need(/^[a-z][a-z0-9+.-]*:\/\/./i.test(url), 0, 'request.url', `'${url.slice(0, 80)}' is not an absolute URL`);
+  const requestHeaders = headersOf(request, 'request');
+  const reqBody = requestBody(request, requestHeaders);
+
+  const response = obj(entry, 'response', '');
+  // 0 (Chrome) and -1 (Playwright) stand for "no response".
+  const status = need(Number.isInteger(response.status), response.status as number, 'response.status', 'must be a whole number');
+  const responseHeaders = headersOf(response, 'response');
+  const content = response.content === undefined ? {} : obj(response, 'content', 'response');
+  const respBytes = bytesOf(optStr(content, 'text', 'response.content'), content.encoding, 'response.content');
+  const respType = headerValue(responseHeaders, 'content-type') ?? (optStr(content, 'mimeType', 'response.content') || undefined);
+  const failure = optStr(response, '_error', 'response') ?? optStr(response, '_failureText', 'response');
+
+  const flow: Flow = {
+    id: randomUUID(),
+    seq: 0,
+    schema: FLOW_SCHEMA,
+    startedAt: started,
+    state: status <= 0 || failure ? 'failed' : 'completed',
+    client: { ip: typeof entry._clientIp === 'string' ? entry._clientIp : '', port: optNum(entry, '_clientPort') ?? 0 },
+    request: { method, url, httpVersion: httpVersionOf(optStr(request, 'httpVersion', 'request')), headers: requestHeaders, body: reqBody.ref },
+    timings: timingsOf(entry),
+    appliedRules: Array.isArray(entry._appliedRules) ? (entry._appliedRules as Flow['appliedRules']) : [],
+    imported: true,
+  };
+  const server = serverOf(entry, url);
+  if (server) flow.server = server;
+  if (status > 0) {
+    flow.response = {
+      status,
+      statusText: optStr(response, 'statusText', 'response') ?? '',
+      headers: responseHeaders,
+      body: bodyRef(respBytes, content._truncated === true, optNum(content, 'size'), respType),
+    };
+  }
+  if (flow.state === 'failed') {
+    const message = failure ?? 'no response';
+    const phase = PHASES.includes(entry._errorPhase as FlowErrorPhase) ? (entry._errorPhase as FlowErrorPhase) : guessPhase(message);
+    flow.error = { phase, message } satisfies FlowError;
+  }
+  if (typeof entry._replayOf === 'string') flow.replayOf = entry._replayOf;
+  if (entry._websocket === true) flow.websocket = true;
+  if (entry._pinned === true) flow.pinned = true;
+  if (Array.isArray(entry._tags) && entry._tags.every((t) => typeof t === 'string')) flow.tags = entry._tags as string[];
+  if (typeof entry.comment === 'string' && entry.comment) flow.comment = entry.comment;
+  return { flow, bodies: { request: reqBody.bytes, response: status > 0 && respBytes?.length ? respBytes : null } };
+}
+
+async function* chunksOf(input: string | Buffer | AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+  if (typeof input === 'string' || Buffer.isBuffer(input)) yield input;
+  else yield* input;
+}
+
+/**
+ * Reads a HAR document (text, bytes, or a stream such as fs.createReadStream) into flows and bodies.
+ * Throws HarImportError, and returns nothing, when the file is not JSON, not a HAR, or any entry is bad.
+ */
+export async function parseHar(input: string | Buffer | AsyncIterable<Buffer | string>): Promise<HarImport> {
+  const problems: string[] = [];
+  let badEntries = 0;
+  const flows: Flow[] = [];
+  const bodies = new Map<string, ImportedBodies>();
+  let version: unknown;
+  let creator: HarImport['creator'];
+  let entriesIsArray = true;
+  let bytes = 0;
+
+  const parser = new JSONParser({ paths: ['$.log.version', '$.log.creator', '$.log.entries.*'], keepStack: false });
+  parser.onValue = ({ value, key, stack }) => {
+    const path = stack.map((s) => s.key).slice(1);
+    if (path.length === 1 && key === 'version') version = value;
+    else if (path.length === 1 && key === 'creator') {
+      if (isObject(value) && typeof value.name === 'string' && typeof value.version === 'string') creator = { name: value.name, version: value.version };
+    } else if (path.length === 2 && path[1] === 'entries') {
+      if (typeof key !== 'number') {
+        entriesIsArray = false;
+        return;
+      }
+      try {
+        need(isObject(value), 0, 'the entry', 'must be an object');
+        const { flow, bodies: b } = toFlow(value as Json);
+        // Once the file is known bad nothing will be returned, so stop holding bodies.
+        if (problems.length === 0) {
+          flows.push(flow);
+          bodies.set(flow.id, b);
+        }
+      } catch (err) {
+        if (!(err instanceof FieldError)) throw err;
+        badEntries++;
+        if (problems.length < MAX_PROBLEMS) problems.push(`entry ${key}: ${err.message}`);
+        flows.length = 0;
+        bodies.clear();
+      }
+    }
+  };
+  try {
+    for await (const chunk of chunksOf(input)) {
+      bytes += chunk.length;
+      parser.write(chunk);
+    }
+    if (bytes === 0) throw new HarImportError(['the file is empty']);
+    if (!parser.isEnded) parser.end();
+  } catch (err) {
+    if (err instanceof HarImportError) throw err;
+    throw new HarImportError([`not valid JSON (${(err as Error).message})`]);
+  }
+  if (badEntries > problems.length) problems.push(`… and ${badEntries - problems.length} more bad entries`);
+  if (!entriesIsArray) problems.unshift('log.entries must be an array');
+  if (typeof version !== 'string') problems.unshift(version === undefined ? 'no log.version: this is not a HAR file (expected {"log": {"version": "1.2", "entries": [...]}})' : 'log.version must be a string');
+  if (problems.length) throw new HarImportError(problems);
+  const result: HarImport = { flows, bodies };
+  if (creator) result.creator = creator;
+  return result;
+}
