@@ -73,7 +73,9 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   let port = 0;
 
   const securityHeaders = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const wsOrigin = `ws://${req.headers.host ?? `${urlHost(host)}:${port}`}`;
+    // The page connects back to the host it was loaded from; only a plain host[:port] goes into the policy.
+    const asked = req.headers.host;
+    const wsOrigin = `ws://${asked && /^[A-Za-z0-9.:[\]-]+$/.test(asked) ? asked : `${urlHost(host)}:${port}`}`;
     res.setHeader(
       'Content-Security-Policy',
       `default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ${wsOrigin}; ` +
