@@ -11,6 +11,8 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   flows: { summary: 'List stored flows as a table or JSON lines (--filter EXPR, --json, --limit N)', load: () => import('./flows.js') },
   ca: { summary: 'Show or export the root CA certificate (--pem, --path, --der FILE, --regenerate)', load: () => import('./ca.js') },
   sysproxy: { summary: 'The OS proxy setting: status, or restore yours after a crash (status | restore)', load: () => import('./sysproxy.js') },
+  export: { summary: 'Write flows as HAR, Postman, curl or NDJSON (--format F, --filter EXPR, --out FILE)', load: () => import('./export.js') },
+  import: { summary: 'Add the requests of a HAR file to the stored flows (FILE.har)', load: () => import('./import.js') },
 };
 
 export function usage(): string {

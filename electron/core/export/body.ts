@@ -1,9 +1,10 @@
 /**
  * Body bytes as exports need them. Body files hold the bytes as received (possibly gzip/br/deflate per
  * BodyRef.encoding); HAR wants the decoded content, curl and Postman want text when the bytes are text.
+ * Decoding is the API's (../api/body.ts), so a body reads the same in the UI and in an export.
  */
-import zlib from 'node:zlib';
 import type { BodyRef } from '../../common/flow';
+import { decodeContent } from '../api/body';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -16,34 +17,6 @@ export function utf8Text(bytes: Uint8Array): string | null {
   }
 }
 
-/** Content-Encoding tokens, outermost last as in the header ("gzip, br" = gzip applied first). */
-function encodingsOf(encoding: string | undefined): string[] {
-  if (!encoding) return [];
-  return encoding
-    .split(',')
-    .map((e) => e.trim().toLowerCase())
-    .filter((e) => e && e !== 'identity');
-}
-
-function decodeOne(bytes: Buffer, encoding: string, partial: boolean): Buffer {
-  // A truncated body is a cut compressed stream: flush what decodes instead of failing on the missing end.
-  const flush = partial ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {};
-  switch (encoding) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(bytes, flush);
-    case 'br':
-      return zlib.brotliDecompressSync(bytes, partial ? { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH } : {});
-    case 'deflate':
-      // RFC 9110 says zlib-wrapped; some servers send raw deflate. The first byte tells them apart.
-      return (bytes[0] & 0x0f) === 8 && ((bytes[0] << 8) | bytes[1]) % 31 === 0
-        ? zlib.inflateSync(bytes, flush)
-        : zlib.inflateRawSync(bytes, flush);
-    default:
-      throw new Error(`unsupported content-encoding '${encoding}'`);
-  }
-}
-
 export interface DecodedBody {
   bytes: Buffer;
   /** True when bytes differ from the stored ones (a content-encoding was undone). */
@@ -53,13 +26,11 @@ export interface DecodedBody {
 }
 
 /** Undoes Content-Encoding (gzip, deflate, br, in header order); never throws. */
-export function decodeBody(stored: Buffer, ref: Pick<BodyRef, 'encoding' | 'truncated'>): DecodedBody {
-  const encodings = encodingsOf(ref.encoding);
-  if (encodings.length === 0 || stored.length === 0) return { bytes: stored, decoded: false };
+export async function decodeBody(stored: Buffer, ref: Pick<BodyRef, 'encoding' | 'truncated'>): Promise<DecodedBody> {
+  if (!ref.encoding || stored.length === 0) return { bytes: stored, decoded: false };
   try {
-    let bytes = stored;
-    for (const e of encodings.reverse()) bytes = decodeOne(bytes, e, ref.truncated);
-    return { bytes, decoded: true };
+    const bytes = await decodeContent(stored, ref.encoding, ref.truncated);
+    return { bytes, decoded: bytes !== stored };
   } catch (err) {
     return { bytes: stored, decoded: false, error: `could not decode ${ref.encoding}: ${(err as Error).message}` };
   }

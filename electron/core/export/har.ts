@@ -83,14 +83,14 @@ interface HarBody {
   truncated: boolean;
 }
 
-function harBody(stored: Buffer | null, ref: BodyRef): HarBody {
+async function harBody(stored: Buffer | null, ref: BodyRef): Promise<HarBody> {
   const notes: string[] = [];
   if (ref.truncated) notes.push(`truncated: only the first ${ref.storedSize} of ${ref.size} bytes were stored`);
   if (!stored || stored.length === 0) {
     if (ref.size > 0 && !ref.truncated) notes.push(`the body (${ref.size} bytes) was not stored`);
     return { size: ref.size, truncated: ref.truncated, ...(notes.length ? { comment: notes.join('; ') } : {}) };
   }
-  const decoded = decodeBody(stored, ref);
+  const decoded = await decodeBody(stored, ref);
   if (decoded.error) notes.push(`${decoded.error}; the text is the stored bytes`);
   const text = utf8Text(decoded.bytes);
   const body: HarBody =
@@ -105,7 +105,7 @@ function mimeTypeOf(ref: BodyRef, headers: Headers): string {
   return ref.contentType ?? headerValue(headers, 'content-type') ?? '';
 }
 
-function harRequest(flow: Flow, stored: Buffer | null): Request {
+async function harRequest(flow: Flow, stored: Buffer | null): Promise<Request> {
   const { method, url, httpVersion, headers, body: ref } = flow.request;
   const request: Request = {
     method,
@@ -118,7 +118,7 @@ function harRequest(flow: Flow, stored: Buffer | null): Request {
     bodySize: ref.size,
   };
   if (ref.size > 0 || (stored && stored.length > 0)) {
-    const body = harBody(stored, ref);
+    const body = await harBody(stored, ref);
     const postData: PostData & BodyExtras = { mimeType: mimeTypeOf(ref, headers), text: body.text ?? '' };
     if (body.encoding) postData._encoding = 'base64';
     if (body.truncated) postData._truncated = true;
@@ -128,7 +128,7 @@ function harRequest(flow: Flow, stored: Buffer | null): Request {
   return request;
 }
 
-function harResponse(flow: Flow, stored: Buffer | null): Response {
+async function harResponse(flow: Flow, stored: Buffer | null): Promise<Response> {
   const response = flow.response;
   // Chrome marks a failed request with response._error; Hindsight keeps the message there too.
   const harResponse: Response & { _error?: string } = response
@@ -138,7 +138,7 @@ function harResponse(flow: Flow, stored: Buffer | null): Response {
         httpVersion: `HTTP/${flow.request.httpVersion}`,
         cookies: responseCookies(response.headers),
         headers: toHarHeaders(response.headers),
-        content: harContent(stored, response.body, response.headers),
+        content: await harContent(stored, response.body, response.headers),
         redirectURL: headerValue(response.headers, 'location') ?? '',
         headersSize: -1,
         bodySize: response.body.size,
@@ -148,8 +148,8 @@ function harResponse(flow: Flow, stored: Buffer | null): Response {
   return harResponse;
 }
 
-function harContent(stored: Buffer | null, ref: BodyRef, headers: Headers): Content {
-  const body = harBody(stored, ref);
+async function harContent(stored: Buffer | null, ref: BodyRef, headers: Headers): Promise<Content> {
+  const body = await harBody(stored, ref);
   const content: Content & BodyExtras = { size: body.size, mimeType: mimeTypeOf(ref, headers) };
   if (body.compression !== undefined) content.compression = body.compression;
   if (body.text !== undefined) content.text = body.text;
@@ -177,13 +177,13 @@ function harTimings(flow: Flow): { timings: Timings; time: number } {
   return { timings, time: t.totalMs ?? phases.reduce((a, b) => a + b, 0) };
 }
 
-export function toHarEntry({ flow, request, response }: ExportRecord): Entry {
+export async function toHarEntry({ flow, request, response }: ExportRecord): Promise<Entry> {
   const { timings, time } = harTimings(flow);
   const entry: Entry = {
     startedDateTime: new Date(flow.startedAt).toISOString(),
     time,
-    request: harRequest(flow, request),
-    response: harResponse(flow, response),
+    request: await harRequest(flow, request),
+    response: await harResponse(flow, response),
     cache: {},
     timings,
     _flowId: flow.id,
@@ -217,7 +217,7 @@ export async function writeHar(records: AsyncIterable<ExportRecord> | Iterable<E
   await output.write(`{"log":{"version":"1.2","creator":${creator},"pages":[],"entries":[`);
   let count = 0;
   for await (const record of records) {
-    await output.write(`${count ? ',' : ''}\n${JSON.stringify(toHarEntry(record))}`);
+    await output.write(`${count ? ',' : ''}\n${JSON.stringify(await toHarEntry(record))}`);
     count++;
   }
   await output.write('\n]}}\n');

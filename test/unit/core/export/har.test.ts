@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { HarValidator } from '@har-sdk/validator';
-import type { Har } from 'har-format';
+import type { Content, Har } from 'har-format';
 import { toHarEntry, writeHar } from '../../../../electron/core/export/har';
 import type { ExportRecord } from '../../../../electron/core/export/records';
 import type { BodyRef, Flow } from '../../../../electron/common/flow';
@@ -59,7 +59,7 @@ describe('HAR export', () => {
     assert.deepStrictEqual(har.log.creator, { name: 'Hindsight', version: '9.9.9' });
   });
 
-  it('maps a whole flow: request, response, cookies, timings, addresses and Hindsight fields', () => {
+  it('maps a whole flow: request, response, cookies, timings, addresses and Hindsight fields', async () => {
     const body = Buffer.from('a=1&b=%20');
     const respBody = Buffer.from('{"id":7}');
     const flow = makeFlow({
@@ -87,7 +87,7 @@ describe('HAR export', () => {
       tags: ['bug-12'],
       comment: 'the failing call',
     });
-    assert.deepStrictEqual(toHarEntry({ flow, request: body, response: respBody }), {
+    assert.deepStrictEqual(await toHarEntry({ flow, request: body, response: respBody }), {
       startedDateTime: '2025-01-02T03:04:05.678Z',
       time: 18,
       request: {
@@ -140,14 +140,14 @@ describe('HAR export', () => {
     });
   });
 
-  it('marks truncated and binary request bodies, and failed flows the way Chrome does', () => {
+  it('marks truncated and binary request bodies, and failed flows the way Chrome does', async () => {
     const stored = Buffer.from([0xff, 0x00, 0x01]);
     const flow = makeFlow({
       state: 'failed',
       request: { method: 'PUT', url: 'http://h.test/up', httpVersion: '1.1', headers: [['Content-Type', 'application/octet-stream']], body: ref(stored, { size: 5_000_000, truncated: true }) },
       error: { phase: 'upstream', message: 'socket hang up' },
     });
-    const entry = toHarEntry({ flow, request: stored, response: null });
+    const entry = await toHarEntry({ flow, request: stored, response: null });
     assert.deepStrictEqual(
       { postData: entry.request.postData, response: entry.response, errorPhase: entry._errorPhase, timings: entry.timings, time: entry.time },
       {
@@ -163,6 +163,18 @@ describe('HAR export', () => {
         timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: -1, wait: -1, receive: -1 },
         time: 0,
       },
+    );
+  });
+
+  it('decodes as much of a truncated compressed body as was stored', async () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n');
+    const gz = zlib.gzipSync(text);
+    const stored = gz.subarray(0, Math.floor(gz.length / 2));
+    const flow = responseFlow(stored, [['Content-Type', 'text/plain'], ['Content-Encoding', 'gzip']], { encoding: 'gzip', size: gz.length, truncated: true });
+    const content = (await toHarEntry({ flow, request: null, response: stored })).response.content as Content & { _truncated?: boolean };
+    assert.deepStrictEqual(
+      { start: content.text?.slice(0, 13), partial: (content.text?.length ?? 0) > 100 && (content.text?.length ?? 0) < text.length, size: content.size, truncated: content._truncated, comment: content.comment },
+      { start: 'line 0\nline 1', partial: true, size: gz.length, truncated: true, comment: `truncated: only the first ${stored.length} of ${gz.length} bytes were stored` },
     );
   });
 

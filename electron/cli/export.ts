@@ -1,0 +1,148 @@
+/**
+ * `hindsight export`: writes the stored flows matching a filter as HAR, Postman, curl commands or NDJSON
+ * log lines, oldest first, streamed to a file or stdout. When a running hindsight holds the data dir, the
+ * flows are read through its API; otherwise the store's files are opened here (no trim).
+ * Files a format needs besides the document (binary request bodies for curl and Postman) are written
+ * next to --out, or into the current folder when writing to stdout.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { compileFilter, FilterError, formatFilterError } from '../common/filter';
+import { toCurl, type Shell } from '../core/export/curl';
+import { writeHar } from '../core/export/har';
+import { writeNdjson } from '../core/export/ndjson';
+import { ExportOutput } from '../core/export/output';
+import { writePostman } from '../core/export/postman';
+import type { ExportRecord } from '../core/export/records';
+import { openFlowSource, sourceRecords } from '../core/export/source';
+import { defaultDataDir } from '../core/paths';
+import type { CliOutput } from './ca';
+import { version } from './version';
+
+export const usage = `Usage: hindsight export [--data DIR] --format har|curl|postman|ndjson [--filter EXPR] [--out FILE] [--shell bash|cmd|powershell]
+
+Writes the stored flows matching the filter, oldest first.
+
+  --format F      har      HAR 1.2 with whole bodies (opens in browser devtools, Charles, Fiddler, …)
+                  postman  Postman Collection v2.1, a folder and a host variable per origin
+                  curl     one curl command per request (binary bodies go to body-<id>.bin files)
+                  ndjson   one structured log line per flow
+  --data DIR      data folder (default: ${defaultDataDir()})
+  --filter EXPR   filter expression, e.g. 'host:api.example.com status:5xx' (default: every flow)
+  --out FILE      write here instead of stdout; body files go beside it
+  --shell S       for curl: bash (default), cmd or powershell
+  -h, --help      show this help`;
+
+const FORMATS = ['har', 'curl', 'postman', 'ndjson'] as const;
+type Format = (typeof FORMATS)[number];
+const SHELLS: readonly Shell[] = ['bash', 'cmd', 'powershell'];
+
+/** Every curl command of the export, one after another, with a blank line between them. */
+async function writeCurl(records: AsyncIterable<ExportRecord>, out: Writable, shell: Shell, writeFile: (name: string, bytes: Buffer) => Promise<void>): Promise<{ count: number }> {
+  const output = new ExportOutput(out);
+  let count = 0;
+  for await (const record of records) {
+    const { command, files } = toCurl(record.flow, record.request, shell);
+    for (const f of files) await writeFile(f.name, f.bytes);
+    await output.write(`${count ? '\n' : ''}${command}\n`);
+    count++;
+  }
+  await output.flush();
+  return { count };
+}
+
+function exportTo(format: Format, records: (sides: { request: boolean; response: boolean }) => AsyncIterable<ExportRecord>, out: Writable, shell: Shell, writeFile: (name: string, bytes: Buffer) => Promise<void>) {
+  switch (format) {
+    case 'har':
+      return writeHar(records({ request: true, response: true }), out, { version });
+    case 'postman':
+      return writePostman(records({ request: true, response: false }), out, { name: `Hindsight export ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, writeFile });
+    case 'curl':
+      return writeCurl(records({ request: true, response: false }), out, shell, writeFile);
+    case 'ndjson':
+      return writeNdjson(
+        (async function* () {
+          for await (const r of records({ request: false, response: false })) yield r.flow;
+        })(),
+        out,
+      );
+  }
+}
+
+function endStream(stream: fs.WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writable } = process): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        format: { type: 'string' },
+        filter: { type: 'string' },
+        out: { type: 'string' },
+        shell: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    out.stderr.write(`hindsight export: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    out.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const format = values.format as Format | undefined;
+  if (!format || !FORMATS.includes(format)) {
+    out.stderr.write(`hindsight export: --format must be one of ${FORMATS.join(', ')}${values.format ? `, got '${values.format}'` : ''}\n\n${usage}\n`);
+    return 2;
+  }
+  const shell = (values.shell ?? 'bash') as Shell;
+  if (!SHELLS.includes(shell)) {
+    out.stderr.write(`hindsight export: --shell must be one of ${SHELLS.join(', ')}, got '${values.shell}'\n`);
+    return 2;
+  }
+  const filter = values.filter ?? '';
+  try {
+    compileFilter(filter);
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    out.stderr.write(`hindsight export: bad filter\n${formatFilterError(filter, err)}\n`);
+    return 2;
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  const outFile = values.out ? path.resolve(values.out) : undefined;
+  const filesDir = outFile ? path.dirname(outFile) : process.cwd();
+  const writeFile = (name: string, bytes: Buffer) => fs.promises.writeFile(path.join(filesDir, name), bytes);
+
+  const opened = await openFlowSource(dataDir);
+  if ('problem' in opened) {
+    out.stderr.write(`hindsight export: ${opened.problem}\n`);
+    return 1;
+  }
+  for (const w of opened.warnings) out.stderr.write(`hindsight export: warning: ${w}\n`);
+  const stream = outFile ? fs.createWriteStream(outFile) : undefined;
+  const target: Writable = stream ?? out.stdoutStream ?? process.stdout;
+  try {
+    const { count } = await exportTo(format, (sides) => sourceRecords(opened.source, filter, sides), target, shell, writeFile);
+    if (stream) await endStream(stream);
+    out.stderr.write(`hindsight export: ${count} flow${count === 1 ? '' : 's'} written${outFile ? ` to ${outFile}` : ''}\n`);
+    return 0;
+  } catch (err) {
+    stream?.destroy();
+    out.stderr.write(`hindsight export: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await opened.close();
+  }
+}

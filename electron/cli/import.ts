@@ -1,0 +1,76 @@
+/**
+ * `hindsight import`: reads a HAR file (browser devtools, Playwright, Charles, Hindsight's own export) into
+ * the flow store. The whole file is checked first; a bad file imports nothing and the message names the
+ * bad entry and field. The store's files are opened here, so a running hindsight must not hold them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readLock } from '../core/api/lock';
+import { HarImportError, parseHar } from '../core/import/har';
+import { importIntoStore } from '../core/import/into-store';
+import { defaultDataDir } from '../core/paths';
+import { openFlowStore } from '../core/store';
+import type { CliOutput } from './ca';
+
+export const usage = `Usage: hindsight import [--data DIR] FILE.har
+
+Adds the requests of a HAR file to the stored flows, marked as imported.
+
+  --data DIR      data folder (default: ${defaultDataDir()})
+  -h, --help      show this help`;
+
+export async function run(argv: string[], out: CliOutput = process): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (err) {
+    out.stderr.write(`hindsight import: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    out.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    out.stderr.write(`hindsight import: expected one HAR file, got ${positionals.length}\n\n${usage}\n`);
+    return 2;
+  }
+  const file = path.resolve(positionals[0]);
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+
+  const holder = readLock(dataDir);
+  if (holder) {
+    // Two processes must never write the same nedb files; the running instance has no import call yet.
+    out.stderr.write(`hindsight import: a running hindsight (pid ${holder.pid}) holds ${dataDir}; quit it first, then import.\n`);
+    return 1;
+  }
+
+  let imported;
+  try {
+    await fs.promises.access(file, fs.constants.R_OK);
+    imported = await parseHar(fs.createReadStream(file));
+  } catch (err) {
+    const message = err instanceof HarImportError ? err.message : `cannot read ${file}: ${(err as Error).message}`;
+    out.stderr.write(`hindsight import: ${message}\nNothing was imported.\n`);
+    return 1;
+  }
+
+  const store = openFlowStore({ dataDir });
+  try {
+    await store.ready;
+    const count = await importIntoStore(store, imported);
+    for (const w of store.warnings()) out.stderr.write(`hindsight import: warning: ${w}\n`);
+    const from = imported.creator ? ` (made by ${imported.creator.name} ${imported.creator.version})` : '';
+    out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${dataDir}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Where an export reads flows from: the store's files (nobody else holds the data dir) or the API of the
+ * running instance that does. Either way the matching flows come oldest first, one at a time, each with
+ * the bodies the format needs, so the export never holds more than one flow.
+ */
+import fs from 'node:fs';
+import type { ApiClient, FlowPage, FlowQuery } from '../../common/api';
+import type { BodySide, Flow } from '../../common/flow';
+import { connectToRunning, readLock } from '../api/lock';
+import { dataPaths } from '../paths';
+import { openFlowStore } from '../store';
+import type { FlowStore } from '../store/types';
+import type { ExportRecord } from './records';
+
+/** The API's largest page. */
+const PAGE = 5000;
+
+export interface FlowSource {
+  query(q: FlowQuery): Promise<FlowPage>;
+  get(id: string): Promise<Flow | null>;
+  body(flow: Flow, side: BodySide): Promise<Buffer | null>;
+}
+
+export function storeSource(store: FlowStore): FlowSource {
+  return {
+    query: async (q) => store.query(q),
+    get: (id) => store.get(id),
+    body: async (flow, side) => {
+      const ref = side === 'request' ? flow.request.body : flow.response?.body;
+      return ref?.blob ? store.bodies.read(ref) : null;
+    },
+  };
+}
+
+export function apiSource(client: ApiClient): FlowSource {
+  return {
+    query: (q) => client.call('flows.query', q),
+    get: (id) => client.call('flows.get', { id }),
+    body: async (flow, side) => {
+      const ref = side === 'request' ? flow.request.body : flow.response?.body;
+      if (!ref?.blob) return null;
+      const result = await client.call('flows.body', { id: flow.id, side, decode: false });
+      return result ? Buffer.from(result.base64, 'base64') : null;
+    },
+  };
+}
+
+/** Ids of the flows matching `filter`, oldest first (pages come newest first). */
+export async function matchingIds(source: FlowSource, filter: string): Promise<string[]> {
+  const ids: string[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await source.query({ filter, before, limit: PAGE });
+    for (const s of page.flows) ids.push(s.id);
+    if (page.nextCursor === undefined || page.flows.length === 0) break;
+    before = page.nextCursor;
+  }
+  return ids.reverse();
+}
+
+/** The matching flows with the asked-for bodies, oldest first; flows removed meanwhile are skipped. */
+export async function* sourceRecords(source: FlowSource, filter: string, sides: { request: boolean; response: boolean }): AsyncGenerator<ExportRecord> {
+  for (const id of await matchingIds(source, filter)) {
+    const flow = await source.get(id);
+    if (!flow) continue;
+    yield {
+      flow,
+      request: sides.request ? await source.body(flow, 'request') : null,
+      response: sides.response ? await source.body(flow, 'response') : null,
+    };
+  }
+}
+
+export interface OpenedSource {
+  source: FlowSource;
+  /** Store warnings the user should see (a datafile moved aside, …). */
+  warnings: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The flows of a data dir for reading: through the API of the running instance that holds it, else from
+ * its files (opened without trimming: the cap is the capturing instance's setting). Returns a sentence for
+ * the user instead when neither is possible; never creates a store where none is.
+ */
+export async function openFlowSource(dataDir: string): Promise<OpenedSource | { problem: string }> {
+  const holder = readLock(dataDir);
+  if (holder) {
+    const client = await connectToRunning(dataDir);
+    if (!client) return { problem: `a running hindsight (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.` };
+    return { source: apiSource(client), warnings: [], close: async () => client.dispose() };
+  }
+  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) return { problem: `no flows stored in ${dataDir}` };
+  const store = openFlowStore({ dataDir, maxFlows: Infinity });
+  try {
+    await store.ready;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return { source: storeSource(store), warnings: store.warnings(), close: () => store.close() };
+}
