@@ -66,7 +66,9 @@ export function createApiClient(channel: ApiChannel): DisposableApiClient {
     if ('error' in msg) {
       const info = msg.error && typeof msg.error === 'object' ? msg.error : { message: String(msg.error) };
       const range = typeof info.start === 'number' && typeof info.end === 'number' ? { start: info.start, end: info.end } : undefined;
-      call.reject(new ApiError(String(info.message ?? 'request failed'), info.code ?? 'internal', range));
+      const error = new ApiError(String(info.message ?? 'request failed'), info.code ?? 'internal', range);
+      if (Array.isArray(info.fields)) error.fields = info.fields;
+      call.reject(error);
     } else {
       call.resolve(msg.result);
     }

@@ -6,6 +6,10 @@
  * Adding a method: add it to ApiMethods AND to API_METHODS (the compiler checks they agree).
  */
 import type { Flow, FlowSummary, BodySide } from './flow';
+import type { BreakpointInfo, BreakpointResumed, MockAnswer, RequestEdits, ResponseEdits } from './breakpoint';
+import type { ProfileExport } from './profile-share';
+import type { DeviceProfile } from './rule';
+import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
 
 export interface FlowQuery {
   /** Filter language expression (electron/common/filter.ts); empty = all. */
@@ -133,6 +137,15 @@ export interface TrustInfo {
   stores: TrustStoreInfo[];
 }
 
+/** A device profile ready to share: the document (a file), the app link and the web UI link (QR codes). */
+export interface ProfileShare {
+  document: ProfileExport;
+  /** `hindsight://profile/<payload>` */
+  link: string;
+  /** `<uiUrl>#profile=<payload>`, when uiUrl was given. */
+  url?: string;
+}
+
 export interface ApiMethods {
   'status.get': { params: Record<string, never>; result: Status };
   'capture.set': { params: { enabled: boolean }; result: Status };
@@ -143,6 +156,33 @@ export interface ApiMethods {
   'flows.delete': { params: { ids: string[] }; result: { removed: number } };
   'flows.clear': { params: { includePinned?: boolean }; result: { removed: number } };
   'ca.get': { params: Record<string, never>; result: CaInfo };
+  // Rules (electron/core/rules). A refused save fails with code 'invalid-rule' and `fields` naming each bad field.
+  'rules.list': { params: Record<string, never>; result: RulesState };
+  /** Creates (no id) or replaces a rule; saving resets its hit counter. */
+  'rules.save': { params: { rule: RuleDraft }; result: RuleInfo };
+  'rules.delete': { params: { ids: string[] }; result: { removed: number } };
+  /** Puts the listed rules in this order within the places they hold; every priority is renumbered. */
+  'rules.reorder': { params: { ids: string[] }; result: RuleInfo[] };
+  /** The English line for a rule being edited (validated like a save, not stored). */
+  'rules.explain': { params: { rule: RuleDraft }; result: { explanation: string } };
+  'profiles.list': { params: Record<string, never>; result: DeviceProfile[] };
+  /** Creates or updates a profile; `rules`, when given, becomes its whole rule set. */
+  'profiles.save': { params: { profile: ProfileDraft }; result: DeviceProfile };
+  'profiles.delete': { params: { id: string }; result: { removed: boolean } };
+  /** A new profile with copies of the rules of `id`, bound to other clients. */
+  'profiles.copy': { params: { id: string; clients: string[]; name?: string }; result: DeviceProfile };
+  /** The JSON document, the app link and (given the UI's URL) a web link, each able to carry it (QR code). */
+  'profiles.export': { params: { id: string; uiUrl?: string }; result: ProfileShare };
+  /** From a document or either link form; `clients`/`name` override the shared ones. New ids throughout. */
+  'profiles.import': { params: { document?: unknown; link?: string; clients?: string[]; name?: string }; result: DeviceProfile };
+  /** Paused exchanges, oldest first, and the pause timeout. */
+  'breakpoints.list': { params: Record<string, never>; result: { paused: BreakpointInfo[]; timeoutMs: number } };
+  'breakpoints.resume': { params: { id: string; edits?: RequestEdits | ResponseEdits }; result: { paused: number } };
+  /** The client gets 502 "Hindsight: aborted at a breakpoint"; the flow fails. */
+  'breakpoints.abort': { params: { id: string }; result: { paused: number } };
+  'breakpoints.answer': { params: { id: string; response: MockAnswer }; result: { paused: number } };
+  /** Reads, or sets and persists, how long a pause waits before continuing unchanged. */
+  'breakpoints.settings': { params: { timeoutMs?: number }; result: { timeoutMs: number } };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -173,6 +213,9 @@ export interface ApiEvents {
   'status/changed': Status;
   'lan/refused': LanRefusal;
   'sysproxy/changed': SysproxyInfo;
+  'rules/changed': RulesState;
+  'breakpoints/paused': BreakpointInfo;
+  'breakpoints/resumed': BreakpointResumed;
 }
 export type ApiEvent = keyof ApiEvents;
 
@@ -202,6 +245,22 @@ export const API_METHODS = [
   'flows.delete',
   'flows.clear',
   'ca.get',
+  'rules.list',
+  'rules.save',
+  'rules.delete',
+  'rules.reorder',
+  'rules.explain',
+  'profiles.list',
+  'profiles.save',
+  'profiles.delete',
+  'profiles.copy',
+  'profiles.export',
+  'profiles.import',
+  'breakpoints.list',
+  'breakpoints.resume',
+  'breakpoints.abort',
+  'breakpoints.answer',
+  'breakpoints.settings',
   ...SHELL_METHODS,
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
@@ -212,6 +271,9 @@ export const API_EVENTS = [
   'status/changed',
   'lan/refused',
   'sysproxy/changed',
+  'rules/changed',
+  'breakpoints/paused',
+  'breakpoints/resumed',
 ] as const satisfies readonly ApiEvent[];
 
 // Compile-time check that every method/event in the types is in the lists.
@@ -252,15 +314,18 @@ export type ApiResponse = { id: number; result: unknown } | { id: number; error:
  * - not-found:      the flow or body asked for does not exist;
  * - closed:         the transport closed before the answer came (client side);
  * - unavailable:    a shell method (SHELL_METHODS) this server does not answer;
+ * - invalid-rule:   a rule or profile was refused on save; `fields` names each bad field;
  * - internal:       anything else (the message says what).
  */
-export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'internal';
+export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'internal';
 export interface ApiErrorInfo {
   message: string;
   code?: ApiErrorCode | (string & {});
   /** bad-filter: the offending token's offsets in the filter string (end exclusive). */
   start?: number;
   end?: number;
+  /** invalid-rule: each bad field by its path (`matchers[0].pattern`) with what is wrong. */
+  fields?: { field: string; message: string }[];
 }
 
 /** A failed call, on both sides: handlers throw it, clients reject with it. */
@@ -269,6 +334,7 @@ export class ApiError extends Error implements ApiErrorInfo {
   readonly code: ApiErrorInfo['code'];
   readonly start?: number;
   readonly end?: number;
+  fields?: { field: string; message: string }[];
   constructor(message: string, code: ApiErrorInfo['code'] = 'internal', range?: { start: number; end: number }) {
     super(message);
     this.code = code;
@@ -281,6 +347,7 @@ export class ApiError extends Error implements ApiErrorInfo {
     const info: ApiErrorInfo = { message: this.message, code: this.code };
     if (this.start !== undefined) info.start = this.start;
     if (this.end !== undefined) info.end = this.end;
+    if (this.fields) info.fields = this.fields;
     return info;
   }
 }

@@ -1,8 +1,7 @@
 /**
  * The rules engine's state as the API shows it (rules.list, profiles.list, the rules/changed event).
  */
-import type { FieldError } from './rule-validate';
-import type { DeviceProfile, Rule } from './rule';
+import type { DeviceProfile, Rule, RuleScope } from './rule';
 
 export interface RuleInfo {
   rule: Rule;
@@ -21,7 +20,17 @@ export interface RulesState {
   profiles: DeviceProfile[];
 }
 
-/** rules.save / profiles.save refused: the `invalid-rule` ApiError carries these in its message and here. */
-export interface RuleRefusal {
-  errors: FieldError[];
+/** A rule as the UI sends it to be saved: no id makes a new one; absent priority keeps or appends. */
+export type RuleDraft = Omit<Rule, 'id' | 'enabled' | 'priority' | 'scope' | 'version'> & {
+  id?: string;
+  enabled?: boolean;
+  priority?: number;
+  scope?: RuleScope;
+};
+
+export interface ProfileDraft {
+  id?: string;
+  name: string;
+  clients: string[];
+  rules?: RuleDraft[];
 }

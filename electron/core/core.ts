@@ -11,6 +11,7 @@ import { toLogLine } from '../common/log-line';
 import { startCaptureProxy, type CaptureProxy } from './capture/proxy';
 import type { Core, CoreOptions } from './core-types';
 import { dataPaths } from './paths';
+import { createRules } from './rules';
 import { openFlowStore } from './store';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
@@ -25,6 +26,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const allowClient = options.allowClient ?? clientAllowList(host, options.allow ?? []);
   const ca = await loadOrCreateCa(paths.caDir);
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
+  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
   let proxy: CaptureProxy;
   try {
     proxy = await startCaptureProxy({
@@ -41,8 +43,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       allowClient,
       onFinished: options.onLog ? (flow) => options.onLog!(toLogLine(flow)) : undefined,
+      rules: rules.pipeline,
     });
   } catch (err) {
+    await rules.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? DEFAULT_PROXY_PORT} on ${host} is already in use`);
@@ -79,6 +83,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dataDir: paths.dataDir,
     ca,
     store,
+    rules,
     proxyAddress: () => proxy.address(),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;
@@ -92,6 +97,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         for (const s of subscriptions) s.dispose();
         onDidChangeStatus.dispose();
         await proxy.dispose();
+        // After the proxy: its closed client sockets have released every breakpoint pause.
+        await rules.close();
         await store.close();
       })();
       return disposing;

@@ -12,6 +12,8 @@ import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failu
 import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
+import type { RulePipeline } from '../rules/pipeline';
+import { runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -19,6 +21,8 @@ export interface ForwardContext {
   reverse?: ReverseTarget;
   /** True when the target is the proxy itself (forwarding it would loop). */
   isSelf(target: Target): boolean;
+  /** Rules (electron/core/rules): map-remote, mocks, breakpoints. Absent: traffic passes untouched. */
+  rules?: RulePipeline;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
@@ -49,12 +53,14 @@ class Exchange {
   private upstreamRequest?: http.ClientRequest;
   private retried = false;
   private done = false;
+  /** Set by a rule (electron/core/rules/proxy-hooks.ts): what goes upstream instead of the client's request. */
+  private rewrite?: Rewrite;
 
   constructor(
     private readonly ctx: ForwardContext,
     private readonly req: http.IncomingMessage,
     private readonly res: http.ServerResponse,
-    private readonly target: Target,
+    private target: Target,
   ) {
     this.withBody = hasBody(req);
     this.recording = ctx.recorder.begin(req, target, clientOf(req.socket));
@@ -67,7 +73,37 @@ class Exchange {
     });
     // Errors of the client's request (an abort mid-upload) surface as the response's 'close'.
     req.on('error', () => {});
-    if (recording && this.withBody) {
+    // ---- Rules: a matching rule takes the exchange (rewrite, mock, pause, stop); else nothing changes.
+    if (this.ctx.rules && runRequestRules(this.ctx.rules, this.ruleExchange())) return;
+    this.proceed();
+  }
+
+  private ruleExchange(): RuleExchange {
+    return {
+      req: this.req,
+      res: this.res,
+      target: this.target,
+      upstreamHeaders: upstreamHeaders(this.req, this.target),
+      recording: this.recording,
+      clock: this.clock,
+      proceed: (rewrite) => this.proceed(rewrite),
+      fail: (failure) => this.fail(failure),
+      complete: () => this.complete(),
+    };
+  }
+
+  private proceed(rewrite?: Rewrite): void {
+    const { req, recording } = this;
+    if (this.done) return;
+    if (rewrite) {
+      this.rewrite = rewrite;
+      this.target = rewrite.target;
+    }
+    if (rewrite?.body) {
+      // The body was read (or replaced) by a rule: it is sent, and recorded, from memory.
+      if (recording && rewrite.body.length > 0) recording.requestChunk(rewrite.body);
+      recording?.requestEnd();
+    } else if (recording && this.withBody) {
       req.on('data', (chunk: Buffer) => recording.requestChunk(chunk));
       req.on('end', () => recording.requestEnd());
     }
@@ -75,10 +111,10 @@ class Exchange {
   }
 
   private send(): void {
-    const { req, target } = this;
+    const { req, target, rewrite } = this;
     let upstream: http.ClientRequest;
     try {
-      upstream = this.ctx.upstream.request(target, req.method ?? 'GET', upstreamHeaders(req, target));
+      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target));
     } catch (err) {
       this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
       return;
@@ -90,7 +126,8 @@ class Exchange {
     upstream.on('timeout', () => {
       if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream.timeoutMs));
     });
-    if (this.withBody) req.pipe(upstream);
+    if (rewrite?.body) upstream.end(rewrite.body);
+    else if (this.withBody) req.pipe(upstream);
     else {
       req.resume();
       upstream.end();
@@ -102,7 +139,7 @@ class Exchange {
     // A pooled connection the server closed while idle: the classic keep-alive race. Try once more on a
     // fresh connection when nothing of the request body was consumed.
     const { clock } = this;
-    if (clock.reused && clock.responseAt === undefined && !this.withBody && !this.retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    if (clock.reused && clock.responseAt === undefined && (!this.withBody || this.rewrite?.body) && !this.retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
       this.retried = true;
       this.send();
       return;
@@ -113,6 +150,12 @@ class Exchange {
   private onResponse(response: http.IncomingMessage): void {
     if (this.done) {
       response.resume();
+      return;
+    }
+    const { rewrite } = this;
+    if (this.ctx.rules && rewrite?.responseBreakpoint) {
+      // ---- Rules: a response breakpoint holds the response (electron/core/rules/proxy-hooks.ts).
+      runResponseRules(this.ctx.rules, this.ruleExchange(), response, { ...rewrite, responseBreakpoint: rewrite.responseBreakpoint });
       return;
     }
     const { res, recording, clock } = this;

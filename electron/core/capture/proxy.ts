@@ -16,6 +16,7 @@ import type { BodyStoreLike, CaptureSink } from './sink';
 import { parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
+import type { RulePipeline } from '../rules/pipeline';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 
@@ -36,6 +37,8 @@ export interface CaptureProxyOptions {
   /** Which client addresses may use the proxy; everyone when absent. */
   allowClient?: (ip: string) => boolean;
   onFinished?: (flow: Flow) => void;
+  /** The rules pipeline (electron/core/rules) every request passes through. */
+  rules?: RulePipeline;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -64,7 +67,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
 
   const isSelf = (target: Target) =>
     target.port === port && !target.tunnelled && (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
-  const forwardContext: ForwardContext = { upstream, recorder, reverse, isSelf };
+  const forwardContext: ForwardContext = { upstream, recorder, reverse, isSelf, rules: options.rules };
   const upgradeContext: UpgradeContext = {
     ...forwardContext,
     track(socket) {

@@ -22,7 +22,7 @@ import type { CaptureSink } from '../capture/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
 import { mapRemoteHeaders, mapRemoteUrl } from './map-remote';
 import { decodeBody, framedFor, reasonPhrase, sameHeaders, setHeader, urlAuthority } from './message';
-import type { MatchInput, RuleSet } from './rule-set';
+import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
 
 /** The bytes of a paused body the API shows (and the UI edits); bigger bodies are shown cut. */
 export const PAUSED_BODY_SHOWN = 4 * 1024 * 1024;
@@ -92,10 +92,14 @@ export class RulePipeline implements Disposable {
 
   constructor(private readonly options: PipelineOptions) {}
 
-  async onRequest(ctx: RequestContext): Promise<RequestDecision> {
+  /** Which rules apply to a request: synchronous, and allocation-free when none does (the proxy's fast path). */
+  match(input: MatchInput): MatchedRules | undefined {
     const set = this.options.rules();
-    if (set.size === 0) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
-    const found = set.match(ctx);
+    return set.size === 0 ? undefined : set.match(input);
+  }
+
+  /** `found`: the proxy's match() result, when it already has it. */
+  async onRequest(ctx: RequestContext, found = this.match(ctx)): Promise<RequestDecision> {
     if (!found) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
 
     const applied: AppliedRule[] = [];

@@ -1,0 +1,175 @@
+/**
+ * Where the capture proxy (electron/core/capture/forward.ts) hands an exchange to the rules pipeline, and
+ * how the pipeline's decisions become bytes on the wire. The proxy calls:
+ *   - runRequestRules() before anything goes upstream: false when no rule matched (the proxy carries on
+ *     exactly as without rules: nothing read, nothing buffered), true when the rules took the exchange;
+ *   - runResponseRules() when response headers arrive for an exchange the request decision marked with
+ *     a response breakpoint.
+ * What the proxy exposes is the small RuleExchange below; the rest of the exchange stays its business.
+ */
+import type http from 'node:http';
+import { emptyBody, headerValue, type AppliedRule, type BodyRef, type Headers } from '../../common/flow';
+import type { ExchangeClock } from '../capture/clock';
+import type { Failure } from '../capture/failure';
+import { endToEndHeaders, headerPairs } from '../capture/headers';
+import type { FlowRecording } from '../capture/recorder';
+import { clientOf, parseAuthority, type Target } from '../capture/target';
+import type { RulePipeline } from './pipeline';
+
+/** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
+export const MAX_HELD_BODY = 64 * 1024 * 1024;
+
+/** What to send upstream instead of the client's request. */
+export interface Rewrite {
+  target: Target;
+  method: string;
+  /** Flat raw headers, end-to-end only, framed for `body` when it is set. */
+  headers: string[];
+  /** Send these bytes (the client's body was read, or replaced); absent: stream the client's body. */
+  body?: Buffer;
+  /** Pause the response at this breakpoint. */
+  responseBreakpoint?: AppliedRule;
+}
+
+export interface RuleExchange {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly target: Target;
+  /** The headers the proxy would send upstream for this request (end-to-end, Host set for the target). */
+  readonly upstreamHeaders: string[];
+  readonly recording?: FlowRecording;
+  readonly clock: ExchangeClock;
+  /** Goes upstream: as the client sent it (streaming its body) or as rewritten. */
+  proceed(rewrite?: Rewrite): void;
+  /** Fails the flow; the client gets failure.status with its text when nothing was sent yet. */
+  fail(failure: Failure): void;
+  /** The client got the whole response: the flow completes. */
+  complete(): void;
+}
+
+/** Aborts when the client's connection closes before the response was sent. */
+function clientGone(res: http.ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange): boolean {
+  const { req, target, recording } = exchange;
+  const headers = headerPairs(exchange.upstreamHeaders);
+  const match = { clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url: target.url, headers };
+  const found = pipeline.match(match);
+  if (!found) return false;
+  let bodyRead: Promise<Buffer> | undefined;
+  const readBody = () => (bodyRead ??= readAll(req, 'request'));
+  pipeline
+    .onRequest({ ...match, flowId: recording?.flow.id ?? '', flow: recording?.flow, signal: clientGone(exchange.res), readBody }, found)
+    .then((decision) => {
+      if (decision.type === 'stop') return exchange.fail(decision.stop);
+      if (decision.type === 'respond') {
+        if (!bodyRead) req.resume();
+        return respond(exchange, decision);
+      }
+      const unchanged = decision.method === match.method && decision.url === match.url && decision.headers === headers && !decision.body;
+      if (unchanged && !decision.responseBreakpoint) return exchange.proceed();
+      const to = decision.url === match.url ? target : targetFor(decision.url);
+      if (!to) return exchange.fail({ phase: 'rule', message: `a rule sent the request to ${decision.url}, which is not an http(s) URL`, status: 502 });
+      if (recording && to !== target) recording.flow.server = { host: to.host, port: to.port };
+      const rewrite: Rewrite = { target: to, method: decision.method, headers: flat(decision.headers) };
+      if (decision.body) rewrite.body = decision.body;
+      if (decision.responseBreakpoint) rewrite.responseBreakpoint = decision.responseBreakpoint;
+      exchange.proceed(rewrite);
+    })
+    .catch((err: Error & { status?: number }) => exchange.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 }));
+  return true;
+}
+
+export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange, response: http.IncomingMessage, rewrite: Rewrite & { responseBreakpoint: AppliedRule }): void {
+  const { recording, clock, res } = exchange;
+  clock.responseStarted();
+  recording?.response(response, clock.socket ?? null);
+  response.on('error', () => {});
+  const original = { status: response.statusCode ?? 502, statusText: response.statusMessage ?? '', headers: headerPairs(endToEndHeaders(response.rawHeaders)) };
+  pipeline
+    .onResponse({
+      flowId: recording?.flow.id ?? '',
+      clientIp: clientOf(exchange.req.socket).ip,
+      request: { method: rewrite.method, url: rewrite.target.url, headers: headerPairs(rewrite.headers) },
+      response: original,
+      readBody: () =>
+        readAll(response, 'response').then((body) => {
+          clock.responseEnded();
+          return body;
+        }),
+      breakpoint: rewrite.responseBreakpoint,
+      flow: recording?.flow,
+      signal: clientGone(res),
+    })
+    .then((decision) => {
+      if (decision.type === 'stop') return exchange.fail(decision.stop);
+      respond(exchange, decision);
+    })
+    .catch((err: Error & { status?: number }) => exchange.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 }));
+}
+
+/** Sends a response Hindsight made (a mock, an answer, an edited response) and records it as sent. */
+function respond(exchange: RuleExchange, message: { status: number; statusText: string; headers: Headers; body: Buffer }): void {
+  const { res, recording } = exchange;
+  if (res.destroyed || res.headersSent) return;
+  if (recording) {
+    const flow = recording.flow;
+    // The body file is written from what is sent now; an upstream body read for a pause was never recorded.
+    const body: BodyRef = emptyBody();
+    const contentType = headerValue(message.headers, 'content-type');
+    if (contentType) body.contentType = contentType;
+    const encoding = headerValue(message.headers, 'content-encoding');
+    if (encoding) body.encoding = encoding;
+    flow.response = { status: message.status, statusText: message.statusText, headers: message.headers, body };
+    if (message.body.length > 0) recording.responseChunk(message.body);
+  }
+  try {
+    res.writeHead(message.status, message.statusText, flat(message.headers));
+  } catch (err) {
+    exchange.fail({ phase: 'rule', message: `the rule's response cannot be sent (${(err as Error).message})`, status: 502 });
+    return;
+  }
+  res.on('finish', () => exchange.complete());
+  res.end(message.body);
+}
+
+function flat(headers: Headers): string[] {
+  return endToEndHeaders(headers.flat());
+}
+
+/** The Target for an absolute http(s) URL a rule produced (map-remote, mock-request, a breakpoint edit). */
+export function targetFor(url: string): Target | undefined {
+  const m = /^(https?):\/\/([^/?#]+)([^#]*)/i.exec(url);
+  if (!m) return undefined;
+  const secure = m[1].toLowerCase() === 'https';
+  const to = parseAuthority(m[2], secure ? 443 : 80);
+  if (!to) return undefined;
+  return { secure, host: to.host, port: to.port, path: m[3] || '/', url, tunnelled: false };
+}
+
+function readAll(stream: http.IncomingMessage, side: 'request' | 'response'): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_HELD_BODY) {
+        stream.destroy();
+        reject(Object.assign(new Error(`the ${side} body is larger than ${MAX_HELD_BODY / 1024 / 1024} MB, too large to hold at a rule`), { status: 413 }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!stream.complete) reject(Object.assign(new Error(`the ${side} body was cut off`), { status: 502 }));
+    });
+  });
+}
