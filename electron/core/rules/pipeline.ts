@@ -152,7 +152,10 @@ export class RulePipeline implements Disposable {
         signal: ctx.signal,
       });
       const result = applyRequestOutcome(outcome, { method, url, headers, body });
-      if (result.type === 'stop') return { ...result, applied };
+      if (result.type === 'stop') {
+        this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+        return { ...result, applied };
+      }
       if (result.type === 'respond') {
         applied.push({ id: rule.id, kind: 'breakpoint-answer', name: rule.name });
         this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
