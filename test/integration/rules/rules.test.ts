@@ -6,6 +6,7 @@ import { request } from 'undici';
 import type { ApiError } from '../../../electron/common/api';
 import type { BreakpointInfo, BreakpointResumed } from '../../../electron/common/breakpoint';
 import type { Event } from '../../../electron/common/events';
+import type { RuleDraft } from '../../../electron/common/rule-state';
 import type { Flow } from '../../../electron/common/flow';
 import { createRuleApiHandlers } from '../../../electron/core/rules/api-handlers';
 import { startOrigin, type Origin } from '../../helpers/origin';
@@ -91,7 +92,7 @@ describe('mocks', () => {
 
   test('a wildcard and its regex match the same URLs end to end', async () => {
     const urls = ['/json', '/json?x=1', '/JSON', '/echo', '/jsonx', '/a/json'].map((p) => origin.url(p));
-    const run = async (rule: object) => {
+    const run = async (rule: RuleDraft) => {
       const saved = await api['rules.save']({ rule });
       const statuses = [];
       for (const url of urls) statuses.push((await curl(proxy.proxyUrl, ['-o', '/dev/null', url])).status === 299);
