@@ -22,7 +22,8 @@
  *   GET  /reset                announces 100,000 bytes, sends 1,000, then resets the connection
  *   GET  /hang                 never answers (the socket is closed by close())
  *   GET  /ws (Upgrade)         WebSocket echo; picks the subprotocol `chat.v2` when offered, else the first
- *                              offered one; every message comes back prefixed with `echo:`
+ *                              offered one; every message comes back prefixed with `echo:`. An upgrade
+ *                              to any other path is refused: 403 with the body `no upgrade`
  * Every request is appended to `received` (method, url, rawHeaders, secure) before it is answered.
  */
 import fs from 'node:fs';
@@ -126,7 +127,7 @@ export async function startOrigin(): Promise<Origin> {
     server.on('secureConnection', track);
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       received.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, secure, remoteAddress: socket.remoteAddress ?? '' });
-      if (req.url !== '/ws') return socket.destroy();
+      if (req.url !== '/ws') return socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\nno upgrade');
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     });
   }
