@@ -32,6 +32,9 @@ export async function openPage(browser: Browser, url: string, options: PageOptio
     viewport: { width: options.width ?? 1400, height: options.height ?? 900 },
     colorScheme: options.colorScheme ?? 'light',
   });
+  // tsx compiles named functions inside page.evaluate callbacks to `__name(fn, "fn")` (esbuild keepNames);
+  // the page has no such helper, so give it the identity one.
+  await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((fn) => fn);' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
@@ -40,4 +43,36 @@ export async function openPage(browser: Browser, url: string, options: PageOptio
   });
   await page.goto(url);
   return { context, page, errors };
+}
+
+/**
+ * What functions passed to page.evaluate / waitForFunction see: they run in Chromium, but are type-checked
+ * with the Node-side tsconfig, which has no DOM library on purpose. Inside one, write
+ * `const w = globalThis as unknown as PageGlobals;` (a cast only: nothing from Node travels to the page).
+ */
+export interface PageElement {
+  textContent: string | null;
+  value?: string;
+  scrollTop: number;
+  complete?: boolean;
+  naturalWidth?: number;
+  naturalHeight?: number;
+  src?: string;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): PageElement[];
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { top: number; bottom: number };
+  dispatchEvent(event: unknown): boolean;
+}
+export interface PageGlobals {
+  document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): PageElement[]; activeElement: PageElement | null };
+  Event: new (type: string, init?: { bubbles?: boolean }) => unknown;
+  performance: {
+    now(): number;
+    getEntriesByName(name: string): { startTime: number }[];
+    getEntriesByType(type: string): { name: string; startTime: number }[];
+  };
+  requestAnimationFrame(callback: (time: number) => void): number;
+  PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => { observe(options: { type: string; buffered?: boolean }): void; disconnect(): void };
+  [key: string]: unknown;
 }

@@ -9,10 +9,11 @@
  */
 import { FLOW_SCHEMA, type BodyRef, type Flow, type FlowErrorPhase } from '../../electron/common/flow';
 import { newFlowId } from '../../electron/core/capture/ids';
-import type { Core } from '../../electron/core/core-types';
+import type { Core, CoreOptions } from '../../electron/core/core-types';
 import { startUiServer, type UiServer } from '../../electron/core/server/ui-server';
 import { startTestCore, type TestCore } from './core';
 import { startOrigin, type Origin } from './origin';
+import { launchChromium, openPage, type PageGlobals } from './browser';
 import path from 'node:path';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
@@ -33,12 +34,12 @@ export function rendererBuilt(): boolean {
   return fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
 }
 
-export async function startRendererHarness(options: { flushMs?: number } = {}): Promise<RendererHarness> {
+export async function startRendererHarness(options: { flushMs?: number; core?: Partial<CoreOptions> } = {}): Promise<RendererHarness> {
   if (!rendererBuilt()) throw new Error(`the renderer is not built (${RENDERER_DIR}); run: npx vite build --config renderer/vite.config.ts`);
   const origin = await startOrigin();
   let test: TestCore | undefined;
   try {
-    test = await startTestCore({ origin });
+    test = await startTestCore({ origin, ...options.core });
     const ui = await startUiServer(test.core, { port: 0, rendererDir: RENDERER_DIR, flushMs: options.flushMs });
     const started = test;
     return {
@@ -97,33 +98,47 @@ function random(seed: number): () => number {
 export interface SeedOptions {
   /** Epoch ms of the newest flow; older ones step back ~150 ms each. */
   now?: number;
-  /** Write bodies for the first N flows (bodies cost disk time; 60,000 need not all have one). */
+  /** Write bodies for the newest N flows (bodies cost disk time; 60,000 need not all have one). */
   bodies?: number;
   seed?: number;
 }
 
 /** Stores `count` generated flows in the real store (as the proxy would) and waits until they are written. */
 export async function seedFlows(core: Core, count: number, options: SeedOptions = {}): Promise<void> {
-  const rand = random(options.seed ?? 42);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
+  const next = flowGenerator(core, options.seed ?? 42);
   const now = options.now ?? Date.now();
   const withBodies = options.bodies ?? 0;
-  const { store } = core;
-  await store.ready;
+  await core.store.ready;
   for (let i = 0; i < count; i++) {
+    core.store.flowStarted(next(now - (count - i) * 150, i >= count - withBodies));
+  }
+  await core.store.flush();
+}
+
+/**
+ * Plausible flows of a shop app's traffic, deterministic for a seed: several clients and hosts, mostly
+ * 2xx with some 4xx/5xx, ~2.5% failed, a few changed by a mock or map-remote rule. `withBody` writes real
+ * body files (JSON, some gzip, HTML, CSS, JS, PNG) through the store's body writer.
+ */
+export function flowGenerator(core: Core, seed: number): (startedAt: number, withBody: boolean) => Flow {
+  const rand = random(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
+  const { store } = core;
+  let i = 0;
+  return (startedAt, bodyWanted) => {
+    i++;
     const route = pick(ROUTES);
-    const host = route.type.startsWith('image/') ? 'img.shop.test' : route.path.startsWith('/static') ? 'cdn.shop.test' : route.path.startsWith('/oauth') ? 'auth.shop.test' : route.path.startsWith('/v1/events') ? 'telemetry.vendor.test' : route.path.startsWith('/search') ? 'search.shop.test' : pick(HOSTS.slice(0, 1));
+    const host = route.type.startsWith('image/') ? 'img.shop.test' : route.path.startsWith('/static') ? 'cdn.shop.test' : route.path.startsWith('/oauth') ? 'auth.shop.test' : route.path.startsWith('/v1/events') ? 'telemetry.vendor.test' : route.path.startsWith('/search') ? 'search.shop.test' : HOSTS[0];
     const url = `https://${host}${route.path.replace('{n}', String(1 + Math.floor(rand() * 400)))}`;
     const id = newFlowId();
-    const startedAt = now - (count - i) * 150 - Math.floor(rand() * 100);
     const failed = rand() < 0.025;
     const rule = rand();
-    const bodyWanted = i >= count - withBodies;
+    const paused = !failed && rule > 0.99;
     const flow: Flow = {
       id,
       seq: store.nextSeq(),
       schema: FLOW_SCHEMA,
-      startedAt,
+      startedAt: startedAt - Math.floor(rand() * 100),
       state: failed ? 'failed' : 'completed',
       client: { ip: pick(CLIENTS), port: 50000 + Math.floor(rand() * 15000) },
       server: { host, port: 443, ip: `10.0.4.${10 + HOSTS.indexOf(host)}`, tls: { version: 'TLSv1.3', alpn: 'http/1.1', sni: host } },
@@ -142,30 +157,44 @@ export async function seedFlows(core: Core, count: number, options: SeedOptions 
         body: route.method === 'POST' && bodyWanted ? writeBody(core, id, 'request', 'application/json', undefined, Buffer.from(JSON.stringify({ sku: 'SKU-1042', quantity: 1 }))) : empty(),
       },
       timings: failed ? {} : timings(rand),
-      appliedRules: rule < 0.04 ? [{ id: 'rule-mock-cart', kind: 'mock', name: 'Cart: out of stock' }] : rule < 0.07 ? [{ id: 'rule-staging', kind: 'map-remote', name: 'API → staging' }] : [],
+      appliedRules:
+        rule < 0.04
+          ? [{ id: 'rule-mock-cart', kind: 'mock', name: 'Cart: out of stock' }]
+          : rule < 0.07
+            ? [{ id: 'rule-staging', kind: 'map-remote', name: 'API → staging' }]
+            : paused
+              ? [{ id: 'rule-break-checkout', kind: 'breakpoint', name: 'Hold checkout requests' }]
+              : [],
     };
     if (failed) {
       flow.error = pick(ERRORS);
-    } else {
-      const status = flow.appliedRules[0]?.kind === 'mock' ? 409 : pick(route.status);
-      const bodyBytes = bodyWanted && status !== 204 && status !== 304 ? sampleBody(route.type, i) : undefined;
-      const gzip = bodyBytes !== undefined && route.type === 'application/json' && bodyBytes.length > 200;
-      flow.response = {
-        status,
-        statusText: STATUS_TEXT[status] ?? '',
-        headers: [
-          ['Content-Type', route.type.startsWith('text/') ? `${route.type}; charset=utf-8` : route.type],
-          ['Cache-Control', route.path.startsWith('/static') ? 'public, max-age=31536000' : 'no-store'],
-          ...(gzip ? ([['Content-Encoding', 'gzip']] as [string, string][]) : []),
-          ['Date', new Date(startedAt).toUTCString()],
-          ['X-Request-Id', id.toLowerCase()],
-        ],
-        body: bodyBytes ? writeBody(core, id, 'response', route.type, gzip ? 'gzip' : undefined, gzip ? zlib.gzipSync(bodyBytes) : bodyBytes) : { ...empty(), size: status === 204 || status === 304 ? 0 : 180 + Math.floor(rand() * 40_000), contentType: route.type },
-      };
+      return flow;
     }
-    store.flowStarted(flow);
-  }
-  await store.flush();
+    if (paused) {
+      // Held at a request breakpoint: no response yet.
+      flow.state = 'intercepted';
+      flow.timings = {};
+      return flow;
+    }
+    const status = flow.appliedRules[0]?.kind === 'mock' ? 409 : pick(route.status);
+    const bodyBytes = bodyWanted && status !== 204 && status !== 304 ? sampleBody(route.type, i) : undefined;
+    const gzip = bodyBytes !== undefined && route.type === 'application/json' && bodyBytes.length > 200;
+    flow.response = {
+      status,
+      statusText: STATUS_TEXT[status] ?? '',
+      headers: [
+        ['Content-Type', route.type.startsWith('text/') ? `${route.type}; charset=utf-8` : route.type],
+        ['Cache-Control', route.path.startsWith('/static') ? 'public, max-age=31536000' : 'no-store'],
+        ...(gzip ? ([['Content-Encoding', 'gzip']] as [string, string][]) : []),
+        ['Date', new Date(startedAt).toUTCString()],
+        ['X-Request-Id', id.toLowerCase()],
+      ],
+      body: bodyBytes
+        ? writeBody(core, id, 'response', route.type, gzip ? 'gzip' : undefined, gzip ? zlib.gzipSync(bodyBytes) : bodyBytes)
+        : { ...empty(), size: status === 204 || status === 304 ? 0 : 180 + Math.floor(rand() * 40_000), contentType: route.type },
+    };
+    return flow;
+  };
 }
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable' };
@@ -241,9 +270,71 @@ function sampleBody(type: string, i: number): Buffer {
   );
 }
 
+/**
+ * Screenshots of the UI for docs/screenshots (1400×900, light and dark), from a seeded store:
+ * `node --import tsx test/helpers/renderer-harness.ts --screenshots docs/screenshots`.
+ */
+async function takeScreenshots(dir: string): Promise<void> {
+  const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const harness = await startRendererHarness({ core: { version } });
+  const browser = await launchChromium();
+  try {
+    await seedFlows(harness.core, 1500, { bodies: 400, seed: 11 });
+    // A JSON GET near the top with a full waterfall (a new connection) makes the best first picture.
+    const recent = harness.core.store.query({ limit: 25 }).flows;
+    const full = await Promise.all(recent.map((f) => harness.core.store.get(f.id)));
+    const json = full.find((f) => f?.request.method === 'GET' && f.timings.dnsMs !== undefined && f.response?.body.blob && f.response.body.contentType === 'application/json')!;
+    const failed = full.find((f) => f?.state === 'failed')!;
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page, context } = await openPage(browser, harness.url, { colorScheme: scheme });
+      // Both themes for the overview pictures, one for the rest (the files are ~300 KB each).
+      const shot = async (name: string, only?: 'light' | 'dark') => {
+        if (only && only !== scheme) return;
+        await page.waitForTimeout(300); // let the last frame settle; screenshots only, never in tests
+        await page.screenshot({ path: path.join(dir, `${name}-${scheme}.png`) });
+      };
+      await page.waitForSelector(`[data-flow-id="${json.id}"]`);
+      await page.click(`[data-flow-id="${json.id}"]`);
+      await page.waitForSelector('[data-testid=waterfall]');
+      await shot('flows');
+      await page.click('role=tab[name=/Response/]');
+      await page.waitForSelector('[data-testid=json-tree]');
+      await shot('response-json', 'dark');
+      await page.click(`[data-flow-id="${failed.id}"]`);
+      await page.click('role=tab[name=/Overview/]');
+      await page.waitForSelector('[data-testid=flow-error]');
+      await shot('failed-flow', 'light');
+      await page.fill('[data-testid=filter-ip]', '192.168.1.23');
+      await page.fill('[data-testid=filter-input]', 'method:POST hots:api');
+      await page.waitForSelector('[data-testid=filter-error]');
+      await page.focus('[data-testid=filter-input]');
+      await shot('filter-error', 'light');
+      await page.fill('[data-testid=filter-input]', 'method:POST host:api.shop.test');
+      await page.click('[data-testid=status-bar]');
+      await page.waitForFunction(() => !(globalThis as unknown as PageGlobals).document.querySelector('[data-testid=filter-error]'));
+      await page.waitForSelector('[data-flow-id]:has-text("POST")');
+      await page.click('[data-flow-id] >> nth=2');
+      await page.click('role=tab[name=/Request/]');
+      await shot('filtered', 'dark');
+      await page.click('[data-testid=open-ca]');
+      await page.waitForSelector('[data-testid=ca-qr] svg');
+      await shot('https-setup');
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await harness.dispose();
+  }
+}
+
 if (require.main === module) {
-  const count = Number(process.argv[2] ?? 0);
+  const args = process.argv.slice(2);
   void (async () => {
+    if (args[0] === '--screenshots') {
+      await takeScreenshots(path.resolve(args[1] ?? 'docs/screenshots'));
+      return;
+    }
+    const count = Number(args[0] ?? 0);
     const harness = await startRendererHarness();
     if (count > 0) await seedFlows(harness.core, count, { bodies: Math.min(count, 400) });
     console.log(`UI:    ${harness.url}\nproxy: ${harness.test.proxyUrl}\norigin http port: ${harness.origin.httpPort}`);

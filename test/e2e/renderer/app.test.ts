@@ -9,29 +9,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, openPage } from '../../helpers/browser';
+import { launchChromium, openPage, type PageElement, type PageGlobals } from '../../helpers/browser';
 import { samplePng, seedFlows, startRendererHarness, type RendererHarness } from '../../helpers/renderer-harness';
 import { curl } from '../../integration/capture/clients';
-
-/**
- * The page functions below run in Chromium, not in Node. The root tsconfig has no DOM library (on purpose:
- * Node code must not lean on it), so they see this minimal, module-local view of the DOM.
- */
-interface PageElement {
-  textContent: string | null;
-  scrollTop: number;
-  complete?: boolean;
-  naturalWidth?: number;
-  naturalHeight?: number;
-  src?: string;
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): PageElement[];
-  getAttribute(name: string): string | null;
-  getBoundingClientRect(): { top: number; bottom: number };
-  dispatchEvent(event: unknown): boolean;
-}
-declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): PageElement[]; activeElement: PageElement | null };
-declare const Event: new (type: string) => unknown;
 
 const TIMEOUT = 60_000;
 const WAIT = { timeout: 20_000 };
@@ -51,7 +31,7 @@ async function visibleRows(page: Page): Promise<Row[]> {
 const byPath = (a: Row, b: Row) => (a[3] + a[0] < b[3] + b[0] ? -1 : 1);
 
 async function waitForRowCount(page: Page, count: number): Promise<void> {
-  await page.waitForFunction((n) => document.querySelectorAll('[data-flow-id]').length === n, count, WAIT);
+  await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]').length === n, count, WAIT);
 }
 
 async function countText(page: Page): Promise<string> {
@@ -88,8 +68,10 @@ describe('renderer against a real core and UI server', () => {
   after(async () => {
     await browser?.close();
     await harness?.dispose();
-    imageServer?.closeAllConnections();
-    await new Promise((resolve) => imageServer?.close(resolve));
+    if (imageServer) {
+      imageServer.closeAllConnections();
+      await new Promise((resolve) => imageServer.close(resolve));
+    }
   });
 
   beforeEach(async () => {
@@ -110,7 +92,7 @@ describe('renderer against a real core and UI server', () => {
     await waitForRowCount(page, 1);
     assert.equal((await send(harness.origin.url('/status/404'))).status, 404);
     await waitForRowCount(page, 2);
-    await page.waitForFunction(() => !document.querySelector('[data-flow-id] .pending'), undefined, WAIT);
+    await page.waitForFunction(() => !(globalThis as unknown as PageGlobals).document.querySelector('[data-flow-id] .pending'), undefined, WAIT);
     assert.deepEqual(await visibleRows(page), [
       ['127.0.0.1', 'GET', 'origin.test', '/status/404', '404', 'text', '11 B'],
       ['127.0.0.1', 'GET', 'origin.test', '/json', '200', 'json', '17 B'],
@@ -126,7 +108,7 @@ describe('renderer against a real core and UI server', () => {
     await waitForRowCount(page, 4);
 
     await page.fill('[data-testid=filter-ip]', '127.0.0.2');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-flow-id] [role=gridcell]:nth-child(3)')].every((c) => c.textContent === '127.0.0.2'), undefined, WAIT);
+    await page.waitForFunction(() => [...(globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id] [role=gridcell]:nth-child(3)')].every((c) => c.textContent === '127.0.0.2'), undefined, WAIT);
     await waitForRowCount(page, 2);
     assert.deepEqual((await visibleRows(page)).sort(byPath), [
       ['127.0.0.2', 'GET', 'origin.test', '/json?from=two', '200', 'json', '17 B'],
@@ -140,7 +122,7 @@ describe('renderer against a real core and UI server', () => {
 
     await page.fill('[data-testid=filter-ip]', '127.0.0.3');
     await page.fill('[data-testid=filter-url]', '/json');
-    await page.waitForFunction(() => document.querySelector('[data-flow-id] [role=gridcell]:nth-child(3)')?.textContent === '127.0.0.3', undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-flow-id] [role=gridcell]:nth-child(3)')?.textContent === '127.0.0.3', undefined, WAIT);
     await waitForRowCount(page, 1);
     assert.deepEqual(await visibleRows(page), [['127.0.0.3', 'GET', 'origin.test', '/json?from=three', '200', 'json', '17 B']]);
     assert.equal(await countText(page), '1 / 4');
@@ -149,7 +131,7 @@ describe('renderer against a real core and UI server', () => {
     await page.fill('[data-testid=filter-url]', '');
     await page.fill('[data-testid=filter-ip]', '127.0.0.2/31');
     await page.fill('[data-testid=filter-input]', 'status:2xx');
-    await page.waitForFunction(() => document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '3/4', undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '3/4', undefined, WAIT);
     // (The echo's size depends on curl's own headers, so sizes are left out here.)
     assert.deepEqual(
       (await visibleRows(page)).sort(byPath).map((r) => r.slice(0, 6)),
@@ -161,7 +143,7 @@ describe('renderer against a real core and UI server', () => {
     );
   });
 
-  test('the detail shows headers, a JSON body as a tree, a gzip body decoded, and an image', { timeout: TIMEOUT }, async () => {
+  test('the detail shows headers, a JSON body as a tree, a gzip body decoded, a large body on request, and an image', { timeout: TIMEOUT }, async () => {
     await send(harness.origin.url('/json'));
     await send(harness.origin.url('/gzip'));
     await send(`http://pixel.test:${imagePort}/pixel.png`);
@@ -189,9 +171,24 @@ describe('renderer against a real core and UI server', () => {
     assert.match((await page.textContent('[data-testid=response-body]')) ?? '', /decoded from gzip/);
     assert.match((await page.textContent('[data-testid=json-tree]')) ?? '', /"compressed":\s*true/);
 
+    await send(harness.origin.url('/bytes?n=1500000'));
+    await waitForRowCount(page, 4);
+    await page.click('[data-flow-id]:has-text("/bytes")');
+    await page.waitForSelector('[data-testid=load-body]:has-text("Load 1.4 MB")', WAIT);
+    assert.equal(await page.$('[data-testid=hex-view]'), null);
+    await page.click('[data-testid=load-body]');
+    // The bytes are ASCII (the origin's repeating pattern), so they open as text; Hex shows the dump.
+    await page.waitForSelector('[data-testid=response-body][data-kind=text]', WAIT);
+    await page.click('[data-testid=response-body] >> role=tab[name="Hex"]');
+    await page.waitForSelector('[data-testid=hex-view]', WAIT);
+    assert.deepEqual(
+      await page.$$eval('[data-testid=hex-view] .line:first-child span', (spans) => spans.map((span) => span.textContent)),
+      ['00000000', '30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66', '0123456789abcdef'],
+    );
+
     await page.click('[data-flow-id]:has-text("/pixel.png")');
     await page.waitForSelector('[data-testid=body-image]', WAIT);
-    await page.waitForFunction(() => document.querySelector('[data-testid=body-image]')?.complete, undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=body-image]')?.complete, undefined, WAIT);
     const image = await page.$eval('[data-testid=body-image]', (img) => {
       const { naturalWidth, naturalHeight, src } = img as unknown as PageElement;
       return { width: naturalWidth, height: naturalHeight, src: src ?? '' };
@@ -204,7 +201,7 @@ describe('renderer against a real core and UI server', () => {
     await send(`http://nope.test:${harness.origin.httpPort}/missing`);
     await send(`http://refused.test:${closed}/down`);
     await waitForRowCount(page, 2);
-    await page.waitForFunction(() => document.querySelectorAll('[data-flow-id] .status-failed').length === 2, undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id] .status-failed').length === 2, undefined, WAIT);
 
     await page.click('[data-flow-id]:has-text("/missing")');
     await page.waitForSelector('[data-testid=flow-error]', WAIT);
@@ -240,10 +237,10 @@ describe('renderer against a real core and UI server', () => {
   test('new flows do not move a list the user scrolled; "N new" brings them into view', { timeout: TIMEOUT }, async () => {
     await seedFlows(harness.core, 300);
     await page.reload();
-    await page.waitForFunction(() => document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '300/300', undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '300/300', undefined, WAIT);
     await page.$eval('.flow-list .viewport', (el) => {
       el.scrollTop = 24 * 60;
-      el.dispatchEvent(new Event('scroll'));
+      el.dispatchEvent(new (globalThis as unknown as PageGlobals).Event('scroll'));
     });
     const firstVisible = () =>
       page.$eval('.flow-list .viewport', (el) => {
@@ -251,14 +248,14 @@ describe('renderer against a real core and UI server', () => {
         const row = [...el.querySelectorAll('[data-flow-id]')].find((r) => r.getBoundingClientRect().bottom > top + 1);
         return row?.getAttribute('data-flow-id');
       });
-    await page.waitForFunction(() => document.querySelector('.flow-list .viewport')!.scrollTop === 24 * 60, undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('.flow-list .viewport')!.scrollTop === 24 * 60, undefined, WAIT);
     const before = await firstVisible();
     await send(harness.origin.url('/json?live=1'));
     await send(harness.origin.url('/json?live=2'));
     await page.waitForSelector('button.new-flows:has-text("2 new")', WAIT);
     assert.equal(await firstVisible(), before);
     await page.click('button.new-flows');
-    await page.waitForFunction(() => document.querySelector('.flow-list .viewport')!.scrollTop === 0, undefined, WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('.flow-list .viewport')!.scrollTop === 0, undefined, WAIT);
     assert.equal((await visibleRows(page))[0][3], '/json?live=2');
   });
 
@@ -269,7 +266,7 @@ describe('renderer against a real core and UI server', () => {
     await waitForRowCount(page, 3);
 
     await page.keyboard.press('/');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'filter-input');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-testid')), 'filter-input');
     await page.keyboard.type('n=2');
     await waitForRowCount(page, 1);
     await page.keyboard.press('Escape');
@@ -311,5 +308,45 @@ describe('renderer against a real core and UI server', () => {
     const refused = await other.evaluate(async () => (await fetch('/api/ca.pem')).status);
     assert.equal(refused, 401);
     await other.close();
+  });
+});
+
+describe('renderer with a small store: the rolling trim', () => {
+  let harness: RendererHarness;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+
+  before(async () => {
+    harness = await startRendererHarness({ core: { store: { maxFlows: 20, trimCount: 10 } } });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await harness?.dispose();
+  });
+
+  test('flows trimmed by the store leave the list, the counts follow, and the status bar shows the trim', { timeout: TIMEOUT }, async () => {
+    const opened = await openPage(browser, harness.url);
+    context = opened.context;
+    const { page, errors } = opened;
+    await page.waitForSelector('text=No traffic yet', WAIT);
+    for (let i = 1; i <= 25; i++) assert.equal((await curl(harness.test.proxyUrl, [harness.origin.url(`/json?n=${i}`)])).status, 200);
+    // 21 flows trigger a trim of the oldest 10; 4 more arrive after it.
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '15/15', undefined, WAIT);
+    await page.waitForSelector('[data-testid=status-bar]:has-text("10 removed")', WAIT);
+    assert.deepEqual(
+      {
+        rows: (await visibleRows(page)).map((r) => r[3]),
+        stored: ((await page.textContent('[data-testid=stored-count]')) ?? '').replace(/\s+/g, ' ').trim(),
+        errors,
+      },
+      {
+        rows: Array.from({ length: 15 }, (_, i) => `/json?n=${25 - i}`),
+        stored: '15 flows stored',
+        errors: [],
+      },
+    );
   });
 });

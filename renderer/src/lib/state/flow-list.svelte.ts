@@ -20,6 +20,12 @@ export const PAGE_SIZE = 500;
 export const BULK_PAGE_SIZE = 5000;
 /** Removing more rows than this at once rebuilds the array instead of splicing row by row. */
 const SPLICE_LIMIT = 64;
+/**
+ * Under a sustained stream the list is redrawn at most this often: at 500 flows/s a redraw per frame
+ * re-lays out every visible row 60 times a second for a view nobody can read at that speed. The first
+ * change after a quiet spell still shows in the next frame.
+ */
+const BUSY_FLUSH_INTERVAL_MS = 100;
 
 export interface RowsChange {
   /** Rows inserted minus rows removed above the anchor (the first visible row). */
@@ -28,10 +34,19 @@ export interface RowsChange {
   added: number;
 }
 
-type Op =
+type Op = (
   | { type: 'add'; flows: FlowSummary[] }
   | { type: 'update'; flows: FlowSummary[] }
-  | { type: 'remove'; ids: string[]; all?: boolean };
+  | { type: 'remove'; ids: string[]; all?: boolean }
+) & {
+  /** Already reflected in counts the server sent after it arrived: apply rows, leave the counts. */
+  counted?: boolean;
+};
+
+interface CountDelta {
+  matched: number;
+  total: number;
+}
 
 /** How frames are scheduled; tests and the benchmark may pass their own. */
 export interface FrameScheduler {
@@ -97,6 +112,7 @@ export class FlowListState {
   #busy = 0;
   #queue: Op[] = [];
   #cancelFrame: (() => void) | undefined;
+  #lastFlush = 0;
   #recountTimer: ReturnType<typeof setTimeout> | undefined;
   #recountDue = 0;
   readonly #subscriptions: (() => void)[] = [];
@@ -180,7 +196,9 @@ export class FlowListState {
       this.loadError = null;
       this.#changed();
       this.#onDidReset.fire();
-      // Events that raced the query may be counted twice: settle the counts once things are quiet.
+      // Events that arrived before this answer are in its counts; ones still batched on the server
+      // will be counted twice: settle the counts once things are quiet.
+      for (const op of this.#queue) op.counted = true;
       if (this.#queue.length) this.#scheduleRecount();
     } catch (err) {
       if (generation === this.#generation) this.loadError = err instanceof Error ? err.message : String(err);
@@ -245,10 +263,19 @@ export class FlowListState {
 
   #scheduleFlush(): void {
     if (this.#cancelFrame || this.#queue.length === 0 || this.#busy > 0) return;
-    this.#cancelFrame = this.frames.request(() => {
+    const wait = this.#lastFlush + BUSY_FLUSH_INTERVAL_MS - Date.now();
+    const run = () => {
       this.#cancelFrame = undefined;
       this.#flush();
-    });
+    };
+    if (wait <= 0) {
+      this.#cancelFrame = this.frames.request(run);
+      return;
+    }
+    const timer = setTimeout(() => (this.#cancelFrame = this.frames.request(run)), wait);
+    this.#cancelFrame = () => {
+      clearTimeout(timer);
+    };
   }
 
   /** Applies every queued event in order, in one go. */
@@ -256,30 +283,36 @@ export class FlowListState {
     if (this.#busy > 0) return;
     const ops = this.#queue.splice(0);
     if (ops.length === 0) return;
+    this.#lastFlush = Date.now();
     const change: RowsChange = { shift: 0, added: 0 };
     let reload = false;
     let recount = false;
+    const delta: CountDelta = { matched: 0, total: 0 };
     for (const op of ops) {
-      if (op.type === 'add') this.#applyAdds(op.flows, change);
-      else if (op.type === 'update') this.#applyUpdates(op.flows, change);
+      const counts = op.counted ? { matched: 0, total: 0 } : delta;
+      if (op.type === 'add') this.#applyAdds(op.flows, change, counts);
+      else if (op.type === 'update') this.#applyUpdates(op.flows, change, counts);
       else if (op.all) reload = true;
-      else recount = this.#applyRemoves(op.ids, change) || recount;
+      else recount = this.#applyRemoves(op.ids, change, counts) || recount;
     }
     if (reload) {
       void this.reload();
       return;
     }
+    this.matched = Math.max(0, this.matched + delta.matched);
+    this.total = Math.max(0, this.total + delta.total);
     if (this.selectedId && !this.#byId.has(this.selectedId)) this.selectedId = null;
     this.#changed();
     if (recount) this.#scheduleRecount();
     this.#onDidChangeRows.fire(change);
   }
 
-  #applyAdds(flows: FlowSummary[], change: RowsChange): void {
-    this.total += flows.length;
+  /** The apply functions change rows and add what the counts should change by to `counts`. */
+  #applyAdds(flows: FlowSummary[], change: RowsChange, counts: CountDelta): void {
+    counts.total += flows.length;
     const fresh = flows.filter((s) => !this.#byId.has(s.id) && this.#predicate(s));
     if (fresh.length === 0) return;
-    this.matched += fresh.length;
+    counts.matched += fresh.length;
     const first = this.#rows[0];
     if (isDefaultSort(this.sort) && fresh.every((s) => !first || s.seq > first.seq)) {
       // The common case: new flows are the newest; prepend them in one copy.
@@ -299,7 +332,7 @@ export class FlowListState {
     }
   }
 
-  #applyUpdates(flows: FlowSummary[], change: RowsChange): void {
+  #applyUpdates(flows: FlowSummary[], change: RowsChange, counts: CountDelta): void {
     for (const s of flows) {
       const existing = this.#byId.get(s.id);
       const matches = this.#predicate(s);
@@ -314,19 +347,19 @@ export class FlowListState {
         if (matches) {
           if (this.#insert(s)) change.shift++;
         } else {
-          this.matched = Math.max(0, this.matched - 1);
+          counts.matched--;
         }
       } else if (matches && this.#inLoadedRange(s)) {
         // It matches only now (a response arrived, it was pinned): it joins the list.
-        this.matched++;
+        counts.matched++;
         if (this.#insert(s)) change.shift++;
       }
     }
   }
 
   /** Returns true when some removed flows were not loaded, so `matched` may be off. */
-  #applyRemoves(ids: string[], change: RowsChange): boolean {
-    this.total = Math.max(0, this.total - ids.length);
+  #applyRemoves(ids: string[], change: RowsChange, counts: CountDelta): boolean {
+    counts.total -= ids.length;
     let removed = 0;
     if (ids.length > SPLICE_LIMIT) {
       const gone = new Set(ids);
@@ -353,7 +386,7 @@ export class FlowListState {
         removed++;
       }
     }
-    this.matched = Math.max(0, this.matched - removed);
+    counts.matched -= removed;
     return removed < ids.length;
   }
 
@@ -438,9 +471,13 @@ export class FlowListState {
       const generation = this.#generation;
       this.client.call('flows.query', { filter: this.filter, limit: 1 }).then(
         (page) => {
-          if (generation !== this.#generation || this.#queue.length) return;
+          if (generation !== this.#generation) return;
           this.matched = page.matched;
           this.total = page.total;
+          // Events that arrived before this answer are in its counts already. Ones the server had
+          // batched but not yet sent will be counted twice: settle again once the stream pauses.
+          for (const op of this.#queue) op.counted = true;
+          if (this.#queue.length) this.#scheduleRecount();
         },
         () => {},
       );
