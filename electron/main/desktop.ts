@@ -19,7 +19,7 @@ import { createSystemProxy } from '../core/sysproxy/system-proxy';
 import type { SystemProxy } from '../core/sysproxy/types';
 import { registerApiIpc, type ApiIpc } from './ipc';
 import { appMenuTemplate, trayMenuTemplate, type MenuActions, type MenuState } from './menu';
-import { guardContents, guardSession, secureWebPreferences, type AppOrigin } from './security';
+import { guardContents, guardSession, type AppOrigin } from './security';
 import { createShellHandlers } from './shell-handlers';
 import { loadWindowState, saveWindowState } from './window-state';
 
@@ -194,7 +194,25 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
       show: false,
       title: 'Hindsight',
       icon: options.iconDir ? path.join(options.iconDir, '512x512.png') : undefined,
-      webPreferences: secureWebPreferences(options.preload, devTools),
+      // Written out here, not built elsewhere, so reviewers and electronegativity see every option.
+      webPreferences: {
+        preload: options.preload,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        experimentalFeatures: false,
+        // Middle-click would otherwise ask for a new window (which setWindowOpenHandler denies anyway).
+        disableBlinkFeatures: 'Auxclick',
+        navigateOnDragDrop: false,
+        safeDialogs: true,
+        spellcheck: false,
+        devTools,
+      },
     });
     w.once('ready-to-show', () => {
       if (state.maximized) w.maximize();

@@ -3,7 +3,7 @@
  * window gets, the CSP, and the guards on navigation, new windows and permissions. The renderer is our own
  * bundle; anything else trying to load in our windows is refused, and web links open in the user's browser.
  */
-import type { Session, WebContents, WebPreferences } from 'electron';
+import type { Session, WebContents } from 'electron';
 
 /**
  * The renderer's Content-Security-Policy: only our own scripts, no eval, no plugins, no framing. Inline
@@ -22,25 +22,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
   "object-src 'none'",
 ].join('; ');
-
-export function secureWebPreferences(preload: string, devTools: boolean): WebPreferences {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    experimentalFeatures: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    spellcheck: false,
-    devTools,
-  };
-}
 
 /** Which URLs are ours: the bundled index.html (file://) and, in development, the Vite dev server. */
 export interface AppOrigin {

@@ -77,6 +77,7 @@ test('the window gets the security options, whole', async () => {
     allowRunningInsecureContent: false,
     webviewTag: false,
     experimentalFeatures: false,
+    disableBlinkFeatures: 'Auxclick',
     navigateOnDragDrop: false,
     safeDialogs: true,
     spellcheck: false,
