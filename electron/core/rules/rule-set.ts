@@ -4,7 +4,7 @@
  * so the hot path never touches the disk or compiles anything. One pass over the rules finds, per
  * pipeline step, the first rule that applies to a request.
  */
-import type { Headers } from '../../common/flow';
+import { splitUrl, type Headers } from '../../common/flow';
 import type { DeviceProfile, Rule } from '../../common/rule';
 import { compileRule, type CompiledRule } from '../../common/rule-match';
 
@@ -35,10 +35,42 @@ interface Entry {
   rule: Rule;
   compiled: CompiledRule;
   slot: 'map-remote' | 'mock-request' | 'mock' | 'breakpoint';
+  /** Position in priority order. */
+  order: number;
+  /** A host the request must have for the rule to match (from a literal host or URL matcher). */
+  host?: string;
+  /** A suffix the request's host must have (`*.example.com` → `.example.com`). */
+  hostSuffix?: string;
+}
+
+/**
+ * The host a rule can only match, when its matchers pin one: a literal host matcher, or a URL wildcard
+ * whose literal start holds the whole authority (`https://api.example.com/v1/*`). Rules with one are
+ * indexed by it, so a request only runs the rules that could match its host: most real rule sets name
+ * a host, and 1,000 rules for other hosts then cost one Map lookup.
+ */
+function hostOf(rule: Rule): Pick<Entry, 'host' | 'hostSuffix'> {
+  for (const m of rule.matchers) {
+    if (m.type === 'host') {
+      const host = m.host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+      if (!/[*?]/.test(host)) return { host };
+      if (/^\*\.[^*?]+$/.test(host)) return { hostSuffix: host.slice(1) };
+    }
+    if (m.type === 'url' && m.syntax === 'wildcard') {
+      const literal = m.pattern.split(/[*?]/, 1)[0];
+      const at = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)[/?#]/i.exec(literal);
+      if (at) return { host: at[1].replace(/:\d*$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase() };
+    }
+  }
+  return {};
 }
 
 export class RuleSet {
-  private readonly entries: Entry[];
+  /** Rules pinned to one host, by host, each list in priority order. */
+  private readonly byHost = new Map<string, Entry[]>();
+  /** The other rules, in priority order. */
+  private readonly anyHost: Entry[] = [];
+  readonly size: number;
 
   /**
    * @param rules in priority order (the store's order); disabled ones are left out here.
@@ -49,20 +81,34 @@ export class RuleSet {
     private readonly profiles: readonly DeviceProfile[],
     private readonly hits: ReadonlyMap<string, number>,
   ) {
-    this.entries = rules.filter((r) => r.enabled).map((rule) => ({ rule, compiled: compileRule(rule), slot: rule.action.type }));
+    const enabled = rules.filter((r) => r.enabled);
+    enabled.forEach((rule, order) => {
+      const entry: Entry = { rule, compiled: compileRule(rule), slot: rule.action.type, order, ...hostOf(rule) };
+      if (entry.host === undefined) this.anyHost.push(entry);
+      else {
+        const list = this.byHost.get(entry.host);
+        if (list) list.push(entry);
+        else this.byHost.set(entry.host, [entry]);
+      }
+    });
+    this.size = enabled.length;
   }
 
   static readonly empty = new RuleSet([], [], new Map());
 
-  get size(): number {
-    return this.entries.length;
-  }
-
   /** Undefined when no rule applies (the common case, kept allocation-free). */
   match(input: MatchInput): MatchedRules | undefined {
+    if (this.size === 0) return undefined;
     const req = input.url.length > MAX_MATCHED_URL ? { ...input, url: input.url.slice(0, MAX_MATCHED_URL) } : input;
+    const host = splitUrl(req.url).host;
+    const pinned = this.byHost.get(host);
+    const any = this.anyHost;
     let found: MatchedRules | undefined;
-    for (const { rule, compiled, slot } of this.entries) {
+    // Both lists are in priority order: walk them merged, so the first match per step is the first in order.
+    for (let i = 0, j = 0; i < (pinned?.length ?? 0) || j < any.length; ) {
+      const entry = j >= any.length || (pinned && i < pinned.length && pinned[i].order < any[j].order) ? pinned![i++] : any[j++];
+      const { rule, compiled, slot } = entry;
+      if (entry.hostSuffix !== undefined && !host.endsWith(entry.hostSuffix)) continue;
       if (found && filled(found, rule, slot)) continue;
       if (rule.times !== undefined && (this.hits.get(rule.id) ?? 0) >= rule.times) continue;
       if (!compiled.admitsClient(req.clientIp, this.profiles) || !compiled.matchesRequest(req)) continue;
