@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { toProfileExport } from '../../../../electron/common/profile-share';
+import { loadRulesFile } from '../../../../electron/core/rules/rules-file';
+import { RuleStore } from '../../../../electron/core/rules/store';
+
+const rule = (name: string, status: unknown = 200) => ({ name, matchers: [{ type: 'host', host: 'api.test' }], action: { type: 'mock', status, headers: [], body: name } });
+
+describe('--rules FILE', () => {
+  let dir: string;
+  let store: RuleStore;
+  const write = (name: string, content: unknown) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
+    store = new RuleStore(path.join(dir, 'data'));
+    await store.ready;
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads an array of rules, and loading it again replaces rather than piles up', async () => {
+    const file = write('rules.json', [rule('a'), { ...rule('b'), id: 'mine' }]);
+    assert.deepEqual(await loadRulesFile(store, file), { rules: 2 });
+    assert.deepEqual(await loadRulesFile(store, file), { rules: 2 });
+    assert.deepEqual(store.list().map((r) => [r.rule.id, r.rule.name]), [['rules.json#0', 'a'], ['mine', 'b']]);
+  });
+
+  it('loads a profile export with its clients', async () => {
+    const doc = toProfileExport({ id: 'qa', name: 'QA phone', clients: ['127.0.0.2'], rules: [rule('p') as never] }, 0);
+    assert.deepEqual(await loadRulesFile(store, write('qa.json', doc)), { rules: 1, profile: 'QA phone' });
+    assert.deepEqual(store.profileList().map((p) => [p.id, p.clients, p.rules.map((r) => r.scope)]), [['qa', ['127.0.0.2'], [{ profile: 'qa' }]]]);
+  });
+
+  it('refuses a bad file as a whole, naming the rule index and field', async () => {
+    const errors = [];
+    for (const [name, content] of [
+      ['bad.json', [rule('ok'), rule('bad', 999), { name: 'x', action: { type: 'nope' } }]],
+      ['broken.json', '[{'],
+      ['object.json', { rules: [] }],
+    ] as const) {
+      errors.push(await loadRulesFile(store, write(name, content)).then(() => 'loaded', (e: Error) => e.message.replaceAll(dir + path.sep, '')));
+    }
+    errors.push(await loadRulesFile(store, path.join(dir, 'missing.json')).then(() => 'loaded', (e: Error) => e.message.replaceAll(dir + path.sep, '')));
+    assert.deepEqual(errors, [
+      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, breakpoint',
+      "broken.json: is not JSON (Expected property name or '}' in JSON at position 2)",
+      'object.json: must hold an array of rules or a device profile export ({"format": "hindsight-profile", …})',
+      'missing.json: cannot be read (ENOENT)',
+    ]);
+    assert.deepEqual(store.list(), []);
+  });
+});
