@@ -18,6 +18,8 @@ export interface RulesState {
   rules: RuleInfo[];
   /** Profiles with their rules (those whose scope.profile names them). */
   profiles: DeviceProfile[];
+  /** Problems loading the rules file (a torn last record dropped, an unreadable file moved aside). */
+  warnings: string[];
 }
 
 /** A rule as the UI sends it to be saved: no id makes a new one; absent priority keeps or appends. */

@@ -19,6 +19,7 @@ import { explainRule } from '../../common/rule-explain';
 import type { RuleInfo, RulesState } from '../../common/rule-state';
 import { validateDeviceProfile, validateRule, type FieldError } from '../../common/rule-validate';
 import { dataPaths } from '../paths';
+import { moveAside, repairTornTail } from '../store/datafile';
 import { RuleSet } from './rule-set';
 
 export const RULES_SCHEMA = 1;
@@ -61,7 +62,7 @@ export function invalidRule(errors: FieldError[], prefix = ''): ApiError {
 export const newRuleId = (): string => crypto.randomUUID();
 
 export class RuleStore implements Disposable {
-  private readonly db: Datastore<Doc>;
+  private db: Datastore<Doc>;
   /** Sorted by priority, then seq. */
   private rules: { rule: Rule; seq: number }[] = [];
   private profiles = new Map<string, ProfileMeta>();
@@ -80,13 +81,27 @@ export class RuleStore implements Disposable {
   /** Rules, profiles or counters changed (counters: at most once per second). */
   readonly onDidChange = this._onDidChange.event;
 
+  private readonly file: string;
+  private readonly warnings: string[] = [];
+
   constructor(dataDir: string) {
-    this.db = Datastore.create({ filename: dataPaths(dataDir).rulesDb, autoload: false });
+    this.file = dataPaths(dataDir).rulesDb;
+    this.db = Datastore.create({ filename: this.file, autoload: false });
     this.ready = this.load();
   }
 
   private async load(): Promise<void> {
-    await this.db.load();
+    // A kill -9 mid-append leaves a torn last line; a file nedb still refuses is kept aside, never lost.
+    if (repairTornTail(this.file)) this.warnings.push('The rules file ended with an unfinished record (Hindsight was stopped abruptly); that record was dropped.');
+    try {
+      await this.db.load();
+    } catch (err) {
+      const aside = moveAside(this.file);
+      this.warnings.push(`The rules file could not be read (${(err as Error).message}); it was moved to ${aside} and Hindsight started without its rules.`);
+      // A datastore whose load failed stays failed: start over with a fresh one on the now empty path.
+      this.db = Datastore.create({ filename: this.file, autoload: false });
+      await this.db.load();
+    }
     const docs = await this.db.find({});
     for (const doc of docs) {
       if (doc.schema !== RULES_SCHEMA) continue;
@@ -114,7 +129,7 @@ export class RuleStore implements Disposable {
 
   state(): RulesState {
     const profiles = this.profileList();
-    return { rules: this.rules.map(({ rule }) => this.info(rule, profiles)), profiles };
+    return { rules: this.rules.map(({ rule }) => this.info(rule, profiles)), profiles, warnings: [...this.warnings] };
   }
 
   list(): RuleInfo[] {

@@ -94,3 +94,34 @@ describe('RuleStore', () => {
     assert.deepEqual(store.list(), []);
   });
 });
+
+describe('RuleStore on a damaged file', () => {
+  it('drops a torn last record, and moves an unreadable file aside, starting without its rules', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
+    try {
+      let store = new RuleStore(dir);
+      await store.ready;
+      await store.save(mock('kept'));
+      await store.close();
+      const file = path.join(dir, 'rules.db');
+      fs.appendFileSync(file, '{"_id":"rule:torn","kind":"ru');
+      store = new RuleStore(dir);
+      await store.ready;
+      const torn = { ids: ids(store), warnings: store.state().warnings };
+      await store.close();
+      fs.writeFileSync(file, 'not json\n'.repeat(20));
+      store = new RuleStore(dir);
+      await store.ready;
+      const refused = { ids: ids(store), warnings: store.state().warnings.map((w) => w.replace(/rules\.db\.corrupt-[\w-]+/, 'ASIDE').replace(dir, 'DIR')) };
+      await store.close();
+      assert.deepEqual([torn, refused.ids, refused.warnings.length, /moved to DIR\/ASIDE/.test(refused.warnings[0])], [
+        { ids: ['kept'], warnings: ['The rules file ended with an unfinished record (Hindsight was stopped abruptly); that record was dropped.'] },
+        [],
+        1,
+        true,
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
