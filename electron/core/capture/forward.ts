@@ -10,10 +10,11 @@ import { endToEndHeaders, setHost } from './headers';
 import { ExchangeClock } from './clock';
 import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import type { FlowRecording, Recorder } from './recorder';
-import { clientOf, resolveTarget, type ReverseTarget, type Target } from './target';
+import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
 import { runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
+import type { ReplayLookup, ReplayMark } from '../replay/marks';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -23,13 +24,16 @@ export interface ForwardContext {
   isSelf(target: Target): boolean;
   /** Rules (electron/core/rules): map-remote, mocks, breakpoints. Absent: traffic passes untouched. */
   rules?: RulePipeline;
+  /** Replays (electron/core/replay/marks.ts): which exchanges Hindsight itself sends again. */
+  replays?: ReplayLookup;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
   const target = resolveTarget(req, isSSL, ctx.reverse);
   if (!target || ctx.isSelf(target)) {
     req.resume();
-    sendText(res, 200, 'Hindsight is running. Set it as the HTTP and HTTPS proxy of your client to capture its traffic.\n');
+    if (target || isOriginForm(req)) sendText(res, 200, 'Hindsight is running. Set it as the HTTP and HTTPS proxy of your client to capture its traffic.\n');
+    else sendText(res, 400, `Hindsight: cannot forward to ${JSON.stringify(req.url)}\n`);
     return;
   }
   new Exchange(ctx, req, res, target).start();
@@ -55,6 +59,8 @@ class Exchange {
   private done = false;
   /** Set by a rule (electron/core/rules/proxy-hooks.ts): what goes upstream instead of the client's request. */
   private rewrite?: Rewrite;
+  /** Set when this exchange is a replay (electron/core/replay). */
+  private readonly replay: ReplayMark | undefined;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -63,7 +69,9 @@ class Exchange {
     private target: Target,
   ) {
     this.withBody = hasBody(req);
-    this.recording = ctx.recorder.begin(req, target, clientOf(req.socket));
+    const client = clientOf(req.socket);
+    this.replay = ctx.replays?.markFor(client);
+    this.recording = ctx.recorder.begin(req, target, client, undefined, this.replay);
   }
 
   start(): void {
@@ -74,7 +82,7 @@ class Exchange {
     // Errors of the client's request (an abort mid-upload) surface as the response's 'close'.
     req.on('error', () => {});
     // ---- Rules: a matching rule takes the exchange (rewrite, mock, pause, stop); else nothing changes.
-    if (this.ctx.rules && runRequestRules(this.ctx.rules, this.ruleExchange())) return;
+    if (this.ctx.rules && !this.replay?.bypassRules && runRequestRules(this.ctx.rules, this.ruleExchange())) return;
     this.proceed();
   }
 

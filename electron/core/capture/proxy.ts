@@ -17,6 +17,7 @@ import { parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
+import type { ReplayLookup } from '../replay/marks';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 
@@ -39,6 +40,8 @@ export interface CaptureProxyOptions {
   onFinished?: (flow: Flow) => void;
   /** The rules pipeline (electron/core/rules) every request passes through. */
   rules?: RulePipeline;
+  /** Marks Hindsight's own replays (electron/core/replay/marks.ts): replayOf, recorded with capture off, rules bypass. */
+  replays?: ReplayLookup;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -67,7 +70,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
 
   const isSelf = (target: Target) =>
     target.port === port && !target.tunnelled && (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
-  const forwardContext: ForwardContext = { upstream, recorder, reverse, isSelf, rules: options.rules };
+  const forwardContext: ForwardContext = { upstream, recorder, reverse, isSelf, rules: options.rules, replays: options.replays };
   const upgradeContext: UpgradeContext = {
     ...forwardContext,
     track(socket) {

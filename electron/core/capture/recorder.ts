@@ -11,6 +11,7 @@ import { FLOW_SCHEMA, emptyBody, type Flow, type FlowError, type FlowTimings } f
 import { headerPairs, rawHeader } from './headers';
 import { newFlowId } from './ids';
 import type { BodyStoreLike, BodyWriter, CaptureSink } from './sink';
+import type { ReplayMark } from '../replay/marks';
 import { plainIp, type Target } from './target';
 import { timesOf } from './upstream';
 
@@ -26,8 +27,9 @@ export class Recorder {
   enabled = true;
   constructor(private readonly options: RecorderOptions) {}
 
-  begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url): FlowRecording | undefined {
-    if (!this.enabled) return undefined;
+  /** `replay`: the exchange is Hindsight's own replay (electron/core/replay/marks.ts), recorded even with capture off. */
+  begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url, replay?: ReplayMark): FlowRecording | undefined {
+    if (!this.enabled && !replay) return undefined;
     const flow: Flow = {
       id: newFlowId(),
       seq: this.options.nextSeq(),
@@ -40,6 +42,7 @@ export class Recorder {
       timings: {},
       appliedRules: [],
     };
+    if (replay?.replayOf) flow.replayOf = replay.replayOf;
     const contentType = req.headers['content-type'];
     if (contentType) flow.request.body.contentType = contentType;
     const encoding = req.headers['content-encoding'];

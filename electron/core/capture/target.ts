@@ -90,6 +90,11 @@ export function resolveTarget(req: http.IncomingMessage, isSSL: boolean, reverse
   return { secure, host: to.host, port: to.port, path, url: `${scheme}://${absolute[2]}${path}`, tunnelled: false };
 }
 
+/** A request to the proxy itself (`GET /path` on the proxy port, outside a tunnel). */
+export function isOriginForm(req: http.IncomingMessage): boolean {
+  return (req.url ?? '').startsWith('/') && !(req.socket as TunnelSocket).connectRequest;
+}
+
 /** The real client: for a tunnelled request, the peer of the outer CONNECT connection. */
 export function clientOf(socket: net.Socket): { ip: string; port: number } {
   const outer = (socket as TunnelSocket).connectRequest?.socket ?? socket;

@@ -26,7 +26,7 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
   socket.on('error', () => socket.destroy());
   const target = resolveTarget(req, isSSL, ctx.reverse);
   if (!target || ctx.isSelf(target)) {
-    socket.end(rawResponse(400, 'Bad Request', ['Content-Type', 'text/plain; charset=utf-8', 'Connection', 'close'], 'Hindsight: not a proxied request\n'));
+    socket.end(rawResponse(400, 'Bad Request', ['Content-Type', 'text/plain; charset=utf-8', 'Connection', 'close'], `Hindsight: cannot forward to ${JSON.stringify(req.url)}\n`));
     return;
   }
   const isWebSocket = /^websocket$/i.test(req.headers.upgrade ?? '');

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 
 export class TunnelAgent extends http.Agent {
@@ -16,7 +17,8 @@ export class TunnelAgent extends http.Agent {
     (this as { protocol?: string }).protocol = tunnel.secure ? 'https:' : 'http:';
   }
 
-  override createConnection(options: net.NetConnectOpts & { host?: string; port?: number; servername?: string }, callback: (err: Error | null, socket?: net.Socket) => void): undefined {
+  override createConnection(options: http.ClientRequestArgs, done?: (err: Error | null, stream: Duplex) => void): undefined {
+    const callback = done as (err: Error | null, stream?: Duplex) => void;
     const proxy = new URL(this.proxyUrl);
     const socket = net.connect(Number(proxy.port), proxy.hostname);
     const fail = (err: Error) => callback(err);
@@ -30,7 +32,7 @@ export class TunnelAgent extends http.Agent {
       socket.off('error', fail);
       if (!/^HTTP\/1\.1 200/.test(head)) return callback(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`));
       if (!this.tunnel.secure) return callback(null, socket);
-      const secure = tls.connect({ socket, servername: options.host, ca: this.tunnel.ca, ALPNProtocols: ['http/1.1'] });
+      const secure = tls.connect({ socket, servername: options.host ?? undefined, ca: this.tunnel.ca, ALPNProtocols: ['http/1.1'] });
       secure.once('secureConnect', () => callback(null, secure));
       secure.once('error', fail);
     };
