@@ -70,6 +70,8 @@ export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange):
       if (decision.type === 'stop') return exchange.fail(decision.stop);
       if (decision.type === 'respond') {
         if (!bodyRead) req.resume();
+        // Answered by Hindsight: no server was contacted.
+        if (recording) delete recording.flow.server;
         return respond(exchange, decision);
       }
       const unchanged = decision.method === match.method && decision.url === match.url && decision.headers === headers && !decision.body;

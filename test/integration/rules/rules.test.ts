@@ -87,7 +87,7 @@ describe('mocks', () => {
       { state: 'completed', url: origin.url('/echo'), status: 200, applied: [], error: undefined },
     ]);
     const body = await proxy.core.store.bodies.read(flows[0].response!.body);
-    assert.equal(body.toString(), 'down for a test');
+    assert.deepEqual({ body: body.toString(), server: flows[0].server, contentType: flows[0].response?.body.contentType }, { body: 'down for a test', server: undefined, contentType: 'text/plain' });
   });
 
   test('a wildcard and its regex match the same URLs end to end', async () => {
