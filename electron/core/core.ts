@@ -12,21 +12,27 @@ import { startCaptureProxy, type CaptureProxy } from './capture/proxy';
 import type { Core, CoreOptions } from './core-types';
 import { dataPaths } from './paths';
 import { createRules } from './rules';
+import { createReplayService } from './replay';
+import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
 
 const LOOPBACK: IpRange[] = ['127.0.0.0/8', '::1/128'].map(rangeOf);
+const THIS_MACHINE: IpRange[] = ['127.0.0.1', '::1'].map(rangeOf);
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const paths = dataPaths(options.dataDir);
   fs.mkdirSync(paths.dataDir, { recursive: true });
   const host = options.host ?? DEFAULT_PROXY_HOST;
-  const allowClient = options.allowClient ?? clientAllowList(host, options.allow ?? []);
+  const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);
+  // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
+  const allowClient = allowList && ((ip: string) => ip === host || allowList(ip));
   const ca = await loadOrCreateCa(paths.caDir);
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
+  const replays = new ReplayMarks();
   let proxy: CaptureProxy;
   try {
     proxy = await startCaptureProxy({
@@ -42,8 +48,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       lookup: options.lookup,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       allowClient,
-      onFinished: options.onLog ? (flow) => options.onLog!(toLogLine(flow)) : undefined,
+      onFinished: (flow) => {
+        replays.flowFinished(flow);
+        options.onLog?.(toLogLine(flow));
+      },
       rules: rules.pipeline,
+      replays,
     });
   } catch (err) {
     await rules.close();
@@ -54,6 +64,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     throw err;
   }
 
+  const replay = createReplayService({ store, marks: replays, caPem: ca.certPem, proxyAddress: () => proxy.address() });
   const onDidChangeStatus = new Emitter<Status>();
   const status = (): Status => {
     const address = proxy.address();
@@ -84,6 +95,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ca,
     store,
     rules,
+    replay,
     proxyAddress: () => proxy.address(),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;
@@ -96,6 +108,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       disposing ??= (async () => {
         for (const s of subscriptions) s.dispose();
         onDidChangeStatus.dispose();
+        // Replays in flight first: the proxy then records them as aborted rather than cut.
+        replay.dispose();
         await proxy.dispose();
         // After the proxy: its closed client sockets have released every breakpoint pause.
         await rules.close();
@@ -107,11 +121,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 }
 
 /**
- * Loopback clients are always allowed. Beyond loopback only the listed addresses are, so listening on a LAN
- * address never opens the proxy to a whole network by accident. Throws on a malformed entry.
+ * Who may use the proxy. Listening on loopback with no list: every (necessarily local) client. Otherwise this
+ * machine (127.0.0.1, ::1) and the listed addresses only, so listening on a LAN address never opens the proxy
+ * to a whole network by accident. Throws on a malformed entry.
  */
 export function clientAllowList(host: string, allow: string[]): ((ip: string) => boolean) | undefined {
-  const ranges = [...LOOPBACK, ...allow.map(rangeOf)];
+  const ranges = [...THIS_MACHINE, ...allow.map(rangeOf)];
   if (allow.length === 0 && ipInAnyRange(host, LOOPBACK)) return undefined;
   return (ip) => ipInAnyRange(ip, ranges);
 }
