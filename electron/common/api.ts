@@ -6,6 +6,8 @@
  * Adding a method: add it to ApiMethods AND to API_METHODS (the compiler checks they agree).
  */
 import type { Flow, FlowSummary, BodySide } from './flow';
+import type { FlowDiff } from './diff';
+import type { OutgoingRequest, ParsedCurl, ReplayOutcome, RequestDraft, RuleChoice } from './replay';
 import type { BreakpointInfo, BreakpointResumed, MockAnswer, RequestEdits, ResponseEdits } from './breakpoint';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
@@ -156,6 +158,17 @@ export interface ApiMethods {
   'flows.delete': { params: { ids: string[] }; result: { removed: number } };
   'flows.clear': { params: { includePinned?: boolean }; result: { removed: number } };
   'ca.get': { params: Record<string, never>; result: CaInfo };
+  // Replay, edit-and-resend, diff (electron/core/replay). New flows arrive through flows/add like any other.
+  /** Sends stored requests again, one after another, through the proxy; outcomes in the order of `ids`. */
+  'flows.replay': { params: { ids: string[]; rules?: RuleChoice; allowTruncated?: boolean }; result: { results: ReplayOutcome[] } };
+  /** Sends a composed request through the proxy; `basedOn` links the new flow (replayOf). */
+  'flows.send': { params: { request: OutgoingRequest; basedOn?: string; rules?: RuleChoice }; result: FlowSummary };
+  /** A stored request as the composer edits it; null when the flow does not exist. */
+  'flows.draft': { params: { id: string }; result: RequestDraft | null };
+  /** A pasted curl command (bash) as a request; a command that cannot be read fails with 'bad-curl'. */
+  'flows.parseCurl': { params: { command: string }; result: ParsedCurl };
+  /** Compares two flows; volatile headers (electron/common/diff.ts) are hidden unless hideVolatile is false. */
+  'flows.diff': { params: { a: string; b: string; hideVolatile?: boolean; volatile?: { request?: string[]; response?: string[] } }; result: FlowDiff };
   // Rules (electron/core/rules). A refused save fails with code 'invalid-rule' and `fields` naming each bad field.
   'rules.list': { params: Record<string, never>; result: RulesState };
   /** Creates (no id) or replaces a rule; saving resets its hit counter. */
@@ -245,6 +258,11 @@ export const API_METHODS = [
   'flows.delete',
   'flows.clear',
   'ca.get',
+  'flows.replay',
+  'flows.send',
+  'flows.draft',
+  'flows.parseCurl',
+  'flows.diff',
   'rules.list',
   'rules.save',
   'rules.delete',
@@ -315,9 +333,11 @@ export type ApiResponse = { id: number; result: unknown } | { id: number; error:
  * - closed:         the transport closed before the answer came (client side);
  * - unavailable:    a shell method (SHELL_METHODS) this server does not answer;
  * - invalid-rule:   a rule or profile was refused on save; `fields` names each bad field;
+ * - bad-curl:       flows.parseCurl could not read the command (the message says what and where);
+ * - replay-failed:  a request could not be sent through the proxy at all (no flow was recorded);
  * - internal:       anything else (the message says what).
  */
-export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'internal';
+export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'bad-curl' | 'replay-failed' | 'internal';
 export interface ApiErrorInfo {
   message: string;
   code?: ApiErrorCode | (string & {});

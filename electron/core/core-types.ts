@@ -7,6 +7,7 @@ import type { Status } from '../common/api';
 import type { Event } from '../common/events';
 import type { LogLine } from '../common/log-line';
 import type { CertificateAuthority } from '../../certs/types';
+import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
 
@@ -49,6 +50,8 @@ export interface Core {
   readonly store: FlowStore;
   /** Rules, device profiles and breakpoints (electron/core/rules); the proxy runs its pipeline. */
   readonly rules: RulesService;
+  /** Sends stored or composed requests again through the proxy (electron/core/replay). */
+  readonly replay: ReplayService;
   proxyAddress(): { host: string; port: number };
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
   setCapture(enabled: boolean): void;

@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
+import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
 import {
@@ -29,6 +30,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
   return {
     // rules.*, profiles.*, breakpoints.*: electron/core/rules/api-handlers.ts
     ...createRuleApiHandlers(core.rules),
+    // flows.replay, flows.send, flows.draft, flows.parseCurl, flows.diff: electron/core/replay/api-handlers.ts
+    ...createReplayApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

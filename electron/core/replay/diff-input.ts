@@ -1,0 +1,31 @@
+/**
+ * What flows.diff compares: two stored flows with their bodies read through the API's own body reader
+ * (Content-Encoding undone as the UI shows it) and sorted into text and bytes for the pure diff
+ * (electron/common/diff.ts).
+ */
+import type { DiffBody, DiffInput } from '../../common/diff';
+import type { BodySide, Flow } from '../../common/flow';
+import { readFlowBody } from '../api/body';
+import { utf8Text } from '../export/body';
+import type { FlowStore } from '../store/types';
+
+/** Decoded bodies above this are compared as bytes (equal or not), not parsed or diffed line by line. */
+export const MAX_DIFFED_BODY = 8 * 1024 * 1024;
+
+export async function diffInput(store: FlowStore, flow: Flow): Promise<DiffInput> {
+  return { flow, request: await diffBodyOf(store, flow, 'request'), response: await diffBodyOf(store, flow, 'response') };
+}
+
+async function diffBodyOf(store: FlowStore, flow: Flow, side: BodySide): Promise<DiffBody> {
+  const ref = flow[side]?.body;
+  if (!ref || (ref.size === 0 && !ref.blob)) return { kind: 'none' };
+  const body = await readFlowBody(store, flow.id, side, true);
+  const bytes = body?.bytes ?? Buffer.alloc(0);
+  const summary: Omit<Extract<DiffBody, { kind: 'text' }>, 'kind' | 'text'> = { size: ref.size, truncated: ref.truncated };
+  if (ref.contentType) summary.contentType = ref.contentType;
+  if (body?.decodeError) summary.decodeError = body.decodeError;
+  const text = bytes.length <= MAX_DIFFED_BODY ? utf8Text(bytes) : null;
+  // NUL does not occur in text a person reads; it marks a binary format that happens to be valid UTF-8.
+  if (text !== null && !text.includes('\0')) return { kind: 'text', text, ...summary };
+  return { kind: 'binary', bytes, ...summary };
+}
