@@ -8,6 +8,9 @@ import type { BreakpointInfo, BreakpointResumed } from '../../../electron/common
 import type { Event } from '../../../electron/common/events';
 import type { RuleDraft } from '../../../electron/common/rule-state';
 import type { Flow } from '../../../electron/common/flow';
+import { createApiServerSide } from '../../../electron/core/api/dispatcher';
+import { createApiHandlers } from '../../../electron/core/api/handlers';
+import { connectInMemory } from '../../../electron/core/api/transport.memory';
 import { createRuleApiHandlers } from '../../../electron/core/rules/api-handlers';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { startTestCore, type TestCore } from '../../helpers/core';
@@ -283,6 +286,41 @@ describe('breakpoints', () => {
 });
 
 describe('rules API', () => {
+  test('over the in-memory transport: calls, invalid-rule fields, and the rules/breakpoints events', async () => {
+    const server = createApiServerSide(createApiHandlers(proxy.core), proxy.core, { flushMs: 10 });
+    const client = connectInMemory(server);
+    try {
+      const events: string[] = [];
+      const paused = new Promise<BreakpointInfo>((resolve) => client.on('breakpoints/paused', resolve));
+      const resumed = new Promise<BreakpointResumed>((resolve) => client.on('breakpoints/resumed', resolve));
+      const changed = new Promise<void>((resolve) => client.on('rules/changed', (state) => {
+        events.push(`rules/changed ${state.rules.length}`);
+        resolve();
+      }));
+      const refused = await client.call('rules.save', { rule: { name: 'x', matchers: [], action: { type: 'mock', status: 1000, headers: [], body: '' } } }).catch((e: ApiError) => ({ code: e.code, fields: e.fields }));
+      const saved = await client.call('rules.save', { rule: { name: 'pause', matchers: [], action: { type: 'breakpoint', on: 'request' } } });
+      await changed;
+      const request = curl(proxy.proxyUrl, [origin.url('/json')]);
+      const info = await paused;
+      await client.call('breakpoints.resume', { id: info.id });
+      const [result, how] = await Promise.all([request, resumed]);
+      assert.deepEqual(
+        { refused, explanation: saved.explanation, events, paused: info.rule.id === saved.rule.id, how: how.how, status: result.status },
+        {
+          refused: { code: 'invalid-rule', fields: [{ field: 'action.status', message: 'must be from 100 to 599 (an HTTP status), not 1000' }] },
+          explanation: 'Pause every request for every client',
+          events: ['rules/changed 1'],
+          paused: true,
+          how: 'resumed',
+          status: 200,
+        },
+      );
+    } finally {
+      client.dispose();
+      server.dispose();
+    }
+  });
+
   test('invalid rules are refused naming the field', async () => {
     const err = await api['rules.save']({ rule: { name: '', matchers: [{ type: 'url', pattern: '(a+)+', syntax: 'regex' }], action: { type: 'map-remote', to: 'nope' } } as never }).catch((e: ApiError) => e);
     assert.deepEqual(
