@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   sysproxy: { summary: 'The OS proxy setting: status, or restore yours after a crash (status | restore)', load: () => import('./sysproxy.js') },
   export: { summary: 'Write flows as HAR, Postman, curl or NDJSON (--format F, --filter EXPR, --out FILE)', load: () => import('./export.js') },
   import: { summary: 'Add the requests of a HAR file to the stored flows (FILE.har)', load: () => import('./import.js') },
+  replay: { summary: 'Send stored requests again and print the new flows (FLOW-ID… | --filter EXPR, --bypass-rules, --json)', load: () => import('./replay.js') },
 };
 
 export function usage(): string {

@@ -1,0 +1,169 @@
+/**
+ * `hindsight replay`: sends stored requests again, one after another, and prints the new flows. When a
+ * running hindsight holds the data dir (its lock file), the replays go through its proxy and API, so the
+ * new flows appear in its window; otherwise a core is started here for the duration (proxy on an ephemeral
+ * loopback port, the data dir's own rules and CA) and the new flows are stored in the data dir.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ApiClient } from '../common/api';
+import { compileFilter, FilterError, formatFilterError } from '../common/filter';
+import { toSummary, type FlowSummary } from '../common/flow';
+import type { ReplayOutcome } from '../common/replay';
+import { connectToRunning, readLock, acquireLock, LockHeldError } from '../core/api/lock';
+import { createCore } from '../core/core';
+import type { Core } from '../core/core-types';
+import { apiSource, matchingIds, storeSource } from '../core/export/source';
+import { dataPaths, defaultDataDir } from '../core/paths';
+import type { CliOutput } from './ca';
+import { version } from './version';
+
+export const usage = `Usage: hindsight replay [--data DIR] (FLOW-ID… | --filter EXPR) [--bypass-rules] [--allow-truncated] [--json]
+
+Sends the stored requests again, one after another (with --filter, oldest first), exactly as they were
+recorded, and prints the new flows. Each new flow is linked to the one it replays. When a running hindsight
+holds the data folder, the requests go through it; otherwise a proxy is started here for the duration and
+the new flows are stored in the data folder.
+
+  --data DIR         data folder (default: ${defaultDataDir()})
+  --filter EXPR      replay every flow matching the expression (see docs/FILTERS.md)
+  --bypass-rules     send straight upstream: no map-remote, mock or breakpoint applies
+  --allow-truncated  send a request whose stored body was cut at the body cap as far as it was stored
+  --json             one JSON object (the new flow's summary) per line instead of a table
+  -h, --help         show this help`;
+
+/** Replays asked of a running instance per call: its answer comes when all are done, so keep it short. */
+const BATCH = 50;
+
+type Replayer = (ids: string[]) => Promise<ReplayOutcome[]>;
+
+export async function run(argv: string[], out: CliOutput = process): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        filter: { type: 'string' },
+        'bypass-rules': { type: 'boolean' },
+        'allow-truncated': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (err) {
+    out.stderr.write(`hindsight replay: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    out.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const filter = values.filter;
+  if ((filter === undefined) === (positionals.length === 0)) {
+    out.stderr.write(`hindsight replay: give flow ids or --filter EXPR (one of the two)\n\n${usage}\n`);
+    return 2;
+  }
+  if (filter !== undefined) {
+    try {
+      compileFilter(filter);
+    } catch (err) {
+      if (!(err instanceof FilterError)) throw err;
+      out.stderr.write(`hindsight replay: bad filter\n${formatFilterError(filter, err)}\n`);
+      return 2;
+    }
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir());
+  const options = { rules: values['bypass-rules'] ? ('bypass' as const) : ('apply' as const), allowTruncated: values['allow-truncated'] ?? false };
+
+  const holder = readLock(dataDir);
+  if (holder) {
+    const client = await connectToRunning(dataDir);
+    if (!client) {
+      out.stderr.write(`hindsight replay: a running hindsight (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.\n`);
+      return 1;
+    }
+    try {
+      const ids = filter === undefined ? positionals : await matchingIds(apiSource(client), filter);
+      return await replayAll(ids, (batch) => replayThrough(client, batch, options), values.json ?? false, out);
+    } finally {
+      client.dispose();
+    }
+  }
+
+  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) {
+    out.stderr.write(`hindsight replay: no flows stored in ${dataDir}\n`);
+    return 1;
+  }
+  let core: Core;
+  try {
+    core = await createCore({ dataDir, host: '127.0.0.1', port: 0, version });
+  } catch (err) {
+    out.stderr.write(`hindsight replay: cannot start a proxy for the replay: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // Held while this process writes the store, so a `hindsight serve` started meanwhile waits its turn.
+  let lock;
+  try {
+    lock = acquireLock(dataDir, { uiHost: '127.0.0.1', uiPort: 0, token: '', proxyPort: core.proxyAddress().port });
+  } catch (err) {
+    await core.dispose();
+    if (!(err instanceof LockHeldError)) throw err;
+    out.stderr.write(`hindsight replay: ${err.message}; try again, it will be asked instead.\n`);
+    return 1;
+  }
+  try {
+    await core.store.ready;
+    for (const w of core.store.warnings()) out.stderr.write(`hindsight replay: warning: ${w}\n`);
+    const ids = filter === undefined ? positionals : await matchingIds(storeSource(core.store), filter);
+    const replayer: Replayer = async (batch) =>
+      (await core.replay.replay(batch, options)).map((r): ReplayOutcome => ('flow' in r ? { of: r.of, flow: toSummary(r.flow) } : r));
+    return await replayAll(ids, replayer, values.json ?? false, out);
+  } finally {
+    await core.dispose();
+    lock.release();
+  }
+}
+
+function replayThrough(client: ApiClient, ids: string[], options: { rules: 'apply' | 'bypass'; allowTruncated: boolean }): Promise<ReplayOutcome[]> {
+  return client.call('flows.replay', { ids, ...options }).then((r) => r.results);
+}
+
+/** Replays in batches, printing JSON lines as they come (a table at the end); 1 when any could not be sent. */
+async function replayAll(ids: string[], replay: Replayer, json: boolean, out: CliOutput): Promise<number> {
+  if (ids.length === 0) {
+    out.stderr.write('hindsight replay: no flows match the filter\n');
+    return 0;
+  }
+  const flows: FlowSummary[] = [];
+  let refused = 0;
+  for (let i = 0; i < ids.length; i += BATCH) {
+    for (const outcome of await replay(ids.slice(i, i + BATCH))) {
+      if ('error' in outcome) {
+        refused++;
+        out.stderr.write(`hindsight replay: ${outcome.of}: ${outcome.error.message}\n`);
+        continue;
+      }
+      flows.push(outcome.flow);
+      if (json) out.stdout.write(`${JSON.stringify(outcome.flow)}\n`);
+    }
+  }
+  if (!json && flows.length > 0) out.stdout.write(replayTable(flows));
+  return refused > 0 ? 1 : 0;
+}
+
+const HEADER = ['FLOW', 'REPLAY OF', 'METHOD', 'STATUS', 'URL', 'DURATION'];
+
+/** The new flows with their ids (for `hindsight flows`, the UI or a diff) and what each replays; URLs never cut. */
+export function replayTable(flows: FlowSummary[]): string {
+  const rows = [
+    HEADER,
+    ...flows.map((s) => [s.id, s.replayOf ?? '-', s.method, s.status !== undefined ? String(s.status) : s.error ? 'ERR' : '-', s.url, s.durationMs !== undefined ? `${Math.round(s.durationMs)} ms` : '-']),
+  ];
+  const widths = HEADER.map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ')).join('\n') + '\n';
+}
