@@ -8,6 +8,7 @@ import { version } from './version';
 export type CommandMain = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandMain }> }> = {
+  serve: { summary: 'Run the capture proxy and web UI (--port, --ui-port, --host, --reverse URL, --allow CIDR, --log …)', load: () => import('./serve.js') },
   flows: { summary: 'List stored flows as a table or JSON lines (--filter EXPR, --json, --limit N)', load: () => import('./flows.js') },
   ca: { summary: 'Show or export the root CA certificate (--pem, --path, --der FILE, --regenerate)', load: () => import('./ca.js') },
   sysproxy: { summary: 'The OS proxy setting: status, or restore yours after a crash (status | restore)', load: () => import('./sysproxy.js') },
