@@ -4,12 +4,13 @@
  * with one line per problem naming the rule's index and field (`rules[1].action.status: …`).
  *
  * Loading the same file at every start must not pile up copies: rules keep the ids the file gives them, and
- * a rule without one gets `<file name>#<index>`, so a restart replaces what the last one loaded.
+ * a rule without one gets `<file name>#<index>`, so a restart replaces what the last one loaded. Rules
+ * added through the UI meanwhile stay.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { isProfileExport, parseProfileExport } from '../../common/profile-share';
-import type { FieldError } from '../../common/rule-validate';
+import { validateDeviceProfile, validateRule, type FieldError } from '../../common/rule-validate';
 import type { RuleStore } from './store';
 
 export class RulesFileError extends Error {
@@ -22,7 +23,14 @@ export interface LoadedRules {
   profile?: string;
 }
 
-export async function loadRulesFile(store: RuleStore, file: string): Promise<LoadedRules> {
+/** A rules file read and checked, ready to store. */
+export type RulesFile = { file: string; rules: unknown[] } | { file: string; profile: { id: string; name: string; clients: string[]; rules: unknown[] } };
+
+/**
+ * Reads and checks a rules file without storing anything (so `serve` can refuse a bad file before it opens
+ * the proxy). Throws RulesFileError listing every problem as `rules[i].field: message`.
+ */
+export function readRulesFile(file: string): RulesFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -36,27 +44,59 @@ export async function loadRulesFile(store: RuleStore, file: string): Promise<Loa
     throw new RulesFileError(`${file}: is not JSON (${(err as Error).message})`);
   }
   const base = path.basename(file);
+  // Rules without an id get `<file name>#<index>` (or `<profile id>#<index>`): a reload replaces them.
   const withIds = (rules: unknown[], prefix: string) =>
     rules.map((r, i) => (r && typeof r === 'object' && !Array.isArray(r) && !(r as { id?: unknown }).id ? { ...r, id: `${prefix}#${i}` } : r));
-  try {
-    if (Array.isArray(json)) {
-      await store.ready;
-      await store.saveAll(withIds(json, base), (i) => `rules[${i}].`);
-      return { rules: json.length };
-    }
-    if (isProfileExport(json)) {
-      const parsed = parseProfileExport(json);
-      if (!parsed.ok) throw new RulesFileError(`${file}: ${parsed.error}`);
-      const { profile, rules } = parsed.value;
-      const id = profile.id || base;
-      await store.ready;
-      const saved = await store.saveProfile({ id, name: profile.name, clients: profile.clients, rules: withIds(rules, id) });
-      return { rules: saved.rules.length, profile: saved.name };
-    }
-  } catch (err) {
-    const fields = (err as { fields?: FieldError[] }).fields;
-    if (fields) throw new RulesFileError([`${file}: refused, nothing was loaded:`, ...fields.map((f) => `  ${f.field}: ${f.message}`)].join('\n'));
-    throw err;
+  if (Array.isArray(json)) {
+    const rules = withIds(json, base);
+    refuse(file, rules.flatMap((rule, i) => {
+      const checked = validateRule(rule);
+      return checked.ok ? [] : checked.errors.map((e) => ({ field: `rules[${i}].${e.field}`, message: e.message }));
+    }));
+    return { file, rules };
+  }
+  if (isProfileExport(json)) {
+    const parsed = parseProfileExport(json);
+    if (!parsed.ok) throw new RulesFileError(`${file}: ${parsed.error}`);
+    const { profile, rules } = parsed.value;
+    const id = profile.id || base;
+    const checked = { id, name: profile.name, clients: profile.clients, rules: withIds(rules, id) };
+    const validation = validateDeviceProfile(checked);
+    if (!validation.ok) refuse(file, validation.errors);
+    return { file, profile: checked };
   }
   throw new RulesFileError(`${file}: must hold an array of rules or a device profile export ({"format": "hindsight-profile", …})`);
+}
+
+function refuse(file: string, fields: FieldError[]): void {
+  if (fields.length === 0) return;
+  throw new RulesFileError([`${file}: refused, nothing was loaded:`, ...fields.map((f) => `  ${f.field}: ${f.message}`)].join('\n'));
+}
+
+/** Stores a checked rules file: all its rules or none. */
+export async function applyRulesFile(store: RuleStore, content: RulesFile): Promise<LoadedRules> {
+  await store.ready;
+  try {
+    if ('rules' in content) {
+      await store.saveAll(content.rules, (i) => `rules[${i}].`);
+      return { rules: content.rules.length };
+    }
+    const saved = await store.saveProfile(content.profile);
+    return { rules: saved.rules.length, profile: saved.name };
+  } catch (err) {
+    const fields = (err as { fields?: FieldError[] }).fields;
+    if (fields) refuse(content.file, fields);
+    throw err;
+  }
+}
+
+/** readRulesFile + applyRulesFile. */
+export async function loadRulesFile(store: RuleStore, file: string): Promise<LoadedRules> {
+  return applyRulesFile(store, readRulesFile(file));
+}
+
+/** The line `serve` prints. */
+export function describeLoadedRules(file: string, loaded: LoadedRules): string {
+  const count = `${loaded.rules} rule${loaded.rules === 1 ? '' : 's'}`;
+  return loaded.profile ? `${count} of device profile "${loaded.profile}" from ${file}` : `${count} from ${file}`;
 }
