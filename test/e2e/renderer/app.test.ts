@@ -10,7 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, openPage, type PageElement, type PageGlobals } from '../../helpers/browser';
-import { samplePng, seedFlows, startRendererHarness, type RendererHarness } from '../../helpers/renderer-harness';
+import { RENDERER_DIR, samplePng, seedFlows, startRendererHarness, type RendererHarness } from '../../helpers/renderer-harness';
+import { startUiServer } from '../../../electron/core/server/ui-server';
 import { curl } from '../../integration/capture/clients';
 
 const TIMEOUT = 60_000;
@@ -348,5 +349,35 @@ describe('renderer with a small store: the rolling trim', () => {
         errors: [],
       },
     );
+  });
+
+  test('the window says when the UI server is gone, and catches up when it is back', { timeout: TIMEOUT }, async () => {
+    const opened = await openPage(browser, harness.url);
+    const { page, errors } = opened;
+    await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")', WAIT);
+    const { port, token } = harness.ui;
+    await harness.ui.close();
+    await page.waitForSelector('[data-testid=disconnected]:has-text("Disconnected from Hindsight")', WAIT);
+    assert.equal(((await page.textContent('[data-testid=connection-state]')) ?? '').trim(), 'Disconnected');
+
+    // Captured while the window could not hear about it.
+    await curl(harness.test.proxyUrl, [harness.origin.url('/json?while=down')]);
+    const back = await startUiServer(harness.core, { port, token, rendererDir: RENDERER_DIR });
+    try {
+      await page.click('[data-testid=disconnected] button:has-text("Retry now")').catch(() => {}); // may already be reconnecting
+      await page.waitForSelector('[data-testid=disconnected]', { ...WAIT, state: 'detached' });
+      await page.waitForSelector('[data-flow-id]:has-text("/json?while=down")', WAIT);
+      const stored = harness.core.store.count();
+      await page
+        .waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === `${n}/${n}`, stored, WAIT)
+        .catch(async (err: Error) => {
+          throw new Error(`count is "${await countText(page)}", store holds ${stored}: ${err.message}`);
+        });
+      // The page logs its failed reconnection attempts; anything else logged is a bug.
+      assert.deepEqual(errors.filter((e) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(e)), []);
+    } finally {
+      await opened.context.close();
+      await back.close();
+    }
   });
 });

@@ -290,7 +290,7 @@ export class FlowListState {
     const delta: CountDelta = { matched: 0, total: 0 };
     for (const op of ops) {
       const counts = op.counted ? { matched: 0, total: 0 } : delta;
-      if (op.type === 'add') this.#applyAdds(op.flows, change, counts);
+      if (op.type === 'add') recount = this.#applyAdds(op.flows, change, counts) || recount;
       else if (op.type === 'update') this.#applyUpdates(op.flows, change, counts);
       else if (op.all) reload = true;
       else recount = this.#applyRemoves(op.ids, change, counts) || recount;
@@ -308,10 +308,13 @@ export class FlowListState {
   }
 
   /** The apply functions change rows and add what the counts should change by to `counts`. */
-  #applyAdds(flows: FlowSummary[], change: RowsChange, counts: CountDelta): void {
-    counts.total += flows.length;
-    const fresh = flows.filter((s) => !this.#byId.has(s.id) && this.#predicate(s));
-    if (fresh.length === 0) return;
+  /** Returns true when some flows were known already: an event that raced a query, so counts may be off. */
+  #applyAdds(flows: FlowSummary[], change: RowsChange, counts: CountDelta): boolean {
+    const unseen = flows.filter((s) => !this.#byId.has(s.id));
+    counts.total += unseen.length;
+    const raced = unseen.length < flows.length;
+    const fresh = unseen.filter((s) => this.#predicate(s));
+    if (fresh.length === 0) return raced;
     counts.matched += fresh.length;
     const first = this.#rows[0];
     if (isDefaultSort(this.sort) && fresh.every((s) => !first || s.seq > first.seq)) {
@@ -322,7 +325,7 @@ export class FlowListState {
       change.shift += fresh.length;
       change.added += fresh.length;
       this.anchor += fresh.length;
-      return;
+      return raced;
     }
     for (const s of fresh) {
       if (this.#insert(s)) {
@@ -330,6 +333,7 @@ export class FlowListState {
         change.added++;
       }
     }
+    return raced;
   }
 
   #applyUpdates(flows: FlowSummary[], change: RowsChange, counts: CountDelta): void {
