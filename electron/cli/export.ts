@@ -10,12 +10,8 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
-import { toCurl, type Shell } from '../core/export/curl';
-import { writeHar } from '../core/export/har';
-import { writeNdjson } from '../core/export/ndjson';
-import { ExportOutput } from '../core/export/output';
-import { writePostman } from '../core/export/postman';
-import type { ExportRecord } from '../core/export/records';
+import type { Shell } from '../core/export/curl';
+import { writeExport } from '../core/export/formats';
 import { openFlowSource, sourceRecords } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import type { CliOutput } from './ca';
@@ -38,38 +34,6 @@ Writes the stored flows matching the filter, oldest first.
 const FORMATS = ['har', 'curl', 'postman', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
 const SHELLS: readonly Shell[] = ['bash', 'cmd', 'powershell'];
-
-/** Every curl command of the export, one after another, with a blank line between them. */
-async function writeCurl(records: AsyncIterable<ExportRecord>, out: Writable, shell: Shell, writeFile: (name: string, bytes: Buffer) => Promise<void>): Promise<{ count: number }> {
-  const output = new ExportOutput(out);
-  let count = 0;
-  for await (const record of records) {
-    const { command, files } = toCurl(record.flow, record.request, shell);
-    for (const f of files) await writeFile(f.name, f.bytes);
-    await output.write(`${count ? '\n' : ''}${command}\n`);
-    count++;
-  }
-  await output.flush();
-  return { count };
-}
-
-function exportTo(format: Format, records: (sides: { request: boolean; response: boolean }) => AsyncIterable<ExportRecord>, out: Writable, shell: Shell, writeFile: (name: string, bytes: Buffer) => Promise<void>) {
-  switch (format) {
-    case 'har':
-      return writeHar(records({ request: true, response: true }), out, { version });
-    case 'postman':
-      return writePostman(records({ request: true, response: false }), out, { name: `Hindsight export ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, writeFile });
-    case 'curl':
-      return writeCurl(records({ request: true, response: false }), out, shell, writeFile);
-    case 'ndjson':
-      return writeNdjson(
-        (async function* () {
-          for await (const r of records({ request: false, response: false })) yield r.flow;
-        })(),
-        out,
-      );
-  }
-}
 
 function endStream(stream: fs.WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -134,7 +98,7 @@ export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writ
   const stream = outFile ? fs.createWriteStream(outFile) : undefined;
   const target: Writable = stream ?? out.stdoutStream ?? process.stdout;
   try {
-    const { count } = await exportTo(format, (sides) => sourceRecords(opened.source, filter, sides), target, shell, writeFile);
+    const { count } = await writeExport(format, (sides) => sourceRecords(opened.source, filter, sides), target, { shell, version, writeFile });
     if (stream) await endStream(stream);
     out.stderr.write(`hindsight export: ${count} flow${count === 1 ? '' : 's'} written${outFile ? ` to ${outFile}` : ''}\n`);
     return 0;

@@ -9,6 +9,7 @@ import type { Flow, FlowSummary, BodySide } from './flow';
 import type { FlowDiff } from './diff';
 import type { OutgoingRequest, ParsedCurl, ReplayOutcome, RequestDraft, RuleChoice } from './replay';
 import type { BreakpointInfo, BreakpointResumed, MockAnswer, RequestEdits, ResponseEdits } from './breakpoint';
+import type { ExportFormat, ExportResult, ExportShell } from './export-format';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
@@ -169,6 +170,12 @@ export interface ApiMethods {
   'flows.parseCurl': { params: { command: string }; result: ParsedCurl };
   /** Compares two flows; volatile headers (electron/common/diff.ts) are hidden unless hideVolatile is false. */
   'flows.diff': { params: { a: string; b: string; hideVolatile?: boolean; volatile?: { request?: string[]; response?: string[] } }; result: FlowDiff };
+  // Export and import (electron/core/export/api-handlers.ts). Large downloads also have an HTTP route:
+  // `GET /api/export?format=…[&filter=…|&ids=a,b][&shell=…]&token=…` streams the same document.
+  /** The flows named by `ids` (in that order), else those matching `filter` (oldest first), as one document. */
+  'export.flows': { params: { ids?: string[]; filter?: string; format: ExportFormat; shell?: ExportShell }; result: ExportResult };
+  /** Adds the flows of a HAR file, marked imported; a file that is not a usable HAR fails with 'bad-har' and adds nothing. */
+  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[] } };
   // Rules (electron/core/rules). A refused save fails with code 'invalid-rule' and `fields` naming each bad field.
   'rules.list': { params: Record<string, never>; result: RulesState };
   /** Creates (no id) or replaces a rule; saving resets its hit counter. */
@@ -263,6 +270,8 @@ export const API_METHODS = [
   'flows.draft',
   'flows.parseCurl',
   'flows.diff',
+  'export.flows',
+  'flows.import',
   'rules.list',
   'rules.save',
   'rules.delete',
@@ -335,9 +344,10 @@ export type ApiResponse = { id: number; result: unknown } | { id: number; error:
  * - invalid-rule:   a rule or profile was refused on save; `fields` names each bad field;
  * - bad-curl:       flows.parseCurl could not read the command (the message says what and where);
  * - replay-failed:  a request could not be sent through the proxy at all (no flow was recorded);
+ * - bad-har:        flows.import was given something that is not a usable HAR (the message names the entry and field);
  * - internal:       anything else (the message says what).
  */
-export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'bad-curl' | 'replay-failed' | 'internal';
+export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'bad-curl' | 'replay-failed' | 'bad-har' | 'internal';
 export interface ApiErrorInfo {
   message: string;
   code?: ApiErrorCode | (string & {});

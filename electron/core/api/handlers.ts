@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
+import { createExportApiHandlers } from '../export/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
@@ -32,6 +33,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createRuleApiHandlers(core.rules),
     // flows.replay, flows.send, flows.draft, flows.parseCurl, flows.diff: electron/core/replay/api-handlers.ts
     ...createReplayApiHandlers(core),
+    // export.flows, flows.import: electron/core/export/api-handlers.ts
+    ...createExportApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -60,7 +60,12 @@ export async function matchingIds(source: FlowSource, filter: string): Promise<s
 
 /** The matching flows with the asked-for bodies, oldest first; flows removed meanwhile are skipped. */
 export async function* sourceRecords(source: FlowSource, filter: string, sides: { request: boolean; response: boolean }): AsyncGenerator<ExportRecord> {
-  for (const id of await matchingIds(source, filter)) {
+  yield* idRecords(source, await matchingIds(source, filter), sides);
+}
+
+/** The flows named by `ids`, in that order, with the asked-for bodies; ids no longer stored are skipped. */
+export async function* idRecords(source: FlowSource, ids: readonly string[], sides: { request: boolean; response: boolean }): AsyncGenerator<ExportRecord> {
+  for (const id of ids) {
     const flow = await source.get(id);
     if (!flow) continue;
     yield {

@@ -15,6 +15,7 @@ import { createApiServerSide, type ApiServerSide } from '../api/dispatcher';
 import { readFlowBody } from '../api/body';
 import { serveWebSocket } from '../api/transport.ws';
 import { hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
+import { serveExport } from './export-route';
 import { serveStatic } from './static-files';
 
 export const DEFAULT_UI_PORT = 8081;
@@ -128,6 +129,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
       }
       return sendBody(req, res, id, body[2] as BodySide, flag(url, 'decode'), flag(url, 'download'));
     }
+    if (url.pathname === '/api/export') return serveExport(core, req, res, url);
     if (url.pathname === '/api/ca.pem' || url.pathname === '/api/ca.crt') {
       const pem = url.pathname.endsWith('.pem');
       const bytes = pem ? Buffer.from(core.ca.certPem) : core.ca.certDer();
