@@ -22,14 +22,16 @@ test('without a display, npm start explains and serves the UI headless', { timeo
   t.after(() => {
     child.kill('SIGKILL');
   });
+  // serve prints its banner on stderr (stdout carries --log lines), so both are read.
   let out = '';
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
   const url = await new Promise<string | undefined>((resolve) => {
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    const onData = (s: string) => {
       out += s;
       const m = /(https?:\/\/[^\s]+#token=[\w-]+)/.exec(out);
       if (m) resolve(m[1]);
-    });
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
     void exited.then(() => resolve(undefined));
   });
   assert.match(out, /hindsight: starting headless — no display \(neither DISPLAY nor WAYLAND_DISPLAY is set\), so no Electron window can open\./);
