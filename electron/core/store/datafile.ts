@@ -15,7 +15,7 @@ const BLOCK = 64 * 1024;
  * only lacks its newline gets the newline instead. Returns a warning for the user, or undefined if the file
  * was whole.
  */
-export function repairTornTail(file: string): string | undefined {
+export function repairTornTail(file: string, what = 'flow datafile'): string | undefined {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r+');
@@ -37,7 +37,7 @@ export function repairTornTail(file: string): string | undefined {
       return undefined;
     }
     fs.ftruncateSync(fd, lineStart);
-    return `The flow datafile ended with an unfinished record (${tail.length} bytes, written when Hindsight was stopped abruptly); it was dropped.`;
+    return `The ${what} ended with an unfinished record (${tail.length} bytes, written when Hindsight was stopped abruptly); it was dropped.`;
   } finally {
     fs.closeSync(fd);
   }

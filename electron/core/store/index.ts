@@ -20,6 +20,7 @@ import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { LruCache } from '../../../certs/lru';
 import { dataPaths } from '../paths';
 import { BodyStore, DEFAULT_BODY_CAP } from './bodies';
+import { JournalWriter, journalFile, toLines, type JournalRecord } from './journal';
 import { MetaWriter, readMeta, type StoreMeta } from './meta';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SummaryList } from './summaries';
@@ -43,12 +44,6 @@ export function openFlowStore(options: StoreOptions): FlowStore {
   return new WorkerFlowStore(options);
 }
 
-interface PendingWrite {
-  flow: Flow;
-  /** Never sent to the worker: inserted in bulk rather than updated one by one. */
-  isNew: boolean;
-}
-
 class WorkerFlowStore implements FlowStore {
   readonly ready: Promise<void>;
   readonly bodies: BodyStore;
@@ -67,7 +62,9 @@ class WorkerFlowStore implements FlowStore {
   private readonly maxFlows: number;
   private readonly trimCount: number;
   private readonly summaries = new SummaryList();
-  private readonly pending = new Map<string, PendingWrite>();
+  /** The newest value of each flow changed since the last flush. */
+  private readonly pending = new Map<string, Flow>();
+  private readonly journal: JournalWriter;
   private readonly recent = new LruCache<string, Flow>(RECENT_FLOWS);
   /** Body files of flows updated after they were removed (a trim or clear while they were live). */
   private orphanBlobs: string[] = [];
@@ -93,8 +90,11 @@ class WorkerFlowStore implements FlowStore {
     this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m) });
     this.meta = readMeta(paths.flowsMeta);
     this.metaWriter = new MetaWriter(paths.flowsMeta, (m) => this.warn(m));
+    this.journal = new JournalWriter(journalFile(paths.flowsDb), (m) => this.warn(m));
     this.maxSeq = this.meta.seqReserved;
     this.reserveSeqs();
+    // What the last run left in the journal stays until the worker has replayed it.
+    const replayed = this.journal.hold();
     this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, loadChunk: 1_000, removeChunk: 1_000 });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: WorkerReply) => this.onReply(reply, resolve, reject));
@@ -111,6 +111,7 @@ class WorkerFlowStore implements FlowStore {
     });
     // A caller that never awaits `ready` must not see an unhandled rejection; the error stays on `ready`.
     this.ready.catch(() => {});
+    this.request({ type: 'sync', id: 0 }).then(replayed, () => {});
   }
 
   // ---- CaptureSink: called on the proxy's hot path; never throws, never waits ----
@@ -141,8 +142,7 @@ class WorkerFlowStore implements FlowStore {
         return;
       }
       this.summaries.upsert(toSummary(flow));
-      const prior = this.pending.get(flow.id);
-      this.pending.set(flow.id, { flow, isNew: prior ? prior.isNew : !known });
+      this.pending.set(flow.id, flow);
       this.recent.set(flow.id, flow);
       if (!known) this.added.add(flow.id);
       else if (!this.added.has(flow.id)) this.updated.add(flow.id);
@@ -173,7 +173,7 @@ class WorkerFlowStore implements FlowStore {
       await this.ready;
       if (!this.summaries.has(id)) return null;
     }
-    const hit = this.pending.get(id)?.flow ?? this.recent.get(id);
+    const hit = this.pending.get(id) ?? this.recent.get(id);
     if (hit) return structuredClone(hit);
     return (await this.request({ type: 'get', id: 0, flowId: id })) as Flow | null;
   }
@@ -200,20 +200,19 @@ class WorkerFlowStore implements FlowStore {
       if (!s || s.pinned === pinned) continue;
       changed.push(id);
       this.summaries.upsert({ ...s, pinned });
-      const known = this.pending.get(id)?.flow ?? this.recent.get(id);
+      const known = this.pending.get(id) ?? this.recent.get(id);
       if (known) {
         const flow = { ...known };
         if (pinned) flow.pinned = true;
         else delete flow.pinned;
         this.recent.set(id, flow);
-        const prior = this.pending.get(id);
-        if (prior) prior.flow = flow;
+        if (this.pending.has(id)) this.pending.set(id, flow);
       }
       if (!this.added.has(id)) this.updated.add(id);
     }
     if (changed.length === 0) return 0;
     this.sendPending();
-    await this.request({ type: 'pin', id: 0, flowIds: changed, pinned });
+    await this.journaled([{ $$pin: changed, pinned }], { type: 'pin', id: 0, flowIds: changed, pinned });
     return changed.length;
   }
 
@@ -235,7 +234,7 @@ class WorkerFlowStore implements FlowStore {
     const removed = this.forget(ids);
     const event: { ids: string[]; all?: boolean } = { ids: removed };
     if (all) event.all = true;
-    const work = removed.length ? this.request({ type: 'remove', id: 0, flowIds: removed, compact: all }) : Promise.resolve(0);
+    const work = removed.length ? this.removeOnDisk(removed, all) : Promise.resolve(0);
     this._onDidRemove.fire(event);
     await work;
     return removed.length;
@@ -269,9 +268,7 @@ class WorkerFlowStore implements FlowStore {
     this.meta.removedTotal = info.removedTotal;
     this.meta.lastTrim = info;
     this.metaWriter.save(this.meta);
-    this.request({ type: 'remove', id: 0, flowIds: removed, compact: true }).catch((err: Error) =>
-      this.warn(`Trimmed flows could not be removed from disk: ${err.message}`),
-    );
+    this.removeOnDisk(removed, true).catch((err: Error) => this.warn(`Trimmed flows could not be removed from disk: ${err.message}`));
     this._onDidRemove.fire({ ids: removed });
     this._onDidTrim.fire(info);
   }
@@ -293,11 +290,10 @@ class WorkerFlowStore implements FlowStore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size) {
-      const inserts: Flow[] = [];
-      const updates: Flow[] = [];
-      for (const p of this.pending.values()) (p.isNew ? inserts : updates).push(p.flow);
+      const docs: JournalRecord[] = [];
+      for (const flow of this.pending.values()) docs.push({ ...flow, _id: flow.id });
       this.pending.clear();
-      this.post({ type: 'write', inserts, updates });
+      this.journaled(docs, { type: 'write', id: 0, lines: '' }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
     }
     if (this.orphanBlobs.length) {
       this.post({ type: 'remove-bodies', blobs: this.orphanBlobs });
@@ -357,6 +353,24 @@ class WorkerFlowStore implements FlowStore {
     }
   }
 
+  /** Removes flows with their body files; `compact` rewrites the datafile afterwards (trims, clears). */
+  private removeOnDisk(ids: string[], compact: boolean): Promise<unknown> {
+    const records: JournalRecord[] = ids.map((id) => ({ $$deleted: true as const, _id: id }));
+    return this.journaled(records, { type: 'remove', id: 0, flowIds: ids, compact });
+  }
+
+  /**
+   * Journals a change (journal.ts), then has the worker apply it; the journal lets go of the lines once the
+   * worker has. A write carries the journaled text itself, so the flows are serialized once.
+   */
+  private journaled(records: JournalRecord[], request: WorkerRequest & { id: number }): Promise<unknown> {
+    const lines = toLines(records);
+    const applied = this.journal.append(lines);
+    const work = this.request(request.type === 'write' ? { ...request, lines } : request);
+    void work.then(applied, () => {});
+    return work;
+  }
+
   private post(request: WorkerRequest): void {
     if (!this.workerGone) this.worker.postMessage(request);
   }
@@ -388,6 +402,7 @@ class WorkerFlowStore implements FlowStore {
     await this.ready;
     this.sendPending();
     await this.request({ type: 'sync', id: 0 });
+    await this.journal.flush();
     await this.bodies.flush();
   }
 
@@ -406,6 +421,7 @@ class WorkerFlowStore implements FlowStore {
       await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
       if (!this.workerGone) await this.worker.terminate();
     }
+    await this.journal.close();
     await this.bodies.flush();
     await this.metaWriter.flush();
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn]) e.dispose();

@@ -17,8 +17,8 @@ export interface WorkerStart {
 }
 
 export type WorkerRequest =
-  /** Persist the newest value of each flow: `inserts` are new to the worker, `updates` replace a stored flow. */
-  | { type: 'write'; inserts: Flow[]; updates: Flow[] }
+  /** Persist the newest value of each flow: JSON lines of flow documents, exactly as journaled. */
+  | { type: 'write'; id: number; lines: string }
   | { type: 'get'; id: number; flowId: string }
   | { type: 'pin'; id: number; flowIds: string[]; pinned: boolean }
   /** Removes flows and their body files in chunks; compacts the datafile afterwards when asked. */

@@ -7,6 +7,9 @@
  * previous one finished, so writes that arrive meanwhile are appended between chunks instead of waiting for
  * the whole trim.
  *
+ * The main side journals every change before sending it (journal.ts); at startup this worker replays what
+ * the last run left there, so changes that waited behind nedb's load or a compaction survive a kill -9.
+ *
  * Documents are flows with `_id` = flow id. No secondary index: every list query is answered from the
  * main side's in-memory summaries, and nedb's own `_id` index serves get/pin/remove.
  */
@@ -17,9 +20,8 @@ import Datastore from 'nedb-promises';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
+import { fromLines, isDeletion, isPin, journalFile, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
-
-type FlowDoc = Flow & { _id: string };
 
 /** The parts of @seald-io/nedb that nedb-promises does not wrap with promises. */
 interface RawDatastore {
@@ -36,6 +38,7 @@ const port = parentPort!;
 const bodies = new BodyStore({ dir: start.bodiesDir });
 let db: Datastore<FlowDoc>;
 let loaded = false;
+/** Requests that arrived before nedb finished loading (already journaled by the main side). */
 const early: WorkerRequest[] = [];
 /** Work that `sync` and `close` must wait for. */
 const inFlight = new Set<Promise<unknown>>();
@@ -119,34 +122,46 @@ function settle<T extends Flow>(flow: T): T {
 
 /**
  * Reads the datafile the way nedb does (one JSON document per line; a later line replaces an earlier one
- * with the same _id; `$$deleted` removes it) and returns every flow's summary, in seq order. This is several
- * times faster than nedb's own load, which also rewrites the whole file, so the list is queryable seconds
- * sooner. Returns undefined when a line does not parse: then nedb decides what the damage means.
+ * with the same _id; `$$deleted` removes it), then the journal's records on top, and returns every flow's
+ * summary in seq order. This is several times faster than nedb's own load, which also rewrites the whole
+ * file, so the list is queryable seconds sooner. Returns undefined when a datafile line does not parse:
+ * then nedb decides what the damage means.
  */
-async function readSummaries(file: string): Promise<{ summaries: FlowSummary[]; unfinished: string[] } | undefined> {
-  if (!fs.existsSync(file)) return { summaries: [], unfinished: [] };
+async function readSummaries(file: string, records: JournalRecord[]): Promise<{ summaries: FlowSummary[]; unfinished: string[] } | undefined> {
   const byId = new Map<string, FlowSummary>();
   const unfinished = new Set<string>();
-  const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line === '') continue;
-    let doc: Partial<FlowDoc> & { $$deleted?: boolean };
-    try {
-      doc = JSON.parse(line) as typeof doc;
-    } catch {
-      lines.close();
-      return undefined;
+  const apply = (record: JournalRecord) => {
+    if (isPin(record)) {
+      for (const id of record.$$pin) {
+        const s = byId.get(id);
+        if (s) byId.set(id, { ...s, pinned: record.pinned });
+      }
+      return;
     }
-    if (typeof doc._id !== 'string') continue; // index bookkeeping lines
-    unfinished.delete(doc._id);
-    if (doc.$$deleted === true) {
-      byId.delete(doc._id);
-      continue;
+    if (typeof record._id !== 'string') return; // nedb's index bookkeeping lines
+    unfinished.delete(record._id);
+    if (isDeletion(record)) {
+      byId.delete(record._id);
+      return;
     }
-    const flow = doc as FlowDoc;
-    if (flow.state === 'live' || flow.state === 'intercepted') unfinished.add(flow._id);
-    byId.set(flow._id, toSummary(settle(flow)));
+    if (record.state === 'live' || record.state === 'intercepted') unfinished.add(record._id);
+    byId.set(record._id, toSummary(settle(record)));
+  };
+  if (fs.existsSync(file)) {
+    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line === '') continue;
+      let record: JournalRecord;
+      try {
+        record = JSON.parse(line) as JournalRecord;
+      } catch {
+        lines.close();
+        return undefined;
+      }
+      apply(record);
+    }
   }
+  for (const record of records) apply(record);
   return { summaries: [...byId.values()].sort((a, b) => a.seq - b.seq), unfinished: [...unfinished] };
 }
 
@@ -178,23 +193,62 @@ async function persistSettled(ids: string[]): Promise<void> {
   }
 }
 
+/** Applies the journal left by the last run to nedb, in order (consecutive records of a kind together). */
+async function replay(records: JournalRecord[]): Promise<void> {
+  let docs: FlowDoc[] = [];
+  let deleted: string[] = [];
+  const flush = async () => {
+    await persistDocs(docs);
+    // With their body files: a trim cut short by a crash finishes here.
+    if (deleted.length) await remove(deleted, false);
+    docs = [];
+    deleted = [];
+  };
+  for (const record of records) {
+    if (isPin(record)) {
+      await flush();
+      await pin(record.$$pin, record.pinned);
+    } else if (isDeletion(record)) {
+      if (docs.length) await flush();
+      deleted.push(record._id);
+    } else {
+      if (deleted.length) await flush();
+      docs.push(record);
+    }
+  }
+  await flush();
+}
+
 async function load(): Promise<void> {
   const warnings: string[] = [];
+  const journal = journalFile(start.flowsDb);
   try {
-    const torn = repairTornTail(start.flowsDb);
-    if (torn) warnings.push(torn);
-    // Queryable first (from a plain read of the file), then nedb loads for get, writes and removals:
-    // requests that arrive meanwhile wait in `early`.
-    const quick = await readSummaries(start.flowsDb);
+    for (const [file, what] of [
+      [start.flowsDb, 'flow datafile'],
+      [journal, 'flow journal'],
+    ]) {
+      const torn = repairTornTail(file, what);
+      if (torn) warnings.push(torn);
+    }
+    // The main side empties the journal only after this worker acknowledged everything it journaled, which
+    // happens after the replay below: these records stay until they are applied.
+    const left = readJournal(journal);
+    if (left.unreadable) warnings.push(`${left.unreadable} unreadable records in the flow journal ${journal} were skipped.`);
+    // Queryable first (from a plain read of the files), then nedb loads for get, writes and removals:
+    // requests that arrive meanwhile are journaled and wait in `early`.
+    const quick = await readSummaries(start.flowsDb, left.records);
     if (quick) await sendSummaries(quick.summaries, warnings);
     const late: string[] = [];
     await open(quick ? late : warnings);
     for (const w of late) send({ type: 'warning', message: w });
+    await replay(left.records);
     if (quick) {
       await persistSettled(quick.unfinished);
     } else {
-      const docs = raw().getAllData();
-      const unfinished = docs.filter((d) => d.state === 'live' || d.state === 'intercepted').map((d) => d._id);
+      const unfinished = raw()
+        .getAllData()
+        .filter((d) => d.state === 'live' || d.state === 'intercepted')
+        .map((d) => d._id);
       await persistSettled(unfinished);
       await sendSummaries(raw().getAllData().map(toSummary).sort((a, b) => a.seq - b.seq), warnings);
     }
@@ -207,20 +261,17 @@ async function load(): Promise<void> {
   for (const request of early.splice(0)) handle(request);
 }
 
-async function write(inserts: Flow[], updates: Flow[]): Promise<void> {
-  try {
-    if (inserts.length) {
-      try {
-        await db.insert(inserts.map(withId));
-      } catch {
-        // One id already stored (a flow started twice) fails the whole bulk insert: fall back to one by one.
-        for (const flow of inserts) await db.update({ _id: flow.id }, withId(flow), { upsert: true });
-      }
-    }
-    for (const flow of updates) await db.update({ _id: flow.id }, withId(flow), { upsert: true });
-  } catch (err) {
-    send({ type: 'warning', message: `Captured flows could not be saved to ${start.flowsDb} (${message(err)}).` });
+/** Inserts new flows in one bulk insert (one append) and replaces stored ones; the last value per id wins. */
+async function persistDocs(docs: FlowDoc[]): Promise<void> {
+  if (docs.length === 0) return;
+  const latest = new Map<string, FlowDoc>();
+  for (const doc of docs) latest.set(doc._id, doc);
+  const fresh: FlowDoc[] = [];
+  for (const doc of latest.values()) {
+    if (raw().indexes._id.getMatching(doc._id).length) await db.update({ _id: doc._id }, doc, {});
+    else fresh.push(doc);
   }
+  if (fresh.length) await db.insert(fresh);
 }
 
 async function remove(flowIds: string[], compact: boolean): Promise<number> {
@@ -263,18 +314,26 @@ async function settled(): Promise<void> {
   await Promise.allSettled([...inFlight]);
 }
 
-function handle(request: WorkerRequest): void {
+function receive(request: WorkerRequest): void {
   if (request.type === 'loaded-ack') {
     chunkTaken?.();
     return;
   }
-  if (!loaded) {
-    early.push(request);
-    return;
-  }
+  if (!loaded) early.push(request);
+  else handle(request);
+}
+
+function handle(request: WorkerRequest): void {
   switch (request.type) {
     case 'write':
-      void track(write(request.inserts, request.updates));
+      answer(
+        request.id,
+        persistDocs(fromLines(request.lines).records as FlowDoc[]).catch((err: unknown) => {
+          // The journal keeps these flows (the main side empties it only on success): the next start replays them.
+          send({ type: 'warning', message: `Captured flows could not be saved to ${start.flowsDb} (${message(err)}).` });
+          throw err;
+        }),
+      );
       return;
     case 'get':
       answer(
@@ -304,8 +363,10 @@ function handle(request: WorkerRequest): void {
         false,
       );
       return;
+    case 'loaded-ack':
+      return;
   }
 }
 
-port.on('message', (request: WorkerRequest) => handle(request));
+port.on('message', (request: WorkerRequest) => receive(request));
 void load();

@@ -1,14 +1,14 @@
 /**
- * Run by crash.test.ts in its own process: opens a store in the given data dir and captures flows until it
- * is killed, printing "<id> <epoch ms when the flow finished>" for each finished flow.
+ * Run by crash.test.ts in its own process: opens a store in the given data dir (argv: dir, maxFlows,
+ * trimCount) and captures flows until it is killed, printing "<id> <epoch ms when the flow finished>" for
+ * each finished flow. Capture starts at once, before the store has loaded, as the proxy's does.
  */
 import { openFlowStore } from '../../../electron/core/store';
 import { makeFlow } from '../../helpers/flows';
 
-async function main(): Promise<void> {
-  const store = openFlowStore({ dataDir: process.argv[2] });
-  await store.ready;
-  process.stdout.write('ready\n');
+function main(): void {
+  const store = openFlowStore({ dataDir: process.argv[2], maxFlows: Number(process.argv[3]), trimCount: Number(process.argv[4]) });
+  process.stdout.write('started\n');
   let rounds = 0;
   // Bounded: ends by itself after 20 s if nobody kills it.
   const timer = setInterval(() => {
@@ -25,4 +25,4 @@ async function main(): Promise<void> {
     }
   }, 10);
 }
-void main();
+main();

@@ -318,3 +318,45 @@ test('a disk that refuses body files shows a warning while flows are still recor
     { warning: true, warnings: [warning], stored: { size: 4, storedSize: 0, truncated: true } },
   );
 });
+
+test('changes left in the journal by a crash are replayed over the datafile, then the journal is emptied', async () => {
+  const dataDir = temp.make();
+  let store = await openStore({ dataDir });
+  const [kept, updated, deleted] = [storedFlow(store), storedFlow(store), flowWithBody(store, 'to be deleted')];
+  capture(store, [kept, updated, deleted]);
+  await store.close();
+  // What a kill -9 can leave: changes journaled by the main side that nedb had not appended yet (the last one torn).
+  const added = { ...storedFlow(store), seq: deleted.seq + 1, id: 'late' };
+  const newer = { ...updated, state: 'failed' as const, error: { phase: 'upstream' as const, message: 'reset' } };
+  const journal = `${dataPaths(dataDir).flowsDb}.journal`;
+  fs.writeFileSync(
+    journal,
+    [
+      JSON.stringify({ ...added, _id: added.id }),
+      JSON.stringify({ ...newer, _id: newer.id }),
+      JSON.stringify({ $$deleted: true, _id: deleted.id }),
+      JSON.stringify({ $$pin: [kept.id], pinned: true }),
+      '{"_id":"torn","seq":',
+    ].join('\n'),
+  );
+  store = await openStore({ dataDir });
+  const queryable = allSummaryIds(store);
+  await store.flush();
+  const result = {
+    queryable,
+    flows: await getAll(store, [added.id, updated.id, kept.id, deleted.id]),
+    deletedBody: fs.existsSync(bodyPath(dataDir, deleted.response!.body.blob!)),
+    journal: fs.readFileSync(journal, 'utf8'),
+  };
+  store = await reopen(store, { dataDir });
+  assert.deepEqual(
+    { ...result, afterRestart: await getAll(store, [added.id, updated.id, kept.id, deleted.id]) },
+    {
+      queryable: [added.id, updated.id, kept.id],
+      flows: [added, newer, { ...kept, pinned: true }, null],
+      deletedBody: false,
+      journal: '',
+      afterRestart: [added, newer, { ...kept, pinned: true }, null],
+    },
+  );
+});
