@@ -14,7 +14,7 @@ const root = path.resolve(__dirname, '..', '..', '..');
 test('without a display, npm start explains and serves the UI headless', { timeout: 120_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const env = { ...process.env, HINDSIGHT_DATA: dir, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HINDSIGHT_DATA: dir, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
   const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs'), '--port', '0', '--ui-port', '0'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
