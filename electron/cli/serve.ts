@@ -14,7 +14,7 @@ import { createCore, DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from '../core/core
 import type { Core } from '../core/core-types';
 import { dataPaths, defaultDataDir } from '../core/paths';
 import { DEFAULT_UI_PORT, startUiServer, type UiServer } from '../core/server/ui-server';
-import { createSystemProxy, DEFAULT_BYPASS, type SystemProxy } from '../core/sysproxy';
+import { createSystemProxy, loadSysproxySettings, type SystemProxy } from '../core/sysproxy';
 import type { CliOutput } from './ca';
 import { describeOutcome } from './sysproxy';
 import { version } from './version';
@@ -189,7 +189,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     systemProxy = createSystemProxy({ snapshotFile: dataPaths(options.dataDir).sysproxySnapshot });
     try {
       await systemProxy.restoreIfStale();
-      const status = await systemProxy.enable({ host: options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, port: proxy.port, bypass: [...DEFAULT_BYPASS] });
+      // The bypass list and PAC mode the user chose in the app (defaults until then).
+      const { bypass, pac } = loadSysproxySettings(options.dataDir);
+      const status = await systemProxy.enable({ host: options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host, port: proxy.port, bypass, pac });
       systemProxySet = status.enabledByUs;
       say(status.enabledByUs ? 'System proxy: set to Hindsight (your setting comes back on exit)' : `System proxy: not changed (${status.reason ?? 'the OS did not take the new setting'})`);
     } catch (err) {
