@@ -19,7 +19,19 @@ if (!existsSync(bin('tsc'))) {
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [bin('tsc'), '-p', 'build/tsconfig.build.json']);
 // The preload runs sandboxed, where it cannot require our other files: bundle it into one CommonJS file.
-run(process.execPath, [bin('esbuild'), 'electron/preload/index.ts', '--bundle', '--platform=node', '--format=cjs', '--target=es2022', '--external:electron', '--outfile=dist/electron/preload/index.js', '--log-level=warning']);
+// Through esbuild's JS API: after a normal install its bin is a native executable, not a Node script.
+const esbuild = await import('esbuild');
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['electron/preload/index.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'es2022',
+  external: ['electron'],
+  outfile: 'dist/electron/preload/index.js',
+  logLevel: 'warning',
+});
 if (existsSync(path.join(root, 'renderer', 'vite.config.ts'))) {
   run(process.execPath, [bin('vite'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
 }
