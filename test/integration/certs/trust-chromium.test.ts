@@ -62,7 +62,10 @@ test('Chromium trusts the proxy CA from the NSS db Hindsight wrote, and not with
     res.end('<!doctype html><title>ok</title><p id="marker">served over trusted TLS</p>');
   });
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => origin.close(() => resolve())));
+  t.after(() => new Promise<void>((resolve) => {
+    origin.close(() => resolve());
+    origin.closeAllConnections();
+  }));
   const originPort = (origin.address() as AddressInfo).port;
 
   const core = await createCore({ dataDir: path.join(dir, 'data'), port: 0, lookup, upstreamCa: [originCa.certPem] });
