@@ -73,7 +73,7 @@ export class FlowRecording {
   }
 
   /** Response headers arrived from `socket` (the upstream connection). */
-  response(res: http.IncomingMessage, socket: net.Socket | null, extra?: Partial<Flow>): void {
+  response(res: http.IncomingMessage, socket: net.Socket | null): void {
     const raw = res.rawHeaders;
     const body = emptyBody();
     const contentType = rawHeader(raw, 'content-type');
@@ -82,7 +82,6 @@ export class FlowRecording {
     if (encoding) body.encoding = encoding;
     this.flow.response = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: headerPairs(raw), body };
     if (socket) this.connectedTo(socket);
-    if (extra) Object.assign(this.flow, extra);
     this.options.sink.flowUpdated(this.flow);
   }
 
