@@ -111,7 +111,7 @@ export function flowMenu(ctx: ActionContext, ids: string[]): MenuEntry[] {
   const compare = compareTarget(ctx, ids);
   const many = ids.length > 1 ? ` ${ids.length}` : '';
   const filtered = ctx.app.list.matched;
-  // Replays go out in capture order, whatever order the list shows.
+  // Replays go out, and exports list flows, in capture order, whatever order the list shows.
   const inOrder = [...ids].sort((x, y) => (ctx.app.list.get(x)?.seq ?? 0) - (ctx.app.list.get(y)?.seq ?? 0));
   const entries: MenuEntry[] = [
     { label: `Replay${many}`, hint: 'through rules', onSelect: () => void replayFlows(ctx, inOrder, 'apply'), testid: 'menu-replay' },
@@ -133,10 +133,10 @@ export function flowMenu(ctx: ActionContext, ids: string[]): MenuEntry[] {
     { heading: ids.length > 1 ? `Copy and export ${ids.length} selected` : 'Copy and export' },
     ...(['bash', 'cmd', 'powershell'] as const).map((shell) => ({
       label: `Copy as curl (${SHELL_LABELS[shell]})`,
-      onSelect: () => void copyAsCurl(ctx, ids, shell),
+      onSelect: () => void copyAsCurl(ctx, inOrder, shell),
       testid: `copy-curl-${shell}`,
     })),
-    ...exportEntries(ctx, { ids }, 'Save as'),
+    ...exportEntries(ctx, { ids: inOrder }, 'Save as'),
     { separator: true },
     { heading: `All ${filtered.toLocaleString('en-US')} ${ctx.app.list.filter ? 'matching the filter' : 'stored'}` },
     ...exportEntries(ctx, { filter: ctx.app.list.filter }, 'Save as'),
