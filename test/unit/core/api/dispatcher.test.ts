@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, type ApiEventBatch, type ApiHandlers, type Status, type TrimInfo } from '../../../../electron/common/api';
+import { ApiError, SHELL_METHODS, type ApiEventBatch, type ApiHandlers, type LanInfo, type Status, type TrimInfo } from '../../../../electron/common/api';
 import { Emitter } from '../../../../electron/common/events';
 import type { FlowSummary } from '../../../../electron/common/flow';
 import { createApiServerSide } from '../../../../electron/core/api/dispatcher';
@@ -116,4 +116,31 @@ test('the batcher runs only while someone subscribes', () => {
   b.dispose();
   assert.deepStrictEqual({ before, during, oneLeft, after: add.hasListeners }, { before: false, during: true, oneLeft: true, after: false });
   server.dispose();
+});
+
+// A headless `hindsight serve` has no shell methods: the settings panel shows the CLI equivalent on
+// 'unavailable', so every one must answer that code, never an internal error.
+test('every shell method a server lacks answers unavailable, naming the method; one it has is answered', async () => {
+  const internal: unknown[] = [];
+  const onInternalError = (err: unknown) => internal.push(err);
+  const lan: LanInfo = { enabled: false, allow: [], addresses: [], port: 8080, refused: [] };
+  const headless = createApiServerSide(handlers({ 'status.get': async () => ({}) as Status }), events(), { onInternalError });
+  // Present but undefined, as spreading an optional handler can leave it.
+  const spread = createApiServerSide(handlers({ 'lan.get': undefined }), events(), { onInternalError });
+  const desktop = createApiServerSide(handlers({ 'lan.get': async () => lan }), events(), { onInternalError });
+
+  const answers = await Promise.all(SHELL_METHODS.map((method, i) => headless.handle({ id: i + 1, method, params: {} })));
+  const spreadAnswer = await spread.handle({ id: 1, method: 'lan.get', params: {} });
+  const desktopAnswer = await desktop.handle({ id: 2, method: 'lan.get', params: {} });
+  for (const server of [headless, spread, desktop]) server.dispose();
+
+  assert.deepStrictEqual(
+    { answers, spreadAnswer, desktopAnswer, internal },
+    {
+      answers: SHELL_METHODS.map((method, i) => ({ id: i + 1, error: { message: `${method} is not available here (it needs the desktop app)`, code: 'unavailable' } })),
+      spreadAnswer: { id: 1, error: { message: 'lan.get is not available here (it needs the desktop app)', code: 'unavailable' } },
+      desktopAnswer: { id: 2, result: lan },
+      internal: [],
+    },
+  );
 });
