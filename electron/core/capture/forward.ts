@@ -15,6 +15,7 @@ import type { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
 import { runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
 import type { ReplayLookup, ReplayMark } from '../replay/marks';
+import { isSetupHost } from './setup-page';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -26,6 +27,8 @@ export interface ForwardContext {
   rules?: RulePipeline;
   /** Replays (electron/core/replay/marks.ts): which exchanges Hindsight itself sends again. */
   replays?: ReplayLookup;
+  /** Answers requests to http://hindsight.ca/ (the device setup page, setup-page.ts) instead of forwarding them. */
+  setupPage?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
@@ -36,6 +39,7 @@ export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, r
     else sendText(res, 400, `Hindsight: cannot forward to ${JSON.stringify(req.url)}\n`);
     return;
   }
+  if (ctx.setupPage && !ctx.reverse && isSetupHost(target.host)) return ctx.setupPage(req, res);
   new Exchange(ctx, req, res, target).start();
 }
 

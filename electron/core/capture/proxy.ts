@@ -17,6 +17,7 @@ import { parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
+import { serveSetupPage } from './setup-page';
 import type { ReplayLookup } from '../replay/marks';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
@@ -70,7 +71,15 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
 
   const isSelf = (target: Target) =>
     target.port === port && !target.tunnelled && (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
-  const forwardContext: ForwardContext = { upstream, recorder, reverse, isSelf, rules: options.rules, replays: options.replays };
+  const forwardContext: ForwardContext = {
+    upstream,
+    recorder,
+    reverse,
+    isSelf,
+    rules: options.rules,
+    replays: options.replays,
+    setupPage: (req, res) => serveSetupPage(options.ca, req, res),
+  };
   const upgradeContext: UpgradeContext = {
     ...forwardContext,
     track(socket) {
