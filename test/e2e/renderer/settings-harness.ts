@@ -23,7 +23,7 @@ import { createShellHandlers } from '../../../electron/main/shell-handlers';
 import { launchChromium, openPage } from '../../helpers/browser';
 import { startTestCore, type TestCore } from '../../helpers/core';
 import { startOrigin, type Origin } from '../../helpers/origin';
-import { RENDERER_DIR, seedFlows } from '../../helpers/renderer-harness';
+import { RENDERER_DIR, seedFlows, startRendererHarness } from '../../helpers/renderer-harness';
 import { curl } from '../../integration/capture/clients';
 
 export function gsettingsAvailable(): boolean {
@@ -111,7 +111,7 @@ export async function startShellHarness(options: { interfaces?: () => NodeJS.Dic
   }
 }
 
-/** Screenshots for docs/screenshots: each section of the panel, in light and dark. */
+/** Screenshots for docs/screenshots: each section of the panel in light and dark, and what headless serve shows. */
 async function takeScreenshots(dir: string): Promise<void> {
   const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
   const nic = (address: string, family: 'IPv4' | 'IPv6'): os.NetworkInterfaceInfo =>
@@ -150,6 +150,19 @@ async function takeScreenshots(dir: string): Promise<void> {
       }
       await shot('settings-trust');
       await context.close();
+    }
+    const headless = await startRendererHarness({ core: { version } });
+    try {
+      const { page, context } = await openPage(browser, headless.url);
+      await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")');
+      await page.click('[data-testid=open-settings]');
+      await page.click('[data-testid=settings-tab-lan]');
+      await page.waitForSelector('[data-testid=desktop-only]');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(dir, 'settings-headless-light.png') });
+      await context.close();
+    } finally {
+      await headless.dispose();
     }
   } finally {
     await browser.close();
