@@ -22,7 +22,7 @@ declare global {
 
 /**
  * Errors crossing ipcRenderer.invoke lose their class and gain a prefix
- * ("Error invoking remote method 'api': Error: …"); the fields the API adds (code, start, end) survive
+ * ("Error invoking remote method 'api': Error: …"); the fields the API adds (code, start, end, fields) survive
  * only when the preload copies them onto the rejection, which it may.
  */
 export function errorInfoFrom(err: unknown): ApiErrorInfo {
@@ -34,6 +34,8 @@ export function errorInfoFrom(err: unknown): ApiErrorInfo {
     info.start = e.start;
     info.end = e.end;
   }
+  // A refused rule names each bad field; the rule editor shows them where they belong.
+  if (Array.isArray(e.fields)) info.fields = e.fields.filter((f) => f && typeof f.field === 'string' && typeof f.message === 'string').map((f) => ({ field: f.field, message: f.message }));
   return info;
 }
 

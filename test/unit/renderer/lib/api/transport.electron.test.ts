@@ -60,7 +60,17 @@ test('answers, errors with code and range, events, and close', async () => {
 
 test('errorInfoFrom keeps what survives IPC and drops Electron’s prefix', () => {
   assert.deepEqual(
-    [errorInfoFrom('plain'), errorInfoFrom({ message: 'm', code: 'not-found' }), errorInfoFrom(new Error("Error invoking remote method 'x': TypeError: bad"))],
-    [{ message: 'plain' }, { message: 'm', code: 'not-found' }, { message: 'bad' }],
+    [
+      errorInfoFrom('plain'),
+      errorInfoFrom({ message: 'm', code: 'not-found' }),
+      errorInfoFrom(new Error("Error invoking remote method 'x': TypeError: bad")),
+      errorInfoFrom({ message: 'refused', code: 'invalid-rule', fields: [{ field: 'action.status', message: 'must be from 100 to 599' }, { nope: 1 }] }),
+    ],
+    [
+      { message: 'plain' },
+      { message: 'm', code: 'not-found' },
+      { message: 'bad' },
+      { message: 'refused', code: 'invalid-rule', fields: [{ field: 'action.status', message: 'must be from 100 to 599' }] },
+    ],
   );
 });
