@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BodyStore } from '../../../../electron/core/store/bodies';
+import { BodyStore, SMALL_BODY } from '../../../../electron/core/store/bodies';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,6 +24,22 @@ test('a body is streamed to its file and read back byte for byte', async () => {
   assert.deepEqual(ref, { size: 11, storedSize: 11, truncated: false, contentType: 'application/json', encoding: 'gzip', blob: 'abc123-response' });
   await store.flush();
   assert.equal((await store.read(ref)).toString(), 'hello world');
+});
+
+test('a body larger than what is held in memory streams to its file, and bodies share shard folders', async () => {
+  const store = new BodyStore({ dir: tempDir() });
+  const chunks = Array.from({ length: 5 }, (_, i) => Buffer.alloc(SMALL_BODY / 2, i + 1));
+  const w = store.open('ab-big', 'response', {});
+  for (const c of chunks) w.write(c);
+  const small = store.open('ab-small', 'response', {});
+  small.write(Buffer.from('small'));
+  const refs = [w.end(), small.end()];
+  assert.deepEqual(refs, [
+    { size: SMALL_BODY * 2.5, storedSize: SMALL_BODY * 2.5, truncated: false, blob: 'ab-big-response' },
+    { size: 5, storedSize: 5, truncated: false, blob: 'ab-small-response' },
+  ]);
+  await store.flush();
+  assert.deepEqual(await Promise.all(refs.map((r) => store.read(r))), [Buffer.concat(chunks), Buffer.from('small')]);
 });
 
 test('bodies over the cap keep the first bytes, count all of them and are marked truncated', async () => {
