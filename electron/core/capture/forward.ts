@@ -96,6 +96,7 @@ class Exchange {
       res: this.res,
       target: this.target,
       upstreamHeaders: upstreamHeaders(this.req, this.target),
+      clientIp: this.replay?.clientIp ?? clientOf(this.req.socket).ip,
       recording: this.recording,
       clock: this.clock,
       proceed: (rewrite) => this.proceed(rewrite),

@@ -16,6 +16,11 @@ export interface ReplayMark {
   replayOf?: string;
   /** Send straight upstream: no map-remote, mock or breakpoint applies. */
   bypassRules: boolean;
+  /**
+   * The client the replayed request first came from: rules scoped to a device (IP, CIDR, profile) match on it,
+   * so replaying a phone's request meets the phone's rules. The new flow still records Hindsight as its client.
+   */
+  clientIp?: string;
 }
 
 /** The proxy's side: which exchanges are replays. */

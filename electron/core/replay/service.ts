@@ -92,10 +92,10 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
     if (!w.secure && local && w.port === proxy.port) throw new ReplayError('invalid', `${w.authority} is Hindsight's own proxy address`);
   }
 
-  async function sendWire(w: WireRequest, replayOf: string | undefined, rules: RuleChoice | undefined): Promise<Flow> {
+  async function sendWire(w: WireRequest, replayOf: string | undefined, rules: RuleChoice | undefined, clientIp?: string): Promise<Flow> {
     refuseSelf(w);
     try {
-      const flow = await client.send(w, { ...(replayOf ? { replayOf } : {}), bypassRules: rules === 'bypass' });
+      const flow = await client.send(w, { ...(replayOf ? { replayOf } : {}), bypassRules: rules === 'bypass', ...(clientIp ? { clientIp } : {}) });
       return (await store.get(flow.id)) ?? structuredClone(flow);
     } catch (err) {
       if (err instanceof ReplayFailure) throw new ReplayError('failed', err.message);
@@ -109,7 +109,7 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
     refuseUnsendable(flow);
     const { method, url, httpVersion, headers } = flow.request;
     const body = await storedBody(flow, opts.allowTruncated ?? false);
-    return sendWire(wire({ method, url, httpVersion, headers, body }), flow.id, opts.rules);
+    return sendWire(wire({ method, url, httpVersion, headers, body }), flow.id, opts.rules, flow.client.ip);
   }
 
   return {

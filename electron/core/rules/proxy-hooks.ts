@@ -13,7 +13,7 @@ import type { ExchangeClock } from '../capture/clock';
 import type { Failure } from '../capture/failure';
 import { endToEndHeaders, headerPairs } from '../capture/headers';
 import type { FlowRecording } from '../capture/recorder';
-import { clientOf, parseAuthority, type Target } from '../capture/target';
+import { parseAuthority, type Target } from '../capture/target';
 import type { RulePipeline } from './pipeline';
 
 /** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
@@ -37,6 +37,8 @@ export interface RuleExchange {
   readonly target: Target;
   /** The headers the proxy would send upstream for this request (end-to-end, Host set for the target). */
   readonly upstreamHeaders: string[];
+  /** The client address rules match on: the socket's, or for a replay the original flow's client. */
+  readonly clientIp: string;
   readonly recording?: FlowRecording;
   readonly clock: ExchangeClock;
   /** Goes upstream: as the client sent it (streaming its body) or as rewritten. */
@@ -59,7 +61,7 @@ function clientGone(res: http.ServerResponse): AbortSignal {
 export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange): boolean {
   const { req, target, recording } = exchange;
   const headers = headerPairs(exchange.upstreamHeaders);
-  const match = { clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url: target.url, headers };
+  const match = { clientIp: exchange.clientIp, method: req.method ?? 'GET', url: target.url, headers };
   const found = pipeline.match(match);
   if (!found) return false;
   let bodyRead: Promise<Buffer> | undefined;
@@ -97,7 +99,7 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
   pipeline
     .onResponse({
       flowId: recording?.flow.id ?? '',
-      clientIp: clientOf(exchange.req.socket).ip,
+      clientIp: exchange.clientIp,
       request: { method: rewrite.method, url: rewrite.target.url, headers: headerPairs(rewrite.headers) },
       response: original,
       readBody: () =>

@@ -155,6 +155,30 @@ describe('replay choices and limits', () => {
     );
   });
 
+  test("a rule scoped to the original client applies to that client's replays, not to others'", async () => {
+    await start();
+    captured = 0;
+    const fromPhone = await capture(['--interface', '127.0.0.2', origin.url('/scoped')]);
+    const fromOther = await capture(['--interface', '127.0.0.3', origin.url('/scoped')]);
+    await t.core.rules.store.save({
+      name: 'mock for the phone only',
+      scope: { clients: ['127.0.0.2'] },
+      matchers: [{ type: 'url', pattern: origin.url('/scoped'), syntax: 'wildcard' }],
+      action: { type: 'mock', status: 503, headers: [], body: 'phone mock' },
+    });
+    const [phone, other] = await t.core.replay.replay([fromPhone.id, fromOther.id], { rules: 'apply' });
+    const view = (f: Flow) => ({ client: f.client.ip, status: f.response?.status, rules: f.appliedRules.map((r) => r.kind) });
+    assert.deepEqual(
+      { originals: [fromPhone.client.ip, fromOther.client.ip], phone: view(ok(phone)), other: view(ok(other)) },
+      {
+        originals: ['127.0.0.2', '127.0.0.3'],
+        // The replay's own client is Hindsight; the rules judge it as the device that first sent it.
+        phone: { client: '127.0.0.1', status: 503, rules: ['mock'] },
+        other: { client: '127.0.0.1', status: 200, rules: [] },
+      },
+    );
+  });
+
   test('several flows replay one after another, results in the order asked', async () => {
     await start();
     captured = 0;
