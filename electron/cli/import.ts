@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readLock } from '../core/api/lock';
+import { connectToRunning, readLock } from '../core/api/lock';
 import { HarImportError, parseHar } from '../core/import/har';
 import { importIntoStore } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
@@ -45,13 +45,6 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const file = path.resolve(positionals[0]);
   const dataDir = path.resolve(values.data ?? defaultDataDir());
 
-  const holder = readLock(dataDir);
-  if (holder) {
-    // Two processes must never write the same nedb files; the running instance has no import call yet.
-    out.stderr.write(`hindsight import: a running hindsight (pid ${holder.pid}) holds ${dataDir}; quit it first, then import.\n`);
-    return 1;
-  }
-
   let imported;
   try {
     await fs.promises.access(file, fs.constants.R_OK);
@@ -61,6 +54,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     out.stderr.write(`hindsight import: ${message}\nNothing was imported.\n`);
     return 1;
   }
+
+  if (readLock(dataDir)) return importThroughRunning(dataDir, file, out);
 
   const store = openFlowStore({ dataDir });
   try {
@@ -72,5 +67,35 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 0;
   } finally {
     await store.close();
+  }
+}
+
+/** HAR files up to this size go through a running instance's API in one message (its frame cap is 16 MB). */
+const MAX_API_IMPORT_BYTES = 12 * 1024 * 1024;
+
+/**
+ * Two processes must never write the same nedb files: while a hindsight holds the data folder, the file
+ * (already checked here) is handed to it through its API, and its window shows the new flows at once.
+ */
+async function importThroughRunning(dataDir: string, file: string, out: CliOutput): Promise<number> {
+  const size = (await fs.promises.stat(file)).size;
+  if (size > MAX_API_IMPORT_BYTES) {
+    out.stderr.write(`hindsight import: a running hindsight holds ${dataDir} and ${path.basename(file)} (${(size / 1048576).toFixed(1)} MB) is too large to hand to it; quit it, then import.\n`);
+    return 1;
+  }
+  const client = await connectToRunning(dataDir);
+  if (!client) {
+    out.stderr.write(`hindsight import: a hindsight holds ${dataDir} but does not answer; quit it (or remove a stale hindsight.lock), then import.\n`);
+    return 1;
+  }
+  try {
+    const result = await client.call('flows.import', { harText: await fs.promises.readFile(file, 'utf8') });
+    out.stdout.write(`Imported ${result.imported} flow${result.imported === 1 ? '' : 's'} from ${file} into the running hindsight (${dataDir})\n`);
+    return 0;
+  } catch (err) {
+    out.stderr.write(`hindsight import: ${(err as Error).message}\nNothing was imported.\n`);
+    return 1;
+  } finally {
+    client.dispose();
   }
 }
