@@ -236,6 +236,11 @@ export interface ApiEvents {
   'rules/changed': RulesState;
   'breakpoints/paused': BreakpointInfo;
   'breakpoints/resumed': BreakpointResumed;
+  /**
+   * The desktop app was handed a `hindsight://profile/…` link (checked: it decodes to a valid profile).
+   * The renderer asks the user before importing it, as for a `#profile=` web link.
+   */
+  'profiles/link-opened': { link: string };
 }
 export type ApiEvent = keyof ApiEvents;
 
@@ -301,6 +306,7 @@ export const API_EVENTS = [
   'rules/changed',
   'breakpoints/paused',
   'breakpoints/resumed',
+  'profiles/link-opened',
 ] as const satisfies readonly ApiEvent[];
 
 // Compile-time check that every method/event in the types is in the lists.

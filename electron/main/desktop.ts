@@ -7,6 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, screen, session
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiEventBatch } from '../common/api';
+import type { Disposable } from '../common/events';
 import { createCaTrust } from '../../certs/trust/trust';
 import { createApiServerSide, type ApiServerSide } from '../core/api/dispatcher';
 import { createApiHandlers } from '../core/api/handlers';
@@ -19,6 +20,7 @@ import { createSystemProxy } from '../core/sysproxy/system-proxy';
 import type { SystemProxy } from '../core/sysproxy/types';
 import { registerApiIpc, type ApiIpc } from './ipc';
 import { appMenuTemplate, trayMenuTemplate, type MenuActions, type MenuState } from './menu';
+import { ProfileLinkInbox, registerProtocolClient } from './profile-links';
 import { guardContents, guardSession, type AppOrigin } from './security';
 import { createShellHandlers } from './shell-handlers';
 import { loadWindowState, saveWindowState } from './window-state';
@@ -41,6 +43,10 @@ export interface DesktopOptions {
   systemProxy?: SystemProxy;
   createCore?: (options: CoreOptions) => Promise<Core>;
   log?: (message: string) => void;
+  /** This start's command line; a hindsight:// link in it is opened (Windows, Linux). Default process.argv. */
+  argv?: readonly string[];
+  /** Where links handed over before the window exists wait (runDesktop opens it before Electron is ready). */
+  profileLinks?: ProfileLinkInbox;
 }
 
 export interface Desktop {
@@ -58,12 +64,31 @@ export async function runDesktop(options: DesktopOptions): Promise<Desktop | und
     app.quit();
     return undefined;
   }
+  // macOS sends the link that launched the app through open-url before `ready`: listen from the start.
+  const profileLinks = options.profileLinks ?? openProfileLinks(desktopLog(options));
   await app.whenReady();
-  return startDesktop(options);
+  return startDesktop({ ...options, profileLinks });
+}
+
+function desktopLog(options: DesktopOptions): (message: string) => void {
+  return options.log ?? ((m: string) => console.log(`hindsight: ${m}`));
+}
+
+/** The inbox for hindsight:// links, fed by macOS's open-url (the command-line forms come with argv). */
+function openProfileLinks(log: (message: string) => void): ProfileLinkInbox {
+  const links = new ProfileLinkInbox(log);
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    links.receive(url);
+  });
+  return links;
 }
 
 export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
-  const log = options.log ?? ((m: string) => console.log(`hindsight: ${m}`));
+  const log = desktopLog(options);
+  const profileLinks = options.profileLinks ?? openProfileLinks(log);
+  profileLinks.receiveArgv(options.argv ?? process.argv);
+  if (!registerProtocolClient(app, process.execPath)) log('could not register as the handler of hindsight:// links');
   const createCore = options.createCore ?? realCreateCore;
   const { dataDir } = options;
   const origin: AppOrigin = { indexUrl: pathToFileURL(options.rendererIndex).href, devOrigin: options.devUrl };
@@ -225,7 +250,14 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
         log(`could not save the window state: ${(err as Error).message}`);
       }
     });
+    // Shared profile links go to the page once it listens (it subscribes while loading); until then they wait.
+    let linkDelivery: Disposable | undefined;
+    w.webContents.on('did-finish-load', () => {
+      linkDelivery?.dispose();
+      linkDelivery = profileLinks.connect((link) => push({ events: [{ name: 'profiles/link-opened', data: { link } }] }));
+    });
     w.on('closed', () => {
+      linkDelivery?.dispose();
       if (win === w) win = undefined;
     });
     ipc.attach(w.webContents);
@@ -239,7 +271,12 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
     win.focus();
   }
 
-  app.on('second-instance', () => showWindow());
+  // From here on (no await before the first window), an accepted link brings the window forward.
+  profileLinks.onDidAccept(() => showWindow());
+  app.on('second-instance', (_event, argv) => {
+    showWindow();
+    profileLinks.receiveArgv(argv);
+  });
   app.on('activate', () => showWindow());
   app.on('window-all-closed', () => {
     // macOS apps stay in the dock; the tray or the dock icon brings the window back.
@@ -267,6 +304,7 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
       server.dispose();
       tray?.destroy();
       lan.dispose();
+      profileLinks.dispose();
       await core.dispose();
     })().finally(() => {
       shutDown = true;

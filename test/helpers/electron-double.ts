@@ -77,13 +77,18 @@ export class BrowserWindow extends EventEmitter {
   }
   loadFile(file: string) {
     this.webContents.mainFrame.url = pathToFileURL(file).href;
-    queueMicrotask(() => this.emit('ready-to-show'));
+    queueMicrotask(() => this.finishLoad());
     return Promise.resolve();
   }
   loadURL(url: string) {
     this.webContents.mainFrame.url = url;
-    queueMicrotask(() => this.emit('ready-to-show'));
+    queueMicrotask(() => this.finishLoad());
     return Promise.resolve();
+  }
+  /** The page has loaded (its scripts ran), then painted. */
+  private finishLoad() {
+    this.webContents.emit('did-finish-load');
+    this.emit('ready-to-show');
   }
   show() {
     this.visible = true;
@@ -122,6 +127,16 @@ class AppDouble extends EventEmitter {
   singleInstance = true;
   readonly paths = new Map<string, string>([['downloads', '/tmp']]);
   quitCalls = 0;
+  /** setAsDefaultProtocolClient calls, as [scheme, path?, args?]; `protocolClientResult` is what they return. */
+  readonly protocolClients: unknown[][] = [];
+  protocolClientResult = true;
+  setAsDefaultProtocolClient(...args: unknown[]) {
+    this.protocolClients.push(args);
+    return this.protocolClientResult;
+  }
+  getAppPath() {
+    return '/app';
+  }
   setName(name: string) {
     this.name = name;
   }
@@ -285,6 +300,9 @@ export function resetElectronDouble(): void {
   app.removeAllListeners();
   app.singleInstance = true;
   app.quitCalls = 0;
+  app.protocolClients.length = 0;
+  app.protocolClientResult = true;
+  app.isPackaged = false;
   ipcMain.handlers.clear();
   ipcRenderer.removeAllListeners();
   ipcRenderer.invoked.length = 0;

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import * as double from '../../helpers/electron-double';
 import { createSystemProxy } from '../../../electron/core/sysproxy/system-proxy';
 import type * as DesktopModule from '../../../electron/main/desktop';
+import { sharedProfileLink } from '../../helpers/profiles';
 
 double.installElectronDouble();
 // Loaded after the double is installed, so its `import … from 'electron'` gets the double.
@@ -45,21 +46,30 @@ afterEach(async () => {
 
 const rendererIndex = () => path.join(dir, 'renderer', 'index.html');
 
-async function start(extra: Partial<DesktopModule.DesktopOptions> = {}) {
+function desktopOptions(extra: Partial<DesktopModule.DesktopOptions>): DesktopModule.DesktopOptions {
   const dataDir = path.join(dir, 'data');
-  desktop = await startDesktop({
+  return {
     dataDir,
     rendererIndex: rendererIndex(),
     preload: path.join(dir, 'preload.js'),
     port: 0,
     log: () => {},
     systemProxy: createSystemProxy({ snapshotFile: path.join(dataDir, 'sysproxy-snapshot.json'), platform: 'linux', env }),
+    argv: [],
     ...extra,
-  });
+  };
+}
+
+async function start(extra: Partial<DesktopModule.DesktopOptions> = {}, run: (o: DesktopModule.DesktopOptions) => Promise<DesktopModule.Desktop | undefined> = startDesktop) {
+  desktop = await run(desktopOptions(extra));
   const win = double.BrowserWindow.created[0];
   if (!win.visible) await new Promise((resolve) => win.once('ready-to-show', resolve));
-  return { desktop, win, contents: win.webContents };
+  return { desktop: desktop!, win, contents: win.webContents };
 }
+
+/** The profile links the renderer was told about, in order. */
+const linksSent = (contents: double.WebContentsDouble) =>
+  contents.sent.flatMap((m) => (m.channel === 'hindsight:events' ? (m.args[0] as { events: { name: string; data: unknown }[] }).events : [])).filter((e) => e.name === 'profiles/link-opened').map((e) => e.data);
 
 const call = (from: { sender: double.WebContentsDouble; senderFrame: double.WebFrameMainDouble | null }, method: string, params: unknown = {}) =>
   double.ipcMain.invoke('hindsight:call', from, { id: 1, method, params });
@@ -216,4 +226,55 @@ test('a second instance quits at once', async () => {
   double.app.singleInstance = false;
   const result = await runDesktop({ dataDir: path.join(dir, 'data'), rendererIndex: rendererIndex(), preload: 'p.js' });
   assert.deepEqual([result, double.app.quitCalls, double.BrowserWindow.created.length], [undefined, 1, 0]);
+});
+
+test('the app registers itself as the handler of hindsight:// links', async () => {
+  await start();
+  assert.deepEqual(double.app.protocolClients, [['hindsight', process.execPath, ['/app']]]);
+});
+
+test('open-url before and after the window exists: each link reaches the renderer once, the window comes forward', async () => {
+  const log: string[] = [];
+  // runDesktop listens before Electron is ready, as macOS sends the launching link then.
+  const starting = start({ log: (m) => log.push(m) }, runDesktop);
+  const early = double.makeEvent();
+  double.app.emit('open-url', early, sharedProfileLink);
+  const { win, contents } = await starting;
+  const beforeLater = linksSent(contents).length;
+  win.visible = false;
+  const later = double.makeEvent();
+  double.app.emit('open-url', later, sharedProfileLink);
+  const foreign = double.makeEvent();
+  double.app.emit('open-url', foreign, 'hindsight://settings/../../etc');
+  assert.deepEqual(
+    { beforeLater, sent: linksSent(contents), prevented: [early.defaultPrevented, later.defaultPrevented, foreign.defaultPrevented], visible: win.visible, windows: double.BrowserWindow.created.length, log },
+    {
+      beforeLater: 1,
+      sent: [{ link: sharedProfileLink }, { link: sharedProfileLink }],
+      prevented: [true, true, true],
+      visible: true,
+      windows: 1,
+      log: ['ignored a link (not a hindsight://profile/ link): hindsight://settings/../../etc'],
+    },
+  );
+});
+
+test('a link in the first command line, or in a second instance\'s, reaches the renderer; malformed, oversized and foreign ones do not', async () => {
+  const log: string[] = [];
+  const { contents } = await start({ log: (m) => log.push(m), argv: ['/opt/Hindsight/hindsight', '--no-sandbox', sharedProfileLink] });
+  const atStart = linksSent(contents).length;
+  const second = (...args: string[]) => double.app.emit('second-instance', double.makeEvent(), ['/opt/Hindsight/hindsight', ...args], '/home/u');
+  second('--flag', 'hindsight://profile/not*base64');
+  second('hindsight://profile/' + 'A'.repeat(300_000));
+  second('hindsight://profile/AAAA');
+  second('mailto:someone@example.com');
+  second(sharedProfileLink + '/');
+  assert.deepEqual(
+    { atStart, sent: linksSent(contents), log: log.filter((m) => m.startsWith('ignored')).map((m) => m.replace(/\): .*/, ')')) },
+    {
+      atStart: 1,
+      sent: [{ link: sharedProfileLink }, { link: sharedProfileLink }],
+      log: ['ignored a link (the payload is not base64url)', 'ignored a link (longer than 262144 characters)', 'ignored a link (the link is damaged (it does not inflate))'],
+    },
+  );
 });

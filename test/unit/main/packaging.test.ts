@@ -71,3 +71,28 @@ test('afterPack flips the fuses in the packaged binary', async (t) => {
     { runAsNode: false, cookieEncryption: true, nodeOptions: false, inspect: false, asarIntegrity: true, onlyAsar: true, fileProtocol: true },
   );
 });
+
+test('installers register hindsight:// links; the Linux .desktop entry claims the scheme and passes the URL', async () => {
+  const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper') as {
+    LinuxTargetHelper: new (packager: unknown) => { computeDesktopEntry(options: unknown, exec?: string): Promise<string> };
+  };
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  // The part of electron-builder's Linux packager the .desktop entry is computed from, filled from this config.
+  const packager = {
+    config,
+    platformSpecificBuildOptions: config.linux,
+    fileAssociations: [],
+    executableName: 'hindsight',
+    appInfo: { productName: config.productName, sanitizedProductName: config.productName, description: pkg.description },
+    info: { metadata: pkg },
+  };
+  const entry = await new LinuxTargetHelper(packager).computeDesktopEntry(config.linux);
+  const lines = Object.fromEntries(entry.split('\n').filter((l) => /^(Exec|MimeType)=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+  assert.deepEqual(
+    { protocols: config.protocols, lines },
+    {
+      protocols: [{ name: 'Hindsight profile link', schemes: ['hindsight'] }],
+      lines: { Exec: '/opt/Hindsight/hindsight %U', MimeType: 'x-scheme-handler/hindsight;' },
+    },
+  );
+});
