@@ -69,7 +69,11 @@ export class FlowRecording {
   }
 
   requestEnd(): void {
-    if (this.requestBody) this.flow.request.body = this.requestBody.end();
+    if (!this.requestBody) return;
+    this.flow.request.body = this.requestBody.end();
+    // The store learns of every stored body when it ends: its segment is deleted once no flow it knows refers
+    // to it (electron/core/store/segments.ts).
+    this.options.sink.flowUpdated(this.flow);
   }
 
   /** Response headers arrived from `socket` (the upstream connection). */

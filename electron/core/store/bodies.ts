@@ -8,11 +8,16 @@
  * Files are named <flow id>-<side> and sharded by the first two characters of the id, so one folder
  * never holds 120,000 entries. Each shard folder is made once per run (a mkdir per body cost the proxy's
  * thread a sixth of its time).
+ *
+ * With `segmentBytes` set (the flow store sets it), small bodies go instead into shared append-only segment
+ * files (segments.ts): one open file and one positional write per batch of bodies, no file to create or
+ * delete per body. Large bodies keep a file of their own.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BodyRef, BodySide } from '../../common/flow';
 import type { BodyStoreLike, BodyWriter } from '../capture/sink';
+import { parseSlice, segmentFileName, segmentOfFile, sliceBlob, type SegmentSlice } from './segments';
 
 export const DEFAULT_BODY_CAP = 10 * 1024 * 1024;
 /**
@@ -20,6 +25,29 @@ export const DEFAULT_BODY_CAP = 10 * 1024 * 1024;
  * disk instead of a stream's open, writes and close); larger ones stream to their file as they arrive.
  */
 export const SMALL_BODY = 128 * 1024;
+/** A segment file is closed and a new one started once it holds this much (see segments.ts). */
+export const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
+const SEGMENTS = 'segments';
+const ZEROS = Buffer.alloc(64 * 1024);
+/** Buffers per positional write (under every system's IOV_MAX). */
+const MAX_WRITE_BUFFERS = 512;
+
+/** The segment small bodies are appended to now, and its queue of bodies not yet written. */
+interface Segment {
+  n: number;
+  fd: number;
+  /** Bytes handed out (the next body's offset). */
+  size: number;
+  /** Bytes written. */
+  written: number;
+  queue: Buffer[];
+  writing: boolean;
+  /** No more bodies come: close the file once the queue is written. */
+  sealed: boolean;
+  /** Called once `written` reaches `until` (or the file is closed). */
+  waiters: { until: number; wake: () => void }[];
+  closed?: Promise<void>;
+}
 
 export interface BodyStoreOptions {
   dir: string;
@@ -27,6 +55,8 @@ export interface BodyStoreOptions {
   cap?: number;
   /** Called once per failure episode (e.g. ENOSPC) with a message for the user. */
   onWriteError?: (message: string) => void;
+  /** Append small bodies to segment files of about this size; without it every body gets its own file. */
+  segmentBytes?: number;
 }
 
 export class BodyStore implements BodyStoreLike {
@@ -38,18 +68,50 @@ export class BodyStore implements BodyStoreLike {
   private readonly pending = new Set<Promise<void>>();
   /** Shard folders known to exist: one mkdir per folder per run, not one per body. */
   private readonly shards = new Set<string>();
+  private segmentBytes: number;
+  /** The first segment this store writes: above every segment on disk when it was opened. */
+  readonly firstSegment: number;
+  private segment: Segment | undefined;
+  private nextSegment: number;
+  /** Segments whose file is open: the current one, and sealed ones until their queue is written. */
+  private readonly openSegments = new Set<Segment>();
 
   constructor(options: BodyStoreOptions) {
     this.dir = options.dir;
     this.cap = options.cap ?? DEFAULT_BODY_CAP;
     this.onWriteError = options.onWriteError ?? (() => {});
+    this.segmentBytes = options.segmentBytes ?? 0;
     fs.mkdirSync(this.dir, { recursive: true });
+    this.firstSegment = this.segmentBytes > 0 ? Math.max(0, ...this.segments()) + 1 : 0;
+    this.nextSegment = this.firstSegment;
   }
 
   pathOf(blob: string): string {
     // Blob names come from our own ids; refuse anything that could leave the folder.
     if (!/^[A-Za-z0-9_-]+$/.test(blob)) throw new Error(`invalid body name: ${JSON.stringify(blob)}`);
+    const slice = parseSlice(blob);
+    if (slice) return this.segmentPath(slice.segment);
     return path.join(this.dir, blob.slice(0, 2), blob);
+  }
+
+  segmentPath(segment: number): string {
+    return path.join(this.dir, SEGMENTS, segmentFileName(segment));
+  }
+
+  /** Segment files on disk (none when the folder cannot be read: opening a segment then reports why). */
+  segments(): number[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(this.dir, SEGMENTS));
+    } catch {
+      return [];
+    }
+    return names.map(segmentOfFile).filter((n): n is number => n !== undefined);
+  }
+
+  /** Deletes whole segment files (the worker, once no stored flow refers to them). */
+  async removeSegments(segments: number[]): Promise<void> {
+    await Promise.all(segments.map((n) => fs.promises.rm(this.segmentPath(n), { force: true }).catch(() => {})));
   }
 
   open(flowId: string, side: BodySide, info: { contentType?: string; encoding?: string }): BodyWriter {
@@ -78,8 +140,9 @@ export class BodyStore implements BodyStoreLike {
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       if (part.length < chunk.length) ref.truncated = true;
       if (!held && !stream) {
-        // The shard folder is made here, synchronously, so a disk that refuses it is known before end().
-        const error = this.ensureShard(blob);
+        // A body with a file of its own: its shard folder is made now, synchronously, so a disk that refuses it
+        // is known before end(). Small bodies in segments learn it when their segment is opened at end().
+        const error = this.segmentBytes > 0 ? undefined : this.ensureShard(blob);
         if (error) return fail(error);
         held = [];
       }
@@ -88,6 +151,11 @@ export class BodyStore implements BodyStoreLike {
         held.push(part);
         if (ref.storedSize <= SMALL_BODY) return;
         // Too big to hold: stream it. The stream buffers when the disk is slower than the network; the cap bounds that buffer.
+        const error = this.ensureShard(blob);
+        if (error) {
+          held = undefined;
+          return fail(error);
+        }
         stream = fs.createWriteStream(this.pathOf(blob));
         stream.on('error', fail);
         for (const c of held) stream.write(c);
@@ -106,6 +174,10 @@ export class BodyStore implements BodyStoreLike {
           s.end(() => resolve());
           s.once('error', () => resolve());
         });
+      } else if (held && !broken && this.segmentBytes > 0) {
+        const appended = this.append(held, ref.storedSize);
+        if (typeof appended === 'string') ref.blob = appended;
+        else fail(appended);
       } else if (held && !broken) {
         done = fs.promises.writeFile(this.pathOf(blob), held.length === 1 ? held[0] : Buffer.concat(held)).catch(fail);
       }
@@ -120,6 +192,121 @@ export class BodyStore implements BodyStoreLike {
       return { ...ref };
     };
     return { write, end };
+  }
+
+  /**
+   * Appends a small body to the current segment: its place is handed out now, the bytes are queued and
+   * written with the bodies queued after them in one positional write. Returns the body's name, or the
+   * error when no segment file can be opened.
+   */
+  private append(chunks: Buffer[], length: number): string | NodeJS.ErrnoException {
+    let segment = this.segment;
+    if (!segment || segment.size >= this.segmentBytes) {
+      if (segment) this.seal(segment);
+      this.segment = undefined;
+      try {
+        segment = this.openSegment();
+      } catch (err) {
+        return err as NodeJS.ErrnoException;
+      }
+      this.segment = segment;
+      this.openSegments.add(segment);
+    }
+    const blob = sliceBlob({ segment: segment.n, offset: segment.size, length });
+    segment.size += length;
+    for (const c of chunks) segment.queue.push(c);
+    this.drain(segment);
+    return blob;
+  }
+
+  private openSegment(): Segment {
+    fs.mkdirSync(path.join(this.dir, SEGMENTS), { recursive: true });
+    for (;;) {
+      const n = this.nextSegment++;
+      try {
+        // 'wx': a segment is never shared, not even with a file another writer left.
+        const fd = fs.openSync(this.segmentPath(n), 'wx');
+        return { n, fd, size: 0, written: 0, queue: [], writing: false, sealed: false, waiters: [] };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+
+  private seal(segment: Segment): void {
+    segment.sealed = true;
+    this.drain(segment);
+  }
+
+  /** Writes what is queued for a segment, one write at a time; closes a sealed segment once it is written. */
+  private drain(segment: Segment): void {
+    if (segment.writing) return;
+    if (segment.queue.length === 0) {
+      if (segment.sealed && !segment.closed) {
+        segment.closed = new Promise<void>((resolve) => fs.close(segment.fd, () => resolve())).then(() => {
+          this.openSegments.delete(segment);
+          for (const w of segment.waiters.splice(0)) w.wake();
+        });
+      }
+      return;
+    }
+    const buffers = segment.queue.splice(0, MAX_WRITE_BUFFERS);
+    let bytes = 0;
+    for (const b of buffers) bytes += b.length;
+    const position = segment.written;
+    segment.writing = true;
+    fs.writev(segment.fd, buffers, position, (err, written) => {
+      segment.writing = false;
+      // A short write means the disk is full: what did not fit reads back as missing.
+      if (err || written < bytes) this.failed(err ?? Object.assign(new Error('the disk took only part of a write'), { code: 'ENOSPC' }));
+      segment.written = position + bytes;
+      segment.waiters = segment.waiters.filter((w) => (w.until <= segment.written ? (w.wake(), false) : true));
+      this.drain(segment);
+    });
+  }
+
+  /** Resolves once every body handed out so far in the segment is written (not those handed out meanwhile). */
+  private written(segment: Segment): Promise<void> {
+    if (segment.written >= segment.size || !this.openSegments.has(segment)) return Promise.resolve();
+    return new Promise((wake) => segment.waiters.push({ until: segment.size, wake }));
+  }
+
+  /**
+   * Overwrites removed bodies in segments with zeros, so what the user deleted is not left readable on disk;
+   * the space comes back when the whole segment is deleted. Adjacent bodies are zeroed in one write.
+   */
+  private async scrub(slices: SegmentSlice[]): Promise<void> {
+    const bySegment = new Map<number, SegmentSlice[]>();
+    for (const s of slices) bySegment.set(s.segment, [...(bySegment.get(s.segment) ?? []), s]);
+    for (const [n, list] of bySegment) {
+      let handle: fs.promises.FileHandle;
+      try {
+        handle = await fs.promises.open(this.segmentPath(n), 'r+');
+      } catch {
+        continue; // Deleted already: nothing left to scrub.
+      }
+      try {
+        list.sort((a, b) => a.offset - b.offset);
+        let start = list[0].offset;
+        let end = start + list[0].length;
+        const ranges: [number, number][] = [];
+        for (const s of list.slice(1)) {
+          if (s.offset > end) {
+            ranges.push([start, end]);
+            start = s.offset;
+          }
+          end = Math.max(end, s.offset + s.length);
+        }
+        ranges.push([start, end]);
+        const size = (await handle.stat()).size;
+        for (const [from, to] of ranges) {
+          // Never past the end: a body that was never written stays unwritten.
+          for (let at = from; at < Math.min(to, size); at += ZEROS.length) await handle.write(ZEROS, 0, Math.min(ZEROS.length, Math.min(to, size) - at), at);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
   }
 
   /** Makes the body's shard folder once per run; returns the error when the disk refuses it. */
@@ -147,6 +334,8 @@ export class BodyStore implements BodyStoreLike {
 
   async read(ref: BodyRef): Promise<Buffer> {
     if (!ref.blob) return Buffer.alloc(0);
+    const slice = parseSlice(ref.blob);
+    if (slice) return this.readSlice(slice.segment, slice.offset, slice.length);
     try {
       return await fs.promises.readFile(this.pathOf(ref.blob));
     } catch (err) {
@@ -155,18 +344,63 @@ export class BodyStore implements BodyStoreLike {
     }
   }
 
+  /** A body in a segment; missing (segment deleted, or cut short by a crash or a full disk) reads as empty. */
+  private async readSlice(segment: number, offset: number, length: number): Promise<Buffer> {
+    // A body handed out moments ago may still be queued.
+    if (this.segment?.n === segment && this.segment.written < offset + length) await this.written(this.segment);
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(this.segmentPath(segment), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    }
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      return bytesRead === length ? buffer : Buffer.alloc(0);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Deletes body files. A body in a segment is zeroed instead; the segment file goes as a whole once no
+   * stored flow refers to it (the store's worker counts that, segments.ts).
+   */
   async remove(blobs: string[]): Promise<void> {
-    await Promise.all(
-      blobs.map((b) =>
+    const slices: SegmentSlice[] = [];
+    for (const b of blobs) {
+      const slice = parseSlice(b);
+      if (slice) slices.push(slice);
+    }
+    await Promise.all([
+      this.scrub(slices).catch(() => {}),
+      ...blobs.filter((b) => !parseSlice(b)).map((b) =>
         fs.promises.rm(this.pathOf(b), { force: true }).catch(() => {
           // A body file that cannot be removed now is left for the next clear; never fail a trim over it.
         }),
       ),
-    );
+    ]);
   }
 
-  /** Resolves when every body file ended so far is flushed to disk. */
+  /** True when every body in a segment handed out so far is written. */
+  segmentsWritten(): boolean {
+    for (const s of this.openSegments) if (s.written < s.size) return false;
+    return true;
+  }
+
+  /** Resolves when every body ended so far is written. */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await Promise.all([...this.pending, ...[...this.openSegments].map((s) => this.written(s))]);
+  }
+
+  /** Writes what is queued and closes the segment file (bodies ended after this get files of their own). */
+  async close(): Promise<void> {
+    if (this.segment) this.seal(this.segment);
+    this.segment = undefined;
+    this.segmentBytes = 0;
+    await this.flush();
+    await Promise.all([...this.openSegments].map((s) => s.closed));
   }
 }

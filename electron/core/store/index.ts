@@ -19,7 +19,7 @@ import { compileFilter } from '../../common/filter';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { LruCache } from '../../../certs/lru';
 import { dataPaths } from '../paths';
-import { BodyStore, DEFAULT_BODY_CAP } from './bodies';
+import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
 import { JournalWriter, journalFile, toLines, type JournalRecord } from './journal';
 import { MetaWriter, readMeta, type StoreMeta } from './meta';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
@@ -68,6 +68,8 @@ class WorkerFlowStore implements FlowStore {
   private readonly recent = new LruCache<string, Flow>(RECENT_FLOWS);
   /** Body files of flows updated after they were removed (a trim or clear while they were live). */
   private orphanBlobs: string[] = [];
+  /** Removals waiting for their bodies to be written (afterBodiesWritten). */
+  private readonly waiting = new Set<Promise<unknown>>();
   private readonly added = new Set<string>();
   private readonly updated = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -87,7 +89,7 @@ class WorkerFlowStore implements FlowStore {
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
-    this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m) });
+    this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m), segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES });
     this.meta = readMeta(paths.flowsMeta);
     this.metaWriter = new MetaWriter(paths.flowsMeta, (m) => this.warn(m));
     this.journal = new JournalWriter(journalFile(paths.flowsDb), (m) => this.warn(m));
@@ -95,7 +97,7 @@ class WorkerFlowStore implements FlowStore {
     this.reserveSeqs();
     // What the last run left in the journal stays until the worker has replayed it.
     const replayed = this.journal.hold();
-    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, loadChunk: 1_000, removeChunk: 1_000 });
+    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, firstSegment: this.bodies.firstSegment, loadChunk: 1_000, removeChunk: 1_000 });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: WorkerReply) => this.onReply(reply, resolve, reject));
       this.worker.on('error', (err) => {
@@ -296,8 +298,9 @@ class WorkerFlowStore implements FlowStore {
       this.journaled(docs, { type: 'write', id: 0, lines: '' }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
     }
     if (this.orphanBlobs.length) {
-      this.post({ type: 'remove-bodies', blobs: this.orphanBlobs });
+      const blobs = this.orphanBlobs;
       this.orphanBlobs = [];
+      void this.afterBodiesWritten(() => this.post({ type: 'remove-bodies', blobs }));
     }
     this.emit(this.added, this._onDidAdd);
     this.emit(this.updated, this._onDidUpdate);
@@ -356,7 +359,29 @@ class WorkerFlowStore implements FlowStore {
   /** Removes flows with their body files; `compact` rewrites the datafile afterwards (trims, clears). */
   private removeOnDisk(ids: string[], compact: boolean): Promise<unknown> {
     const records: JournalRecord[] = ids.map((id) => ({ $$deleted: true as const, _id: id }));
-    return this.journaled(records, { type: 'remove', id: 0, flowIds: ids, compact });
+    return this.afterBodiesWritten(() => this.journaled(records, { type: 'remove', id: 0, flowIds: ids, compact }));
+  }
+
+  /**
+   * Runs `send` once the bodies handed out so far are written: the worker zeroes removed bodies in their
+   * segment file (bodies.ts), which must not happen before their bytes land. Almost always that is already
+   * so, and `send` runs at once.
+   */
+  private afterBodiesWritten<T>(send: () => T | Promise<T>): Promise<T> {
+    if (this.bodies.segmentsWritten()) {
+      try {
+        return Promise.resolve(send());
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
+    const work = this.bodies.flush().then(send);
+    const settled: Promise<unknown> = work.then(
+      () => this.waiting.delete(settled),
+      () => this.waiting.delete(settled),
+    );
+    this.waiting.add(settled);
+    return work;
   }
 
   /**
@@ -401,6 +426,7 @@ class WorkerFlowStore implements FlowStore {
   async flush(): Promise<void> {
     await this.ready;
     this.sendPending();
+    await Promise.all([...this.waiting]);
     await this.request({ type: 'sync', id: 0 });
     await this.journal.flush();
     await this.bodies.flush();
@@ -414,6 +440,7 @@ class WorkerFlowStore implements FlowStore {
   private async shutdown(): Promise<void> {
     await this.ready.catch(() => {});
     this.sendPending();
+    await Promise.all([...this.waiting]);
     if (!this.workerGone) {
       const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
       await this.request({ type: 'close', id: 0 }).catch(() => {});
@@ -422,7 +449,7 @@ class WorkerFlowStore implements FlowStore {
       if (!this.workerGone) await this.worker.terminate();
     }
     await this.journal.close();
-    await this.bodies.flush();
+    await this.bodies.close();
     await this.metaWriter.flush();
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn]) e.dispose();
   }

@@ -10,6 +10,8 @@ export interface WorkerStart {
   /** The nedb datafile (dataPaths(dataDir).flowsDb). */
   flowsDb: string;
   bodiesDir: string;
+  /** The first body segment the main side writes this run: every segment below it is sealed (segments.ts). */
+  firstSegment: number;
   /** Summaries per `loaded` message: small enough that the main thread clones each in a few ms. */
   loadChunk: number;
   /** Documents removed per worker step during trims and clears, so writes queued meanwhile wait little. */

@@ -15,6 +15,8 @@ export interface StoreOptions {
   trimCount?: number;
   /** Bytes kept per body (default 10 MB); the rest is counted and the body marked truncated. */
   bodyCap?: number;
+  /** Size at which a body segment file is closed and the next begun (default 32 MB; see segments.ts). */
+  segmentBytes?: number;
 }
 
 export interface FlowStore extends CaptureSink {

@@ -10,6 +10,9 @@
  * The main side journals every change before sending it (journal.ts); at startup this worker replays what
  * the last run left there, so changes that waited behind nedb's load or a compaction survive a kill -9.
  *
+ * Small bodies share segment files (segments.ts); this worker counts the stored flows' bodies per segment
+ * and deletes a segment file once none is left.
+ *
  * Documents are flows with `_id` = flow id. No secondary index: every list query is answered from the
  * main side's in-memory summaries, and nedb's own `_id` index serves get/pin/remove.
  */
@@ -22,6 +25,7 @@ import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
 import { fromLines, isDeletion, isPin, journalFile, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
+import { SegmentRefs } from './segments';
 
 /** The parts of @seald-io/nedb that nedb-promises does not wrap with promises. */
 interface RawDatastore {
@@ -38,6 +42,8 @@ const port = parentPort!;
 const bodies = new BodyStore({ dir: start.bodiesDir });
 let db: Datastore<FlowDoc>;
 let loaded = false;
+/** Stored bodies per segment file; counted once nedb has loaded, and kept from then on. */
+let segments: SegmentRefs | undefined;
 /** Requests that arrived before nedb finished loading (already journaled by the main side). */
 const early: WorkerRequest[] = [];
 /** Work that `sync` and `close` must wait for. */
@@ -82,14 +88,14 @@ function isCorruptError(err: unknown): err is CorruptError {
 }
 
 /**
- * Opens the datafile. Unreadable lines are never dropped silently: nedb first loads with a threshold of 0, so
+ * Opens the datafile; true when it was damaged. Unreadable lines are never dropped silently: nedb first loads with a threshold of 0, so
  * any damage is seen; damage nedb would tolerate is loaded after keeping a copy of the file as it was;
  * damage nedb refuses moves the file aside and starts a fresh store.
  */
-async function open(warnings: string[]): Promise<void> {
+async function open(warnings: string[]): Promise<boolean> {
   try {
     db = await loadDatastore(start.flowsDb, 0);
-    return;
+    return false;
   } catch (err) {
     if (!isCorruptError(err)) throw err;
     if (err.corruptionRate <= NEDB_CORRUPT_THRESHOLD) {
@@ -98,7 +104,7 @@ async function open(warnings: string[]): Promise<void> {
       warnings.push(
         `${err.corruptItems} of ${err.dataLength} records in the flow datafile could not be read and were skipped. The file as it was is kept at ${copy}.`,
       );
-      return;
+      return true;
     }
     const aside = moveAside(start.flowsDb);
     db = await loadDatastore(start.flowsDb, NEDB_CORRUPT_THRESHOLD);
@@ -106,6 +112,7 @@ async function open(warnings: string[]): Promise<void> {
       `The flow datafile could not be read (${Math.round(err.corruptionRate * 100)}% of its records are corrupt). ` +
         `It was moved to ${aside} and a new, empty flow store was started. Nothing was deleted.`,
     );
+    return true;
   }
 }
 
@@ -221,6 +228,8 @@ async function replay(records: JournalRecord[]): Promise<void> {
 
 async function load(): Promise<void> {
   const warnings: string[] = [];
+  /** The datafile had unreadable records (kept as a copy or moved aside). */
+  let damaged = false;
   const journal = journalFile(start.flowsDb);
   try {
     for (const [file, what] of [
@@ -239,7 +248,7 @@ async function load(): Promise<void> {
     const quick = await readSummaries(start.flowsDb, left.records);
     if (quick) await sendSummaries(quick.summaries, warnings);
     const late: string[] = [];
-    await open(quick ? late : warnings);
+    damaged = await open(quick ? late : warnings);
     for (const w of late) send({ type: 'warning', message: w });
     await replay(left.records);
     if (quick) {
@@ -257,6 +266,12 @@ async function load(): Promise<void> {
     port.close();
     return;
   }
+  try {
+    countSegments(damaged);
+  } catch (err) {
+    // Without counts no segment is ever deleted: disk space only, never a body lost.
+    send({ type: 'warning', message: `Body segments could not be counted (${message(err)}); unused ones stay on disk until the next start.` });
+  }
   loaded = true;
   for (const request of early.splice(0)) handle(request);
 }
@@ -266,6 +281,15 @@ async function persistDocs(docs: FlowDoc[]): Promise<void> {
   if (docs.length === 0) return;
   const latest = new Map<string, FlowDoc>();
   for (const doc of docs) latest.set(doc._id, doc);
+  if (segments) {
+    // Counted now, in arrival order, before anything is awaited (segments.ts says why order matters).
+    for (const doc of latest.values()) {
+      const old = raw().indexes._id.getMatching(doc._id)[0];
+      if (old) segments.drop(blobsOf(old));
+      segments.add(blobsOf(doc));
+    }
+    sweepSegments();
+  }
   const fresh: FlowDoc[] = [];
   for (const doc of latest.values()) {
     if (raw().indexes._id.getMatching(doc._id).length) await db.update({ _id: doc._id }, doc, {});
@@ -281,10 +305,31 @@ async function remove(flowIds: string[], compact: boolean): Promise<number> {
     const blobs: string[] = [];
     for (const id of chunk) for (const doc of raw().indexes._id.getMatching(id)) blobs.push(...blobsOf(doc));
     removed += await db.remove({ _id: { $in: chunk } }, { multi: true });
-    await bodies.remove(blobs);
+    segments?.drop(blobs);
+    await Promise.all([bodies.remove(blobs), sweepSegments()]);
   }
   if (compact) await raw().compactDatafileAsync();
   return removed;
+}
+
+/** Deletes segment files no stored flow refers to any more. */
+function sweepSegments(): Promise<void> {
+  const unused = segments?.takeUnused() ?? [];
+  return unused.length ? track(bodies.removeSegments(unused)) : Promise.resolve();
+}
+
+/**
+ * Counts the stored bodies per segment file (after the load, before any new write is applied). `keepOld`:
+ * the datafile was moved aside or partly unreadable, so segments of earlier runs may hold bodies of flows
+ * the user can still recover; they are never deleted.
+ */
+function countSegments(keepOld: boolean): void {
+  const refs = new SegmentRefs(start.firstSegment);
+  for (const n of bodies.segments()) refs.known(n, keepOld && n < start.firstSegment);
+  for (const doc of raw().getAllData()) refs.add(blobsOf(doc));
+  // Set only when complete: a partial count could delete a segment still in use.
+  segments = refs;
+  void sweepSegments();
 }
 
 async function pin(flowIds: string[], pinned: boolean): Promise<number> {

@@ -63,7 +63,8 @@ describe('HTTP forward proxy', () => {
           ['Connection', 'keep-alive'],
           ['Keep-Alive', 'timeout=5'],
         ],
-        body: { size: 17, storedSize: 17, truncated: false, contentType: 'application/json', blob: 'ID-response' },
+        // Small bodies share a segment file (electron/core/store/segments.ts): segment 1, offset 0, 17 bytes.
+        body: { size: 17, storedSize: 17, truncated: false, contentType: 'application/json', blob: 's1-0-17' },
       },
       timings: { reusedConnection: false, dnsMs: 'ms', connectMs: 'ms', sendMs: 'ms', waitMs: 'ms', receiveMs: 'ms', totalMs: 'ms' },
       appliedRules: [],
@@ -100,7 +101,8 @@ describe('HTTP forward proxy', () => {
         url: f.request.url,
         method: f.request.method,
         state: f.state,
-        requestBody: { ...f.request.body, blob: f.request.body.blob?.replace(f.id, 'ID') },
+        // The second request body's offset in the segment follows the first flow's bodies; read back below.
+        requestBody: { ...f.request.body, blob: f.request.body.blob?.replace(/^s1-\d+-/, 's1-OFFSET-') },
         status: f.response?.status,
         responseType: f.response?.body.contentType,
       })),
@@ -108,7 +110,7 @@ describe('HTTP forward proxy', () => {
         url: origin.url('/echo'),
         method: 'POST',
         state: 'completed',
-        requestBody: { size: 10, storedSize: 10, truncated: false, contentType: 'text/plain', blob: 'ID-request' },
+        requestBody: { size: 10, storedSize: 10, truncated: false, contentType: 'text/plain', blob: 's1-OFFSET-10' },
         status: 200,
         responseType: 'application/json',
       })),

@@ -64,7 +64,8 @@ describe('HTTPS through CONNECT', () => {
           ['Connection', 'keep-alive'],
           ['Keep-Alive', 'timeout=5'],
         ],
-        body: { size: 17, storedSize: 17, truncated: false, contentType: 'application/json', blob: 'ID-response' },
+        // Small bodies share a segment file (electron/core/store/segments.ts): segment 1, offset 0, 17 bytes.
+        body: { size: 17, storedSize: 17, truncated: false, contentType: 'application/json', blob: 's1-0-17' },
       },
       timings: { reusedConnection: false, dnsMs: 'ms', connectMs: 'ms', tlsMs: 'ms', sendMs: 'ms', waitMs: 'ms', receiveMs: 'ms', totalMs: 'ms' },
       appliedRules: [],

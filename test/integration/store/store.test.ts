@@ -6,6 +6,7 @@ import type { TrimInfo } from '../../../electron/common/api';
 import type { Flow, FlowSummary } from '../../../electron/common/flow';
 import { dataPaths } from '../../../electron/core/paths';
 import { BodyStore } from '../../../electron/core/store/bodies';
+import { parseSlice } from '../../../electron/core/store/segments';
 import { openFlowStore } from '../../../electron/core/store';
 import type { FlowStore, StoreOptions } from '../../../electron/core/store/types';
 import { allSummaryIds, capture, flowWithBody, nextEvent, storedFlow, tempDirs } from './store-helpers';
@@ -29,8 +30,16 @@ async function reopen(store: FlowStore, options: StoreOptions): Promise<FlowStor
   return openStore(options);
 }
 
-function bodyPath(dataDir: string, blob: string): string {
-  return new BodyStore({ dir: dataPaths(dataDir).bodiesDir }).pathOf(blob);
+/**
+ * Whether a body's bytes are still on disk: its own file exists, or, for a body in a shared segment file,
+ * the segment holds its bytes (a removed body is zeroed; the segment goes once no stored flow uses it).
+ */
+function bodyOnDisk(dataDir: string, blob: string): boolean {
+  const file = new BodyStore({ dir: dataPaths(dataDir).bodiesDir }).pathOf(blob);
+  const slice = parseSlice(blob);
+  if (!slice || !fs.existsSync(file)) return fs.existsSync(file);
+  const bytes = fs.readFileSync(file).subarray(slice.offset, slice.offset + slice.length);
+  return bytes.length === slice.length && bytes.some((b) => b !== 0);
 }
 
 async function getAll(store: FlowStore, ids: string[]): Promise<(Flow | null)[]> {
@@ -80,7 +89,7 @@ test('rolling trim keeps exactly maxFlows unpinned flows plus every pinned one, 
   const again = await openStore(options);
   const kept = [...flows.slice(0, 3), ...flows.slice(23)];
   const gone = flows.slice(3, 23);
-  const exists = (f: Flow) => fs.existsSync(bodyPath(dataDir, f.response!.body.blob!));
+  const exists = (f: Flow) => bodyOnDisk(dataDir, f.response!.body.blob!);
   assert.deepEqual(
     {
       count: again.count(),
@@ -168,7 +177,7 @@ test('pin, delete and clear change memory, disk and bodies, and fire events', as
       unpinned,
       clearedAll,
       count: store.count(),
-      bodiesLeft: flows.filter((f) => fs.existsSync(bodyPath(dataDir, f.response!.body.blob!))).length,
+      bodiesLeft: flows.filter((f) => bodyOnDisk(dataDir, f.response!.body.blob!)).length,
       pinEvents: updates.flat().map((s) => [s.id, s.pinned]),
       removes,
     },
@@ -202,7 +211,7 @@ test('a flow updated after it was deleted stays deleted and its late body file i
   store.flowUpdated(late);
   await store.close();
   const again = await openStore({ dataDir });
-  assert.deepEqual({ count: again.count(), body: fs.existsSync(bodyPath(dataDir, late.response!.body.blob!)) }, { count: 0, body: false });
+  assert.deepEqual({ count: again.count(), body: bodyOnDisk(dataDir, late.response!.body.blob!) }, { count: 0, body: false });
 });
 
 test('seqs keep rising across restarts, even after every flow was cleared', async () => {
@@ -283,7 +292,7 @@ test('a datafile nedb refuses is moved aside, nothing is deleted, and a fresh st
       count: store.count(),
       warnings: store.warnings(),
       aside: fs.readFileSync(path.join(dataDir, aside[0]), 'utf8'),
-      bodyKept: fs.existsSync(bodyPath(dataDir, body.response!.body.blob!)),
+      bodyKept: bodyOnDisk(dataDir, body.response!.body.blob!),
     },
     {
       count: 0,
@@ -306,8 +315,10 @@ test('a disk that refuses body files shows a warning while flows are still recor
   const store = await openStore({ dataDir });
   const warned = nextEvent(store.onDidWarn);
   const flow = storedFlow(store);
-  // A regular file where the body's shard folder should be makes the write fail, as a full disk would.
+  // A regular file where the body's folder should be makes the write fail, as a full disk would: the shard
+  // folder of a body with a file of its own, the segments folder of a small one.
   fs.writeFileSync(path.join(dataPaths(dataDir).bodiesDir, flow.id.slice(0, 2)), 'not a folder');
+  fs.writeFileSync(path.join(dataPaths(dataDir).bodiesDir, 'segments'), 'not a folder');
   const writer = store.bodies.open(flow.id, 'response', {});
   writer.write(Buffer.from('lost'));
   flow.response!.body = writer.end();
@@ -345,7 +356,7 @@ test('changes left in the journal by a crash are replayed over the datafile, the
   const result = {
     queryable,
     flows: await getAll(store, [added.id, updated.id, kept.id, deleted.id]),
-    deletedBody: fs.existsSync(bodyPath(dataDir, deleted.response!.body.blob!)),
+    deletedBody: bodyOnDisk(dataDir, deleted.response!.body.blob!),
     journal: fs.readFileSync(journal, 'utf8'),
   };
   store = await reopen(store, { dataDir });
@@ -357,6 +368,45 @@ test('changes left in the journal by a crash are replayed over the datafile, the
       deletedBody: false,
       journal: '',
       afterRestart: [added, newer, { ...kept, pinned: true }, null],
+    },
+  );
+});
+
+test('body segments: a segment file goes once no stored flow uses it, and unused ones left by a run go at the next start', async () => {
+  const dataDir = temp.make();
+  // 20-byte bodies in 40-byte segments: two bodies per segment file.
+  const options = { dataDir, maxFlows: 6, trimCount: 3, segmentBytes: 40 };
+  let store = await openStore(options);
+  const flows = Array.from({ length: 12 }, (_, i) => flowWithBody(store, `body ${String(i).padStart(15, '0')}`));
+  for (let i = 0; i < flows.length; i += 3) {
+    capture(store, flows.slice(i, i + 3));
+    await store.flush();
+  }
+  const onDisk = () =>
+    new BodyStore({ dir: dataPaths(dataDir).bodiesDir })
+      .segments()
+      .sort((a, b) => a - b);
+  const kept = flows.slice(6);
+  const afterTrims = {
+    blobs: flows.slice(0, 3).map((f) => f.response!.body.blob),
+    ids: allSummaryIds(store),
+    segments: onDisk(),
+    bodies: (await Promise.all(kept.map((f) => store.bodies.read(f.response!.body)))).map(String),
+  };
+  await store.clear();
+  const afterClear = onDisk();
+  store = await reopen(store, options);
+  await store.flush();
+  assert.deepEqual(
+    { ...afterTrims, afterClear, afterRestart: onDisk() },
+    {
+      blobs: ['s1-0-20', 's1-20-20', 's2-0-20'],
+      ids: kept.map((f) => f.id).reverse(),
+      segments: [4, 5, 6],
+      bodies: kept.map((_, i) => `body ${String(i + 6).padStart(15, '0')}`),
+      // Segment 6 is still the one being written: it goes at the next start, when no flow uses it.
+      afterClear: [6],
+      afterRestart: [],
     },
   );
 });
