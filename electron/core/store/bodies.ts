@@ -66,6 +66,8 @@ export class BodyStore implements BodyStoreLike {
   /** Set after a write failed: no new body files until a write succeeds again (retried every 30 s). */
   private failedAt = 0;
   private readonly pending = new Set<Promise<void>>();
+  /** Body files still being written, by blob: a read of a body that just ended waits for its last bytes. */
+  private readonly pendingFiles = new Map<string, Promise<void>>();
   /** Shard folders known to exist: one mkdir per folder per run, not one per body. */
   private readonly shards = new Set<string>();
   private segmentBytes: number;
@@ -183,8 +185,13 @@ export class BodyStore implements BodyStoreLike {
       }
       held = undefined;
       if (done) {
-        this.pending.add(done);
-        void done.then(() => this.pending.delete(done));
+        const written = done;
+        this.pending.add(written);
+        this.pendingFiles.set(blob, written);
+        void written.then(() => {
+          this.pending.delete(written);
+          if (this.pendingFiles.get(blob) === written) this.pendingFiles.delete(blob);
+        });
         if (!broken) ref.blob = blob;
       }
       if (broken) ref.storedSize = 0;
@@ -336,6 +343,7 @@ export class BodyStore implements BodyStoreLike {
     if (!ref.blob) return Buffer.alloc(0);
     const slice = parseSlice(ref.blob);
     if (slice) return this.readSlice(slice.segment, slice.offset, slice.length);
+    await this.pendingFiles.get(ref.blob);
     try {
       return await fs.promises.readFile(this.pathOf(ref.blob));
     } catch (err) {

@@ -90,3 +90,21 @@ test('body names that could escape the folder are refused', () => {
   const store = new BodyStore({ dir: tempDir() });
   assert.throws(() => store.pathOf('../etc/passwd'), /invalid body name/);
 });
+
+test('a body read the moment it ends (no flush) comes back whole, streamed or held', async () => {
+  for (const segmentBytes of [0, 32 * 1024 * 1024]) {
+    const store = new BodyStore({ dir: tempDir(), segmentBytes });
+    const big = Array.from({ length: 6 }, (_, i) => Buffer.alloc(SMALL_BODY / 2, i + 7));
+    const w = store.open('cd-big', 'response', {});
+    for (const c of big) w.write(c);
+    const small = store.open('cd-small', 'request', {});
+    small.write(Buffer.from('just ended'));
+    const [bigRef, smallRef] = [w.end(), small.end()];
+    assert.deepEqual(
+      { big: (await store.read(bigRef)).equals(Buffer.concat(big)), small: (await store.read(smallRef)).toString() },
+      { big: true, small: 'just ended' },
+      `segmentBytes ${segmentBytes}`,
+    );
+    await store.close?.();
+  }
+});
