@@ -5,16 +5,12 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadOrCreateCa, regenerateCa, trustHint } from '../../certs';
 import type { LoadedCa } from '../../certs';
 import { dataPaths, defaultDataDir } from '../core/paths';
+import { parseCommandArgs, type CliOutput } from './args';
 
-/** Where output goes; process.stdout/stderr by default, a collector in tests. */
-export interface CliOutput {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type { CliOutput } from './args';
 
 export const usage = `Usage: hindsight ca [--data DIR] [--pem | --path | --der FILE | --regenerate]
 
@@ -30,29 +26,21 @@ Devices must trust it to let Hindsight decrypt their HTTPS traffic.
   -h, --help     show this help`;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        pem: { type: 'boolean' },
-        path: { type: 'boolean' },
-        der: { type: 'string' },
-        regenerate: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    out.stderr.write(`hindsight ca: ${err instanceof Error ? err.message : String(err)}\n\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    out.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    'ca',
+    argv,
+    {
+      data: { type: 'string' },
+      pem: { type: 'boolean' },
+      path: { type: 'boolean' },
+      der: { type: 'string' },
+      regenerate: { type: 'boolean' },
+    },
+    usage,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const actions = (['pem', 'path', 'der', 'regenerate'] as const).filter((name) => values[name] !== undefined);
   if (actions.length > 1) {
     out.stderr.write(`hindsight ca: choose one of ${actions.map((a) => `--${a}`).join(', ')}\n\n${usage}\n`);

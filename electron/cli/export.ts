@@ -8,13 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import type { Shell } from '../core/export/curl';
 import { writeExport } from '../core/export/formats';
 import { openFlowSource, sourceRecords } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
-import type { CliOutput } from './ca';
+import { parseCommandArgs, type CliOutput } from './args';
 import { version } from './version';
 
 export const usage = `Usage: hindsight export [--data DIR] --format har|curl|postman|ndjson [--filter EXPR] [--out FILE] [--shell bash|cmd|powershell]
@@ -43,29 +42,21 @@ function endStream(stream: fs.WriteStream): Promise<void> {
 }
 
 export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writable } = process): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        format: { type: 'string' },
-        filter: { type: 'string' },
-        out: { type: 'string' },
-        shell: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    out.stderr.write(`hindsight export: ${(err as Error).message}\n\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    out.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    'export',
+    argv,
+    {
+      data: { type: 'string' },
+      format: { type: 'string' },
+      filter: { type: 'string' },
+      out: { type: 'string' },
+      shell: { type: 'string' },
+    },
+    usage,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const format = values.format as Format | undefined;
   if (!format || !FORMATS.includes(format)) {
     out.stderr.write(`hindsight export: --format must be one of ${FORMATS.join(', ')}${values.format ? `, got '${values.format}'` : ''}\n\n${usage}\n`);

@@ -5,14 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { FlowPage, FlowQuery } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import type { FlowSummary } from '../common/flow';
 import { connectToRunning, readLock } from '../core/api/lock';
 import { dataPaths, defaultDataDir } from '../core/paths';
 import { openFlowStore } from '../core/store';
-import type { CliOutput } from './ca';
+import { parseCommandArgs, type CliOutput } from './args';
 
 export const usage = `Usage: hindsight flows [--data DIR] [--filter EXPR] [--json] [--limit N]
 
@@ -31,28 +30,20 @@ const PAGE = 5000;
 type QueryFn = (q: FlowQuery) => Promise<FlowPage>;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        filter: { type: 'string' },
-        json: { type: 'boolean' },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    out.stderr.write(`hindsight flows: ${(err as Error).message}\n\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    out.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    'flows',
+    argv,
+    {
+      data: { type: 'string' },
+      filter: { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+    },
+    usage,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (!Number.isSafeInteger(limit) && limit !== Infinity) {
     out.stderr.write(`hindsight flows: --limit expects a whole number, got '${values.limit}'\n`);

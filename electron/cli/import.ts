@@ -5,13 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { connectToRunning, readLock } from '../core/api/lock';
 import { HarImportError, parseHar } from '../core/import/har';
 import { importIntoStore } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
 import { openFlowStore } from '../core/store';
-import type { CliOutput } from './ca';
+import { parseCommandArgs, type CliOutput } from './args';
 
 export const usage = `Usage: hindsight import [--data DIR] FILE.har
 
@@ -21,23 +20,9 @@ Adds the requests of a HAR file to the stored flows, marked as imported.
   -h, --help      show this help`;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (err) {
-    out.stderr.write(`hindsight import: ${(err as Error).message}\n\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    out.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs('import', argv, { data: { type: 'string' } }, usage, out, true);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     out.stderr.write(`hindsight import: expected one HAR file, got ${positionals.length}\n\n${usage}\n`);
     return 2;

@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ApiClient } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import { toSummary, type FlowSummary } from '../common/flow';
@@ -16,7 +15,7 @@ import { createCore } from '../core/core';
 import type { Core } from '../core/core-types';
 import { apiSource, matchingIds, storeSource } from '../core/export/source';
 import { dataPaths, defaultDataDir } from '../core/paths';
-import type { CliOutput } from './ca';
+import { parseCommandArgs, type CliOutput } from './args';
 import { version } from './version';
 
 export const usage = `Usage: hindsight replay [--data DIR] (FLOW-ID… | --filter EXPR) [--bypass-rules] [--allow-truncated] [--json]
@@ -39,30 +38,22 @@ const BATCH = 50;
 type Replayer = (ids: string[]) => Promise<ReplayOutcome[]>;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        filter: { type: 'string' },
-        'bypass-rules': { type: 'boolean' },
-        'allow-truncated': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (err) {
-    out.stderr.write(`hindsight replay: ${(err as Error).message}\n\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    out.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    'replay',
+    argv,
+    {
+      data: { type: 'string' },
+      filter: { type: 'string' },
+      'bypass-rules': { type: 'boolean' },
+      'allow-truncated': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    usage,
+    out,
+    true,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const filter = values.filter;
   if ((filter === undefined) === (positionals.length === 0)) {
     out.stderr.write(`hindsight replay: give flow ids or --filter EXPR (one of the two)\n\n${usage}\n`);
