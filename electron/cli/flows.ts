@@ -3,14 +3,13 @@
  * When a running `hindsight serve` (or the desktop app) holds the data dir, its lock file names its API and
  * the flows are asked from it; otherwise the store's files are opened here, read-only in effect (no trim).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FlowPage, FlowQuery } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import type { FlowSummary } from '../common/flow';
-import { connectToRunning, readLock } from '../core/api/lock';
-import { dataPaths, defaultDataDir } from '../core/paths';
-import { openFlowStore } from '../core/store';
+import { readLock } from '../core/api/lock';
+import { openFlowSource } from '../core/export/source';
+import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
 
 export const usage = `Usage: hindsight flows [--data DIR] [--filter EXPR] [--json] [--limit N]
@@ -65,34 +64,18 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const format = values.json ? (s: FlowSummary) => JSON.stringify(s) : undefined;
 
-  const holder = readLock(dataDir);
-  if (holder) {
-    const client = await connectToRunning(dataDir);
-    if (!client) {
-      out.stderr.write(`hindsight flows: a running hindsight serve (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.\n`);
-      return 1;
-    }
-    try {
-      print(await collect((q) => client.call('flows.query', q), filter, limit), format, out);
-    } finally {
-      client.dispose();
-    }
-    return 0;
+  // The running instance's API when one holds the data dir, else the store's files (export uses the same).
+  const opened = await openFlowSource(dataDir);
+  if ('problem' in opened) {
+    out.stderr.write(`hindsight flows: ${opened.problem}\n`);
+    // Nothing stored yet is an empty listing, not an error; an instance that does not answer is.
+    return readLock(dataDir) ? 1 : 0;
   }
-
-  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) {
-    // Nothing captured here yet: say so without creating a store in a folder that may be a typo.
-    out.stderr.write(`hindsight flows: no flows stored in ${dataDir}\n`);
-    return 0;
-  }
-  // No trim from a listing command: the cap is the capturing instance's setting.
-  const store = openFlowStore({ dataDir, maxFlows: Infinity });
   try {
-    await store.ready;
-    for (const w of store.warnings()) out.stderr.write(`hindsight flows: warning: ${w}\n`);
-    print(await collect(async (q) => store.query(q), filter, limit), format, out);
+    for (const w of opened.warnings) out.stderr.write(`hindsight flows: warning: ${w}\n`);
+    print(await collect((q) => opened.source.query(q), filter, limit), format, out);
   } finally {
-    await store.close();
+    await opened.close();
   }
   return 0;
 }

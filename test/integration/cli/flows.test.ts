@@ -116,6 +116,6 @@ test('a lock whose instance does not answer is refused with a clear message', as
   assert.deepEqual(await cli(['--data', dataDir]), {
     code: 1,
     stdout: '',
-    stderr: `hindsight flows: a running hindsight serve (pid ${process.pid}) holds ${dataDir}, but its API on port ${port} does not answer.\n`,
+    stderr: `hindsight flows: a running hindsight (pid ${process.pid}) holds ${dataDir}, but its API on port ${port} does not answer.\n`,
   });
 });
