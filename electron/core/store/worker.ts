@@ -23,15 +23,22 @@ import Datastore from 'nedb-promises';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
-import { fromLines, isDeletion, isPin, journalFile, readJournal, type FlowDoc, type JournalRecord } from './journal';
+import { isDeletion, isPin, journalFile, linesOf, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 
-/** The parts of @seald-io/nedb that nedb-promises does not wrap with promises. */
+/**
+ * The parts of @seald-io/nedb (4.x) that nedb-promises does not wrap. Captured flows bypass nedb's insert
+ * and update (appendDocs says why) through its executor, its in-memory index calls and its datafile's name.
+ */
 interface RawDatastore {
   getAllData(): FlowDoc[];
   compactDatafileAsync(): Promise<void>;
   indexes: { _id: { getMatching(value: string): FlowDoc[] } };
+  executor: { pushAsync<T>(task: () => Promise<T>): Promise<T> };
+  filename: string;
+  _addToIndexes(doc: FlowDoc): void;
+  _updateIndexes(oldDoc: FlowDoc, newDoc: FlowDoc): void;
 }
 
 /** nedb's own threshold: above this share of unreadable lines it refuses the datafile. */
@@ -202,7 +209,7 @@ async function persistSettled(ids: string[]): Promise<void> {
 
 /** Applies the journal left by the last run to nedb, in order (consecutive records of a kind together). */
 async function replay(records: JournalRecord[]): Promise<void> {
-  let docs: FlowDoc[] = [];
+  let docs: DocLine[] = [];
   let deleted: string[] = [];
   const flush = async () => {
     await persistDocs(docs);
@@ -220,7 +227,7 @@ async function replay(records: JournalRecord[]): Promise<void> {
       deleted.push(record._id);
     } else {
       if (deleted.length) await flush();
-      docs.push(record);
+      docs.push({ record, line: JSON.stringify(record) });
     }
   }
   await flush();
@@ -276,26 +283,44 @@ async function load(): Promise<void> {
   for (const request of early.splice(0)) handle(request);
 }
 
-/** Inserts new flows in one bulk insert (one append) and replaces stored ones; the last value per id wins. */
-async function persistDocs(docs: FlowDoc[]): Promise<void> {
+/** A flow document with its JSON text, one datafile line. */
+interface DocLine {
+  record: FlowDoc;
+  line: string;
+}
+
+/**
+ * Stores flows, new or replacing stored ones; the last value per id wins, so a flow started and finished
+ * in one batch is one line. Each flow's line is appended to the datafile as it came (nedb's format: one
+ * JSON document per line, a later line replacing an earlier one with the same _id) and the parsed document
+ * goes into nedb's `_id` index as it is: nedb's own insert and update would copy, check and serialize each
+ * document again, most of this worker's time per captured flow. Runs on nedb's executor, so it stays in
+ * order with nedb's removals and compactions (a compaction rewrites the file from memory).
+ */
+async function persistDocs(docs: DocLine[]): Promise<void> {
   if (docs.length === 0) return;
-  const latest = new Map<string, FlowDoc>();
-  for (const doc of docs) latest.set(doc._id, doc);
+  const latest = new Map<string, DocLine>();
+  for (const d of docs) latest.set(d.record._id, d);
   if (segments) {
     // Counted now, in arrival order, before anything is awaited (segments.ts says why order matters).
-    for (const doc of latest.values()) {
+    for (const { record: doc } of latest.values()) {
       const old = raw().indexes._id.getMatching(doc._id)[0];
       if (old) segments.drop(blobsOf(old));
       segments.add(blobsOf(doc));
     }
     sweepSegments();
   }
-  const fresh: FlowDoc[] = [];
-  for (const doc of latest.values()) {
-    if (raw().indexes._id.getMatching(doc._id).length) await db.update({ _id: doc._id }, doc, {});
-    else fresh.push(doc);
-  }
-  if (fresh.length) await db.insert(fresh);
+  const store = raw();
+  await store.executor.pushAsync(async () => {
+    let text = '';
+    for (const { record: doc, line } of latest.values()) {
+      const old = store.indexes._id.getMatching(doc._id)[0];
+      if (old) store._updateIndexes(old, doc);
+      else store._addToIndexes(doc);
+      text += line + '\n';
+    }
+    await fs.promises.appendFile(store.filename, text, 'utf8');
+  });
 }
 
 async function remove(flowIds: string[], compact: boolean): Promise<number> {
@@ -373,7 +398,7 @@ function handle(request: WorkerRequest): void {
     case 'write':
       answer(
         request.id,
-        persistDocs(fromLines(request.lines).records as FlowDoc[]).catch((err: unknown) => {
+        persistDocs(linesOf(request.lines).entries as DocLine[]).catch((err: unknown) => {
           // The journal keeps these flows (the main side empties it only on success): the next start replays them.
           send({ type: 'warning', message: `Captured flows could not be saved to ${start.flowsDb} (${message(err)}).` });
           throw err;
