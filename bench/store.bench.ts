@@ -3,6 +3,7 @@
  * a trim of 10,000, the longest event-loop stall on the caller's (the proxy's) thread, and memory.
  * Run: `npm run bench store`. Figures go to docs/bench/store.md with date and machine.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +109,35 @@ function timeQuery(store: FlowStore, filter: string): { ms: number; matched: num
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const f1 = (n: number) => n.toFixed(1);
 
+/**
+ * In a fresh process (BENCH_ROLE=open): opens the store in BENCH_DATA, waits until everything is loaded,
+ * and prints the process's RSS (its worker included) now and at its peak, so what the first phase of the
+ * bench left in this process's heap does not count.
+ */
+async function openOnly(dataDir: string): Promise<void> {
+  const store = openFlowStore({ dataDir });
+  await store.ready;
+  await store.flush();
+  const loadPeak = peakRssMB();
+  // Long enough for V8's memory reducer (it starts 8 s after the heap last grew) to collect the load's garbage
+  // in the worker, which this process cannot collect by hand.
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  await store.flush();
+  (globalThis as { gc?: () => void }).gc?.();
+  console.log(JSON.stringify({ flows: store.count(), rssMB: Math.round(process.memoryUsage().rss / 1024 / 1024), mainHeapMB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024), loadPeakMB: loadPeak }));
+  await store.close();
+}
+
+function peakRssMB(): number {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function measureOpen(dataDir: string): { flows: number; rssMB: number; mainHeapMB: number; loadPeakMB: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', __filename], { env: { ...process.env, BENCH_ROLE: 'open', BENCH_DATA: dataDir }, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as { flows: number; rssMB: number; mainHeapMB: number; loadPeakMB: number };
+}
+
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-store-'));
   try {
@@ -126,8 +156,18 @@ async function main(): Promise<void> {
     console.log(`datafile: ${mb(fs.statSync(path.join(dataDir, 'flows.db')).size)}`);
     await store.close();
 
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-store-empty-'));
+    try {
+      const none = measureOpen(empty);
+      const full = measureOpen(dataDir);
+      console.log(
+        `RSS of a fresh process with the store open, everything loaded, 12 s later: ${full.rssMB} MB with ${full.flows} flows, ${none.rssMB} MB with none (+${full.rssMB - none.rssMB} MB; main-thread heap ${full.mainHeapMB} MB vs ${none.mainHeapMB} MB); peak while loading ${full.loadPeakMB} MB`,
+      );
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+
     if (global.gc) global.gc();
-    const rssBefore = process.memoryUsage().rss;
     store = openFlowStore({ dataDir });
     const opened = performance.now();
     // Startup while capture goes on at 500 flows/s: queryable first, then nedb finishes loading.
@@ -145,7 +185,7 @@ async function main(): Promise<void> {
     );
     if (global.gc) global.gc();
     const mem = process.memoryUsage();
-    console.log(`RSS after load: ${mb(mem.rss)} (+${mb(mem.rss - rssBefore)}; main-thread heap ${mb(mem.heapUsed)}, the rest is mostly the worker's nedb copy)`);
+    console.log(`RSS of this process after load: ${mb(mem.rss)} (includes what the insert phase left in its heap; main-thread heap ${mb(mem.heapUsed)})`);
 
     const queries: [string, string][] = [
       ['first page, no filter', ''],
@@ -197,4 +237,5 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (process.env.BENCH_ROLE === 'open') void openOnly(process.env.BENCH_DATA!);
+else void main();

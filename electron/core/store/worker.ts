@@ -13,33 +13,59 @@
  * Small bodies share segment files (segments.ts); this worker counts the stored flows' bodies per segment
  * and deletes a segment file once none is left.
  *
- * Documents are flows with `_id` = flow id. No secondary index: every list query is answered from the
- * main side's in-memory summaries, and nedb's own `_id` index serves get/pin/remove.
+ * Documents are flows with `_id` = flow id, one JSON line each in nedb's datafile format. No secondary index:
+ * every list query is answered from the main side's in-memory summaries, and nedb's own `_id` index serves
+ * get/pin/remove. That index holds a small reference per flow (StoredRef: where its line lies in the
+ * datafile, and its body files), not the flow: 60,000 parsed flows would keep about 300 MB in this thread's
+ * heap. A `get` reads the line back by offset (datafile-lines.ts), and a compaction copies the lines still in
+ * use instead of serializing documents from memory.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Datastore from 'nedb-promises';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
+import { readLine, rewriteLines, scanLines } from './datafile-lines';
 import { isDeletion, isPin, journalFile, linesOf, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 
+/** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
+interface StoredRef {
+  _id: string;
+  at: number;
+  len: number;
+  /** Absent when the flow has no body file. */
+  blobs?: string[];
+}
+
 /**
- * The parts of @seald-io/nedb (4.x) that nedb-promises does not wrap. Captured flows bypass nedb's insert
- * and update (appendDocs says why) through its executor, its in-memory index calls and its datafile's name.
+ * The parts of @seald-io/nedb (4.x) that nedb-promises does not wrap. The worker uses nedb's executor, its
+ * `_id` index, its removal and its datafile check directly; the nedb-promises wrapper would load the whole
+ * datafile into memory on first use, so it serves only to open a damaged file (`open`).
  */
 interface RawDatastore {
-  getAllData(): FlowDoc[];
+  getAllData(): StoredRef[];
   compactDatafileAsync(): Promise<void>;
-  indexes: { _id: { getMatching(value: string): FlowDoc[] } };
-  executor: { pushAsync<T>(task: () => Promise<T>): Promise<T> };
+  removeAsync(query: object, options: { multi: boolean }): Promise<number>;
+  indexes: { _id: { getMatching(value: string): StoredRef[] } };
+  executor: { ready: boolean; pushAsync<T>(task: () => Promise<T>): Promise<T>; processBuffer(): void };
+  persistence: { modes: { fileMode: number }; persistCachedDatabaseAsync(): Promise<void> };
   filename: string;
-  _addToIndexes(doc: FlowDoc): void;
-  _updateIndexes(oldDoc: FlowDoc, newDoc: FlowDoc): void;
+  _addToIndexes(doc: StoredRef): void;
+  _updateIndexes(oldDoc: StoredRef, newDoc: StoredRef): void;
+  _resetIndexes(docs?: StoredRef[]): void;
 }
+
+/**
+ * nedb's file helpers (lib/storage.js), for the same startup check of the datafile that nedb's own load makes.
+ * @seald-io/nedb is a dependency of its own, pinned, because the worker relies on these internals.
+ */
+const nedbStorage = require('@seald-io/nedb/lib/storage') as {
+  ensureDatafileIntegrityAsync(filename: string, mode: number): Promise<void>;
+};
 
 /** nedb's own threshold: above this share of unreadable lines it refuses the datafile. */
 const NEDB_CORRUPT_THRESHOLD = 0.1;
@@ -47,8 +73,15 @@ const NEDB_CORRUPT_THRESHOLD = 0.1;
 const start = workerData as WorkerStart;
 const port = parentPort!;
 const bodies = new BodyStore({ dir: start.bodiesDir });
-let db: Datastore<FlowDoc>;
+let store: RawDatastore;
+/** Open for `get` between compactions (closed before one replaces the file: Windows refuses to rename an open file). */
+let readFd: number | undefined;
 let loaded = false;
+/**
+ * Body files of flows whose write has arrived but not yet reached the index: a later write or a removal of
+ * the same flow must uncount these, not the older ones the index still holds.
+ */
+const pendingBlobs = new Map<string, string[]>();
 /** Stored bodies per segment file; counted once nedb has loaded, and kept from then on. */
 let segments: SegmentRefs | undefined;
 /** Requests that arrived before nedb finished loading (already journaled by the main side). */
@@ -60,7 +93,7 @@ function send(reply: WorkerReply): void {
   port.postMessage(reply);
 }
 
-function raw(): RawDatastore {
+function raw(db: Datastore<FlowDoc>): RawDatastore {
   return (db as unknown as { __original: RawDatastore }).__original;
 }
 
@@ -70,18 +103,18 @@ function stripId(doc: FlowDoc): Flow {
   return flow as Flow;
 }
 
-function withId(flow: Flow): FlowDoc {
-  return { ...flow, _id: flow.id };
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function loadDatastore(file: string, corruptAlertThreshold: number): Promise<Datastore<FlowDoc>> {
-  const store = Datastore.create({ filename: file, autoload: false, corruptAlertThreshold }) as Datastore<FlowDoc>;
-  await store.load();
-  return store;
+function createDatastore(file: string, corruptAlertThreshold: number): Datastore<FlowDoc> {
+  return Datastore.create({ filename: file, autoload: false, corruptAlertThreshold }) as Datastore<FlowDoc>;
+}
+
+async function loadDatastore(file: string, corruptAlertThreshold: number): Promise<RawDatastore> {
+  const db = createDatastore(file, corruptAlertThreshold);
+  await db.load();
+  return raw(db);
 }
 
 interface CorruptError extends Error {
@@ -95,31 +128,30 @@ function isCorruptError(err: unknown): err is CorruptError {
 }
 
 /**
- * Opens the datafile; true when it was damaged. Unreadable lines are never dropped silently: nedb first loads with a threshold of 0, so
- * any damage is seen; damage nedb would tolerate is loaded after keeping a copy of the file as it was;
- * damage nedb refuses moves the file aside and starts a fresh store.
+ * Has nedb load a datafile with unreadable lines and rewrite it without them; never silently: damage nedb
+ * would tolerate is loaded after keeping a copy of the file as it was; damage nedb refuses moves the file
+ * aside and starts a fresh store. (nedb loads with a threshold of 0 first, so it reports any damage.)
  */
-async function open(warnings: string[]): Promise<boolean> {
+async function openDamaged(warnings: string[]): Promise<void> {
   try {
-    db = await loadDatastore(start.flowsDb, 0);
-    return false;
+    store = await loadDatastore(start.flowsDb, 0);
+    // Our own scan found a line it could not parse, which nedb tolerates only as a blank one.
   } catch (err) {
     if (!isCorruptError(err)) throw err;
     if (err.corruptionRate <= NEDB_CORRUPT_THRESHOLD) {
       const copy = keepCopy(start.flowsDb);
-      db = await loadDatastore(start.flowsDb, NEDB_CORRUPT_THRESHOLD);
+      store = await loadDatastore(start.flowsDb, NEDB_CORRUPT_THRESHOLD);
       warnings.push(
         `${err.corruptItems} of ${err.dataLength} records in the flow datafile could not be read and were skipped. The file as it was is kept at ${copy}.`,
       );
-      return true;
+      return;
     }
     const aside = moveAside(start.flowsDb);
-    db = await loadDatastore(start.flowsDb, NEDB_CORRUPT_THRESHOLD);
+    store = await loadDatastore(start.flowsDb, NEDB_CORRUPT_THRESHOLD);
     warnings.push(
       `The flow datafile could not be read (${Math.round(err.corruptionRate * 100)}% of its records are corrupt). ` +
         `It was moved to ${aside} and a new, empty flow store was started. Nothing was deleted.`,
     );
-    return true;
   }
 }
 
@@ -134,49 +166,74 @@ function settle<T extends Flow>(flow: T): T {
   return { ...flow, state: 'failed', error: flow.error ?? { ...UNFINISHED_ERROR! } };
 }
 
+function isUnfinished(flow: Flow): boolean {
+  return flow.state === 'live' || flow.state === 'intercepted';
+}
+
+function refOf(id: string, at: number, len: number, blobs: string[]): StoredRef {
+  return blobs.length ? { _id: id, at, len, blobs } : { _id: id, at, len };
+}
+
+/** What one pass over the datafile found: the stored flows' references and summaries. */
+interface Scan {
+  refs: Map<string, StoredRef>;
+  summaries: Map<string, FlowSummary>;
+  /** Flows stored while live or intercepted. */
+  unfinished: Set<string>;
+  /** Lines read; more than `refs.size` means the file holds replaced or removed records (worth compacting). */
+  lines: number;
+}
+
 /**
  * Reads the datafile the way nedb does (one JSON document per line; a later line replaces an earlier one
- * with the same _id; `$$deleted` removes it), then the journal's records on top, and returns every flow's
- * summary in seq order. This is several times faster than nedb's own load, which also rewrites the whole
- * file, so the list is queryable seconds sooner. Returns undefined when a datafile line does not parse:
- * then nedb decides what the damage means.
+ * with the same _id; `$$deleted` removes it), keeping each flow's line position and summary, not the flow.
+ * Returns undefined when a line does not parse: then nedb decides what the damage means (openDamaged).
  */
-async function readSummaries(file: string, records: JournalRecord[]): Promise<{ summaries: FlowSummary[]; unfinished: string[] } | undefined> {
-  const byId = new Map<string, FlowSummary>();
-  const unfinished = new Set<string>();
-  const apply = (record: JournalRecord) => {
+function scanDatafile(file: string): Scan | undefined {
+  const scan: Scan = { refs: new Map(), summaries: new Map(), unfinished: new Set(), lines: 0 };
+  const whole = scanLines(file, (line, range) => {
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      return false;
+    }
+    scan.lines++;
+    if (isPin(record) || typeof record._id !== 'string') return; // nedb's index bookkeeping lines
+    const id = record._id;
+    if (isDeletion(record)) {
+      scan.refs.delete(id);
+      scan.summaries.delete(id);
+      scan.unfinished.delete(id);
+      return;
+    }
+    scan.refs.set(id, refOf(id, range.at, range.len, blobsOf(record)));
+    scan.summaries.set(id, toSummary(settle(record)));
+    if (isUnfinished(record)) scan.unfinished.add(id);
+    else scan.unfinished.delete(id);
+  });
+  return whole ? scan : undefined;
+}
+
+/** The journal's records on top of the scanned summaries: what the list shows once the journal is replayed. */
+function applyJournal(scan: Scan, records: JournalRecord[]): void {
+  for (const record of records) {
     if (isPin(record)) {
       for (const id of record.$$pin) {
-        const s = byId.get(id);
-        if (s) byId.set(id, { ...s, pinned: record.pinned });
+        const s = scan.summaries.get(id);
+        if (s) scan.summaries.set(id, { ...s, pinned: record.pinned });
       }
-      return;
+      continue;
     }
-    if (typeof record._id !== 'string') return; // nedb's index bookkeeping lines
-    unfinished.delete(record._id);
+    if (typeof record._id !== 'string') continue;
+    scan.unfinished.delete(record._id);
     if (isDeletion(record)) {
-      byId.delete(record._id);
-      return;
+      scan.summaries.delete(record._id);
+      continue;
     }
-    if (record.state === 'live' || record.state === 'intercepted') unfinished.add(record._id);
-    byId.set(record._id, toSummary(settle(record)));
-  };
-  if (fs.existsSync(file)) {
-    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line === '') continue;
-      let record: JournalRecord;
-      try {
-        record = JSON.parse(line) as JournalRecord;
-      } catch {
-        lines.close();
-        return undefined;
-      }
-      apply(record);
-    }
+    if (isUnfinished(record)) scan.unfinished.add(record._id);
+    scan.summaries.set(record._id, toSummary(settle(record)));
   }
-  for (const record of records) apply(record);
-  return { summaries: [...byId.values()].sort((a, b) => a.seq - b.seq), unfinished: [...unfinished] };
 }
 
 /** Resolves the wait for the main side's acknowledgement of the last `loaded` chunk. */
@@ -200,14 +257,19 @@ async function sendSummaries(summaries: FlowSummary[], warnings: string[]): Prom
 }
 
 /** Persists the settled state of flows that were unfinished when Hindsight stopped. */
-async function persistSettled(ids: string[]): Promise<void> {
+async function persistSettled(ids: Iterable<string>): Promise<void> {
+  const docs: DocLine[] = [];
   for (const id of ids) {
-    const doc = raw().indexes._id.getMatching(id)[0];
-    if (doc && (doc.state === 'live' || doc.state === 'intercepted')) await db.update({ _id: id }, settle(doc), {});
+    const doc = await store.executor.pushAsync(async () => readDoc(id));
+    if (doc && isUnfinished(doc)) {
+      const settled = settle(doc);
+      docs.push({ record: settled, line: JSON.stringify(settled) });
+    }
   }
+  await persistDocs(docs);
 }
 
-/** Applies the journal left by the last run to nedb, in order (consecutive records of a kind together). */
+/** Applies the journal left by the last run, in order (consecutive records of a kind together). */
 async function replay(records: JournalRecord[]): Promise<void> {
   let docs: DocLine[] = [];
   let deleted: string[] = [];
@@ -233,11 +295,17 @@ async function replay(records: JournalRecord[]): Promise<void> {
   await flush();
 }
 
+/**
+ * Queryable first: one pass over the datafile gives the list its summaries and nedb's index its references.
+ * nedb's own load (every document parsed and held, the file rewritten) runs only for a datafile with
+ * unreadable lines. Requests that arrive meanwhile are journaled by the main side and wait in `early`.
+ */
 async function load(): Promise<void> {
   const warnings: string[] = [];
   /** The datafile had unreadable records (kept as a copy or moved aside). */
   let damaged = false;
   const journal = journalFile(start.flowsDb);
+  let scan: Scan | undefined;
   try {
     for (const [file, what] of [
       [start.flowsDb, 'flow datafile'],
@@ -250,24 +318,27 @@ async function load(): Promise<void> {
     // happens after the replay below: these records stay until they are applied.
     const left = readJournal(journal);
     if (left.unreadable) warnings.push(`${left.unreadable} unreadable records in the flow journal ${journal} were skipped.`);
-    // Queryable first (from a plain read of the files), then nedb loads for get, writes and removals:
-    // requests that arrive meanwhile are journaled and wait in `early`.
-    const quick = await readSummaries(start.flowsDb, left.records);
-    if (quick) await sendSummaries(quick.summaries, warnings);
-    const late: string[] = [];
-    damaged = await open(quick ? late : warnings);
-    for (const w of late) send({ type: 'warning', message: w });
-    await replay(left.records);
-    if (quick) {
-      await persistSettled(quick.unfinished);
-    } else {
-      const unfinished = raw()
-        .getAllData()
-        .filter((d) => d.state === 'live' || d.state === 'intercepted')
-        .map((d) => d._id);
-      await persistSettled(unfinished);
-      await sendSummaries(raw().getAllData().map(toSummary).sort((a, b) => a.seq - b.seq), warnings);
+    store = raw(createDatastore(start.flowsDb, 0));
+    // As nedb's load does: a crash during a compaction may have left only `<file>~`.
+    fs.mkdirSync(path.dirname(start.flowsDb), { recursive: true });
+    await nedbStorage.ensureDatafileIntegrityAsync(store.filename, store.persistence.modes.fileMode);
+    scan = scanDatafile(start.flowsDb);
+    if (!scan) {
+      damaged = true;
+      await openDamaged(warnings);
+      scan = scanDatafile(start.flowsDb);
+      if (!scan) throw new Error('it is still unreadable after nedb rewrote it');
     }
+    applyJournal(scan, left.records);
+    await sendSummaries([...scan.summaries.values()].sort((a, b) => a.seq - b.seq), warnings);
+    scan.summaries.clear();
+    // References only from here on: nedb's full documents (after openDamaged) are let go.
+    store._resetIndexes([...scan.refs.values()]);
+    store.persistence.persistCachedDatabaseAsync = compactNow;
+    if (!store.executor.ready) store.executor.processBuffer();
+    await replay(left.records);
+    await persistSettled(scan.unfinished);
+    if (scan.lines > scan.refs.size) await store.compactDatafileAsync();
   } catch (err) {
     send({ type: 'open-failed', message: `The flow datafile ${start.flowsDb} could not be opened: ${message(err)}` });
     port.close();
@@ -289,38 +360,92 @@ interface DocLine {
   line: string;
 }
 
+/** A datafile line to append, with the flow's body files. */
+interface Entry {
+  id: string;
+  line: string;
+  blobs: string[];
+}
+
+/** The body files a flow has as far as this worker has been told (pending writes included). */
+function currentBlobs(id: string): string[] {
+  return pendingBlobs.get(id) ?? store.indexes._id.getMatching(id)[0]?.blobs ?? [];
+}
+
 /**
  * Stores flows, new or replacing stored ones; the last value per id wins, so a flow started and finished
  * in one batch is one line. Each flow's line is appended to the datafile as it came (nedb's format: one
- * JSON document per line, a later line replacing an earlier one with the same _id) and the parsed document
- * goes into nedb's `_id` index as it is: nedb's own insert and update would copy, check and serialize each
- * document again, most of this worker's time per captured flow. Runs on nedb's executor, so it stays in
- * order with nedb's removals and compactions (a compaction rewrites the file from memory).
+ * JSON document per line, a later line replacing an earlier one with the same _id) and nedb's `_id` index
+ * gets the line's position: nedb's own insert and update would copy, check and serialize each document
+ * again, most of this worker's time per captured flow, and keep it in memory. Runs on nedb's executor, so
+ * it stays in order with nedb's removals and compactions.
  */
 async function persistDocs(docs: DocLine[]): Promise<void> {
   if (docs.length === 0) return;
   const latest = new Map<string, DocLine>();
   for (const d of docs) latest.set(d.record._id, d);
-  if (segments) {
-    // Counted now, in arrival order, before anything is awaited (segments.ts says why order matters).
-    for (const { record: doc } of latest.values()) {
-      const old = raw().indexes._id.getMatching(doc._id)[0];
-      if (old) segments.drop(blobsOf(old));
-      segments.add(blobsOf(doc));
-    }
-    sweepSegments();
+  const entries: Entry[] = [];
+  for (const { record, line } of latest.values()) entries.push({ id: record._id, line, blobs: blobsOf(record) });
+  // Counted now, in arrival order, before anything is awaited (segments.ts says why order matters).
+  for (const e of entries) {
+    segments?.drop(currentBlobs(e.id));
+    segments?.add(e.blobs);
+    pendingBlobs.set(e.id, e.blobs);
   }
-  const store = raw();
-  await store.executor.pushAsync(async () => {
-    let text = '';
-    for (const { record: doc, line } of latest.values()) {
-      const old = store.indexes._id.getMatching(doc._id)[0];
-      if (old) store._updateIndexes(old, doc);
-      else store._addToIndexes(doc);
-      text += line + '\n';
-    }
-    await fs.promises.appendFile(store.filename, text, 'utf8');
-  });
+  void sweepSegments();
+  try {
+    await store.executor.pushAsync(() => appendNow(entries));
+  } finally {
+    for (const e of entries) if (pendingBlobs.get(e.id) === e.blobs) pendingBlobs.delete(e.id);
+  }
+}
+
+/** Appends the entries' lines in one write and points the index at them. Only on nedb's executor. */
+async function appendNow(entries: Entry[]): Promise<void> {
+  const text = Buffer.from(entries.map((e) => e.line).join('\n') + '\n', 'utf8');
+  const file = await fs.promises.open(store.filename, 'a', store.persistence.modes.fileMode);
+  let at: number;
+  try {
+    // Nothing else writes the file while this task runs, so its size now is where the append lands.
+    at = (await file.stat()).size;
+    await file.writeFile(text);
+  } finally {
+    await file.close();
+  }
+  for (const e of entries) {
+    const len = Buffer.byteLength(e.line, 'utf8');
+    const ref = refOf(e.id, at, len, e.blobs);
+    const old = store.indexes._id.getMatching(e.id)[0];
+    if (old) store._updateIndexes(old, ref);
+    else store._addToIndexes(ref);
+    at += len + 1;
+  }
+}
+
+/** A stored flow read back from the datafile. Only on nedb's executor (a compaction moves lines). */
+function readDoc(id: string): FlowDoc | null {
+  const ref = store.indexes._id.getMatching(id)[0];
+  if (!ref) return null;
+  readFd ??= fs.openSync(store.filename, 'r');
+  return JSON.parse(readLine(readFd, ref)) as FlowDoc;
+}
+
+function closeReadFd(): void {
+  if (readFd === undefined) return;
+  fs.closeSync(readFd);
+  readFd = undefined;
+}
+
+/**
+ * nedb's compaction (its persistCachedDatabaseAsync, run on its executor after a trim) serializes every
+ * document it holds; this worker's index holds references, so it copies their lines into the new file
+ * instead (rewriteLines) and moves the references to where the lines now lie.
+ */
+async function compactNow(): Promise<void> {
+  const refs = store.getAllData();
+  closeReadFd();
+  const newAt = rewriteLines(store.filename, refs, store.persistence.modes.fileMode);
+  refs.forEach((ref, i) => (ref.at = newAt[i]!));
 }
 
 async function remove(flowIds: string[], compact: boolean): Promise<number> {
@@ -328,12 +453,12 @@ async function remove(flowIds: string[], compact: boolean): Promise<number> {
   for (let i = 0; i < flowIds.length; i += start.removeChunk) {
     const chunk = flowIds.slice(i, i + start.removeChunk);
     const blobs: string[] = [];
-    for (const id of chunk) for (const doc of raw().indexes._id.getMatching(id)) blobs.push(...blobsOf(doc));
-    removed += await db.remove({ _id: { $in: chunk } }, { multi: true });
+    for (const id of chunk) blobs.push(...currentBlobs(id));
+    removed += await store.removeAsync({ _id: { $in: chunk } }, { multi: true });
     segments?.drop(blobs);
     await Promise.all([bodies.remove(blobs), sweepSegments()]);
   }
-  if (compact) await raw().compactDatafileAsync();
+  if (compact) await store.compactDatafileAsync();
   return removed;
 }
 
@@ -351,15 +476,26 @@ function sweepSegments(): Promise<void> {
 function countSegments(keepOld: boolean): void {
   const refs = new SegmentRefs(start.firstSegment);
   for (const n of bodies.segments()) refs.known(n, keepOld && n < start.firstSegment);
-  for (const doc of raw().getAllData()) refs.add(blobsOf(doc));
+  for (const ref of store.getAllData()) refs.add(ref.blobs ?? []);
   // Set only when complete: a partial count could delete a segment still in use.
   segments = refs;
   void sweepSegments();
 }
 
+/** Sets or clears `pinned` on stored flows (a new line each); returns how many were found. */
 async function pin(flowIds: string[], pinned: boolean): Promise<number> {
-  const change = pinned ? { $set: { pinned: true } } : { $unset: { pinned: true } };
-  return db.update({ _id: { $in: flowIds } }, change, { multi: true });
+  return store.executor.pushAsync(async () => {
+    const entries: Entry[] = [];
+    for (const id of new Set(flowIds)) {
+      const doc = readDoc(id);
+      if (!doc) continue;
+      if (pinned) doc.pinned = true;
+      else delete doc.pinned;
+      entries.push({ id, line: JSON.stringify(doc), blobs: blobsOf(doc) });
+    }
+    if (entries.length) await appendNow(entries);
+    return entries.length;
+  });
 }
 
 function track<T>(work: Promise<T>): Promise<T> {
@@ -408,7 +544,10 @@ function handle(request: WorkerRequest): void {
     case 'get':
       answer(
         request.id,
-        db.findOne({ _id: request.flowId }).then((doc) => (doc ? stripId(doc) : null)),
+        store.executor.pushAsync(async () => {
+          const doc = readDoc(request.flowId);
+          return doc ? stripId(doc) : null;
+        }),
       );
       return;
     case 'pin':
@@ -427,6 +566,7 @@ function handle(request: WorkerRequest): void {
       answer(
         request.id,
         settled().then(() => {
+          closeReadFd();
           // Nothing else will come: let the thread end once this answer is sent.
           setImmediate(() => port.close());
         }),

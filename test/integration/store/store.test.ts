@@ -46,6 +46,16 @@ async function getAll(store: FlowStore, ids: string[]): Promise<(Flow | null)[]>
   return Promise.all(ids.map((id) => store.get(id)));
 }
 
+/** A closed store holding 20 flows, for tests that then change its datafile as a crash or a disk would. */
+async function twentyStoredFlows(): Promise<{ dataDir: string; flows: Flow[]; file: string }> {
+  const dataDir = temp.make();
+  const store = await openStore({ dataDir });
+  const flows = Array.from({ length: 20 }, () => storedFlow(store));
+  capture(store, flows);
+  await store.close();
+  return { dataDir, flows, file: dataPaths(dataDir).flowsDb };
+}
+
 test('a restart returns the same flows, in the same order, with pins and the last trim', async () => {
   const dataDir = temp.make();
   const options = { dataDir, maxFlows: 40, trimCount: 10 };
@@ -112,6 +122,40 @@ test('rolling trim keeps exactly maxFlows unpinned flows plus every pinned one, 
       ],
       lastTrim: trims[1],
     },
+  );
+});
+
+test('after a trim compacts the datafile, flows older than the recent-flow cache still read back whole, and each stored flow is one line', async () => {
+  const dataDir = temp.make();
+  const options = { dataDir, maxFlows: 2_500, trimCount: 500 };
+  let store = await openStore(options);
+  // Multi-byte text, so positions in the datafile are bytes, not characters.
+  const flows = Array.from({ length: 2_600 }, (_, i) =>
+    flowWithBody(store, `{"n":${i}}`, { request: { method: 'GET', url: `http://example.test/ü/${i}?q=日本`, httpVersion: '1.1', headers: [['Host', 'example.test']], body: { size: 0, storedSize: 0, truncated: false } } }),
+  );
+  capture(store, flows);
+  await nextEvent(store.onDidTrim);
+  await store.flush();
+  // The main side caches only the newest flows: these come from the worker, read at their new positions.
+  const oldest = flows.slice(500, 600);
+  const expected = oldest.map((f) => JSON.parse(JSON.stringify(f)) as Flow);
+  const lines = fs.readFileSync(dataPaths(dataDir).flowsDb, 'utf8').split('\n').filter(Boolean);
+  assert.deepEqual(
+    { flows: await getAll(store, oldest.map((f) => f.id)), trimmed: await store.get(flows[0].id), lines: lines.length, ids: new Set(lines.map((l) => (JSON.parse(l) as { _id: string })._id)).size },
+    { flows: expected, trimmed: null, lines: 2_100, ids: 2_100 },
+  );
+  await store.pin([oldest[0].id], true);
+  store = await reopen(store, options);
+  assert.deepEqual(await getAll(store, oldest.slice(0, 2).map((f) => f.id)), [{ ...expected[0], pinned: true }, expected[1]]);
+});
+
+test('a crash in the middle of a compaction (only the new file, still named flows.db~) loses nothing', async () => {
+  const { dataDir, flows, file } = await twentyStoredFlows();
+  fs.renameSync(file, `${file}~`);
+  const store = await openStore({ dataDir });
+  assert.deepEqual(
+    { ids: allSummaryIds(store), last: await store.get(flows[19].id), warnings: store.warnings(), file: fs.existsSync(file) },
+    { ids: flows.map((f) => f.id).reverse(), last: JSON.parse(JSON.stringify(flows[19])) as Flow, warnings: [], file: true },
   );
 });
 
@@ -252,17 +296,12 @@ test('a torn last line (kill -9 during an append) is dropped with a warning, nev
 });
 
 test('a few unreadable lines are skipped with a warning and the damaged file is kept', async () => {
-  const dataDir = temp.make();
-  let store = await openStore({ dataDir });
-  const flows = Array.from({ length: 20 }, () => storedFlow(store));
-  capture(store, flows);
-  await store.close();
-  const file = dataPaths(dataDir).flowsDb;
+  const { dataDir, file } = await twentyStoredFlows();
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   lines[5] = '{this is not json';
   const damaged = lines.join('\n');
   fs.writeFileSync(file, damaged);
-  store = await openStore({ dataDir });
+  const store = await openStore({ dataDir });
   const copies = fs.readdirSync(dataDir).filter((f) => f.startsWith('flows.db.damaged-'));
   assert.equal(copies.length, 1);
   assert.deepEqual(
