@@ -33,7 +33,13 @@ export const DEFAULT_TRIM_COUNT = 10_000;
 /** Well under a second, so a flow finished a second before a crash is already appended to the datafile. */
 const FLUSH_INTERVAL_MS = 50;
 const FLUSH_AT_FLOWS = 500;
-const RECENT_FLOWS = 2_000;
+/**
+ * Full flows kept on this side for `get`; the rest are read back from the datafile by the worker in about a
+ * millisecond. Few on purpose: when the proxy is busy, a flow held here for thousands of newer ones outlives
+ * V8's young generation and becomes old-space garbage (tens of MB more at the peak); when it is not, these
+ * are the flows a user is looking at.
+ */
+const RECENT_FLOWS = 50;
 const DEFAULT_PAGE = 200;
 const MAX_PAGE = 5_000;
 /** Seqs reserved per meta write; see meta.ts. */
@@ -292,10 +298,11 @@ class WorkerFlowStore implements FlowStore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending.size) {
-      const docs: JournalRecord[] = [];
-      for (const flow of this.pending.values()) docs.push({ ...flow, _id: flow.id });
+      const flows = [...this.pending.values()];
       this.pending.clear();
-      this.journaled(docs, { type: 'write', id: 0, lines: '' }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
+      for (const lines of docChunks(flows)) {
+        this.journaledText(lines, { type: 'write', id: 0, lines }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
+      }
     }
     if (this.orphanBlobs.length) {
       const blobs = this.orphanBlobs;
@@ -389,9 +396,12 @@ class WorkerFlowStore implements FlowStore {
    * worker has. A write carries the journaled text itself, so the flows are serialized once.
    */
   private journaled(records: JournalRecord[], request: WorkerRequest & { id: number }): Promise<unknown> {
-    const lines = toLines(records);
+    return this.journaledText(toLines(records), request);
+  }
+
+  private journaledText(lines: string, request: WorkerRequest & { id: number }): Promise<unknown> {
     const applied = this.journal.append(lines);
-    const work = this.request(request.type === 'write' ? { ...request, lines } : request);
+    const work = this.request(request);
     void work.then(applied, () => {});
     return work;
   }
@@ -456,13 +466,43 @@ class WorkerFlowStore implements FlowStore {
 }
 
 /**
+ * Text per write request. V8 allocates a string over 128 KB straight in its old generation, where it stays
+ * until the next full collection: one string per 50 ms batch at thousands of flows a second made most of the
+ * proxy's old-space garbage. Chunks under that size die young.
+ */
+const WRITE_CHUNK_CHARS = 64 * 1024;
+
+/** Flows as datafile lines (nedb documents: the flow with `_id` = its id), in chunks of about WRITE_CHUNK_CHARS. */
+export function docChunks(flows: Flow[]): string[] {
+  const chunks: string[] = [];
+  let chunk = '';
+  for (const flow of flows) {
+    const line = JSON.stringify({ ...flow, _id: flow.id }) + '\n';
+    if (chunk.length > 0 && chunk.length + line.length > WRITE_CHUNK_CHARS) {
+      chunks.push(chunk);
+      chunk = '';
+    }
+    chunk += line;
+  }
+  if (chunk) chunks.push(chunk);
+  return chunks;
+}
+
+/**
+ * The worker's young generation: V8 grows it to 32 MB under a steady stream of writes, yet what the worker
+ * allocates per batch (parsed lines, index entries) dies within the batch, so a small one costs nothing
+ * measurable and keeps that memory out of the proxy's footprint.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/**
  * The worker runs worker.js beside this file in dist/, or worker.ts beside it when running from source under
  * tsx: a worker started on a .ts path is not handed to tsx's loader, so it first registers tsx's require hook.
  */
 function startWorker(data: WorkerStart): Worker {
   const ext = path.extname(__filename);
   const file = path.join(__dirname, `worker${ext}`);
-  if (ext !== '.ts') return new Worker(file, { workerData: data });
+  if (ext !== '.ts') return new Worker(file, { workerData: data, resourceLimits: WORKER_LIMITS });
   const tsx = require.resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, { eval: true, workerData: data });
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(file)});`, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS });
 }
