@@ -473,7 +473,7 @@ class WorkerFlowStore implements FlowStore {
 const WRITE_CHUNK_CHARS = 64 * 1024;
 
 /** Flows as datafile lines (nedb documents: the flow with `_id` = its id), in chunks of about WRITE_CHUNK_CHARS. */
-export function docChunks(flows: Flow[]): string[] {
+function docChunks(flows: Flow[]): string[] {
   const chunks: string[] = [];
   let chunk = '';
   for (const flow of flows) {

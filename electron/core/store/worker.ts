@@ -27,7 +27,7 @@ import Datastore from 'nedb-promises';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
-import { readLine, rewriteLines, scanLines } from './datafile-lines';
+import { readLine, rewriteLines, scanLines, type LineRange } from './datafile-lines';
 import { isDeletion, isPin, journalFile, linesOf, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
@@ -162,7 +162,7 @@ const UNFINISHED_ERROR: Flow['error'] = { phase: 'store', message: 'Hindsight st
  * list does not show it in progress forever.
  */
 function settle<T extends Flow>(flow: T): T {
-  if (flow.state !== 'live' && flow.state !== 'intercepted') return flow;
+  if (!isUnfinished(flow)) return flow;
   return { ...flow, state: 'failed', error: flow.error ?? { ...UNFINISHED_ERROR! } };
 }
 
@@ -185,8 +185,33 @@ interface Scan {
 }
 
 /**
- * Reads the datafile the way nedb does (one JSON document per line; a later line replaces an earlier one
- * with the same _id; `$$deleted` removes it), keeping each flow's line position and summary, not the flow.
+ * One record on top of what was read so far, with nedb's semantics (a later record replaces an earlier one
+ * with the same _id; `$$deleted` removes it). A datafile line comes with its range and updates the
+ * references; a journal record changes only the summaries (the replay indexes it once it is appended).
+ */
+function applyRecord(scan: Scan, record: JournalRecord, range?: LineRange): void {
+  if (isPin(record)) {
+    for (const id of record.$$pin) {
+      const s = scan.summaries.get(id);
+      if (s) scan.summaries.set(id, { ...s, pinned: record.pinned });
+    }
+    return;
+  }
+  if (typeof record._id !== 'string') return; // nedb's index bookkeeping lines
+  const id = record._id;
+  scan.unfinished.delete(id);
+  if (isDeletion(record)) {
+    if (range) scan.refs.delete(id);
+    scan.summaries.delete(id);
+    return;
+  }
+  if (range) scan.refs.set(id, refOf(id, range.at, range.len, blobsOf(record)));
+  scan.summaries.set(id, toSummary(settle(record)));
+  if (isUnfinished(record)) scan.unfinished.add(id);
+}
+
+/**
+ * Reads the datafile the way nedb does, keeping each flow's line position and summary, not the flow.
  * Returns undefined when a line does not parse: then nedb decides what the damage means (openDamaged).
  */
 function scanDatafile(file: string): Scan | undefined {
@@ -199,41 +224,9 @@ function scanDatafile(file: string): Scan | undefined {
       return false;
     }
     scan.lines++;
-    if (isPin(record) || typeof record._id !== 'string') return; // nedb's index bookkeeping lines
-    const id = record._id;
-    if (isDeletion(record)) {
-      scan.refs.delete(id);
-      scan.summaries.delete(id);
-      scan.unfinished.delete(id);
-      return;
-    }
-    scan.refs.set(id, refOf(id, range.at, range.len, blobsOf(record)));
-    scan.summaries.set(id, toSummary(settle(record)));
-    if (isUnfinished(record)) scan.unfinished.add(id);
-    else scan.unfinished.delete(id);
+    applyRecord(scan, record, range);
   });
   return whole ? scan : undefined;
-}
-
-/** The journal's records on top of the scanned summaries: what the list shows once the journal is replayed. */
-function applyJournal(scan: Scan, records: JournalRecord[]): void {
-  for (const record of records) {
-    if (isPin(record)) {
-      for (const id of record.$$pin) {
-        const s = scan.summaries.get(id);
-        if (s) scan.summaries.set(id, { ...s, pinned: record.pinned });
-      }
-      continue;
-    }
-    if (typeof record._id !== 'string') continue;
-    scan.unfinished.delete(record._id);
-    if (isDeletion(record)) {
-      scan.summaries.delete(record._id);
-      continue;
-    }
-    if (isUnfinished(record)) scan.unfinished.add(record._id);
-    scan.summaries.set(record._id, toSummary(settle(record)));
-  }
 }
 
 /** Resolves the wait for the main side's acknowledgement of the last `loaded` chunk. */
@@ -329,7 +322,7 @@ async function load(): Promise<void> {
       scan = scanDatafile(start.flowsDb);
       if (!scan) throw new Error('it is still unreadable after nedb rewrote it');
     }
-    applyJournal(scan, left.records);
+    for (const record of left.records) applyRecord(scan, record);
     await sendSummaries([...scan.summaries.values()].sort((a, b) => a.seq - b.seq), warnings);
     scan.summaries.clear();
     // References only from here on: nedb's full documents (after openDamaged) are let go.
