@@ -10,14 +10,17 @@
  * thread a sixth of its time).
  *
  * With `segmentBytes` set (the flow store sets it), small bodies go instead into shared append-only segment
- * files (segments.ts): one open file and one positional write per batch of bodies, no file to create or
- * delete per body. Large bodies keep a file of their own.
+ * files (segments.ts): one open file and a few large writes for many bodies, no file to create or delete
+ * per body; on Linux those writes go past the page cache (segment-file.ts). Large bodies keep a file of
+ * their own.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BodyRef, BodySide } from '../../common/flow';
 import type { BodyStoreLike, BodyWriter } from '../capture/sink';
 import { parseSlice, segmentFileName, segmentOfFile, sliceBlob, type SegmentSlice } from './segments';
+import { SegmentFile, type SegmentEvents } from './segment-file';
+import { DirectPages } from './direct-pages';
 
 export const DEFAULT_BODY_CAP = 10 * 1024 * 1024;
 /**
@@ -29,25 +32,6 @@ export const SMALL_BODY = 128 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
 const SEGMENTS = 'segments';
 const ZEROS = Buffer.alloc(64 * 1024);
-/** Buffers per positional write (under every system's IOV_MAX). */
-const MAX_WRITE_BUFFERS = 512;
-
-/** The segment small bodies are appended to now, and its queue of bodies not yet written. */
-interface Segment {
-  n: number;
-  fd: number;
-  /** Bytes handed out (the next body's offset). */
-  size: number;
-  /** Bytes written. */
-  written: number;
-  queue: Buffer[];
-  writing: boolean;
-  /** No more bodies come: close the file once the queue is written. */
-  sealed: boolean;
-  /** Called once `written` reaches `until` (or the file is closed). */
-  waiters: { until: number; wake: () => void }[];
-  closed?: Promise<void>;
-}
 
 export interface BodyStoreOptions {
   dir: string;
@@ -57,6 +41,8 @@ export interface BodyStoreOptions {
   onWriteError?: (message: string) => void;
   /** Append small bodies to segment files of about this size; without it every body gets its own file. */
   segmentBytes?: number;
+  /** Write segments past the page cache where the system can (default true; segment-file.ts says why). */
+  directWrites?: boolean;
 }
 
 export class BodyStore implements BodyStoreLike {
@@ -73,10 +59,16 @@ export class BodyStore implements BodyStoreLike {
   private segmentBytes: number;
   /** The first segment this store writes: above every segment on disk when it was opened. */
   readonly firstSegment: number;
-  private segment: Segment | undefined;
+  private segment: SegmentFile | undefined;
   private nextSegment: number;
   /** Segments whose file is open: the current one, and sealed ones until their queue is written. */
-  private readonly openSegments = new Set<Segment>();
+  private readonly openSegments = new Set<SegmentFile>();
+  /** Staging pages for direct segment writes; undefined when they are not wanted. */
+  private readonly pages: DirectPages | undefined;
+  private readonly segmentEvents: SegmentEvents = {
+    onError: (err) => this.failed(err),
+    onClosed: (segment) => this.openSegments.delete(segment),
+  };
 
   constructor(options: BodyStoreOptions) {
     this.dir = options.dir;
@@ -86,6 +78,7 @@ export class BodyStore implements BodyStoreLike {
     fs.mkdirSync(this.dir, { recursive: true });
     this.firstSegment = this.segmentBytes > 0 ? Math.max(0, ...this.segments()) + 1 : 0;
     this.nextSegment = this.firstSegment;
+    if (this.segmentBytes > 0 && options.directWrites !== false) this.pages = new DirectPages(path.join(this.dir, SEGMENTS));
   }
 
   pathOf(blob: string): string {
@@ -209,7 +202,7 @@ export class BodyStore implements BodyStoreLike {
   private append(chunks: Buffer[], length: number): string | NodeJS.ErrnoException {
     let segment = this.segment;
     if (!segment || segment.size >= this.segmentBytes) {
-      if (segment) this.seal(segment);
+      segment?.seal();
       this.segment = undefined;
       try {
         segment = this.openSegment();
@@ -219,63 +212,25 @@ export class BodyStore implements BodyStoreLike {
       this.segment = segment;
       this.openSegments.add(segment);
     }
-    const blob = sliceBlob({ segment: segment.n, offset: segment.size, length });
-    segment.size += length;
-    for (const c of chunks) segment.queue.push(c);
-    this.drain(segment);
-    return blob;
+    let offset: number;
+    try {
+      offset = segment.append(chunks, length);
+    } catch (err) {
+      return err as NodeJS.ErrnoException;
+    }
+    return sliceBlob({ segment: segment.n, offset, length });
   }
 
-  private openSegment(): Segment {
+  private openSegment(): SegmentFile {
     fs.mkdirSync(path.join(this.dir, SEGMENTS), { recursive: true });
     for (;;) {
       const n = this.nextSegment++;
       try {
-        // 'wx': a segment is never shared, not even with a file another writer left.
-        const fd = fs.openSync(this.segmentPath(n), 'wx');
-        return { n, fd, size: 0, written: 0, queue: [], writing: false, sealed: false, waiters: [] };
+        return SegmentFile.create(this.segmentPath(n), n, this.pages, this.segmentEvents);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
-  }
-
-  private seal(segment: Segment): void {
-    segment.sealed = true;
-    this.drain(segment);
-  }
-
-  /** Writes what is queued for a segment, one write at a time; closes a sealed segment once it is written. */
-  private drain(segment: Segment): void {
-    if (segment.writing) return;
-    if (segment.queue.length === 0) {
-      if (segment.sealed && !segment.closed) {
-        segment.closed = new Promise<void>((resolve) => fs.close(segment.fd, () => resolve())).then(() => {
-          this.openSegments.delete(segment);
-          for (const w of segment.waiters.splice(0)) w.wake();
-        });
-      }
-      return;
-    }
-    const buffers = segment.queue.splice(0, MAX_WRITE_BUFFERS);
-    let bytes = 0;
-    for (const b of buffers) bytes += b.length;
-    const position = segment.written;
-    segment.writing = true;
-    fs.writev(segment.fd, buffers, position, (err, written) => {
-      segment.writing = false;
-      // A short write means the disk is full: what did not fit reads back as missing.
-      if (err || written < bytes) this.failed(err ?? Object.assign(new Error('the disk took only part of a write'), { code: 'ENOSPC' }));
-      segment.written = position + bytes;
-      segment.waiters = segment.waiters.filter((w) => (w.until <= segment.written ? (w.wake(), false) : true));
-      this.drain(segment);
-    });
-  }
-
-  /** Resolves once every body handed out so far in the segment is written (not those handed out meanwhile). */
-  private written(segment: Segment): Promise<void> {
-    if (segment.written >= segment.size || !this.openSegments.has(segment)) return Promise.resolve();
-    return new Promise((wake) => segment.waiters.push({ until: segment.size, wake }));
   }
 
   /**
@@ -355,7 +310,7 @@ export class BodyStore implements BodyStoreLike {
   /** A body in a segment; missing (segment deleted, or cut short by a crash or a full disk) reads as empty. */
   private async readSlice(segment: number, offset: number, length: number): Promise<Buffer> {
     // A body handed out moments ago may still be queued.
-    if (this.segment?.n === segment && this.segment.written < offset + length) await this.written(this.segment);
+    for (const s of this.openSegments) if (s.n === segment && s.written < offset + length) await s.whenWritten();
     let handle: fs.promises.FileHandle;
     try {
       handle = await fs.promises.open(this.segmentPath(segment), 'r');
@@ -400,15 +355,16 @@ export class BodyStore implements BodyStoreLike {
 
   /** Resolves when every body ended so far is written. */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending, ...[...this.openSegments].map((s) => this.written(s))]);
+    await Promise.all([...this.pending, ...[...this.openSegments].map((s) => s.whenWritten())]);
   }
 
   /** Writes what is queued and closes the segment file (bodies ended after this get files of their own). */
   async close(): Promise<void> {
-    if (this.segment) this.seal(this.segment);
+    this.segment?.seal();
     this.segment = undefined;
     this.segmentBytes = 0;
     await this.flush();
     await Promise.all([...this.openSegments].map((s) => s.closed));
+    this.pages?.close();
   }
 }

@@ -91,9 +91,9 @@ test('body names that could escape the folder are refused', () => {
   assert.throws(() => store.pathOf('../etc/passwd'), /invalid body name/);
 });
 
-test('a body read the moment it ends (no flush) comes back whole, streamed or held', async () => {
-  for (const segmentBytes of [0, 32 * 1024 * 1024]) {
-    const store = new BodyStore({ dir: tempDir(), segmentBytes });
+test('a body read the moment it ends (no flush) comes back whole, streamed or held, written directly or not', async () => {
+  for (const [segmentBytes, directWrites] of [[0, false], [32 * 1024 * 1024, true], [32 * 1024 * 1024, false]] as const) {
+    const store = new BodyStore({ dir: tempDir(), segmentBytes, directWrites });
     const big = Array.from({ length: 6 }, (_, i) => Buffer.alloc(SMALL_BODY / 2, i + 7));
     const w = store.open('cd-big', 'response', {});
     for (const c of big) w.write(c);
@@ -103,7 +103,7 @@ test('a body read the moment it ends (no flush) comes back whole, streamed or he
     assert.deepEqual(
       { big: (await store.read(bigRef)).equals(Buffer.concat(big)), small: (await store.read(smallRef)).toString() },
       { big: true, small: 'just ended' },
-      `segmentBytes ${segmentBytes}`,
+      `segmentBytes ${segmentBytes}, directWrites ${directWrites}`,
     );
     await store.close?.();
   }

@@ -1,0 +1,87 @@
+/**
+ * Staging pages for direct (O_DIRECT) writes of body segments (segment-file.ts). A direct write must start
+ * at a block-aligned address in memory, at a block-aligned file position, and be a whole number of blocks.
+ * JavaScript cannot see a buffer's address, so each page is found by trying: a page is cut from a slightly
+ * larger buffer at the first offset a direct write of one block accepts (allocations are 16-byte aligned,
+ * so one of 256 offsets is 4096-aligned). The test writes go to a scratch file unlinked as soon as it is
+ * opened, so nothing is left behind.
+ *
+ * Pages are reused: a few idle ones are kept, so steady capture allocates none and the pages stay in memory
+ * the system has already given the process.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** File positions and lengths of direct writes are multiples of this (every common block size divides it). */
+export const BLOCK = 4096;
+/** Bytes per staging page (a multiple of BLOCK). */
+export const PAGE = 1024 * 1024;
+/** Idle pages kept for reuse. */
+const IDLE_PAGES = 8;
+/** Malloc's alignment: where the offset search steps. */
+const STEP = 16;
+
+/** The O_DIRECT open flag, or undefined where the system has none (macOS, Windows). */
+export const O_DIRECT: number | undefined = fs.constants.O_DIRECT;
+
+export class DirectPages {
+  private readonly idle: Buffer[] = [];
+  private probeFd: number | undefined;
+  /** Where the last page was found aligned: the next allocation usually aligns there too. */
+  private lastOffset = 0;
+  /** False once this folder's file system refused direct writes: segments are then written through the page cache. */
+  usable = O_DIRECT !== undefined;
+  /** Pages made so far (for tests and diagnostics: steady capture reuses pages instead of making new ones). */
+  allocated = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /** A page whose contents are stale bytes of an earlier segment (writers zero what they pad with). */
+  take(): Buffer {
+    return this.idle.pop() ?? this.allocate();
+  }
+
+  give(page: Buffer): void {
+    if (this.idle.length < IDLE_PAGES) this.idle.push(page);
+  }
+
+  /** Throws when no aligned page can be made (a failed test write: a full disk, or no direct I/O here). */
+  private allocate(): Buffer {
+    const fd = (this.probeFd ??= openProbe(this.dir));
+    // Unset bytes never reach a segment: writers copy bodies in and zero what they pad with.
+    const raw = Buffer.allocUnsafeSlow(PAGE + BLOCK);
+    const offsets = [this.lastOffset];
+    for (let k = 0; k < BLOCK; k += STEP) if (k !== this.lastOffset) offsets.push(k);
+    for (const k of offsets) {
+      try {
+        fs.writeSync(fd, raw, k, BLOCK, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EINVAL') continue;
+        throw err;
+      }
+      this.lastOffset = k;
+      this.allocated++;
+      return raw.subarray(k, k + PAGE);
+    }
+    throw Object.assign(new Error('no block-aligned buffer accepted by a direct write'), { code: 'EINVAL' });
+  }
+
+  close(): void {
+    if (this.probeFd !== undefined) fs.closeSync(this.probeFd);
+    this.probeFd = undefined;
+    this.idle.length = 0;
+  }
+}
+
+/** Opens a file for direct writes; EINVAL when the file system does not do direct I/O. */
+export function openDirect(file: string, flags: number): number {
+  if (O_DIRECT === undefined) throw Object.assign(new Error('no direct I/O on this system'), { code: 'EINVAL' });
+  return fs.openSync(file, flags | O_DIRECT | fs.constants.O_WRONLY, 0o666);
+}
+
+function openProbe(dir: string): number {
+  const file = path.join(dir, `.direct-probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const fd = openDirect(file, fs.constants.O_CREAT | fs.constants.O_EXCL);
+  fs.rmSync(file, { force: true });
+  return fd;
+}

@@ -1,0 +1,220 @@
+/**
+ * One body segment file being appended to (segments.ts says why small bodies share files). A body gets its
+ * place at once; its bytes are written behind the proxy's back, one write at a time, in file order.
+ *
+ * Two ways to write:
+ * - Direct (Linux, O_DIRECT): the bytes are copied into reused, block-aligned staging pages
+ *   (direct-pages.ts) and written past the page cache. Captured bodies are written once and seldom read,
+ *   and on the benchmark machine (a VM) copying them into new page-cache pages cost the proxy's thread
+ *   more than forwarding them: ~200 µs per 100 KB body, against ~25 µs for a direct write
+ *   (docs/bench/capture.md). The socket's chunks are also let go at once instead of after the write.
+ * - Buffered (other systems, or a file system that refuses direct writes): the chunks are queued and
+ *   written with one positional writev per batch.
+ *
+ * A direct write covers whole blocks, so the block a write ended in is written again, with what came
+ * after, by the next write of that page; the padding past the last body is cut off when the file is closed.
+ * Writes of different pages cover different blocks and may run side by side; a page has one write at a time.
+ */
+import fs from 'node:fs';
+import { BLOCK, PAGE, openDirect, type DirectPages } from './direct-pages';
+
+/** Buffers per positional writev (under every system's IOV_MAX). */
+const MAX_WRITE_BUFFERS = 512;
+/**
+ * Direct writes of one segment under way at once (of different pages). On a busy proxy a write's completion
+ * waits for the thread pool and the event loop, so one at a time fell behind; more would hold up the thread
+ * pool's other work (DNS lookups among it).
+ */
+const MAX_DIRECT_WRITES = 2;
+
+export interface SegmentEvents {
+  /** A write failed (the file stays open; what was not written reads back as missing). */
+  onError(err: NodeJS.ErrnoException): void;
+  /** A sealed file was written and closed. */
+  onClosed(segment: SegmentFile): void;
+}
+
+/** A staging page of a direct segment: the file's bytes from index * PAGE on. */
+interface StagedPage {
+  index: number;
+  buffer: Buffer;
+  /** Bytes of the page written so far (the end of its last write). */
+  flushed: number;
+  /** A write of this page is under way. */
+  busy: boolean;
+}
+
+export class SegmentFile {
+  /** Bytes handed out (the next body's offset). */
+  size = 0;
+  /** Writes under way. */
+  private writing = 0;
+  /** No more bodies come: close the file once everything is written. */
+  private sealed = false;
+  private isClosed = false;
+  /** Set once the file is closing; resolves when it is closed. */
+  closed: Promise<void> | undefined;
+  /** Called once `written` reaches `until` (or the file is closed). */
+  private waiters: { until: number; wake: () => void }[] = [];
+  /** Buffered: chunks not yet written, and the bytes written before them. */
+  private readonly queue: Buffer[] = [];
+  private queuedFrom = 0;
+  /** Direct: the pages not yet wholly written, in file order. */
+  private readonly pages: StagedPage[] = [];
+
+  /**
+   * Creates the segment's file ('wx': a segment is never shared, not even with a file another writer left),
+   * for direct writes when `pages` is given and still usable. Throws what open throws (EEXIST included).
+   */
+  static create(file: string, n: number, pages: DirectPages | undefined, events: SegmentEvents): SegmentFile {
+    if (pages?.usable) {
+      try {
+        const fd = openDirect(file, fs.constants.O_CREAT | fs.constants.O_EXCL);
+        const segment = new SegmentFile(n, fd, pages, events);
+        // A first page now: a file system that accepts the flag but not the writes is found out here.
+        try {
+          segment.pages.push({ index: 0, buffer: pages.take(), flushed: 0, busy: false });
+        } catch (err) {
+          fs.closeSync(fd);
+          fs.rmSync(file, { force: true });
+          throw err;
+        }
+        return segment;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        pages.usable = false;
+      }
+    }
+    return new SegmentFile(n, fs.openSync(file, 'wx'), undefined, events);
+  }
+
+  private constructor(
+    readonly n: number,
+    private readonly fd: number,
+    /** Set when the file takes direct writes. */
+    private readonly direct: DirectPages | undefined,
+    private readonly events: SegmentEvents,
+  ) {}
+
+  get isDirect(): boolean {
+    return this.direct !== undefined;
+  }
+
+  /** Bytes written: every body that ends at or before this offset is on disk. */
+  get written(): number {
+    if (!this.direct) return this.queuedFrom;
+    const first = this.pages[0];
+    return first ? Math.min(this.size, first.index * PAGE + first.flushed) : this.size;
+  }
+
+  /**
+   * Hands out the place of a body of `length` bytes and queues its bytes; returns its offset. Throws (and
+   * hands out nothing) when no staging page can be had.
+   */
+  append(chunks: readonly Buffer[], length: number): number {
+    const offset = this.size;
+    if (this.direct) this.stage(chunks, offset);
+    else for (const c of chunks) this.queue.push(c);
+    this.size += length;
+    this.drain();
+    return offset;
+  }
+
+  /** Copies a body into the staging pages (the last one, then new ones). */
+  private stage(chunks: readonly Buffer[], offset: number): void {
+    let at = offset;
+    for (const chunk of chunks) {
+      let from = 0;
+      while (from < chunk.length) {
+        const index = Math.floor(at / PAGE);
+        let page = this.pages[this.pages.length - 1];
+        if (page?.index !== index) {
+          page = { index, buffer: this.direct!.take(), flushed: 0, busy: false };
+          this.pages.push(page);
+        }
+        const inPage = at - index * PAGE;
+        const n = Math.min(chunk.length - from, PAGE - inPage);
+        chunk.copy(page.buffer, inPage, from, from + n);
+        from += n;
+        at += n;
+      }
+    }
+  }
+
+  /** No more bodies: the file is closed once what is queued is written. */
+  seal(): void {
+    this.sealed = true;
+    this.drain();
+  }
+
+  /** Resolves once every body handed out so far is written (not those handed out meanwhile), or the file is closed. */
+  whenWritten(): Promise<void> {
+    if (this.written >= this.size || this.isClosed) return Promise.resolve();
+    return new Promise((wake) => this.waiters.push({ until: this.size, wake }));
+  }
+
+  /** Starts the writes that can start; closes a sealed file once everything is written. */
+  private drain(): void {
+    if (this.direct) {
+      for (const page of this.pages) {
+        if (this.writing >= MAX_DIRECT_WRITES) break;
+        const end = Math.min(this.size - page.index * PAGE, PAGE);
+        if (!page.busy && end > page.flushed) this.writePage(page, end);
+      }
+    } else if (this.writing === 0 && this.queue.length > 0) {
+      this.writeQueued();
+    }
+    if (this.sealed && !this.closed && this.writing === 0 && this.written >= this.size) this.closed = this.close();
+  }
+
+  private writeQueued(): void {
+    const buffers = this.queue.splice(0, MAX_WRITE_BUFFERS);
+    let bytes = 0;
+    for (const b of buffers) bytes += b.length;
+    const position = this.queuedFrom;
+    this.writing++;
+    fs.writev(this.fd, buffers, position, (err, written) => {
+      this.queuedFrom = position + bytes;
+      this.wrote(err, written < bytes);
+    });
+  }
+
+  /** Writes a page's bytes up to `end`, from the start of the block its last write ended in. */
+  private writePage(page: StagedPage, end: number): void {
+    const from = page.flushed - (page.flushed % BLOCK);
+    const padded = Math.ceil(end / BLOCK) * BLOCK;
+    // Zeros after the last body, never stale bytes of the page's earlier use.
+    page.buffer.fill(0, end, padded);
+    const length = padded - from;
+    page.busy = true;
+    this.writing++;
+    fs.write(this.fd, page.buffer, from, length, page.index * PAGE + from, (err, written) => {
+      page.busy = false;
+      page.flushed = end;
+      if (end === PAGE) {
+        this.pages.splice(this.pages.indexOf(page), 1);
+        this.direct!.give(page.buffer);
+      }
+      this.wrote(err, written < length);
+    });
+  }
+
+  private wrote(err: NodeJS.ErrnoException | null, short: boolean): void {
+    this.writing--;
+    // A short write means the disk is full: what did not fit reads back as missing.
+    if (err || short) this.events.onError(err ?? Object.assign(new Error('the disk took only part of a write'), { code: 'ENOSPC' }));
+    const written = this.written;
+    this.waiters = this.waiters.filter((w) => (w.until <= written ? (w.wake(), false) : true));
+    this.drain();
+  }
+
+  private async close(): Promise<void> {
+    // Direct writes padded the last block: cut the file back to its bodies.
+    if (this.direct) await new Promise<void>((resolve) => fs.ftruncate(this.fd, this.size, () => resolve()));
+    await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
+    for (const page of this.pages.splice(0)) this.direct!.give(page.buffer);
+    this.isClosed = true;
+    this.events.onClosed(this);
+    for (const w of this.waiters.splice(0)) w.wake();
+  }
+}
