@@ -22,7 +22,7 @@ import { dataPaths } from '../paths';
 import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
 import { JournalWriter, journalFile, toLines, type JournalRecord } from './journal';
 import { MetaWriter, readMeta, type StoreMeta } from './meta';
-import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
+import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SummaryList } from './summaries';
 import type { FlowStore, StoreOptions } from './types';
 
@@ -316,8 +316,8 @@ class WorkerFlowStore implements FlowStore {
     if (this.pending.size) {
       const flows = [...this.pending.values()];
       this.pending.clear();
-      for (const lines of docChunks(flows)) {
-        this.journaledText(lines, { type: 'write', id: 0, lines }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
+      for (const { lines, keys } of docChunks(flows)) {
+        this.journaledText(lines, { type: 'write', id: 0, lines, keys }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
       }
     }
     if (this.orphanBlobs.length) {
@@ -488,20 +488,26 @@ class WorkerFlowStore implements FlowStore {
  */
 const WRITE_CHUNK_CHARS = 64 * 1024;
 
-/** Flows as datafile lines (nedb documents: the flow with `_id` = its id), in chunks of about WRITE_CHUNK_CHARS. */
-function docChunks(flows: Flow[]): string[] {
-  const chunks: string[] = [];
-  let chunk = '';
+/**
+ * Flows as datafile lines (nedb documents: the flow with `_id` = its id), in chunks of about
+ * WRITE_CHUNK_CHARS, each with its lines' keys.
+ */
+function docChunks(flows: Flow[]): { lines: string; keys: DocKey[] }[] {
+  const chunks: { lines: string; keys: DocKey[] }[] = [];
+  let lines = '';
+  let keys: DocKey[] = [];
   for (const flow of flows) {
     // `_id` spliced in front: no copy of the flow just to add it.
     const line = `{"_id":${JSON.stringify(flow.id)},${JSON.stringify(flow).slice(1)}\n`;
-    if (chunk.length > 0 && chunk.length + line.length > WRITE_CHUNK_CHARS) {
-      chunks.push(chunk);
-      chunk = '';
+    if (lines.length > 0 && lines.length + line.length > WRITE_CHUNK_CHARS) {
+      chunks.push({ lines, keys });
+      lines = '';
+      keys = [];
     }
-    chunk += line;
+    lines += line;
+    keys.push({ id: flow.id, blobs: blobsOf(flow) });
   }
-  if (chunk) chunks.push(chunk);
+  if (lines) chunks.push({ lines, keys });
   return chunks;
 }
 

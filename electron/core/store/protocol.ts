@@ -19,8 +19,11 @@ export interface WorkerStart {
 }
 
 export type WorkerRequest =
-  /** Persist the newest value of each flow: JSON lines of flow documents, exactly as journaled. */
-  | { type: 'write'; id: number; lines: string }
+  /**
+   * Persist the newest value of each flow: JSON lines of flow documents, exactly as journaled, with each
+   * line's flow id and body names (so the worker need not parse the lines to index them).
+   */
+  | { type: 'write'; id: number; lines: string; keys: DocKey[] }
   | { type: 'get'; id: number; flowId: string }
   | { type: 'pin'; id: number; flowIds: string[]; pinned: boolean }
   /** Removes flows and their body files in chunks; compacts the datafile afterwards when asked. */
@@ -42,6 +45,12 @@ export type WorkerReply =
   | { type: 'error'; id: number; message: string }
   /** A problem the user must see that no request asked about (a failed append, a failed compaction). */
   | { type: 'warning'; message: string };
+
+/** What the worker indexes a datafile line by: its flow's id and the body files the flow refers to. */
+export interface DocKey {
+  id: string;
+  blobs: string[];
+}
 
 /** Body file names a flow refers to. */
 export function blobsOf(flow: Flow): string[] {

@@ -29,7 +29,7 @@ import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
 import { readLine, rewriteLines, scanLines, type LineRange } from './datafile-lines';
 import { isDeletion, isPin, journalFile, linesOf, readJournal, type FlowDoc, type JournalRecord } from './journal';
-import { blobsOf, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
+import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 
 /** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
@@ -251,20 +251,17 @@ async function sendSummaries(summaries: FlowSummary[], warnings: string[]): Prom
 
 /** Persists the settled state of flows that were unfinished when Hindsight stopped. */
 async function persistSettled(ids: Iterable<string>): Promise<void> {
-  const docs: DocLine[] = [];
+  const docs: Entry[] = [];
   for (const id of ids) {
     const doc = await store.executor.pushAsync(async () => readDoc(id));
-    if (doc && isUnfinished(doc)) {
-      const settled = settle(doc);
-      docs.push({ record: settled, line: JSON.stringify(settled) });
-    }
+    if (doc && isUnfinished(doc)) docs.push(entryOf(settle(doc)));
   }
   await persistDocs(docs);
 }
 
 /** Applies the journal left by the last run, in order (consecutive records of a kind together). */
 async function replay(records: JournalRecord[]): Promise<void> {
-  let docs: DocLine[] = [];
+  let docs: Entry[] = [];
   let deleted: string[] = [];
   const flush = async () => {
     await persistDocs(docs);
@@ -282,7 +279,7 @@ async function replay(records: JournalRecord[]): Promise<void> {
       deleted.push(record._id);
     } else {
       if (deleted.length) await flush();
-      docs.push({ record, line: JSON.stringify(record) });
+      docs.push(entryOf(record));
     }
   }
   await flush();
@@ -347,17 +344,24 @@ async function load(): Promise<void> {
   for (const request of early.splice(0)) handle(request);
 }
 
-/** A flow document with its JSON text, one datafile line. */
-interface DocLine {
-  record: FlowDoc;
+/** A datafile line to append, with its flow's id and body files. */
+interface Entry extends DocKey {
   line: string;
 }
 
-/** A datafile line to append, with the flow's body files. */
-interface Entry {
-  id: string;
-  line: string;
-  blobs: string[];
+function entryOf(doc: FlowDoc, line = JSON.stringify(doc)): Entry {
+  return { id: doc._id, line, blobs: blobsOf(doc) };
+}
+
+/**
+ * A write request's lines with their keys. The main side sends one key per line; should they ever disagree,
+ * the lines are parsed instead.
+ */
+function entriesOf(lines: string, keys: DocKey[]): Entry[] {
+  const split = lines.split('\n');
+  if (split[split.length - 1] === '') split.pop();
+  if (split.length !== keys.length) return linesOf(lines).entries.map(({ record, line }) => entryOf(record as FlowDoc, line));
+  return split.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
 }
 
 /** The body files a flow has as far as this worker has been told (pending writes included). */
@@ -373,12 +377,11 @@ function currentBlobs(id: string): string[] {
  * again, most of this worker's time per captured flow, and keep it in memory. Runs on nedb's executor, so
  * it stays in order with nedb's removals and compactions.
  */
-async function persistDocs(docs: DocLine[]): Promise<void> {
+async function persistDocs(docs: Entry[]): Promise<void> {
   if (docs.length === 0) return;
-  const latest = new Map<string, DocLine>();
-  for (const d of docs) latest.set(d.record._id, d);
-  const entries: Entry[] = [];
-  for (const { record, line } of latest.values()) entries.push({ id: record._id, line, blobs: blobsOf(record) });
+  const latest = new Map<string, Entry>();
+  for (const d of docs) latest.set(d.id, d);
+  const entries = [...latest.values()];
   // Counted now, in arrival order, before anything is awaited (segments.ts says why order matters).
   for (const e of entries) {
     segments?.drop(currentBlobs(e.id));
@@ -527,7 +530,7 @@ function handle(request: WorkerRequest): void {
     case 'write':
       answer(
         request.id,
-        persistDocs(linesOf(request.lines).entries as DocLine[]).catch((err: unknown) => {
+        persistDocs(entriesOf(request.lines, request.keys)).catch((err: unknown) => {
           // The journal keeps these flows (the main side empties it only on success): the next start replays them.
           send({ type: 'warning', message: `Captured flows could not be saved to ${start.flowsDb} (${message(err)}).` });
           throw err;
