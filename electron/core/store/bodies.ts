@@ -347,10 +347,24 @@ export class BodyStore implements BodyStoreLike {
     ]);
   }
 
-  /** True when every body in a segment handed out so far is written. */
-  segmentsWritten(): boolean {
-    for (const s of this.openSegments) if (s.written < s.size) return false;
+  /**
+   * True when removed bodies may be zeroed now: every body handed out is written, and no open segment will
+   * write over them again. A segment written past the page cache writes the block its last write ended in
+   * again with the next (segment-file.ts), which would undo a zeroing there or race with it; `settle` seals it.
+   */
+  segmentsSettled(): boolean {
+    for (const s of this.openSegments) if (s.isDirect || s.written < s.size) return false;
     return true;
+  }
+
+  /** Seals an open segment written past the page cache; resolves once every body handed out so far is written and such segments are closed. */
+  async settle(): Promise<void> {
+    if (this.segment?.isDirect) {
+      this.segment.seal();
+      this.segment = undefined;
+    }
+    await this.flush();
+    await Promise.all([...this.openSegments].filter((s) => s.isDirect).map((s) => s.closed));
   }
 
   /** Resolves when every body ended so far is written. */

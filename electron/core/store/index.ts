@@ -386,19 +386,19 @@ class WorkerFlowStore implements FlowStore {
   }
 
   /**
-   * Runs `send` once the bodies handed out so far are written: the worker zeroes removed bodies in their
-   * segment file (bodies.ts), which must not happen before their bytes land. Almost always that is already
-   * so, and `send` runs at once.
+   * Runs `send` once the bodies handed out so far are written and will not be written again: the worker
+   * zeroes removed bodies in their segment file (bodies.ts), which must not happen before their bytes land,
+   * nor while a segment written past the page cache is open (BodyStore.settle seals it).
    */
   private afterBodiesWritten<T>(send: () => T | Promise<T>): Promise<T> {
-    if (this.bodies.segmentsWritten()) {
+    if (this.bodies.segmentsSettled()) {
       try {
         return Promise.resolve(send());
       } catch (err) {
         return Promise.reject(err as Error);
       }
     }
-    const work = this.bodies.flush().then(send);
+    const work = this.bodies.settle().then(send);
     const settled: Promise<unknown> = work.then(
       () => this.waiting.delete(settled),
       () => this.waiting.delete(settled),

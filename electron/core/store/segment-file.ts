@@ -51,9 +51,11 @@ export class SegmentFile {
   private writing = 0;
   /** No more bodies come: close the file once everything is written. */
   private sealed = false;
+  private closing = false;
   private isClosed = false;
-  /** Set once the file is closing; resolves when it is closed. */
-  closed: Promise<void> | undefined;
+  private markClosed!: () => void;
+  /** Resolves once the file is sealed, written and closed. */
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   /** Called once `written` reaches `until` (or the file is closed). */
   private waiters: { until: number; wake: () => void }[] = [];
   /** Buffered: chunks not yet written, and the bytes written before them. */
@@ -164,7 +166,10 @@ export class SegmentFile {
     } else if (this.writing === 0 && this.queue.length > 0) {
       this.writeQueued();
     }
-    if (this.sealed && !this.closed && this.writing === 0 && this.written >= this.size) this.closed = this.close();
+    if (this.sealed && !this.closing && this.writing === 0 && this.written >= this.size) {
+      this.closing = true;
+      void this.close();
+    }
   }
 
   private writeQueued(): void {
@@ -216,5 +221,6 @@ export class SegmentFile {
     this.isClosed = true;
     this.events.onClosed(this);
     for (const w of this.waiters.splice(0)) w.wake();
+    this.markClosed();
   }
 }

@@ -92,6 +92,26 @@ test('a segment that cannot be opened stops body writes with one warning and kee
   assert.match(warnings[0], /Body files are not being written/);
 });
 
+test('a body zeroed while capture goes on stays zeroed: settle seals a segment written past the page cache first', async () => {
+  const store = segmentStore(tempDir());
+  const removed = writeBody(store, 'e1', 'secret token');
+  // What the flow store does before it has the worker zero removed bodies (afterBodiesWritten).
+  assert.equal(store.segmentsSettled(), process.platform !== 'linux');
+  await store.settle();
+  assert.equal(store.segmentsSettled(), true);
+  await store.remove([removed.blob!]);
+  // Capture goes on: with the segment still open, this body's write would rewrite the block holding e1.
+  const next = writeBody(store, 'e2', 'next body');
+  await store.close();
+  const segmentBytes = fs.readFileSync(store.pathOf(removed.blob!));
+  assert.deepEqual(
+    { removed: [removed.blob, segmentBytes.subarray(0, 12).equals(Buffer.alloc(12))], next: [next.blob, (await store.read(next)).toString()] },
+    process.platform === 'linux'
+      ? { removed: ['s1-0-12', true], next: ['s2-0-9', 'next body'] }
+      : { removed: ['s1-0-12', true], next: ['s1-12-9', 'next body'] },
+  );
+});
+
 test('SegmentRefs: a segment is unused once sealed and no stored flow refers to it', () => {
   const blob = (segment: number, offset: number) => sliceBlob({ segment, offset, length: 1 });
   const refs = new SegmentRefs(5);
