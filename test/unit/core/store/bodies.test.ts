@@ -1,19 +1,11 @@
-import { test, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { BodyStore, SMALL_BODY } from '../../../../electron/core/store/bodies';
+import { tempDirs } from '../../../helpers/temp-dirs';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bodies-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('hindsight-bodies-');
 
 test('a body is streamed to its file and read back byte for byte', async () => {
   const store = new BodyStore({ dir: tempDir() });

@@ -1,18 +1,13 @@
-import { test, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { JournalWriter, fromLines, readJournal, toLines } from '../../../../electron/core/store/journal';
+import { tempDirs } from '../../../helpers/temp-dirs';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('hindsight-journal-');
 function journalPath(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-journal-'));
-  dirs.push(d);
-  return path.join(d, 'flows.db.journal');
+  return path.join(tempDir(), 'flows.db.journal');
 }
 
 test('lines stay until every change journaled so far is applied, then the file is emptied', async () => {

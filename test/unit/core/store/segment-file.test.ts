@@ -1,20 +1,12 @@
-import { test, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SegmentFile } from '../../../../electron/core/store/segment-file';
 import { DirectPages, PAGE } from '../../../../electron/core/store/direct-pages';
+import { tempDirs } from '../../../helpers/temp-dirs';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-segment-file-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('hindsight-segment-file-');
 
 /** Body i: a deterministic size from 1 byte to ~300 KB, filled with bytes that differ from its neighbours'. */
 function body(i: number): Buffer {

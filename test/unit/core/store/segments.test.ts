@@ -1,22 +1,17 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { BodyStore, SMALL_BODY } from '../../../../electron/core/store/bodies';
 import { SegmentRefs, parseSlice, sliceBlob } from '../../../../electron/core/store/segments';
+import { tempDirs } from '../../../helpers/temp-dirs';
 
-const dirs: string[] = [];
 const stores: BodyStore[] = [];
+// Registered first, so stores close before their folders go.
 afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-segments-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('hindsight-segments-');
 function segmentStore(dir: string, segmentBytes = 1024 * 1024, onWriteError?: (m: string) => void): BodyStore {
   const store = new BodyStore({ dir, segmentBytes, onWriteError });
   stores.push(store);
