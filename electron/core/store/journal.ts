@@ -37,23 +37,17 @@ export function toLines(records: JournalRecord[]): string {
 }
 
 export function fromLines(text: string): { records: JournalRecord[]; unreadable: number } {
-  const { entries, unreadable } = linesOf(text);
-  return { records: entries.map((e) => e.record), unreadable };
-}
-
-/** Each readable line with its record: the worker appends a flow's journaled line to the datafile as it is. */
-export function linesOf(text: string): { entries: { record: JournalRecord; line: string }[]; unreadable: number } {
-  const entries: { record: JournalRecord; line: string }[] = [];
+  const records: JournalRecord[] = [];
   let unreadable = 0;
   for (const line of text.split('\n')) {
     if (line === '') continue;
     try {
-      entries.push({ record: JSON.parse(line) as JournalRecord, line });
+      records.push(JSON.parse(line) as JournalRecord);
     } catch {
       unreadable++;
     }
   }
-  return { entries, unreadable };
+  return { records, unreadable };
 }
 
 /** What the last run left in the journal (its torn last line already cut off). */

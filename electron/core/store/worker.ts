@@ -28,7 +28,7 @@ import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { BodyStore } from './bodies';
 import { keepCopy, moveAside, repairTornTail } from './datafile';
 import { readLine, rewriteLines, scanLines, type LineRange } from './datafile-lines';
-import { isDeletion, isPin, journalFile, linesOf, readJournal, type FlowDoc, type JournalRecord } from './journal';
+import { isDeletion, isPin, journalFile, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 
@@ -349,18 +349,15 @@ interface Entry extends DocKey {
   line: string;
 }
 
-function entryOf(doc: FlowDoc, line = JSON.stringify(doc)): Entry {
-  return { id: doc._id, line, blobs: blobsOf(doc) };
+function entryOf(doc: FlowDoc): Entry {
+  return { id: doc._id, line: JSON.stringify(doc), blobs: blobsOf(doc) };
 }
 
-/**
- * A write request's lines with their keys. The main side sends one key per line; should they ever disagree,
- * the lines are parsed instead.
- */
+/** A write request's lines with their keys (the main side sends one key per line, in order). */
 function entriesOf(lines: string, keys: DocKey[]): Entry[] {
   const split = lines.split('\n');
   if (split[split.length - 1] === '') split.pop();
-  if (split.length !== keys.length) return linesOf(lines).entries.map(({ record, line }) => entryOf(record as FlowDoc, line));
+  if (split.length !== keys.length) throw new Error(`a write of ${split.length} lines came with ${keys.length} keys`);
   return split.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
 }
 
@@ -530,11 +527,13 @@ function handle(request: WorkerRequest): void {
     case 'write':
       answer(
         request.id,
-        persistDocs(entriesOf(request.lines, request.keys)).catch((err: unknown) => {
-          // The journal keeps these flows (the main side empties it only on success): the next start replays them.
-          send({ type: 'warning', message: `Captured flows could not be saved to ${start.flowsDb} (${message(err)}).` });
-          throw err;
-        }),
+        Promise.resolve(request)
+          .then(({ lines, keys }) => persistDocs(entriesOf(lines, keys)))
+          .catch((err: unknown) => {
+            // The journal keeps these flows (the main side empties it only on success): the next start replays them.
+            send({ type: 'warning', message: `Captured flows could not be saved to ${start.flowsDb} (${message(err)}).` });
+            throw err;
+          }),
       );
       return;
     case 'get':

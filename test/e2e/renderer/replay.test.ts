@@ -23,14 +23,14 @@ describe('replay', () => {
     await waitForRowCount(page, 2);
     await notice(page, /^Replayed: 200$/);
     const original = bed.harness.core.store.query({ limit: 10 }).flows.find((f) => !f.replayOf)!;
-    await page.waitForSelector(`[data-testid=detail] button.link:text-is("${original.id}")`, WAIT);
+    await page.waitForSelector(`[data-testid=detail] button.link-button:text-is("${original.id}")`, WAIT);
     const [sent, replayed] = bed.harness.origin.received;
     assert.deepEqual(
       { selected: await selectedRows(page), received: bed.harness.origin.received.length, replayed: { method: replayed.method, url: replayed.url, rawHeaders: replayed.rawHeaders } },
       { selected: [{ path: '/echo?id=7', replay: true }], received: 2, replayed: { method: sent.method, url: sent.url, rawHeaders: sent.rawHeaders } },
     );
     // "Replay of" leads back to the original.
-    await page.click(`[data-testid=detail] button.link:text-is("${original.id}")`);
+    await page.click(`[data-testid=detail] button.link-button:text-is("${original.id}")`);
     await page.waitForFunction((id) => (globalThis as unknown as PageGlobals).document.querySelector('[data-flow-id][aria-selected=true]')?.getAttribute('data-flow-id') === id, original.id, WAIT);
   });
 

@@ -1,18 +1,13 @@
-import { test, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { keepCopy, moveAside, repairTornTail } from '../../../../electron/core/store/datafile';
+import { tempDirs } from '../../../helpers/temp-dirs';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('hindsight-datafile-');
 function file(content: string | Buffer): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-datafile-'));
-  dirs.push(d);
-  const f = path.join(d, 'flows.db');
+  const f = path.join(tempDir(), 'flows.db');
   fs.writeFileSync(f, content);
   return f;
 }
