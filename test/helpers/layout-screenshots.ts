@@ -31,6 +31,11 @@ async function main(): Promise<void> {
           await page.waitForSelector('[data-testid=waterfall]');
           await page.waitForTimeout(300); // let the last frame settle; screenshots only, never in tests
           await page.screenshot({ path: path.join(dir, `layout-${size.width}-${scheme}.png`) });
+          if (size.width === 1024) {
+            await page.click('[data-testid=detail-collapse]');
+            await page.waitForTimeout(300);
+            await page.screenshot({ path: path.join(dir, `layout-${size.width}-collapsed-${scheme}.png`) });
+          }
         } finally {
           await context.close();
         }
