@@ -6,7 +6,6 @@
  * matches URLs without case (electron/common/rule-match.ts), and so does every scope here.
  */
 import type { Matcher } from '../../../../electron/common/rule';
-import { escapeRegex } from '../../../../electron/common/wildcard';
 
 export type UrlScope = 'exact' | 'path' | 'below';
 type UrlMatcher = Extract<Matcher, { type: 'url' }>;
@@ -16,6 +15,14 @@ export const URL_SCOPES: readonly { scope: UrlScope; label: string; help: string
   { scope: 'path', label: 'This path, any query', help: 'this path with any query string, or none' },
   { scope: 'below', label: 'This path and below', help: 'this path, anything under it, any query' },
 ];
+
+/**
+ * Escapes a URL for a RegExp built from a string: every character with a meaning there, but not `/`, which
+ * only a regex literal needs escaped; `^https://api\.example\.com/users` reads better than `^https:\/\/…`.
+ */
+function escapeUrl(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
 
 /** The URL up to the query (no fragment), and the rest. */
 function parts(url: string): { base: string; origin: string; path: string } {
@@ -30,13 +37,13 @@ function parts(url: string): { base: string; origin: string; path: string } {
 export function scopeMatcher(url: string, scope: UrlScope): UrlMatcher {
   const { base, origin, path } = parts(url);
   let pattern: string;
-  if (scope === 'exact') pattern = `^${escapeRegex(url.split('#')[0])}$`;
+  if (scope === 'exact') pattern = `^${escapeUrl(url.split('#')[0])}$`;
   // Open-ended after the path: the URL ends there or goes on past a boundary. No quantifiers, so the
   // pattern passes the rules' check against slow regular expressions (electron/common/user-regex.ts).
-  else if (scope === 'path') pattern = `^${escapeRegex(origin + path)}($|\\?)`;
+  else if (scope === 'path') pattern = `^${escapeUrl(origin + path)}($|\\?)`;
   // "Below" a path ends at a segment boundary: /api/users takes /api/users/7 but not /api/usersX.
-  else if (path === '/' || path === '') pattern = `^${escapeRegex(origin)}($|[/?])`;
-  else pattern = `^${escapeRegex(base.replace(/\/+$/, ''))}($|[/?])`;
+  else if (path === '/' || path === '') pattern = `^${escapeUrl(origin)}($|[/?])`;
+  else pattern = `^${escapeUrl(base.replace(/\/+$/, ''))}($|[/?])`;
   return { type: 'url', pattern, syntax: 'regex' };
 }
 
