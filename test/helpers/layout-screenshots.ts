@@ -8,7 +8,7 @@ import path from 'node:path';
 import { launchChromium, openPage } from './browser';
 import { seedFlows, startRendererHarness } from './renderer-harness';
 
-export const LAYOUT_SIZES = [
+const LAYOUT_SIZES = [
   { width: 1024, height: 768 },
   { width: 1280, height: 800 },
   { width: 1440, height: 900 },

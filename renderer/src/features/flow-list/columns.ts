@@ -51,6 +51,7 @@ export function statusClass(status: number | undefined): string {
  * (https, wss) and a port other than the scheme's default shows after the host.
  */
 export interface HostCell {
+  /** As shown: an IPv6 address in brackets. */
   host: string;
   /** ":8443", or '' for the scheme's default port. */
   port: string;
@@ -68,6 +69,7 @@ export function hostCell(url: string, host: string): HostCell {
   const authority = m[2].replace(/^[^@]*@/, '');
   const explicit = /:(\d+)$/.exec(authority)?.[1];
   const port = explicit && explicit !== DEFAULT_PORTS[scheme] ? `:${explicit}` : '';
+  // An IPv6 address keeps its brackets, or its last group would read as the port.
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { host, port, secure: scheme === 'https' || scheme === 'wss', origin: `${scheme}://${shown}${port}` };
+  return { host: shown, port, secure: scheme === 'https' || scheme === 'wss', origin: `${scheme}://${shown}${port}` };
 }
