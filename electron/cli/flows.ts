@@ -84,11 +84,13 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
 async function collect(query: QueryFn, filter: string, limit: number): Promise<FlowSummary[]> {
   const flows: FlowSummary[] = [];
   let before: number | undefined;
+  let beforeTime: number | undefined;
   while (flows.length < limit) {
-    const page = await query({ filter, before, limit: Math.min(PAGE, limit - flows.length) });
+    const page = await query({ filter, before, beforeTime, limit: Math.min(PAGE, limit - flows.length) });
     flows.push(...page.flows);
     if (page.nextCursor === undefined || page.flows.length === 0) break;
     before = page.nextCursor;
+    beforeTime = page.nextCursorTime;
   }
   return flows.reverse();
 }

@@ -19,6 +19,12 @@ export interface FlowQuery {
   filter?: string;
   /** Newest first. Return flows with seq < before (the previous page's nextCursor). */
   before?: number;
+  /**
+   * With `before`: the previous page's nextCursorTime. Pages list flows by the time they happened
+   * (startedAt, then seq), newest first, so an imported flow sits among the flows of its time; the
+   * cursor is the last listed flow's (startedAt, seq). Without it the seq's flow is looked up.
+   */
+  beforeTime?: number;
   /** Page size, default 200, at most 5000. */
   limit?: number;
 }
@@ -31,6 +37,8 @@ export interface FlowPage {
   total: number;
   /** Pass as `before` for the next (older) page; absent on the last page. */
   nextCursor?: number;
+  /** Pass as `beforeTime` with `before`. */
+  nextCursorTime?: number;
 }
 
 export interface TrimInfo {

@@ -26,7 +26,7 @@ export interface PageOptions {
   colorScheme?: 'light' | 'dark';
 }
 
-/** A fresh context (own storage) and page; console errors and page errors are collected for assertions. */
+/** A fresh context (own storage) and page; console errors, Svelte warnings and page errors are collected for assertions. */
 export async function openPage(browser: Browser, url: string, options: PageOptions = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1400, height: options.height ?? 900 },
@@ -40,6 +40,8 @@ export async function openPage(browser: Browser, url: string, options: PageOptio
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    // Svelte's runtime warnings (derived_inert, ownership, …) name a bug even when nothing breaks yet.
+    else if (msg.type() === 'warning' && msg.text().includes('svelte.dev/e/')) errors.push(`console warning: ${msg.text()}`);
   });
   await page.goto(url);
   return { context, page, errors };

@@ -312,7 +312,11 @@ async function takeScreenshots(dir: string): Promise<void> {
       await page.fill('[data-testid=filter-input]', 'method:POST host:api.shop.test');
       await page.click('[data-testid=status-bar]');
       await page.waitForFunction(() => !(globalThis as unknown as PageGlobals).document.querySelector('[data-testid=filter-error]'));
-      await page.waitForSelector('[data-flow-id]:has-text("POST")');
+      // Every row a POST: the filtered list is on screen, not the rows from before it.
+      await page.waitForFunction(() => {
+        const rows = [...(globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]')];
+        return rows.length > 0 && rows.every((r) => r.textContent?.includes('POST'));
+      });
       await page.click('[data-flow-id] >> nth=2');
       await page.click('role=tab[name=/Request/]');
       await shot('filtered', 'dark');

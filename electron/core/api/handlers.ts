@@ -46,13 +46,14 @@ export function createApiHandlers(core: Core): ApiHandlers {
     },
     async 'flows.query'(params) {
       const m = 'flows.query';
-      const p = paramsObject(m, params, ['filter', 'before', 'limit']);
+      const p = paramsObject(m, params, ['filter', 'before', 'limit', 'beforeTime']);
       const filter = optionalString(m, p, 'filter', MAX_FILTER_LENGTH);
       const before = optionalInteger(m, p, 'before', 0, Number.MAX_SAFE_INTEGER);
       const limit = optionalInteger(m, p, 'limit', 1, MAX_PAGE);
+      const beforeTime = optionalInteger(m, p, 'beforeTime', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       await store.ready;
       try {
-        return store.query({ filter, before, limit });
+        return store.query({ filter, before, limit, beforeTime });
       } catch (err) {
         throw asFilterError(err) ?? err;
       }

@@ -49,11 +49,13 @@ export function apiSource(client: ApiClient): FlowSource {
 export async function matchingIds(source: FlowSource, filter: string): Promise<string[]> {
   const ids: string[] = [];
   let before: number | undefined;
+  let beforeTime: number | undefined;
   for (;;) {
-    const page = await source.query({ filter, before, limit: PAGE });
+    const page = await source.query({ filter, before, beforeTime, limit: PAGE });
     for (const s of page.flows) ids.push(s.id);
     if (page.nextCursor === undefined || page.flows.length === 0) break;
     before = page.nextCursor;
+    beforeTime = page.nextCursorTime;
   }
   return ids.reverse();
 }

@@ -186,9 +186,11 @@ class WorkerFlowStore implements FlowStore {
     const text = q.filter?.trim() ?? '';
     const match = text ? compileFilter(text) : undefined;
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
-    const page = this.summaries.page(match, q.before, limit);
+    const cursor = q.before === undefined ? undefined : { seq: q.before, startedAt: q.beforeTime };
+    const page = this.summaries.page(match, cursor, limit);
     const result: FlowPage = { flows: page.flows, matched: page.matched, total: this.summaries.size };
     if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
+    if (page.nextCursorTime !== undefined) result.nextCursorTime = page.nextCursorTime;
     return result;
   }
 

@@ -1,19 +1,35 @@
 /**
- * The in-memory, seq-ordered list of every stored flow's summary: what the flow list, filters, counts and
- * the trim read, on the proxy's thread, without touching nedb. 60,000 summaries are a few tens of MB and a
- * full filter scan takes milliseconds.
+ * The in-memory list of every stored flow's summary: what the flow list, filters, counts and the trim read,
+ * on the proxy's thread, without touching nedb. 60,000 summaries are a few tens of MB and a full filter scan
+ * takes milliseconds.
+ *
+ * Two orders of the same summaries: by seq (the order the store recorded them: the trim drops the oldest
+ * recorded first) and by the time the exchange happened (electron/common/flow-order.ts), which is what pages list.
+ * The two differ for imported flows, which are recorded now but happened earlier (issue 13).
  */
 import type { FlowSummary } from '../../common/flow';
+import { compareByTime } from '../../common/flow-order';
 
 export interface SummaryPage {
   flows: FlowSummary[];
   matched: number;
+  /** The last flow's seq and startedAt: where the next (older) page starts. */
   nextCursor?: number;
+  nextCursorTime?: number;
+}
+
+/** Where a page starts: flows listed after this one (older in time order). */
+export interface PageCursor {
+  seq: number;
+  /** The cursor flow's startedAt; when absent it is looked up by seq. */
+  startedAt?: number;
 }
 
 export class SummaryList {
   /** Ascending seq; seqs are unique. */
   private list: FlowSummary[] = [];
+  /** The same summaries ascending by compareByTime. */
+  private byTime: FlowSummary[] = [];
   private readonly byId = new Map<string, FlowSummary>();
   private unpinned = 0;
 
@@ -47,18 +63,22 @@ export class SummaryList {
   upsert(summary: FlowSummary): boolean {
     const old = this.byId.get(summary.id);
     if (old) {
-      if (old.seq === summary.seq) {
+      if (old.seq === summary.seq && old.startedAt === summary.startedAt) {
         this.list[this.insertionPoint(old.seq)] = summary;
+        this.byTime[this.timeInsertionPoint(old)] = summary;
         this.byId.set(summary.id, summary);
         this.unpinned += Number(!summary.pinned) - Number(!old.pinned);
         return false;
       }
-      // A flow whose seq changed moves: drop the old entry and insert anew.
+      // A flow whose seq or start changed moves: drop the old entry and insert anew.
       this.remove([old.id]);
     }
     const n = this.list.length;
     if (n === 0 || this.list[n - 1].seq < summary.seq) this.list.push(summary);
     else this.list.splice(this.insertionPoint(summary.seq), 0, summary);
+    const t = this.byTime.length;
+    if (t === 0 || compareByTime(this.byTime[t - 1], summary) < 0) this.byTime.push(summary);
+    else this.byTime.splice(this.timeInsertionPoint(summary), 0, summary);
     this.byId.set(summary.id, summary);
     if (!summary.pinned) this.unpinned++;
     return !old;
@@ -75,6 +95,7 @@ export class SummaryList {
       this.byId.set(s.id, s);
       if (!s.pinned) this.unpinned++;
     }
+    this.addByTime(fresh);
     const n = this.list.length;
     if (n === 0 || this.list[n - 1].seq < fresh[0].seq) {
       for (const s of fresh) this.list.push(s);
@@ -93,18 +114,22 @@ export class SummaryList {
   /** Removes the given ids; returns those that were present. */
   remove(ids: Iterable<string>): string[] {
     const gone = new Map<string, number>();
+    const removed: FlowSummary[] = [];
     for (const id of ids) {
       const s = this.byId.get(id);
       if (!s) continue;
       gone.set(id, s.seq);
+      removed.push(s);
       this.byId.delete(id);
       if (!s.pinned) this.unpinned--;
     }
     if (gone.size === 0) return [];
     if (gone.size <= 16) {
       for (const seq of gone.values()) this.list.splice(this.insertionPoint(seq), 1);
+      for (const s of removed) this.byTime.splice(this.timeInsertionPoint(s), 1);
     } else {
       this.list = this.list.filter((s) => !gone.has(s.id));
+      this.byTime = this.byTime.filter((s) => !gone.has(s.id));
     }
     return [...gone.keys()];
   }
@@ -126,40 +151,75 @@ export class SummaryList {
   }
 
   /**
-   * Newest first: up to `limit` summaries with seq < before that match, the number matching overall, and the
-   * cursor for the next (older) page when there is one.
+   * Newest first in time order (compareByTime): up to `limit` summaries listed after the cursor that match,
+   * the number matching overall, and the cursor for the next (older) page when there is one.
    */
-  page(match: ((s: FlowSummary) => boolean) | undefined, before: number | undefined, limit: number): SummaryPage {
+  page(match: ((s: FlowSummary) => boolean) | undefined, cursor: PageCursor | undefined, limit: number): SummaryPage {
     const flows: FlowSummary[] = [];
-    const list = this.list;
+    const list = this.byTime;
+    const after = cursor && this.cursorPosition(cursor);
+    const listed = (s: FlowSummary) => !after || after(s);
     if (!match) {
       // Unfiltered: every flow matches, so only the page itself needs visiting.
-      let i = before === undefined ? list.length - 1 : this.insertionPoint(before) - 1;
-      for (; i >= 0 && flows.length < limit; i--) flows.push(list[i]);
-      const page: SummaryPage = { flows, matched: list.length };
-      if (i >= 0 && flows.length) page.nextCursor = flows[flows.length - 1].seq;
-      return page;
+      let i = list.length - 1;
+      if (cursor?.startedAt !== undefined) i = this.timeInsertionPoint({ startedAt: cursor.startedAt, seq: cursor.seq }) - 1;
+      else while (i >= 0 && !listed(list[i])) i--;
+      for (; i >= 0 && flows.length < limit; i--) if (listed(list[i])) flows.push(list[i]);
+      return withCursor({ flows, matched: list.length }, i >= 0 && flows.length > 0);
     }
     let matched = 0;
     let more = false;
-    const cut = before ?? Infinity;
     for (let i = list.length - 1; i >= 0; i--) {
       const s = list[i];
       if (!match(s)) continue;
       matched++;
-      if (s.seq >= cut) continue;
+      if (!listed(s)) continue;
       if (flows.length < limit) flows.push(s);
       else more = true;
     }
-    const page: SummaryPage = { flows, matched };
-    if (more) page.nextCursor = flows[flows.length - 1].seq;
-    return page;
+    return withCursor({ flows, matched }, more);
   }
 
   clear(): void {
     this.list = [];
+    this.byTime = [];
     this.byId.clear();
     this.unpinned = 0;
+  }
+
+  /**
+   * Which flows a cursor lists: those before it in time order. A cursor without its time (a caller that
+   * kept only `nextCursor`) is found by seq; if that flow is gone meanwhile, seq alone decides.
+   */
+  private cursorPosition(cursor: PageCursor): (s: FlowSummary) => boolean {
+    const startedAt = cursor.startedAt ?? this.list[this.insertionPoint(cursor.seq)]?.startedAt;
+    const known = cursor.startedAt !== undefined || this.list[this.insertionPoint(cursor.seq)]?.seq === cursor.seq;
+    if (!known || startedAt === undefined) return (s) => s.seq < cursor.seq;
+    const at = { startedAt, seq: cursor.seq };
+    return (s) => compareByTime(s, at) < 0;
+  }
+
+  /** Adds summaries to the time order: appended when they are all newer (captured traffic), else merged. */
+  private addByTime(fresh: FlowSummary[]): void {
+    const sorted = fresh.every((s, i) => i === 0 || compareByTime(fresh[i - 1], s) < 0);
+    const last = this.byTime[this.byTime.length - 1];
+    if (sorted && (!last || compareByTime(last, fresh[0]) < 0)) {
+      for (const s of fresh) this.byTime.push(s);
+      return;
+    }
+    this.byTime = this.byTime.concat(fresh).sort(compareByTime);
+  }
+
+  /** First index in time order at or after `key`. */
+  private timeInsertionPoint(key: Pick<FlowSummary, 'startedAt' | 'seq'>): number {
+    let lo = 0;
+    let hi = this.byTime.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareByTime(this.byTime[mid], key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** First index whose seq is >= seq. */
@@ -173,4 +233,13 @@ export class SummaryList {
     }
     return lo;
   }
+}
+
+function withCursor(page: SummaryPage, more: boolean): SummaryPage {
+  const last = page.flows[page.flows.length - 1];
+  if (more && last) {
+    page.nextCursor = last.seq;
+    page.nextCursorTime = last.startedAt;
+  }
+  return page;
 }

@@ -48,6 +48,8 @@ describe('renderer against a real core and UI server', () => {
   let page: Page;
   let errors: string[];
 
+  /** The Host column for the test origin: the host and its (non-default) port. */
+  const originHost = () => `origin.test:${harness.origin.httpPort}`;
   /** curl through the proxy; `from` binds the client side (127.0.0.2 …). */
   const send = async (url: string, from?: string) => {
     const result = await curl(harness.test.proxyUrl, [...(from ? ['--interface', from] : []), url]);
@@ -95,8 +97,8 @@ describe('renderer against a real core and UI server', () => {
     await waitForRowCount(page, 2);
     await page.waitForFunction(() => !(globalThis as unknown as PageGlobals).document.querySelector('[data-flow-id] .pending'), undefined, WAIT);
     assert.deepEqual(await visibleRows(page), [
-      ['127.0.0.1', 'GET', 'origin.test', '/status/404', '404', 'text', '11 B'],
-      ['127.0.0.1', 'GET', 'origin.test', '/json', '200', 'json', '17 B'],
+      ['127.0.0.1', 'GET', originHost(), '/status/404', '404', 'text', '11 B'],
+      ['127.0.0.1', 'GET', originHost(), '/json', '200', 'json', '17 B'],
     ]);
     assert.equal(await countText(page), '2 / 2');
   });
@@ -112,20 +114,20 @@ describe('renderer against a real core and UI server', () => {
     await page.waitForFunction(() => [...(globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id] [role=gridcell]:nth-child(3)')].every((c) => c.textContent === '127.0.0.2'), undefined, WAIT);
     await waitForRowCount(page, 2);
     assert.deepEqual((await visibleRows(page)).sort(byPath), [
-      ['127.0.0.2', 'GET', 'origin.test', '/json?from=two', '200', 'json', '17 B'],
-      ['127.0.0.2', 'GET', 'origin.test', '/status/404?from=two', '404', 'text', '11 B'],
+      ['127.0.0.2', 'GET', originHost(), '/json?from=two', '200', 'json', '17 B'],
+      ['127.0.0.2', 'GET', originHost(), '/status/404?from=two', '404', 'text', '11 B'],
     ]);
     assert.equal(await countText(page), '2 / 4');
 
     await page.fill('[data-testid=filter-url]', 'status/');
     await waitForRowCount(page, 1);
-    assert.deepEqual(await visibleRows(page), [['127.0.0.2', 'GET', 'origin.test', '/status/404?from=two', '404', 'text', '11 B']]);
+    assert.deepEqual(await visibleRows(page), [['127.0.0.2', 'GET', originHost(), '/status/404?from=two', '404', 'text', '11 B']]);
 
     await page.fill('[data-testid=filter-ip]', '127.0.0.3');
     await page.fill('[data-testid=filter-url]', '/json');
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-flow-id] [role=gridcell]:nth-child(3)')?.textContent === '127.0.0.3', undefined, WAIT);
     await waitForRowCount(page, 1);
-    assert.deepEqual(await visibleRows(page), [['127.0.0.3', 'GET', 'origin.test', '/json?from=three', '200', 'json', '17 B']]);
+    assert.deepEqual(await visibleRows(page), [['127.0.0.3', 'GET', originHost(), '/json?from=three', '200', 'json', '17 B']]);
     assert.equal(await countText(page), '1 / 4');
 
     // A CIDR covering both clients, composed with a typed expression.
@@ -137,9 +139,9 @@ describe('renderer against a real core and UI server', () => {
     assert.deepEqual(
       (await visibleRows(page)).sort(byPath).map((r) => r.slice(0, 6)),
       [
-        ['127.0.0.3', 'GET', 'origin.test', '/echo?from=three', '200', 'json'],
-        ['127.0.0.3', 'GET', 'origin.test', '/json?from=three', '200', 'json'],
-        ['127.0.0.2', 'GET', 'origin.test', '/json?from=two', '200', 'json'],
+        ['127.0.0.3', 'GET', originHost(), '/echo?from=three', '200', 'json'],
+        ['127.0.0.3', 'GET', originHost(), '/json?from=three', '200', 'json'],
+        ['127.0.0.2', 'GET', originHost(), '/json?from=two', '200', 'json'],
       ],
     );
   });
@@ -275,6 +277,14 @@ describe('renderer against a real core and UI server', () => {
     await page.keyboard.press('Escape');
     await waitForRowCount(page, 3);
     assert.equal(await page.inputValue('[data-testid=filter-input]'), '');
+    // With completions open one Esc still clears (issue 13: it took two); in the empty field Esc leaves it.
+    await page.keyboard.type('sta');
+    await page.waitForSelector('#filter-suggestions', WAIT);
+    await page.keyboard.press('Escape');
+    const afterOne = { value: await page.inputValue('[data-testid=filter-input]'), suggestions: await page.$('#filter-suggestions'), focus: await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-testid')) };
+    await page.keyboard.press('Escape');
+    const afterTwo = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-testid') ?? null);
+    assert.deepEqual({ afterOne, afterTwo }, { afterOne: { value: '', suggestions: null, focus: 'filter-input' }, afterTwo: null });
 
     await page.click('[data-testid=status-bar]'); // focus leaves the filter: arrows move the selection
     await page.keyboard.press('ArrowDown');

@@ -38,6 +38,37 @@ describe('HAR import by drag and drop', () => {
     );
   });
 
+  test('imported flows list by when they happened, below traffic captured since, each marked imported', { timeout: TIMEOUT }, async () => {
+    const { page, bed } = session;
+    // Captured now; the HAR's exchanges happened on 2025-03-04, so they belong below it although stored after.
+    await bed.send(bed.harness.origin.url('/json?captured=1'));
+    await waitForRowCount(page, 1);
+    await dropFile(page, 'chrome-devtools.har', fs.readFileSync(CHROME_HAR, 'utf8'));
+    await notice(page, /^Imported/);
+    await waitForRowCount(page, 5);
+    const rows = await page.$$eval('[data-flow-id]', (els) =>
+      els.map((r) => [(r.querySelectorAll('[role=gridcell]')[5]?.textContent ?? '').trim(), r.querySelector('[data-testid=imported-marker]')?.getAttribute('title') ?? '']),
+    );
+    // The Time heading sorts by that time too: a click turns it oldest first.
+    await page.click('.flow-list .header .col-time button');
+    await page.waitForSelector('.flow-list .header .col-time[aria-sort=ascending]', WAIT);
+    const ascending = await page.$$eval('[data-flow-id]', (els) => els.map((r) => (r.querySelectorAll('[role=gridcell]')[5]?.textContent ?? '').trim()));
+    const imported = 'Imported from a HAR file';
+    assert.deepEqual(
+      { rows, ascending },
+      {
+        rows: [
+          ['/json?captured=1', ''],
+          ['/beacon', imported],
+          ['/img/pixel.png', imported],
+          ['/api/search?lang=en', imported],
+          ['/', imported],
+        ],
+        ascending: ['/', '/api/search?lang=en', '/img/pixel.png', '/beacon', '/json?captured=1'],
+      },
+    );
+  });
+
   test('a broken file, or JSON that is not a HAR, says why and imports nothing', { timeout: TIMEOUT }, async () => {
     const { page, bed } = session;
     await dropFile(page, 'broken.har', '{"log": {"version": "1.2", "entries": [');

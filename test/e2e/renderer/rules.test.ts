@@ -100,17 +100,35 @@ describe('rules panel', () => {
       headerNames: await values(page, '[data-testid=mock-headers-name]'),
       headerValues: await values(page, '[data-testid=mock-headers-value]'),
       body: await page.inputValue('[data-testid=mock-body]'),
+      // The URL scope the menu item means (this path, any query), and what it takes of the recent flows.
+      scope: await page.getAttribute('[data-testid^=url-scope-][aria-checked=true]', 'data-testid'),
+      preview: ((await page.textContent('[data-testid=rule-preview-count]')) ?? '').replace(/\s+/g, ' ').trim(),
+      previewRows: await page.$$eval('[data-testid=rule-preview-row]', (rows) => rows.map((r) => (r.textContent ?? '').replace(/\s+/g, ' ').trim())),
     };
+    const regex = (path: string) => `^${bed.harness.origin.url(path).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}`;
     assert.deepEqual(mock, {
       name: 'Mock GET /json',
       matcherTypes: ['method', 'url'],
       method: 'GET',
-      pattern: jsonUrl,
+      pattern: `${regex('/json')}($|\\?)`,
+      scope: 'url-scope-path',
+      preview: 'Matches 1 of the last 2 flows:',
+      previewRows: [`GET ${jsonUrl}`],
       status: '200',
       headerNames: ['Content-Type', 'X-Dup', 'x-dup', 'X-Mixed-Case'],
       headerValues: ['application/json', 'one', 'two', 'yes'],
       body: '{"hello":"world"}',
     });
+    // The preview follows the condition as it is edited, before anything is saved; a scope button rewrites it.
+    await page.fill('[data-testid=matcher-pattern]', '^https://nowhere\\.test/');
+    await page.waitForSelector('[data-testid=rule-preview-count]:has-text("Matches 0 of the last 2 flows.")', WAIT);
+    const edited = await page.$('[data-testid^=url-scope-][aria-checked=true]');
+    await page.click('[data-testid=url-scope-exact]');
+    await page.waitForSelector('[data-testid=rule-preview-count]:has-text("Matches 1 of the last 2 flows:")', WAIT);
+    assert.deepEqual(
+      { edited, pattern: await page.inputValue('[data-testid=matcher-pattern]'), scope: await page.getAttribute('[data-testid^=url-scope-][aria-checked=true]', 'data-testid') },
+      { edited: null, pattern: `${regex('/json')}$`, scope: 'url-scope-exact' },
+    );
     await page.fill('[data-testid=mock-body]', '{"hello":"mock"}');
     await page.click('[data-testid=save-rule]');
     await page.waitForSelector('[data-testid=rule-row]:has-text("Mock GET /json")', WAIT);
@@ -127,7 +145,7 @@ describe('rules panel', () => {
       headers: (await values(page, '[data-testid=rewrite-headers-name]')).filter((n) => /^(content-type|x-trace)$/i.test(n)),
       body: await page.inputValue('[data-testid=rewrite-body]'),
     };
-    assert.deepEqual(rewrite, { pattern: bed.harness.origin.url('/echo') + '?*', method: 'POST', url: echoUrl, headers: ['Content-Type', 'X-Trace'], body: '{"name":"Ada"}' });
+    assert.deepEqual(rewrite, { pattern: `${regex('/echo')}($|\\?)`, method: 'POST', url: echoUrl, headers: ['Content-Type', 'X-Trace'], body: '{"name":"Ada"}' });
   });
 
   test('the order and the enable switches reach the core', { timeout: TIMEOUT }, async () => {

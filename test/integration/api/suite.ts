@@ -77,14 +77,14 @@ export function apiSuite(transport: string, connect: Connect): void {
       ];
       await addFlows(t.core, flows);
       const first = await client.call('flows.query', { limit: 2 });
-      const second = await client.call('flows.query', { limit: 2, before: first.nextCursor });
+      const second = await client.call('flows.query', { limit: 2, before: first.nextCursor, beforeTime: first.nextCursorTime });
       const byIp = await client.call('flows.query', { filter: 'ip:127.0.0.2' });
       const byUrl = await client.call('flows.query', { filter: 'host:api.test method:POST' });
       const summaries = flows.map(toSummary);
       assert.deepStrictEqual(
         { first, second: second.flows.map((f) => f.id), more: 'nextCursor' in second, byIp: [byIp.flows.map((f) => f.id), byIp.matched, byIp.total], byUrl: byUrl.flows.map((f) => f.id) },
         {
-          first: { flows: [summaries[2], summaries[1]], matched: 3, total: 3, nextCursor: flows[1].seq },
+          first: { flows: [summaries[2], summaries[1]], matched: 3, total: 3, nextCursor: flows[1].seq, nextCursorTime: flows[1].startedAt },
           second: [flows[0].id],
           more: false,
           byIp: [[flows[2].id, flows[0].id], 2, 3],

@@ -10,7 +10,7 @@ import type { AppContext } from '../../lib/context';
 import type { ToolsContext } from '../../lib/tools-context';
 import type { MenuEntry } from '../../lib/ui/Menu.svelte';
 import { copyCurl, saveExport, SHELL_LABELS, type ExportTarget } from '../export/export';
-import { draftOf, formFromFlow, type FlowRuleKind } from '../rules/rule-form';
+import { draftOf, formFromFlow, requestedUrl, type FlowRuleKind } from '../rules/rule-form';
 
 export interface ActionContext {
   app: AppContext;
@@ -54,7 +54,8 @@ export async function ruleFromFlow(ctx: ActionContext, id: string, kind: FlowRul
     const flow = await ctx.app.backend.client.call('flows.get', { id });
     if (!flow) throw new ApiError('That flow is no longer stored.', 'not-found');
     const { form, note } = await formFromFlow(ctx.app.backend.client, flow, kind);
-    ctx.tools.workbench.editRule(draftOf(form), note);
+    // The editor offers the URL scopes of the URL the client asked for (rule-form.ts requestedUrl).
+    ctx.tools.workbench.editRule(draftOf(form), note, kind === 'map-remote' ? undefined : requestedUrl(flow));
   } catch (err) {
     ctx.tools.workbench.notify(message(err), 'error');
   }

@@ -14,7 +14,7 @@ export interface Column {
 
 export const COLUMNS: readonly Column[] = [
   { id: 'marker', label: '' },
-  { id: 'time', label: 'Time', sort: 'seq' },
+  { id: 'time', label: 'Time', sort: 'time' },
   { id: 'client', label: 'Client', sort: 'clientIp' },
   { id: 'method', label: 'Method', sort: 'method' },
   { id: 'host', label: 'Host', sort: 'host' },
@@ -44,4 +44,32 @@ export function statusClass(status: number | undefined): string {
   if (status >= 300) return 'status-3xx';
   if (status >= 200) return 'status-2xx';
   return '';
+}
+
+/**
+ * The Host column's parts: the host alone hides what tells two servers apart, so the scheme shows as a lock
+ * (https, wss) and a port other than the scheme's default shows after the host.
+ */
+export interface HostCell {
+  /** As shown: an IPv6 address in brackets. */
+  host: string;
+  /** ":8443", or '' for the scheme's default port. */
+  port: string;
+  secure: boolean;
+  /** scheme://host[:port], for the tooltip. */
+  origin: string;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' };
+
+export function hostCell(url: string, host: string): HostCell {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
+  if (!m) return { host, port: '', secure: false, origin: host };
+  const scheme = m[1].toLowerCase();
+  const authority = m[2].replace(/^[^@]*@/, '');
+  const explicit = /:(\d+)$/.exec(authority)?.[1];
+  const port = explicit && explicit !== DEFAULT_PORTS[scheme] ? `:${explicit}` : '';
+  // An IPv6 address keeps its brackets, or its last group would read as the port.
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { host: shown, port, secure: scheme === 'https' || scheme === 'wss', origin: `${scheme}://${shown}${port}` };
 }

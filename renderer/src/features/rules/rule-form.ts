@@ -13,6 +13,7 @@ import type { RuleDraft } from '../../../../electron/common/rule-state';
 import { validateRule, type FieldError } from '../../../../electron/common/rule-validate';
 import { escapeRegex } from '../../../../electron/common/wildcard';
 import { editableBody } from '../../lib/body/text';
+import { scopeMatcher, type UrlScope } from './url-scopes';
 
 export type ActionType = Action['type'];
 export type BodyEncoding = 'utf8' | 'base64';
@@ -209,16 +210,6 @@ export function clientMessages(errors: readonly FieldError[], clients: string): 
 
 export type FlowRuleKind = 'mock' | 'mock-request' | 'map-remote' | 'breakpoint';
 
-/**
- * The flow's URL as a wildcard: the URL up to the query, then `?*` when it had a query (any query then
- * matches; `?` is itself a one-character wildcard, which the literal `?` fills).
- */
-export function urlPattern(url: string): string {
-  const noFragment = url.split('#')[0];
-  const q = noFragment.indexOf('?');
-  return q < 0 ? noFragment : `${noFragment.slice(0, q)}?*`;
-}
-
 /** scheme://host[:port]/* : every path on the flow's origin. */
 export function originPattern(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i.exec(url);
@@ -248,20 +239,34 @@ function shortPath(url: string): string {
   return path.length > 48 ? `…${path.slice(-47)}` : path;
 }
 
-/** The editor filled from a real exchange: its URL pattern, method, headers and (decoded) body. */
+/**
+ * The URL scope each rule from a flow starts with, as its menu label says: a mock or rewrite is for this
+ * endpoint (its path, whatever the query); "Breakpoint on this URL" is for this very URL. The editor offers
+ * the other scopes (url-scopes.ts) with a live preview.
+ */
+export const DEFAULT_SCOPE: Record<Exclude<FlowRuleKind, 'map-remote'>, UrlScope> = {
+  mock: 'path',
+  'mock-request': 'path',
+  breakpoint: 'exact',
+};
+
+/** The URL the client asked for: rules match that, not what a rule turned it into. */
+export function requestedUrl(flow: Flow): string {
+  return flow.original?.request?.url ?? flow.request.url;
+}
+
+/** The editor filled from a real exchange: its URL condition, method, headers and (decoded) body. */
 export async function formFromFlow(client: ApiClient, flow: Flow, kind: FlowRuleKind): Promise<{ form: RuleForm; note?: string }> {
   const form = emptyForm();
   const { method, url } = flow.request;
-  const exact: Matcher[] = [
-    { type: 'method', method },
-    { type: 'url', pattern: urlPattern(url), syntax: 'wildcard' },
-  ];
+  const asked = requestedUrl(flow);
+  const conditions: Matcher[] = kind === 'map-remote' ? [] : [{ type: 'method', method: flow.original?.request?.method ?? method }, scopeMatcher(asked, DEFAULT_SCOPE[kind])];
   let note: string | undefined;
   form.action = kind;
   switch (kind) {
     case 'mock': {
-      form.name = `Mock ${method} ${shortPath(url)}`;
-      form.matchers = exact;
+      form.name = `Mock ${method} ${shortPath(asked)}`;
+      form.matchers = conditions;
       const response = flow.response;
       const body = await bodyText(client, flow, 'response');
       form.mock = {
@@ -276,8 +281,8 @@ export async function formFromFlow(client: ApiClient, flow: Flow, kind: FlowRule
       break;
     }
     case 'mock-request': {
-      form.name = `Rewrite ${method} ${shortPath(url)}`;
-      form.matchers = exact;
+      form.name = `Rewrite ${method} ${shortPath(asked)}`;
+      form.matchers = conditions;
       const body = await bodyText(client, flow, 'request');
       form.rewrite = {
         setMethod: true,
@@ -294,14 +299,14 @@ export async function formFromFlow(client: ApiClient, flow: Flow, kind: FlowRule
       break;
     }
     case 'map-remote':
-      form.name = `Map ${originOf(url).replace(/^[a-z]+:\/\//i, '')}`;
-      form.matchers = [{ type: 'url', pattern: originPattern(url), syntax: 'wildcard' }];
-      form.mapRemote = { to: originOf(url), keepHostHeader: false };
+      form.name = `Map ${originOf(asked).replace(/^[a-z]+:\/\//i, '')}`;
+      form.matchers = [{ type: 'url', pattern: originPattern(asked), syntax: 'wildcard' }];
+      form.mapRemote = { to: originOf(asked), keepHostHeader: false };
       note = 'Change the target to where these requests should go instead (scheme, host, port, path prefix).';
       break;
     case 'breakpoint':
-      form.name = `Pause ${method} ${shortPath(url)}`;
-      form.matchers = exact;
+      form.name = `Pause ${method} ${shortPath(asked)}`;
+      form.matchers = conditions;
       form.breakpoint = { on: 'both' };
       break;
   }

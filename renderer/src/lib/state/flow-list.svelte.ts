@@ -8,9 +8,10 @@
  * newer event. Every change reports how many rows moved in above the first visible row (`anchor`), so
  * the list can keep the user's place instead of letting new rows push it away.
  */
-import type { ApiClient } from '../../../../electron/common/api';
+import type { ApiClient, FlowPage } from '../../../../electron/common/api';
 import { compileFilter, type FlowPredicate } from '../../../../electron/common/filter';
 import type { FlowSummary } from '../../../../electron/common/flow';
+import { compareByTime, type TimeKey } from '../../../../electron/common/flow-order';
 import { Emitter } from '../../../../electron/common/events';
 import { comparator, DEFAULT_SORT, insertionIndex, isDefaultSort, type SortSpec } from './sort';
 
@@ -77,6 +78,10 @@ export const animationFrames: FrameScheduler = {
   },
 };
 
+function cursorOf(page: FlowPage): TimeKey | undefined {
+  return page.nextCursor === undefined || page.nextCursorTime === undefined ? undefined : { seq: page.nextCursor, startedAt: page.nextCursorTime };
+}
+
 export class FlowListState {
   /** Bumped whenever rows change in place; read it (or rowAt) to re-render on changes. */
   version = $state(0);
@@ -103,8 +108,8 @@ export class FlowListState {
 
   #rows: FlowSummary[] = [];
   #byId = new Map<string, FlowSummary>();
-  /** Loaded rows cover seq >= cursor (when more pages exist). */
-  #cursor: number | undefined;
+  /** Loaded rows cover the server's order down to this flow (when more pages exist). */
+  #cursor: TimeKey | undefined;
   #predicate: FlowPredicate = () => true;
   #compare = comparator(DEFAULT_SORT);
   /** Bumped by every new filter/sort load: answers for an older one are dropped. */
@@ -189,7 +194,7 @@ export class FlowListState {
       this.#byId.clear();
       this.anchor = 0;
       this.#merge(page.flows);
-      this.#cursor = page.nextCursor;
+      this.#cursor = cursorOf(page);
       this.hasMore = page.nextCursor !== undefined;
       this.matched = page.matched;
       this.total = page.total;
@@ -217,10 +222,10 @@ export class FlowListState {
     this.loadingMore = true;
     this.#busy++;
     try {
-      const page = await this.client.call('flows.query', { filter: this.filter, before: this.#cursor, limit });
+      const page = await this.client.call('flows.query', { filter: this.filter, before: this.#cursor?.seq, beforeTime: this.#cursor?.startedAt, limit });
       if (generation !== this.#generation) return;
       this.#merge(page.flows);
-      this.#cursor = page.nextCursor;
+      this.#cursor = cursorOf(page);
       this.hasMore = page.nextCursor !== undefined;
       this.loadError = null;
       this.#changed();
@@ -317,7 +322,7 @@ export class FlowListState {
     if (fresh.length === 0) return raced;
     counts.matched += fresh.length;
     const first = this.#rows[0];
-    if (isDefaultSort(this.sort) && fresh.every((s) => !first || s.seq > first.seq)) {
+    if (isDefaultSort(this.sort) && fresh.every((s) => !first || this.#compare(s, first) < 0)) {
       // The common case: new flows are the newest; prepend them in one copy.
       fresh.sort(this.#compare);
       for (const s of fresh) this.#byId.set(s.id, s);
@@ -328,6 +333,8 @@ export class FlowListState {
       return raced;
     }
     for (const s of fresh) {
+      // Older than every loaded row (an imported flow from before them): its page brings it in.
+      if (!this.#inLoadedRange(s)) continue;
       if (this.#insert(s)) {
         change.shift++;
         change.added++;
@@ -428,7 +435,8 @@ export class FlowListState {
   }
 
   #inLoadedRange(s: FlowSummary): boolean {
-    return !this.hasMore || this.#cursor === undefined || s.seq >= this.#cursor;
+    // At or above the last loaded flow in the server's order (newest first by time).
+    return !this.hasMore || this.#cursor === undefined || compareByTime(s, this.#cursor) >= 0;
   }
 
   /** Adds a page's flows; a page is newer than any event applied before it was asked for. */

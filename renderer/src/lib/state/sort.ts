@@ -1,17 +1,19 @@
 /**
- * List order. The default (newest first, by seq) is the server's order, so pages append and live
- * flows prepend; any other order needs every matching flow loaded (FlowListState does that).
+ * List order. The default (newest first by the time the exchange happened: startedAt, then seq) is the
+ * server's page order, so pages append and live flows prepend, while an imported flow lands among the
+ * flows of its time; any other order needs every matching flow loaded (FlowListState does that).
  */
 import type { FlowSummary } from '../../../../electron/common/flow';
+import { compareByTime } from '../../../../electron/common/flow-order';
 
-export type SortKey = 'seq' | 'clientIp' | 'method' | 'host' | 'path' | 'status' | 'type' | 'size' | 'duration';
+export type SortKey = 'time' | 'clientIp' | 'method' | 'host' | 'path' | 'status' | 'type' | 'size' | 'duration';
 export interface SortSpec {
   key: SortKey;
   dir: 'asc' | 'desc';
 }
-export const DEFAULT_SORT: SortSpec = { key: 'seq', dir: 'desc' };
+export const DEFAULT_SORT: SortSpec = { key: 'time', dir: 'desc' };
 
-export const isDefaultSort = (s: SortSpec) => s.key === 'seq' && s.dir === 'desc';
+export const isDefaultSort = (s: SortSpec) => s.key === 'time' && s.dir === 'desc';
 
 /** IPv4 as a number so 127.0.0.10 sorts after 127.0.0.9; anything else sorts after, as text. */
 function ipRank(ip: string): number {
@@ -31,7 +33,7 @@ const text = (get: (s: FlowSummary) => string | undefined): Compare => (a, b) =>
 const number = (get: (s: FlowSummary) => number | undefined): Compare => (a, b) => (get(a) ?? -1) - (get(b) ?? -1);
 
 const BY_KEY: { [K in SortKey]: Compare } = {
-  seq: (a, b) => a.seq - b.seq,
+  time: compareByTime,
   clientIp: (a, b) => ipRank(a.clientIp) - ipRank(b.clientIp) || text((s) => s.clientIp)(a, b),
   method: text((s) => s.method),
   host: text((s) => s.host),

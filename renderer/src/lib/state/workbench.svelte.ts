@@ -12,9 +12,16 @@ export type ComposerStart =
   | { from: 'curl' }
   | { from: 'request'; request: OutgoingRequest; basedOn?: string };
 
+/** A new rule to fill in; `fromUrl`: made from a flow with this URL (the editor offers its URL scopes). */
+export interface RuleEdit {
+  draft: RuleDraft;
+  note?: string;
+  fromUrl?: string;
+}
+
 export type ToolView =
   /** `edit`: a new rule to fill in; `ruleId`: a stored rule to open. */
-  | { type: 'rules'; tab: 'rules' | 'profiles'; edit?: { draft: RuleDraft; note?: string }; ruleId?: string }
+  | { type: 'rules'; tab: 'rules' | 'profiles'; edit?: RuleEdit; ruleId?: string }
   | { type: 'composer'; start: ComposerStart }
   | { type: 'diff'; a: string; b: string }
   | { type: 'profile-link'; link: string };
@@ -59,8 +66,8 @@ export class Workbench {
     this.open({ type: 'rules', tab: 'rules', ruleId });
   }
 
-  editRule(draft: RuleDraft, note?: string): void {
-    this.open({ type: 'rules', tab: 'rules', edit: { draft, ...(note ? { note } : {}) } });
+  editRule(draft: RuleDraft, note?: string, fromUrl?: string): void {
+    this.open({ type: 'rules', tab: 'rules', edit: { draft, ...(note ? { note } : {}), ...(fromUrl ? { fromUrl } : {}) } });
   }
 
   notify(text: string, tone: Notice['tone'] = 'info', action?: Notice['action']): void {

@@ -44,7 +44,7 @@ test('pages run newest first from the cursor, with matched over all pages', () =
   const even = (s: FlowSummary) => s.seq % 2 === 0;
   const seqs = (p: { flows: FlowSummary[]; matched: number; nextCursor?: number }) => ({ seqs: p.flows.map((s) => s.seq), matched: p.matched, next: p.nextCursor });
   assert.deepEqual(
-    [seqs(list.page(undefined, undefined, 4)), seqs(list.page(undefined, 7, 4)), seqs(list.page(undefined, 3, 4)), seqs(list.page(even, undefined, 2)), seqs(list.page(even, 6, 2)), seqs(list.page(even, 4, 5))],
+    [seqs(list.page(undefined, undefined, 4)), seqs(list.page(undefined, { seq: 7 }, 4)), seqs(list.page(undefined, { seq: 3 }, 4)), seqs(list.page(even, undefined, 2)), seqs(list.page(even, { seq: 6 }, 2)), seqs(list.page(even, { seq: 4 }, 5))],
     [
       { seqs: [10, 9, 8, 7], matched: 10, next: 7 },
       { seqs: [6, 5, 4, 3], matched: 10, next: 3 },
@@ -53,5 +53,38 @@ test('pages run newest first from the cursor, with matched over all pages', () =
       { seqs: [4, 2], matched: 5, next: undefined },
       { seqs: [2], matched: 5, next: undefined },
     ],
+  );
+});
+
+test('pages list flows by when they happened, so imported flows sit among the flows of their time', () => {
+  const list = new SummaryList();
+  const at = (seq: number, startedAt: number, imported = false): FlowSummary => ({ ...summary(seq), startedAt, ...(imported ? { imported } : {}) });
+  // Captured at 100..104 (seq 1..5), then a HAR of exchanges at 101.5 and 50 imported (seq 6, 7), then one more capture.
+  list.addSorted([at(1, 100), at(2, 101), at(3, 102), at(4, 103), at(5, 104)]);
+  list.upsert(at(6, 101, true));
+  list.upsert(at(7, 50, true));
+  list.upsert(at(8, 105));
+  const first = list.page(undefined, undefined, 3);
+  const rest = (cursor: { seq: number; startedAt?: number }) => list.page(undefined, cursor, 10).flows.map((s) => s.seq);
+  const odd = (s: FlowSummary) => s.seq % 2 === 1;
+  list.remove(['s3']);
+  assert.deepEqual(
+    {
+      first: { seqs: first.flows.map((s) => s.seq), next: first.nextCursor, time: first.nextCursorTime },
+      rest: rest({ seq: first.nextCursor!, startedAt: first.nextCursorTime }),
+      restBySeqOnly: rest({ seq: 4 }),
+      // The cursor's flow was deleted meanwhile: its time still places the page.
+      afterDeleted: rest({ seq: 3, startedAt: 102 }),
+      filtered: list.page(odd, { seq: 5, startedAt: 104 }, 10).flows.map((s) => s.seq),
+      seqOrderStays: list.all().map((s) => s.seq),
+    },
+    {
+      first: { seqs: [8, 5, 4], next: 4, time: 103 },
+      rest: [6, 2, 1, 7],
+      restBySeqOnly: [6, 2, 1, 7],
+      afterDeleted: [6, 2, 1, 7],
+      filtered: [1, 7],
+      seqOrderStays: [1, 2, 4, 5, 6, 7, 8],
+    },
   );
 });

@@ -4,7 +4,8 @@ import { comparator, insertionIndex, type SortSpec } from '../../../../../render
 import { toSummary, type FlowSummary } from '../../../../../electron/common/flow';
 import { makeFlow } from '../../../../helpers/flows';
 
-const row = (seq: number, extra: Partial<FlowSummary> = {}): FlowSummary => ({ ...toSummary(makeFlow({ seq, id: `f${seq}` })), ...extra });
+// Started in seq order, as captured flows are.
+const row = (seq: number, extra: Partial<FlowSummary> = {}): FlowSummary => ({ ...toSummary(makeFlow({ seq, id: `f${seq}`, startedAt: 1_763_700_000_000 + seq })), ...extra });
 
 test('comparators order by the key, ties newest first; missing values sort lowest', () => {
   const rows = [
@@ -16,17 +17,17 @@ test('comparators order by the key, ties newest first; missing values sort lowes
   const order = (spec: SortSpec) => [...rows].sort(comparator(spec)).map((r) => r.seq);
   assert.deepEqual(
     {
-      seqDesc: order({ key: 'seq', dir: 'desc' }),
+      timeDesc: order({ key: 'time', dir: 'desc' }),
       ipAsc: order({ key: 'clientIp', dir: 'asc' }),
       statusAsc: order({ key: 'status', dir: 'asc' }),
       sizeDesc: order({ key: 'size', dir: 'desc' }),
     },
-    { seqDesc: [4, 3, 2, 1], ipAsc: [3, 2, 1, 4], statusAsc: [2, 4, 1, 3], sizeDesc: [4, 3, 1, 2] },
+    { timeDesc: [4, 3, 2, 1], ipAsc: [3, 2, 1, 4], statusAsc: [2, 4, 1, 3], sizeDesc: [4, 3, 1, 2] },
   );
 });
 
 test('insertionIndex keeps a sorted list sorted', () => {
-  const compare = comparator({ key: 'seq', dir: 'desc' });
+  const compare = comparator({ key: 'time', dir: 'desc' });
   const rows = [row(9), row(7), row(5)];
   assert.deepEqual([row(10), row(8), row(6), row(1)].map((r) => insertionIndex(rows, r, compare)), [0, 1, 2, 3]);
 });
