@@ -3,6 +3,7 @@
  * output: what the rule does, to which requests, for which clients. Like mockttp's explain(), it
  * reads the rule's data only; it never runs anything.
  */
+import { describeConditions } from './conditions';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 
 interface Target {
@@ -86,7 +87,14 @@ const EXPLAIN: Explainers = {
     if (!t.method && !where && !t.headers) return `Pause every ${a.on === 'both' ? 'request and response' : a.on} ${scope}`;
     return `Pause ${t.method ? `${t.method} ` : ''}${noun}${where ? ` ${preposition} ${where}` : ''}${t.headers} ${scope}`;
   },
+  conditions: (a, t, scope) => `Network conditions (${describeConditions(a.conditions)}) for ${requestPhrase(t)} ${scope}`,
 };
+
+/** A profile's own conditions in one line: "Network conditions (3G: …) for every request from profile "Pixel"". */
+export function explainProfileConditions(profile: DeviceProfile): string | undefined {
+  if (!profile.conditions) return undefined;
+  return `Network conditions (${describeConditions(profile.conditions)}) for every request from profile "${profile.name}"`;
+}
 
 /** E.g. "Mock 500 for GET api.example.com/users/* from 127.0.0.2". */
 export function explainRule(rule: Rule, profiles: readonly DeviceProfile[] = []): string {

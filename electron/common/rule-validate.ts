@@ -5,6 +5,7 @@
  * defaults filled and URL wildcards compiled to `regex`. The proxy only ever runs rules that passed.
  */
 import { parseIp, parseIpRange } from './cidr';
+import { checkConditions } from './conditions-validate';
 import type { Headers } from './flow';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 import { MAX_PATTERN_LENGTH, compileUserRegex } from './user-regex';
@@ -223,6 +224,11 @@ const ACTION_CHECKS: ActionChecks = {
     const on = oneOf(c, o, at, 'on', ['request', 'response', 'both'] as const, 'both');
     return on === undefined ? undefined : { type: 'breakpoint', on };
   },
+  conditions: (c, o, at) => {
+    const checked = checkConditions(o.conditions, join(at, 'conditions'));
+    if (!checked.ok) return void c.errors.push(...checked.errors);
+    return { type: 'conditions', conditions: checked.conditions };
+  },
 };
 
 function clientList(c: Checker, value: unknown, path: string): string[] | undefined {
@@ -314,6 +320,10 @@ export function validateDeviceProfile(input: unknown): ProfileValidation {
     const rule = checkRule(c, r, `rules[${i}]`);
     if (rule) rules.push(rule);
   });
+  const conditions = input.conditions === undefined || input.conditions === null ? undefined : checkConditions(input.conditions, 'conditions');
+  if (conditions && !conditions.ok) c.errors.push(...conditions.errors);
   if (c.errors.length > 0 || id === undefined || name === undefined) return { ok: false, errors: c.errors };
-  return { ok: true, profile: { id, name: name.trim(), clients, rules } };
+  const profile: DeviceProfile = { id, name: name.trim(), clients, rules };
+  if (conditions?.ok) profile.conditions = conditions.conditions;
+  return { ok: true, profile };
 }

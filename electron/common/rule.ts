@@ -2,6 +2,7 @@
  * Rules are data: matchers + one action + optional scope. Definitions live here (the renderer loads
  * them); the code that runs them lives in electron/core/rules. See ../shared/DESIGN.md "Rules are data".
  */
+import type { NetworkConditions } from './conditions';
 import type { Headers } from './flow';
 
 export type Matcher =
@@ -28,7 +29,9 @@ export type Action =
     }
   /** to: scheme://host[:port][/path-prefix]; a host-only target keeps scheme, path and query. */
   | { type: 'map-remote'; to: string; keepHostHeader?: boolean }
-  | { type: 'breakpoint'; on: 'request' | 'response' | 'both' };
+  | { type: 'breakpoint'; on: 'request' | 'response' | 'both' }
+  /** Slows down or breaks the matching requests of the matching clients (electron/common/conditions.ts). */
+  | { type: 'conditions'; conditions: NetworkConditions };
 
 export interface RuleScope {
   /** Client IPs or CIDRs; empty or absent = every client. */
@@ -58,4 +61,6 @@ export interface DeviceProfile {
   /** IPs or CIDRs this profile is bound to. */
   clients: string[];
   rules: Rule[];
+  /** Network conditions for every request of this profile's clients (a matching `conditions` rule wins). */
+  conditions?: NetworkConditions;
 }

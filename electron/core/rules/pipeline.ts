@@ -3,6 +3,9 @@
  *
  *   map-remote → request mock (mock-request) → mock → request breakpoint → upstream → response breakpoint
  *
+ * Network conditions (electron/core/conditions) run before this pipeline, in the proxy: they model the
+ * device's link, so whatever the pipeline answers or forwards is delayed, shaped or cut like real traffic.
+ *
  * The proxy calls it at two points: onRequest() before anything goes upstream, and onResponse() when the
  * server's response headers arrived and the request decision asked for a response breakpoint. Every rule
  * is matched against the request as the CLIENT sent it (what the user sees in the list and writes rules

@@ -14,6 +14,8 @@ import type { Failure } from '../capture/failure';
 import { endToEndHeaders, headerPairs } from '../capture/headers';
 import type { FlowRecording } from '../capture/recorder';
 import { parseAuthority, type Target } from '../capture/target';
+import type { Budget } from '../conditions/budget';
+import { endShaped } from '../conditions/throttle';
 import type { RulePipeline } from './pipeline';
 
 /** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
@@ -41,6 +43,8 @@ export interface RuleExchange {
   readonly clientIp: string;
   readonly recording?: FlowRecording;
   readonly clock: ExchangeClock;
+  /** The device's download budget under network conditions (electron/core/conditions): answers go through it too. */
+  readonly download?: Budget;
   /** Goes upstream: as the client sent it (streaming its body) or as rewritten. */
   proceed(rewrite?: Rewrite): void;
   /** Fails the flow; the client gets failure.status with its text when nothing was sent yet. */
@@ -140,7 +144,7 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     return;
   }
   res.on('finish', () => exchange.complete());
-  res.end(message.body);
+  endShaped(res, message.body, exchange.download);
 }
 
 function flat(headers: Headers): string[] {

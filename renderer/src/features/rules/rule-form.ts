@@ -13,6 +13,7 @@ import type { RuleDraft } from '../../../../electron/common/rule-state';
 import { validateRule, type FieldError } from '../../../../electron/common/rule-validate';
 import { escapeRegex } from '../../../../electron/common/wildcard';
 import { editableBody } from '../../lib/body/text';
+import { conditionsForm, conditionsOf, defaultConditionsForm, type ConditionsForm } from '../conditions/conditions-form';
 
 export type ActionType = Action['type'];
 export type BodyEncoding = 'utf8' | 'base64';
@@ -39,6 +40,7 @@ export interface RuleForm {
   };
   mapRemote: { to: string; keepHostHeader: boolean };
   breakpoint: { on: 'request' | 'response' | 'both' };
+  conditions: ConditionsForm;
   /** IPs and CIDRs, separated by commas or spaces. */
   clients: string;
   /** A device profile id, or '' for none. */
@@ -52,6 +54,7 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   'mock-request': 'Rewrite request',
   'map-remote': 'Map remote',
   breakpoint: 'Breakpoint',
+  conditions: 'Network conditions',
 };
 
 export function emptyForm(): RuleForm {
@@ -64,6 +67,7 @@ export function emptyForm(): RuleForm {
     rewrite: { setMethod: false, method: 'GET', setUrl: false, url: '', setHeaders: false, headers: [], setBody: false, body: '', bodyEncoding: 'utf8' },
     mapRemote: { to: '', keepHostHeader: false },
     breakpoint: { on: 'both' },
+    conditions: defaultConditionsForm(),
     clients: '',
     profile: '',
     times: '',
@@ -107,6 +111,9 @@ export function formFromRule(rule: RuleDraft): RuleForm {
     case 'breakpoint':
       form.breakpoint = { on: a.on };
       break;
+    case 'conditions':
+      form.conditions = conditionsForm(a.conditions);
+      break;
   }
   return form;
 }
@@ -145,6 +152,8 @@ function actionOf(form: RuleForm): Record<string, unknown> {
       return { type: 'map-remote', to: form.mapRemote.to, ...(form.mapRemote.keepHostHeader ? { keepHostHeader: true } : {}) };
     case 'breakpoint':
       return { type: 'breakpoint', on: form.breakpoint.on };
+    case 'conditions':
+      return { type: 'conditions', conditions: conditionsOf(form.conditions) };
   }
 }
 

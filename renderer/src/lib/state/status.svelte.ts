@@ -42,6 +42,20 @@ export class StatusState {
     }
   }
 
+  /** The global network-conditions switch (status bar). */
+  async setConditions(enabled: boolean): Promise<void> {
+    if (this.switching) return;
+    this.switching = true;
+    try {
+      this.status = await this.client.call('conditions.set', { enabled });
+      this.error = null;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.switching = false;
+    }
+  }
+
   dispose(): void {
     for (const stop of this.#subscriptions.splice(0)) stop();
   }
