@@ -78,6 +78,7 @@ const EXPLAIN: Explainers = {
     ];
     return `Rewrite ${requestPhrase(t)} ${scope} (${changes.length ? `set ${changes.join(', ')}` : 'no changes'})`;
   },
+  'map-local': (a, t, scope) => `Answer ${requestPhrase(t)} from local ${a.path} ${scope}`,
   'map-remote': (a, t, scope) =>
     `Send ${requestPhrase(t)} to ${a.to} ${scope} (${a.keepHostHeader ? 'Host header kept' : 'Host header follows'})`,
   breakpoint: (a, t, scope) => {

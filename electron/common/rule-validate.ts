@@ -134,6 +134,14 @@ export function checkTargetUrl(to: string): string | undefined {
   return undefined;
 }
 
+/** An absolute file or directory path (POSIX `/…`, Windows `C:\…` or `\\server\share`); it need not exist yet. */
+export function checkLocalPath(path: string): string | undefined {
+  const p = path.trim();
+  if (p.includes('\0')) return 'must not contain a NUL character';
+  if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(p)) return `must be an absolute path (like /home/me/site or C:\\site), not ${JSON.stringify(p)}`;
+  return undefined;
+}
+
 /** An http(s) URL with a host; used for mock-request's url (a whole URL may carry a query). */
 function checkAbsoluteUrl(url: string): string | undefined {
   const m = /^(https?):\/\/([^/?#]+)/i.exec(url.trim());
@@ -219,6 +227,13 @@ const ACTION_CHECKS: ActionChecks = {
     const error = checkTargetUrl(to);
     if (error) return c.add(join(at, 'to'), error);
     return keepHostHeader === undefined ? { type: 'map-remote', to: to.trim() } : { type: 'map-remote', to: to.trim(), keepHostHeader };
+  },
+  'map-local': (c, o, at) => {
+    const path = str(c, o, at, 'path', { nonEmpty: true });
+    if (path === undefined) return undefined;
+    const error = checkLocalPath(path);
+    if (error) return c.add(join(at, 'path'), error);
+    return { type: 'map-local', path: path.trim() };
   },
   breakpoint: (c, o, at) => {
     const on = oneOf(c, o, at, 'on', ['request', 'response', 'both'] as const, 'both');

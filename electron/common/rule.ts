@@ -29,6 +29,11 @@ export type Action =
     }
   /** to: scheme://host[:port][/path-prefix]; a host-only target keeps scheme, path and query. */
   | { type: 'map-remote'; to: string; keepHostHeader?: boolean }
+  /**
+   * Answers from a local file, or from a directory (the request's path under the URL wildcard's literal
+   * prefix, index.html for a directory); `path` is absolute on the machine running the proxy.
+   */
+  | { type: 'map-local'; path: string }
   | { type: 'breakpoint'; on: 'request' | 'response' | 'both' }
   /** Slows down or breaks the matching requests of the matching clients (electron/common/conditions.ts). */
   | { type: 'conditions'; conditions: NetworkConditions };

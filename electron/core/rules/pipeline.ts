@@ -1,7 +1,7 @@
 /**
  * The rules pipeline, in one place and in this order:
  *
- *   map-remote → request mock (mock-request) → mock → request breakpoint → upstream → response breakpoint
+ *   map-remote → request mock (mock-request) → map-local → mock → request breakpoint → upstream → response breakpoint
  *
  * Network conditions (electron/core/conditions) run before this pipeline, in the proxy: they model the
  * device's link, so whatever the pipeline answers or forwards is delayed, shaped or cut like real traffic.
@@ -23,6 +23,7 @@ import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
 import type { Action, Rule } from '../../common/rule';
 import type { CaptureSink } from '../capture/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
+import { answerFromDisk } from './map-local';
 import { mapRemoteHeaders, mapRemoteUrl } from './map-remote';
 import { decodeBody, framedFor, reasonPhrase, sameHeaders, setHeader, urlAuthority } from './message';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
@@ -129,6 +130,12 @@ export class RulePipeline implements Disposable {
     }
     // Replaced: the bytes differ from what the client sent (then its Content-Encoding no longer applies).
     let bodyReplaced = body !== undefined;
+    const mapLocal = found['map-local'];
+    if (use(mapLocal)) {
+      const action = mapLocal.action as Extract<Action, { type: 'map-local' }>;
+      this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+      return { type: 'respond', ...(await answerFromDisk(action, mapLocal.matchers, { method, url, headers })), applied };
+    }
     const mock = found.mock;
     if (use(mock)) {
       const action = mock.action as Extract<Action, { type: 'mock' }>;

@@ -20,6 +20,7 @@ export interface MatchInput {
 export interface MatchedRules {
   'map-remote'?: Rule;
   'mock-request'?: Rule;
+  'map-local'?: Rule;
   mock?: Rule;
   requestBreakpoint?: Rule;
   responseBreakpoint?: Rule;

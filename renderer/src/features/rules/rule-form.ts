@@ -39,6 +39,7 @@ export interface RuleForm {
     bodyEncoding: BodyEncoding;
   };
   mapRemote: { to: string; keepHostHeader: boolean };
+  mapLocal: { path: string };
   breakpoint: { on: 'request' | 'response' | 'both' };
   conditions: ConditionsForm;
   /** IPs and CIDRs, separated by commas or spaces. */
@@ -53,6 +54,7 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   mock: 'Mock response',
   'mock-request': 'Rewrite request',
   'map-remote': 'Map remote',
+  'map-local': 'Map local',
   breakpoint: 'Breakpoint',
   conditions: 'Network conditions',
 };
@@ -66,6 +68,7 @@ export function emptyForm(): RuleForm {
     mock: { status: '200', headers: [['Content-Type', 'application/json']], body: '', bodyEncoding: 'utf8', delayMs: '' },
     rewrite: { setMethod: false, method: 'GET', setUrl: false, url: '', setHeaders: false, headers: [], setBody: false, body: '', bodyEncoding: 'utf8' },
     mapRemote: { to: '', keepHostHeader: false },
+    mapLocal: { path: '' },
     breakpoint: { on: 'both' },
     conditions: defaultConditionsForm(),
     clients: '',
@@ -107,6 +110,9 @@ export function formFromRule(rule: RuleDraft): RuleForm {
       break;
     case 'map-remote':
       form.mapRemote = { to: a.to, keepHostHeader: a.keepHostHeader ?? false };
+      break;
+    case 'map-local':
+      form.mapLocal = { path: a.path };
       break;
     case 'breakpoint':
       form.breakpoint = { on: a.on };
@@ -150,6 +156,8 @@ function actionOf(form: RuleForm): Record<string, unknown> {
     }
     case 'map-remote':
       return { type: 'map-remote', to: form.mapRemote.to, ...(form.mapRemote.keepHostHeader ? { keepHostHeader: true } : {}) };
+    case 'map-local':
+      return { type: 'map-local', path: form.mapLocal.path };
     case 'breakpoint':
       return { type: 'breakpoint', on: form.breakpoint.on };
     case 'conditions':
