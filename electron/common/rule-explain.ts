@@ -78,6 +78,19 @@ const EXPLAIN: Explainers = {
     ];
     return `Rewrite ${requestPhrase(t)} ${scope} (${changes.length ? `set ${changes.join(', ')}` : 'no changes'})`;
   },
+  rewrite: (a, t, scope) => {
+    const headers = (edits: readonly { op: string; name: string }[]) => edits.map((e) => `${e.op} ${e.name}`).join(', ');
+    const bodies = (edits: readonly { find: string; syntax: string }[]) => edits.map((e) => (e.syntax === 'regex' ? `/${e.find}/` : JSON.stringify(e.find))).join(', ');
+    const changes = [
+      ...(a.requestHeaders ? [`request headers: ${headers(a.requestHeaders)}`] : []),
+      ...(a.query ? [`query: ${headers(a.query)}`] : []),
+      ...(a.requestBody ? [`request body: replace ${bodies(a.requestBody)}`] : []),
+      ...(a.status !== undefined ? [`status ${a.status}`] : []),
+      ...(a.responseHeaders ? [`response headers: ${headers(a.responseHeaders)}`] : []),
+      ...(a.responseBody ? [`response body: replace ${bodies(a.responseBody)}`] : []),
+    ];
+    return `Modify ${requestPhrase(t)} ${scope} (${changes.join('; ')})`;
+  },
   'map-local': (a, t, scope) => `Answer ${requestPhrase(t)} from local ${a.path} ${scope}`,
   'map-remote': (a, t, scope) =>
     `Send ${requestPhrase(t)} to ${a.to} ${scope} (${a.keepHostHeader ? 'Host header kept' : 'Host header follows'})`,

@@ -6,6 +6,7 @@
  */
 import { parseIp, parseIpRange } from './cidr';
 import { checkConditions } from './conditions-validate';
+import { checkRewrite } from './rewrite-validate';
 import type { Headers } from './flow';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 import { MAX_PATTERN_LENGTH, compileUserRegex } from './user-regex';
@@ -234,6 +235,11 @@ const ACTION_CHECKS: ActionChecks = {
     const error = checkLocalPath(path);
     if (error) return c.add(join(at, 'path'), error);
     return { type: 'map-local', path: path.trim() };
+  },
+  rewrite: (c, o, at) => {
+    const checked = checkRewrite(o, at || 'action');
+    if (!checked.ok) return void c.errors.push(...checked.errors);
+    return checked.action;
   },
   breakpoint: (c, o, at) => {
     const on = oneOf(c, o, at, 'on', ['request', 'response', 'both'] as const, 'both');

@@ -35,8 +35,48 @@ export type Action =
    */
   | { type: 'map-local'; path: string }
   | { type: 'breakpoint'; on: 'request' | 'response' | 'both' }
+  /** Changes headers, query, bodies and status on the way through (electron/core/rules/rewrite.ts). */
+  | RewriteAction
   /** Slows down or breaks the matching requests of the matching clients (electron/common/conditions.ts). */
   | { type: 'conditions'; conditions: NetworkConditions };
+
+/** A header change: add one more field, set (replace every field of that name), or remove every one. */
+export interface HeaderEdit {
+  op: 'add' | 'set' | 'remove';
+  name: string;
+  /** For add and set. */
+  value?: string;
+}
+
+/** A query parameter change, like HeaderEdit (names case-sensitive, as servers read them). */
+export interface QueryEdit {
+  op: 'add' | 'set' | 'remove';
+  name: string;
+  value?: string;
+}
+
+/**
+ * A replacement in a body, as UTF-8 text: every occurrence of `find` (plain text, or a regex checked like URL
+ * patterns, whose `replace` may use $1 … groups). Compressed bodies are decoded first and sent uncompressed.
+ */
+export interface BodyReplace {
+  find: string;
+  replace: string;
+  syntax: 'text' | 'regex';
+  /** Regex flags: i, m, s (g is implied). */
+  flags?: string;
+}
+
+export type RewriteAction = {
+  type: 'rewrite';
+  requestHeaders?: HeaderEdit[];
+  query?: QueryEdit[];
+  requestBody?: BodyReplace[];
+  /** The status the client gets instead of the server's. */
+  status?: number;
+  responseHeaders?: HeaderEdit[];
+  responseBody?: BodyReplace[];
+};
 
 export interface RuleScope {
   /** Client IPs or CIDRs; empty or absent = every client. */

@@ -13,7 +13,7 @@ import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
-import { runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
+import { holdsResponse, runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
 import type { ReplayLookup, ReplayMark } from '../replay/marks';
 import type { ConditionsService, Shaping } from '../conditions/service';
 import { holdRequest } from '../conditions/hold';
@@ -188,9 +188,9 @@ class Exchange {
       return;
     }
     const { rewrite } = this;
-    if (this.ctx.rules && rewrite?.responseBreakpoint) {
-      // ---- Rules: a response breakpoint holds the response (electron/core/rules/proxy-hooks.ts).
-      runResponseRules(this.ctx.rules, this.ruleExchange(), response, { ...rewrite, responseBreakpoint: rewrite.responseBreakpoint });
+    if (this.ctx.rules && holdsResponse(rewrite)) {
+      // ---- Rules: a response breakpoint or rewrite holds the response (electron/core/rules/proxy-hooks.ts).
+      runResponseRules(this.ctx.rules, this.ruleExchange(), response, rewrite);
       return;
     }
     const { res, recording, clock } = this;

@@ -21,6 +21,7 @@ export interface MatchedRules {
   'map-remote'?: Rule;
   'mock-request'?: Rule;
   'map-local'?: Rule;
+  rewrite?: Rule;
   mock?: Rule;
   requestBreakpoint?: Rule;
   responseBreakpoint?: Rule;

@@ -14,6 +14,7 @@ import { validateRule, type FieldError } from '../../../../electron/common/rule-
 import { escapeRegex } from '../../../../electron/common/wildcard';
 import { editableBody } from '../../lib/body/text';
 import { conditionsForm, conditionsOf, defaultConditionsForm, type ConditionsForm } from '../conditions/conditions-form';
+import { emptyModify, modifyAction, modifyForm, type ModifyForm } from './modify-form';
 
 export type ActionType = Action['type'];
 export type BodyEncoding = 'utf8' | 'base64';
@@ -40,6 +41,8 @@ export interface RuleForm {
   };
   mapRemote: { to: string; keepHostHeader: boolean };
   mapLocal: { path: string };
+  /** The rewrite action's edits: lists as typed, the status as text. */
+  modify: ModifyForm;
   breakpoint: { on: 'request' | 'response' | 'both' };
   conditions: ConditionsForm;
   /** IPs and CIDRs, separated by commas or spaces. */
@@ -55,6 +58,7 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   'mock-request': 'Rewrite request',
   'map-remote': 'Map remote',
   'map-local': 'Map local',
+  rewrite: 'Modify',
   breakpoint: 'Breakpoint',
   conditions: 'Network conditions',
 };
@@ -69,6 +73,7 @@ export function emptyForm(): RuleForm {
     rewrite: { setMethod: false, method: 'GET', setUrl: false, url: '', setHeaders: false, headers: [], setBody: false, body: '', bodyEncoding: 'utf8' },
     mapRemote: { to: '', keepHostHeader: false },
     mapLocal: { path: '' },
+    modify: emptyModify(),
     breakpoint: { on: 'both' },
     conditions: defaultConditionsForm(),
     clients: '',
@@ -114,6 +119,9 @@ export function formFromRule(rule: RuleDraft): RuleForm {
     case 'map-local':
       form.mapLocal = { path: a.path };
       break;
+    case 'rewrite':
+      form.modify = modifyForm(a);
+      break;
     case 'breakpoint':
       form.breakpoint = { on: a.on };
       break;
@@ -158,6 +166,8 @@ function actionOf(form: RuleForm): Record<string, unknown> {
       return { type: 'map-remote', to: form.mapRemote.to, ...(form.mapRemote.keepHostHeader ? { keepHostHeader: true } : {}) };
     case 'map-local':
       return { type: 'map-local', path: form.mapLocal.path };
+    case 'rewrite':
+      return modifyAction(form.modify, numberOrText);
     case 'breakpoint':
       return { type: 'breakpoint', on: form.breakpoint.on };
     case 'conditions':
