@@ -59,6 +59,8 @@ export interface Status {
   dataDir: string;
   /** Non-fatal problems the user must see (a full disk stopping body writes, a datafile moved aside). */
   warnings: string[];
+  /** Network conditions (electron/core/conditions): the global switch and how many rules and profiles set some. */
+  conditions?: { enabled: boolean; rules: number; profiles: number };
 }
 
 export interface BodyResult {
@@ -227,6 +229,8 @@ export interface ApiMethods {
     params: { suggestedName: string; text?: string; base64?: string; filters?: { name: string; extensions: string[] }[] };
     result: { saved: boolean; path?: string };
   };
+  /** The global network-conditions switch (electron/core/conditions): off keeps every condition but applies none. */
+  'conditions.set': { params: { enabled: boolean }; result: Status };
 }
 export type ApiMethod = keyof ApiMethods;
 export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
@@ -302,6 +306,7 @@ export const API_METHODS = [
   'breakpoints.answer',
   'breakpoints.settings',
   ...SHELL_METHODS,
+  'conditions.set',
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',

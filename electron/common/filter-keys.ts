@@ -50,7 +50,7 @@ export const IS_VALUES: readonly (FilterOption & { label: IsValue })[] = [
   { label: 'replay', help: 'flows made by replaying another flow' },
   { label: 'imported', help: 'flows imported from a file (HAR)' },
   { label: 'mocked', help: 'flows answered by a mock rule' },
-  { label: 'mapped', help: 'flows sent elsewhere by a map-remote rule' },
+  { label: 'mapped', help: 'flows sent elsewhere by a map-remote rule or answered from a local file (map-local)' },
   { label: 'ws', help: 'WebSocket upgrades' },
   { label: 'pinned', help: 'pinned flows (same as `pinned`)' },
 ];

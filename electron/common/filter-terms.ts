@@ -21,7 +21,7 @@ const IS_TESTS: { [K in IsValue]: Predicate } = {
   replay: (s) => s.replayOf !== undefined,
   imported: (s) => s.imported === true,
   mocked: (s) => s.appliedRuleKinds.includes('mock'),
-  mapped: (s) => s.appliedRuleKinds.includes('map-remote'),
+  mapped: (s) => s.appliedRuleKinds.includes('map-remote') || s.appliedRuleKinds.includes('map-local'),
   ws: (s) => s.websocket === true,
   pinned: (s) => s.pinned,
 };

@@ -22,7 +22,8 @@ export interface ProfileExport {
   format: typeof PROFILE_EXPORT_FORMAT;
   version: typeof PROFILE_EXPORT_VERSION;
   exportedAt: number;
-  profile: { id: string; name: string; clients: string[] };
+  /** `conditions`: the profile's network conditions (electron/common/conditions.ts), checked on import. */
+  profile: { id: string; name: string; clients: string[]; conditions?: unknown };
   rules: Rule[];
 }
 
@@ -33,7 +34,7 @@ export function toProfileExport(profile: DeviceProfile, exportedAt: number): Pro
     format: PROFILE_EXPORT_FORMAT,
     version: PROFILE_EXPORT_VERSION,
     exportedAt,
-    profile: { id: profile.id, name: profile.name, clients: [...profile.clients] },
+    profile: { id: profile.id, name: profile.name, clients: [...profile.clients], ...(profile.conditions ? { conditions: profile.conditions } : {}) },
     rules: profile.rules,
   };
 }
@@ -71,7 +72,12 @@ export function parseProfileExport(value: unknown): ProfileExportResult {
       format: PROFILE_EXPORT_FORMAT,
       version: PROFILE_EXPORT_VERSION,
       exportedAt: typeof doc.exportedAt === 'number' ? doc.exportedAt : 0,
-      profile: { id: typeof profile.id === 'string' ? profile.id : '', name: profile.name, clients: profile.clients as string[] },
+      profile: {
+        id: typeof profile.id === 'string' ? profile.id : '',
+        name: profile.name,
+        clients: profile.clients as string[],
+        ...(profile.conditions !== undefined ? { conditions: profile.conditions } : {}),
+      },
       rules: doc.rules as Rule[],
     },
   };

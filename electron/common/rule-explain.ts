@@ -3,6 +3,7 @@
  * output: what the rule does, to which requests, for which clients. Like mockttp's explain(), it
  * reads the rule's data only; it never runs anything.
  */
+import { describeConditions } from './conditions';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 
 interface Target {
@@ -77,6 +78,20 @@ const EXPLAIN: Explainers = {
     ];
     return `Rewrite ${requestPhrase(t)} ${scope} (${changes.length ? `set ${changes.join(', ')}` : 'no changes'})`;
   },
+  rewrite: (a, t, scope) => {
+    const headers = (edits: readonly { op: string; name: string }[]) => edits.map((e) => `${e.op} ${e.name}`).join(', ');
+    const bodies = (edits: readonly { find: string; syntax: string }[]) => edits.map((e) => (e.syntax === 'regex' ? `/${e.find}/` : JSON.stringify(e.find))).join(', ');
+    const changes = [
+      ...(a.requestHeaders ? [`request headers: ${headers(a.requestHeaders)}`] : []),
+      ...(a.query ? [`query: ${headers(a.query)}`] : []),
+      ...(a.requestBody ? [`request body: replace ${bodies(a.requestBody)}`] : []),
+      ...(a.status !== undefined ? [`status ${a.status}`] : []),
+      ...(a.responseHeaders ? [`response headers: ${headers(a.responseHeaders)}`] : []),
+      ...(a.responseBody ? [`response body: replace ${bodies(a.responseBody)}`] : []),
+    ];
+    return `Modify ${requestPhrase(t)} ${scope} (${changes.join('; ')})`;
+  },
+  'map-local': (a, t, scope) => `Answer ${requestPhrase(t)} from local ${a.path} ${scope}`,
   'map-remote': (a, t, scope) =>
     `Send ${requestPhrase(t)} to ${a.to} ${scope} (${a.keepHostHeader ? 'Host header kept' : 'Host header follows'})`,
   breakpoint: (a, t, scope) => {
@@ -86,7 +101,14 @@ const EXPLAIN: Explainers = {
     if (!t.method && !where && !t.headers) return `Pause every ${a.on === 'both' ? 'request and response' : a.on} ${scope}`;
     return `Pause ${t.method ? `${t.method} ` : ''}${noun}${where ? ` ${preposition} ${where}` : ''}${t.headers} ${scope}`;
   },
+  conditions: (a, t, scope) => `Network conditions (${describeConditions(a.conditions)}) for ${requestPhrase(t)} ${scope}`,
 };
+
+/** A profile's own conditions in one line: "Network conditions (3G: …) for every request from profile "Pixel"". */
+export function explainProfileConditions(profile: DeviceProfile): string | undefined {
+  if (!profile.conditions) return undefined;
+  return `Network conditions (${describeConditions(profile.conditions)}) for every request from profile "${profile.name}"`;
+}
 
 /** E.g. "Mock 500 for GET api.example.com/users/* from 127.0.0.2". */
 export function explainRule(rule: Rule, profiles: readonly DeviceProfile[] = []): string {

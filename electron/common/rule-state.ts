@@ -1,6 +1,7 @@
 /**
  * The rules engine's state as the API shows it (rules.list, profiles.list, the rules/changed event).
  */
+import type { NetworkConditions } from './conditions';
 import type { DeviceProfile, Rule, RuleScope } from './rule';
 
 export interface RuleInfo {
@@ -35,4 +36,6 @@ export interface ProfileDraft {
   name: string;
   clients: string[];
   rules?: RuleDraft[];
+  /** Absent: keep the stored network conditions; null: none. */
+  conditions?: NetworkConditions | null;
 }

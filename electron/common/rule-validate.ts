@@ -5,6 +5,8 @@
  * defaults filled and URL wildcards compiled to `regex`. The proxy only ever runs rules that passed.
  */
 import { parseIp, parseIpRange } from './cidr';
+import { checkConditions } from './conditions-validate';
+import { checkRewrite } from './rewrite-validate';
 import type { Headers } from './flow';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 import { MAX_PATTERN_LENGTH, compileUserRegex } from './user-regex';
@@ -133,6 +135,14 @@ export function checkTargetUrl(to: string): string | undefined {
   return undefined;
 }
 
+/** An absolute file or directory path (POSIX `/…`, Windows `C:\…` or `\\server\share`); it need not exist yet. */
+export function checkLocalPath(path: string): string | undefined {
+  const p = path.trim();
+  if (p.includes('\0')) return 'must not contain a NUL character';
+  if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(p)) return `must be an absolute path (like /home/me/site or C:\\site), not ${JSON.stringify(p)}`;
+  return undefined;
+}
+
 /** An http(s) URL with a host; used for mock-request's url (a whole URL may carry a query). */
 function checkAbsoluteUrl(url: string): string | undefined {
   const m = /^(https?):\/\/([^/?#]+)/i.exec(url.trim());
@@ -219,9 +229,26 @@ const ACTION_CHECKS: ActionChecks = {
     if (error) return c.add(join(at, 'to'), error);
     return keepHostHeader === undefined ? { type: 'map-remote', to: to.trim() } : { type: 'map-remote', to: to.trim(), keepHostHeader };
   },
+  'map-local': (c, o, at) => {
+    const path = str(c, o, at, 'path', { nonEmpty: true });
+    if (path === undefined) return undefined;
+    const error = checkLocalPath(path);
+    if (error) return c.add(join(at, 'path'), error);
+    return { type: 'map-local', path: path.trim() };
+  },
+  rewrite: (c, o, at) => {
+    const checked = checkRewrite(o, at || 'action');
+    if (!checked.ok) return void c.errors.push(...checked.errors);
+    return checked.action;
+  },
   breakpoint: (c, o, at) => {
     const on = oneOf(c, o, at, 'on', ['request', 'response', 'both'] as const, 'both');
     return on === undefined ? undefined : { type: 'breakpoint', on };
+  },
+  conditions: (c, o, at) => {
+    const checked = checkConditions(o.conditions, join(at, 'conditions'));
+    if (!checked.ok) return void c.errors.push(...checked.errors);
+    return { type: 'conditions', conditions: checked.conditions };
   },
 };
 
@@ -314,6 +341,10 @@ export function validateDeviceProfile(input: unknown): ProfileValidation {
     const rule = checkRule(c, r, `rules[${i}]`);
     if (rule) rules.push(rule);
   });
+  const conditions = input.conditions === undefined || input.conditions === null ? undefined : checkConditions(input.conditions, 'conditions');
+  if (conditions && !conditions.ok) c.errors.push(...conditions.errors);
   if (c.errors.length > 0 || id === undefined || name === undefined) return { ok: false, errors: c.errors };
-  return { ok: true, profile: { id, name: name.trim(), clients, rules } };
+  const profile: DeviceProfile = { id, name: name.trim(), clients, rules };
+  if (conditions?.ok) profile.conditions = conditions.conditions;
+  return { ok: true, profile };
 }

@@ -2,6 +2,7 @@
  * Rules are data: matchers + one action + optional scope. Definitions live here (the renderer loads
  * them); the code that runs them lives in electron/core/rules. See ../shared/DESIGN.md "Rules are data".
  */
+import type { NetworkConditions } from './conditions';
 import type { Headers } from './flow';
 
 export type Matcher =
@@ -28,7 +29,54 @@ export type Action =
     }
   /** to: scheme://host[:port][/path-prefix]; a host-only target keeps scheme, path and query. */
   | { type: 'map-remote'; to: string; keepHostHeader?: boolean }
-  | { type: 'breakpoint'; on: 'request' | 'response' | 'both' };
+  /**
+   * Answers from a local file, or from a directory (the request's path under the URL wildcard's literal
+   * prefix, index.html for a directory); `path` is absolute on the machine running the proxy.
+   */
+  | { type: 'map-local'; path: string }
+  | { type: 'breakpoint'; on: 'request' | 'response' | 'both' }
+  /** Changes headers, query, bodies and status on the way through (electron/core/rules/rewrite.ts). */
+  | RewriteAction
+  /** Slows down or breaks the matching requests of the matching clients (electron/common/conditions.ts). */
+  | { type: 'conditions'; conditions: NetworkConditions };
+
+/** A header change: add one more field, set (replace every field of that name), or remove every one. */
+export interface HeaderEdit {
+  op: 'add' | 'set' | 'remove';
+  name: string;
+  /** For add and set. */
+  value?: string;
+}
+
+/** A query parameter change, like HeaderEdit (names case-sensitive, as servers read them). */
+export interface QueryEdit {
+  op: 'add' | 'set' | 'remove';
+  name: string;
+  value?: string;
+}
+
+/**
+ * A replacement in a body, as UTF-8 text: every occurrence of `find` (plain text, or a regex checked like URL
+ * patterns, whose `replace` may use $1 … groups). Compressed bodies are decoded first and sent uncompressed.
+ */
+export interface BodyReplace {
+  find: string;
+  replace: string;
+  syntax: 'text' | 'regex';
+  /** Regex flags: i, m, s (g is implied). */
+  flags?: string;
+}
+
+export type RewriteAction = {
+  type: 'rewrite';
+  requestHeaders?: HeaderEdit[];
+  query?: QueryEdit[];
+  requestBody?: BodyReplace[];
+  /** The status the client gets instead of the server's. */
+  status?: number;
+  responseHeaders?: HeaderEdit[];
+  responseBody?: BodyReplace[];
+};
 
 export interface RuleScope {
   /** Client IPs or CIDRs; empty or absent = every client. */
@@ -58,4 +106,6 @@ export interface DeviceProfile {
   /** IPs or CIDRs this profile is bound to. */
   clients: string[];
   rules: Rule[];
+  /** Network conditions for every request of this profile's clients (a matching `conditions` rule wins). */
+  conditions?: NetworkConditions;
 }

@@ -7,6 +7,7 @@ import type { Status } from '../common/api';
 import type { Event } from '../common/events';
 import type { LogLine } from '../common/log-line';
 import type { CertificateAuthority } from '../../certs/types';
+import type { Conditions } from './conditions/index';
 import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
@@ -52,7 +53,11 @@ export interface Core {
   readonly rules: RulesService;
   /** Sends stored or composed requests again through the proxy (electron/core/replay). */
   readonly replay: ReplayService;
+  /** Network conditions per device and their global switch (electron/core/conditions). */
+  readonly conditions: Conditions;
   proxyAddress(): { host: string; port: number };
+  /** The global network-conditions switch (persisted); the new status. */
+  setConditionsEnabled(enabled: boolean): Promise<Status>;
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
   setCapture(enabled: boolean): void;
   status(): Status;

@@ -12,6 +12,7 @@ import { startCaptureProxy, type CaptureProxy } from './capture/proxy';
 import type { Core, CoreOptions } from './core-types';
 import { dataPaths } from './paths';
 import { createRules } from './rules';
+import { createConditions } from './conditions';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
@@ -33,6 +34,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
   const replays = new ReplayMarks();
+  const conditions = createConditions(rules);
   let proxy: CaptureProxy;
   try {
     proxy = await startCaptureProxy({
@@ -54,6 +56,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       },
       rules: rules.pipeline,
       replays,
+      conditions: conditions.service,
     });
   } catch (err) {
     await rules.close();
@@ -80,10 +83,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     if (options.reverse) result.proxy.reverseTarget = options.reverse;
     const lastTrim = store.lastTrim();
     if (lastTrim) result.lastTrim = lastTrim;
+    result.conditions = conditions.summary();
     return result;
   };
   // The store's events are batched (one per flush), so following them costs little.
-  const subscriptions: Disposable[] = [store.onDidWarn, store.onDidTrim, store.onDidAdd, store.onDidRemove].map((event) =>
+  const subscriptions: Disposable[] = [store.onDidWarn, store.onDidTrim, store.onDidAdd, store.onDidRemove, rules.store.onDidChange].map((event) =>
     (event as (listener: () => void) => Disposable)(() => {
       if (onDidChangeStatus.hasListeners) onDidChangeStatus.fire(status());
     }),
@@ -96,6 +100,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     rules,
     replay,
+    conditions,
+    async setConditionsEnabled(enabled) {
+      await conditions.setEnabled(enabled);
+      onDidChangeStatus.fire(status());
+      return status();
+    },
     proxyAddress: () => proxy.address(),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;

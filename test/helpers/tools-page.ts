@@ -63,6 +63,7 @@ export async function resetCore(bed: ToolsBed): Promise<void> {
   const rules = core.rules.store;
   await rules.delete(rules.list().map((r) => r.rule.id));
   for (const p of rules.profileList()) await rules.deleteProfile(p.id);
+  await core.setConditionsEnabled(true);
   bed.harness.origin.received.length = 0;
 }
 

@@ -108,6 +108,10 @@ export function createApiHandlers(core: Core): ApiHandlers {
       paramsObject('ca.get', params, []);
       return core.ca.info();
     },
+    async 'conditions.set'(params) {
+      const p = paramsObject('conditions.set', params, ['enabled']);
+      return core.setConditionsEnabled(requiredBoolean('conditions.set', p, 'enabled'));
+    },
   };
 }
 

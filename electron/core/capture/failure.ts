@@ -8,6 +8,8 @@ import { urlHost } from './target';
 export interface Failure extends FlowError {
   /** 502, or 504 for timeouts. */
   status: number;
+  /** Cut the client's connection instead of answering (an injected network failure). */
+  reset?: boolean;
 }
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);

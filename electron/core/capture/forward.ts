@@ -13,8 +13,12 @@ import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
-import { runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
+import { holdsResponse, runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
 import type { ReplayLookup, ReplayMark } from '../replay/marks';
+import type { ConditionsService, Shaping } from '../conditions/service';
+import { holdRequest } from '../conditions/hold';
+import { endShaped, pipeShaped } from '../conditions/throttle';
+import { headerPairs } from './headers';
 import { isSetupHost } from './setup-page';
 
 export interface ForwardContext {
@@ -29,6 +33,8 @@ export interface ForwardContext {
   replays?: ReplayLookup;
   /** Answers requests to http://hindsight.ca/ (the device setup page, setup-page.ts) instead of forwarding them. */
   setupPage?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Network conditions (electron/core/conditions): latency, failures and bandwidth per device. */
+  conditions?: ConditionsService;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
@@ -65,6 +71,8 @@ class Exchange {
   private rewrite?: Rewrite;
   /** Set when this exchange is a replay (electron/core/replay). */
   private readonly replay: ReplayMark | undefined;
+  /** Set when network conditions apply to this exchange (electron/core/conditions). */
+  private shaping?: Shaping;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -85,9 +93,22 @@ class Exchange {
     });
     // Errors of the client's request (an abort mid-upload) surface as the response's 'close'.
     req.on('error', () => {});
+    // ---- Network conditions: the request waits its latency, fails, or goes on with its bodies shaped.
+    const conditions = this.replay?.bypassRules ? undefined : this.ctx.conditions;
+    if (conditions?.active()) this.shaping = conditions.forRequest(this.matchInput(), req.socket);
+    if (this.shaping) return holdRequest(this.shaping, { client: res, flow: recording?.flow, fail: (f) => this.fail(f) }, () => this.runRules());
+    this.runRules();
+  }
+
+  private runRules(): void {
     // ---- Rules: a matching rule takes the exchange (rewrite, mock, pause, stop); else nothing changes.
     if (this.ctx.rules && !this.replay?.bypassRules && runRequestRules(this.ctx.rules, this.ruleExchange())) return;
     this.proceed();
+  }
+
+  private matchInput() {
+    const { req, target } = this;
+    return { clientIp: this.replay?.clientIp ?? clientOf(req.socket).ip, method: req.method ?? 'GET', url: target.url, headers: headerPairs(upstreamHeaders(req, target)) };
   }
 
   private ruleExchange(): RuleExchange {
@@ -99,6 +120,7 @@ class Exchange {
       clientIp: this.replay?.clientIp ?? clientOf(this.req.socket).ip,
       recording: this.recording,
       clock: this.clock,
+      download: this.shaping?.download,
       proceed: (rewrite) => this.proceed(rewrite),
       fail: (failure) => this.fail(failure),
       complete: () => this.complete(),
@@ -139,8 +161,8 @@ class Exchange {
     upstream.on('timeout', () => {
       if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream.timeoutMs));
     });
-    if (rewrite?.body) upstream.end(rewrite.body);
-    else if (this.withBody) req.pipe(upstream);
+    if (rewrite?.body) endShaped(upstream, rewrite.body, this.shaping?.upload);
+    else if (this.withBody) pipeShaped(req, upstream, this.shaping?.upload);
     else {
       req.resume();
       upstream.end();
@@ -166,9 +188,9 @@ class Exchange {
       return;
     }
     const { rewrite } = this;
-    if (this.ctx.rules && rewrite?.responseBreakpoint) {
-      // ---- Rules: a response breakpoint holds the response (electron/core/rules/proxy-hooks.ts).
-      runResponseRules(this.ctx.rules, this.ruleExchange(), response, { ...rewrite, responseBreakpoint: rewrite.responseBreakpoint });
+    if (this.ctx.rules && holdsResponse(rewrite)) {
+      // ---- Rules: a response breakpoint or rewrite holds the response (electron/core/rules/proxy-hooks.ts).
+      runResponseRules(this.ctx.rules, this.ruleExchange(), response, rewrite);
       return;
     }
     const { res, recording, clock } = this;
@@ -187,7 +209,7 @@ class Exchange {
       if (!response.complete) this.fail(upstreamFailure(aborted(), clock.failureContext(this.target)));
     });
     res.on('finish', () => this.complete());
-    response.pipe(res);
+    pipeShaped(response, res, this.shaping?.download);
   }
 
   private complete(): void {
@@ -202,7 +224,7 @@ class Exchange {
     const { res, recording, clock } = this;
     // Read the server's address before the socket is destroyed (it is gone after).
     if (recording && clock.socket) recording.connectedTo(clock.socket);
-    if (!res.headersSent && !res.destroyed) sendText(res, failure.status, failureText(failure));
+    if (!failure.reset && !res.headersSent && !res.destroyed) sendText(res, failure.status, failureText(failure));
     else res.destroy();
     this.upstreamRequest?.destroy();
     recording?.finish(clock.timings(), failure);

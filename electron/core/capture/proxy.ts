@@ -19,6 +19,7 @@ import { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
 import type { ReplayLookup } from '../replay/marks';
+import type { ConditionsService } from '../conditions/service';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 
@@ -43,6 +44,8 @@ export interface CaptureProxyOptions {
   rules?: RulePipeline;
   /** Marks Hindsight's own replays (electron/core/replay/marks.ts): replayOf, recorded with capture off, rules bypass. */
   replays?: ReplayLookup;
+  /** Network conditions per device (electron/core/conditions): latency, failures, bandwidth. */
+  conditions?: ConditionsService;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -78,6 +81,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     isSelf,
     rules: options.rules,
     replays: options.replays,
+    conditions: options.conditions,
     setupPage: (req, res) => serveSetupPage(options.ca, req, res),
   };
   const upgradeContext: UpgradeContext = {

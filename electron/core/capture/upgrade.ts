@@ -13,6 +13,10 @@ import { aborted, upstreamHeaders, type ForwardContext } from './forward';
 import { endToEndHeaders } from './headers';
 import { failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import { clientOf, resolveTarget } from './target';
+import { headerPairs } from './headers';
+import { holdRequest } from '../conditions/hold';
+import type { Shaping } from '../conditions/service';
+import { pipeShaped } from '../conditions/throttle';
 
 const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['connection', 'upgrade']);
 const TRANSFER_ENCODING: ReadonlySet<string> = new Set(['transfer-encoding']);
@@ -74,8 +78,8 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
     upstreamSocket.setTimeout(0);
     upstreamSocket.on('close', () => socket.destroy());
     socket.on('close', () => upstreamSocket.destroy());
-    upstreamSocket.pipe(socket);
-    socket.pipe(upstreamSocket);
+    pipeShaped(upstreamSocket, socket, shaping?.download);
+    pipeShaped(socket, upstreamSocket, shaping?.upload);
     recording?.finish(clock.timings());
   });
 
@@ -104,7 +108,10 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
     });
     response.pipe(socket, { end: false });
   });
-  upstream.end();
+  // ---- Network conditions (electron/core/conditions): the handshake waits, fails or goes; frames are shaped.
+  const shaping: Shaping | undefined = ctx.conditions?.active() ? ctx.conditions.forRequest({ clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url: target.url, headers: headerPairs(req.rawHeaders) }, req.socket) : undefined;
+  if (shaping) holdRequest(shaping, { client: socket, flow: recording?.flow, fail: (f) => (socket.destroy(), fail(f, true)) }, () => upstream.end());
+  else upstream.end();
 }
 
 /** An HTTP/1.1 response head (and optional text body) as bytes, headers from a flat list. */

@@ -32,7 +32,7 @@ export function mapRemoteUrl(url: string, action: MapRemote, matchers: readonly 
  * The request's path minus the literal start of the URL wildcard's path (from the `/` after the authority
  * to the first `*` or `?`), when the request's path begins with it; otherwise the whole path.
  */
-function stripLiteralPath(pathAndQuery: string, matchers: readonly Matcher[]): string {
+export function stripLiteralPath(pathAndQuery: string, matchers: readonly Matcher[]): string {
   for (const m of matchers) {
     if (m.type !== 'url' || m.syntax !== 'wildcard') continue;
     const scheme = m.pattern.indexOf('://');

@@ -1,7 +1,11 @@
 /**
  * The rules pipeline, in one place and in this order:
  *
- *   map-remote → request mock (mock-request) → mock → request breakpoint → upstream → response breakpoint
+ *   map-remote → request mock (mock-request) → rewrite (request side) → map-local → mock → request breakpoint
+ *   → upstream → rewrite (response side) → response breakpoint
+ *
+ * Network conditions (electron/core/conditions) run before this pipeline, in the proxy: they model the
+ * device's link, so whatever the pipeline answers or forwards is delayed, shaped or cut like real traffic.
  *
  * The proxy calls it at two points: onRequest() before anything goes upstream, and onResponse() when the
  * server's response headers arrived and the request decision asked for a response breakpoint. Every rule
@@ -17,9 +21,11 @@
 import { BREAKPOINT_ABORT_TEXT, type MockAnswer, type PausedBody, type RequestEdits, type ResponseEdits } from '../../common/breakpoint';
 import type { Disposable } from '../../common/events';
 import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
-import type { Action, Rule } from '../../common/rule';
+import type { Action, RewriteAction, Rule } from '../../common/rule';
 import type { CaptureSink } from '../capture/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
+import { answerFromDisk } from './map-local';
+import { editHeaders, editQuery, hasResponseEdits, replaceInBody } from './rewrite';
 import { mapRemoteHeaders, mapRemoteUrl } from './map-remote';
 import { decodeBody, framedFor, reasonPhrase, sameHeaders, setHeader, urlAuthority } from './message';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
@@ -53,6 +59,8 @@ export type RequestDecision =
       applied: AppliedRule[];
       /** The response breakpoint to pause at, if one matched. */
       responseBreakpoint?: AppliedRule;
+      /** A rewrite rule with response edits: the response is held and rewritten. */
+      responseRewrite?: Rule;
     }
   | { type: 'respond'; status: number; statusText: string; headers: Headers; body: Buffer; applied: AppliedRule[] }
   | { type: 'stop'; stop: Stop; applied: AppliedRule[] };
@@ -64,7 +72,10 @@ export interface ResponseContext {
   request: { method: string; url: string; headers: Headers };
   response: { status: number; statusText: string; headers: Headers };
   readBody(): Promise<Buffer>;
-  breakpoint: AppliedRule;
+  /** The response breakpoint to pause at, if any. */
+  breakpoint?: AppliedRule;
+  /** The rewrite rule whose response edits apply first, if any. */
+  rewrite?: Rule;
   flow?: Flow;
   signal?: AbortSignal;
 }
@@ -126,6 +137,27 @@ export class RulePipeline implements Disposable {
     }
     // Replaced: the bytes differ from what the client sent (then its Content-Encoding no longer applies).
     let bodyReplaced = body !== undefined;
+    const rewriteRule = found.rewrite;
+    let responseRewrite: Rule | undefined;
+    if (use(rewriteRule)) {
+      const action = rewriteRule.action as RewriteAction;
+      url = editQuery(url, action.query);
+      headers = editHeaders(headers, action.requestHeaders);
+      if (action.requestBody?.length) {
+        // Once read, the body is sent from memory, changed or not.
+        const raw = body ?? (await ctx.readBody());
+        const replaced = replaceInBody(raw, headers, action.requestBody);
+        body = replaced ?? raw;
+        if (replaced) bodyReplaced = true;
+      }
+      if (hasResponseEdits(action)) responseRewrite = rewriteRule;
+    }
+    const mapLocal = found['map-local'];
+    if (use(mapLocal)) {
+      const action = mapLocal.action as Extract<Action, { type: 'map-local' }>;
+      this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+      return { type: 'respond', ...(await answerFromDisk(action, mapLocal.matchers, { method, url, headers })), applied };
+    }
     const mock = found.mock;
     if (use(mock)) {
       const action = mock.action as Extract<Action, { type: 'mock' }>;
@@ -173,12 +205,23 @@ export class RulePipeline implements Disposable {
     const decision: RequestDecision = { type: 'forward', method, url, headers, applied };
     if (body !== undefined) decision.body = body;
     if (pauseResponse && responseBreakpoint) decision.responseBreakpoint = { id: responseBreakpoint.id, kind: 'breakpoint', name: responseBreakpoint.name };
+    if (responseRewrite) decision.responseRewrite = responseRewrite;
     return decision;
   }
 
   async onResponse(ctx: ResponseContext): Promise<ResponseDecision> {
-    const original = ctx.response;
-    const body = await ctx.readBody();
+    const server = ctx.response;
+    const serverBody = await ctx.readBody();
+    // The rewrite's response edits come first; a response breakpoint then shows (and edits) the rewritten response.
+    const rewritten = ctx.rewrite ? rewriteResponse(ctx.rewrite.action as RewriteAction, server, serverBody) : undefined;
+    const original = rewritten ?? server;
+    const body = rewritten?.body ?? serverBody;
+    if (ctx.flow && rewritten?.changed) {
+      ctx.flow.original = { ...ctx.flow.original, response: { status: server.status, statusText: server.statusText, headers: server.headers, ...(rewritten.bodyReplaced ? { bodyReplaced: true } : {}) } };
+    }
+    if (!ctx.breakpoint) {
+      return { type: 'forward', status: original.status, statusText: original.statusText, headers: framedFor(original.headers, body.length, { keepEncoding: !rewritten?.bodyReplaced }), body };
+    }
     const outcome = await this.pause(ctx.flow, {
       flowId: ctx.flowId,
       phase: 'response',
@@ -196,8 +239,8 @@ export class RulePipeline implements Disposable {
     if (flow && result.edited) {
       const kind = outcome.type === 'answer' ? 'breakpoint-answer' : 'breakpoint-edit';
       flow.appliedRules = [...flow.appliedRules, { ...ctx.breakpoint, kind }];
-      flow.original = { ...flow.original, response: { status: original.status, statusText: original.statusText, headers: original.headers } };
-      if (result.body !== body) flow.original.response!.bodyReplaced = true;
+      flow.original = { ...flow.original, response: { status: server.status, statusText: server.statusText, headers: server.headers } };
+      if (result.body !== serverBody) flow.original.response!.bodyReplaced = true;
     }
     const { edited: _edited, ...decision } = result;
     return decision;
@@ -249,6 +292,17 @@ export class RulePipeline implements Disposable {
   dispose(): void {
     for (const entry of [...this.timers]) entry.done();
   }
+}
+
+/** The server's response after a rewrite rule's response edits; a replaced body is decoded and sent identity. */
+function rewriteResponse(action: RewriteAction, server: { status: number; statusText: string; headers: Headers }, body: Buffer) {
+  const status = action.status ?? server.status;
+  const statusText = status === server.status ? server.statusText : reasonPhrase(status);
+  let headers = editHeaders(server.headers, action.responseHeaders);
+  const replaced = replaceInBody(body, headers, action.responseBody);
+  if (replaced) headers = framedFor(headers, replaced.length);
+  const changed = status !== server.status || !sameHeaders(headers, server.headers) || replaced !== undefined;
+  return { status, statusText, headers, body: replaced ?? body, bodyReplaced: replaced !== undefined, changed };
 }
 
 /** The request after a mock-request rule: each given field replaces the client's. */

@@ -14,6 +14,7 @@ export function importProfile(store: RuleStore, doc: ProfileExport, overrides: {
     id: newRuleId(),
     name: overrides.name ?? doc.profile.name,
     clients: overrides.clients ?? doc.profile.clients,
+    ...(doc.profile.conditions !== undefined ? { conditions: doc.profile.conditions } : {}),
     rules,
   });
 }

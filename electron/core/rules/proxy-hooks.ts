@@ -14,6 +14,9 @@ import type { Failure } from '../capture/failure';
 import { endToEndHeaders, headerPairs } from '../capture/headers';
 import type { FlowRecording } from '../capture/recorder';
 import { parseAuthority, type Target } from '../capture/target';
+import type { Budget } from '../conditions/budget';
+import { endShaped } from '../conditions/throttle';
+import type { Rule } from '../../common/rule';
 import type { RulePipeline } from './pipeline';
 
 /** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
@@ -29,6 +32,8 @@ export interface Rewrite {
   body?: Buffer;
   /** Pause the response at this breakpoint. */
   responseBreakpoint?: AppliedRule;
+  /** Rewrite the response with this rule's response edits. */
+  responseRewrite?: Rule;
 }
 
 export interface RuleExchange {
@@ -41,6 +46,8 @@ export interface RuleExchange {
   readonly clientIp: string;
   readonly recording?: FlowRecording;
   readonly clock: ExchangeClock;
+  /** The device's download budget under network conditions (electron/core/conditions): answers go through it too. */
+  readonly download?: Budget;
   /** Goes upstream: as the client sent it (streaming its body) or as rewritten. */
   proceed(rewrite?: Rewrite): void;
   /** Fails the flow; the client gets failure.status with its text when nothing was sent yet. */
@@ -77,20 +84,26 @@ export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange):
         return respond(exchange, decision);
       }
       const unchanged = decision.method === match.method && decision.url === match.url && decision.headers === headers && !decision.body;
-      if (unchanged && !decision.responseBreakpoint) return exchange.proceed();
+      if (unchanged && !decision.responseBreakpoint && !decision.responseRewrite) return exchange.proceed();
       const to = decision.url === match.url ? target : targetFor(decision.url);
       if (!to) return exchange.fail({ phase: 'rule', message: `a rule sent the request to ${decision.url}, which is not an http(s) URL`, status: 502 });
       if (recording && to !== target) recording.flow.server = { host: to.host, port: to.port };
       const rewrite: Rewrite = { target: to, method: decision.method, headers: flat(decision.headers) };
       if (decision.body) rewrite.body = decision.body;
       if (decision.responseBreakpoint) rewrite.responseBreakpoint = decision.responseBreakpoint;
+      if (decision.responseRewrite) rewrite.responseRewrite = decision.responseRewrite;
       exchange.proceed(rewrite);
     })
     .catch((err: Error & { status?: number }) => exchange.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 }));
   return true;
 }
 
-export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange, response: http.IncomingMessage, rewrite: Rewrite & { responseBreakpoint: AppliedRule }): void {
+/** For an exchange whose request decision asked to hold the response (a response breakpoint or rewrite). */
+export function holdsResponse(rewrite: Rewrite | undefined): rewrite is Rewrite {
+  return !!rewrite && (rewrite.responseBreakpoint !== undefined || rewrite.responseRewrite !== undefined);
+}
+
+export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange, response: http.IncomingMessage, rewrite: Rewrite): void {
   const { recording, clock, res } = exchange;
   clock.responseStarted();
   recording?.response(response, clock.socket ?? null);
@@ -107,7 +120,8 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
           clock.responseEnded();
           return body;
         }),
-      breakpoint: rewrite.responseBreakpoint,
+      ...(rewrite.responseBreakpoint ? { breakpoint: rewrite.responseBreakpoint } : {}),
+      ...(rewrite.responseRewrite ? { rewrite: rewrite.responseRewrite } : {}),
       flow: recording?.flow,
       signal: clientGone(res),
     })
@@ -140,7 +154,7 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     return;
   }
   res.on('finish', () => exchange.complete());
-  res.end(message.body);
+  endShaped(res, message.body, exchange.download);
 }
 
 function flat(headers: Headers): string[] {

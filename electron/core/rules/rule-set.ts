@@ -20,6 +20,8 @@ export interface MatchInput {
 export interface MatchedRules {
   'map-remote'?: Rule;
   'mock-request'?: Rule;
+  'map-local'?: Rule;
+  rewrite?: Rule;
   mock?: Rule;
   requestBreakpoint?: Rule;
   responseBreakpoint?: Rule;
@@ -34,7 +36,7 @@ export const MAX_MATCHED_URL = 8 * 1024;
 interface Entry {
   rule: Rule;
   compiled: CompiledRule;
-  slot: 'map-remote' | 'mock-request' | 'mock' | 'breakpoint';
+  slot: Exclude<Rule['action']['type'], 'conditions'>;
   /** Position in priority order. */
   order: number;
   /** A host the request must have for the rule to match (from a literal host or URL matcher). */
@@ -70,6 +72,13 @@ export class RuleSet {
   private readonly byHost = new Map<string, Entry[]>();
   /** The other rules, in priority order. */
   private readonly anyHost: Entry[] = [];
+  /**
+   * Network-condition rules, in priority order. Kept apart: they are matched before the pipeline by
+   * electron/core/conditions (matchConditions), and do not count in `size`, so the pipeline's fast path
+   * stays one size check when only conditions are set.
+   */
+  private readonly conditionRules: { rule: Rule; compiled: CompiledRule }[] = [];
+  /** Enabled rules the pipeline runs (every action but conditions). */
   readonly size: number;
 
   /**
@@ -81,9 +90,10 @@ export class RuleSet {
     private readonly profiles: readonly DeviceProfile[],
     private readonly hits: ReadonlyMap<string, number>,
   ) {
-    const enabled = rules.filter((r) => r.enabled);
+    const enabled = rules.filter((r) => r.enabled && r.action.type !== 'conditions');
+    for (const rule of rules) if (rule.enabled && rule.action.type === 'conditions') this.conditionRules.push({ rule, compiled: compileRule(rule) });
     enabled.forEach((rule, order) => {
-      const entry: Entry = { rule, compiled: compileRule(rule), slot: rule.action.type, order, ...hostOf(rule) };
+      const entry: Entry = { rule, compiled: compileRule(rule), slot: rule.action.type as Entry['slot'], order, ...hostOf(rule) };
       if (entry.host === undefined) this.anyHost.push(entry);
       else {
         const list = this.byHost.get(entry.host);
@@ -95,6 +105,27 @@ export class RuleSet {
   }
 
   static readonly empty = new RuleSet([], [], new Map());
+
+  /** The profiles the rules were compiled with (the conditions service reads their `conditions`). */
+  get deviceProfiles(): readonly DeviceProfile[] {
+    return this.profiles;
+  }
+
+  /** How many enabled network-condition rules there are. */
+  get conditionRuleCount(): number {
+    return this.conditionRules.length;
+  }
+
+  /** The first network-condition rule, in priority order, that applies to the request; undefined when none. */
+  matchConditions(input: MatchInput): Rule | undefined {
+    if (this.conditionRules.length === 0) return undefined;
+    const req = input.url.length > MAX_MATCHED_URL ? { ...input, url: input.url.slice(0, MAX_MATCHED_URL) } : input;
+    for (const { rule, compiled } of this.conditionRules) {
+      if (rule.times !== undefined && (this.hits.get(rule.id) ?? 0) >= rule.times) continue;
+      if (compiled.admitsClient(req.clientIp, this.profiles) && compiled.matchesRequest(req)) return rule;
+    }
+    return undefined;
+  }
 
   /** Undefined when no rule applies (the common case, kept allocation-free). */
   match(input: MatchInput): MatchedRules | undefined {

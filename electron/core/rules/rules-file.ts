@@ -24,7 +24,7 @@ export interface LoadedRules {
 }
 
 /** A rules file read and checked, ready to store. */
-export type RulesFile = { file: string; rules: unknown[] } | { file: string; profile: { id: string; name: string; clients: string[]; rules: unknown[] } };
+export type RulesFile = { file: string; rules: unknown[] } | { file: string; profile: { id: string; name: string; clients: string[]; conditions?: unknown; rules: unknown[] } };
 
 /**
  * Reads and checks a rules file without storing anything (so `serve` can refuse a bad file before it opens
@@ -60,7 +60,7 @@ export function readRulesFile(file: string): RulesFile {
     if (!parsed.ok) throw new RulesFileError(`${file}: ${parsed.error}`);
     const { profile, rules } = parsed.value;
     const id = profile.id || base;
-    const checked = { id, name: profile.name, clients: profile.clients, rules: withIds(rules, id) };
+    const checked = { id, name: profile.name, clients: profile.clients, ...(profile.conditions !== undefined ? { conditions: profile.conditions } : {}), rules: withIds(rules, id) };
     const validation = validateDeviceProfile(checked);
     if (!validation.ok) refuse(file, validation.errors);
     return { file, profile: checked };

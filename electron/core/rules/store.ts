@@ -46,11 +46,14 @@ interface SettingsDoc {
   kind: 'settings';
   schema: number;
   breakpointTimeoutMs?: number;
+  conditionsOff?: boolean;
 }
 type Doc = RuleDoc | ProfileDoc | SettingsDoc;
 
 export interface RuleSettings {
   breakpointTimeoutMs?: number;
+  /** The global network-conditions switch is off (electron/core/conditions). */
+  conditionsOff?: boolean;
 }
 
 /** A refused save: code 'invalid-rule', the message lists every field error, `fields` carries them. */
@@ -115,7 +118,7 @@ export class RuleStore implements Disposable {
       } else if (doc.kind === 'profile') {
         this.profiles.set(doc.profile.id, doc.profile);
       } else if (doc.kind === 'settings') {
-        this.settingsDoc = { breakpointTimeoutMs: doc.breakpointTimeoutMs };
+        this.settingsDoc = { breakpointTimeoutMs: doc.breakpointTimeoutMs, ...(doc.conditionsOff ? { conditionsOff: true } : {}) };
       }
     }
     this.sort();
@@ -241,7 +244,8 @@ export class RuleStore implements Disposable {
 
   /**
    * Saves a profile's name and clients; when `rules` is given it becomes the profile's whole rule set
-   * (each bound to the profile by scope.profile). Validated as a whole: all or nothing.
+   * (each bound to the profile by scope.profile), when `conditions` is given (null: none) they become its
+   * network conditions. Validated as a whole: all or nothing.
    */
   saveProfile(input: unknown): Promise<DeviceProfile> {
     return this.serial(async () => {
@@ -251,6 +255,9 @@ export class RuleStore implements Disposable {
       const checked = validateDeviceProfile({ ...raw, rules: rawRules });
       if (!checked.ok) throw invalidRule(checked.errors);
       const { rules, ...meta } = checked.profile;
+      // Like `rules`: conditions left out keep the stored ones (null clears them).
+      const kept = raw.conditions === undefined ? this.profiles.get(meta.id)?.conditions : undefined;
+      if (kept) meta.conditions = kept;
       const bound: Rule[] = [];
       rules.forEach((r, i) => {
         const input = { ...((rawRules as object[])[i] as object), scope: { ...r.scope, profile: meta.id } };

@@ -39,6 +39,7 @@ test('status, the log line per finished flow, and a dispose that leaves no handl
       caPath: proxy.caPath,
       dataDir: proxy.dataDir,
       warnings: [],
+      conditions: { enabled: true, rules: 0, profiles: 0 },
     });
     await curl(proxy.proxyUrl, ['-A', 'agent/1', origin.url('/json')]);
     await curl(proxy.proxyUrl, [origin.url('/json', { secure: true, host: 'nope.test' })], { caFile: ca.file });

@@ -10,7 +10,7 @@ import tls from 'node:tls';
 export class TunnelAgent extends http.Agent {
   constructor(
     private readonly proxyUrl: string,
-    private readonly tunnel: { secure: boolean; ca?: string },
+    private readonly tunnel: { secure: boolean; ca?: string; localAddress?: string },
   ) {
     super({ keepAlive: false });
     // https.request insists on an agent of its own protocol; TLS is done in createConnection below.
@@ -20,7 +20,7 @@ export class TunnelAgent extends http.Agent {
   override createConnection(options: http.ClientRequestArgs, done?: (err: Error | null, stream: Duplex) => void): undefined {
     const callback = done as (err: Error | null, stream?: Duplex) => void;
     const proxy = new URL(this.proxyUrl);
-    const socket = net.connect(Number(proxy.port), proxy.hostname);
+    const socket = net.connect({ port: Number(proxy.port), host: proxy.hostname, ...(this.tunnel.localAddress ? { localAddress: this.tunnel.localAddress } : {}) });
     const fail = (err: Error) => callback(err);
     socket.once('error', fail);
     socket.once('connect', () => socket.write(`CONNECT ${options.host}:${options.port} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n\r\n`));

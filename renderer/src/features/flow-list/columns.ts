@@ -32,7 +32,7 @@ export function rowTone(flow: FlowSummary): 'failed' | 'paused' | 'mocked' | 'ma
   if (flow.state === 'failed' || flow.error !== undefined) return 'failed';
   if (flow.state === 'intercepted') return 'paused';
   if (flow.appliedRuleKinds.includes('mock')) return 'mocked';
-  if (flow.appliedRuleKinds.includes('map-remote')) return 'mapped';
+  if (flow.appliedRuleKinds.includes('map-remote') || flow.appliedRuleKinds.includes('map-local')) return 'mapped';
   return undefined;
 }
 

@@ -14,6 +14,8 @@ import { validateRule, type FieldError } from '../../../../electron/common/rule-
 import { escapeRegex } from '../../../../electron/common/wildcard';
 import { editableBody } from '../../lib/body/text';
 import { scopeMatcher, type UrlScope } from './url-scopes';
+import { conditionsForm, conditionsOf, defaultConditionsForm, type ConditionsForm } from '../conditions/conditions-form';
+import { emptyModify, modifyAction, modifyForm, type ModifyForm } from './modify-form';
 
 export type ActionType = Action['type'];
 export type BodyEncoding = 'utf8' | 'base64';
@@ -39,7 +41,11 @@ export interface RuleForm {
     bodyEncoding: BodyEncoding;
   };
   mapRemote: { to: string; keepHostHeader: boolean };
+  mapLocal: { path: string };
+  /** The rewrite action's edits: lists as typed, the status as text. */
+  modify: ModifyForm;
   breakpoint: { on: 'request' | 'response' | 'both' };
+  conditions: ConditionsForm;
   /** IPs and CIDRs, separated by commas or spaces. */
   clients: string;
   /** A device profile id, or '' for none. */
@@ -52,7 +58,10 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   mock: 'Mock response',
   'mock-request': 'Rewrite request',
   'map-remote': 'Map remote',
+  'map-local': 'Map local',
+  rewrite: 'Modify',
   breakpoint: 'Breakpoint',
+  conditions: 'Network conditions',
 };
 
 export function emptyForm(): RuleForm {
@@ -64,7 +73,10 @@ export function emptyForm(): RuleForm {
     mock: { status: '200', headers: [['Content-Type', 'application/json']], body: '', bodyEncoding: 'utf8', delayMs: '' },
     rewrite: { setMethod: false, method: 'GET', setUrl: false, url: '', setHeaders: false, headers: [], setBody: false, body: '', bodyEncoding: 'utf8' },
     mapRemote: { to: '', keepHostHeader: false },
+    mapLocal: { path: '' },
+    modify: emptyModify(),
     breakpoint: { on: 'both' },
+    conditions: defaultConditionsForm(),
     clients: '',
     profile: '',
     times: '',
@@ -105,8 +117,17 @@ export function formFromRule(rule: RuleDraft): RuleForm {
     case 'map-remote':
       form.mapRemote = { to: a.to, keepHostHeader: a.keepHostHeader ?? false };
       break;
+    case 'map-local':
+      form.mapLocal = { path: a.path };
+      break;
+    case 'rewrite':
+      form.modify = modifyForm(a);
+      break;
     case 'breakpoint':
       form.breakpoint = { on: a.on };
+      break;
+    case 'conditions':
+      form.conditions = conditionsForm(a.conditions);
       break;
   }
   return form;
@@ -144,8 +165,14 @@ function actionOf(form: RuleForm): Record<string, unknown> {
     }
     case 'map-remote':
       return { type: 'map-remote', to: form.mapRemote.to, ...(form.mapRemote.keepHostHeader ? { keepHostHeader: true } : {}) };
+    case 'map-local':
+      return { type: 'map-local', path: form.mapLocal.path };
+    case 'rewrite':
+      return modifyAction(form.modify, numberOrText);
     case 'breakpoint':
       return { type: 'breakpoint', on: form.breakpoint.on };
+    case 'conditions':
+      return { type: 'conditions', conditions: conditionsOf(form.conditions) };
   }
 }
 

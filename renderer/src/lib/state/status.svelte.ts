@@ -29,11 +29,21 @@ export class StatusState {
     }
   }
 
-  async setCapture(enabled: boolean): Promise<void> {
+  setCapture(enabled: boolean): Promise<void> {
+    return this.#switch(() => this.client.call('capture.set', { enabled }));
+  }
+
+  /** The global network-conditions switch (status bar). */
+  setConditions(enabled: boolean): Promise<void> {
+    return this.#switch(() => this.client.call('conditions.set', { enabled }));
+  }
+
+  /** One switch at a time; the answer is the new status. */
+  async #switch(call: () => Promise<Status>): Promise<void> {
     if (this.switching) return;
     this.switching = true;
     try {
-      this.status = await this.client.call('capture.set', { enabled });
+      this.status = await call();
       this.error = null;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);

@@ -40,6 +40,25 @@ describe('--rules FILE', () => {
     assert.deepEqual(store.profileList().map((p) => [p.id, p.clients, p.rules.map((r) => r.scope)]), [['qa', ['127.0.0.2'], [{ profile: 'qa' }]]]);
   });
 
+  it('loads a profile with network conditions and a conditions rule; bad conditions are refused naming the field', async () => {
+    const slow = { name: 'slow api', matchers: [{ type: 'host', host: 'api.test' }], action: { type: 'conditions', conditions: { preset: '2g' } } };
+    const doc = { ...toProfileExport({ id: 'qa', name: 'QA phone', clients: ['127.0.0.2'], rules: [slow as never] }, 0), profile: { id: 'qa', name: 'QA phone', clients: ['127.0.0.2'], conditions: { preset: '3g', stallPercent: 5 } } };
+    assert.deepEqual(await loadRulesFile(store, write('qa.json', doc)), { rules: 1, profile: 'QA phone' });
+    const [profile] = store.profileList();
+    assert.deepEqual(
+      { conditions: profile.conditions, action: profile.rules[0].action },
+      {
+        conditions: { downloadKbps: 1600, uploadKbps: 768, latencyMs: 300, connectLatencyMs: 300, jitterMs: 50, stallPercent: 5 },
+        action: { type: 'conditions', conditions: { preset: '2g', downloadKbps: 280, uploadKbps: 256, latencyMs: 800, connectLatencyMs: 800, jitterMs: 100 } },
+      },
+    );
+    const bad = write('bad-qa.json', { ...doc, profile: { ...doc.profile, conditions: { latencyMs: -5 } } });
+    assert.equal(
+      await loadRulesFile(store, bad).then(() => 'loaded', (e: Error) => e.message.replaceAll(dir + path.sep, '')),
+      'bad-qa.json: refused, nothing was loaded:\n  conditions.latencyMs: must be from 0 to 60,000 (latency per request in ms), not -5',
+    );
+  });
+
   it('refuses a bad file as a whole, naming the rule index and field', async () => {
     const errors = [];
     for (const [name, content] of [
@@ -51,7 +70,7 @@ describe('--rules FILE', () => {
     }
     errors.push(await loadRulesFile(store, path.join(dir, 'missing.json')).then(() => 'loaded', (e: Error) => e.message.replaceAll(dir + path.sep, '')));
     assert.deepEqual(errors, [
-      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, breakpoint',
+      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions',
       "broken.json: is not JSON (Expected property name or '}' in JSON at position 2)",
       'object.json: must hold an array of rules or a device profile export ({"format": "hindsight-profile", …})',
       'missing.json: cannot be read (ENOENT)',
