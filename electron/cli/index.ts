@@ -4,6 +4,7 @@
  * The command names and flags are a contract (../shared/DESIGN.md "The CLI"): extend, never rename.
  */
 import { version } from './version';
+import { failureLine } from './fs-errors';
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
@@ -38,5 +39,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const mod = await command.load();
-  return mod.run(rest);
+  try {
+    return await mod.run(rest);
+  } catch (err) {
+    // A failure no command caught itself (a data folder that cannot be created, say) is still one line
+    // naming the command, and exit 1.
+    console.error(`hindsight ${name}: ${failureLine(err)}`);
+    return 1;
+  }
 }

@@ -19,6 +19,7 @@ import type { CliOutput } from './ca';
 import { describeOutcome } from './sysproxy';
 import { version } from './version';
 import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } from '../core/rules/rules-file';
+import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
@@ -127,7 +128,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   try {
     if (options.rules) rulesFile = readRulesFile(options.rules);
   } catch (err) {
-    say(`hindsight serve: --rules ${(err as Error).message}`);
+    const cause = (err as Error).cause;
+    say(`hindsight serve: --rules${isFsError(cause) ? `: ${fsErrorLine(cause, 'read', options.rules)}` : ` ${(err as Error).message}`}`);
     return 2;
   }
   let rulesLine: string | undefined;
@@ -169,7 +171,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     lock = acquireLock(options.dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: core.proxyAddress().port });
   } catch (err) {
     await stop().catch(() => {});
-    const message = err instanceof LockHeldError ? `${options.dataDir} is in use: ${err.message}` : (err as Error).message;
+    const message = err instanceof LockHeldError ? `${options.dataDir} is in use: ${err.message}` : failureLine(err);
     say(`hindsight serve: ${message}`);
     return 1;
   }
