@@ -111,7 +111,8 @@ export function formatTable(flows: FlowSummary[]): string {
 }
 
 function tableRow(s: FlowSummary): string[] {
-  const status = s.status !== undefined ? String(s.status) : s.error ? 'ERR' : s.state === 'intercepted' ? 'PAUSED' : '-';
+  // A paused response has its status already, but the client has not got it: paused says what is going on.
+  const status = s.state === 'intercepted' ? 'PAUSED' : s.status !== undefined ? String(s.status) : s.error ? 'ERR' : '-';
   const duration = s.durationMs !== undefined ? `${Math.round(s.durationMs)} ms` : '-';
   return [localTime(s.startedAt), s.clientIp, s.method, status, s.url, duration];
 }
