@@ -19,10 +19,12 @@ import type { CliOutput } from './ca';
 import { describeOutcome } from './sysproxy';
 import { version } from './version';
 import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } from '../core/rules/rules-file';
+import { readUpstreamCaFile } from '../core/capture/upstream-ca';
 import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
+                       [--upstream-ca FILE…]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -39,6 +41,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --log                 print one JSON line per finished flow to stdout
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
   --insecure-upstream   do not verify servers' TLS certificates
+  --upstream-ca FILE    also trust the CA certificates (PEM) in FILE for servers' TLS (a private or company
+                        CA); repeat the flag for more. <data>/upstream-ca.pem is trusted at every start.
   -h, --help            show this help`;
 
 export interface ServeOptions {
@@ -52,6 +56,8 @@ export interface ServeOptions {
   log: boolean;
   systemProxy: boolean;
   insecureUpstream: boolean;
+  /** --upstream-ca files, checked and read at start. */
+  upstreamCa: string[];
 }
 
 /** Parses and checks every flag; throws an Error whose message names the bad one. */
@@ -69,6 +75,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       log: { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
+      'upstream-ca': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -100,6 +107,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     log: !!values.log,
     systemProxy: !!values['system-proxy'],
     insecureUpstream: !!values['insecure-upstream'],
+    upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
   };
 }
 
@@ -132,6 +140,14 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     say(`hindsight serve: --rules${isFsError(cause) ? `: ${fsErrorLine(cause, 'read', options.rules)}` : ` ${(err as Error).message}`}`);
     return 2;
   }
+  let upstreamCa: string[];
+  try {
+    upstreamCa = options.upstreamCa.flatMap(readUpstreamCaFile);
+  } catch (err) {
+    const cause = (err as Error).cause;
+    say(`hindsight serve: --upstream-ca${isFsError(cause) ? `: ${fsErrorLine(cause, 'read')}` : ` ${(err as Error).message}`}`);
+    return 2;
+  }
   let rulesLine: string | undefined;
   const holder = readLock(options.dataDir);
   if (holder) {
@@ -162,6 +178,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       reverse: options.reverse,
       allow: options.allow,
       insecureUpstream: options.insecureUpstream,
+      upstreamCa,
       version,
       onLog: options.log ? (line) => out.stdout.write(`${JSON.stringify(line)}\n`) : undefined,
     });
