@@ -87,7 +87,7 @@ export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writ
     out.stderr.write(`hindsight export: ${count} flow${count === 1 ? '' : 's'} written${outFile ? ` to ${outFile}` : ''}\n`);
     return 0;
   } catch (err) {
-    out.stderr.write(`hindsight export: ${isFsError(err) ? fsErrorLine(err, 'write') : (err as Error).message}\n`);
+    out.stderr.write(`hindsight export: ${isFsError(err) ? fsErrorLine(err, 'write', err.path ?? outFile ?? 'the standard output') : (err as Error).message}\n`);
     return 1;
   } finally {
     await opened.close();

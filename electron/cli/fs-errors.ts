@@ -80,3 +80,16 @@ export function failureLine(err: unknown): string {
   if (isFsError(cause)) return fsErrorLine(cause);
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
+
+/**
+ * Standard output that cannot be written — redirected to a full disk, say — ends the command with one line
+ * and exit 1 instead of an unhandled 'error' event. A reader that stopped early (`hindsight flows | head`)
+ * ends it quietly: it has all it wanted.
+ */
+export function exitOnOutputFailure(command: string, stdout: NodeJS.WritableStream = process.stdout): void {
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    console.error(`hindsight ${command}: ${isFsError(err) ? fsErrorLine(err, 'write', 'the standard output') : err.message}`);
+    process.exit(1);
+  });
+}

@@ -4,7 +4,7 @@
  * The command names and flags are a contract (../shared/DESIGN.md "The CLI"): extend, never rename.
  */
 import { version } from './version';
-import { failureLine } from './fs-errors';
+import { exitOnOutputFailure, failureLine } from './fs-errors';
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
@@ -38,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`hindsight: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  exitOnOutputFailure(name);
   const mod = await command.load();
   try {
     return await mod.run(rest);

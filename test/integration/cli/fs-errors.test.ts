@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,14 +25,18 @@ interface Result {
   stderr: string;
 }
 
-/** Runs `hindsight …`; `unprivileged` runs it as nobody when this process is root. */
-function hindsight(args: string[], options: { unprivileged?: boolean } = {}): Promise<Result> {
+/**
+ * Runs `hindsight …` and collects its stderr; `unprivileged` runs it as nobody when this process is root,
+ * `stdoutTo` sends its standard output to that file (as `> FILE` would) instead of a pipe.
+ */
+function hindsight(args: string[], options: { unprivileged?: boolean; stdoutTo?: string } = {}): Promise<Result> {
   const [command, argv] = options.unprivileged && isRoot ? ['setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
-  return new Promise((resolve) => {
-    execFile(command, argv, { cwd: os.tmpdir(), env: { ...process.env, HOME: root }, timeout: 60_000 }, (err, _stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: unknown }).code as number) : 0, stderr });
-    });
-  });
+  const stdout = options.stdoutTo ? fs.openSync(options.stdoutTo, 'w') : 'ignore';
+  const child = spawn(command, argv, { cwd: os.tmpdir(), env: { ...process.env, HOME: root }, stdio: ['ignore', stdout, 'pipe'], timeout: 60_000 });
+  if (typeof stdout === 'number') fs.closeSync(stdout);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
 }
 
 let root: string;
@@ -168,6 +172,18 @@ describe('hindsight flows and replay', () => {
     } finally {
       fs.rmSync(unreadable, { recursive: true, force: true });
     }
+  });
+});
+
+describe('standard output', () => {
+  test('redirected to a full disk: one line and exit 1 for the commands that print (flows, export, ca --pem)', { timeout: 120_000 }, async () => {
+    const results = {
+      flows: await hindsight(['flows', '--data', data], { stdoutTo: '/dev/full' }),
+      export: await hindsight(['export', '--data', data, '--format', 'har'], { stdoutTo: '/dev/full' }),
+      ca: await hindsight(['ca', '--data', data, '--pem'], { stdoutTo: '/dev/full' }),
+    };
+    const line = (command: string) => ({ code: 1, stderr: `hindsight ${command}: cannot write the standard output: no space left on the device (disk full)\n` });
+    assert.deepEqual(results, { flows: line('flows'), export: line('export'), ca: line('ca') });
   });
 });
 
