@@ -13,7 +13,7 @@ async function downloadArtifact(details) {
     return await upstream.downloadArtifact(details);
   } catch (err) {
     const why = String((err && err.message) || err).split('\n')[0];
-    console.warn(`electron: the Electron binary could not be downloaded (${why}); \`npm start\` will try again, else run the app headless.`);
+    console.warn(`electron: the Electron binary could not be downloaded (${why}); \`npm start\` tries again, and runs the app headless while it cannot.`);
     // install.js would print the stack and exit 1; ending here with 0 keeps npm's install.
     process.exit(0);
   }

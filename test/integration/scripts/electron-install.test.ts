@@ -56,7 +56,7 @@ test("electron's install script survives a failed binary download with one line"
     {
       code: 0,
       lines: [
-        `electron: the Electron binary could not be downloaded (Response code 404 (Not Found) for ${mirror}v${electronVersion}/electron-v${electronVersion}-${process.platform}-${process.arch}.zip); \`npm start\` will try again, else run the app headless.`,
+        `electron: the Electron binary could not be downloaded (Response code 404 (Not Found) for ${mirror}v${electronVersion}/electron-v${electronVersion}-${process.platform}-${process.arch}.zip); \`npm start\` tries again, and runs the app headless while it cannot.`,
       ],
       binary: false,
     },
