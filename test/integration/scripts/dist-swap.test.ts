@@ -29,7 +29,7 @@ test('the CLI keeps working while dist/ is rebuilt and swapped, again and again'
   fs.copyFileSync(path.join(repo, 'bin', 'hindsight.js'), path.join(scratch, 'bin', 'hindsight.js'));
   writeBuild(path.join(scratch, 'dist'), 0);
 
-  // Another process runs the scratch checkout's `hindsight` 40 times, one after another.
+  // Another process runs the scratch checkout's `hindsight` again and again, one run after another.
   const runs = 30;
   const runner = `
     const { spawnSync } = require('node:child_process');
