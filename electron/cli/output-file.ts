@@ -28,12 +28,22 @@ export async function writeOutputFile<T>(file: string, write: (stream: Writable)
     throw err;
   });
   if (existing?.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${file}'`), { code: 'EISDIR', syscall: 'open', path: file });
-  const inPlace = existing !== undefined && !existing.isFile();
-  const target = inPlace ? file : path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  // A replaced file keeps its permissions; a new one gets the usual ones (0666 less the umask).
-  const handle = await fs.promises.open(target, inPlace ? 'w' : 'wx', existing ? existing.mode & 0o7777 : 0o666).catch((err: unknown) => {
-    throw onTarget(err, file, target);
-  });
+  let inPlace = existing !== undefined && !existing.isFile();
+  let target = inPlace ? file : path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  let handle: fs.promises.FileHandle;
+  try {
+    // A replaced file keeps its permissions; a new one gets the usual ones (0666 less the umask).
+    handle = await fs.promises.open(target, inPlace ? 'w' : 'wx', existing ? existing.mode & 0o7777 : 0o666);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A file the user may write in a folder they may not add files to: it can only be written in place.
+    if (!existing || inPlace || (code !== 'EACCES' && code !== 'EPERM')) throw onTarget(err, file, target);
+    inPlace = true;
+    target = file;
+    handle = await fs.promises.open(file, 'w').catch((e: unknown) => {
+      throw onTarget(e, file, file);
+    });
+  }
   const stream = handle.createWriteStream();
   // The first write error ends the writing at once (a full disk fails every later write too).
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));

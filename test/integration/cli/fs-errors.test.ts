@@ -91,6 +91,22 @@ describe('hindsight export', () => {
     assert.deepEqual(fs.readdirSync(root).sort(), ['data', 'locked']);
   });
 
+  test('a file the user may write in a folder they may not add files to is written in place', { timeout: 60_000 }, async () => {
+    const out = path.join(locked, 'mine.ndjson');
+    fs.chmodSync(locked, 0o755);
+    fs.writeFileSync(out, 'before\n');
+    fs.chmodSync(out, 0o666);
+    fs.chmodSync(locked, 0o555);
+    try {
+      const result = await hindsight(['export', '--data', data, '--format', 'ndjson', '--out', out], { unprivileged: true });
+      assert.deepEqual({ result, lines: fs.readFileSync(out, 'utf8').trim().split('\n').length, inFolder: fs.readdirSync(locked) }, { result: { code: 0, stderr: `hindsight export: 4 flows written to ${out}\n` }, lines: 4, inFolder: ['mine.ndjson'] });
+    } finally {
+      fs.chmodSync(locked, 0o755);
+      fs.rmSync(out, { force: true });
+      fs.chmodSync(locked, 0o555);
+    }
+  });
+
   test('an existing file is replaced whole, keeping its permissions', { timeout: 60_000 }, async () => {
     const out = path.join(root, 'kept.ndjson');
     fs.writeFileSync(out, 'before\n', { mode: 0o600 });
