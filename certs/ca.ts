@@ -43,8 +43,10 @@ export class CaFileError extends Error {
   constructor(
     readonly file: string,
     message: string,
+    /** The file-system error behind it, when there is one (the CLI words it for the user). */
+    options?: { cause: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'CaFileError';
   }
 }
@@ -99,7 +101,7 @@ export async function regenerateCa(caDir: string, options: CaOptions = {}): Prom
       await fsp.rename(file, aside);
       movedAside.push(aside);
     } catch (err) {
-      if (errorCode(err) !== 'ENOENT') throw new CaFileError(file, `Cannot move ${file} aside: ${errorMessage(err)}`);
+      if (errorCode(err) !== 'ENOENT') throw new CaFileError(file, `Cannot move ${file} aside: ${errorMessage(err)}`, { cause: err });
     }
   }
   return { ca: await loadOrCreateCa(files.dir, options), movedAside };
@@ -165,7 +167,7 @@ async function createStoredCa(files: CaFiles, commonName: string): Promise<{ sto
   try {
     await fsp.writeFile(files.key, stored.keyPem, { flag: 'wx', mode: 0o600 });
   } catch (err) {
-    if (errorCode(err) !== 'EEXIST') throw new CaFileError(files.key, `Cannot write ${files.key}: ${errorMessage(err)}`);
+    if (errorCode(err) !== 'EEXIST') throw new CaFileError(files.key, `Cannot write ${files.key}: ${errorMessage(err)}`, { cause: err });
     // Another process created the CA first: use theirs.
     const theirs = await readStoredCa(files);
     if (!theirs) throw new CaFileError(files.key, `${files.key} vanished while the CA was being created; try again.`);
@@ -181,7 +183,7 @@ async function createStoredCa(files: CaFiles, commonName: string): Promise<{ sto
     // Leave nothing half-made behind: the key we just wrote has no certificate.
     await fsp.rm(temp, { force: true });
     await fsp.rm(files.key, { force: true });
-    throw new CaFileError(files.cert, `Cannot write ${files.cert}: ${errorMessage(err)}`);
+    throw new CaFileError(files.cert, `Cannot write ${files.cert}: ${errorMessage(err)}`, { cause: err });
   }
   return { stored, created: true };
 }
@@ -259,7 +261,7 @@ async function ensurePrivateDir(dir: string): Promise<void> {
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     if (isPosix) await fsp.chmod(dir, 0o700);
   } catch (err) {
-    throw new CaFileError(dir, `Cannot prepare the CA folder ${dir}: ${errorMessage(err)}`);
+    throw new CaFileError(dir, `Cannot prepare the CA folder ${dir}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -269,7 +271,7 @@ async function restrictMode(file: string): Promise<void> {
   try {
     await fsp.chmod(file, 0o600);
   } catch (err) {
-    throw new CaFileError(file, `Cannot restrict the permissions of ${file}: ${errorMessage(err)}`);
+    throw new CaFileError(file, `Cannot restrict the permissions of ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -278,7 +280,7 @@ async function readIfExists(file: string): Promise<string | undefined> {
     return await fsp.readFile(file, 'utf8');
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
-    throw new CaFileError(file, `Cannot read ${file}: ${errorMessage(err)}`);
+    throw new CaFileError(file, `Cannot read ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

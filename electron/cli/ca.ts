@@ -9,6 +9,8 @@ import { loadOrCreateCa, regenerateCa, trustHint } from '../../certs';
 import type { LoadedCa } from '../../certs';
 import { dataPaths, defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
+import { failureLine, fsErrorLine, isFsError } from './fs-errors';
+import { writeOutputFile } from './output-file';
 
 export type { CliOutput } from './args';
 
@@ -66,14 +68,21 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       out.stdout.write(`${ca.certPath}\n`);
     } else if (values.der !== undefined) {
       const target = path.resolve(values.der);
-      await fsp.writeFile(target, ca.certDer());
+      const der = ca.certDer();
+      try {
+        await writeOutputFile(target, (stream) => new Promise<void>((resolve, reject) => stream.write(der, (err) => (err ? reject(err) : resolve()))));
+      } catch (err) {
+        if (!isFsError(err)) throw err;
+        out.stderr.write(`hindsight ca: ${fsErrorLine(err, 'write', target)}\n`);
+        return 1;
+      }
       out.stdout.write(`${target}\n`);
     } else {
       out.stdout.write(describe(ca));
     }
     return 0;
   } catch (err) {
-    out.stderr.write(`hindsight ca: ${err instanceof Error ? err.message : String(err)}\n`);
+    out.stderr.write(`hindsight ca: ${failureLine(err)}\n`);
     return 1;
   }
 }

@@ -14,6 +14,8 @@ import { writeExport } from '../core/export/formats';
 import { openFlowSource, sourceRecords } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
+import { fsErrorLine, isFsError } from './fs-errors';
+import { writeOutputFile } from './output-file';
 import { version } from './version';
 
 export const usage = `Usage: hindsight export [--data DIR] --format har|curl|postman|ndjson [--filter EXPR] [--out FILE] [--shell bash|cmd|powershell]
@@ -33,13 +35,6 @@ Writes the stored flows matching the filter, oldest first.
 const FORMATS = ['har', 'curl', 'postman', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
 const SHELLS: readonly Shell[] = ['bash', 'cmd', 'powershell'];
-
-function endStream(stream: fs.WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(() => resolve());
-  });
-}
 
 export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writable } = process): Promise<number> {
   const parsed = parseCommandArgs(
@@ -86,16 +81,13 @@ export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writ
     return 1;
   }
   for (const w of opened.warnings) out.stderr.write(`hindsight export: warning: ${w}\n`);
-  const stream = outFile ? fs.createWriteStream(outFile) : undefined;
-  const target: Writable = stream ?? out.stdoutStream ?? process.stdout;
+  const exportTo = (target: Writable) => writeExport(format, (sides) => sourceRecords(opened.source, filter, sides), target, { shell, version, writeFile });
   try {
-    const { count } = await writeExport(format, (sides) => sourceRecords(opened.source, filter, sides), target, { shell, version, writeFile });
-    if (stream) await endStream(stream);
+    const { count } = outFile ? await writeOutputFile(outFile, exportTo) : await exportTo(out.stdoutStream ?? process.stdout);
     out.stderr.write(`hindsight export: ${count} flow${count === 1 ? '' : 's'} written${outFile ? ` to ${outFile}` : ''}\n`);
     return 0;
   } catch (err) {
-    stream?.destroy();
-    out.stderr.write(`hindsight export: ${(err as Error).message}\n`);
+    out.stderr.write(`hindsight export: ${isFsError(err) ? fsErrorLine(err, 'write', err.path ?? outFile ?? 'the standard output') : (err as Error).message}\n`);
     return 1;
   } finally {
     await opened.close();

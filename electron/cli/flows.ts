@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { FlowPage, FlowQuery } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import type { FlowSummary } from '../common/flow';
-import { readLock } from '../core/api/lock';
 import { openFlowSource } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
@@ -68,8 +67,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const opened = await openFlowSource(dataDir);
   if ('problem' in opened) {
     out.stderr.write(`hindsight flows: ${opened.problem}\n`);
-    // Nothing stored yet is an empty listing, not an error; an instance that does not answer is.
-    return readLock(dataDir) ? 1 : 0;
+    // Nothing stored yet is an empty listing, not an error; an instance that does not answer is, and so is
+    // a data folder that is not one.
+    return opened.nothingStored ? 0 : 1;
   }
   try {
     for (const w of opened.warnings) out.stderr.write(`hindsight flows: warning: ${w}\n`);
@@ -113,7 +113,8 @@ export function formatTable(flows: FlowSummary[]): string {
 }
 
 function tableRow(s: FlowSummary): string[] {
-  const status = s.status !== undefined ? String(s.status) : s.error ? 'ERR' : s.state === 'intercepted' ? 'PAUSED' : '-';
+  // A paused response has its status already, but the client has not got it: paused says what is going on.
+  const status = s.state === 'intercepted' ? 'PAUSED' : s.status !== undefined ? String(s.status) : s.error ? 'ERR' : '-';
   const duration = s.durationMs !== undefined ? `${Math.round(s.durationMs)} ms` : '-';
   return [localTime(s.startedAt), s.clientIp, s.method, status, s.url, duration];
 }

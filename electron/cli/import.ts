@@ -11,6 +11,7 @@ import { importIntoStore } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
 import { openFlowStore } from '../core/store';
 import { parseCommandArgs, type CliOutput } from './args';
+import { fsErrorLine, isFsError } from './fs-errors';
 
 export const usage = `Usage: hindsight import [--data DIR] FILE.har
 
@@ -32,10 +33,15 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
 
   let imported;
   try {
-    await fs.promises.access(file, fs.constants.R_OK);
-    imported = await parseHar(fs.createReadStream(file));
+    const handle = await fs.promises.open(file, 'r');
+    // Linux opens a folder for reading; only the first read would fail, and as "not valid JSON".
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', syscall: 'read', path: file });
+    }
+    imported = await parseHar(handle.createReadStream());
   } catch (err) {
-    const message = err instanceof HarImportError ? err.message : `cannot read ${file}: ${(err as Error).message}`;
+    const message = err instanceof HarImportError ? err.message : isFsError(err) ? fsErrorLine(err, 'read', file) : `cannot read ${file}: ${(err as Error).message}`;
     out.stderr.write(`hindsight import: ${message}\nNothing was imported.\n`);
     return 1;
   }

@@ -4,6 +4,7 @@
  * The command names and flags are a contract (../shared/DESIGN.md "The CLI"): extend, never rename.
  */
 import { version } from './version';
+import { exitOnOutputFailure, failureLine } from './fs-errors';
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
@@ -37,6 +38,14 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`hindsight: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  exitOnOutputFailure(name);
   const mod = await command.load();
-  return mod.run(rest);
+  try {
+    return await mod.run(rest);
+  } catch (err) {
+    // A failure no command caught itself (a data folder that cannot be created, say) is still one line
+    // naming the command, and exit 1.
+    console.error(`hindsight ${name}: ${failureLine(err)}`);
+    return 1;
+  }
 }

@@ -13,8 +13,9 @@ import type { ReplayOutcome } from '../common/replay';
 import { connectToRunning, readLock, acquireLock, LockHeldError } from '../core/api/lock';
 import { createCore } from '../core/core';
 import type { Core } from '../core/core-types';
-import { apiSource, matchingIds, storeSource } from '../core/export/source';
+import { apiSource, matchingIds, notAFolder, storeSource } from '../core/export/source';
 import { dataPaths, defaultDataDir } from '../core/paths';
+import { failureLine } from './fs-errors';
 import { parseCommandArgs, type CliOutput } from './args';
 import { version } from './version';
 
@@ -87,14 +88,14 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   }
 
   if (!fs.existsSync(dataPaths(dataDir).flowsDb)) {
-    out.stderr.write(`hindsight replay: no flows stored in ${dataDir}\n`);
+    out.stderr.write(`hindsight replay: ${notAFolder(dataDir) ?? `no flows stored in ${dataDir}`}\n`);
     return 1;
   }
   let core: Core;
   try {
     core = await createCore({ dataDir, host: '127.0.0.1', port: 0, version });
   } catch (err) {
-    out.stderr.write(`hindsight replay: cannot start a proxy for the replay: ${(err as Error).message}\n`);
+    out.stderr.write(`hindsight replay: cannot start a proxy for the replay: ${failureLine(err)}\n`);
     return 1;
   }
   // Held while this process writes the store, so a `hindsight serve` started meanwhile waits its turn.

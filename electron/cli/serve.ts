@@ -19,9 +19,12 @@ import type { CliOutput } from './ca';
 import { describeOutcome } from './sysproxy';
 import { version } from './version';
 import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } from '../core/rules/rules-file';
+import { readUpstreamCaFile } from '../core/capture/upstream-ca';
+import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
+                       [--upstream-ca FILE…]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -38,6 +41,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --log                 print one JSON line per finished flow to stdout
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
   --insecure-upstream   do not verify servers' TLS certificates
+  --upstream-ca FILE    also trust the CA certificates (PEM) in FILE for servers' TLS (a private or company
+                        CA); repeat the flag for more. <data>/upstream-ca.pem is trusted at every start.
   -h, --help            show this help`;
 
 export interface ServeOptions {
@@ -51,6 +56,8 @@ export interface ServeOptions {
   log: boolean;
   systemProxy: boolean;
   insecureUpstream: boolean;
+  /** --upstream-ca files, checked and read at start. */
+  upstreamCa: string[];
 }
 
 /** Parses and checks every flag; throws an Error whose message names the bad one. */
@@ -68,6 +75,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       log: { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
+      'upstream-ca': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -99,6 +107,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     log: !!values.log,
     systemProxy: !!values['system-proxy'],
     insecureUpstream: !!values['insecure-upstream'],
+    upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
   };
 }
 
@@ -127,7 +136,16 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   try {
     if (options.rules) rulesFile = readRulesFile(options.rules);
   } catch (err) {
-    say(`hindsight serve: --rules ${(err as Error).message}`);
+    const cause = (err as Error).cause;
+    say(`hindsight serve: --rules${isFsError(cause) ? `: ${fsErrorLine(cause, 'read', options.rules)}` : ` ${(err as Error).message}`}`);
+    return 2;
+  }
+  let upstreamCa: string[];
+  try {
+    upstreamCa = options.upstreamCa.flatMap(readUpstreamCaFile);
+  } catch (err) {
+    const cause = (err as Error).cause;
+    say(`hindsight serve: --upstream-ca${isFsError(cause) ? `: ${fsErrorLine(cause, 'read')}` : ` ${(err as Error).message}`}`);
     return 2;
   }
   let rulesLine: string | undefined;
@@ -160,6 +178,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       reverse: options.reverse,
       allow: options.allow,
       insecureUpstream: options.insecureUpstream,
+      upstreamCa,
       version,
       onLog: options.log ? (line) => out.stdout.write(`${JSON.stringify(line)}\n`) : undefined,
     });
@@ -169,7 +188,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     lock = acquireLock(options.dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: core.proxyAddress().port });
   } catch (err) {
     await stop().catch(() => {});
-    const message = err instanceof LockHeldError ? `${options.dataDir} is in use: ${err.message}` : (err as Error).message;
+    const message = err instanceof LockHeldError ? `${options.dataDir} is in use: ${err.message}` : failureLine(err);
     say(`hindsight serve: ${message}`);
     return 1;
   }

@@ -16,6 +16,7 @@ import { createConditions } from './conditions';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
+import { upstreamCaSetting } from './capture/upstream-ca';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
@@ -30,6 +31,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);
   // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
   const allowClient = allowList && ((ip: string) => ip === host || allowList(ip));
+  // The data folder's upstream-ca.pem (capture/upstream-ca.ts) is read first: a bad one stops the start.
+  const upstreamCa = [...(options.upstreamCa ?? []), ...(upstreamCaSetting(paths.dataDir)?.certs ?? [])];
   const ca = await loadOrCreateCa(paths.caDir);
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
@@ -46,7 +49,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       nextSeq: () => store.nextSeq(),
       reverse: options.reverse,
       insecureUpstream: options.insecureUpstream,
-      upstreamCa: options.upstreamCa,
+      upstreamCa,
       lookup: options.lookup,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       allowClient,

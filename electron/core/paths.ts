@@ -32,5 +32,7 @@ export function dataPaths(dataDir: string) {
     settingsFile: path.join(dataDir, 'settings.json'),
     lockFile: path.join(dataDir, 'hindsight.lock'),
     sysproxySnapshot: path.join(dataDir, 'sysproxy-snapshot.json'),
+    /** Private CAs trusted for servers' TLS (PEM), the setting behind `serve --upstream-ca`. */
+    upstreamCa: path.join(dataDir, 'upstream-ca.pem'),
   };
 }

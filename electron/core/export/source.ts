@@ -85,19 +85,26 @@ export interface OpenedSource {
   close(): Promise<void>;
 }
 
+/** A sentence when `dataDir` exists but is not a folder (a mistyped --data naming a file). */
+export function notAFolder(dataDir: string): string | undefined {
+  return fs.statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false ? `the data folder ${dataDir} is a file, not a folder` : undefined;
+}
+
 /**
  * The flows of a data dir for reading: through the API of the running instance that holds it, else from
  * its files (opened without trimming: the cap is the capturing instance's setting). Returns a sentence for
  * the user instead when neither is possible; never creates a store where none is.
  */
-export async function openFlowSource(dataDir: string): Promise<OpenedSource | { problem: string }> {
+export async function openFlowSource(dataDir: string): Promise<OpenedSource | { problem: string; nothingStored?: true }> {
+  const notFolder = notAFolder(dataDir);
+  if (notFolder) return { problem: notFolder };
   const holder = readLock(dataDir);
   if (holder) {
     const client = await connectToRunning(dataDir);
     if (!client) return { problem: `a running hindsight (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.` };
     return { source: apiSource(client), warnings: [], close: async () => client.dispose() };
   }
-  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) return { problem: `no flows stored in ${dataDir}` };
+  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) return { problem: `no flows stored in ${dataDir}`, nothingStored: true };
   const store = openFlowStore({ dataDir, maxFlows: Infinity });
   try {
     await store.ready;

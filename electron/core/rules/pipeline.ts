@@ -171,6 +171,9 @@ export class RulePipeline implements Disposable {
     // One hit per rule and flow, also for a breakpoint on both sides.
     const pauseRequest = use(requestBreakpoint, 'breakpoint');
     const pauseResponse = responseBreakpoint === requestBreakpoint ? pauseRequest : use(responseBreakpoint, 'breakpoint');
+    // One timeout per exchange: when nobody acted on its paused request, its response is not paused again
+    // (a forgotten exchange holds the client one timeout, not one per side).
+    let requestTimedOut = false;
     if (pauseRequest) {
       const rule = applied[applied.length - 1];
       // Once read, the client's body is gone from the socket: from here on it is always sent from memory.
@@ -183,6 +186,7 @@ export class RulePipeline implements Disposable {
         message: { request: { method, url, headers, body: shownBody(body) } },
         signal: ctx.signal,
       });
+      requestTimedOut = outcome.type === 'resume' && outcome.timedOut;
       const result = applyRequestOutcome(outcome, { method, url, headers, body });
       if (result.type === 'stop') {
         this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
@@ -204,7 +208,7 @@ export class RulePipeline implements Disposable {
     headers = framed;
     const decision: RequestDecision = { type: 'forward', method, url, headers, applied };
     if (body !== undefined) decision.body = body;
-    if (pauseResponse && responseBreakpoint) decision.responseBreakpoint = { id: responseBreakpoint.id, kind: 'breakpoint', name: responseBreakpoint.name };
+    if (pauseResponse && responseBreakpoint && !requestTimedOut) decision.responseBreakpoint = { id: responseBreakpoint.id, kind: 'breakpoint', name: responseBreakpoint.name };
     if (responseRewrite) decision.responseRewrite = responseRewrite;
     return decision;
   }

@@ -35,7 +35,7 @@ export function readRulesFile(file: string): RulesFile {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new RulesFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new RulesFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
   let json: unknown;
   try {

@@ -54,7 +54,7 @@ const CAUSES: { test: RegExp; meaning: string }[] = [
   { test: /CERT_HAS_EXPIRED|certificate has expired/i, meaning: 'The server’s certificate has expired. The server must renew it.' },
   {
     test: /SELF[-_ ]SIGNED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|unable to verify the first certificate/i,
-    meaning: 'The server’s certificate is not signed by a certificate authority this machine trusts (self-signed, or a private CA). If you expect that, add its CA to the upstream CAs Hindsight trusts.',
+    meaning: 'The server’s certificate is not signed by a certificate authority this machine trusts (self-signed, or a private CA). If you expect that, trust its CA for Hindsight: put the CA certificate (PEM) in upstream-ca.pem in the data folder and restart, or start serve with --upstream-ca FILE.',
   },
   { test: /ERR_TLS_CERT_ALTNAME_INVALID|does not match|altnames/i, meaning: 'The server’s certificate is for a different host name than the one requested.' },
   { test: /wrong version number|EPROTO|unknown protocol/i, meaning: 'The server does not speak TLS on this port (it may be plain HTTP), or only an outdated TLS version.' },

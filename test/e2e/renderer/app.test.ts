@@ -346,8 +346,19 @@ describe('renderer with a small store: the rolling trim', () => {
     const { page, errors } = opened;
     await page.waitForSelector('text=No traffic yet', WAIT);
     for (let i = 1; i <= 25; i++) assert.equal((await curl(harness.test.proxyUrl, [harness.origin.url(`/json?n=${i}`)])).status, 200);
-    // 21 flows trigger a trim of the oldest 10; 4 more arrive after it.
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '15/15', undefined, WAIT);
+    // 21 flows trigger a trim of the oldest 10; 4 more arrive after it. The page may still be catching up
+    // when the last request returns, and "15/15" is also the count on the way up (after the 15th flow) while
+    // the status bar shows a trim as soon as its event arrives: wait for the end state itself, the newest flow
+    // shown with the count after the trim.
+    await page.waitForFunction(
+      () => {
+        const doc = (globalThis as unknown as PageGlobals).document;
+        const newest = doc.querySelector('[data-flow-id]')?.textContent ?? '';
+        return doc.querySelector('[data-testid=flow-count]')?.textContent?.replace(/\s+/g, '') === '15/15' && newest.includes('/json?n=25');
+      },
+      undefined,
+      WAIT,
+    );
     await page.waitForSelector('[data-testid=status-bar]:has-text("10 removed")', WAIT);
     assert.deepEqual(
       {

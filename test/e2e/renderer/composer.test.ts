@@ -22,7 +22,9 @@ describe('composer', () => {
     await page.click('[data-testid=curl-open]');
     await page.fill('[data-testid=curl-text]', `curl -X PUT '${url}' -H 'X-Api-Key: k1' -H 'Content-Type: application/json' --data-raw '{"a":1,"b":[2]}'`);
     await page.click('[data-testid=curl-parse]');
-    await page.waitForSelector('[data-testid=composer-url]', WAIT);
+    // The request fields are there from the start (GET, empty URL); the parsed command fills them when the
+    // API answers, in the same update that closes the curl panel: wait for that, not for the fields.
+    await page.waitForSelector('[data-testid=curl-text]', { ...WAIT, state: 'detached' });
     const filled = {
       method: await page.inputValue('[data-testid=composer-method]'),
       url: await page.inputValue('[data-testid=composer-url]'),

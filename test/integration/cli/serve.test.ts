@@ -91,6 +91,37 @@ describe('hindsight serve', () => {
     }
   });
 
+  test('--upstream-ca FILE trusts a private CA for servers\' TLS; a missing or empty file is refused (exit 2)', { timeout: 120_000 }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
+    // NODE_EXTRA_CA_CERTS emptied: only the flag makes the origin's test CA trusted.
+    const child = spawnCli(['serve', '--port', '0', '--ui-port', '0', '--data', dataDir, '--upstream-ca', originCa.file], { NODE_EXTRA_CA_CERTS: '' });
+    const exited = once(child, 'exit');
+    try {
+      const banner = await waitFor(child.stderr!, (t) => t.includes('Press Ctrl-C to stop.'), 'the banner');
+      const proxyUrl = /^Proxy: +(http:\/\/127\.0\.0\.1:\d+)/m.exec(banner)![1];
+      const caPath = /^CA: +(\S+)/m.exec(banner)![1];
+      const result = await curl(proxyUrl, [`https://127.0.0.1:${origin.httpsPort}/json`], { caFile: caPath });
+      assert.deepEqual({ status: result.status, body: result.body }, { status: 200, body: '{"hello":"world"}' });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    const refused = async (file: string) => {
+      let stderr = '';
+      const code = await run(['--port', '0', '--ui-port', '0', '--upstream-ca', file], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) } });
+      return { code, stderr };
+    };
+    const missing = path.join(os.tmpdir(), 'hindsight-no-such-ca.pem');
+    assert.deepEqual(
+      { missing: await refused(missing), notPem: await refused(path.join(root, 'package.json')) },
+      {
+        missing: { code: 2, stderr: `hindsight serve: --upstream-ca: cannot read ${missing}: no such file\n` },
+        notPem: { code: 2, stderr: `hindsight serve: --upstream-ca ${path.join(root, 'package.json')}: holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)\n` },
+      },
+    );
+  });
+
   test('every flag is checked before anything starts', async () => {
     const cases: [string[], RegExp][] = [
       [['--port', 'abc'], /--port expects a port number \(0–65535\), got 'abc'/],

@@ -12,6 +12,7 @@ import { createApiServerSide } from '../../../electron/core/api/dispatcher';
 import { createApiHandlers } from '../../../electron/core/api/handlers';
 import { connectInMemory } from '../../../electron/core/api/transport.memory';
 import { createRuleApiHandlers } from '../../../electron/core/rules/api-handlers';
+import { formatTable } from '../../../electron/cli/flows';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { startTestCore, type TestCore } from '../../helpers/core';
 import { curl, pemFile, proxyAgent } from '../capture/clients';
@@ -268,6 +269,42 @@ describe('breakpoints', () => {
       { statuses: results.map((r) => r.status), how: resumed.map((r) => r.how), atOrigin: origin.received.map((r) => r.url).sort() },
       { statuses: [200, 200], how: ['timeout', 'timeout'], atOrigin: ['/echo?one', '/echo?two'] },
     );
+  });
+
+  test('one timeout per exchange: a request and response breakpoint nobody acts on pauses only the request', async () => {
+    proxy.core.rules.breakpoints.setTimeout(1500);
+    await api['rules.save'](breakpoint('both'));
+    const paused: BreakpointInfo[] = [];
+    const resumed: BreakpointResumed[] = [];
+    const subs = [proxy.core.rules.breakpoints.onDidPause((p) => paused.push(p)), proxy.core.rules.breakpoints.onDidResume((r) => resumed.push(r))];
+    const result = await curl(proxy.proxyUrl, [origin.url('/echo?forgotten')]);
+    const [flow] = await proxy.finishedFlows(1);
+    for (const sub of subs) sub.dispose();
+    assert.deepEqual(
+      { status: result.status, paused: paused.map((p) => [p.phase, p.continuesAt - p.pausedAt]), resumed: resumed.map((r) => [r.phase, r.how]), flow: summary(flow) },
+      {
+        status: 200,
+        paused: [['request', 1500]],
+        resumed: [['request', 'timeout']],
+        flow: { state: 'completed', url: origin.url('/echo?forgotten'), status: 200, applied: ['breakpoint'], error: undefined },
+      },
+    );
+  });
+
+  test('a request resumed by hand gives its response a whole timeout; meanwhile `hindsight flows` shows it paused', async () => {
+    await api['rules.save'](breakpoint('both', '/json'));
+    let paused = nextPause();
+    const client = curl(proxy.proxyUrl, [origin.url('/json')]);
+    const request = await paused;
+    paused = nextPause();
+    await api['breakpoints.resume']({ id: request.id });
+    const response = await paused;
+    await until(proxy.core.store.onDidUpdate, () => proxy.core.store.query({}).flows[0]?.state === 'intercepted');
+    const [, row] = formatTable(proxy.core.store.query({}).flows).trim().split('\n');
+    const listed = { phase: response.phase, timeout: response.continuesAt - response.pausedAt, status: row.split(/\s{2,}/)[3] };
+    await api['breakpoints.resume']({ id: response.id });
+    const result = await client;
+    assert.deepEqual({ listed, status: result.status }, { listed: { phase: 'response', timeout: 60_000, status: 'PAUSED' }, status: 200 });
   });
 
   test('a client that disconnects while paused releases the pause', async () => {

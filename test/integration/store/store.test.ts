@@ -258,14 +258,17 @@ test('a flow updated after it was deleted stays deleted and its late body file i
   assert.deepEqual({ count: again.count(), body: bodyOnDisk(dataDir, late.response!.body.blob!) }, { count: 0, body: false });
 });
 
-test('seqs keep rising across restarts, even after every flow was cleared', async () => {
+test('seqs keep rising across restarts, even after every flow was cleared, and continue without a jump', async () => {
   const dataDir = temp.make();
   let store = await openStore({ dataDir });
   const flows = Array.from({ length: 3 }, () => storedFlow(store));
   capture(store, flows);
+  store = await reopen(store, { dataDir });
+  const afterRestart = storedFlow(store);
+  capture(store, [afterRestart]);
   await store.clear({ includePinned: true });
   store = await reopen(store, { dataDir });
-  assert.ok(store.nextSeq() > flows[2].seq);
+  assert.deepEqual([flows.map((f) => f.seq), afterRestart.seq, store.nextSeq()], [[1, 2, 3], 4, 5]);
 });
 
 test('flows still live when Hindsight stopped come back as failed, not in progress forever', async () => {

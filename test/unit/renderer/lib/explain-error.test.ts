@@ -23,3 +23,10 @@ test('errors are explained by phase and by the cause in the message', () => {
     ],
   );
 });
+
+test('a server signed by a private CA: the explanation says how to trust it (the setting and the flag)', () => {
+  assert.equal(
+    explainError({ phase: 'tls', message: 'unable to verify the first certificate' }).meaning,
+    'The server’s certificate is not signed by a certificate authority this machine trusts (self-signed, or a private CA). If you expect that, trust its CA for Hindsight: put the CA certificate (PEM) in upstream-ca.pem in the data folder and restart, or start serve with --upstream-ca FILE.',
+  );
+});
