@@ -10,6 +10,7 @@ import type { CertificateAuthority } from '../../certs/types';
 import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
+import type { InspectService } from './inspect/service';
 
 export interface CoreOptions {
   dataDir: string;
@@ -42,6 +43,8 @@ export interface CoreOptions {
   breakpointTimeoutMs?: number;
   /** One structured line per finished flow (`hindsight serve --log`). */
   onLog?: (line: LogLine) => void;
+  /** Remember inspector relays in <data>/inspect.json and start them again with the core (the desktop app). */
+  rememberInspectRelays?: boolean;
 }
 
 export interface Core {
@@ -52,6 +55,8 @@ export interface Core {
   readonly rules: RulesService;
   /** Sends stored or composed requests again through the proxy (electron/core/replay). */
   readonly replay: ReplayService;
+  /** Node inspector relays (electron/core/inspect); their debugging sessions are recorded as WebSocket flows. */
+  readonly inspect: InspectService;
   proxyAddress(): { host: string; port: number };
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
   setCapture(enabled: boolean): void;
