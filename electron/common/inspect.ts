@@ -149,6 +149,6 @@ export function chromeDevtoolsUrl(host: string, port: number, path = ''): string
  * (`restart: true` makes js-debug poll the port again when the session ends).
  */
 export function vscodeLaunchConfig(host: string, port: number): string {
-  const config = { type: 'node', request: 'attach', name: `Attach through Hindsight (${hostPort(host, port)})`, address: host, port, restart: true };
+  const config = { type: 'node', request: 'attach', name: `Hindsight relay ${hostPort(host, port)}`, address: host, port, restart: true };
   return JSON.stringify(config, null, 2);
 }

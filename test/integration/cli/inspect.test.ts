@@ -32,7 +32,7 @@ describe('hindsight inspect', () => {
           '{',
           '  "type": "node",',
           '  "request": "attach",',
-          `  "name": "Attach through Hindsight (127.0.0.1:${port})",`,
+          `  "name": "Hindsight relay 127.0.0.1:${port}",`,
           '  "address": "127.0.0.1",',
           `  "port": ${port},`,
           '  "restart": true',

@@ -1,0 +1,69 @@
+/**
+ * The inspector relay (issue 19): how long after a restarted process's inspector listens the relay serves
+ * its new id through the stable path (p50/p99 over 50 restarts, alternating between two ports as nodemon
+ * or a replaced cluster worker would), and what polling costs while idle (CPU of this process, which runs
+ * only the relay, over 10 s: 22 target ports like the default 9229–9250, nothing listening; then with one
+ * live process). Real `node --inspect` children on ports found free. Run: `npm run bench inspect`.
+ */
+import { once } from 'node:events';
+import { checkRelayConfig } from '../electron/core/inspect/config';
+import { DEFAULT_POLL_MS } from '../electron/core/inspect/discovery';
+import { startRelay, type Relay } from '../electron/core/inspect/relay';
+import { freePortRun, startInspectee } from '../test/helpers/inspect';
+
+const RESTARTS = 50;
+const IDLE_MS = 10_000;
+const PORTS = 22;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Resolves at the relay's first change that puts `id` behind a path. */
+function served(relay: Relay, id: string): Promise<number> {
+  return new Promise((resolve) => {
+    const watch = relay.discovery.onDidChange(() => {
+      if (relay.discovery.slots.some((s) => s.entry?.id === id)) {
+        watch.dispose();
+        resolve(performance.now());
+      }
+    });
+  });
+}
+
+async function idleCpu(ms: number): Promise<number> {
+  const start = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
+}
+
+async function main(): Promise<void> {
+  const base = await freePortRun(PORTS);
+  const relay = await startRelay({ checked: checkRelayConfig({ host: '127.0.0.1', port: 0, targets: [`${base}-${base + PORTS - 1}`] }) });
+  const idleEmpty = await idleCpu(IDLE_MS);
+
+  const latencies: number[] = [];
+  for (let i = 0; i < RESTARTS; i++) {
+    const port = base + 1 + (i % 2);
+    // startInspectee resolves when Node prints "Debugger listening": the inspector accepts from then on.
+    const child = await startInspectee(port);
+    const listening = performance.now();
+    const at = relay.discovery.slots.some((s) => s.entry?.id === child.id) ? performance.now() : await served(relay, child.id);
+    latencies.push(at - listening);
+    if (i === RESTARTS - 1) break;
+    const exited = once(child.child, 'exit');
+    child.child.kill('SIGKILL');
+    await exited;
+  }
+  const idleLive = await idleCpu(IDLE_MS);
+  await relay.close();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  console.log(`poll interval ${DEFAULT_POLL_MS} ms, ${PORTS} target ports`);
+  console.log(`restart → new id served: p50 ${percentile(sorted, 50).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms (${RESTARTS} restarts)`);
+  console.log(`idle polling CPU: ${idleEmpty.toFixed(2)} % of one core with nothing listening, ${idleLive.toFixed(2)} % with one live process (${IDLE_MS / 1000} s each)`);
+  process.exit(0);
+}
+
+void main();
