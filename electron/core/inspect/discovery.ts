@@ -1,9 +1,13 @@
 /**
- * Finds the live inspectors behind a relay: polls every target port's `/json/list` (Node answers on its
- * own inspector thread, also while the process is paused at a breakpoint) and keeps the stable slots up to
- * date (slots.ts). Cheap when nothing changes: a closed port refuses at once, and an answer identical to the
- * last one from that port is not parsed again. A client waiting for a restarting process asks for an
- * immediate poll instead of waiting for the next tick.
+ * Finds the live inspectors behind a relay: polls the target ports' `/json/list` (Node answers on its own
+ * inspector thread, also while the process is paused at a breakpoint) and keeps the stable slots up to date
+ * (slots.ts). Cheap when nothing changes:
+ * - every tick (200 ms) polls only the "hot" ports: those of known processes and their neighbours, and the
+ *   two after the highest (where a replaced cluster worker appears); every fifth tick polls all;
+ * - while a process is away (for up to RESTART_WINDOW_MS after it went) every tick polls all, so a restart
+ *   on any port of the range is found within a tick;
+ * - a closed port refuses at once, and an answer identical to the last one from that port is not parsed.
+ * A client waiting for a restarting process asks for an immediate full poll instead of waiting.
  */
 import { Emitter } from '../../common/events';
 import { getInspectorText } from './inspector-http';
@@ -11,6 +15,10 @@ import { pidListeningOn } from './pid';
 import { endpointKey, reconcile, type InspectorEntry, type Slot } from './slots';
 
 export const DEFAULT_POLL_MS = 200;
+/** Every this many ticks, every target port is polled (a new process anywhere is found within a second). */
+const FULL_EVERY = 5;
+/** How long after a process went away every tick polls every port. */
+const RESTART_WINDOW_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 1500;
 
 export interface DiscoveryOptions {
@@ -31,6 +39,9 @@ export class Discovery {
   private inFlight: Promise<void> | undefined;
   private stopped = false;
   private readonly intervalMs: number;
+  private tick = 0;
+  /** When each slot last lost its process (absent: live, or away longer than the restart window). */
+  private readonly away = new Map<Slot, number>();
 
   constructor(private readonly options: DiscoveryOptions) {
     this.intervalMs = options.intervalMs ?? DEFAULT_POLL_MS;
@@ -40,14 +51,31 @@ export class Discovery {
     return this.poll();
   }
 
-  /** Polls now (or joins the poll under way) and resolves when the slots are up to date. */
+  /** Polls every port now (or joins the poll under way) and resolves when the slots are up to date. */
   poll(): Promise<void> {
+    return this.run(this.options.endpoints);
+  }
+
+  private run(endpoints: { host: string; port: number }[]): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.inFlight ??= this.pollOnce().finally(() => {
+    this.inFlight ??= this.pollOnce(endpoints).finally(() => {
       this.inFlight = undefined;
       this.schedule();
     });
     return this.inFlight;
+  }
+
+  /** The ports worth a look this tick (see the header). */
+  private dueEndpoints(): { host: string; port: number }[] {
+    const now = Date.now();
+    for (const [slot, since] of this.away) if (slot.entry || now - since > RESTART_WINDOW_MS) this.away.delete(slot);
+    if (++this.tick % FULL_EVERY === 0 || this.away.size > 0) return this.options.endpoints;
+    const hot = new Set<string>();
+    for (const slot of this.slots) for (const near of [-1, 0, 1]) hot.add(endpointKey(slot.lastHost, slot.lastPort + near));
+    const highest = new Map<string, number>();
+    for (const slot of this.slots) highest.set(slot.lastHost, Math.max(highest.get(slot.lastHost) ?? 0, slot.lastPort));
+    for (const [host, port] of highest) hot.add(endpointKey(host, port + 2));
+    return this.options.endpoints.filter((e) => hot.has(endpointKey(e.host, e.port)));
   }
 
   stop(): void {
@@ -62,17 +90,20 @@ export class Discovery {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.poll();
+      void this.run(this.dueEndpoints());
     }, this.intervalMs);
     // The relay's listening socket keeps a foreground command alive; the poll timer alone must not.
     this.timer.unref();
   }
 
-  private async pollOnce(): Promise<void> {
+  private async pollOnce(endpoints: { host: string; port: number }[]): Promise<void> {
     const definitive = new Set<string>();
     const entries: InspectorEntry[] = [];
+    // Ports not polled this tick keep what they said last.
+    const polled = new Set(endpoints.map((e) => endpointKey(e.host, e.port)));
+    for (const [key, last] of this.lastText) if (!polled.has(key)) entries.push(...last.entries);
     await Promise.all(
-      this.options.endpoints.map(async ({ host, port }) => {
+      endpoints.map(async ({ host, port }) => {
         const key = endpointKey(host, port);
         const reply = await getInspectorText(host, port, '/json/list', REQUEST_TIMEOUT_MS);
         if (reply.kind === 'unknown') {
@@ -93,7 +124,9 @@ export class Discovery {
     );
     if (this.stopped) return;
     const before = this.slots.map((s) => s.entry?.id).join();
+    const wasLive = this.slots.filter((s) => s.entry);
     const filled = reconcile(this.slots, entries, definitive, this.options.name);
+    for (const slot of wasLive) if (!slot.entry) this.away.set(slot, Date.now());
     if (this.slots.map((s) => s.entry?.id).join() !== before) this.onDidChangeEmitter.fire();
     for (const slot of filled) if (slot.pid === undefined) void this.findPid(slot);
   }
