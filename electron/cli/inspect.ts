@@ -45,6 +45,8 @@ export function parseInspectArgs(values: { port?: string; host?: string; target?
   return config;
 }
 
+const PID_WAIT_MS = 1000;
+
 export async function run(argv: string[], out: CliOutput = process, signal?: AbortSignal): Promise<number> {
   const parsed = parseCommandArgs(
     'inspect',
@@ -91,8 +93,17 @@ export async function run(argv: string[], out: CliOutput = process, signal?: Abo
     ].join('\n'),
   );
   const seen = new Map<string, string>();
+  // The pid arrives a moment after a process is found (pid.ts): a new process's line waits for it, briefly.
+  const waitingForPid = new Map<string, number>();
   const report = () => {
     for (const p of relay.info().processes) {
+      const key = `${p.path} ${p.targetId}`;
+      if (p.live && p.pid === undefined && process.platform === 'linux' && !waitingForPid.has(key)) {
+        waitingForPid.set(key, Date.now());
+        setTimeout(report, PID_WAIT_MS).unref();
+        continue;
+      }
+      if (p.live && p.pid === undefined && Date.now() - (waitingForPid.get(key) ?? 0) < PID_WAIT_MS) continue;
       const state = describe(p);
       if (seen.get(p.path) === state) continue;
       seen.set(p.path, state);

@@ -96,6 +96,25 @@ describe('inspector relay', () => {
     }
   });
 
+  test('a client reconnecting while the process is still away waits for it, then reaches the new one', { timeout: 60_000 }, async () => {
+    const base = await freePortRun(2);
+    const relay = await relayOver(base, base + 1);
+    try {
+      const first = await startInspectee(base);
+      await eventually(() => live(relay, 'app'), 'app');
+      await first.kill();
+      await eventually(() => (relay.info().processes[0].live ? undefined : true), 'the process to be gone');
+      // "Reconnect" clicked before the app is back: the upgrade waits instead of failing.
+      const session = openCdp(`ws://127.0.0.1:${relay.address().port}/app`);
+      const second = await startInspectee(base + 1);
+      const cdp = await session;
+      assert.equal(await cdp.evaluate('process.pid'), second.child.pid);
+      await cdp.close();
+    } finally {
+      await relay.close();
+    }
+  });
+
   test("Node's own debugger client (node inspect) attaches through the relay and reads a value", { timeout: 60_000 }, async () => {
     const base = await freePortRun(2);
     const relay = await relayOver(base, base + 1);
