@@ -15,8 +15,22 @@ import { eventually, FIXTURES, freePortRun, killInspecteesAfterEach, openCdp, sp
 
 killInspecteesAfterEach();
 
-async function relayOver(from: number, to: number, name?: string): Promise<Relay> {
-  return startRelay({ checked: checkRelayConfig({ host: '127.0.0.1', port: 0, targets: [`${from}-${to}`], ...(name ? { name } : {}) }), pollMs: 100 });
+/** A relay over `count` free ports of this test's own; `body` gets it and the first port; closed afterwards. */
+async function withRelay(count: number, body: (relay: Relay, base: number) => Promise<void>, name?: string): Promise<void> {
+  const base = await freePortRun(count);
+  const relay = await startRelay({ checked: checkRelayConfig({ host: '127.0.0.1', port: 0, targets: [`${base}-${base + count - 1}`], ...(name ? { name } : {}) }), pollMs: 100 });
+  try {
+    await body(relay, base);
+  } finally {
+    await relay.close();
+  }
+}
+
+/** Starts `node --inspect` on `port` and waits until the relay serves it at `path`. */
+async function startFound(relay: Relay, port: number, path = 'app') {
+  const target = await startInspectee(port);
+  await eventually(() => relay.info().processes.find((p) => p.path === path && p.targetId === target.id), path);
+  return target;
 }
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -77,11 +91,8 @@ describe('inspector relay', () => {
   });
 
   test('a stale id, the bare address and __ws_proxy__ reach the live process; an unknown path is a 404', { timeout: 60_000 }, async () => {
-    const base = await freePortRun(3);
-    const relay = await relayOver(base, base + 2);
-    try {
-      const first = await startInspectee(base);
-      await eventually(() => live(relay, 'app'), 'app');
+    await withRelay(3, async (relay, base) => {
+      const first = await startFound(relay, base);
       await first.kill();
       const second = await startInspectee(base + 2);
       const port = relay.address().port;
@@ -91,17 +102,12 @@ describe('inspector relay', () => {
         await session.close();
       }
       await assert.rejects(openCdp(`ws://127.0.0.1:${port}/nope`), /HTTP 404/);
-    } finally {
-      await relay.close();
-    }
+    });
   });
 
   test('a client reconnecting while the process is still away waits for it, then reaches the new one', { timeout: 60_000 }, async () => {
-    const base = await freePortRun(2);
-    const relay = await relayOver(base, base + 1);
-    try {
-      const first = await startInspectee(base);
-      await eventually(() => live(relay, 'app'), 'app');
+    await withRelay(2, async (relay, base) => {
+      const first = await startFound(relay, base);
       await first.kill();
       await eventually(() => (relay.info().processes[0].live ? undefined : true), 'the process to be gone');
       // "Reconnect" clicked before the app is back: the upgrade waits instead of failing.
@@ -110,17 +116,12 @@ describe('inspector relay', () => {
       const cdp = await session;
       assert.equal(await cdp.evaluate('process.pid'), second.child.pid);
       await cdp.close();
-    } finally {
-      await relay.close();
-    }
+    });
   });
 
   test("Node's own debugger client (node inspect) attaches through the relay and reads a value", { timeout: 60_000 }, async () => {
-    const base = await freePortRun(2);
-    const relay = await relayOver(base, base + 1);
-    try {
-      const target = await startInspectee(base + 1);
-      await eventually(() => live(relay, 'app'), 'app');
+    await withRelay(2, async (relay, base) => {
+      const target = await startFound(relay, base + 1);
       const client = spawn(process.execPath, ['inspect', `127.0.0.1:${relay.address().port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
       const exited = once(client, 'exit');
       let out = '';
@@ -136,15 +137,11 @@ describe('inspector relay', () => {
         client.kill('SIGKILL');
       }
       assert.match(out, new RegExp(`connecting to 127\\.0\\.0\\.1:${relay.address().port} \\.\\.\\. ok\\n(.|\\n)*\\b${target.child.pid}\\b`));
-    } finally {
-      await relay.close();
-    }
+    });
   });
 
   test('a cluster: primary and two workers get stable paths in port order; a replaced worker keeps its path', { timeout: 120_000 }, async () => {
-    const base = await freePortRun(8);
-    const relay = await relayOver(base, base + 7);
-    try {
+    await withRelay(8, async (relay, base) => {
       spawnInspectee([`--inspect=127.0.0.1:${base}`, path.join(FIXTURES, 'cluster.js')]);
       const all = await eventually(() => {
         const ps = relay.info().processes;
@@ -170,17 +167,12 @@ describe('inspector relay', () => {
       const newPid = await session.evaluate('process.pid');
       await session.close();
       assert.deepEqual({ pid: newPid, restarts: replaced.restarts, changed: newPid !== oldPid }, { pid: replaced.pid, restarts: 1, changed: true });
-    } finally {
-      await relay.close();
-    }
+    });
   });
 
   test('/json/list and /json through the relay show only relay URLs; /json/version is the target’s', { timeout: 60_000 }, async () => {
-    const base = await freePortRun(2);
-    const relay = await relayOver(base, base + 1, 'web');
-    try {
-      const target = await startInspectee(base + 1);
-      await eventually(() => live(relay, 'web'), 'web');
+    await withRelay(2, async (relay, base) => {
+      const target = await startFound(relay, base + 1, 'web');
       const port = relay.address().port;
       for (const route of ['/json/list', '/json']) {
         const { status, body } = await get(port, route);
@@ -209,17 +201,12 @@ describe('inspector relay', () => {
       }
       const version = await get(port, '/json/version');
       assert.deepEqual(JSON.parse(version.body), { Browser: `node.js/${process.version}`, 'Protocol-Version': '1.1' });
-    } finally {
-      await relay.close();
-    }
+    }, 'web');
   });
 
   test('Host: evil.example and a foreign Origin are refused, for /json and for the WebSocket', { timeout: 60_000 }, async () => {
-    const base = await freePortRun(2);
-    const relay = await relayOver(base, base + 1);
-    try {
-      await startInspectee(base + 1);
-      await eventually(() => live(relay, 'app'), 'app');
+    await withRelay(2, async (relay, base) => {
+      await startFound(relay, base + 1);
       const port = relay.address().port;
       const evil = await get(port, '/json/list', { Host: 'evil.example' });
       assert.deepEqual({ status: evil.status, body: JSON.parse(evil.body) }, { status: 403, body: { error: 'Host "evil.example" is not an IP address or localhost (DNS rebinding protection)' } });
@@ -234,8 +221,6 @@ describe('inspector relay', () => {
         assert.equal(typeof (await session.evaluate('1 + 1')), 'number');
         await session.close();
       }
-    } finally {
-      await relay.close();
-    }
+    });
   });
 });
