@@ -2,10 +2,11 @@
  * Finds the live inspectors behind a relay: polls the target ports' `/json/list` (Node answers on its own
  * inspector thread, also while the process is paused at a breakpoint) and keeps the stable slots up to date
  * (slots.ts). Cheap when nothing changes:
- * - every tick (200 ms) polls only the "hot" ports: those of known processes and their neighbours, and the
- *   two after the highest (where a replaced cluster worker appears); every fifth tick polls all;
- * - while a process is away (for up to RESTART_WINDOW_MS after it went) every tick polls all, so a restart
- *   on any port of the range is found within a tick;
+ * - every tick (200 ms) polls only the ports of known processes, which is how a death or a restart on the
+ *   same port (nodemon) is seen at once; every fifth tick polls all (a new process is found within a second);
+ * - once a process is gone, ticks come twice as often and poll all, for up to RESTART_WINDOW_MS, so its
+ *   restart on any port of the range (a replaced cluster worker comes back on the next port) is found
+ *   within about 100 ms;
  * - a closed port refuses at once, and an answer identical to the last one from that port is not parsed.
  * A client waiting for a restarting process asks for an immediate full poll instead of waiting.
  */
@@ -70,11 +71,7 @@ export class Discovery {
     const now = Date.now();
     for (const [slot, since] of this.away) if (slot.entry || now - since > RESTART_WINDOW_MS) this.away.delete(slot);
     if (++this.tick % FULL_EVERY === 0 || this.away.size > 0) return this.options.endpoints;
-    const hot = new Set<string>();
-    for (const slot of this.slots) for (const near of [-1, 0, 1]) hot.add(endpointKey(slot.lastHost, slot.lastPort + near));
-    const highest = new Map<string, number>();
-    for (const slot of this.slots) highest.set(slot.lastHost, Math.max(highest.get(slot.lastHost) ?? 0, slot.lastPort));
-    for (const [host, port] of highest) hot.add(endpointKey(host, port + 2));
+    const hot = new Set(this.slots.map((slot) => endpointKey(slot.lastHost, slot.lastPort)));
     return this.options.endpoints.filter((e) => hot.has(endpointKey(e.host, e.port)));
   }
 
@@ -91,7 +88,7 @@ export class Discovery {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.run(this.dueEndpoints());
-    }, this.intervalMs);
+    }, this.away.size > 0 ? this.intervalMs / 2 : this.intervalMs);
     // The relay's listening socket keeps a foreground command alive; the poll timer alone must not.
     this.timer.unref();
   }

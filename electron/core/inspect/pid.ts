@@ -19,13 +19,20 @@ export async function pidListeningOn(port: number, platform: NodeJS.Platform = p
     }
   }
   if (inodes.size === 0) return undefined;
-  const pids = (await fs.readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
-  for (const pid of pids) {
-    const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-    for (const fd of fds) {
-      const link = await fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-      if (inodes.has(link)) return Number(pid);
-    }
+  // Newest processes first (a restarted app is among them), a batch at a time.
+  const pids = (await fs.readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  for (let i = 0; i < pids.length; i += BATCH) {
+    const found = await Promise.all(pids.slice(i, i + BATCH).map((pid) => holds(pid, inodes)));
+    const pid = found.find((p) => p !== undefined);
+    if (pid !== undefined) return pid;
   }
   return undefined;
+}
+
+const BATCH = 32;
+
+async function holds(pid: string, inodes: Set<string>): Promise<number | undefined> {
+  const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  const links = await Promise.all(fds.map((fd) => fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return links.some((link) => inodes.has(link)) ? Number(pid) : undefined;
 }
