@@ -134,14 +134,19 @@ export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** `devtools://devtools/bundled/js_app.html?ws=127.0.0.1:9229/app` (path may be empty: the relay's first process). */
+/** DevTools' frontend for a WebSocket address given without its scheme (`127.0.0.1:9229/app`), as Node writes it. */
+export function devtoolsFrontendUrl(address: string, scheme: 'devtools' | 'chrome-devtools' = 'devtools', page: 'js_app' | 'inspector' = 'js_app'): string {
+  return `${scheme}://devtools/bundled/${page}.html?experiments=true&v8only=true&ws=${address}`;
+}
+
+/** `devtools://devtools/bundled/js_app.html?…&ws=127.0.0.1:9229/app` (path may be empty: the relay's first process). */
 export function devtoolsUrl(host: string, port: number, path = ''): string {
-  return `devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=${hostPort(host, port)}/${path}`;
+  return devtoolsFrontendUrl(`${hostPort(host, port)}/${path}`);
 }
 
 /** The same address in the scheme older Chrome versions and some launchers accept. */
 export function chromeDevtoolsUrl(host: string, port: number, path = ''): string {
-  return `chrome-devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=${hostPort(host, port)}/${path}`;
+  return devtoolsFrontendUrl(`${hostPort(host, port)}/${path}`, 'chrome-devtools');
 }
 
 /**

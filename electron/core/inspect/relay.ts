@@ -16,7 +16,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ipInAnyRange } from '../../common/cidr';
-import { chromeDevtoolsUrl, devtoolsUrl, hostPort, isLoopbackName, vscodeLaunchConfig, type InspectProcess, type RelayInfo } from '../../common/inspect';
+import { chromeDevtoolsUrl, devtoolsFrontendUrl, devtoolsUrl, hostPort, isLoopbackName, vscodeLaunchConfig, type InspectProcess, type RelayInfo } from '../../common/inspect';
 import { Recorder } from '../capture/recorder';
 import { plainIp } from '../capture/target';
 import { forwardUpgrade, type UpgradeContext } from '../capture/upgrade';
@@ -45,8 +45,9 @@ export interface RelayOptions {
 export interface Relay {
   address(): { host: string; port: number };
   info(): RelayInfo;
-  /** Fires when processes, pids or sessions change. */
+  /** The processes behind the relay; its onDidChange fires when one appears, goes or gets its pid. */
   readonly discovery: Discovery;
+  /** Fires when a debugging session through the relay opens or closes. */
   onDidChangeSessions(listener: () => void): void;
   close(): Promise<void>;
 }
@@ -128,8 +129,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         {
           ...slot.entry.raw,
           id: slot.path,
-          devtoolsFrontendUrl: `devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=${address}`,
-          devtoolsFrontendUrlCompat: `devtools://devtools/bundled/inspector.html?experiments=true&v8only=true&ws=${address}`,
+          devtoolsFrontendUrl: devtoolsFrontendUrl(address),
+          devtoolsFrontendUrlCompat: devtoolsFrontendUrl(address, 'devtools', 'inspector'),
           webSocketDebuggerUrl: `ws://${address}`,
           // Marks a relay's answer, so another relay polling this port does not follow it in a loop.
           relayedBy: 'hindsight',
