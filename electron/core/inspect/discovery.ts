@@ -11,6 +11,7 @@
  * A client waiting for a restarting process asks for an immediate full poll instead of waiting.
  */
 import { Emitter } from '../../common/events';
+import { isLoopbackName } from '../../common/inspect';
 import { getInspectorText } from './inspector-http';
 import { pidListeningOn } from './pid';
 import { endpointKey, reconcile, type InspectorEntry, type Slot } from './slots';
@@ -125,7 +126,8 @@ export class Discovery {
     const filled = reconcile(this.slots, entries, definitive, this.options.name);
     for (const slot of wasLive) if (!slot.entry) this.away.set(slot, Date.now());
     if (this.slots.map((s) => s.entry?.id).join() !== before) this.onDidChangeEmitter.fire();
-    for (const slot of filled) if (slot.pid === undefined) void this.findPid(slot);
+    // Only a process on this machine can be found in this machine's socket tables.
+    for (const slot of filled) if (slot.pid === undefined && slot.entry && isLoopbackName(slot.entry.host)) void this.findPid(slot);
   }
 
   private async findPid(slot: Slot): Promise<void> {
