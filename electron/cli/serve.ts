@@ -21,10 +21,11 @@ import { version } from './version';
 import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } from '../core/rules/rules-file';
 import { readUpstreamCaFile } from '../core/capture/upstream-ca';
 import { failureLine, fsErrorLine, isFsError } from './fs-errors';
+import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../common/inspect';
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
-                       [--upstream-ca FILE…]
+                       [--upstream-ca FILE…] [--inspect-relay [PORT]]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -43,6 +44,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --insecure-upstream   do not verify servers' TLS certificates
   --upstream-ca FILE    also trust the CA certificates (PEM) in FILE for servers' TLS (a private or company
                         CA); repeat the flag for more. <data>/upstream-ca.pem is trusted at every start.
+  --inspect-relay [PORT]  run a Node inspector relay on ${DEFAULT_RELAY_HOST}:PORT (default ${DEFAULT_RELAY_PORT}) watching
+                        ports ${DEFAULT_TARGETS}; debugging sessions are recorded (see hindsight inspect --help)
   -h, --help            show this help`;
 
 export interface ServeOptions {
@@ -58,12 +61,14 @@ export interface ServeOptions {
   insecureUpstream: boolean;
   /** --upstream-ca files, checked and read at start. */
   upstreamCa: string[];
+  /** The inspector relay's port (`--inspect-relay [PORT]`). */
+  inspectRelay?: number;
 }
 
 /** Parses and checks every flag; throws an Error whose message names the bad one. */
 export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
   const { values } = parseArgs({
-    args: argv,
+    args: withInspectRelayPort(argv),
     options: {
       port: { type: 'string' },
       'ui-port': { type: 'string' },
@@ -76,6 +81,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       'system-proxy': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
       'upstream-ca': { type: 'string', multiple: true },
+      'inspect-relay': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -108,7 +114,13 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     systemProxy: !!values['system-proxy'],
     insecureUpstream: !!values['insecure-upstream'],
     upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
+    ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
   };
+}
+
+/** `--inspect-relay` takes an optional port: given bare (last, or before another flag) it means the default. */
+function withInspectRelayPort(argv: string[]): string[] {
+  return argv.flatMap((arg, i) => (arg === '--inspect-relay' && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? [arg, String(DEFAULT_RELAY_PORT)] : [arg]));
 }
 
 function portOption(flag: string, text: string | undefined, fallback: number): number {
@@ -149,6 +161,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 2;
   }
   let rulesLine: string | undefined;
+  let inspectLine: string | undefined;
   const holder = readLock(options.dataDir);
   if (holder) {
     say(`hindsight serve: ${options.dataDir} is in use by another hindsight (pid ${holder.pid}, proxy port ${holder.proxyPort})`);
@@ -185,6 +198,12 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
     ui = await startUiServer(core, { host: options.host, port: options.uiPort, onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
+    if (options.inspectRelay !== undefined) {
+      const relay = await core.inspect.start({ host: DEFAULT_RELAY_HOST, port: options.inspectRelay, targets: [DEFAULT_TARGETS] }).catch((err: Error) => {
+        throw new Error(`--inspect-relay: ${err.message}`);
+      });
+      inspectLine = `${relay.devtoolsUrl}  (relay on ${relay.host}:${relay.port}, watching ${relay.targets.join(', ')}; VS Code: attach to port ${relay.port})`;
+    }
     lock = acquireLock(options.dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: core.proxyAddress().port });
   } catch (err) {
     await stop().catch(() => {});
@@ -204,6 +223,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
   }
   if (rulesLine) say(`Rules:  ${rulesLine}`);
+  if (inspectLine) say(`Inspect: ${inspectLine}`);
   if (options.systemProxy) {
     systemProxy = createSystemProxy({ snapshotFile: dataPaths(options.dataDir).sysproxySnapshot });
     try {

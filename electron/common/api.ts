@@ -13,6 +13,7 @@ import type { ExportFormat, ExportResult, ExportShell } from './export-format';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
+import type { InspectState, RelayInfo } from './inspect';
 
 export interface FlowQuery {
   /** Filter language expression (electron/common/filter.ts); empty = all. */
@@ -213,6 +214,13 @@ export interface ApiMethods {
   'breakpoints.answer': { params: { id: string; response: MockAnswer }; result: { paused: number } };
   /** Reads, or sets and persists, how long a pause waits before continuing unchanged. */
   'breakpoints.settings': { params: { timeoutMs?: number }; result: { timeoutMs: number } };
+  // The Node inspector relay (electron/core/inspect). Relays listen on loopback; the desktop app remembers them.
+  /** Every relay with the processes behind it (the Inspector view polls this while it is open). */
+  'inspect.list': { params: Record<string, never>; result: InspectState };
+  /** Starts a relay on 127.0.0.1:port (default 9229) polling `targets` (default 9229-9250); `name` names the stable paths. */
+  'inspect.start': { params: { port?: number; targets?: string[]; name?: string }; result: RelayInfo };
+  /** Stops and forgets the relay on `port`. */
+  'inspect.stop': { params: { port: number }; result: { stopped: boolean } };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -305,6 +313,9 @@ export const API_METHODS = [
   'breakpoints.abort',
   'breakpoints.answer',
   'breakpoints.settings',
+  'inspect.list',
+  'inspect.start',
+  'inspect.stop',
   ...SHELL_METHODS,
   'conditions.set',
 ] as const satisfies readonly ApiMethod[];

@@ -11,6 +11,7 @@ import type { Conditions } from './conditions/index';
 import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
+import type { InspectService } from './inspect/service';
 
 export interface CoreOptions {
   dataDir: string;
@@ -43,6 +44,8 @@ export interface CoreOptions {
   breakpointTimeoutMs?: number;
   /** One structured line per finished flow (`hindsight serve --log`). */
   onLog?: (line: LogLine) => void;
+  /** Remember inspector relays in <data>/inspect.json and start them again with the core (the desktop app). */
+  rememberInspectRelays?: boolean;
 }
 
 export interface Core {
@@ -55,6 +58,8 @@ export interface Core {
   readonly replay: ReplayService;
   /** Network conditions per device and their global switch (electron/core/conditions). */
   readonly conditions: Conditions;
+  /** Node inspector relays (electron/core/inspect); their debugging sessions are recorded as WebSocket flows. */
+  readonly inspect: InspectService;
   proxyAddress(): { host: string; port: number };
   /** The global network-conditions switch (persisted); the new status. */
   setConditionsEnabled(enabled: boolean): Promise<Status>;

@@ -17,6 +17,8 @@ import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
 import { upstreamCaSetting } from './capture/upstream-ca';
+import { Recorder } from './capture/recorder';
+import { createInspectService, inspectSettingsFile } from './inspect/service';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
@@ -71,6 +73,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   }
 
   const replay = createReplayService({ store, marks: replays, caPem: ca.certPem, proxyAddress: () => proxy.address() });
+  // Inspector relays record their sessions through a recorder of their own into the same store.
+  const inspect = createInspectService({
+    recorder: new Recorder({ sink: store, bodies: store.bodies, nextSeq: () => store.nextSeq() }),
+    capturing: () => proxy.capturing,
+    settingsFile: options.rememberInspectRelays ? inspectSettingsFile(paths.dataDir) : undefined,
+  });
+  await inspect.restore();
   const onDidChangeStatus = new Emitter<Status>();
   const status = (): Status => {
     const address = proxy.address();
@@ -109,6 +118,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       onDidChangeStatus.fire(status());
       return status();
     },
+    inspect,
     proxyAddress: () => proxy.address(),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;
@@ -123,6 +133,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         onDidChangeStatus.dispose();
         // Replays in flight first: the proxy then records them as aborted rather than cut.
         replay.dispose();
+        await inspect.dispose();
         await proxy.dispose();
         // After the proxy: its closed client sockets have released every breakpoint pause.
         await rules.close();

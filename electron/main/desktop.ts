@@ -109,6 +109,8 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   let port = options.port ?? 8080;
   const openCore = async (): Promise<Core> => {
     const coreOptions: CoreOptions = { dataDir, host: lan.listenHost(), port, allowClient: lan.allowClient, version: options.version ?? app.getVersion() };
+    // Inspector relays started in the app come back at the next start (inspect.json in the data dir).
+    coreOptions.rememberInspectRelays = true;
     try {
       return await createCore(coreOptions);
     } catch (err) {

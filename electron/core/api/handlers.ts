@@ -7,6 +7,7 @@ import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
 import { createExportApiHandlers } from '../export/api-handlers';
+import { createInspectApiHandlers } from '../inspect/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
@@ -35,6 +36,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReplayApiHandlers(core),
     // export.flows, flows.import: electron/core/export/api-handlers.ts
     ...createExportApiHandlers(core),
+    // inspect.list, inspect.start, inspect.stop: electron/core/inspect/api-handlers.ts
+    ...createInspectApiHandlers(core.inspect),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -122,6 +122,29 @@ describe('hindsight serve', () => {
     );
   });
 
+  test('--inspect-relay 0: an inspector relay beside the proxy, its DevTools URL in the banner', { timeout: 120_000 }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
+    const child = spawnCli(['serve', '--port', '0', '--ui-port', '0', '--data', dataDir, '--inspect-relay', '0'], {});
+    const exited = once(child, 'exit');
+    try {
+      const banner = await waitFor(child.stderr!, (t) => t.includes('Press Ctrl-C to stop.'), 'the banner');
+      const m = /^Inspect: devtools:\/\/devtools\/bundled\/js_app\.html\?experiments=true&v8only=true&ws=127\.0\.0\.1:(\d+)\/ {2}\(relay on 127\.0\.0\.1:\1, watching 9229-9250; VS Code: attach to port \1\)$/m.exec(banner);
+      assert.ok(m, banner);
+      // The relay answers like an inspector (whatever Node processes this machine runs on 9229–9250).
+      const list = await fetch(`http://127.0.0.1:${m[1]}/json/list`);
+      assert.deepEqual({ status: list.status, isList: Array.isArray(await list.json()) }, { status: 200, isList: true });
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('every flag is checked before anything starts', async () => {
     const cases: [string[], RegExp][] = [
       [['--port', 'abc'], /--port expects a port number \(0–65535\), got 'abc'/],

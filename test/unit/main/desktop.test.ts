@@ -278,3 +278,24 @@ test('a link in the first command line, or in a second instance\'s, reaches the 
     },
   );
 });
+
+test('an inspector relay started in the app is remembered (inspect.json, 0600) and listens again at the next start', async () => {
+  const first = await start();
+  const from = { sender: first.contents, senderFrame: first.contents.mainFrame };
+  const started = (await call(from, 'inspect.start', { port: 0, targets: ['127.0.0.1:1'], name: 'api' })) as { result: { port: number } };
+  const port = started.result.port;
+  double.app.quit();
+  await first.desktop.whenQuit;
+  const file = path.join(dir, 'data', 'inspect.json');
+  assert.deepEqual(
+    { saved: JSON.parse(fs.readFileSync(file, 'utf8')), mode: fs.statSync(file).mode & 0o777 },
+    { saved: { relays: [{ host: '127.0.0.1', port, targets: ['127.0.0.1:1'], name: 'api' }] }, mode: 0o600 },
+  );
+  double.resetElectronDouble();
+  const second = await start();
+  const listed = (await call({ sender: second.contents, senderFrame: second.contents.mainFrame }, 'inspect.list')) as { result: { relays: { port: number; running: boolean }[] } };
+  assert.deepEqual(listed.result.relays.map((r) => ({ port: r.port, running: r.running })), [{ port, running: true }]);
+  // It really listens: its /json/list answers (no process behind it yet).
+  const body = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  assert.deepEqual(body, []);
+});
