@@ -4,7 +4,7 @@
  * (electron/common/diff.ts).
  */
 import type { DiffBody, DiffInput } from '../../common/diff';
-import type { BodySide, Flow } from '../../common/flow';
+import type { BodyRef, BodySide, Flow } from '../../common/flow';
 import { readFlowBody } from '../api/body';
 import { utf8Text } from '../export/body';
 import type { FlowStore } from '../store/types';
@@ -19,7 +19,12 @@ export async function diffInput(store: FlowStore, flow: Flow): Promise<DiffInput
 async function diffBodyOf(store: FlowStore, flow: Flow, side: BodySide): Promise<DiffBody> {
   const ref = flow[side]?.body;
   if (!ref || (ref.size === 0 && !ref.blob)) return { kind: 'none' };
-  const body = await readFlowBody(store, flow.id, side, true);
+  return diffBodyFrom(ref, await readFlowBody(store, flow.id, side, true));
+}
+
+/** A body for the diff from its reference and its decoded bytes (null: none could be read). */
+export function diffBodyFrom(ref: BodyRef | undefined, body: { bytes: Buffer; decodeError?: string } | null): DiffBody {
+  if (!ref || (ref.size === 0 && !body?.bytes.length)) return { kind: 'none' };
   const bytes = body?.bytes ?? Buffer.alloc(0);
   const summary: Omit<Extract<DiffBody, { kind: 'text' }>, 'kind' | 'text'> = { size: ref.size, truncated: ref.truncated };
   if (ref.contentType) summary.contentType = ref.contentType;
