@@ -76,7 +76,15 @@ export function retargetUrl(url: string, to: Origin): string {
 
 /** Headers for the retargeted request: Host follows the new origin, overrides applied, order kept. */
 export function retargetHeaders(headers: Headers, to: Origin, overrides: Retarget['headers']): Headers {
-  let out: Headers = headers.map(([n, v]) => (n.toLowerCase() === 'host' ? [n, to.authority] : [n, v]));
+  return overrideHeaders(
+    headers.map(([n, v]) => (n.toLowerCase() === 'host' ? [n, to.authority] : [n, v])),
+    overrides,
+  );
+}
+
+/** Each override replaces the first header of its name (dropping the others) or is appended; null removes. */
+export function overrideHeaders(headers: Headers, overrides: Retarget['headers']): Headers {
+  let out = headers;
   for (const { name, value } of overrides) {
     const lower = name.toLowerCase();
     const first = out.findIndex(([n]) => n.toLowerCase() === lower);
