@@ -13,6 +13,7 @@ import type { ExportFormat, ExportResult, ExportShell } from './export-format';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
+import type { SessionReport } from './session-report';
 
 export interface FlowQuery {
   /** Filter language expression (electron/common/filter.ts); empty = all. */
@@ -140,6 +141,19 @@ export interface TrustInfo {
   stores: TrustStoreInfo[];
 }
 
+/** What `sessions.replay` sends where: the flows (ids or a filter), the target origins and the comparison's options. */
+export interface SessionReplayParams {
+  ids?: string[];
+  filter?: string;
+  to?: string;
+  map?: string[];
+  headers?: string[];
+  ignore?: string[];
+  concurrency?: number;
+  delayMs?: number;
+  rules?: RuleChoice;
+}
+
 /** A device profile ready to share: the document (a file), the app link and the web UI link (QR codes). */
 export interface ProfileShare {
   document: ProfileExport;
@@ -203,6 +217,9 @@ export interface ApiMethods {
   'breakpoints.answer': { params: { id: string; response: MockAnswer }; result: { paused: number } };
   /** Reads, or sets and persists, how long a pause waits before continuing unchanged. */
   'breakpoints.settings': { params: { timeoutMs?: number }; result: { timeoutMs: number } };
+  // Session replay (electron/core/automation): the flows sent to another origin and compared with the recorded answers.
+  /** `to` an origin and/or `map` 'FROM=TO' origins; `headers` 'Name: value' overrides; `ignore` header names or `$.json.paths`. */
+  'sessions.replay': { params: SessionReplayParams; result: SessionReport };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -293,6 +310,7 @@ export const API_METHODS = [
   'breakpoints.abort',
   'breakpoints.answer',
   'breakpoints.settings',
+  'sessions.replay',
   ...SHELL_METHODS,
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [

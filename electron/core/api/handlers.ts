@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
+import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
@@ -35,6 +36,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReplayApiHandlers(core),
     // export.flows, flows.import: electron/core/export/api-handlers.ts
     ...createExportApiHandlers(core),
+    // sessions.replay: electron/core/automation/api-handlers.ts
+    ...createAutomationApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();
