@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import type net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -50,11 +51,11 @@ function startOrigin(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function connect(args: string[]): Promise<Client> {
+async function connect(args: string[], dataDir = t.dataDir): Promise<Client> {
   const entry = `require(${JSON.stringify(path.join(root, 'electron/cli/index.ts'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', '-e', entry, 'mcp', '--data', t.dataDir, ...args],
+    args: ['--import', 'tsx', '-e', entry, 'mcp', '--data', dataDir, ...args],
     cwd: root,
     env: { ...(process.env as Record<string, string>) },
     stderr: 'pipe',
@@ -202,10 +203,14 @@ test('get_body: JSON secrets masked; a large body in pages of at most 256 KB wit
 });
 
 test('wait_for_flow: resolves with the next matching flow; gives up after its timeout', async () => {
-  const waiting = call(full, 'wait_for_flow', { filter: 'path:/later', timeoutMs: 30_000 });
-  // The tool subscribes before it answers nothing; a moment later the request is made.
-  await new Promise((r) => setTimeout(r, 500));
-  await through('/later');
+  let settled = false;
+  const waiting = call(full, 'wait_for_flow', { filter: 'path:/later', timeoutMs: 30_000 }).finally(() => (settled = true));
+  // Only flows finishing after the call count, and the call's start is not observable from here: send
+  // until one is seen (bounded), each request later than the last.
+  for (let i = 0; i < 40 && !settled; i++) {
+    await through('/later');
+    await Promise.race([waiting, new Promise((r) => setTimeout(r, 250))]);
+  }
   const found = json(await waiting);
   assert.deepEqual([found.method, found.url, found.status], ['GET', `${originUrl}/later`, 404]);
   assert.equal(failure(await call(full, 'wait_for_flow', { filter: 'path:/never', timeoutMs: 200 })), "no flow matching 'path:/never' finished within 200 ms");
@@ -291,6 +296,22 @@ test('export_flows: HAR and curl with secrets masked; ids or filter required', a
   );
   assert.equal(failure(await call(full, 'export_flows', { format: 'har' })), 'give ids or filter (one of the two)');
   assert.match(failure(await call(full, 'export_flows', { ids: [login], format: 'pdf' })), /Input validation error/);
+});
+
+test('with no hindsight running, the server starts a core of its own on the data dir and lets go of it when closed', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-mcp-'));
+  try {
+    const client = await connect([], dataDir);
+    const page = json(await call(client, 'query_flows', {}));
+    const lock = JSON.parse(fs.readFileSync(dataPaths(dataDir).lockFile, 'utf8')) as { pid: number };
+    await client.close();
+    // The child releases the lock as it exits.
+    const deadline = Date.now() + 20_000;
+    while (fs.existsSync(dataPaths(dataDir).lockFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual({ matched: page.matched, total: page.total, otherPid: lock.pid !== process.pid, lockLeft: fs.existsSync(dataPaths(dataDir).lockFile) }, { matched: 0, total: 0, otherPid: true, lockLeft: false });
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('no secret reached the agent in any result', () => {
