@@ -34,10 +34,15 @@ export type Difference =
   | { kind: 'json'; path: string; a?: unknown; b?: unknown }
   /** Lines removed (a) and added (b) by the text diff; `more` counts lines left out. */
   | { kind: 'text'; a: string[]; b: string[]; more: number; note?: string }
-  /** Bodies that are neither text nor JSON (or too large to read), not byte-equal. */
-  | { kind: 'binary'; a: { size: number }; b: { size: number } }
+  /** Bodies that are neither text nor JSON (or too large to read), not byte-equal: sizes and SHA-256. */
+  | { kind: 'binary'; a: BinarySide; b: BinarySide }
   /** JSON changes beyond the flow diff's limit. */
   | { kind: 'json-more'; count: number };
+
+export interface BinarySide {
+  size: number;
+  sha256?: string;
+}
 
 /** One side of a pair, as the report names it. */
 export interface ExchangeInfo {
@@ -144,7 +149,8 @@ export function differencesOf(diff: FlowDiff, ignore: IgnoreSpec): Difference[] 
     else if (removed.length === 0 && added.length === 0) d.note = `sizes ${body.a.size} and ${body.b.size} bytes`;
     out.push(d);
   } else if (body.kind === 'binary' && !body.same) {
-    out.push({ kind: 'binary', a: { size: body.a.size }, b: { size: body.b.size } });
+    const side = (x: { size: number; sha256?: string }): BinarySide => (x.sha256 ? { size: x.size, sha256: x.sha256 } : { size: x.size });
+    out.push({ kind: 'binary', a: side(body.a), b: side(body.b) });
   }
   return out;
 }

@@ -31,7 +31,7 @@ function differenceRow(d: Difference): string {
     case 'text':
       return `<tr><th>body lines${d.note ? ` (${esc(d.note)})` : ''}</th><td><pre>${esc(d.a.join('\n'))}</pre></td><td><pre>${esc(d.b.join('\n'))}</pre>${d.more ? `<p>${d.more} more lines</p>` : ''}</td></tr>`;
     case 'binary':
-      return `<tr><th>body bytes</th><td>${d.a.size} bytes</td><td>${d.b.size} bytes</td></tr>`;
+      return `<tr><th>body bytes</th><td>${d.a.size} bytes${d.a.sha256 ? `<br><code>sha256 ${d.a.sha256}</code>` : ''}</td><td>${d.b.size} bytes${d.b.sha256 ? `<br><code>sha256 ${d.b.sha256}</code>` : ''}</td></tr>`;
   }
 }
 

@@ -3,6 +3,7 @@
  * (Content-Encoding undone as the UI shows it) and sorted into text and bytes for the pure diff
  * (electron/common/diff.ts).
  */
+import { createHash } from 'node:crypto';
 import type { DiffBody, DiffInput } from '../../common/diff';
 import type { BodyRef, BodySide, Flow } from '../../common/flow';
 import { readFlowBody } from '../api/body';
@@ -32,5 +33,6 @@ export function diffBodyFrom(ref: BodyRef | undefined, body: { bytes: Buffer; de
   const text = bytes.length <= MAX_DIFFED_BODY ? utf8Text(bytes) : null;
   // NUL does not occur in text a person reads; it marks a binary format that happens to be valid UTF-8.
   if (text !== null && !text.includes('\0')) return { kind: 'text', text, ...summary };
-  return { kind: 'binary', bytes, ...summary };
+  // Bytes are compared whole; the hash names them in reports (session replay, diff) where they cannot be shown.
+  return { kind: 'binary', bytes, ...summary, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -2,6 +2,7 @@
 // real browser HAR, a stored-flow filter against a HAR, and the refusals.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,6 +151,31 @@ test('a stored-flow filter against a HAR: the imported session is the same as it
   const changed = await cli(['--data', dataDir, 'filter:is:imported', har('b2.har', B), '--report', html]);
   assert.equal(changed.code, 1);
   assert.match(fs.readFileSync(html, 'utf8'), /<h1>Session diff: <span class="bad">differences found<\/span><\/h1>/);
+});
+
+test('binary bodies compare byte for byte; the report names both by size and SHA-256', async () => {
+  const bytes = (fill: number) => Buffer.from([0, 1, 2, fill, 0, 255]);
+  const entry = (body: Buffer) => ({
+    startedDateTime: '2026-01-01T00:00:00.000Z',
+    time: 1,
+    request: { method: 'GET', url: 'http://api.test/logo.bin', httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: body.length, mimeType: 'application/octet-stream', encoding: 'base64', text: body.toString('base64') }, redirectURL: '', headersSize: -1, bodySize: body.length },
+    cache: {},
+    timings: { send: 0, wait: 1, receive: 0 },
+  });
+  const file = (name: string, body: Buffer) => {
+    const at = path.join(dir, name);
+    fs.writeFileSync(at, JSON.stringify({ log: { version: '1.2', creator: { name: 'test', version: '1' }, entries: [entry(body)] } }));
+    return at;
+  };
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const result = await cli([file('bin-a.har', bytes(7)), file('bin-b.har', bytes(8)), '--json']);
+  const same = await cli([file('bin-c.har', bytes(7)), file('bin-d.har', bytes(7))]);
+  const report = JSON.parse(result.stdout) as SessionReport;
+  assert.deepEqual(
+    { code: result.code, differences: report.endpoints[0].pairs[0].differences, same: same.code },
+    { code: 1, differences: [{ kind: 'binary', a: { size: 6, sha256: sha(bytes(7)) }, b: { size: 6, sha256: sha(bytes(8)) } }], same: 0 },
+  );
 });
 
 test('refusals: one session, a missing HAR, a bad filter, a broken HAR, a bad --report', async () => {
