@@ -4,17 +4,14 @@
  * new flows appear in its window; otherwise a core is started here for the duration (proxy on an ephemeral
  * loopback port, the data dir's own rules and CA) and the new flows are stored in the data dir.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiClient } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
-import { toSummary, type FlowSummary } from '../common/flow';
+import type { FlowSummary } from '../common/flow';
 import type { ReplayOutcome } from '../common/replay';
-import { connectToRunning, readLock, acquireLock, LockHeldError } from '../core/api/lock';
-import { createCore } from '../core/core';
-import type { Core } from '../core/core-types';
-import { apiSource, matchingIds, storeSource } from '../core/export/source';
-import { dataPaths, defaultDataDir } from '../core/paths';
+import { openInstance } from '../core/api/open-instance';
+import { apiSource, matchingIds } from '../core/export/source';
+import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
 import { runSessionReplay, SESSION_FLAG_NAMES } from './replay-session';
 import { version } from './version';
@@ -105,52 +102,18 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return runSessionReplay(values, selection, { dataDir, ...options, json: values.json ?? false }, usage, out);
   }
 
-  const holder = readLock(dataDir);
-  if (holder) {
-    const client = await connectToRunning(dataDir);
-    if (!client) {
-      out.stderr.write(`hindsight replay: a running hindsight (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.\n`);
-      return 1;
-    }
-    try {
-      const ids = filter === undefined ? positionals : await matchingIds(apiSource(client), filter);
-      return await replayAll(ids, (batch) => replayThrough(client, batch, options), values.json ?? false, out);
-    } finally {
-      client.dispose();
-    }
-  }
-
-  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) {
-    out.stderr.write(`hindsight replay: no flows stored in ${dataDir}\n`);
-    return 1;
-  }
-  let core: Core;
-  try {
-    core = await createCore({ dataDir, host: '127.0.0.1', port: 0, version });
-  } catch (err) {
-    out.stderr.write(`hindsight replay: cannot start a proxy for the replay: ${(err as Error).message}\n`);
-    return 1;
-  }
-  // Held while this process writes the store, so a `hindsight serve` started meanwhile waits its turn.
-  let lock;
-  try {
-    lock = acquireLock(dataDir, { uiHost: '127.0.0.1', uiPort: 0, token: '', proxyPort: core.proxyAddress().port });
-  } catch (err) {
-    await core.dispose();
-    if (!(err instanceof LockHeldError)) throw err;
-    out.stderr.write(`hindsight replay: ${err.message}; try again, it will be asked instead.\n`);
+  // The running instance's API when one holds the data dir, else a core started here for the duration.
+  const opened = await openInstance(dataDir, { version });
+  if ('problem' in opened) {
+    out.stderr.write(`hindsight replay: ${opened.problem}\n`);
     return 1;
   }
   try {
-    await core.store.ready;
-    for (const w of core.store.warnings()) out.stderr.write(`hindsight replay: warning: ${w}\n`);
-    const ids = filter === undefined ? positionals : await matchingIds(storeSource(core.store), filter);
-    const replayer: Replayer = async (batch) =>
-      (await core.replay.replay(batch, options)).map((r): ReplayOutcome => ('flow' in r ? { of: r.of, flow: toSummary(r.flow) } : r));
-    return await replayAll(ids, replayer, values.json ?? false, out);
+    for (const w of opened.warnings) out.stderr.write(`hindsight replay: warning: ${w}\n`);
+    const ids = filter === undefined ? positionals : await matchingIds(apiSource(opened.client), filter);
+    return await replayAll(ids, (batch) => replayThrough(opened.client, batch, options), values.json ?? false, out);
   } finally {
-    await core.dispose();
-    lock.release();
+    await opened.close();
   }
 }
 

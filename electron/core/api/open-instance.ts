@@ -43,7 +43,7 @@ export async function openInstance(dataDir: string, options: OpenInstanceOptions
   try {
     core = await createCore({ dataDir, host: '127.0.0.1', port: 0, version: options.version });
   } catch (err) {
-    return { problem: `cannot start a proxy: ${(err as Error).message}` };
+    return { problem: `cannot start a proxy here: ${(err as Error).message}` };
   }
   let lock;
   try {
@@ -51,7 +51,7 @@ export async function openInstance(dataDir: string, options: OpenInstanceOptions
   } catch (err) {
     await core.dispose();
     if (!(err instanceof LockHeldError)) throw err;
-    return { problem: `${err.message}; try again` };
+    return { problem: `${err.message}; try again, it will be asked instead.` };
   }
   try {
     await core.store.ready;
