@@ -76,6 +76,8 @@ export interface EndpointReport {
   /** Session diff: exchanges only in A. */
   removed: ExchangeInfo[];
   notSent: NotSent[];
+  /** Median durations of the paired exchanges (recorded, new), when both sides have some: timing is compared, never a difference. */
+  timing?: { aMedianMs: number; bMedianMs: number };
 }
 
 export interface SessionReport {
@@ -192,7 +194,7 @@ export class SessionReportBuilder {
   }
 
   report(): SessionReport {
-    const endpoints = [...this.groups.values()];
+    const endpoints = [...this.groups.values()].map(withTiming);
     const pairs = endpoints.flatMap((g) => g.pairs);
     const same = pairs.filter((p) => p.same).length;
     return {
@@ -214,4 +216,16 @@ export class SessionReportBuilder {
 export function allMatch(report: SessionReport): boolean {
   const t = report.totals;
   return t.changed === 0 && t.added === 0 && t.removed === 0 && t.notSent === 0;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return Math.round((sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2) * 10) / 10;
+}
+
+function withTiming(g: EndpointReport): EndpointReport {
+  const a = g.pairs.flatMap((p) => (p.a.durationMs !== undefined ? [p.a.durationMs] : []));
+  const b = g.pairs.flatMap((p) => (p.b.durationMs !== undefined ? [p.b.durationMs] : []));
+  return a.length && b.length ? { ...g, timing: { aMedianMs: median(a), bMedianMs: median(b) } } : g;
 }

@@ -60,7 +60,8 @@ export function reportHtml(r: SessionReport, createdAt = new Date()): string {
         ...g.added.map((x) => `<div class="pair changed">only in B: ${exchange(x)}</div>`),
         ...g.notSent.map((n) => `<div class="pair changed">not sent: ${exchange(n.a)} — ${esc(n.reason)}</div>`),
       ].join('');
-      return `<details${changed ? ' open' : ''}><summary><b>${esc(g.endpoint)}</b> — ${g.pairs.length} pairs, ${changed} differing</summary>${pairs}${extra}</details>`;
+      const timing = g.timing ? `, median ${g.timing.aMedianMs} ms → ${g.timing.bMedianMs} ms` : '';
+      return `<details${changed ? ' open' : ''}><summary><b>${esc(g.endpoint)}</b> — ${g.pairs.length} pairs, ${changed} differing${timing}</summary>${pairs}${extra}</details>`;
     })
     .join('\n');
   return `<!doctype html>

@@ -31,13 +31,13 @@ describe('session replay', () => {
     await page.fill('[data-testid=session-replay-headers]', 'X-Env: staging');
     await page.click('[data-testid=session-replay-run]');
     await page.waitForSelector('[data-testid=session-report]', WAIT);
-    // Durations differ on every run: each pair shows the recorded and the new one.
-    const groups = (await page.$$eval('[data-testid=session-report-group]', (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()))).map((g) => g.replace(/\S+ m?s → \S+ m?s/, 'T → T'));
+    // Durations differ on every run: each endpoint shows the medians, each pair the recorded and the new one.
+    const groups = (await page.$$eval('[data-testid=session-report-group]', (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()))).map((g) => g.replace(/\S+ m?s → \S+ m?s/g, 'T → T'));
     assert.deepEqual(
       { summary: await page.textContent('[data-testid=session-report-changed]'), groups, received: b.received },
       {
         summary: '1 of 2 responses differ',
-        groups: [`GET /api/users/7 0/1 same 200 → 500 ${b.url}/api/users/7 T → T Open diff Status200500`],
+        groups: [`GET /api/users/7 0/1 same · median T → T 200 → 500 ${b.url}/api/users/7 T → T Open diff Status200500`],
         received: ['GET /api/users/7 x-env=staging', 'GET /api/users/8 x-env=staging'],
       },
     );

@@ -86,6 +86,7 @@ test('two HARs: one added and one changed exchange, paired by method, path and r
   const result = await cli([a, b, '--report', file]);
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as SessionReport;
   const x = (e: Exchange) => ({ method: e.method, url: e.url, status: e.status, durationMs: 10 });
+  const timing = { aMedianMs: 10, bMedianMs: 10 };
   assert.deepEqual(report, {
     kind: 'diff',
     a,
@@ -93,7 +94,7 @@ test('two HARs: one added and one changed exchange, paired by method, path and r
     ignore: [],
     totals: { pairs: 4, same: 3, changed: 1, added: 1, removed: 0, notSent: 0 },
     endpoints: [
-      { endpoint: 'GET /users/1', pairs: [{ a: x(A[0]), b: x(B[0]), same: false, differences: [{ kind: 'json', path: '$.plan', a: 'free', b: 'pro' }] }], added: [], removed: [], notSent: [] },
+      { endpoint: 'GET /users/1', pairs: [{ a: x(A[0]), b: x(B[0]), same: false, differences: [{ kind: 'json', path: '$.plan', a: 'free', b: 'pro' }] }], added: [], removed: [], notSent: [], timing },
       {
         endpoint: 'POST /orders',
         pairs: [
@@ -103,8 +104,9 @@ test('two HARs: one added and one changed exchange, paired by method, path and r
         added: [],
         removed: [],
         notSent: [],
+        timing,
       },
-      { endpoint: 'GET /health', pairs: [{ a: x(A[3]), b: x(B[4]), same: true, differences: [] }], added: [], removed: [], notSent: [] },
+      { endpoint: 'GET /health', pairs: [{ a: x(A[3]), b: x(B[4]), same: true, differences: [] }], added: [], removed: [], notSent: [], timing },
       { endpoint: 'GET /users/2', pairs: [], added: [x(B[3])], removed: [], notSent: [] },
     ],
   });
