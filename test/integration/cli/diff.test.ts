@@ -4,19 +4,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { WebSocketServer } from 'ws';
 import { run } from '../../../electron/cli/diff';
 import { run as importHar } from '../../../electron/cli/import';
-import { createApiServerSide } from '../../../electron/core/api/dispatcher';
-import { createApiHandlers } from '../../../electron/core/api/handlers';
-import { serveWebSocket } from '../../../electron/core/api/transport.ws';
 import { parseHar } from '../../../electron/core/import/har';
 import { importIntoStore } from '../../../electron/core/import/into-store';
-import { dataPaths } from '../../../electron/core/paths';
 import { startTestCore } from '../../helpers/core';
+import { serveAsRunning } from '../../helpers/running-instance';
 import type { SessionReport } from '../../../electron/common/session-report';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-diff-'));
@@ -166,21 +161,16 @@ test('a stored-flow filter against a HAR: the imported session is the same as it
 
 test('a filter through the running instance holding the data dir (bodies decoded by its API) against a HAR', async () => {
   const t = await startTestCore();
-  const api = createApiServerSide(createApiHandlers(t.core), t.core);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (socket) => serveWebSocket(socket, api));
+  const running = await serveAsRunning(t);
   try {
-    await new Promise((resolve) => wss.once('listening', resolve));
     const store = t.core.store;
     const imported = await parseHar(fs.readFileSync(har('running.har', A)));
     await importIntoStore(store, imported);
-    fs.writeFileSync(dataPaths(t.dataDir).lockFile, JSON.stringify({ pid: process.pid, uiHost: '127.0.0.1', uiPort: (wss.address() as net.AddressInfo).port, token: 't', proxyPort: t.port, startedAt: 0 }));
     const result = await cli(['--data', t.dataDir, 'is:imported', har('running-b.har', B), '--json']);
     const report = JSON.parse(result.stdout) as SessionReport;
     assert.deepEqual({ code: result.code, totals: report.totals }, { code: 1, totals: { pairs: 4, same: 3, changed: 1, added: 1, removed: 0, notSent: 0 } });
   } finally {
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-    api.dispose();
+    await running.close();
     await t.dispose();
   }
 });

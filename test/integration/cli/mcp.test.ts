@@ -10,13 +10,10 @@ import type net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { WebSocketServer } from 'ws';
 import { READ_TOOLS, WRITE_TOOLS } from '../../../electron/cli/mcp/server';
-import { createApiServerSide } from '../../../electron/core/api/dispatcher';
-import { createApiHandlers } from '../../../electron/core/api/handlers';
-import { serveWebSocket } from '../../../electron/core/api/transport.ws';
 import { dataPaths } from '../../../electron/core/paths';
 import { startTestCore, type TestCore } from '../../helpers/core';
+import { serveAsRunning } from '../../helpers/running-instance';
 import { curl } from '../capture/clients';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -91,16 +88,8 @@ before(async () => {
   originUrl = `http://127.0.0.1:${(origin.address() as net.AddressInfo).port}`;
   t = await startTestCore();
   // The running instance: its API on a WebSocket, named by the lock file as `hindsight serve` writes it.
-  const api = createApiServerSide(createApiHandlers(t.core), t.core);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (socket) => serveWebSocket(socket, api));
-  await new Promise((resolve) => wss.once('listening', resolve));
-  const port = (wss.address() as net.AddressInfo).port;
-  fs.writeFileSync(dataPaths(t.dataDir).lockFile, JSON.stringify({ pid: process.pid, uiHost: '127.0.0.1', uiPort: port, token: 'test-token', proxyPort: t.port, startedAt: 0 }), { mode: 0o600 });
-  cleanups.push(
-    () => api.dispose(),
-    () => new Promise<void>((resolve) => wss.close(() => resolve())),
-  );
+  const running = await serveAsRunning(t);
+  cleanups.push(() => running.close());
   assert.equal((await through('/login', ['-H', 'Authorization: Bearer secret-token-1', '-H', 'Cookie: session=abc123'])).status, 200);
   assert.equal((await through('/big')).status, 200);
   await t.finishedFlows(2);

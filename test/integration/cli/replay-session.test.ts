@@ -6,15 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
-import type net from 'node:net';
 import path from 'node:path';
-import { WebSocketServer } from 'ws';
 import { run } from '../../../electron/cli/replay';
-import { createApiServerSide } from '../../../electron/core/api/dispatcher';
-import { createApiHandlers } from '../../../electron/core/api/handlers';
-import { serveWebSocket } from '../../../electron/core/api/transport.ws';
-import { dataPaths } from '../../../electron/core/paths';
 import { startTestCore } from '../../helpers/core';
+import { serveAsRunning } from '../../helpers/running-instance';
 import type { Difference, EndpointReport, ExchangeInfo, SessionReport } from '../../../electron/common/session-report';
 import { recordSession } from '../automation/record-session';
 import { sessionRequests, startSessionOrigin, type SessionOrigin } from '../automation/session-origins';
@@ -179,18 +174,14 @@ test('--map sends only the mapped origin; a request no target covers is reported
 
 test('when a running instance holds the data dir, the session replay goes through its API and proxy', async () => {
   const t = await startTestCore();
-  const api = createApiServerSide(createApiHandlers(t.core), t.core);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (socket) => serveWebSocket(socket, api));
+  const running = await serveAsRunning(t);
   try {
-    await new Promise((resolve) => wss.once('listening', resolve));
     for (const n of [7, 8]) {
       await new Promise<void>((resolve, reject) => {
         http.get({ host: '127.0.0.1', port: t.port, path: `${originA.url}/api/users/${n}` }, (res) => res.resume().on('end', resolve)).on('error', reject);
       });
     }
     await t.finishedFlows(2);
-    fs.writeFileSync(dataPaths(t.dataDir).lockFile, JSON.stringify({ pid: process.pid, uiHost: '127.0.0.1', uiPort: (wss.address() as net.AddressInfo).port, token: 't', proxyPort: t.port, startedAt: 0 }));
     const result = await cli(['--data', t.dataDir, '--filter', FILTER, '--to', originB.url]);
     const replays = t.core.store.query({ filter: 'is:replay', limit: 10 }).flows;
     assert.deepEqual(
@@ -205,8 +196,7 @@ test('when a running instance holds the data dir, the session replay goes throug
       },
     );
   } finally {
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-    api.dispose();
+    await running.close();
     await t.dispose();
   }
 });
