@@ -5,7 +5,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ApiClient } from '../../common/api';
-import { maskHeaders, maskJson, maskText, maskUrl } from '../../common/secret-mask';
+import { maskEmbedded, maskHeaders, maskJson, maskText, maskUrl } from '../../common/secret-mask';
 import type { Headers } from '../../common/flow';
 
 /**
@@ -41,5 +41,7 @@ export function masker(ctx: ToolContext) {
     url: (u: string) => (on ? maskUrl(u) : u),
     json: <T>(v: T): T => (on ? (maskJson(v) as T) : v),
     text: (t: string) => (on ? maskText(t) : t),
+    /** A body as a string: JSON masked field by field, other text by maskText. */
+    embedded: (t: string) => (on ? maskEmbedded(t) : t),
   };
 }

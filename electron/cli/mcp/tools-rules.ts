@@ -51,7 +51,13 @@ const ruleFields = {
 function shown(info: RuleInfo, ctx: ToolContext) {
   const m = masker(ctx);
   const a = info.rule.action;
-  const actionShown: Action = a.type === 'mock' ? { ...a, headers: m.headers(a.headers) } : a.type === 'mock-request' && a.headers ? { ...a, headers: m.headers(a.headers) } : a;
+  // A mock's headers and body are as secret as captured ones (a token pasted into a mocked login answer).
+  const body = (b: string | undefined, encoding: string | undefined) => (b === undefined || encoding === 'base64' ? b : m.embedded(b));
+  let actionShown: Action = a;
+  if (a.type === 'mock') actionShown = { ...a, headers: m.headers(a.headers), body: body(a.body, a.bodyEncoding) ?? '' };
+  if (a.type === 'mock-request') {
+    actionShown = { ...a, ...(a.headers ? { headers: m.headers(a.headers) } : {}), ...(a.body !== undefined ? { body: body(a.body, a.bodyEncoding) } : {}), ...(a.url ? { url: m.url(a.url) } : {}) };
+  }
   return { id: info.rule.id, name: info.rule.name, enabled: info.rule.enabled, priority: info.rule.priority, explanation: info.explanation, hits: info.hits, exhausted: info.exhausted, scope: info.rule.scope, matchers: info.rule.matchers, action: actionShown, times: info.rule.times ?? null };
 }
 

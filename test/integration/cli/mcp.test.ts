@@ -211,7 +211,7 @@ test('rules: a mock created through MCP answers curl through the proxy; update, 
     await call(full, 'create_rule', {
       name: 'teapot',
       matchers: [{ type: 'url', pattern: `${originUrl}/mocked*` }],
-      action: { type: 'mock', status: 418, headers: [['Content-Type', 'application/json'], ['X-Api-Key', 'k-42']], body: '{"mocked":true}' },
+      action: { type: 'mock', status: 418, headers: [['Content-Type', 'application/json'], ['X-Api-Key', 'k-42']], body: '{"mocked":true,"token":"hunter2"}' },
     }),
   );
   const mocked = await through('/mocked');
@@ -222,7 +222,7 @@ test('rules: a mock created through MCP answers curl through the proxy; update, 
   const afterDelete = await through('/mocked');
   assert.deepEqual(
     {
-      created: [created.name, created.explanation, created.action.headers],
+      created: [created.name, created.explanation, created.action.headers, created.action.body],
       mocked: [mocked.status, mocked.body],
       updated: updated.action.status,
       afterUpdate: [afterUpdate.status, afterUpdate.body],
@@ -231,8 +231,8 @@ test('rules: a mock created through MCP answers curl through the proxy; update, 
       afterDelete: [afterDelete.status, afterDelete.body],
     },
     {
-      created: ['teapot', `Mock 418 for ${originUrl.slice('http://'.length)}/mocked* for every client`, [['Content-Type', 'application/json'], ['X-Api-Key', '[masked 4 chars]']]],
-      mocked: [418, '{"mocked":true}'],
+      created: ['teapot', `Mock 418 for ${originUrl.slice('http://'.length)}/mocked* for every client`, [['Content-Type', 'application/json'], ['X-Api-Key', '[masked 4 chars]']], '{"mocked":true,"token":"[masked 7 chars]"}'],
+      mocked: [418, '{"mocked":true,"token":"hunter2"}'],
       updated: 503,
       afterUpdate: [503, 'down'],
       listed: [created.id],
