@@ -17,6 +17,8 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   import: { summary: 'Add the requests of a HAR file to the stored flows (FILE.har)', load: () => import('./import.js') },
   replay: { summary: 'Send stored requests again and print the new flows (FLOW-ID… | --filter EXPR, --bypass-rules, --json)', load: () => import('./replay.js') },
   inspect: { summary: 'Node inspector relay: one debugging address that survives restarts (--port, --target, --name)', load: () => import('./inspect.js') },
+  mcp: { summary: 'An MCP server on stdio for coding agents (--data DIR, --read-only, --show-secrets)', load: () => import('./mcp.js') },
+  diff: { summary: 'Compare two recorded sessions, HAR files or stored-flow filters (A B, --ignore, --report FILE)', load: () => import('./diff.js') },
 };
 
 export function usage(): string {

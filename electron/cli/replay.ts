@@ -4,22 +4,21 @@
  * new flows appear in its window; otherwise a core is started here for the duration (proxy on an ephemeral
  * loopback port, the data dir's own rules and CA) and the new flows are stored in the data dir.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiClient } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
-import { toSummary, type FlowSummary } from '../common/flow';
+import type { FlowSummary } from '../common/flow';
 import type { ReplayOutcome } from '../common/replay';
-import { connectToRunning, readLock, acquireLock, LockHeldError } from '../core/api/lock';
-import { createCore } from '../core/core';
-import type { Core } from '../core/core-types';
-import { apiSource, matchingIds, notAFolder, storeSource } from '../core/export/source';
-import { dataPaths, defaultDataDir } from '../core/paths';
-import { failureLine } from './fs-errors';
+import { openInstance } from '../core/api/open-instance';
+import { apiSource, matchingIds } from '../core/export/source';
+import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
+import { runSessionReplay, SESSION_FLAG_NAMES } from './replay-session';
 import { version } from './version';
 
 export const usage = `Usage: hindsight replay [--data DIR] (FLOW-ID… | --filter EXPR) [--bypass-rules] [--allow-truncated] [--json]
+       hindsight replay … --to URL [--map FROM=TO …] [--header 'Name: value' …] [--concurrency N] [--delay-ms N]
+                        [--report FILE.html|FILE.json] [--ignore NAME|$.json.path …]
 
 Sends the stored requests again, one after another (with --filter, oldest first), exactly as they were
 recorded, and prints the new flows. Each new flow is linked to the one it replays. When a running hindsight
@@ -31,7 +30,21 @@ the new flows are stored in the data folder.
   --bypass-rules     send straight upstream: no map-remote, mock or breakpoint applies
   --allow-truncated  send a request whose stored body was cut at the body cap as far as it was stored
   --json             one JSON object (the new flow's summary) per line instead of a table
-  -h, --help         show this help`;
+  -h, --help         show this help
+
+Session replay (--to or --map): each request goes to another origin (scheme, host and port replaced; path
+and query kept) and its new response is compared with the recorded one. Prints the differences per
+endpoint; exits 1 when any response differs or a request could not be sent, 0 when all match.
+
+  --to URL           the origin to send every request to, e.g. https://staging.example.com:8443
+  --map FROM=TO      send requests to origin FROM to origin TO instead (repeatable; wins over --to)
+  --header 'N: v'    replace header N (or add it) on every request; 'N:' removes it (repeatable)
+  --concurrency N    requests in flight at once (default 1: one after another, in capture order)
+  --delay-ms N       wait N ms between the starts of two requests
+  --report FILE      also write the report: FILE.json (the whole report) or FILE.html (self-contained)
+  --ignore X         a response header name, or a JSON path such as '$.data.*.updatedAt', not to compare
+                     (repeatable; Date, request ids and Set-Cookie expiries are never compared)
+  --json             the whole report as one JSON object instead of the summary`;
 
 /** Replays asked of a running instance per call: its answer comes when all are done, so keep it short. */
 const BATCH = 50;
@@ -48,6 +61,13 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       'bypass-rules': { type: 'boolean' },
       'allow-truncated': { type: 'boolean' },
       json: { type: 'boolean' },
+      to: { type: 'string' },
+      map: { type: 'string', multiple: true },
+      header: { type: 'string', multiple: true },
+      concurrency: { type: 'string' },
+      'delay-ms': { type: 'string' },
+      report: { type: 'string' },
+      ignore: { type: 'string', multiple: true },
     },
     usage,
     out,
@@ -55,6 +75,12 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const session = values.to !== undefined || values.map !== undefined;
+  const sessionOnly = SESSION_FLAG_NAMES.find((name) => values[name] !== undefined);
+  if (!session && sessionOnly) {
+    out.stderr.write(`hindsight replay: --${sessionOnly} needs --to URL or --map FROM=TO\n\n${usage}\n`);
+    return 2;
+  }
   const filter = values.filter;
   if ((filter === undefined) === (positionals.length === 0)) {
     out.stderr.write(`hindsight replay: give flow ids or --filter EXPR (one of the two)\n\n${usage}\n`);
@@ -71,53 +97,23 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   }
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const options = { rules: values['bypass-rules'] ? ('bypass' as const) : ('apply' as const), allowTruncated: values['allow-truncated'] ?? false };
-
-  const holder = readLock(dataDir);
-  if (holder) {
-    const client = await connectToRunning(dataDir);
-    if (!client) {
-      out.stderr.write(`hindsight replay: a running hindsight (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.\n`);
-      return 1;
-    }
-    try {
-      const ids = filter === undefined ? positionals : await matchingIds(apiSource(client), filter);
-      return await replayAll(ids, (batch) => replayThrough(client, batch, options), values.json ?? false, out);
-    } finally {
-      client.dispose();
-    }
+  if (session) {
+    const selection = filter === undefined ? { ids: positionals } : { filter };
+    return runSessionReplay(values, selection, { dataDir, ...options, json: values.json ?? false }, usage, out);
   }
 
-  if (!fs.existsSync(dataPaths(dataDir).flowsDb)) {
-    out.stderr.write(`hindsight replay: ${notAFolder(dataDir) ?? `no flows stored in ${dataDir}`}\n`);
-    return 1;
-  }
-  let core: Core;
-  try {
-    core = await createCore({ dataDir, host: '127.0.0.1', port: 0, version });
-  } catch (err) {
-    out.stderr.write(`hindsight replay: cannot start a proxy for the replay: ${failureLine(err)}\n`);
-    return 1;
-  }
-  // Held while this process writes the store, so a `hindsight serve` started meanwhile waits its turn.
-  let lock;
-  try {
-    lock = acquireLock(dataDir, { uiHost: '127.0.0.1', uiPort: 0, token: '', proxyPort: core.proxyAddress().port });
-  } catch (err) {
-    await core.dispose();
-    if (!(err instanceof LockHeldError)) throw err;
-    out.stderr.write(`hindsight replay: ${err.message}; try again, it will be asked instead.\n`);
+  // The running instance's API when one holds the data dir, else a core started here for the duration.
+  const opened = await openInstance(dataDir, { version });
+  if ('problem' in opened) {
+    out.stderr.write(`hindsight replay: ${opened.problem}\n`);
     return 1;
   }
   try {
-    await core.store.ready;
-    for (const w of core.store.warnings()) out.stderr.write(`hindsight replay: warning: ${w}\n`);
-    const ids = filter === undefined ? positionals : await matchingIds(storeSource(core.store), filter);
-    const replayer: Replayer = async (batch) =>
-      (await core.replay.replay(batch, options)).map((r): ReplayOutcome => ('flow' in r ? { of: r.of, flow: toSummary(r.flow) } : r));
-    return await replayAll(ids, replayer, values.json ?? false, out);
+    for (const w of opened.warnings) out.stderr.write(`hindsight replay: warning: ${w}\n`);
+    const ids = filter === undefined ? positionals : await matchingIds(apiSource(opened.client), filter);
+    return await replayAll(ids, (batch) => replayThrough(opened.client, batch, options), values.json ?? false, out);
   } finally {
-    await core.dispose();
-    lock.release();
+    await opened.close();
   }
 }
 

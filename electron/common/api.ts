@@ -14,6 +14,7 @@ import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
 import type { InspectState, RelayInfo } from './inspect';
+import type { SessionReport } from './session-report';
 
 export interface FlowQuery {
   /** Filter language expression (electron/common/filter.ts); empty = all. */
@@ -151,6 +152,19 @@ export interface TrustInfo {
   stores: TrustStoreInfo[];
 }
 
+/** What `sessions.replay` sends where: the flows (ids or a filter), the target origins and the comparison's options. */
+export interface SessionReplayParams {
+  ids?: string[];
+  filter?: string;
+  to?: string;
+  map?: string[];
+  headers?: string[];
+  ignore?: string[];
+  concurrency?: number;
+  delayMs?: number;
+  rules?: RuleChoice;
+}
+
 /** A device profile ready to share: the document (a file), the app link and the web UI link (QR codes). */
 export interface ProfileShare {
   document: ProfileExport;
@@ -221,6 +235,9 @@ export interface ApiMethods {
   'inspect.start': { params: { port?: number; targets?: string[]; name?: string }; result: RelayInfo };
   /** Stops and forgets the relay on `port`. */
   'inspect.stop': { params: { port: number }; result: { stopped: boolean } };
+  // Session replay (electron/core/automation): the flows sent to another origin and compared with the recorded answers.
+  /** `to` an origin and/or `map` 'FROM=TO' origins; `headers` 'Name: value' overrides; `ignore` header names or `$.json.paths`. */
+  'sessions.replay': { params: SessionReplayParams; result: SessionReport };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -316,6 +333,7 @@ export const API_METHODS = [
   'inspect.list',
   'inspect.start',
   'inspect.stop',
+  'sessions.replay',
   ...SHELL_METHODS,
   'conditions.set',
 ] as const satisfies readonly ApiMethod[];

@@ -76,6 +76,8 @@ export interface BodySummary {
   contentType?: string;
   /** The Content-Encoding could not be undone; the raw bytes were compared. */
   decodeError?: string;
+  /** SHA-256 (hex) of the compared bytes, set by the reader for bodies that are not text. */
+  sha256?: string;
 }
 
 export interface DiffInput {
@@ -267,6 +269,7 @@ function summary(body: DiffBody): BodySummary {
   const s: BodySummary = { size: body.size, truncated: body.truncated };
   if (body.contentType) s.contentType = body.contentType;
   if (body.decodeError) s.decodeError = body.decodeError;
+  if (body.sha256) s.sha256 = body.sha256;
   return s;
 }
 

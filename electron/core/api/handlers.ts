@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
+import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
 import { createInspectApiHandlers } from '../inspect/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
@@ -38,6 +39,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createExportApiHandlers(core),
     // inspect.list, inspect.start, inspect.stop: electron/core/inspect/api-handlers.ts
     ...createInspectApiHandlers(core.inspect),
+    // sessions.replay: electron/core/automation/api-handlers.ts
+    ...createAutomationApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

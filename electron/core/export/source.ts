@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { ApiClient, FlowPage, FlowQuery } from '../../common/api';
 import type { BodySide, Flow } from '../../common/flow';
+import { readFlowBody } from '../api/body';
 import { connectToRunning, readLock } from '../api/lock';
 import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
@@ -19,6 +20,8 @@ export interface FlowSource {
   query(q: FlowQuery): Promise<FlowPage>;
   get(id: string): Promise<Flow | null>;
   body(flow: Flow, side: BodySide): Promise<Buffer | null>;
+  /** The body with its Content-Encoding undone (as the UI shows it); the raw bytes and why when that fails. */
+  decodedBody(flow: Flow, side: BodySide): Promise<{ bytes: Buffer; decodeError?: string } | null>;
 }
 
 export function storeSource(store: FlowStore): FlowSource {
@@ -29,6 +32,7 @@ export function storeSource(store: FlowStore): FlowSource {
       const ref = side === 'request' ? flow.request.body : flow.response?.body;
       return ref?.blob ? store.bodies.read(ref) : null;
     },
+    decodedBody: (flow, side) => readFlowBody(store, flow.id, side, true),
   };
 }
 
@@ -41,6 +45,12 @@ export function apiSource(client: ApiClient): FlowSource {
       if (!ref?.blob) return null;
       const result = await client.call('flows.body', { id: flow.id, side, decode: false });
       return result ? Buffer.from(result.base64, 'base64') : null;
+    },
+    decodedBody: async (flow, side) => {
+      const result = await client.call('flows.body', { id: flow.id, side, decode: true });
+      if (!result) return null;
+      const bytes = Buffer.from(result.base64, 'base64');
+      return result.decodeError ? { bytes, decodeError: result.decodeError } : { bytes };
     },
   };
 }

@@ -3,8 +3,9 @@
  * (Content-Encoding undone as the UI shows it) and sorted into text and bytes for the pure diff
  * (electron/common/diff.ts).
  */
+import { createHash } from 'node:crypto';
 import type { DiffBody, DiffInput } from '../../common/diff';
-import type { BodySide, Flow } from '../../common/flow';
+import type { BodyRef, BodySide, Flow } from '../../common/flow';
 import { readFlowBody } from '../api/body';
 import { utf8Text } from '../export/body';
 import type { FlowStore } from '../store/types';
@@ -19,7 +20,12 @@ export async function diffInput(store: FlowStore, flow: Flow): Promise<DiffInput
 async function diffBodyOf(store: FlowStore, flow: Flow, side: BodySide): Promise<DiffBody> {
   const ref = flow[side]?.body;
   if (!ref || (ref.size === 0 && !ref.blob)) return { kind: 'none' };
-  const body = await readFlowBody(store, flow.id, side, true);
+  return diffBodyFrom(ref, await readFlowBody(store, flow.id, side, true));
+}
+
+/** A body for the diff from its reference and its decoded bytes (null: none could be read). */
+export function diffBodyFrom(ref: BodyRef | undefined, body: { bytes: Buffer; decodeError?: string } | null): DiffBody {
+  if (!ref || (ref.size === 0 && !body?.bytes.length)) return { kind: 'none' };
   const bytes = body?.bytes ?? Buffer.alloc(0);
   const summary: Omit<Extract<DiffBody, { kind: 'text' }>, 'kind' | 'text'> = { size: ref.size, truncated: ref.truncated };
   if (ref.contentType) summary.contentType = ref.contentType;
@@ -27,5 +33,6 @@ async function diffBodyOf(store: FlowStore, flow: Flow, side: BodySide): Promise
   const text = bytes.length <= MAX_DIFFED_BODY ? utf8Text(bytes) : null;
   // NUL does not occur in text a person reads; it marks a binary format that happens to be valid UTF-8.
   if (text !== null && !text.includes('\0')) return { kind: 'text', text, ...summary };
-  return { kind: 'binary', bytes, ...summary };
+  // Bytes are compared whole; the hash names them in reports (session replay, diff) where they cannot be shown.
+  return { kind: 'binary', bytes, ...summary, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

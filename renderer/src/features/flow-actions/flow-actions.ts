@@ -124,6 +124,7 @@ export function flowMenu(ctx: ActionContext, ids: string[]): MenuEntry[] {
       onSelect: () => compare && workbench.open({ type: 'diff', ...compare }),
       testid: 'menu-compare',
     },
+    { label: `Replay${many} against…`, hint: 'another server', onSelect: () => workbench.open({ type: 'session-replay', ids: inOrder }), testid: 'menu-replay-against' },
     { separator: true },
     { heading: 'Rules from this flow' },
     { label: 'Mock response…', disabled: !one, onSelect: () => one && void ruleFromFlow(ctx, one, 'mock'), testid: 'menu-mock-response' },
@@ -141,6 +142,7 @@ export function flowMenu(ctx: ActionContext, ids: string[]): MenuEntry[] {
     { separator: true },
     { heading: `All ${filtered.toLocaleString('en-US')} ${ctx.app.list.filter ? 'matching the filter' : 'stored'}` },
     ...exportEntries(ctx, { filter: ctx.app.list.filter }, 'Save as'),
+    { label: 'Replay all against…', onSelect: () => workbench.open({ type: 'session-replay', filter: ctx.app.list.filter }), testid: 'menu-replay-filtered-against' },
   ];
   return entries;
 }

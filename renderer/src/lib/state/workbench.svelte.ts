@@ -5,6 +5,7 @@
  */
 import type { RuleDraft } from '../../../../electron/common/rule-state';
 import type { OutgoingRequest } from '../../../../electron/common/replay';
+import type { SessionReport } from '../../../../electron/common/session-report';
 
 export type ComposerStart =
   | { from: 'scratch' }
@@ -23,7 +24,10 @@ export type ToolView =
   /** `edit`: a new rule to fill in; `ruleId`: a stored rule to open. */
   | { type: 'rules'; tab: 'rules' | 'profiles'; edit?: RuleEdit; ruleId?: string }
   | { type: 'composer'; start: ComposerStart }
-  | { type: 'diff'; a: string; b: string }
+  /** `back`: the tool to return to when the diff closes (a replay comparison). */
+  | { type: 'diff'; a: string; b: string; back?: ToolView }
+  /** "Replay against…" for the listed flows or those matching `filter`; with `report`, its comparison. */
+  | { type: 'session-replay'; ids?: string[]; filter?: string; report?: SessionReport }
   | { type: 'profile-link'; link: string };
 
 export interface FlowMenu {
