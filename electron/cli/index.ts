@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   export: { summary: 'Write flows as HAR, Postman, curl or NDJSON (--format F, --filter EXPR, --out FILE)', load: () => import('./export.js') },
   import: { summary: 'Add the requests of a HAR file to the stored flows (FILE.har)', load: () => import('./import.js') },
   replay: { summary: 'Send stored requests again and print the new flows (FLOW-ID… | --filter EXPR, --bypass-rules, --json)', load: () => import('./replay.js') },
+  report: { summary: 'Endpoint, error and coverage reports (endpoints|errors|coverage, --openapi FILE, --format table|json|csv|html)', load: () => import('./report.js') },
 };
 
 export function usage(): string {

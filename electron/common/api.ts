@@ -13,6 +13,7 @@ import type { ExportFormat, ExportResult, ExportShell } from './export-format';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
+import type { CoverageQuery, CoverageReport, EndpointReport, ErrorReport, ReportKind, ReportQuery } from './report';
 
 export interface FlowQuery {
   /** Filter language expression (electron/common/filter.ts); empty = all. */
@@ -203,6 +204,13 @@ export interface ApiMethods {
   'breakpoints.answer': { params: { id: string; response: MockAnswer }; result: { paused: number } };
   /** Reads, or sets and persists, how long a pause waits before continuing unchanged. */
   'breakpoints.settings': { params: { timeoutMs?: number }; result: { timeoutMs: number } };
+  // Reports (electron/core/report), computed from stored summaries. A bad filter fails with 'bad-filter'; a
+  // bad OpenAPI document, release pattern or unknown release with 'bad-params' naming it.
+  'report.endpoints': { params: ReportQuery; result: EndpointReport };
+  'report.errors': { params: ReportQuery; result: ErrorReport };
+  'report.coverage': { params: CoverageQuery; result: CoverageReport };
+  /** The report as one self-contained HTML file (inline CSS and SVG, no network), for saving. */
+  'report.html': { params: CoverageQuery & { kind: ReportKind }; result: { html: string; fileName: string } };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -293,6 +301,10 @@ export const API_METHODS = [
   'breakpoints.abort',
   'breakpoints.answer',
   'breakpoints.settings',
+  'report.endpoints',
+  'report.errors',
+  'report.coverage',
+  'report.html',
   ...SHELL_METHODS,
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [

@@ -7,6 +7,7 @@ import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
 import { createExportApiHandlers } from '../export/api-handlers';
+import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
@@ -35,6 +36,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReplayApiHandlers(core),
     // export.flows, flows.import: electron/core/export/api-handlers.ts
     ...createExportApiHandlers(core),
+    // report.endpoints, report.errors, report.coverage, report.html: electron/core/report/api-handlers.ts
+    ...createReportApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -1,0 +1,53 @@
+/**
+ * What every report starts from: the finished flows (completed or failed) of a query, as stored summaries,
+ * and the endpoint each belongs to. Live and paused flows are left out: they have no outcome yet.
+ */
+import { compileFilter } from '../../common/filter';
+import type { FlowSummary } from '../../common/flow';
+import type { OpenApiRoutes } from '../../common/openapi-routes';
+import type { ReportQuery } from '../../common/report';
+import { pathOnly, templatePath, type Endpoint } from '../../common/route-template';
+
+export function isFinished(s: FlowSummary): boolean {
+  return s.state === 'completed' || s.state === 'failed';
+}
+
+/** The finished flows among `all` matching the query's filter and time window, oldest first. */
+export function selectFlows(all: readonly FlowSummary[], query: ReportQuery): FlowSummary[] {
+  const match = compileFilter(query.filter ?? '');
+  const since = query.since ?? -Infinity;
+  const until = query.until ?? Infinity;
+  return all.filter((s) => isFinished(s) && s.startedAt >= since && s.startedAt < until && match(s));
+}
+
+/**
+ * The endpoint of each flow: the OpenAPI document's path and operation when one matches, else the guessed
+ * template. Memoised per method, host and path, since captured traffic repeats the same paths often.
+ */
+export function endpointResolver(spec?: OpenApiRoutes): (s: FlowSummary) => Endpoint {
+  const cache = new Map<string, Endpoint>();
+  return (s) => {
+    const path = pathOnly(s.path);
+    const key = `${s.method} ${s.host} ${path}`;
+    let endpoint = cache.get(key);
+    if (!endpoint) {
+      const documented = spec?.match(s.method, path);
+      endpoint = documented
+        ? { method: s.method, host: s.host, route: documented.route, ...(documented.operation ? { operation: documented.operation } : {}) }
+        : { method: s.method, host: s.host, route: templatePath(path) };
+      cache.set(key, endpoint);
+    }
+    return endpoint;
+  };
+}
+
+/** Nearest-rank percentile of ascending numbers; null for none. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Orders endpoints for display: host, route, then method. */
+export function byRoute(a: Pick<Endpoint, 'method' | 'host' | 'route'>, b: Pick<Endpoint, 'method' | 'host' | 'route'>): number {
+  return a.host.localeCompare(b.host) || a.route.localeCompare(b.route) || a.method.localeCompare(b.method);
+}
