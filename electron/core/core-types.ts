@@ -6,6 +6,7 @@ import type { LookupFunction } from 'node:net';
 import type { Status } from '../common/api';
 import type { Event } from '../common/events';
 import type { LogLine } from '../common/log-line';
+import type { Flow } from '../common/flow';
 import type { CertificateAuthority } from '../../certs/types';
 import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
@@ -42,6 +43,11 @@ export interface CoreOptions {
   breakpointTimeoutMs?: number;
   /** One structured line per finished flow (`hindsight serve --log`). */
   onLog?: (line: LogLine) => void;
+  /**
+   * Every finished flow, as the proxy finishes it (`hindsight serve --log-bodies`: electron/core/log reads
+   * its bodies afterwards). Must return at once; the flow must not be modified.
+   */
+  onFlowFinished?: (flow: Flow) => void;
 }
 
 export interface Core {
