@@ -17,7 +17,7 @@ import { createApiHandlers } from '../../../electron/core/api/handlers';
 import { reportRows } from '../../../electron/core/report/rows';
 import { launchChromium, chromiumAvailable } from '../../helpers/browser';
 import { startTestCore, type TestCore } from '../../helpers/core';
-import { SENT, send, startApiOrigin, type ApiOrigin } from './traffic';
+import { SENT, send, startApiOrigin, type ApiOrigin } from '../../helpers/report-traffic';
 
 const OPENAPI = `openapi: 3.0.3
 info: { title: Shop API, version: "2.0" }
