@@ -8,8 +8,11 @@ export const MASK = '***';
 
 /** Headers whose whole value is a credential. */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-csrf-token', 'x-xsrf-token']);
-/** Field names whose values are masked: password, passwd, token, access_token, secret, client_secret, api_key, apiKey… */
-const SECRET_FIELD = /pass(word|wd)?|token|secret|api[-_]?key|credential|authorization/i;
+/**
+ * Field names whose values are masked: pass, password, passwd, passphrase, token, access_token, secret,
+ * client_secret, api_key, apiKey, credentials… (not passenger or bypass).
+ */
+const SECRET_FIELD = /^pass$|passw(or)?d|passphrase|token|secret|api[-_]?key|credential|authorization/i;
 
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase());
@@ -68,7 +71,8 @@ function maskValue(value: unknown): { value: unknown; changed: boolean } {
     let changed = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (isSecretField(k) && v !== null && typeof v !== 'object') {
+      // A secret-named field is masked whatever it holds: a list of tokens or a {value} object is as secret.
+      if (isSecretField(k) && v !== null) {
         out[k] = MASK;
         changed = true;
       } else {

@@ -4,11 +4,11 @@
  * time window) exercised, per platform (iOS, Android, other) and in total, and which it never touched.
  */
 import type { FlowSummary } from '../../common/flow';
-import { compareReleases, parseReleasePattern, platformOf, PLATFORMS, releaseOf, type Platform } from '../../common/release';
+import { compareReleases, parseReleasePattern, PLATFORMS, releaseOf, type Platform } from '../../common/release';
 import type { CoverageCount, CoverageQuery, CoverageReport, UncoveredEndpoint } from '../../common/report';
-import { endpointKey, type Endpoint } from '../../common/route-template';
+import type { Endpoint } from '../../common/route-template';
 import type { ReportContext } from './endpoints';
-import { byRoute, endpointResolver, isFinished, selectFlows } from './flows';
+import { byRoute, endpointResolver, isFinished, platformResolver, selectFlows } from './flows';
 
 export const DEFAULT_BASELINE_RELEASES = 3;
 
@@ -31,6 +31,7 @@ interface BaselineEntry {
 export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery, context: ReportContext = {}): CoverageReport {
   const { spec } = context;
   const endpointOf = endpointResolver(spec);
+  const platformOf = platformResolver();
   const baselineKind = query.baseline ?? (spec && !query.releaseFrom ? 'openapi' : DEFAULT_BASELINE_RELEASES);
   if (baselineKind === 'openapi' && !spec) throw new CoverageError('an OpenAPI baseline needs an OpenAPI document (--openapi FILE)');
   const scoped = selectFlows(all, query);
@@ -44,8 +45,15 @@ export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery
   if (query.releaseFrom) {
     const pattern = parseReleasePattern(query.releaseFrom);
     const seen = new Set<string>();
+    // A User-Agent pattern runs once per distinct User-Agent, not once per flow.
+    const byAgent = new Map<string | undefined, string | undefined>();
+    const releaseFor = (s: FlowSummary) => {
+      if (pattern.from !== 'ua') return releaseOf(s, pattern);
+      if (!byAgent.has(s.userAgent)) byAgent.set(s.userAgent, releaseOf(s, pattern));
+      return byAgent.get(s.userAgent);
+    };
     for (const s of scoped) {
-      const release = releaseOf(s, pattern);
+      const release = releaseFor(s);
       if (release === undefined) continue;
       releaseByFlow.set(s, release);
       seen.add(release);
@@ -71,15 +79,15 @@ export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery
   }
 
   // What the target touched, per endpoint (keyed like the baseline), with the platforms that touched it.
-  const keyOf = (e: Endpoint) => (baselineKind === 'openapi' ? `${e.method} ${e.route}` : endpointKey(e));
+  const keyOf = ({ endpoint: e, key }: { endpoint: Endpoint; key: string }) => (baselineKind === 'openapi' ? `${e.method} ${e.route}` : key);
   const touched = new Map<string, Set<Platform>>();
   const targetPlatforms = new Set<Platform>();
   for (const s of target) {
-    const endpoint = endpointOf(s);
-    if (baselineKind === 'openapi' && !endpoint.operation) continue;
+    const resolved = endpointOf(s);
+    if (baselineKind === 'openapi' && !resolved.endpoint.operation) continue;
     const platform = platformOf(s.userAgent);
     targetPlatforms.add(platform);
-    const key = keyOf(endpoint);
+    const key = keyOf(resolved);
     let platforms = touched.get(key);
     if (!platforms) touched.set(key, (platforms = new Set()));
     platforms.add(platform);
@@ -93,15 +101,17 @@ export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery
       baseline.set(`${op.method} ${op.route}`, { endpoint: { method: op.method, host: '', route: op.route, operation: op.operation }, platforms: new Set(expected), lastSeen: null });
     }
   } else {
+    // Releases by their place in version order, so the newest is found with a number comparison.
+    const order = new Map((releases ?? []).map((r, i) => [r, i]));
     for (const s of baselineFlows) {
-      const endpoint = endpointOf(s);
-      const key = keyOf(endpoint);
+      const resolved = endpointOf(s);
+      const key = keyOf(resolved);
       let entry = baseline.get(key);
-      if (!entry) baseline.set(key, (entry = { endpoint, platforms: new Set(), lastSeen: null }));
+      if (!entry) baseline.set(key, (entry = { endpoint: resolved.endpoint, platforms: new Set(), lastSeen: null }));
       entry.platforms.add(platformOf(s.userAgent));
       if (entry.lastSeen === null || s.startedAt >= entry.lastSeen) entry.lastSeen = s.startedAt;
       const release = releaseByFlow.get(s);
-      if (release !== undefined && (entry.lastRelease === undefined || compareReleases(release, entry.lastRelease) > 0)) entry.lastRelease = release;
+      if (release !== undefined && (entry.lastRelease === undefined || order.get(release)! > order.get(entry.lastRelease)!)) entry.lastRelease = release;
     }
   }
 

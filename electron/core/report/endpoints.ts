@@ -4,10 +4,9 @@
  */
 import type { FlowSummary } from '../../common/flow';
 import type { OpenApiRoutes } from '../../common/openapi-routes';
-import { platformOf, PLATFORMS, type Platform } from '../../common/release';
+import { PLATFORMS, type Platform } from '../../common/release';
 import type { EndpointReport, EndpointStats, StatusShares } from '../../common/report';
-import { endpointKey } from '../../common/route-template';
-import { byRoute, endpointResolver, percentile } from './flows';
+import { byRoute, endpointResolver, percentile, platformResolver } from './flows';
 
 export interface ReportContext {
   /** The OpenAPI document, when the user gave one. */
@@ -43,10 +42,10 @@ export function isError(s: FlowSummary): boolean {
 /** `flows` are finished summaries (selectFlows). */
 export function endpointReport(flows: readonly FlowSummary[], context: ReportContext = {}): EndpointReport {
   const endpointOf = endpointResolver(context.spec);
+  const platformOf = platformResolver();
   const groups = new Map<string, Accumulator>();
   for (const s of flows) {
-    const endpoint = endpointOf(s);
-    const key = endpointKey(endpoint);
+    const { endpoint, key } = endpointOf(s);
     let acc = groups.get(key);
     if (!acc) {
       acc = {

@@ -4,7 +4,6 @@
  */
 import type { FlowSummary } from '../../common/flow';
 import type { ErrorGroup, ErrorReport } from '../../common/report';
-import { endpointKey } from '../../common/route-template';
 import { isError, type ReportContext } from './endpoints';
 import { byRoute, endpointResolver } from './flows';
 
@@ -19,9 +18,9 @@ export function errorReport(flows: readonly FlowSummary[], context: ReportContex
   for (const s of flows) {
     if (!isError(s)) continue;
     errors++;
-    const endpoint = endpointOf(s);
+    const { endpoint, key: endpointKey } = endpointOf(s);
     const status = s.state === 'failed' || s.status === undefined ? null : s.status;
-    const key = `${endpointKey(endpoint)} ${status ?? 'failed'}`;
+    const key = `${endpointKey} ${status ?? 'failed'}`;
     let group = groups.get(key);
     if (!group) {
       group = { ...endpoint, status, count: 0, firstSeen: s.startedAt, lastSeen: s.startedAt, examples: [] };

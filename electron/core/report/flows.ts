@@ -6,7 +6,8 @@ import { compileFilter } from '../../common/filter';
 import type { FlowSummary } from '../../common/flow';
 import type { OpenApiRoutes } from '../../common/openapi-routes';
 import type { ReportQuery } from '../../common/report';
-import { pathOnly, templatePath, type Endpoint } from '../../common/route-template';
+import { platformOf, type Platform } from '../../common/release';
+import { endpointKey, pathOnly, templatePath, type Endpoint } from '../../common/route-template';
 
 export function isFinished(s: FlowSummary): boolean {
   return s.state === 'completed' || s.state === 'failed';
@@ -20,24 +21,42 @@ export function selectFlows(all: readonly FlowSummary[], query: ReportQuery): Fl
   return all.filter((s) => isFinished(s) && s.startedAt >= since && s.startedAt < until && match(s));
 }
 
+/** An endpoint with its grouping key (endpointKey), computed once per distinct request path. */
+export interface ResolvedEndpoint {
+  endpoint: Endpoint;
+  key: string;
+}
+
 /**
  * The endpoint of each flow: the OpenAPI document's path and operation when one matches, else the guessed
- * template. Memoised per method, host and path, since captured traffic repeats the same paths often.
+ * template. Memoised per method, host and path (query included: a cache hit then costs no string work),
+ * since captured traffic repeats the same requests often.
  */
-export function endpointResolver(spec?: OpenApiRoutes): (s: FlowSummary) => Endpoint {
-  const cache = new Map<string, Endpoint>();
+export function endpointResolver(spec?: OpenApiRoutes): (s: FlowSummary) => ResolvedEndpoint {
+  const cache = new Map<string, ResolvedEndpoint>();
   return (s) => {
-    const path = pathOnly(s.path);
-    const key = `${s.method} ${s.host} ${path}`;
-    let endpoint = cache.get(key);
-    if (!endpoint) {
+    const cacheKey = `${s.method} ${s.host} ${s.path}`;
+    let resolved = cache.get(cacheKey);
+    if (!resolved) {
+      const path = pathOnly(s.path);
       const documented = spec?.match(s.method, path);
-      endpoint = documented
+      const endpoint: Endpoint = documented
         ? { method: s.method, host: s.host, route: documented.route, ...(documented.operation ? { operation: documented.operation } : {}) }
         : { method: s.method, host: s.host, route: templatePath(path) };
-      cache.set(key, endpoint);
+      resolved = { endpoint, key: endpointKey(endpoint) };
+      cache.set(cacheKey, resolved);
     }
-    return endpoint;
+    return resolved;
+  };
+}
+
+/** platformOf, memoised: a capture holds few distinct User-Agents. */
+export function platformResolver(): (userAgent: string | undefined) => Platform {
+  const cache = new Map<string | undefined, Platform>();
+  return (userAgent) => {
+    let platform = cache.get(userAgent);
+    if (platform === undefined) cache.set(userAgent, (platform = platformOf(userAgent)));
+    return platform;
   };
 }
 
