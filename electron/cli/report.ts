@@ -7,19 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FilterError, formatFilterError, compileFilter } from '../common/filter';
-import type { FlowSummary } from '../common/flow';
 import type { OpenApiRoutes } from '../common/openapi-routes';
 import { parseReleasePattern } from '../common/release';
 import { REPORT_KINDS, type CoverageQuery, type Report, type ReportKind } from '../common/report';
 import { connectToRunning, readLock } from '../core/api/lock';
 import { openFlowSource } from '../core/export/source';
-import { defaultDataDir } from '../core/paths';
+import { dataPaths, defaultDataDir } from '../core/paths';
 import { buildReport } from '../core/report/build';
 import { reportCsv } from '../core/report/csv';
 import { reportHtml } from '../core/report/html';
 import { readOpenApiFile } from '../core/report/openapi-file';
-import { allSummaries, harSummaries } from '../core/report/source';
+import { allSummaries, harSummaries, profileResolver } from '../core/report/source';
 import { reportTable } from '../core/report/table';
+import { RuleStore } from '../core/rules/store';
 import { parseCommandArgs, type CliOutput } from './args';
 import { parseTimeArg } from './time-arg';
 import { version } from './version';
@@ -118,8 +118,7 @@ function render(report: Report, format: Format): string {
 
 /** The report computed where the flows are: in the running instance, or here from files. */
 async function computeReport(args: ReportArgs): Promise<{ report: Report } | { problem: string }> {
-  const local = (summaries: readonly FlowSummary[]) => ({ report: buildReport(args.kind, summaries, args.query, { spec: args.spec }) });
-  if (args.har) return local(await harSummaries(args.har));
+  if (args.har) return { report: buildReport(args.kind, await harSummaries(args.har), args.query, { spec: args.spec }) };
   if (readLock(args.dataDir)) {
     const client = await connectToRunning(args.dataDir);
     if (!client) return { problem: `a running hindsight holds ${args.dataDir}, but its API does not answer` };
@@ -139,9 +138,22 @@ async function computeReport(args: ReportArgs): Promise<{ report: Report } | { p
   const opened = await openFlowSource(args.dataDir);
   if ('problem' in opened) return opened;
   try {
-    return local(await allSummaries((q) => opened.source.query(q)));
+    const summaries = await allSummaries((q) => opened.source.query(q));
+    return { report: buildReport(args.kind, summaries, args.query, { spec: args.spec, profileOf: await storedProfiles(args.dataDir) }) };
   } finally {
     await opened.close();
+  }
+}
+
+/** Device profiles of the data dir's rule store, when it has one (a report never creates it). */
+async function storedProfiles(dataDir: string): Promise<((ip: string) => string | undefined) | undefined> {
+  if (!fs.existsSync(dataPaths(dataDir).rulesDb)) return undefined;
+  const rules = new RuleStore(dataDir);
+  try {
+    await rules.ready;
+    return profileResolver(rules.profileList());
+  } finally {
+    await rules.close();
   }
 }
 

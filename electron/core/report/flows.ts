@@ -29,14 +29,18 @@ export interface ResolvedEndpoint {
 
 /**
  * The endpoint of each flow: the OpenAPI document's path and operation when one matches, else the guessed
- * template. Memoised per method, host and path (query included: a cache hit then costs no string work),
- * since captured traffic repeats the same requests often.
+ * template. Memoised per path, host and method in nested maps rather than under one concatenated key: the
+ * summaries' own strings are looked up, and V8 keeps a string's hash once computed, so a hit costs three
+ * lookups and no new string (a joined key was most of a report's time over 60,000 flows).
  */
 export function endpointResolver(spec?: OpenApiRoutes): (s: FlowSummary) => ResolvedEndpoint {
-  const cache = new Map<string, ResolvedEndpoint>();
+  const cache = new Map<string, Map<string, Map<string, ResolvedEndpoint>>>();
   return (s) => {
-    const cacheKey = `${s.method} ${s.host} ${s.path}`;
-    let resolved = cache.get(cacheKey);
+    let byHost = cache.get(s.path);
+    if (!byHost) cache.set(s.path, (byHost = new Map()));
+    let byMethod = byHost.get(s.host);
+    if (!byMethod) byHost.set(s.host, (byMethod = new Map()));
+    let resolved = byMethod.get(s.method);
     if (!resolved) {
       const path = pathOnly(s.path);
       const documented = spec?.match(s.method, path);
@@ -44,7 +48,7 @@ export function endpointResolver(spec?: OpenApiRoutes): (s: FlowSummary) => Reso
         ? { method: s.method, host: s.host, route: documented.route, ...(documented.operation ? { operation: documented.operation } : {}) }
         : { method: s.method, host: s.host, route: templatePath(path) };
       resolved = { endpoint, key: endpointKey(endpoint) };
-      cache.set(cacheKey, resolved);
+      byMethod.set(s.method, resolved);
     }
     return resolved;
   };
@@ -66,7 +70,12 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Code-unit order: stable across machines and locales, and far cheaper than localeCompare over thousands of rows. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Orders endpoints for display: host, route, then method. */
 export function byRoute(a: Pick<Endpoint, 'method' | 'host' | 'route'>, b: Pick<Endpoint, 'method' | 'host' | 'route'>): number {
-  return a.host.localeCompare(b.host) || a.route.localeCompare(b.route) || a.method.localeCompare(b.method);
+  return compareText(a.host, b.host) || compareText(a.route, b.route) || compareText(a.method, b.method);
 }
