@@ -11,6 +11,8 @@ import { compileUserRegex } from './user-regex';
 
 export type Platform = 'ios' | 'android' | 'other';
 export const PLATFORMS: readonly Platform[] = ['ios', 'android', 'other'];
+/** How reports name each platform. */
+export const PLATFORM_NAMES: Record<Platform, string> = { ios: 'iOS', android: 'Android', other: 'Other' };
 
 export interface ReleasePattern {
   /** As the user wrote it, for report headings. */

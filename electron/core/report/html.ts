@@ -3,7 +3,7 @@
  * network (a Content-Security-Policy forbids every fetch), light and dark by the reader's setting. Every
  * value from the network is escaped.
  */
-import { PLATFORMS, type Platform } from '../../common/release';
+import { PLATFORM_NAMES, PLATFORMS } from '../../common/release';
 import type { CoverageCount, CoverageReport, EndpointReport, ErrorReport, Report, StatusShares } from '../../common/report';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -11,7 +11,6 @@ const iso = (ms: number | null) => (ms === null ? '–' : new Date(ms).toISOStri
 const ms = (n: number | null) => (n === null ? '–' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
-const PLATFORM_NAMES: Record<Platform, string> = { ios: 'iOS', android: 'Android', other: 'Other' };
 
 const STYLE = `
 :root { color-scheme: light dark; --fg:#1d2330; --muted:#5d6678; --bg:#fff; --panel:#f4f6fa; --line:#dde2ea; --track:#e6e9ef;

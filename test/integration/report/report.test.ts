@@ -13,7 +13,10 @@ import type { ApiHandlers } from '../../../electron/common/api';
 import type { FlowSummary } from '../../../electron/common/flow';
 import type { CoverageReport, EndpointReport, EndpointStats, ErrorReport } from '../../../electron/common/report';
 import { run } from '../../../electron/cli/report';
+import { run as runExport } from '../../../electron/cli/export';
 import { createApiHandlers } from '../../../electron/core/api/handlers';
+import { acquireLock } from '../../../electron/core/api/lock';
+import { startUiServer } from '../../../electron/core/server/ui-server';
 import { reportRows } from '../../../electron/core/report/rows';
 import { launchChromium, chromiumAvailable } from '../../helpers/browser';
 import { startTestCore, type TestCore } from '../../helpers/core';
@@ -211,6 +214,22 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
+test('hindsight report asks a running instance that holds the data dir, over its API', async () => {
+  const ui = await startUiServer(t.core, { port: 0 });
+  const lock = acquireLock(t.dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: t.port });
+  try {
+    const viaApi = await api['report.coverage']({ releaseFrom: 'header:X-App-Version', openapi: OPENAPI, baseline: 'openapi' });
+    const openapiFile = path.join(t.dataDir, 'shop.yaml');
+    fs.writeFileSync(openapiFile, OPENAPI);
+    const result = await cli(['coverage', '--data', t.dataDir, '--release-from', 'header:X-App-Version', '--openapi', openapiFile, '--baseline', 'openapi', '--format', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual({ ...JSON.parse(result.stdout), generatedAt: 0 }, { ...viaApi, generatedAt: 0 });
+  } finally {
+    lock.release();
+    await ui.close();
+  }
+});
+
 test('hindsight report reads the store files: JSON equals the API, CSV opens in a CSV parser, HTML renders offline', async (ctx) => {
   const viaApi = await api['report.endpoints']({});
   const viaApiCoverage = await api['report.coverage']({ releaseFrom: 'ua:/MyApp\\/(\\d+\\.\\d+)/' });
@@ -221,6 +240,14 @@ test('hindsight report reads the store files: JSON equals the API, CSV opens in 
   assert.equal(json.code, 0, json.stderr);
   const fromCli = JSON.parse(json.stdout) as EndpointReport;
   assert.deepEqual({ ...fromCli, generatedAt: 0 }, { ...viaApi, generatedAt: 0 });
+
+  // A HAR export of the same flows gives the same endpoints.
+  const harFile = path.join(t.dataDir, 'flows.har');
+  assert.equal(await runExport(['--data', t.dataDir, '--format', 'har', '--out', harFile], { stdout: { write: () => true }, stderr: { write: () => true } }), 0);
+  const fromHar = await cli(['endpoints', '--har', harFile, '--format', 'json']);
+  assert.equal(fromHar.code, 0, fromHar.stderr);
+  const counts = (r: EndpointReport) => r.endpoints.map((e) => [e.method, e.host, e.route, e.count, e.statuses, e.requestBytes, e.responseBytes, e.platforms]);
+  assert.deepEqual(counts(JSON.parse(fromHar.stdout) as EndpointReport), counts(viaApi));
 
   const csv = await cli(['errors', '--data', t.dataDir, '--format', 'csv']);
   assert.equal(csv.code, 0, csv.stderr);
