@@ -17,14 +17,15 @@ import { buildReport } from '../core/report/build';
 import { reportCsv } from '../core/report/csv';
 import { reportHtml } from '../core/report/html';
 import { readOpenApiFile } from '../core/report/openapi-file';
-import { allSummaries, harSummaries, profileResolver } from '../core/report/source';
+import { allSummaries, harSummaries } from '../core/report/source';
+import type { DeviceProfile } from '../common/rule';
 import { reportTable } from '../core/report/table';
 import { RuleStore } from '../core/rules/store';
 import { parseCommandArgs, type CliOutput } from './args';
 import { parseTimeArg } from './time-arg';
 import { version } from './version';
 
-export const usage = `Usage: hindsight report endpoints|errors|coverage [--data DIR | --har FILE] [--filter EXPR] [--since T] [--until T]
+export const usage = `Usage: hindsight report endpoints|errors|coverage [--data DIR | --har FILE] [--filter EXPR] [--profile NAME] [--since T] [--until T]
                         [--openapi FILE] [--release-from PATTERN] [--release R] [--baseline N|openapi]
                         [--format table|json|csv|html] [--out FILE]
 
@@ -38,6 +39,7 @@ Reports over the stored flows (finished ones; bodies are never read):
   --data DIR            data folder (default: ${defaultDataDir()})
   --har FILE            read the flows of a HAR file (a browser's, Playwright's or a Hindsight export) instead
   --filter EXPR         only flows matching the filter, e.g. 'ip:127.0.0.2' or 'host:api.example.com'
+  --profile NAME        only flows from the clients of this device profile
   --since T, --until T  only flows started in this window: 2026-12-04, 2026-12-04T09:00Z, epoch ms, or ago (2h, 7d)
   --openapi FILE        an OpenAPI 3 document (YAML or JSON): its path templates and operation names win
   --release-from P      coverage: read the app release from the User-Agent or a request header:
@@ -64,7 +66,7 @@ interface ReportArgs {
   out?: string;
 }
 
-type Flags = Partial<Record<'data' | 'har' | 'filter' | 'since' | 'until' | 'openapi' | 'release-from' | 'release' | 'baseline' | 'format' | 'out', string>>;
+type Flags = Partial<Record<'data' | 'har' | 'filter' | 'profile' | 'since' | 'until' | 'openapi' | 'release-from' | 'release' | 'baseline' | 'format' | 'out', string>>;
 
 /** Checks every flag; throws an Error whose message names the bad one. */
 function readArgs(positionals: string[], flags: Flags): ReportArgs {
@@ -76,6 +78,7 @@ function readArgs(positionals: string[], flags: Flags): ReportArgs {
   if (flags.har !== undefined && flags.data !== undefined) throw new Error('give either --data or --har, not both');
   const query: CoverageQuery = {};
   if (flags.filter) query.filter = flags.filter;
+  if (flags.profile) query.profile = flags.profile;
   if (flags.since !== undefined) query.since = parseTimeArg('--since', flags.since);
   if (flags.until !== undefined) query.until = parseTimeArg('--until', flags.until);
   if (query.since !== undefined && query.until !== undefined && query.since >= query.until) throw new Error('--since must be before --until');
@@ -139,19 +142,19 @@ async function computeReport(args: ReportArgs): Promise<{ report: Report } | { p
   if ('problem' in opened) return opened;
   try {
     const summaries = await allSummaries((q) => opened.source.query(q));
-    return { report: buildReport(args.kind, summaries, args.query, { spec: args.spec, profileOf: await storedProfiles(args.dataDir) }) };
+    return { report: buildReport(args.kind, summaries, args.query, { spec: args.spec, profiles: await storedProfiles(args.dataDir) }) };
   } finally {
     await opened.close();
   }
 }
 
 /** Device profiles of the data dir's rule store, when it has one (a report never creates it). */
-async function storedProfiles(dataDir: string): Promise<((ip: string) => string | undefined) | undefined> {
-  if (!fs.existsSync(dataPaths(dataDir).rulesDb)) return undefined;
+async function storedProfiles(dataDir: string): Promise<DeviceProfile[]> {
+  if (!fs.existsSync(dataPaths(dataDir).rulesDb)) return [];
   const rules = new RuleStore(dataDir);
   try {
     await rules.ready;
-    return profileResolver(rules.profileList());
+    return rules.profileList();
   } finally {
     await rules.close();
   }
@@ -170,6 +173,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       data: { type: 'string' },
       har: { type: 'string' },
       filter: { type: 'string' },
+      profile: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
       openapi: { type: 'string' },
@@ -201,7 +205,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     result = await computeReport(args);
   } catch (err) {
     out.stderr.write(`hindsight report: ${(err as Error).message}\n`);
-    return err instanceof Error && /^(CoverageError|ReleasePatternError|HarImportError)$/.test(err.name) ? 2 : 1;
+    return err instanceof Error && /^(ReportQueryError|ReleasePatternError|HarImportError)$/.test(err.name) ? 2 : 1;
   }
   if ('problem' in result) {
     out.stderr.write(`hindsight report: ${result.problem}\n`);

@@ -14,6 +14,8 @@ export interface ReportQuery {
   until?: number;
   /** An OpenAPI 3 document's text (YAML or JSON): its path templates and operation names win. */
   openapi?: string;
+  /** Only flows from the clients of this device profile (its id, or its name ignoring case). */
+  profile?: string;
 }
 
 export interface CoverageQuery extends ReportQuery {

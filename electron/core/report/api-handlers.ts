@@ -12,14 +12,14 @@ import { REPORT_KINDS, type CoverageQuery, type Report, type ReportKind } from '
 import { optionalInteger, optionalString, paramsObject, requiredOneOf, type Params } from '../api/params';
 import type { Core } from '../core-types';
 import { buildReport } from './build';
-import { CoverageError } from './coverage';
+import { ReportQueryError } from './flows';
 import { reportHtml } from './html';
 import { MAX_OPENAPI_BYTES } from './openapi-file';
-import { allSummaries, profileResolver } from './source';
+import { allSummaries } from './source';
 
 export type ReportMethod = 'report.endpoints' | 'report.errors' | 'report.coverage' | 'report.html';
 
-const QUERY_PARAMS = ['filter', 'since', 'until', 'openapi'] as const;
+const QUERY_PARAMS = ['filter', 'since', 'until', 'openapi', 'profile'] as const;
 const COVERAGE_PARAMS = [...QUERY_PARAMS, 'releaseFrom', 'release', 'baseline'] as const;
 const MAX_FILTER_LENGTH = 10_000;
 const MAX_BASELINE = 1000;
@@ -33,6 +33,8 @@ export function reportQuery(method: string, p: Params): CoverageQuery {
   if (since !== undefined) query.since = since;
   const until = optionalInteger(method, p, 'until', 0, Number.MAX_SAFE_INTEGER);
   if (until !== undefined) query.until = until;
+  const profile = optionalString(method, p, 'profile', 200);
+  if (profile) query.profile = profile;
   const openapi = optionalString(method, p, 'openapi', MAX_OPENAPI_BYTES);
   if (openapi) query.openapi = openapi;
   const releaseFrom = optionalString(method, p, 'releaseFrom', 1100);
@@ -48,7 +50,7 @@ export function reportQuery(method: string, p: Params): CoverageQuery {
 export function asReportError(method: string, err: unknown): unknown {
   if (err instanceof FilterError) return new ApiError(`${method}: ${err.message}`, 'bad-filter', { start: err.start, end: err.end });
   if (err instanceof OpenApiError) return new ApiError(`${method}: openapi: ${err.message}`, 'bad-params');
-  if (err instanceof CoverageError) return new ApiError(`${method}: ${err.message}`, 'bad-params');
+  if (err instanceof ReportQueryError) return new ApiError(`${method}: ${err.message}`, 'bad-params');
   if (err instanceof ReleasePatternError) return new ApiError(`${method}: releaseFrom: ${err.message}`, 'bad-params');
   return err;
 }
@@ -58,7 +60,7 @@ export function createReportApiHandlers(core: Core): Pick<ApiHandlers, ReportMet
     await core.store.ready;
     await core.rules.store.ready;
     try {
-      return buildReport(kind, await allSummaries((q) => core.store.query(q)), query, { profileOf: profileResolver(core.rules.store.profileList()) }) as Extract<Report, { kind: K }>;
+      return buildReport(kind, await allSummaries((q) => core.store.query(q)), query, { profiles: core.rules.store.profileList() }) as Extract<Report, { kind: K }>;
     } catch (err) {
       throw asReportError(method, err);
     }

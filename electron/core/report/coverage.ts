@@ -8,14 +8,10 @@ import { compareReleases, parseReleasePattern, PLATFORMS, releaseOf, type Platfo
 import type { CoverageCount, CoverageQuery, CoverageReport, UncoveredEndpoint } from '../../common/report';
 import type { Endpoint } from '../../common/route-template';
 import type { ReportContext } from './endpoints';
-import { byRoute, endpointResolver, isFinished, platformResolver, selectFlows } from './flows';
+import { byRoute, endpointResolver, isFinished, platformResolver, ReportQueryError, selectFlows } from './flows';
 
 export const DEFAULT_BASELINE_RELEASES = 3;
 
-/** A coverage question that cannot be answered as asked (unknown release, openapi baseline without a document). */
-export class CoverageError extends Error {
-  override name = 'CoverageError';
-}
 
 interface BaselineEntry {
   endpoint: Endpoint;
@@ -33,8 +29,8 @@ export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery
   const endpointOf = endpointResolver(spec);
   const platformOf = platformResolver();
   const baselineKind = query.baseline ?? (spec && !query.releaseFrom ? 'openapi' : DEFAULT_BASELINE_RELEASES);
-  if (baselineKind === 'openapi' && !spec) throw new CoverageError('an OpenAPI baseline needs an OpenAPI document (--openapi FILE)');
-  const scoped = selectFlows(all, query);
+  if (baselineKind === 'openapi' && !spec) throw new ReportQueryError('an OpenAPI baseline needs an OpenAPI document (--openapi FILE)');
+  const scoped = selectFlows(all, query, context.inProfile);
 
   let target: FlowSummary[];
   let baselineFlows: FlowSummary[] = [];
@@ -59,10 +55,10 @@ export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery
       seen.add(release);
     }
     releases = [...seen].sort(compareReleases);
-    if (releases.length === 0) throw new CoverageError(`no flow names a release with ${pattern.text}`);
+    if (releases.length === 0) throw new ReportQueryError(`no flow names a release with ${pattern.text}`);
     targetRelease = query.release ?? releases[releases.length - 1];
     const at = releases.indexOf(targetRelease);
-    if (at < 0) throw new CoverageError(`release ${targetRelease} was not seen; releases seen: ${releases.join(', ')}`);
+    if (at < 0) throw new ReportQueryError(`release ${targetRelease} was not seen; releases seen: ${releases.join(', ')}`);
     target = scoped.filter((s) => releaseByFlow.get(s) === targetRelease);
     if (baselineKind !== 'openapi') {
       baselineReleases = releases.slice(Math.max(0, at - baselineKind), at);
@@ -70,7 +66,7 @@ export function coverageReport(all: readonly FlowSummary[], query: CoverageQuery
       baselineFlows = scoped.filter((s) => wanted.has(releaseByFlow.get(s) ?? '\u0000'));
     }
   } else {
-    if (query.release !== undefined) throw new CoverageError('a release needs a release pattern (--release-from)');
+    if (query.release !== undefined) throw new ReportQueryError('a release needs a release pattern (--release-from)');
     target = scoped;
     if (baselineKind !== 'openapi') {
       const inTarget = new Set(target);

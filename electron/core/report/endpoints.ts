@@ -13,6 +13,8 @@ export interface ReportContext {
   spec?: OpenApiRoutes;
   /** The device profile a client IP belongs to. */
   profileOf?: (ip: string) => string | undefined;
+  /** Set when the query names a device profile: whether a client IP is one of its clients. */
+  inProfile?: (ip: string) => boolean;
   now?: number;
 }
 

@@ -9,16 +9,24 @@ import type { ReportQuery } from '../../common/report';
 import { platformOf, type Platform } from '../../common/release';
 import { endpointKey, pathOnly, templatePath, type Endpoint } from '../../common/route-template';
 
+/** A question a report cannot answer as asked (an unknown release or profile, an OpenAPI baseline without a document). */
+export class ReportQueryError extends Error {
+  override name = 'ReportQueryError';
+}
+
 export function isFinished(s: FlowSummary): boolean {
   return s.state === 'completed' || s.state === 'failed';
 }
 
-/** The finished flows among `all` matching the query's filter and time window, oldest first. */
-export function selectFlows(all: readonly FlowSummary[], query: ReportQuery): FlowSummary[] {
+/**
+ * The finished flows among `all` matching the query's filter and time window, oldest first; `inProfile`
+ * (the query's device profile, resolved by the caller) keeps only its clients' flows.
+ */
+export function selectFlows(all: readonly FlowSummary[], query: ReportQuery, inProfile?: (ip: string) => boolean): FlowSummary[] {
   const match = compileFilter(query.filter ?? '');
   const since = query.since ?? -Infinity;
   const until = query.until ?? Infinity;
-  return all.filter((s) => isFinished(s) && s.startedAt >= since && s.startedAt < until && match(s));
+  return all.filter((s) => isFinished(s) && s.startedAt >= since && s.startedAt < until && match(s) && (!inProfile || inProfile(s.clientIp)));
 }
 
 /** An endpoint with its grouping key (endpointKey), computed once per distinct request path. */

@@ -8,6 +8,7 @@ import { toSummary, type FlowSummary } from '../../common/flow';
 import { ipInAnyRange, parseIpRange, type IpRange } from '../../common/cidr';
 import type { DeviceProfile } from '../../common/rule';
 import { parseHar } from '../import/har';
+import { ReportQueryError } from './flows';
 import type { FlowPage, FlowQuery } from '../../common/api';
 
 /** flows.query's largest page. */
@@ -32,12 +33,13 @@ export async function harSummaries(file: string): Promise<FlowSummary[]> {
   return har.flows.map(toSummary).sort((a, b) => a.startedAt - b.startedAt || a.seq - b.seq);
 }
 
+function rangesOf(profile: DeviceProfile): IpRange[] {
+  return profile.clients.map(parseIpRange).flatMap((r) => (r.ok ? [r.range] : []));
+}
+
 /** The device profile (by name) a client IP is bound to; the first profile listing it wins. */
 export function profileResolver(profiles: readonly DeviceProfile[]): (ip: string) => string | undefined {
-  const ranges = profiles.map((p) => ({
-    name: p.name,
-    ranges: p.clients.map(parseIpRange).flatMap((r) => (r.ok ? [r.range] : [])) as IpRange[],
-  }));
+  const ranges = profiles.map((p) => ({ name: p.name, ranges: rangesOf(p) }));
   const cache = new Map<string, string | undefined>();
   return (ip) => {
     if (cache.has(ip)) return cache.get(ip);
@@ -45,4 +47,14 @@ export function profileResolver(profiles: readonly DeviceProfile[]): (ip: string
     cache.set(ip, name);
     return name;
   };
+}
+
+/** Whether an IP is a client of the profile named (by id, or by name ignoring case); throws when none is. */
+export function profileMembers(profiles: readonly DeviceProfile[], wanted: string): (ip: string) => boolean {
+  const profile = profiles.find((p) => p.id === wanted) ?? profiles.find((p) => p.name.toLowerCase() === wanted.toLowerCase());
+  if (!profile) {
+    throw new ReportQueryError(`no device profile named '${wanted}'${profiles.length ? `; profiles: ${profiles.map((p) => p.name).join(', ')}` : ''}`);
+  }
+  const ranges = rangesOf(profile);
+  return (ip) => ipInAnyRange(ip, ranges);
 }

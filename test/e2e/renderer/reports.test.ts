@@ -68,6 +68,22 @@ describe('reports', () => {
     assert.match(await page.inputValue('[data-testid=filter-input]'), /^method:GET host:api\.test path:\/\^\\\/boom\\\/\[\^\/\?\]\+\(\?:\\\?\|\$\)\/$/);
   });
 
+  test('a device profile narrows the report to its clients', { timeout: TIMEOUT }, async () => {
+    const { page, bed } = session;
+    await bed.harness.core.rules.store.saveProfile({ name: 'QA iPhone', clients: ['127.0.0.2'] });
+    await traffic();
+    await page.click('[data-testid=open-reports]');
+    await page.waitForSelector('[data-testid=endpoint-row]', WAIT);
+    await page.selectOption('[data-testid=report-profile]', { label: 'QA iPhone' });
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid=endpoint-row]').length === 4, undefined, WAIT);
+    assert.deepEqual(await cells(page, '[data-testid=endpoint-row]', [0, 1]), [
+      ['GET /boom/{id} api.test', '2'],
+      ['POST /orders api.test', '2'],
+      ['GET /users/{id} api.test', '2'],
+      ['GET /users/{id}/orders/{uuid} api.test', '1'],
+    ]);
+  });
+
   test('errors: grouped by endpoint and status; an example opens its flow', { timeout: TIMEOUT }, async () => {
     const { page } = session;
     await traffic();
@@ -109,6 +125,7 @@ describe('reports', () => {
   test('screenshots at 1280 and 1024 px, light and dark', { timeout: TIMEOUT, skip: !process.env.HINDSIGHT_SCREENSHOTS }, async () => {
     const dir = process.env.HINDSIGHT_SCREENSHOTS!;
     fs.mkdirSync(dir, { recursive: true });
+    await session.bed.harness.core.rules.store.saveProfile({ name: 'QA iPhone', clients: ['127.0.0.2'] });
     await traffic();
     for (const scheme of ['light', 'dark'] as const) {
       const { page, context } = await openToolsPage(session.bed, { colorScheme: scheme });

@@ -95,11 +95,19 @@ test('the endpoint report groups by method and route template, with status class
   assert.deepEqual({ ...report, generatedAt: 0, endpoints: report.endpoints.map(stable) }, { kind: 'endpoints', generatedAt: 0, flows: SENT.length, endpoints: EXPECTED_ENDPOINTS });
 });
 
-test('the endpoint report follows a filter and a time window', async () => {
+test('the endpoint report follows a filter, a device profile and a time window', async () => {
   const report = await api['report.endpoints']({ filter: 'ip:127.0.0.4' });
   assert.deepEqual(report.endpoints.map(stable), [
     { method: 'GET', host: 'api.test', route: '/users/{id}', count: 1, statuses: statuses({ '2xx': 1 }), errorRate: 0, requestBytes: 0, responseBytes: 10, clients: ['127.0.0.4'], profiles: [], platforms: ['other'] },
   ]);
+  const phone = await api['report.endpoints']({ profile: 'qa iphone' });
+  assert.deepEqual(phone.endpoints.map((e) => [e.method, e.route, e.count, e.clients]), [
+    ['GET', '/boom/{id}', 2, ['127.0.0.2']],
+    ['POST', '/orders', 2, ['127.0.0.2']],
+    ['GET', '/users/{id}', 2, ['127.0.0.2']],
+    ['GET', '/users/{id}/orders/{uuid}', 1, ['127.0.0.2']],
+  ]);
+  await assert.rejects(api['report.errors']({ profile: 'Pixel' }), { code: 'bad-params', message: "report.errors: no device profile named 'Pixel'; profiles: QA iPhone" });
   const future = await api['report.endpoints']({ since: Date.now() + 60_000 });
   assert.deepEqual({ flows: future.flows, endpoints: future.endpoints }, { flows: 0, endpoints: [] });
 });

@@ -23,6 +23,8 @@ export class ReportsState {
   tab = $state<ReportKind>('endpoints');
   filter = $state('');
   window = $state<ReportWindow>('all');
+  /** A device profile's id: only its clients' flows; '' = every client. */
+  profile = $state('');
   openapiName = $state<string | null>(null);
   releaseFrom = $state('');
   release = $state('');
@@ -70,6 +72,7 @@ export class ReportsState {
     const q: CoverageQuery = {};
     if (this.filter.trim()) q.filter = this.filter.trim();
     if (this.window !== 'all') q.since = Date.now() - WINDOW_MS[this.window];
+    if (this.profile) q.profile = this.profile;
     if (this.#openapi) q.openapi = this.#openapi;
     return q;
   }
