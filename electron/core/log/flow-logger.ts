@@ -2,8 +2,9 @@
  * `hindsight serve --log` / `--log-bodies`: one JSON line per finished flow, in the order flows finish.
  * The proxy only appends the finished flow to a queue (its hot path does nothing else); the lines are built
  * here afterwards, reading bodies back from the body store (which waits for a body still being written), so
- * capture never waits on logging. If logging falls far behind (a slow disk), lines go out without bodies
- * rather than holding an unbounded backlog of flows in memory.
+ * capture never waits on logging. If logging falls far behind (a slow disk), lines go out without bodies;
+ * if the output stalls altogether, flows past `maxPending` are not logged (and the count is reported)
+ * rather than held in memory without bound.
  */
 import type { BodyRef, Flow } from '../../common/flow';
 import { loggedBody } from './body-text';
@@ -20,7 +21,9 @@ export interface FlowLoggerOptions {
   mask?: boolean;
   /** Flows waiting past this are logged without bodies (default 10,000). */
   maxBacklog?: number;
-  /** A line that could not be written (the line is dropped, later ones still go out). */
+  /** Flows waiting past this are not logged at all, and counted (default 100,000). */
+  maxPending?: number;
+  /** A line that could not be written or was dropped (later ones still go out). */
   onError?: (err: Error) => void;
 }
 
@@ -30,14 +33,21 @@ export class FlowLogger {
   private draining: Promise<void> | undefined;
   private readonly mask: boolean;
   private readonly maxBacklog: number;
+  private readonly maxPending: number;
+  private dropped = 0;
 
   constructor(private readonly options: FlowLoggerOptions) {
     this.mask = options.mask ?? true;
     this.maxBacklog = options.maxBacklog ?? 10_000;
+    this.maxPending = options.maxPending ?? 100_000;
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */
   readonly push = (flow: Flow): void => {
+    if (this.queue.length - this.head >= this.maxPending) {
+      this.dropped++;
+      return;
+    }
     this.queue.push(flow);
     this.draining ??= this.drain();
   };
@@ -57,6 +67,10 @@ export class FlowLogger {
           await this.options.write(`${JSON.stringify(line)}\n`);
         } catch (err) {
           this.options.onError?.(err as Error);
+        }
+        if (this.dropped && this.queue.length - this.head < this.maxPending / 2) {
+          this.options.onError?.(new Error(`${this.dropped} flows were not logged: the log output could not keep up`));
+          this.dropped = 0;
         }
         // Drop what is done from time to time instead of shifting the array at every line.
         if (this.head > 1024) {
