@@ -17,17 +17,19 @@ const STYLE = `
   --s2:#2f9e5b; --s3:#4a7fd4; --s4:#e0912b; --s5:#d8434b; --sf:#7b4fc9; --s1:#8a94a6; --accent:#3b6fd1; }
 @media (prefers-color-scheme: dark) { :root { --fg:#e3e7ef; --muted:#9aa4b6; --bg:#161a22; --panel:#1f2530; --line:#303846; --track:#2b3240; } }
 * { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+body { margin: 0; padding: 20px 24px; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 24px 0 8px; }
 .meta { color: var(--muted); margin-bottom: 16px; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 8px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 140px; }
 .card b { display: block; font-size: 20px; } .card span { color: var(--muted); }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: middle; }
+th, td { text-align: left; padding: 5px 6px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.route { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; word-break: break-all; }
+.route { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+td.ep { min-width: 180px; } td.when { white-space: normal; min-width: 84px; }
+.scroll { overflow-x: auto; }
 .host, .op { color: var(--muted); font-size: 12px; }
 .m { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; font-size: 12px; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
@@ -59,7 +61,7 @@ function bar(fraction: number, color: string, width = 120): string {
 }
 
 /** The share of each status class as one stacked bar. */
-function statusBar(statuses: StatusShares, count: number, width = 140): string {
+function statusBar(statuses: StatusShares, count: number, width = 110): string {
   let x = 0;
   const parts = STATUS_COLORS.filter(([k]) => statuses[k] > 0).map(([k, color]) => {
     const w = (statuses[k] / count) * width;
@@ -84,26 +86,26 @@ function endpointsBody(report: EndpointReport): string {
   const maxP95 = Math.max(1, ...report.endpoints.map((e) => e.latencyMs.p95 ?? 0));
   const rows = report.endpoints
     .map(
-      (e) => `<tr><td>${endpointCell(e)}</td><td class="n">${e.count}</td><td>${statusBar(e.statuses, e.count)}</td>
-<td class="n">${bar(e.errorRate, 'var(--s5)', 80)}</td><td class="n">${percent(e.errorRate)}</td>
-<td class="n">${ms(e.latencyMs.p50)}</td><td class="n">${bar((e.latencyMs.p95 ?? 0) / maxP95, 'var(--accent)', 80)}</td><td class="n">${ms(e.latencyMs.p95)}</td><td class="n">${ms(e.latencyMs.max)}</td>
-<td class="n">${bytes(e.requestBytes)} / ${bytes(e.responseBytes)}</td><td class="n">${escape(iso(e.lastSeen))}</td></tr>`,
+      (e) => `<tr><td class="ep">${endpointCell(e)}</td><td class="n">${e.count}</td><td>${statusBar(e.statuses, e.count)}</td>
+<td class="n">${bar(e.errorRate, 'var(--s5)', 64)}</td><td class="n">${percent(e.errorRate)}</td>
+<td class="n">${ms(e.latencyMs.p50)}</td><td class="n">${bar((e.latencyMs.p95 ?? 0) / maxP95, 'var(--accent)', 64)}</td><td class="n">${ms(e.latencyMs.p95)}</td><td class="n">${ms(e.latencyMs.max)}</td>
+<td class="n">${bytes(e.requestBytes)} / ${bytes(e.responseBytes)}</td><td class="n when">${escape(iso(e.lastSeen))}</td></tr>`,
     )
     .join('\n');
   return `<div class="cards"><div class="card"><b>${report.endpoints.length}</b><span>endpoints</span></div><div class="card"><b>${report.flows}</b><span>flows</span></div>
 <div class="card"><b>${errorFlows}</b><span>4xx / 5xx / failed</span></div></div>
 <h2>Endpoints</h2>${legend()}
-<table><thead><tr><th>Endpoint</th><th class="n">Count</th><th>Status mix</th><th class="n" colspan="2">Error rate</th><th class="n">p50</th><th class="n" colspan="2">p95</th><th class="n">Max</th><th class="n">Request / response</th><th class="n">Last seen</th></tr></thead>
-<tbody>${rows}</tbody></table>`;
+<div class="scroll"><table><thead><tr><th>Endpoint</th><th class="n">Count</th><th>Status mix</th><th class="n" colspan="2">Error rate</th><th class="n">p50</th><th class="n" colspan="2">p95</th><th class="n">Max</th><th class="n">Req / resp</th><th class="n">Last seen</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
 }
 
 function errorsBody(report: ErrorReport): string {
   const max = Math.max(1, ...report.groups.map((g) => g.count));
   const rows = report.groups
     .map(
-      (g) => `<tr><td>${endpointCell(g)}</td><td><span class="badge" style="background:${statusColor(g.status)}">${g.status ?? 'failed'}</span>${
+      (g) => `<tr><td class="ep">${endpointCell(g)}</td><td><span class="badge" style="background:${statusColor(g.status)}">${g.status ?? 'failed'}</span>${
         g.error ? ` <span class="host">${escape(g.error)}</span>` : ''
-      }</td><td class="n">${bar(g.count / max, statusColor(g.status), 100)}</td><td class="n">${g.count}</td><td class="n">${escape(iso(g.firstSeen))}</td><td class="n">${escape(iso(g.lastSeen))}</td>
+      }</td><td class="n">${bar(g.count / max, statusColor(g.status), 100)}</td><td class="n">${g.count}</td><td class="n when">${escape(iso(g.firstSeen))}</td><td class="n when">${escape(iso(g.lastSeen))}</td>
 <td>${g.examples.map((id) => `<code>${escape(id)}</code>`).join(' ')}</td></tr>`,
     )
     .join('\n');
@@ -111,8 +113,8 @@ function errorsBody(report: ErrorReport): string {
 <div class="card"><b>${report.groups.length}</b><span>groups</span></div></div>
 <h2>Errors by endpoint and status</h2>
 <p class="meta">Open an example in Hindsight: filter <code>id:FLOW-ID</code>, or <code>hindsight export --filter id:FLOW-ID --format har</code>.</p>
-<table><thead><tr><th>Endpoint</th><th>Status</th><th class="n" colspan="2">Count</th><th class="n">First seen</th><th class="n">Last seen</th><th>Examples (newest first)</th></tr></thead>
-<tbody>${rows}</tbody></table>`;
+<div class="scroll"><table><thead><tr><th>Endpoint</th><th>Status</th><th class="n" colspan="2">Count</th><th class="n">First seen</th><th class="n">Last seen</th><th>Examples (newest first)</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
 }
 
 function coverageRow(name: string, c: CoverageCount): string {
@@ -123,7 +125,7 @@ function coverageRow(name: string, c: CoverageCount): string {
 function coverageBody(report: CoverageReport): string {
   const rows = report.uncovered
     .map(
-      (u) => `<tr><td>${endpointCell(u)}</td><td>${u.platforms.map((p) => PLATFORM_NAMES[p]).join(', ')}</td><td class="n">${escape(iso(u.lastSeen))}</td><td>${escape(u.lastRelease ?? '')}</td></tr>`,
+      (u) => `<tr><td class="ep">${endpointCell(u)}</td><td>${u.platforms.map((p) => PLATFORM_NAMES[p]).join(', ')}</td><td class="n">${escape(iso(u.lastSeen))}</td><td>${escape(u.lastRelease ?? '')}</td></tr>`,
     )
     .join('\n');
   return `<p class="meta">Target: ${escape(report.target.description)} — ${report.target.flows} flows.<br>Baseline: ${escape(report.baseline.description)} — ${report.baseline.flows} flows.${
