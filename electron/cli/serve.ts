@@ -22,10 +22,15 @@ import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } fr
 import { readUpstreamCaFile } from '../core/capture/upstream-ca';
 import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../common/inspect';
+import { FlowLogger } from '../core/log/flow-logger';
+import { LogFile } from '../core/log/log-file';
+
+export const DEFAULT_LOG_BODY_KB = 64;
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
+                       [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -40,6 +45,14 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --rules FILE          load rules (mocks, map-remote, breakpoints) from a JSON file at start: an array
                         of rules or a device profile export; a bad file is refused (exit 2)
   --log                 print one JSON line per finished flow to stdout
+  --log-bodies [KB]     log lines also carry query, content types, client port, request id, headers and
+                        both bodies (text, or base64 when binary), each cut at KB kilobytes (default ${DEFAULT_LOG_BODY_KB})
+  --log-file PATH       append the log lines to PATH (created 0600) instead of stdout; reopened on SIGHUP
+                        (logrotate); implies --log
+  --log-unmasked        do not mask credentials (Authorization, Cookie, Set-Cookie, Proxy-Authorization…)
+                        and password/token/secret fields in log lines
+                        HINDSIGHT_LOG=off|on|bodies overrides the flags: off = no lines, on = lines
+                        without bodies, bodies = with bodies
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
   --insecure-upstream   do not verify servers' TLS certificates
   --upstream-ca FILE    also trust the CA certificates (PEM) in FILE for servers' TLS (a private or company
@@ -47,6 +60,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --inspect-relay [PORT]  run a Node inspector relay on ${DEFAULT_RELAY_HOST}:PORT (default ${DEFAULT_RELAY_PORT}) watching
                         ports ${DEFAULT_TARGETS}; debugging sessions are recorded (see hindsight inspect --help)
   -h, --help            show this help`;
+
+const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
 
 export interface ServeOptions {
   port: number;
@@ -57,6 +72,10 @@ export interface ServeOptions {
   allow: string[];
   rules?: string;
   log: boolean;
+  /** Bytes of each body in a log line; undefined = lines without bodies. */
+  logBodyBytes?: number;
+  logFile?: string;
+  logUnmasked: boolean;
   systemProxy: boolean;
   insecureUpstream: boolean;
   /** --upstream-ca files, checked and read at start. */
@@ -65,10 +84,21 @@ export interface ServeOptions {
   inspectRelay?: number;
 }
 
+/** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
+function withLogBodiesValue(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== '--log-bodies') out.push(argv[i]);
+    else if (/^\d+$/.test(argv[i + 1] ?? '')) out.push(`--log-bodies=${argv[++i]}`);
+    else out.push(`--log-bodies=${DEFAULT_LOG_BODY_KB}`);
+  }
+  return out;
+}
+
 /** Parses and checks every flag; throws an Error whose message names the bad one. */
-export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
+export function parseServeArgs(argv: string[], env: Record<string, string | undefined> = process.env): ServeOptions | 'help' {
   const { values } = parseArgs({
-    args: withInspectRelayPort(argv),
+    args: withLogBodiesValue(withInspectRelayPort(argv)),
     options: {
       port: { type: 'string' },
       'ui-port': { type: 'string' },
@@ -78,6 +108,9 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       allow: { type: 'string', multiple: true },
       rules: { type: 'string' },
       log: { type: 'boolean' },
+      'log-bodies': { type: 'string' },
+      'log-file': { type: 'string' },
+      'log-unmasked': { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
       'upstream-ca': { type: 'string', multiple: true },
@@ -102,6 +135,19 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       throw new Error(`--reverse: ${(err as Error).message}`);
     }
   }
+  const logKb = values['log-bodies'];
+  if (logKb !== undefined && (!/^\d+$/.test(logKb) || Number(logKb) < 1 || Number(logKb) > 10240)) {
+    throw new Error(`--log-bodies expects a size in kilobytes (1–10240), got '${logKb}'`);
+  }
+  let log = !!values.log || logKb !== undefined || values['log-file'] !== undefined;
+  let logBodyBytes = logKb === undefined ? undefined : Number(logKb) * 1024;
+  // The environment wins over the flags, so a deployment switches logging without changing its command.
+  const envSwitch = env.HINDSIGHT_LOG?.trim().toLowerCase();
+  if (envSwitch) {
+    if (!(LOG_SWITCH as readonly string[]).includes(envSwitch)) throw new Error(`HINDSIGHT_LOG must be one of ${LOG_SWITCH.join(', ')}, got '${env.HINDSIGHT_LOG}'`);
+    log = envSwitch !== 'off';
+    logBodyBytes = envSwitch === 'bodies' ? (logBodyBytes ?? DEFAULT_LOG_BODY_KB * 1024) : undefined;
+  }
   return {
     port: portOption('--port', values.port, DEFAULT_PROXY_PORT),
     uiPort: portOption('--ui-port', values['ui-port'], DEFAULT_UI_PORT),
@@ -110,7 +156,10 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     reverse: values.reverse,
     allow,
     rules: values.rules,
-    log: !!values.log,
+    log,
+    ...(logBodyBytes !== undefined ? { logBodyBytes } : {}),
+    ...(log && values['log-file'] !== undefined ? { logFile: path.resolve(values['log-file']) } : {}),
+    logUnmasked: !!values['log-unmasked'],
     systemProxy: !!values['system-proxy'],
     insecureUpstream: !!values['insecure-upstream'],
     upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
@@ -168,7 +217,28 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 1;
   }
 
+  // Log lines (electron/core/log): built after each flow finished, written to stdout or --log-file.
+  let logFile: LogFile | undefined;
+  if (options.log && options.logFile) {
+    try {
+      logFile = await LogFile.open(options.logFile, (message) => say(`hindsight serve: log: ${message}`));
+    } catch (err) {
+      say(`hindsight serve: --log-file: ${(err as Error).message}`);
+      return 1;
+    }
+  }
   let core: Core | undefined;
+  const logger = options.log
+    ? new FlowLogger({
+        write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
+        read: (ref) => core!.store.bodies.read(ref),
+        bodyLimit: options.logBodyBytes,
+        mask: !options.logUnmasked,
+        onError: (err) => say(`hindsight serve: log: ${err.message}`),
+      })
+    : undefined;
+  const onHangup = () => void logFile?.reopen();
+  if (logFile) process.on('SIGHUP', onHangup);
   let ui: UiServer | undefined;
   let lock: HeldLock | undefined;
   let systemProxy: SystemProxy | undefined;
@@ -181,7 +251,12 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     }
     lock?.release();
     await ui?.close();
+    await logger?.flush();
     await core?.dispose();
+    // Flows the shutdown cut short are logged too (their bodies may be gone with the store).
+    await logger?.flush();
+    process.off('SIGHUP', onHangup);
+    await logFile?.close();
   };
   try {
     core = await createCore({
@@ -193,7 +268,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       insecureUpstream: options.insecureUpstream,
       upstreamCa,
       version,
-      onLog: options.log ? (line) => out.stdout.write(`${JSON.stringify(line)}\n`) : undefined,
+      onFlowFinished: logger?.push,
     });
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
@@ -219,6 +294,10 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   say(`CA:     ${core.ca.certPath}  (trust it in your client, e.g. curl --cacert ${core.ca.certPath})`);
   say(`UI:     ${ui.url}`);
   say(`Data:   ${options.dataDir}`);
+  if (options.log) {
+    const what = options.logBodyBytes !== undefined ? `with bodies up to ${options.logBodyBytes / 1024} KB` : 'without bodies';
+    say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);
+  }
   if (options.host !== 'localhost' && !/^(127\.|::1$)/.test(options.host)) {
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
   }

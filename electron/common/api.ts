@@ -15,6 +15,7 @@ import type { DeviceProfile } from './rule';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
 import type { InspectState, RelayInfo } from './inspect';
 import type { SessionReport } from './session-report';
+import type { CoverageQuery, CoverageReport, EndpointReport, ErrorReport, ReportKind, ReportQuery } from './report';
 
 export interface FlowQuery {
   /** Filter language expression (electron/common/filter.ts); empty = all. */
@@ -238,6 +239,13 @@ export interface ApiMethods {
   // Session replay (electron/core/automation): the flows sent to another origin and compared with the recorded answers.
   /** `to` an origin and/or `map` 'FROM=TO' origins; `headers` 'Name: value' overrides; `ignore` header names or `$.json.paths`. */
   'sessions.replay': { params: SessionReplayParams; result: SessionReport };
+  // Reports (electron/core/report), computed from stored summaries. A bad filter fails with 'bad-filter'; a
+  // bad OpenAPI document, release pattern or unknown release with 'bad-params' naming it.
+  'report.endpoints': { params: ReportQuery; result: EndpointReport };
+  'report.errors': { params: ReportQuery; result: ErrorReport };
+  'report.coverage': { params: CoverageQuery; result: CoverageReport };
+  /** The report as one self-contained HTML file (inline CSS and SVG, no network), for saving. */
+  'report.html': { params: CoverageQuery & { kind: ReportKind }; result: { html: string; fileName: string } };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -334,6 +342,10 @@ export const API_METHODS = [
   'inspect.start',
   'inspect.stop',
   'sessions.replay',
+  'report.endpoints',
+  'report.errors',
+  'report.coverage',
+  'report.html',
   ...SHELL_METHODS,
   'conditions.set',
 ] as const satisfies readonly ApiMethod[];

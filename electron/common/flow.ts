@@ -126,6 +126,10 @@ export interface FlowSummary {
   replayOf?: string;
   imported?: boolean;
   websocket?: boolean;
+  /** The request's User-Agent (first 512 characters): the reports' platform and release. */
+  userAgent?: string;
+  /** Request headers named like a version (release.ts VERSION_HEADER), for the reports' release patterns. */
+  versionHeaders?: [string, string][];
 }
 
 export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: false });
@@ -177,5 +181,22 @@ export function toSummary(flow: Flow): FlowSummary {
   if (flow.replayOf) summary.replayOf = flow.replayOf;
   if (flow.imported) summary.imported = true;
   if (flow.websocket) summary.websocket = true;
+  addReportFields(summary, flow.request.headers);
   return summary;
+}
+
+/** Longest User-Agent and version header value a summary keeps (60,000 summaries stay in memory). */
+const MAX_REPORT_HEADER = 512;
+/** Same words as release.ts VERSION_HEADER (kept here so the summary does not import the report code). */
+const VERSION_HEADER_NAME = /version|release|build/i;
+
+/** The request headers the reports read (electron/core/report): User-Agent and version-like headers. */
+function addReportFields(summary: FlowSummary, headers: Headers): void {
+  for (const [name, value] of headers) {
+    if (name.length === 10 && name.toLowerCase() === 'user-agent') {
+      summary.userAgent ??= value.slice(0, MAX_REPORT_HEADER);
+    } else if (VERSION_HEADER_NAME.test(name) && (summary.versionHeaders?.length ?? 0) < 4) {
+      (summary.versionHeaders ??= []).push([name, value.slice(0, MAX_REPORT_HEADER)]);
+    }
+  }
 }

@@ -6,6 +6,7 @@ import type { LookupFunction } from 'node:net';
 import type { Status } from '../common/api';
 import type { Event } from '../common/events';
 import type { LogLine } from '../common/log-line';
+import type { Flow } from '../common/flow';
 import type { CertificateAuthority } from '../../certs/types';
 import type { Conditions } from './conditions/index';
 import type { ReplayService } from './replay/index';
@@ -46,6 +47,11 @@ export interface CoreOptions {
   onLog?: (line: LogLine) => void;
   /** Remember inspector relays in <data>/inspect.json and start them again with the core (the desktop app). */
   rememberInspectRelays?: boolean;
+  /**
+   * Every finished flow, as the proxy finishes it (`hindsight serve --log-bodies`: electron/core/log reads
+   * its bodies afterwards). Must return at once; the flow must not be modified.
+   */
+  onFlowFinished?: (flow: Flow) => void;
 }
 
 export interface Core {

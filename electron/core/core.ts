@@ -58,6 +58,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       onFinished: (flow) => {
         replays.flowFinished(flow);
         options.onLog?.(toLogLine(flow));
+        options.onFlowFinished?.(flow);
       },
       rules: rules.pipeline,
       replays,

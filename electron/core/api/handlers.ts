@@ -9,6 +9,7 @@ import type { Core } from '../core-types';
 import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
 import { createInspectApiHandlers } from '../inspect/api-handlers';
+import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
@@ -41,6 +42,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createInspectApiHandlers(core.inspect),
     // sessions.replay: electron/core/automation/api-handlers.ts
     ...createAutomationApiHandlers(core),
+    // report.endpoints, report.errors, report.coverage, report.html: electron/core/report/api-handlers.ts
+    ...createReportApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -2,7 +2,6 @@
 // printed CA, the --log line on stdout, and a clean exit on SIGTERM. Flag checking runs in-process.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,34 +10,9 @@ import { dataPaths } from '../../../electron/core/paths';
 import { run } from '../../../electron/cli/serve';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { curl, pemFile } from '../capture/clients';
+import { spawnCli, waitFor } from '../../helpers/cli-process';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-
-/** Starts `hindsight serve ARGS` from source (tsx), the way bin/hindsight.js runs the built CLI. */
-function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const entry = `require(${JSON.stringify(path.join(root, 'electron/cli/index.ts'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;
-  return spawn(process.execPath, ['--import', 'tsx', '-e', entry, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Resolves with everything the stream printed once `done(text)` holds. */
-function waitFor(stream: NodeJS.ReadableStream, done: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => {
-      stream.off('data', onData);
-      reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(text)}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      if (done(text)) {
-        clearTimeout(timer);
-        stream.off('data', onData);
-        resolve(text);
-      }
-    };
-    stream.on('data', onData);
-  });
-}
 
 let origin: Origin;
 let originCa: ReturnType<typeof pemFile>;

@@ -1,0 +1,53 @@
+/**
+ * A stored body as a log line carries it: decoded from its Content-Encoding, as text when it is text (JSON
+ * kept as text, not nested), else base64 and marked so; cut at the log limit and marked truncated (also
+ * when the store itself kept only part of it). Secret fields are masked in JSON and form bodies.
+ */
+import type { BodyRef } from '../../common/flow';
+import { maskFormText, maskJsonText } from '../../common/log-mask';
+import { decodeContent } from '../api/body';
+
+export interface LoggedBody {
+  /** The body as text, or base64 when `encoding` says so; null when the body was empty or unreadable. */
+  data: string | null;
+  encoding: 'text' | 'base64';
+  truncated: boolean;
+  /** Why the body is missing (a file that could not be read or decoded). */
+  problem?: string;
+}
+
+const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|yaml|x-ndjson)\b)/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Text when declared textual or valid UTF-8 without control bytes other than whitespace. */
+function asText(bytes: Buffer, contentType: string | undefined): string | undefined {
+  const declared = contentType !== undefined && TEXTUAL.test(contentType.trim());
+  try {
+    const text = utf8.decode(bytes);
+    // eslint-disable-next-line no-control-regex
+    if (declared || !/[\u0000-\u0008\u000e-\u001f]/.test(text)) return text;
+  } catch {
+    // A body cut at the limit may end inside a multi-byte character: drop that partial character.
+    if (declared) return bytes.toString('utf8').replace(/\uFFFD+$/, '');
+  }
+  return undefined;
+}
+
+export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean): Promise<LoggedBody> {
+  if (!ref || ref.size === 0 || !ref.blob) return { data: null, encoding: 'text', truncated: false };
+  let bytes: Buffer;
+  try {
+    bytes = await read(ref);
+    if (ref.encoding && !/^\s*identity\s*$/i.test(ref.encoding)) bytes = await decodeContent(bytes, ref.encoding, ref.truncated);
+  } catch (err) {
+    return { data: null, encoding: 'text', truncated: ref.truncated, problem: (err as Error).message };
+  }
+  const truncated = ref.truncated || bytes.length > limitBytes;
+  const kept = bytes.length > limitBytes ? bytes.subarray(0, limitBytes) : bytes;
+  const text = asText(kept, ref.contentType);
+  if (text === undefined) return { data: kept.toString('base64'), encoding: 'base64', truncated };
+  const type = ref.contentType?.toLowerCase() ?? '';
+  const isJson = /json/.test(type) || (!type && /^\s*[[{]/.test(text));
+  const masked = !mask ? text : isJson ? maskJsonText(text) : /x-www-form-urlencoded/.test(type) ? maskFormText(text) : text;
+  return { data: masked, encoding: 'text', truncated };
+}

@@ -1,0 +1,73 @@
+/**
+ * The line `hindsight serve --log-bodies` writes: the `--log` line (electron/common/log-line.ts) plus what a
+ * service owner ships to Elasticsearch — query, content types, client port, request id, both header sets
+ * and both bodies. Field names are documented in the README ("Shipping log lines to Elasticsearch").
+ */
+import { headerValue, type Flow } from '../../common/flow';
+import { headerObject, maskQuery, maskUrl } from '../../common/log-mask';
+import { toLogLine, type LogLine } from '../../common/log-line';
+import type { LoggedBody } from './body-text';
+
+export interface DetailedLogLine extends LogLine {
+  /** The query string without `?` (secret-named parameters masked), null when the URL has none. */
+  query: string | null;
+  /** The response's Content-Type, else the request's; null when neither says. */
+  contentType: string | null;
+  requestContentType: string | null;
+  clientPort: number;
+  /** The request's X-Request-Id (or X-Correlation-Id, Request-Id, X-Amzn-Trace-Id, the response's X-Request-Id), else the flow id. */
+  requestId: string;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string> | null;
+  requestBody: string | null;
+  requestBodyEncoding: 'text' | 'base64';
+  requestBodyTruncated: boolean;
+  responseBody: string | null;
+  responseBodyEncoding: 'text' | 'base64';
+  responseBodyTruncated: boolean;
+  /** Set when a stored body could not be read or decoded (the body fields are then null). */
+  bodyError?: string;
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'x-correlation-id', 'request-id', 'x-amzn-trace-id'];
+
+export function requestIdOf(flow: Flow): string {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = headerValue(flow.request.headers, name);
+    if (value) return value;
+  }
+  return (flow.response && headerValue(flow.response.headers, 'x-request-id')) || flow.id;
+}
+
+/** The base `--log` line with the URL's query masked when asked. */
+export function maskedLogLine(flow: Flow, mask: boolean): LogLine {
+  const line = toLogLine(flow);
+  if (mask) line.url = maskUrl(line.url);
+  return line;
+}
+
+/** `bodies` null: the line without bodies (the backlog was too long to read them; see FlowLogger). */
+export function toDetailedLogLine(flow: Flow, bodies: { request: LoggedBody; response: LoggedBody } | null, mask: boolean): DetailedLogLine {
+  const q = flow.request.url.indexOf('?');
+  const rawQuery = q < 0 ? null : flow.request.url.slice(q + 1);
+  const requestContentType = flow.request.body.contentType ?? null;
+  const line: DetailedLogLine = {
+    ...maskedLogLine(flow, mask),
+    query: rawQuery === null ? null : mask ? maskQuery(rawQuery) : rawQuery,
+    contentType: flow.response?.body.contentType ?? requestContentType,
+    requestContentType,
+    clientPort: flow.client.port,
+    requestId: requestIdOf(flow),
+    requestHeaders: headerObject(flow.request.headers, mask),
+    responseHeaders: flow.response ? headerObject(flow.response.headers, mask) : null,
+    requestBody: bodies?.request.data ?? null,
+    requestBodyEncoding: bodies?.request.encoding ?? 'text',
+    requestBodyTruncated: bodies ? bodies.request.truncated : flow.request.body.size > 0,
+    responseBody: bodies?.response.data ?? null,
+    responseBodyEncoding: bodies?.response.encoding ?? 'text',
+    responseBodyTruncated: bodies ? bodies.response.truncated : (flow.response?.body.size ?? 0) > 0,
+  };
+  const problem = bodies ? [bodies.request.problem, bodies.response.problem].filter(Boolean).join('; ') : 'bodies skipped: the log fell too far behind';
+  if (problem) line.bodyError = problem;
+  return line;
+}

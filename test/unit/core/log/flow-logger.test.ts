@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FlowLogger } from '../../../../electron/core/log/flow-logger';
+import { makeFlow } from '../../../helpers/flows';
+
+test('a stalled output bounds the queue: flows past maxPending are counted and reported, the rest go out in order', async () => {
+  const written: string[] = [];
+  const errors: string[] = [];
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  const logger = new FlowLogger({
+    write: async (text) => {
+      if (first) {
+        first = false;
+        await stalled;
+      }
+      written.push((JSON.parse(text) as { url: string }).url);
+    },
+    read: async () => Buffer.alloc(0),
+    maxPending: 3,
+    onError: (err) => errors.push(err.message),
+  });
+  const flows = Array.from({ length: 6 }, (_, i) => {
+    const flow = makeFlow();
+    flow.request.url = `http://a.test/${i}`;
+    return flow;
+  });
+  for (const flow of flows) logger.push(flow);
+  release();
+  await logger.flush();
+  // The first flow was taken off the queue before the output stalled; three more waited; two did not fit.
+  assert.deepEqual({ written, errors }, {
+    written: ['http://a.test/0', 'http://a.test/1', 'http://a.test/2', 'http://a.test/3'],
+    errors: ['2 flows were not logged: the log output could not keep up'],
+  });
+});
