@@ -10,6 +10,7 @@ import { createExportApiHandlers } from '../export/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
+import { createMessageApiHandlers } from './messages';
 import {
   optionalBoolean,
   optionalInteger,
@@ -35,6 +36,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReplayApiHandlers(core),
     // export.flows, flows.import: electron/core/export/api-handlers.ts
     ...createExportApiHandlers(core),
+    // flows.messages, flows.sendMessage: electron/core/api/messages.ts
+    ...createMessageApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -16,6 +16,7 @@ import type { RulePipeline } from '../rules/pipeline';
 import { runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
 import type { ReplayLookup, ReplayMark } from '../replay/marks';
 import { isSetupHost } from './setup-page';
+import { isEventStream, recordEvents } from './sse';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -137,7 +138,7 @@ class Exchange {
     upstream.on('response', (response: http.IncomingMessage) => this.onResponse(response));
     upstream.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(upstream, err));
     upstream.on('timeout', () => {
-      if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream.timeoutMs));
+      if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream));
     });
     if (rewrite?.body) upstream.end(rewrite.body);
     else if (this.withBody) req.pipe(upstream);
@@ -174,6 +175,7 @@ class Exchange {
     const { res, recording, clock } = this;
     clock.responseStarted();
     recording?.response(response, clock.socket ?? null);
+    if (recording && isEventStream(response)) recordEvents(recording, response);
     try {
       res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
     } catch (err) {
