@@ -22,6 +22,7 @@ import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } fr
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
+                       [--upstream-timeout S] [--body-timeout S]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -38,6 +39,10 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --log                 print one JSON line per finished flow to stdout
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
   --insecure-upstream   do not verify servers' TLS certificates
+  --upstream-timeout S  seconds a request waits for the server's response headers, connecting included
+                        (default 300, as Firefox waits); then 504. A response that has begun is never
+                        cut for being quiet: SSE, long-polls and WebSockets stay open
+  --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   -h, --help            show this help`;
 
 export interface ServeOptions {
@@ -51,6 +56,10 @@ export interface ServeOptions {
   log: boolean;
   systemProxy: boolean;
   insecureUpstream: boolean;
+  /** ms; absent: the core's default (300 s). */
+  upstreamTimeoutMs?: number;
+  /** ms; absent: a quiet body is never cut. */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** Parses and checks every flag; throws an Error whose message names the bad one. */
@@ -68,6 +77,8 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       log: { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
+      'upstream-timeout': { type: 'string' },
+      'body-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -99,7 +110,17 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     log: !!values.log,
     systemProxy: !!values['system-proxy'],
     insecureUpstream: !!values['insecure-upstream'],
+    upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
+    bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
   };
+}
+
+/** A positive number of seconds (fractions allowed) as ms. */
+function secondsOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86_400) throw new Error(`${flag} expects a number of seconds between 0 and 86400, got '${text}'`);
+  return Math.round(seconds * 1000);
 }
 
 function portOption(flag: string, text: string | undefined, fallback: number): number {
@@ -160,6 +181,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       reverse: options.reverse,
       allow: options.allow,
       insecureUpstream: options.insecureUpstream,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       version,
       onLog: options.log ? (line) => out.stdout.write(`${JSON.stringify(line)}\n`) : undefined,
     });

@@ -15,6 +15,8 @@ import type { MessageMeta } from '../../common/message';
 
 /** A live flow's message totals reach the store (and the list) at most this often. */
 const MESSAGE_UPDATE_MS = 250;
+/** The longest a reader may hold a flow's finish back (holdFinish). */
+const HOLD_MS = 2_000;
 import type { ReplayMark } from '../replay/marks';
 import { plainIp, type Target } from './target';
 import { timesOf } from './upstream';
@@ -63,6 +65,8 @@ export class FlowRecording {
   private responseBody?: BodyWriter;
   private messageLog?: MessageWriter;
   private messageUpdate?: NodeJS.Timeout;
+  private holds = 0;
+  private deferredFinish?: [FlowTimings, FlowError | undefined];
   private finished = false;
 
   constructor(
@@ -145,8 +149,35 @@ export class FlowRecording {
     }
   }
 
+  /**
+   * Holds finish() back until the returned release is called (at most HOLD_MS): a reader whose last messages
+   * come after the exchange ended (an SSE stream being decompressed) gets them into the log first.
+   */
+  holdFinish(): () => void {
+    this.holds++;
+    let released = false;
+    const timer = setTimeout(() => release(), HOLD_MS);
+    timer.unref();
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      this.holds--;
+      const deferred = this.deferredFinish;
+      if (this.holds === 0 && deferred) {
+        this.deferredFinish = undefined;
+        this.finish(...deferred);
+      }
+    };
+    return release;
+  }
+
   finish(timings: FlowTimings, error?: FlowError): void {
     if (this.finished) return;
+    if (this.holds > 0) {
+      this.deferredFinish ??= [timings, error];
+      return;
+    }
     this.finished = true;
     const flow = this.flow;
     if (this.requestBody) flow.request.body = this.requestBody.end();

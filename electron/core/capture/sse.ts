@@ -29,6 +29,8 @@ export interface SseEvent {
 export interface EventRecording {
   message(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta | undefined;
   messageRoom(): number;
+  /** Holds the flow's finish until the last events are in (recorder.ts). */
+  holdFinish(): () => void;
 }
 
 export class SseParser {
@@ -170,13 +172,22 @@ export function recordEvents(recording: EventRecording, response: http.IncomingM
   );
   const decoder = decompressorFor(response.headers['content-encoding']);
   if (decoder) {
+    // Decompression lags the stream: the flow finishes once the last events are out of the decompressor.
+    const release = recording.holdFinish();
     decoder.on('data', (chunk: Buffer) => parser.push(chunk));
-    decoder.on('end', () => parser.end());
+    decoder.on('end', () => {
+      parser.end();
+      release();
+    });
+    decoder.on('close', release);
     // A stream that does not decompress is still forwarded and stored; its events are not read.
-    decoder.on('error', () => {});
+    decoder.on('error', release);
     response.on('data', (chunk: Buffer) => decoder.write(chunk));
     response.on('end', () => decoder.end());
-    response.on('close', () => decoder.destroy());
+    // An aborted stream ends its decompressor; a complete one lets it finish the bytes it still holds.
+    response.on('close', () => {
+      if (!response.complete) decoder.destroy();
+    });
     return;
   }
   response.on('data', (chunk: Buffer) => parser.push(chunk));

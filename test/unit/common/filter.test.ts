@@ -329,7 +329,7 @@ test('suggestFilter offers keys for a word and values after is:, method:, status
     [
       { from: 0, to: 2, labels: ['status:'] },
       { from: 8, to: 10, labels: ['method:'] },
-      { from: 3, to: 3, labels: ['error', 'live', 'paused', 'replay', 'imported', 'mocked', 'mapped', 'ws', 'pinned'] },
+      { from: 3, to: 3, labels: ['error', 'live', 'paused', 'replay', 'imported', 'mocked', 'mapped', 'ws', 'pinned', 'sse'] },
       { from: 7, to: 8, labels: ['4xx'] },
       { from: 1, to: 3, labels: ['type:'] },
       { from: 3, to: 4, labels: ['error'] },
