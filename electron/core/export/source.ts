@@ -11,6 +11,8 @@ import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
 import type { FlowStore } from '../store/types';
 import type { ExportRecord } from './records';
+import type { FlowMessage } from '../../common/message';
+import { toFlowMessage } from '../api/messages';
 
 /** The API's largest page. */
 const PAGE = 5000;
@@ -19,6 +21,21 @@ export interface FlowSource {
   query(q: FlowQuery): Promise<FlowPage>;
   get(id: string): Promise<Flow | null>;
   body(flow: Flow, side: BodySide): Promise<Buffer | null>;
+  /** Every message in the flow's log, oldest first (HAR's `_webSocketMessages`). */
+  messages(flow: Flow): Promise<FlowMessage[]>;
+}
+
+/** A flow's whole message log, page by page (the log keeps at most 10,000 per flow by default). */
+async function allMessages(page: (after: number) => Promise<{ messages: FlowMessage[]; next?: number } | null>): Promise<FlowMessage[]> {
+  const all: FlowMessage[] = [];
+  let after = 0;
+  for (;;) {
+    const result = await page(after);
+    if (!result) return all;
+    all.push(...result.messages);
+    if (result.next === undefined) return all;
+    after = result.next;
+  }
 }
 
 export function storeSource(store: FlowStore): FlowSource {
@@ -29,6 +46,11 @@ export function storeSource(store: FlowStore): FlowSource {
       const ref = side === 'request' ? flow.request.body : flow.response?.body;
       return ref?.blob ? store.bodies.read(ref) : null;
     },
+    messages: (flow) =>
+      allMessages(async (after) => {
+        const page = await store.messages.read(flow.id, { after, limit: 1000 });
+        return { messages: page.messages.map(toFlowMessage), next: page.next };
+      }),
   };
 }
 
@@ -42,6 +64,7 @@ export function apiSource(client: ApiClient): FlowSource {
       const result = await client.call('flows.body', { id: flow.id, side, decode: false });
       return result ? Buffer.from(result.base64, 'base64') : null;
     },
+    messages: (flow) => allMessages((after) => client.call('flows.messages', { id: flow.id, after, limit: 1000 })),
   };
 }
 
@@ -68,11 +91,14 @@ export async function* idRecords(source: FlowSource, ids: readonly string[], sid
   for (const id of ids) {
     const flow = await source.get(id);
     if (!flow) continue;
-    yield {
+    const record: ExportRecord = {
       flow,
       request: sides.request ? await source.body(flow, 'request') : null,
       response: sides.response ? await source.body(flow, 'response') : null,
     };
+    // Formats that carry responses (HAR) carry a WebSocket's messages too.
+    if (sides.response && flow.websocket && flow.messages) record.messages = await source.messages(flow);
+    yield record;
   }
 }
 
