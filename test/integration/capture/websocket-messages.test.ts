@@ -158,6 +158,34 @@ describe('WebSocket messages', () => {
   });
 });
 
+test('a message sent while the server is midway through a fragmented message waits for its end', async () => {
+  const { ws, agent } = await connect('/ws', false);
+  const flowId = proxy.core.store.query({}).flows[0].id;
+  const server = origin.webSockets.at(-1)!;
+  const received: string[] = [];
+  ws.on('message', (data: Buffer) => received.push(data.toString()));
+  server.send('first half, ', { fin: false });
+  // The first fragment is let through the proxy (nothing observable marks it: a message is logged whole), so
+  // the injection finds the stream mid-message. Were it written at once, the client would see a protocol error.
+  await new Promise((r) => setTimeout(r, 300));
+  const injected = proxy.core.webSockets.send(flowId, 'client', 'text', Buffer.from('injected'));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(received, []);
+  server.send('second half', { fin: true });
+  await injected;
+  for (let i = 0; i < 200 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(received, ['first half, second half', 'injected']);
+  await closeAndWait(ws, agent);
+  await proxy.finishedFlows(1);
+  assert.deepEqual(
+    (await storedMessages(flowId)).slice(0, 2).map((m) => [m.dir, m.text, m.injected ?? false]),
+    [
+      ['to-client', 'first half, second half', false],
+      ['to-client', 'injected', true],
+    ],
+  );
+});
+
 describe('WebSocket message cap', () => {
   test('past the cap messages are counted, not kept; a message cut at the byte cap is marked truncated', async () => {
     await proxy.dispose();
