@@ -9,7 +9,7 @@
  * direction is between messages, else at the next point where it is, splitting the chunk there.
  */
 import crypto from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { MessageDirection, MessageKind, MessageMeta } from '../../../common/message';
 import { acceptedDeflate, MessageInflater, type Inflated } from './deflate';
 import { encodeFrame, FrameReader, OPCODE, type FrameHeader } from './frames';
@@ -231,6 +231,11 @@ export interface RelayOptions {
   recording?: MessageRecording;
   /** The server's Sec-WebSocket-Extensions answer (permessage-deflate parameters). */
   extensions?: string;
+  /**
+   * Where each direction's bytes are written, when not straight into the socket: a stream piped into it
+   * (a bandwidth throttle, for instance). Backpressure and end are honoured as for the socket.
+   */
+  sinks?: { toClient?: Writable; toServer?: Writable };
   /** Called once when both sockets are done and every message is in the log. */
   onClosed(): void;
 }
@@ -252,9 +257,9 @@ export class WebSocketRelay {
 
   /** Starts relaying; `clientHead`/`serverHead` are bytes that arrived with the handshake. */
   start(clientHead: Buffer, serverHead: Buffer): void {
-    const { client, server } = this.options;
-    this.relay(server, client, this.toClient, serverHead);
-    this.relay(client, server, this.toServer, clientHead);
+    const { client, server, sinks } = this.options;
+    this.relay(server, sinks?.toClient ?? client, this.toClient, serverHead);
+    this.relay(client, sinks?.toServer ?? server, this.toServer, clientHead);
     let closing = false;
     const onClose = () => {
       client.destroy();
@@ -276,6 +281,7 @@ export class WebSocketRelay {
   inject(to: 'client' | 'server', kind: 'text' | 'binary', payload: Buffer): Promise<MessageMeta | undefined> {
     const direction = to === 'client' ? this.toClient : this.toServer;
     const socket = to === 'client' ? this.options.client : this.options.server;
+    const sink = (to === 'client' ? this.options.sinks?.toClient : this.options.sinks?.toServer) ?? socket;
     if (this.closed || !direction || !this.log || socket.destroyed || !socket.writable) return Promise.reject(new InjectError('the WebSocket is closed'));
     if (direction.reader.broken) return Promise.reject(new InjectError(`the stream to the ${to} is not readable as WebSocket frames, so a message cannot be placed in it`));
     // Frames a client sends are masked; a server's are not (RFC 6455 §5.1).
@@ -285,7 +291,7 @@ export class WebSocketRelay {
       // The message takes its place in the log when it is written.
       const record = () => this.log!.reserve(resolve)({ ...message, at: Date.now() }, payload);
       if (direction.betweenMessages && direction.injections.length === 0) {
-        socket.write(frame);
+        sink.write(frame);
         record();
       } else {
         direction.injections.push(frame);
@@ -297,7 +303,7 @@ export class WebSocketRelay {
   /** Injected frames waiting for a point between messages, with how to record or give them up. */
   private readonly pendingInjections = new Map<Buffer, { record: () => void; cancel: () => void }>();
 
-  private relay(from: Duplex, to: Duplex, direction: Direction | undefined, head: Buffer): void {
+  private relay(from: Duplex, to: Writable, direction: Direction | undefined, head: Buffer): void {
     const write = (chunk: Buffer): boolean => {
       if (chunk.length === 0) return true;
       return to.write(chunk);
@@ -322,7 +328,7 @@ export class WebSocketRelay {
     from.on('end', () => to.end());
   }
 
-  private flushInjections(direction: Direction, to: Duplex): void {
+  private flushInjections(direction: Direction, to: Writable): void {
     const frames = direction.injections;
     direction.injections = [];
     for (const frame of frames) {
