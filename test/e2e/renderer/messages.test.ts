@@ -118,10 +118,14 @@ describe('messages pane', () => {
   async function screenshots(page: Page, name: string): Promise<void> {
     const dir = process.env.HINDSIGHT_SCREENSHOTS;
     if (!dir) return;
-    for (const scheme of ['light', 'dark'] as const) {
+    for (const [scheme, width] of [
+      ['light', 1280],
+      ['dark', 1280],
+      ['light', 1024],
+    ] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      await page.setViewportSize({ width: 1280, height: 800 });
-      await page.screenshot({ path: path.join(dir, `${name}-${scheme}.png`) });
+      await page.setViewportSize({ width, height: 800 });
+      await page.screenshot({ path: path.join(dir, `${name}-${scheme}-${width}.png`) });
     }
     await page.emulateMedia({ colorScheme: 'light' });
   }
