@@ -31,6 +31,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
+                       [--upstream-timeout S] [--body-timeout S]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -59,6 +60,10 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         CA); repeat the flag for more. <data>/upstream-ca.pem is trusted at every start.
   --inspect-relay [PORT]  run a Node inspector relay on ${DEFAULT_RELAY_HOST}:PORT (default ${DEFAULT_RELAY_PORT}) watching
                         ports ${DEFAULT_TARGETS}; debugging sessions are recorded (see hindsight inspect --help)
+  --upstream-timeout S  seconds a request waits for the server's response headers, connecting included
+                        (default 300, as Firefox waits); then 504. A response that has begun is never
+                        cut for being quiet: SSE, long-polls and WebSockets stay open
+  --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -82,6 +87,10 @@ export interface ServeOptions {
   upstreamCa: string[];
   /** The inspector relay's port (`--inspect-relay [PORT]`). */
   inspectRelay?: number;
+  /** ms; absent: the core's default (300 s). */
+  upstreamTimeoutMs?: number;
+  /** ms; absent: a quiet body is never cut. */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -115,6 +124,8 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'insecure-upstream': { type: 'boolean' },
       'upstream-ca': { type: 'string', multiple: true },
       'inspect-relay': { type: 'string' },
+      'upstream-timeout': { type: 'string' },
+      'body-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -164,12 +175,22 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     insecureUpstream: !!values['insecure-upstream'],
     upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
+    upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
+    bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
   };
 }
 
 /** `--inspect-relay` takes an optional port: given bare (last, or before another flag) it means the default. */
 function withInspectRelayPort(argv: string[]): string[] {
   return argv.flatMap((arg, i) => (arg === '--inspect-relay' && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? [arg, String(DEFAULT_RELAY_PORT)] : [arg]));
+}
+
+/** A positive number of seconds (fractions allowed) as ms. */
+function secondsOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86_400) throw new Error(`${flag} expects a number of seconds between 0 and 86400, got '${text}'`);
+  return Math.round(seconds * 1000);
 }
 
 function portOption(flag: string, text: string | undefined, fallback: number): number {
@@ -267,6 +288,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       allow: options.allow,
       insecureUpstream: options.insecureUpstream,
       upstreamCa,
+      upstreamTimeoutMs: options.upstreamTimeoutMs,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       version,
       onFlowFinished: logger?.push,
     });

@@ -12,6 +12,7 @@ import type { BreakpointInfo, BreakpointResumed, MockAnswer, RequestEdits, Respo
 import type { ExportFormat, ExportResult, ExportShell } from './export-format';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
+import type { FlowMessage, MessagePage } from './message';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
 import type { InspectState, RelayInfo } from './inspect';
 import type { SessionReport } from './session-report';
@@ -246,6 +247,12 @@ export interface ApiMethods {
   'report.coverage': { params: CoverageQuery; result: CoverageReport };
   /** The report as one self-contained HTML file (inline CSS and SVG, no network), for saving. */
   'report.html': { params: CoverageQuery & { kind: ReportKind }; result: { html: string; fileName: string } };
+  // Messages inside flows (WebSocket, SSE: electron/core/api/messages.ts). A live flow's new messages show in its
+  // `flows/update` summaries (messageCount); ask for the page after the last seq you have.
+  /** Messages with seq > after (default 0), at most `limit` (200, up to 1000); `search` keeps those whose text contains it. null: no such flow. */
+  'flows.messages': { params: { id: string; after?: number; limit?: number; search?: string }; result: MessagePage | null };
+  /** Sends a text (or base64 binary) message into an open WebSocket, to the client or the server; recorded as injected. Fails with 'not-live' when the socket is not open. */
+  'flows.sendMessage': { params: { id: string; to: 'client' | 'server'; text?: string; base64?: string }; result: FlowMessage };
   // Shell methods (SHELL_METHODS): answered by the desktop app, not every transport.
   'sysproxy.get': { params: Record<string, never>; result: SysproxyInfo };
   'sysproxy.set': { params: { enabled?: boolean; pac?: boolean; bypass?: string[] }; result: SysproxyInfo };
@@ -346,6 +353,8 @@ export const API_METHODS = [
   'report.errors',
   'report.coverage',
   'report.html',
+  'flows.messages',
+  'flows.sendMessage',
   ...SHELL_METHODS,
   'conditions.set',
 ] as const satisfies readonly ApiMethod[];
@@ -405,6 +414,7 @@ export type ApiResponse = { id: number; result: unknown } | { id: number; error:
  * - bad-curl:       flows.parseCurl could not read the command (the message says what and where);
  * - replay-failed:  a request could not be sent through the proxy at all (no flow was recorded);
  * - bad-har:        flows.import was given something that is not a usable HAR (the message names the entry and field);
+ * - not-live:       flows.sendMessage named a flow that is not an open WebSocket (or its stream cannot take a frame);
  * - internal:       anything else (the message says what).
  */
 export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'bad-curl' | 'replay-failed' | 'bad-har' | 'internal';

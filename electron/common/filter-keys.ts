@@ -40,7 +40,7 @@ export interface FilterKeyInfo {
   values?: readonly FilterOption[];
 }
 
-export type IsValue = 'error' | 'live' | 'paused' | 'replay' | 'imported' | 'mocked' | 'mapped' | 'ws' | 'pinned';
+export type IsValue = 'error' | 'live' | 'paused' | 'replay' | 'imported' | 'mocked' | 'mapped' | 'ws' | 'pinned' | 'sse';
 
 /** `is:` values: flow states and origins. */
 export const IS_VALUES: readonly (FilterOption & { label: IsValue })[] = [
@@ -53,6 +53,7 @@ export const IS_VALUES: readonly (FilterOption & { label: IsValue })[] = [
   { label: 'mapped', help: 'flows sent elsewhere by a map-remote rule or answered from a local file (map-local)' },
   { label: 'ws', help: 'WebSocket upgrades' },
   { label: 'pinned', help: 'pinned flows (same as `pinned`)' },
+  { label: 'sse', help: 'Server-Sent Event streams (text/event-stream responses)' },
 ];
 
 const METHOD_VALUES: readonly FilterOption[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT'].map(

@@ -24,6 +24,7 @@ const IS_TESTS: { [K in IsValue]: Predicate } = {
   mapped: (s) => s.appliedRuleKinds.includes('map-remote') || s.appliedRuleKinds.includes('map-local'),
   ws: (s) => s.websocket === true,
   pinned: (s) => s.pinned,
+  sse: (s) => s.contentType === 'text/event-stream',
 };
 
 const METHOD_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;

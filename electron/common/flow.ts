@@ -12,6 +12,8 @@
  *            in `original.request`.
  */
 
+import type { MessageStats } from './message';
+
 /** Bump with a migration in electron/common/migrations.ts when the stored shape changes. */
 export const FLOW_SCHEMA = 1 as const;
 
@@ -94,6 +96,11 @@ export interface Flow {
   imported?: boolean;
   /** True for WebSocket upgrades (recorded as the 101 exchange). */
   websocket?: boolean;
+  /**
+   * Totals of the messages inside the flow (WebSocket frames, SSE events), present once there is one. The
+   * messages themselves are in the flow's message log (electron/common/message.ts), fetched by reference.
+   */
+  messages?: MessageStats;
   pinned?: boolean;
   tags?: string[];
   comment?: string;
@@ -130,6 +137,9 @@ export interface FlowSummary {
   userAgent?: string;
   /** Request headers named like a version (release.ts VERSION_HEADER), for the reports' release patterns. */
   versionHeaders?: [string, string][];
+  /** Messages seen inside the flow and their payload bytes (WebSocket, SSE). */
+  messageCount?: number;
+  messageBytes?: number;
 }
 
 export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: false });
@@ -182,6 +192,10 @@ export function toSummary(flow: Flow): FlowSummary {
   if (flow.imported) summary.imported = true;
   if (flow.websocket) summary.websocket = true;
   addReportFields(summary, flow.request.headers);
+  if (flow.messages) {
+    summary.messageCount = flow.messages.count;
+    summary.messageBytes = flow.messages.bytes;
+  }
   return summary;
 }
 

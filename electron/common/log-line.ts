@@ -20,6 +20,8 @@ export interface LogLine {
   error: string | null;
   replayOf?: string;
   rules?: string[];
+  /** WebSocket and SSE flows: messages seen and their payload bytes (the messages themselves are in HAR exports). */
+  messages?: { count: number; bytes: number };
 }
 
 export function toLogLine(flow: Flow): LogLine {
@@ -38,5 +40,6 @@ export function toLogLine(flow: Flow): LogLine {
   };
   if (flow.replayOf) line.replayOf = flow.replayOf;
   if (flow.appliedRules.length) line.rules = flow.appliedRules.map((r) => r.id);
+  if (flow.messages) line.messages = { count: flow.messages.count, bytes: flow.messages.bytes };
   return line;
 }

@@ -13,6 +13,7 @@ import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
 import type { InspectService } from './inspect/service';
+import type { LiveWebSockets } from './capture/websocket/registry';
 
 export interface CoreOptions {
   dataDir: string;
@@ -24,8 +25,10 @@ export interface CoreOptions {
   reverse?: string;
   /** The app's version, reported by status() (the CLI reads package.json, Electron main app.getVersion()). */
   version?: string;
-  /** Idle limit for upstream connects, responses and gaps in a body, in ms (default 60,000): then 504 / a failed flow. */
+  /** How long a request waits for response headers (connecting included), in ms (default 300,000): then 504 / a failed flow. */
   upstreamTimeoutMs?: number;
+  /** Cut a response body quiet this long, in ms (off by default: SSE, long-polls and slow streams are never cut). */
+  bodyIdleTimeoutMs?: number;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;
   /** Extra CA certificates (PEM) trusted for upstream TLS, besides the system roots. */
@@ -69,6 +72,8 @@ export interface Core {
   proxyAddress(): { host: string; port: number };
   /** The global network-conditions switch (persisted); the new status. */
   setConditionsEnabled(enabled: boolean): Promise<Status>;
+  /** Open WebSockets by flow id: sending a message into one (electron/core/capture/websocket/registry.ts). */
+  readonly webSockets: LiveWebSockets;
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
   setCapture(enabled: boolean): void;
   status(): Status;

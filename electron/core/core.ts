@@ -48,12 +48,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       ca,
       sink: store,
       bodies: store.bodies,
+      messages: store.messages,
       nextSeq: () => store.nextSeq(),
       reverse: options.reverse,
       insecureUpstream: options.insecureUpstream,
       upstreamCa,
       lookup: options.lookup,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       allowClient,
       onFinished: (flow) => {
         replays.flowFinished(flow);
@@ -121,6 +123,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     inspect,
     proxyAddress: () => proxy.address(),
+    get webSockets() {
+      return proxy.webSockets;
+    },
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;
       proxy.setCapture(enabled);

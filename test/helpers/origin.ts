@@ -24,6 +24,9 @@
  *   GET  /ws (Upgrade)         WebSocket echo; picks the subprotocol `chat.v2` when offered, else the first
  *                              offered one; every message comes back prefixed with `echo:`. An upgrade
  *                              to any other path is refused: 403 with the body `no upgrade`
+ *   GET  /ws-deflate (Upgrade)  the same echo with permessage-deflate (every message compressed, context kept)
+ *   GET  /ws-deflate-reset      the same with server_ and client_no_context_takeover
+ *   Server-side sockets of every WebSocket are appended to `webSockets` (tests ping, send or close from there).
  * Every request is appended to `received` (method, url, rawHeaders, secure) before it is answered.
  */
 import fs from 'node:fs';
@@ -34,7 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type tls from 'node:tls';
 import zlib from 'node:zlib';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { loadOrCreateCa } from '../../certs';
 import type { CertificateAuthority } from '../../certs/types';
 
@@ -55,6 +58,8 @@ export interface Origin {
   /** For the proxy (CoreOptions.lookup): *.test → 127.0.0.1, see the header comment. */
   lookup: net.LookupFunction;
   received: ReceivedRequest[];
+  /** The origin's side of every WebSocket accepted, oldest first. */
+  webSockets: WebSocket[];
   /** `http://json.test:PORT/path` or `https://…` with the right port for the scheme. */
   url(pathname: string, options?: { secure?: boolean; host?: string }): string;
   /** A port on 127.0.0.1 where nothing listens (connections are refused). */
@@ -118,7 +123,20 @@ export async function startOrigin(): Promise<Origin> {
     noServer: true,
     handleProtocols: (protocols) => (protocols.has('chat.v2') ? 'chat.v2' : ([...protocols][0] ?? false)),
   });
-  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`)));
+  const deflating = (reset: boolean) =>
+    new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: { threshold: 0, serverNoContextTakeover: reset, clientNoContextTakeover: reset },
+      handleProtocols: (protocols) => [...protocols][0] ?? false,
+    });
+  const servers: Record<string, WebSocketServer> = { '/ws': wss, '/ws-deflate': deflating(false), '/ws-deflate-reset': deflating(true) };
+  const webSockets: WebSocket[] = [];
+  for (const server of Object.values(servers)) {
+    server.on('connection', (ws) => {
+      webSockets.push(ws);
+      ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`));
+    });
+  }
   for (const [server, secure] of [
     [httpServer, false],
     [httpsServer, true],
@@ -127,8 +145,9 @@ export async function startOrigin(): Promise<Origin> {
     server.on('secureConnection', track);
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       received.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, secure, remoteAddress: socket.remoteAddress ?? '' });
-      if (req.url !== '/ws') return socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\nno upgrade');
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      const server = servers[req.url ?? ''];
+      if (!server) return socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\nno upgrade');
+      server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
     });
   }
   await Promise.all([listen(httpServer), listen(httpsServer)]);
@@ -138,6 +157,7 @@ export async function startOrigin(): Promise<Origin> {
   return {
     httpPort,
     httpsPort,
+    webSockets,
     caPem: ca.certPem,
     lookup: testLookup,
     received,

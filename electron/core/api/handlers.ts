@@ -13,6 +13,7 @@ import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
+import { createMessageApiHandlers } from './messages';
 import {
   optionalBoolean,
   optionalInteger,
@@ -44,6 +45,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createAutomationApiHandlers(core),
     // report.endpoints, report.errors, report.coverage, report.html: electron/core/report/api-handlers.ts
     ...createReportApiHandlers(core),
+    // flows.messages, flows.sendMessage: electron/core/api/messages.ts
+    ...createMessageApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

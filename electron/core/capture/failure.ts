@@ -40,8 +40,10 @@ export function upstreamFailure(err: NodeJS.ErrnoException, at: FailureContext):
   return { phase: 'upstream', message: `${where} closed the connection before responding (${code})`, status: 502 };
 }
 
-export function timeoutFailure(at: FailureContext, timeoutMs: number): Failure {
+/** `limits`: the wait for response headers, and the body idle limit (what a started response was cut by). */
+export function timeoutFailure(at: FailureContext, limits: { timeoutMs: number; bodyIdleTimeoutMs: number }): Failure {
   const where = `${urlHost(at.host)}:${at.port}`;
+  const timeoutMs = at.responding ? limits.bodyIdleTimeoutMs : limits.timeoutMs;
   const seconds = `${Math.round(timeoutMs / 100) / 10} s`;
   if (!at.connected) return { phase: 'timeout', message: `could not connect to ${where} within ${seconds}`, status: 504 };
   if (at.responding) return { phase: 'timeout', message: `${where} stalled mid-body for ${seconds}`, status: 504 };

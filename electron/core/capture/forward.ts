@@ -20,6 +20,7 @@ import { holdRequest } from '../conditions/hold';
 import { endShaped, pipeShaped } from '../conditions/throttle';
 import { headerPairs } from './headers';
 import { isSetupHost } from './setup-page';
+import { isEventStream, recordEvents } from './sse';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -159,7 +160,7 @@ class Exchange {
     upstream.on('response', (response: http.IncomingMessage) => this.onResponse(response));
     upstream.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(upstream, err));
     upstream.on('timeout', () => {
-      if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream.timeoutMs));
+      if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream));
     });
     if (rewrite?.body) endShaped(upstream, rewrite.body, this.shaping?.upload);
     else if (this.withBody) pipeShaped(req, upstream, this.shaping?.upload);
@@ -196,6 +197,7 @@ class Exchange {
     const { res, recording, clock } = this;
     clock.responseStarted();
     recording?.response(response, clock.socket ?? null);
+    if (recording && isEventStream(response)) recordEvents(recording, response);
     try {
       res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
     } catch (err) {

@@ -12,16 +12,22 @@ import type { CertificateAuthority } from '../../../certs/types';
 import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
-import type { BodyStoreLike, CaptureSink } from './sink';
+import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
 import { parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
+import { LiveWebSockets } from './websocket/registry';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
 import type { ReplayLookup } from '../replay/marks';
 import type { ConditionsService } from '../conditions/service';
 
-export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+/**
+ * How long a request waits for the server's response headers: 300 s, as Firefox waits
+ * (network.http.response.timeout); a browser user never notices it. A started response is never cut for
+ * being quiet unless `bodyIdleTimeoutMs` is set.
+ */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 300_000;
 
 export interface CaptureProxyOptions {
   host: string;
@@ -29,14 +35,18 @@ export interface CaptureProxyOptions {
   ca: CertificateAuthority;
   sink: CaptureSink;
   bodies: BodyStoreLike;
+  /** Message logs for WebSocket and SSE flows (the store's); without it only the handshake is recorded. */
+  messages?: MessageLogLike;
   nextSeq: () => number;
   /** Reverse mode: every plain request goes to this origin (http://host:port or https://host). */
   reverse?: string;
   insecureUpstream?: boolean;
   upstreamCa?: string[];
   lookup?: LookupFunction;
-  /** Idle limit for upstream connects, responses and body gaps (default 60 s). */
+  /** How long a request waits for response headers, connecting included (default 300 s). */
   upstreamTimeoutMs?: number;
+  /** Cut a response body that stays quiet this long (off by default: SSE and long-polls stay open). */
+  bodyIdleTimeoutMs?: number;
   /** Which client addresses may use the proxy; everyone when absent. */
   allowClient?: (ip: string) => boolean;
   onFinished?: (flow: Flow) => void;
@@ -53,6 +63,8 @@ export interface CaptureProxyOptions {
 export interface CaptureProxy {
   address(): { host: string; port: number };
   readonly capturing: boolean;
+  /** Open WebSockets by flow id (sending a message into one). */
+  readonly webSockets: LiveWebSockets;
   setCapture(enabled: boolean): void;
   /** Stops listening, closes every client and upstream socket. */
   dispose(): Promise<void>;
@@ -65,8 +77,9 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     extraCa: options.upstreamCa,
     lookup: options.lookup,
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
   });
-  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, nextSeq: options.nextSeq, onFinished: options.onFinished });
+  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished });
   const clientSockets = new Set<net.Socket>();
   const upgradedSockets = new Set<Duplex>();
   const refused = new WeakSet<net.Socket>();
@@ -84,8 +97,10 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     conditions: options.conditions,
     setupPage: (req, res) => serveSetupPage(options.ca, req, res),
   };
+  const webSockets = new LiveWebSockets();
   const upgradeContext: UpgradeContext = {
     ...forwardContext,
+    webSockets,
     track(socket) {
       upgradedSockets.add(socket);
       socket.once('close', () => upgradedSockets.delete(socket));
@@ -143,6 +158,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     get capturing() {
       return recorder.enabled;
     },
+    webSockets,
     setCapture(enabled) {
       recorder.enabled = enabled;
     },

@@ -10,7 +10,13 @@ import tls from 'node:tls';
 import { FLOW_SCHEMA, emptyBody, type Flow, type FlowError, type FlowTimings } from '../../common/flow';
 import { headerPairs, rawHeader } from './headers';
 import { newFlowId } from './ids';
-import type { BodyStoreLike, BodyWriter, CaptureSink } from './sink';
+import type { BodyStoreLike, BodyWriter, CaptureSink, MessageLogLike, MessageWriter } from './sink';
+import type { MessageMeta } from '../../common/message';
+
+/** A live flow's message totals reach the store (and the list) at most this often. */
+const MESSAGE_UPDATE_MS = 250;
+/** The longest a reader may hold a flow's finish back (holdFinish). */
+const HOLD_MS = 2_000;
 import type { ReplayMark } from '../replay/marks';
 import { plainIp, type Target } from './target';
 import { timesOf } from './upstream';
@@ -19,6 +25,8 @@ export interface RecorderOptions {
   sink: CaptureSink;
   bodies: BodyStoreLike;
   nextSeq: () => number;
+  /** Message logs (WebSocket frames, SSE events); without it messages are not recorded. */
+  messages?: MessageLogLike;
   /** Called once per flow when it completed or failed (the structured log, status counters). */
   onFinished?: (flow: Flow) => void;
 }
@@ -55,6 +63,10 @@ export class Recorder {
 export class FlowRecording {
   private requestBody?: BodyWriter;
   private responseBody?: BodyWriter;
+  private messageLog?: MessageWriter;
+  private messageUpdate?: NodeJS.Timeout;
+  private holds = 0;
+  private deferredFinish?: [FlowTimings, FlowError | undefined];
   private finished = false;
 
   constructor(
@@ -96,6 +108,30 @@ export class FlowRecording {
     this.responseBody.write(chunk);
   }
 
+  /**
+   * Appends one message (a WebSocket message, an SSE event) to the flow's log. The flow's totals change at
+   * once; the sink hears of them at most every MESSAGE_UPDATE_MS, so a busy socket costs one store write per
+   * interval, not one per message. Undefined when messages are not recorded or the flow has finished.
+   */
+  message(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta | undefined {
+    if (this.finished || !this.options.messages) return undefined;
+    this.messageLog ??= this.options.messages.open(this.flow.id);
+    const meta = this.messageLog.append(message, payload);
+    this.flow.messages = { ...this.messageLog.stats };
+    this.messageUpdate ??= setTimeout(() => {
+      this.messageUpdate = undefined;
+      if (!this.finished) this.options.sink.flowUpdated(this.flow);
+    }, MESSAGE_UPDATE_MS);
+    return meta;
+  }
+
+  /** Payload bytes the message log would still keep: parsers hold no more than this of a message. */
+  messageRoom(): number {
+    if (this.finished || !this.options.messages) return 0;
+    this.messageLog ??= this.options.messages.open(this.flow.id);
+    return this.messageLog.room();
+  }
+
   /** The server's address and TLS parameters, as connected. */
   connectedTo(socket: net.Socket): void {
     const server = this.flow.server;
@@ -113,12 +149,44 @@ export class FlowRecording {
     }
   }
 
+  /**
+   * Holds finish() back until the returned release is called (at most HOLD_MS): a reader whose last messages
+   * come after the exchange ended (an SSE stream being decompressed) gets them into the log first.
+   */
+  holdFinish(): () => void {
+    this.holds++;
+    let released = false;
+    const timer = setTimeout(() => release(), HOLD_MS);
+    timer.unref();
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      this.holds--;
+      const deferred = this.deferredFinish;
+      if (this.holds === 0 && deferred) {
+        this.deferredFinish = undefined;
+        this.finish(...deferred);
+      }
+    };
+    return release;
+  }
+
   finish(timings: FlowTimings, error?: FlowError): void {
     if (this.finished) return;
+    if (this.holds > 0) {
+      this.deferredFinish ??= [timings, error];
+      return;
+    }
     this.finished = true;
     const flow = this.flow;
     if (this.requestBody) flow.request.body = this.requestBody.end();
     if (this.responseBody && flow.response) flow.response.body = this.responseBody.end();
+    if (this.messageUpdate) clearTimeout(this.messageUpdate);
+    if (this.messageLog) {
+      this.messageLog.end();
+      flow.messages = { ...this.messageLog.stats };
+    }
     flow.timings = timings;
     if (error) {
       flow.state = 'failed';

@@ -4,6 +4,7 @@
  * implementation must never throw or block, and must batch its own work.
  */
 import type { Flow, BodyRef, BodySide } from '../../common/flow';
+import type { MessageMeta, MessageStats } from '../../common/message';
 
 export interface CaptureSink {
   /** A new flow (state 'live' or 'intercepted'); `seq` and `id` are already set by the proxy's allocator. */
@@ -25,4 +26,26 @@ export interface BodyStoreLike {
   read(ref: BodyRef): Promise<Buffer>;
   /** Deletes body files; missing files are not an error. */
   remove(blobs: string[]): Promise<void>;
+}
+
+/** One message of a flow's log as read back: what the log keeps about it, and its stored payload. */
+export interface StoredMessage {
+  meta: MessageMeta;
+  payload: Buffer;
+}
+
+/** Appends the messages of one flow (WebSocket frames, SSE events) to its message log. */
+export interface MessageWriter {
+  /** Totals so far: every message appended is counted, kept or not. */
+  readonly stats: MessageStats;
+  /** Payload bytes the log would still keep (0 once the flow's cap is reached): parsers keep no more than this. */
+  room(): number;
+  /** Counts the message, assigns its seq and keeps it while the cap allows; returns the meta as stored. */
+  append(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta;
+  /** No more messages: the file is closed once written. */
+  end(): void;
+}
+
+export interface MessageLogLike {
+  open(flowId: string): MessageWriter;
 }

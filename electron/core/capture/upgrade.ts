@@ -1,8 +1,9 @@
 /**
  * WebSocket (and any other HTTP/1.1 Upgrade) handshakes pass through byte for byte: the client's request
  * goes upstream with its Upgrade, Sec-WebSocket-Protocol and extension headers, the server's own 101 comes
- * back unchanged, and from then on the two sockets are piped. The handshake is recorded as a flow with
- * `websocket: true` (frames are not recorded yet). A server that refuses the upgrade is answered like any
+ * back unchanged, and from then on the two sockets are relayed chunk for chunk (websocket/relay.ts), which
+ * records every WebSocket message in the flow's message log. The flow has `websocket: true` and stays live
+ * until the socket closes. A server that refuses the upgrade is answered like any
  * other response; an unreachable one yields a 502/504 and a failed flow, as for plain requests.
  */
 import type http from 'node:http';
@@ -10,13 +11,15 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ExchangeClock } from './clock';
 import { aborted, upstreamHeaders, type ForwardContext } from './forward';
-import { endToEndHeaders } from './headers';
+import { endToEndHeaders, rawHeader } from './headers';
+import type { LiveWebSockets } from './websocket/registry';
+import { WebSocketRelay } from './websocket/relay';
 import { failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import { clientOf, resolveTarget } from './target';
 import { headerPairs } from './headers';
 import { holdRequest } from '../conditions/hold';
 import type { Shaping } from '../conditions/service';
-import { pipeShaped } from '../conditions/throttle';
+import { shapedSink } from '../conditions/throttle';
 
 const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['connection', 'upgrade']);
 const TRANSFER_ENCODING: ReadonlySet<string> = new Set(['transfer-encoding']);
@@ -24,6 +27,8 @@ const TRANSFER_ENCODING: ReadonlySet<string> = new Set(['transfer-encoding']);
 export interface UpgradeContext extends ForwardContext {
   /** Upgraded upstream sockets live outside the pools; the proxy destroys what is left on dispose. */
   track(socket: Duplex): void;
+  /** Open WebSockets by flow id, for sending a message into one (websocket/registry.ts). */
+  webSockets?: LiveWebSockets;
 }
 
 export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, socket: Duplex, head: Buffer, isSSL: boolean): void {
@@ -58,7 +63,7 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
   }
   clock.watch(upstream);
   upstream.on('error', (err: NodeJS.ErrnoException) => fail(upstreamFailure(err, clock.failureContext(target))));
-  upstream.on('timeout', () => fail(timeoutFailure(clock.failureContext(target), ctx.upstream.timeoutMs)));
+  upstream.on('timeout', () => fail(timeoutFailure(clock.failureContext(target), ctx.upstream)));
 
   upstream.on('upgrade', (response: http.IncomingMessage, upstreamSocket: net.Socket, upstreamHead: Buffer) => {
     if (done) {
@@ -72,15 +77,24 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
     upstreamSocket.on('error', () => upstreamSocket.destroy());
     recording?.response(response, upstreamSocket);
     socket.write(rawResponse(response.statusCode ?? 101, response.statusMessage ?? '', response.rawHeaders));
-    if (upstreamHead.length) socket.write(upstreamHead);
-    if (head.length) upstreamSocket.write(head);
     // Either side closing ends the other; the idle limit does not apply to a quiet WebSocket.
     upstreamSocket.setTimeout(0);
-    upstreamSocket.on('close', () => socket.destroy());
-    socket.on('close', () => upstreamSocket.destroy());
-    pipeShaped(upstreamSocket, socket, shaping?.download);
-    pipeShaped(socket, upstreamSocket, shaping?.upload);
-    recording?.finish(clock.timings());
+    // The flow stays live while the socket is open; its messages go to its message log (websocket/relay.ts).
+    const flowId = recording?.flow.id;
+    const relay = new WebSocketRelay({
+      client: socket,
+      server: upstreamSocket,
+      recording: isWebSocket ? recording : undefined,
+      extensions: rawHeader(response.rawHeaders, 'sec-websocket-extensions'),
+      // Network conditions (electron/core/conditions): each direction through the device's budget.
+      sinks: { toClient: shapedSink(socket, shaping?.download), toServer: shapedSink(upstreamSocket, shaping?.upload) },
+      onClosed: () => {
+        if (flowId) ctx.webSockets?.remove(flowId);
+        recording?.finish(clock.timings());
+      },
+    });
+    if (flowId && isWebSocket) ctx.webSockets?.add(flowId, relay);
+    relay.start(head, upstreamHead);
   });
 
   upstream.on('response', (response: http.IncomingMessage) => {

@@ -22,8 +22,15 @@ export interface UpstreamOptions {
   /** Extra trusted CAs (PEM) besides the defaults. */
   extraCa?: string[];
   lookup?: net.LookupFunction;
-  /** Idle limit of an upstream socket: connect, waiting for the response, and gaps in its body. */
+  /**
+   * How long a request may wait for its response headers (connecting included). A response that has begun
+   * is never cut for being quiet (SSE, long-polls, WebSockets), unless `bodyIdleTimeoutMs` is set.
+   */
   timeoutMs: number;
+  /** Cut a response body quiet for this long (off when absent or 0). */
+  bodyIdleTimeoutMs?: number;
+  /** Idle pooled connections are closed after this long (default 60 s). */
+  poolIdleMs?: number;
   maxSocketsPerHost?: number;
   maxTotalSockets?: number;
 }
@@ -48,16 +55,19 @@ export class Upstream {
   readonly httpAgent: http.Agent;
   readonly httpsAgent: https.Agent;
   readonly timeoutMs: number;
+  readonly bodyIdleTimeoutMs: number;
 
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 0;
     const pool = {
       keepAlive: true,
       maxSockets: options.maxSocketsPerHost ?? 256,
       maxTotalSockets: options.maxTotalSockets ?? 2048,
       maxFreeSockets: 64,
       scheduling: 'lifo' as const,
-      timeout: options.timeoutMs,
+      // Applies to idle pooled sockets only: each request sets its socket's own limit (timeout: 0 below).
+      timeout: options.poolIdleMs ?? 60_000,
       ...(options.lookup ? { lookup: options.lookup } : {}),
     };
     this.httpAgent = new http.Agent(pool);
@@ -80,12 +90,49 @@ export class Upstream {
       path: target.path,
       headers,
       setHost: false,
-      timeout: this.timeoutMs,
+      // No idle limit on the socket while it carries this exchange: a long-poll or a quiet stream is not cut.
+      timeout: 0,
       agent: target.secure ? this.httpsAgent : this.httpAgent,
     };
-    if (!target.secure) return http.request(options);
+    if (!target.secure) return this.withDeadlines(http.request(options));
     if (!net.isIP(target.host)) options.servername = target.host;
-    return https.request(options);
+    return this.withDeadlines(https.request(options));
+  }
+
+  /**
+   * The request emits 'timeout' when no response head arrived within `timeoutMs`, and (only when
+   * `bodyIdleTimeoutMs` is set) when its response body is quiet that long; callers fail the exchange on it.
+   */
+  private withDeadlines(request: http.ClientRequest): http.ClientRequest {
+    let timer = setTimeout(() => request.emit('timeout'), this.timeoutMs);
+    timer.unref();
+    let answered = false;
+    const clear = () => {
+      answered = true;
+      clearTimeout(timer);
+    };
+    // The wait is counted again from the request's last byte, so a long upload does not use it up.
+    request.once('finish', () => {
+      if (answered) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => request.emit('timeout'), this.timeoutMs);
+      timer.unref();
+    });
+    request.once('response', (response: http.IncomingMessage) => {
+      clear();
+      const idle = this.bodyIdleTimeoutMs;
+      if (idle > 0) {
+        const socket = response.socket;
+        const onTimeout = () => request.emit('timeout');
+        socket.setTimeout(idle);
+        socket.on('timeout', onTimeout);
+        response.once('close', () => socket.off('timeout', onTimeout));
+      }
+    });
+    request.once('upgrade', clear);
+    request.once('close', clear);
+    request.once('error', clear);
+    return request;
   }
 
   dispose(): void {

@@ -56,6 +56,19 @@ export function pipeShaped(from: Readable, to: Writable, budget: Budget | undefi
   from.pipe(throttle).pipe(to, options);
 }
 
+/**
+ * A writable that feeds `to` through the budget, for code that writes frames itself (the WebSocket relay);
+ * undefined when there is no budget, so the caller writes to `to` directly.
+ */
+export function shapedSink(to: Writable, budget: Budget | undefined): Writable | undefined {
+  if (!budget) return undefined;
+  const throttle = new Throttle(budget);
+  to.once('close', () => throttle.destroy());
+  throttle.on('error', () => {});
+  throttle.pipe(to);
+  return throttle;
+}
+
 /** Sends a whole buffer and ends `to`, through the budget when there is one. */
 export function endShaped(to: Writable, body: Buffer, budget: Budget | undefined): void {
   if (!budget || body.length === 0) {

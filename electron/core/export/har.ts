@@ -7,7 +7,7 @@
  * comment. What HAR has no field for travels in `_` fields, so an exported flow imports back the same:
  * `_flowId`, `_clientIp`, `_clientPort`, `_serverHost`, `_serverPort` (Playwright's name), `_tls`,
  * `_reusedConnection`, `_errorPhase` (+ Chrome's `response._error`), `_appliedRules`, `_replayOf`,
- * `_websocket`, `_pinned`, `_tags`.
+ * `_websocket`, `_pinned`, `_tags`. A WebSocket's messages go in `_webSocketMessages`, as Chromium exports them.
  */
 import type { Writable } from 'node:stream';
 import type { Content, Cookie, Entry, Header, PostData, QueryString, Request, Response, Timings } from 'har-format';
@@ -16,6 +16,7 @@ import { headerValue, type BodyRef, type Flow, type Headers } from '../../common
 import { decodeBody, utf8Text } from './body';
 import { ExportOutput } from './output';
 import type { ExportRecord } from './records';
+import type { FlowMessage } from '../../common/message';
 
 export interface HarOptions {
   /** Hindsight's version, for log.creator. */
@@ -177,7 +178,7 @@ function harTimings(flow: Flow): { timings: Timings; time: number } {
   return { timings, time: t.totalMs ?? phases.reduce((a, b) => a + b, 0) };
 }
 
-export async function toHarEntry({ flow, request, response }: ExportRecord): Promise<Entry> {
+export async function toHarEntry({ flow, request, response, messages }: ExportRecord): Promise<Entry> {
   const { timings, time } = harTimings(flow);
   const entry: Entry = {
     startedDateTime: new Date(flow.startedAt).toISOString(),
@@ -204,7 +205,25 @@ export async function toHarEntry({ flow, request, response }: ExportRecord): Pro
   if (flow.pinned) entry._pinned = true;
   if (flow.tags?.length) entry._tags = flow.tags;
   if (flow.comment) entry.comment = flow.comment;
+  if (messages) entry._webSocketMessages = messages.map(toWebSocketMessage);
   return entry;
+}
+
+const OPCODES: Record<string, number> = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+
+/**
+ * One message as Chromium's DevTools exports it (type, time in epoch seconds, opcode, data: text, or base64
+ * for binary frames), plus what Chromium has no field for: `_closeCode`, `_injected`, `_size`, `_truncated`.
+ */
+type HarWebSocketMessage = { type: 'send' | 'receive'; time: number; opcode: number; data: string } & Record<string, unknown>;
+
+function toWebSocketMessage(m: FlowMessage): HarWebSocketMessage {
+  const out: HarWebSocketMessage = { type: m.dir === 'to-server' ? 'send' : 'receive', time: m.at / 1000, opcode: OPCODES[m.kind] ?? 1, data: m.text ?? m.base64 ?? '' };
+  if (m.closeCode !== undefined) out._closeCode = m.closeCode;
+  if (m.injected) out._injected = true;
+  if (m.size !== Buffer.byteLength(String(out.data), m.base64 !== undefined ? 'base64' : 'utf8')) out._size = m.size;
+  if (m.truncated) out._truncated = true;
+  return out;
 }
 
 /**

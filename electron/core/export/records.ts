@@ -4,12 +4,15 @@
  */
 import type { BodyRef, Flow } from '../../common/flow';
 import type { BodyStoreLike } from '../capture/sink';
+import type { FlowMessage } from '../../common/message';
 
 export interface ExportRecord {
   flow: Flow;
   /** The stored request body (raw as received), null when there is none or it was not read. */
   request: Buffer | null;
   response: Buffer | null;
+  /** A WebSocket's messages, when the format carries them (HAR). */
+  messages?: FlowMessage[];
 }
 
 async function readBody(bodies: BodyStoreLike, ref: BodyRef | undefined): Promise<Buffer | null> {

@@ -12,6 +12,8 @@ import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
 import type { FlowStore } from '../store/types';
 import type { ExportRecord } from './records';
+import type { FlowMessage } from '../../common/message';
+import { toFlowMessage } from '../api/messages';
 
 /** The API's largest page. */
 const PAGE = 5000;
@@ -22,6 +24,21 @@ export interface FlowSource {
   body(flow: Flow, side: BodySide): Promise<Buffer | null>;
   /** The body with its Content-Encoding undone (as the UI shows it); the raw bytes and why when that fails. */
   decodedBody(flow: Flow, side: BodySide): Promise<{ bytes: Buffer; decodeError?: string } | null>;
+  /** Every message in the flow's log, oldest first (HAR's `_webSocketMessages`). */
+  messages(flow: Flow): Promise<FlowMessage[]>;
+}
+
+/** A flow's whole message log, page by page (the log keeps at most 10,000 per flow by default). */
+async function allMessages(page: (after: number) => Promise<{ messages: FlowMessage[]; next?: number } | null>): Promise<FlowMessage[]> {
+  const all: FlowMessage[] = [];
+  let after = 0;
+  for (;;) {
+    const result = await page(after);
+    if (!result) return all;
+    all.push(...result.messages);
+    if (result.next === undefined) return all;
+    after = result.next;
+  }
 }
 
 export function storeSource(store: FlowStore): FlowSource {
@@ -33,6 +50,11 @@ export function storeSource(store: FlowStore): FlowSource {
       return ref?.blob ? store.bodies.read(ref) : null;
     },
     decodedBody: (flow, side) => readFlowBody(store, flow.id, side, true),
+    messages: (flow) =>
+      allMessages(async (after) => {
+        const page = await store.messages.read(flow.id, { after, limit: 1000 });
+        return { messages: page.messages.map(toFlowMessage), next: page.next };
+      }),
   };
 }
 
@@ -52,6 +74,7 @@ export function apiSource(client: ApiClient): FlowSource {
       const bytes = Buffer.from(result.base64, 'base64');
       return result.decodeError ? { bytes, decodeError: result.decodeError } : { bytes };
     },
+    messages: (flow) => allMessages((after) => client.call('flows.messages', { id: flow.id, after, limit: 1000 })),
   };
 }
 
@@ -80,11 +103,14 @@ export async function* idRecords(source: FlowSource, ids: readonly string[], sid
   for (const id of ids) {
     const flow = await source.get(id);
     if (!flow) continue;
-    yield {
+    const record: ExportRecord = {
       flow,
       request: sides.request ? await source.body(flow, 'request') : null,
       response: sides.response ? await source.body(flow, 'response') : null,
     };
+    // Formats that carry responses (HAR) carry a WebSocket's messages too.
+    if (sides.response && flow.websocket && flow.messages) record.messages = await source.messages(flow);
+    yield record;
   }
 }
 

@@ -12,11 +12,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { JSONParser } from '@streamparser/json';
+import { messagesOfEntry, type ImportedMessage } from './har-messages';
 import { FLOW_SCHEMA, headerValue, type BodyRef, type Flow, type FlowError, type FlowErrorPhase, type FlowTimings, type Headers } from '../../common/flow';
 
 export interface ImportedBodies {
   request: Buffer | null;
   response: Buffer | null;
+  /** WebSocket messages (har-messages.ts), for the flow's message log. */
+  messages?: ImportedMessage[];
 }
 
 export interface HarImport {
@@ -216,7 +219,9 @@ function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
   if (entry._pinned === true) flow.pinned = true;
   if (Array.isArray(entry._tags) && entry._tags.every((t) => typeof t === 'string')) flow.tags = entry._tags as string[];
   if (typeof entry.comment === 'string' && entry.comment) flow.comment = entry.comment;
-  return { flow, bodies: { request: reqBody.bytes, response: status > 0 && respBytes?.length ? respBytes : null } };
+  const messages = messagesOfEntry(entry, (field, what) => need(false, undefined as never, field, what));
+  if (messages) flow.websocket = true;
+  return { flow, bodies: { request: reqBody.bytes, response: status > 0 && respBytes?.length ? respBytes : null, ...(messages ? { messages } : {}) } };
 }
 
 async function* chunksOf(input: string | Buffer | AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {

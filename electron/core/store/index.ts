@@ -20,6 +20,7 @@ import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { LruCache } from '../../../certs/lru';
 import { dataPaths } from '../paths';
 import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
+import { MessageLogStore } from './message-log';
 import { JournalWriter, journalFile, toLines, type JournalRecord } from './journal';
 import { MetaWriter, readMeta, type StoreMeta } from './meta';
 import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
@@ -53,6 +54,7 @@ export function openFlowStore(options: StoreOptions): FlowStore {
 class WorkerFlowStore implements FlowStore {
   readonly ready: Promise<void>;
   readonly bodies: BodyStore;
+  readonly messages: MessageLogStore;
 
   private readonly _onDidAdd = new Emitter<FlowSummary[]>();
   readonly onDidAdd = this._onDidAdd.event;
@@ -99,6 +101,7 @@ class WorkerFlowStore implements FlowStore {
     this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
     this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m), segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES });
+    this.messages = new MessageLogStore({ pathOf: (name) => this.bodies.pathOf(name), maxCount: options.messageCap?.count, maxBytes: options.messageCap?.bytes, onWriteError: (m) => this.warn(m) });
     this.meta = readMeta(paths.flowsMeta);
     this.metaWriter = new MetaWriter(paths.flowsMeta, (m) => this.warn(m));
     this.journal = new JournalWriter(journalFile(paths.flowsDb), (m) => this.warn(m));
@@ -458,6 +461,7 @@ class WorkerFlowStore implements FlowStore {
     await this.request({ type: 'sync', id: 0 });
     await this.journal.flush();
     await this.bodies.flush();
+    await this.messages.flush();
   }
 
   close(): Promise<void> {
@@ -477,6 +481,7 @@ class WorkerFlowStore implements FlowStore {
       if (!this.workerGone) await this.worker.terminate();
     }
     await this.journal.close();
+    await this.messages.close();
     await this.bodies.close();
     // Every flow is on disk now: the reservation shrinks to the seqs actually used, so the next run continues
     // from the last flow's number instead of the end of a block (a jump of up to SEQ_BLOCK per restart).

@@ -5,6 +5,7 @@
  * The worker runs requests one at a time in arrival order, so a write sent before a removal lands before it.
  */
 import type { Flow, FlowSummary } from '../../common/flow';
+import { messageLogName } from './message-log';
 
 export interface WorkerStart {
   /** The nedb datafile (dataPaths(dataDir).flowsDb). */
@@ -57,5 +58,6 @@ export function blobsOf(flow: Flow): string[] {
   const blobs: string[] = [];
   if (flow.request.body.blob) blobs.push(flow.request.body.blob);
   if (flow.response?.body.blob) blobs.push(flow.response.body.blob);
+  if (flow.messages) blobs.push(messageLogName(flow.id));
   return blobs;
 }

@@ -6,6 +6,7 @@ import type { Flow, FlowSummary } from '../../common/flow';
 import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
 import type { Event } from '../../common/events';
 import type { BodyStoreLike, CaptureSink } from '../capture/sink';
+import type { MessageLogStore } from './message-log';
 
 export interface StoreOptions {
   dataDir: string;
@@ -15,6 +16,8 @@ export interface StoreOptions {
   trimCount?: number;
   /** Bytes kept per body (default 10 MB); the rest is counted and the body marked truncated. */
   bodyCap?: number;
+  /** Messages kept per flow's message log (default 10,000 and 10 MB of payload); the rest are counted. */
+  messageCap?: { count?: number; bytes?: number };
   /** Size at which a body segment file is closed and the next begun (default 32 MB; see segments.ts). */
   segmentBytes?: number;
 }
@@ -23,6 +26,8 @@ export interface FlowStore extends CaptureSink {
   /** Resolves when stored flows are loaded and queries see them. */
   readonly ready: Promise<void>;
   readonly bodies: BodyStoreLike;
+  /** Message logs of flows that carry messages (WebSocket, SSE), beside the bodies (message-log.ts). */
+  readonly messages: MessageLogStore;
   /** Newest first over the in-memory summaries; throws FilterError on a bad filter. */
   query(q: FlowQuery): FlowPage;
   get(id: string): Promise<Flow | null>;

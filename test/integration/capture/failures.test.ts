@@ -19,7 +19,7 @@ before(async () => {
 after(() => origin.close());
 beforeEach(async () => {
   // A short upstream timeout keeps the timeout cases quick; nothing else here comes near it.
-  proxy = await startTestCore({ origin, upstreamTimeoutMs: 1500 });
+  proxy = await startTestCore({ origin, upstreamTimeoutMs: 1500, bodyIdleTimeoutMs: 1500 });
   ca = pemFile(proxy.caPem);
 });
 afterEach(async () => {

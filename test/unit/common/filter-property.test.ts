@@ -175,7 +175,7 @@ const termArb: fc.Arbitrary<Term> = fc.oneof(
   fc.record({ key: fc.constant('method' as const), value: fc.constantFrom('get', 'GET', 'Post', 'delete') }),
   fc.record({ key: fc.constant('type' as const), value: fc.constantFrom('json', 'html', 'image', 'text') }),
   fc.record({ key: fc.constant('ip' as const), value: fc.constantFrom('127.0.0.2', '127.0.0.0/30', '::1', '::ffff:127.0.0.3', '10.0.0.0/8', 'fe80::/10', '::/0', '0.0.0.0/0', '192.168.1.0/25') }),
-  fc.record({ key: fc.constant('is' as const), value: fc.constantFrom('error', 'live', 'paused', 'replay', 'imported', 'mocked', 'mapped', 'ws', 'pinned') }),
+  fc.record({ key: fc.constant('is' as const), value: fc.constantFrom('error', 'live', 'paused', 'replay', 'imported', 'mocked', 'mapped', 'ws', 'pinned', 'sse') }),
   fc.constantFrom<Term>(
     { key: 'pinned' },
     { key: 'status', op: ':', value: '200' },

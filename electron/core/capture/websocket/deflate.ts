@@ -1,0 +1,163 @@
+/**
+ * permessage-deflate (RFC 7692) as the proxy reads it: which parameters the server accepted in its 101, and
+ * a decompressor per direction that turns each compressed message back into its payload for the message log.
+ * The bytes forwarded are never touched; this only reads a copy.
+ *
+ * Compressed bytes are fed to zlib as they stream (a huge message is never held whole), the 0x00 0x00 0xff
+ * 0xff tail the sender removed is put back at the message's end (§7.2.2), and a sync flush hands back the
+ * message's output, as `ws` does it. zlib processes writes in order and delivers a flush's output before its
+ * callback, so each message's output is told apart even while the next message's bytes are already queued.
+ * With `no_context_takeover` each message starts a fresh decompressor (a sender may end each message with a
+ * final block). Output beyond what the log keeps is counted, not held.
+ */
+import zlib from 'node:zlib';
+
+export interface DeflateParams {
+  /** The client resets its compression context per message (client_no_context_takeover). */
+  clientNoContextTakeover: boolean;
+  serverNoContextTakeover: boolean;
+  clientMaxWindowBits: number;
+  serverMaxWindowBits: number;
+}
+
+/** The permessage-deflate parameters in a server's Sec-WebSocket-Extensions answer, or undefined when it accepted none. */
+export function acceptedDeflate(header: string | undefined): DeflateParams | undefined {
+  if (!header) return undefined;
+  for (const offer of header.split(',')) {
+    const [name, ...params] = offer.split(';').map((p) => p.trim());
+    if (name.toLowerCase() !== 'permessage-deflate') continue;
+    const result: DeflateParams = { clientNoContextTakeover: false, serverNoContextTakeover: false, clientMaxWindowBits: 15, serverMaxWindowBits: 15 };
+    for (const param of params) {
+      const [key, raw] = param.split('=').map((p) => p.trim());
+      const value = raw?.replace(/^"(.*)"$/, '$1');
+      const bits = Number(value);
+      switch (key.toLowerCase()) {
+        case 'client_no_context_takeover':
+          result.clientNoContextTakeover = true;
+          break;
+        case 'server_no_context_takeover':
+          result.serverNoContextTakeover = true;
+          break;
+        case 'client_max_window_bits':
+          if (bits >= 8 && bits <= 15) result.clientMaxWindowBits = bits;
+          break;
+        case 'server_max_window_bits':
+          if (bits >= 8 && bits <= 15) result.serverMaxWindowBits = bits;
+          break;
+      }
+    }
+    return result;
+  }
+  return undefined;
+}
+
+/** One decompressed message: the bytes kept (at most the limit asked for) and the whole size. */
+export interface Inflated {
+  payload: Buffer;
+  size: number;
+  /** Decompression failed: the payload is missing or partial. */
+  failed: boolean;
+}
+
+interface Pending {
+  limit: number;
+  chunks: Buffer[];
+  kept: number;
+  size: number;
+  done: (result: Inflated) => void;
+}
+
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+/** One zlib decompressor and the messages written to it whose flush has not come back, oldest first. */
+interface Decompressor {
+  zlib: zlib.InflateRaw;
+  pending: Pending[];
+}
+
+/** Decompresses the messages of one direction, in order. */
+export class MessageInflater {
+  private decompressor: Decompressor | undefined;
+  /** The context was lost (a decompression error with context takeover): later messages cannot be read. */
+  private lost = false;
+  private current: { message: Pending; decompressor: Decompressor } | undefined;
+  private readonly open = new Set<Decompressor>();
+
+  constructor(
+    private readonly noContextTakeover: boolean,
+    private readonly windowBits: number,
+  ) {}
+
+  /** Starts a message whose decompressed bytes are kept up to `limit`; `done` is called once, in message order. */
+  begin(limit: number, done: (result: Inflated) => void): void {
+    const message: Pending = { limit, chunks: [], kept: 0, size: 0, done };
+    if (this.lost) {
+      this.current = undefined;
+      done({ payload: Buffer.alloc(0), size: 0, failed: true });
+      return;
+    }
+    const decompressor = (this.decompressor ??= this.create());
+    decompressor.pending.push(message);
+    this.current = { message, decompressor };
+  }
+
+  /** Compressed bytes of the current message (already unmasked). */
+  write(part: Buffer): void {
+    this.current?.decompressor.zlib.write(part);
+  }
+
+  /** The current message's last byte has arrived: its result follows once zlib has flushed it. */
+  end(): void {
+    const current = this.current;
+    this.current = undefined;
+    if (!current) return;
+    const { message, decompressor } = current;
+    decompressor.zlib.write(TAIL);
+    decompressor.zlib.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+      if (decompressor.pending[0] !== message) return; // failed meanwhile: already reported
+      decompressor.pending.shift();
+      message.done({ payload: message.chunks.length === 1 ? message.chunks[0] : Buffer.concat(message.chunks), size: message.size, failed: false });
+      if (decompressor !== this.decompressor && decompressor.pending.length === 0) this.close(decompressor);
+    });
+    // A fresh context per message: the next message's bytes go to a new decompressor at once.
+    if (this.noContextTakeover) this.decompressor = undefined;
+  }
+
+  dispose(): void {
+    this.lost = true;
+    this.decompressor = undefined;
+    for (const d of [...this.open]) this.close(d);
+  }
+
+  private create(): Decompressor {
+    const decompressor: Decompressor = { zlib: zlib.createInflateRaw({ windowBits: Math.max(this.windowBits, 9) }), pending: [] };
+    this.open.add(decompressor);
+    decompressor.zlib.on('data', (out: Buffer) => {
+      const message = decompressor.pending[0];
+      if (!message) return;
+      message.size += out.length;
+      const room = message.limit - message.kept;
+      if (room <= 0) return;
+      const part = out.length > room ? out.subarray(0, room) : out;
+      message.chunks.push(part);
+      message.kept += part.length;
+    });
+    decompressor.zlib.on('error', () => {
+      const failed = decompressor.pending;
+      decompressor.pending = [];
+      for (const message of failed) message.done({ payload: Buffer.concat(message.chunks), size: message.size, failed: true });
+      if (decompressor === this.decompressor) {
+        this.decompressor = undefined;
+        if (!this.noContextTakeover) this.lost = true;
+      }
+      if (this.current?.decompressor === decompressor) this.current = undefined;
+      this.close(decompressor);
+    });
+    return decompressor;
+  }
+
+  private close(decompressor: Decompressor): void {
+    this.open.delete(decompressor);
+    decompressor.zlib.close();
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * Message logs: the messages inside a flow (WebSocket frames, SSE events) go to one append-only file per flow,
+ * a sibling of its body files (`<data>/bodies/<2 chars>/<flow id>-messages`). The flow store names that file
+ * among the flow's body files (protocol.ts `blobsOf`), so the trim, a delete and a clear remove it with the
+ * flow through the same path as bodies.
+ *
+ * A record is `[u32 big-endian header length][header JSON][payload bytes]`; the header is the message's
+ * MessageMeta plus `stored`, the payload bytes that follow. Appends are queued and written behind the proxy's
+ * back in one writev per batch, without fsync, like bodies: a killed process loses nothing the OS already has.
+ * A record cut short by a crash is the end of the log when it is read back.
+ *
+ * Per flow the log keeps at most `maxCount` messages and `maxBytes` payload bytes (10,000 and 10 MB by
+ * default); past that, messages are still counted in the flow's MessageStats, which is then `truncated`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { emptyMessageStats, type MessageMeta, type MessageStats } from '../../common/message';
+import type { MessageLogLike, MessageWriter, StoredMessage } from '../capture/sink';
+
+export const DEFAULT_MESSAGE_CAP = { count: 10_000, bytes: 10 * 1024 * 1024 };
+/** Closed logs whose record offsets stay in memory (the detail pane pages through one flow at a time). */
+const INDEX_CACHE = 16;
+const MAX_WRITE_BUFFERS = 512;
+
+export function messageLogName(flowId: string): string {
+  return `${flowId}-messages`;
+}
+
+export interface MessageLogOptions {
+  /** Where a named file lives (the body store's `pathOf`, so logs sit with bodies). */
+  pathOf(name: string): string;
+  maxCount?: number;
+  maxBytes?: number;
+  /** A write failed (disk full): once per failure, for the store's warnings. */
+  onWriteError?: (message: string) => void;
+}
+
+/** One page of a flow's log as read back. */
+export interface MessageLogPage {
+  messages: StoredMessage[];
+  /** Records in the log. */
+  stored: number;
+  /** The seq to pass as `after` for the next page; absent at the end. */
+  next?: number;
+}
+
+export class MessageLogStore implements MessageLogLike {
+  private readonly maxCount: number;
+  private readonly maxBytes: number;
+  /** Logs being written, by flow id (kept until their last bytes are written after end()). */
+  private readonly writers = new Map<string, LogWriter>();
+  /** Record offsets of closed logs read recently, by flow id (insertion order = age). */
+  private readonly indexes = new Map<string, number[]>();
+  private failedAt = 0;
+
+  constructor(private readonly options: MessageLogOptions) {
+    this.maxCount = options.maxCount ?? DEFAULT_MESSAGE_CAP.count;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MESSAGE_CAP.bytes;
+  }
+
+  open(flowId: string): MessageWriter {
+    const existing = this.writers.get(flowId);
+    if (existing && !existing.ended) return existing;
+    const writer = new LogWriter(this.options.pathOf(messageLogName(flowId)), this.maxCount, this.maxBytes, (err) => this.failed(err), () => {
+      if (this.writers.get(flowId) === writer) this.writers.delete(flowId);
+    });
+    this.writers.set(flowId, writer);
+    this.indexes.delete(flowId);
+    return writer;
+  }
+
+  /** Messages with seq > after, at most `limit`; with `search`, only those whose text contains it (case-insensitive). */
+  async read(flowId: string, page: { after?: number; limit?: number; search?: string } = {}): Promise<MessageLogPage> {
+    const after = Math.max(0, Math.floor(page.after ?? 0));
+    const limit = Math.max(1, Math.min(1000, Math.floor(page.limit ?? 200)));
+    const file = this.options.pathOf(messageLogName(flowId));
+    const writer = this.writers.get(flowId);
+    let offsets: number[];
+    let end: number;
+    if (writer) {
+      await writer.whenWritten();
+      offsets = writer.offsets.slice();
+      end = writer.size;
+    } else {
+      const index = await this.indexOf(flowId, file);
+      offsets = index;
+      end = index.end ?? 0;
+    }
+    const stored = offsets.length;
+    if (after >= stored) return { messages: [], stored };
+    const needle = page.search?.toLowerCase();
+    const messages: StoredMessage[] = [];
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { messages: [], stored: 0 };
+      throw err;
+    }
+    try {
+      // Without a search one page is read in one go; a search reads on in windows of 256 records.
+      let index = after;
+      while (index < stored && messages.length < limit) {
+        const last = Math.min(stored, index + (needle ? 256 : limit));
+        const from = offsets[index];
+        const to = last < stored ? offsets[last] : end;
+        const buffer = Buffer.alloc(to - from);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+        const wanted = last - index;
+        const records = parseRecords(buffer.subarray(0, bytesRead), wanted);
+        for (const record of records) {
+          index++;
+          if (needle && !textOf(record).toLowerCase().includes(needle)) continue;
+          messages.push(record);
+          if (messages.length === limit) break;
+        }
+        // A record cut short (a crash mid-append): the log ends there.
+        if (records.length < wanted && messages.length < limit) {
+          index = stored;
+          break;
+        }
+      }
+      return index < stored ? { messages, stored, next: index } : { messages, stored };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Resolves when every message appended so far is written. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.whenWritten()));
+  }
+
+  /** Ends every open log (their flows are finishing) and waits for the writes. */
+  async close(): Promise<void> {
+    const writers = [...this.writers.values()];
+    for (const w of writers) w.end();
+    await Promise.all(writers.map((w) => w.closed));
+  }
+
+  /** Record offsets of a closed log, scanned once and cached; `end` is where the last whole record ends. */
+  private async indexOf(flowId: string, file: string): Promise<number[] & { end?: number }> {
+    const cached = this.indexes.get(flowId);
+    if (cached) {
+      this.indexes.delete(flowId);
+      this.indexes.set(flowId, cached);
+      return cached;
+    }
+    const offsets = (await scanOffsets(file)) as number[] & { end?: number };
+    this.indexes.set(flowId, offsets);
+    while (this.indexes.size > INDEX_CACHE) this.indexes.delete(this.indexes.keys().next().value!);
+    return offsets;
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    if (Date.now() - this.failedAt >= 30_000) {
+      this.options.onWriteError?.(`Message logs are not being written (${err.code ?? 'error'}: ${err.message}). Forwarding continues.`);
+    }
+    this.failedAt = Date.now();
+  }
+}
+
+class LogWriter implements MessageWriter {
+  readonly stats: MessageStats = emptyMessageStats();
+  /** File offset of each kept record. */
+  readonly offsets: number[] = [];
+  /** Bytes queued so far (the next record's offset). */
+  size = 0;
+  ended = false;
+  private keptBytes = 0;
+  private fd: number | undefined;
+  private broken = false;
+  private queue: Buffer[] = [];
+  private writing = false;
+  private written = 0;
+  private waiters: (() => void)[] = [];
+  private markClosed!: () => void;
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
+
+  constructor(
+    private readonly file: string,
+    private readonly maxCount: number,
+    private readonly maxBytes: number,
+    private readonly onError: (err: NodeJS.ErrnoException) => void,
+    private readonly onClosed: () => void,
+  ) {}
+
+  room(): number {
+    if (this.ended || this.offsets.length >= this.maxCount) return 0;
+    return Math.max(0, this.maxBytes - this.keptBytes);
+  }
+
+  append(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta {
+    const stats = this.stats;
+    const meta: MessageMeta = { seq: ++stats.count, ...message };
+    stats.bytes += message.size;
+    if (meta.truncated) stats.truncated = true;
+    if (this.ended) return meta;
+    const room = this.room();
+    if (room === 0 || this.broken) {
+      stats.truncated = true;
+      return meta;
+    }
+    const kept = payload.length > room ? payload.subarray(0, room) : payload;
+    if (kept.length < payload.length) {
+      meta.truncated = true;
+      stats.truncated = true;
+    }
+    if (this.fd === undefined && !this.openFile()) return meta;
+    const header = Buffer.from(JSON.stringify({ ...meta, stored: kept.length }));
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32BE(header.length, 0);
+    this.offsets.push(this.size);
+    this.size += 4 + header.length + kept.length;
+    this.keptBytes += kept.length;
+    // The payload is copied: the caller's buffer may be a reused socket chunk.
+    this.queue.push(length, header, Buffer.from(kept));
+    this.pump();
+    return meta;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pump();
+  }
+
+  whenWritten(): Promise<void> {
+    if (this.written >= this.size || this.broken) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private openFile(): boolean {
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.fd = fs.openSync(this.file, 'a', 0o600);
+      return true;
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException);
+      return false;
+    }
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    this.broken = true;
+    this.stats.truncated = true;
+    this.queue = [];
+    this.onError(err);
+    this.wake();
+  }
+
+  private pump(): void {
+    if (this.writing) return;
+    if (this.queue.length === 0 || this.fd === undefined || this.broken) {
+      if (this.ended) this.finish();
+      return;
+    }
+    const batch = this.queue.splice(0, MAX_WRITE_BUFFERS);
+    const bytes = batch.reduce((n, b) => n + b.length, 0);
+    this.writing = true;
+    fs.writev(this.fd, batch, (err) => {
+      this.writing = false;
+      if (err) this.fail(err);
+      else this.written += bytes;
+      this.wake();
+      this.pump();
+    });
+  }
+
+  private wake(): void {
+    if (this.written < this.size && !this.broken) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private finish(): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    const done = () => {
+      this.onClosed();
+      this.markClosed();
+    };
+    if (fd === undefined) return done();
+    fs.close(fd, () => done());
+  }
+}
+
+/** Records in `buffer` (at most `max`), stopping at a record cut short. */
+function parseRecords(buffer: Buffer, max: number): StoredMessage[] {
+  const records: StoredMessage[] = [];
+  let at = 0;
+  while (records.length < max && at + 4 <= buffer.length) {
+    const headerLength = buffer.readUInt32BE(at);
+    const headerEnd = at + 4 + headerLength;
+    if (headerEnd > buffer.length) break;
+    let header: MessageMeta & { stored: number };
+    try {
+      header = JSON.parse(buffer.toString('utf8', at + 4, headerEnd)) as MessageMeta & { stored: number };
+    } catch {
+      break;
+    }
+    const end = headerEnd + header.stored;
+    if (end > buffer.length) break;
+    const { stored: _stored, ...meta } = header;
+    records.push({ meta, payload: buffer.subarray(headerEnd, end) });
+    at = end;
+  }
+  return records;
+}
+
+/** The offsets of every whole record in a log file (a torn tail after a crash is left out). */
+async function scanOffsets(file: string): Promise<number[] & { end?: number }> {
+  const offsets: number[] & { end?: number } = [];
+  let buffer: Buffer;
+  try {
+    // A log holds at most the cap (10 MB by default) plus its headers: one read.
+    buffer = await fs.promises.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Object.assign(offsets, { end: 0 });
+    throw err;
+  }
+  let at = 0;
+  while (at + 4 <= buffer.length) {
+    const headerEnd = at + 4 + buffer.readUInt32BE(at);
+    if (headerEnd > buffer.length) break;
+    let stored: number;
+    try {
+      stored = (JSON.parse(buffer.toString('utf8', at + 4, headerEnd)) as { stored: number }).stored;
+    } catch {
+      break;
+    }
+    if (headerEnd + stored > buffer.length) break;
+    offsets.push(at);
+    at = headerEnd + stored;
+  }
+  offsets.end = at;
+  return offsets;
+}
+
+function textOf(record: StoredMessage): string {
+  const { meta } = record;
+  const parts = [record.payload.toString('utf8')];
+  if (meta.eventType) parts.push(meta.eventType);
+  if (meta.closeReason) parts.push(meta.closeReason);
+  return parts.join('\n');
+}
