@@ -43,7 +43,7 @@ describe('a profile link opened in the desktop app', { skip }, () => {
       await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")', WAIT);
       api.publish('profiles/link-opened', { link: sharedProfileLink });
       await page.waitForSelector('[data-testid=profile-link-rules]', WAIT);
-      const offered = await page.$$eval('[data-testid=profile-link-rules] li', (items) => items.map((li) => (li as HTMLElement).innerText));
+      const offered = await page.$$eval('[data-testid=profile-link-rules] li', (items) => items.map((li) => (li as unknown as { innerText: string }).innerText));
       const before = core.core.rules.store.profileList().length;
       await page.click('[data-testid=confirm-profile-import]');
       await page.waitForSelector('[data-testid=profile-link-rules]', { ...WAIT, state: 'detached' });
@@ -66,7 +66,7 @@ describe('a profile link opened in the desktop app', { skip }, () => {
         await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")', WAIT);
         api.publish('profiles/link-opened', { link: hostileProfileLink({ emptyMatchers: true }) });
         await page.waitForSelector('[data-testid=profile-link-rules]', WAIT);
-        const offered = await page.$$eval('[data-testid=profile-link-rules] li', (items) => items.map((li) => (li as HTMLElement).innerText));
+        const offered = await page.$$eval('[data-testid=profile-link-rules] li', (items) => items.map((li) => (li as unknown as { innerText: string }).innerText));
         if (shots) await page.screenshot({ path: `${shots}/profile-link-catch-all-${colorScheme}.png` });
         await page.click('text=Cancel');
         api.publish('profiles/link-opened', { link: hostileProfileLink() });
