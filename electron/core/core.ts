@@ -97,6 +97,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rules,
     replay,
     proxyAddress: () => proxy.address(),
+    admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;
       proxy.setCapture(enabled);

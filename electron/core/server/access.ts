@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 
 export function newToken(): string {
   return crypto.randomBytes(32).toString('base64url');
@@ -34,17 +35,31 @@ export function isWildcardHost(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
 }
 
+/** This machine's own addresses (every interface, loopback included), re-read at most every few seconds. */
+let ownAddresses: { at: number; set: Set<string> } | undefined;
+function isOwnAddress(ip: string): boolean {
+  const now = Date.now();
+  if (!ownAddresses || now - ownAddresses.at > 5000) {
+    const set = new Set<string>();
+    for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) set.add(a.address.toLowerCase().replace(/%.*$/, ''));
+    ownAddresses = { at: now, set };
+  }
+  return ownAddresses.set.has(ip) || /^127\./.test(ip) || ip === '::1';
+}
+
 /**
- * A Host header we answer to: an IP literal, localhost, or the name we were told to listen on. A DNS
- * rebinding attack always arrives with the attacker's own name, so it is refused here. When listening
- * on every interface the user may reach us under any name, and the token alone guards the API.
+ * A Host header we answer to, whatever the listen address: this machine's names (localhost, its host
+ * name, `<host name>.local`, the name we listen on), this machine's addresses, and addresses the
+ * allow-list admits. A DNS rebinding attack always arrives with the attacker's own name, so it is
+ * refused here — also when listening on every interface, where the token alone used to guard the API.
  */
-export function hostAllowed(hostHeader: string | undefined, listenHost: string): boolean {
+export function hostAllowed(hostHeader: string | undefined, listenHost: string, admitsAddress: (ip: string) => boolean = () => false): boolean {
   if (!hostHeader) return false;
-  if (isWildcardHost(listenHost)) return true;
   const name = hostName(hostHeader);
   if (name === undefined) return false;
-  return net.isIP(name) !== 0 || name === 'localhost' || name === listenHost.toLowerCase();
+  if (net.isIP(name) !== 0) return isOwnAddress(name) || name === listenHost.toLowerCase() || admitsAddress(name);
+  const machine = os.hostname().toLowerCase();
+  return name === 'localhost' || name === listenHost.toLowerCase() || name === machine || name === `${machine}.local`;
 }
 
 function hostName(hostHeader: string): string | undefined {

@@ -38,6 +38,8 @@ export interface UiServerOptions {
   flushMs?: number;
   /** Unexpected failures (a handler's bug, a disk error), for the log. */
   onError?: (err: unknown, where: string) => void;
+  /** Which client addresses may connect; default the core's (the proxy port's allow-list). */
+  allowClient?: (ip: string) => boolean;
 }
 
 export interface UiServer {
@@ -59,6 +61,10 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   const token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const onError = options.onError ?? (() => {});
+  const allowClient = options.allowClient ?? ((ip: string) => core.admitsClient(ip));
+  const hostOk = (hostHeader: string | undefined) => hostAllowed(hostHeader, host, allowClient);
+  /** Connections refused by the allow-list: answered 403 at connect; whatever they send is never handled. */
+  const refused = new WeakSet<object>();
   const ownsApi = !options.api;
   const api = options.api ?? createApiServerSide(createApiHandlers(core), core, { flushMs: options.flushMs, onInternalError: onError });
 
@@ -88,8 +94,9 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   };
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (refused.has(req.socket)) return void req.socket.destroy();
     securityHeaders(req, res);
-    if (!hostAllowed(req.headers.host, host)) return sendText(res, 403, 'Forbidden: unexpected Host header');
+    if (!hostOk(req.headers.host)) return sendText(res, 403, 'Forbidden: unexpected Host header');
     const url = parseUrl(req.url);
     if (!url) return sendText(res, 400, 'Bad request');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -161,9 +168,10 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     socket.on('error', () => {});
+    if (refused.has(socket)) return void socket.destroy();
     const url = parseUrl(req.url);
     if (!url || url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!hostAllowed(req.headers.host, host) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!hostOk(req.headers.host) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
     if (!tokenMatches(requestToken(req, url), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
@@ -174,6 +182,15 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
       });
     });
   }
+  // The same allow-list as the proxy port: a client the proxy refuses gets neither the app nor the API.
+  server.prependListener('connection', (socket) => {
+    const ip = plainIp(socket.remoteAddress ?? '');
+    if (allowClient(ip)) return;
+    refused.add(socket);
+    const text = `Hindsight: ${ip} is not allowed to use this server (see --allow)\n`;
+    socket.on('error', () => {});
+    socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  });
   server.on('upgrade', onUpgrade);
   server.on('clientError', (_err, socket) => socket.destroy());
 
@@ -216,6 +233,10 @@ async function closeSockets(sockets: WebSocket[]): Promise<void> {
   await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
   clearTimeout(timer);
   for (const ws of sockets) ws.terminate();
+}
+
+function plainIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 function parseUrl(raw: string | undefined): URL | undefined {
