@@ -181,6 +181,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   say(`CA:     ${core.ca.certPath}  (trust it in your client, e.g. curl --cacert ${core.ca.certPath})`);
   say(`UI:     ${ui.url}`);
   say(`Data:   ${options.dataDir}`);
+  for (const notice of core.startupNotices) say(notice);
   if (options.host !== 'localhost' && !/^(127\.|::1$)/.test(options.host)) {
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
   }

@@ -53,6 +53,8 @@ export interface Core {
   /** Sends stored or composed requests again through the proxy (electron/core/replay). */
   readonly replay: ReplayService;
   proxyAddress(): { host: string; port: number };
+  /** Lines for the log from the start (e.g. the data folder's permissions were tightened). */
+  readonly startupNotices: readonly string[];
   /** Whether this client address may use the proxy (the allow-list); the UI port applies the same decision. */
   admitsClient(ip: string): boolean;
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */

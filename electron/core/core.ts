@@ -2,7 +2,6 @@
  * The composition root: every shell (Electron main, `hindsight serve`, tests) calls createCore() and gets the
  * CA, the flow store and the capture proxy wired together, and one dispose() that releases them all.
  */
-import fs from 'node:fs';
 import { loadOrCreateCa } from '../../certs';
 import type { Status } from '../common/api';
 import { ipInAnyRange, parseIpRange, type IpRange } from '../common/cidr';
@@ -15,6 +14,7 @@ import { createRules } from './rules';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
+import { mkdirPrivate, tightenTree } from './private-files';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
@@ -24,7 +24,10 @@ const THIS_MACHINE: IpRange[] = ['127.0.0.1', '::1'].map(rangeOf);
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const paths = dataPaths(options.dataDir);
-  fs.mkdirSync(paths.dataDir, { recursive: true });
+  mkdirPrivate(paths.dataDir);
+  // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
+  const tightened = tightenTree(paths.dataDir);
+  const startupNotices = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
   const host = options.host ?? DEFAULT_PROXY_HOST;
   const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);
   // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
@@ -97,6 +100,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rules,
     replay,
     proxyAddress: () => proxy.address(),
+    startupNotices,
     admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { DisposableApiClient } from '../../common/api-client';
 import { dataPaths } from '../paths';
 import { connectWebSocket } from './transport.ws';
+import { mkdirPrivate } from '../private-files';
 
 export interface LockInfo {
   pid: number;
@@ -34,7 +35,7 @@ export class LockHeldError extends Error {
 
 export function acquireLock(dataDir: string, info: Omit<LockInfo, 'pid' | 'startedAt'>, pid = process.pid): HeldLock {
   const file = dataPaths(dataDir).lockFile;
-  fs.mkdirSync(dataDir, { recursive: true });
+  mkdirPrivate(dataDir);
   const held: LockInfo = { pid, ...info, startedAt: Date.now() };
   for (let attempt = 0; ; attempt++) {
     try {

@@ -31,6 +31,7 @@ import { readLine, rewriteLines, scanLines, type LineRange } from './datafile-li
 import { isDeletion, isPin, journalFile, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
+import { NEDB_PRIVATE_MODES, mkdirPrivate } from '../private-files';
 
 /** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
 interface StoredRef {
@@ -108,7 +109,9 @@ function message(err: unknown): string {
 }
 
 function createDatastore(file: string, corruptAlertThreshold: number): Datastore<FlowDoc> {
-  return Datastore.create({ filename: file, autoload: false, corruptAlertThreshold }) as Datastore<FlowDoc>;
+  // `modes` reaches @seald-io/nedb (nedb-promises passes options through; its typings leave it out).
+  const options = { filename: file, autoload: false, corruptAlertThreshold, modes: NEDB_PRIVATE_MODES };
+  return Datastore.create(options) as Datastore<FlowDoc>;
 }
 
 async function loadDatastore(file: string, corruptAlertThreshold: number): Promise<RawDatastore> {
@@ -310,7 +313,7 @@ async function load(): Promise<void> {
     if (left.unreadable) warnings.push(`${left.unreadable} unreadable records in the flow journal ${journal} were skipped.`);
     store = raw(createDatastore(start.flowsDb, 0));
     // As nedb's load does: a crash during a compaction may have left only `<file>~`.
-    fs.mkdirSync(path.dirname(start.flowsDb), { recursive: true });
+    mkdirPrivate(path.dirname(start.flowsDb));
     await nedbStorage.ensureDatafileIntegrityAsync(store.filename, store.persistence.modes.fileMode);
     scan = scanDatafile(start.flowsDb);
     if (!scan) {
