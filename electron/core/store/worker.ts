@@ -32,6 +32,7 @@ import { isDeletion, isPin, journalFile, readJournal, type FlowDoc, type Journal
 import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 import { NEDB_PRIVATE_MODES, mkdirPrivate } from '../private-files';
+import { keptBodies, type KeptBodies } from './kept-bodies';
 
 /** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
 interface StoredRef {
@@ -156,6 +157,20 @@ async function openDamaged(warnings: string[]): Promise<void> {
         `It was moved to ${aside} and a new, empty flow store was started. Nothing was deleted.`,
     );
   }
+}
+
+/**
+ * An empty or missing datafile beside bodies that flows pointed to is damage, not an empty store: the bodies
+ * are kept (countSegments keeps every older segment), the empty file is moved aside, and a fresh datafile
+ * starts beside them, as for a datafile nedb refuses.
+ */
+function emptyDatafileWarning(kept: KeptBodies): string {
+  const aside = fs.existsSync(start.flowsDb) ? moveAside(start.flowsDb) : undefined;
+  const what = [kept.segments ? `${kept.segments} body segment${kept.segments === 1 ? '' : 's'}` : '', kept.files ? `${kept.files} body file${kept.files === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  return (
+    `The flow datafile ${start.flowsDb} is ${aside ? 'empty' : 'missing'} although ${what} of stored flows exist (a full disk or a crash during a rewrite can do this). ` +
+    `Nothing was deleted: the bodies are kept in ${start.bodiesDir}${aside ? `, the empty file was moved to ${aside}` : ''}, and a new flow datafile was started.`
+  );
 }
 
 const UNFINISHED_ERROR: Flow['error'] = { phase: 'store', message: 'Hindsight stopped before this flow finished' };
@@ -323,6 +338,13 @@ async function load(): Promise<void> {
       if (!scan) throw new Error('it is still unreadable after nedb rewrote it');
     }
     for (const record of left.records) applyRecord(scan, record);
+    if (scan.refs.size === 0 && scan.summaries.size === 0) {
+      const kept = keptBodies(start.bodiesDir, bodies.segments(), (n) => bodies.segmentPath(n), start.firstSegment);
+      if (kept.segments + kept.files > 0) {
+        damaged = true;
+        warnings.push(emptyDatafileWarning(kept));
+      }
+    }
     await sendSummaries([...scan.summaries.values()].sort((a, b) => a.seq - b.seq), warnings);
     scan.summaries.clear();
     // References only from here on: nedb's full documents (after openDamaged) are let go.
