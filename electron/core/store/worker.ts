@@ -338,7 +338,7 @@ async function load(): Promise<void> {
       if (!scan) throw new Error('it is still unreadable after nedb rewrote it');
     }
     for (const record of left.records) applyRecord(scan, record);
-    if (scan.refs.size === 0 && scan.summaries.size === 0) {
+    if (!damaged && scan.refs.size === 0 && scan.summaries.size === 0) {
       const kept = keptBodies(start.bodiesDir, bodies.segments(), (n) => bodies.segmentPath(n), start.firstSegment);
       if (kept.segments + kept.files > 0) {
         damaged = true;
