@@ -19,9 +19,11 @@ import type { CliOutput } from './ca';
 import { describeOutcome } from './sysproxy';
 import { version } from './version';
 import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } from '../core/rules/rules-file';
+import { loadUiToken, type UiTokenResult } from '../core/server/ui-token';
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
+                       [--rotate-token]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -38,6 +40,7 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --log                 print one JSON line per finished flow to stdout
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
   --insecure-upstream   do not verify servers' TLS certificates
+  --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   -h, --help            show this help`;
 
 export interface ServeOptions {
@@ -51,6 +54,7 @@ export interface ServeOptions {
   log: boolean;
   systemProxy: boolean;
   insecureUpstream: boolean;
+  rotateToken?: boolean;
 }
 
 /** Parses and checks every flag; throws an Error whose message names the bad one. */
@@ -68,6 +72,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       log: { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
+      'rotate-token': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -99,6 +104,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     log: !!values.log,
     systemProxy: !!values['system-proxy'],
     insecureUpstream: !!values['insecure-upstream'],
+    rotateToken: !!values['rotate-token'],
   };
 }
 
@@ -139,6 +145,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
 
   let core: Core | undefined;
   let ui: UiServer | undefined;
+  let uiToken: UiTokenResult | undefined;
   let lock: HeldLock | undefined;
   let systemProxy: SystemProxy | undefined;
   let systemProxySet = false;
@@ -165,7 +172,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     });
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
-    ui = await startUiServer(core, { host: options.host, port: options.uiPort, onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
+    // One token per data folder, so open tabs survive a restart (--rotate-token replaces it).
+    uiToken = loadUiToken(options.dataDir, { rotate: options.rotateToken });
+    ui = await startUiServer(core, { host: options.host, port: options.uiPort, token: uiToken.token, onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
     lock = acquireLock(options.dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: core.proxyAddress().port });
   } catch (err) {
     await stop().catch(() => {});
@@ -182,6 +191,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   say(`UI:     ${ui.url}`);
   say(`Data:   ${options.dataDir}`);
   for (const notice of core.startupNotices) say(notice);
+  if (uiToken?.fresh === 'rotated') say('UI token: replaced; tabs and scripts holding the old one need the new UI URL');
   if (options.host !== 'localhost' && !/^(127\.|::1$)/.test(options.host)) {
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
   }

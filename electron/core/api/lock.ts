@@ -80,9 +80,9 @@ export async function connectToRunning(dataDir: string, timeoutMs = 5000): Promi
   const info = readLock(dataDir);
   if (!info) return null;
   const host = info.uiHost === '0.0.0.0' || info.uiHost === '' ? '127.0.0.1' : info.uiHost === '::' ? '::1' : info.uiHost;
-  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${info.uiPort}/api/ws?token=${encodeURIComponent(info.token)}`;
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${info.uiPort}/api/ws`;
   try {
-    return await connectWebSocket(url, timeoutMs);
+    return await connectWebSocket(url, info.token, timeoutMs);
   } catch {
     return null;
   }

@@ -15,8 +15,9 @@ import { HarImportError, parseHar } from '../import/har';
 import { importIntoStore } from '../import/into-store';
 import { writeExport, type RecordsFor } from './formats';
 import { idRecords, sourceRecords, storeSource } from './source';
+import { downloadTickets } from './tickets';
 
-export type ExportMethod = 'export.flows' | 'flows.import';
+export type ExportMethod = 'export.flows' | 'export.ticket' | 'flows.import';
 
 const MAX_FILTER_LENGTH = 10_000;
 /**
@@ -87,6 +88,12 @@ export function createExportApiHandlers(core: Core): Pick<ApiHandlers, ExportMet
       });
       await new Promise<void>((resolve, reject) => sink.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
       return { text: sink.text(), count, files, fileName: exportFileName(request.format, request.shell, new Date()) };
+    },
+    async 'export.ticket'(params) {
+      const m = 'export.ticket';
+      const request = exportRequest(m, paramsObject(m, params, ['ids', 'filter', 'format', 'shell']));
+      if (request.format === 'curl') throw new ApiError(`${m}: curl exports go through export.flows (binary bodies are separate files)`, 'bad-params');
+      return downloadTickets(core).issue(request);
     },
     async 'flows.import'(params) {
       const m = 'flows.import';

@@ -22,13 +22,29 @@ export function tokenMatches(given: string | undefined | null, expected: string)
   return crypto.timingSafeEqual(a, b);
 }
 
-/** The token from `?token=` or `Authorization: Bearer …`. */
-export function requestToken(req: IncomingMessage, url: URL): string | undefined {
-  const fromQuery = url.searchParams.get('token');
-  if (fromQuery) return fromQuery;
+/** The WebSocket subprotocol the API speaks; the token rides beside it as `hindsight.token.<token>`. */
+export const API_PROTOCOL = 'hindsight';
+export const TOKEN_PROTOCOL_PREFIX = 'hindsight.token.';
+
+/**
+ * The token from `Authorization: Bearer …` or, for a WebSocket handshake, from the offered subprotocols
+ * (browsers cannot set headers on a WebSocket). Never from the URL: a query ends up in logs.
+ */
+export function requestToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-  return m ? m[1] : undefined;
+  if (m) return m[1];
+  const offered = req.headers['sec-websocket-protocol'];
+  for (const p of (offered ?? '').split(',')) {
+    const name = p.trim();
+    if (name.startsWith(TOKEN_PROTOCOL_PREFIX)) return name.slice(TOKEN_PROTOCOL_PREFIX.length);
+  }
+  return undefined;
+}
+
+/** The subprotocol answered: `hindsight` when offered (never the token one), else none. */
+export function chooseProtocol(protocols: Set<string>): string | false {
+  return protocols.has(API_PROTOCOL) ? API_PROTOCOL : false;
 }
 
 export function isWildcardHost(host: string): boolean {

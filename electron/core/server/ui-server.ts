@@ -14,8 +14,9 @@ import { createApiHandlers } from '../api/handlers';
 import { createApiServerSide, type ApiServerSide } from '../api/dispatcher';
 import { readFlowBody } from '../api/body';
 import { serveWebSocket } from '../api/transport.ws';
-import { hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
-import { serveExport } from './export-route';
+import { chooseProtocol, hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
+import { serveExport, streamExport } from './export-route';
+import { downloadTickets } from '../export/tickets';
 import { serveStatic } from './static-files';
 
 export const DEFAULT_UI_PORT = 8081;
@@ -69,7 +70,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   const api = options.api ?? createApiServerSide(createApiHandlers(core), core, { flushMs: options.flushMs, onInternalError: onError });
 
   const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_FRAME });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_FRAME, handleProtocols: chooseProtocol });
   const server = http.createServer((req, res) => {
     handleHttp(req, res).catch((err) => {
       onError(err, `${req.method} ${req.url}`);
@@ -122,7 +123,14 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     res.setHeader('Cache-Control', 'no-store');
     // Nothing under /api may be embedded by another site, even by one holding a leaked URL.
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    if (!tokenMatches(requestToken(req, url), token)) {
+    // A token in a URL ends up in logs, histories and proxies (Hindsight's own flows included): refused.
+    if (url.searchParams.has('token')) return sendText(res, 401, 'Unauthorized: tokens in URLs are refused; send the header Authorization: Bearer <token>');
+    if (url.pathname === '/api/export' && url.searchParams.has('ticket')) {
+      const request = downloadTickets(core).redeem(url.searchParams.get('ticket'));
+      if (!request) return sendText(res, 401, 'Unauthorized: this download ticket is unknown, used or expired; start the download again');
+      return streamExport(core, req, res, request);
+    }
+    if (!tokenMatches(requestToken(req), token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="hindsight"');
       return sendText(res, 401, 'Unauthorized: token required');
     }
@@ -172,7 +180,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     const url = parseUrl(req.url);
     if (!url || url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (!hostOk(req.headers.host) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!tokenMatches(requestToken(req, url), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (!tokenMatches(requestToken(req), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       const served = serveWebSocket(ws, api);
