@@ -55,6 +55,8 @@ export interface Core {
   proxyAddress(): { host: string; port: number };
   /** Lines for the log from the start (e.g. the data folder's permissions were tightened). */
   readonly startupNotices: readonly string[];
+  /** Another port of this instance (the UI server's): requests through the proxy to it are refused. */
+  addOwnPort(port: number): void;
   /** Whether this client address may use the proxy (the allow-list); the UI port applies the same decision. */
   admitsClient(ip: string): boolean;
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */

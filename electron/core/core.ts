@@ -36,6 +36,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
   const replays = new ReplayMarks();
+  /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
+  const ownPorts = new Set<number>();
   let proxy: CaptureProxy;
   try {
     proxy = await startCaptureProxy({
@@ -51,6 +53,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       lookup: options.lookup,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       allowClient,
+      ownPorts,
       onFinished: (flow) => {
         replays.flowFinished(flow);
         options.onLog?.(toLogLine(flow));
@@ -101,6 +104,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     replay,
     proxyAddress: () => proxy.address(),
     startupNotices,
+    addOwnPort: (port) => void ownPorts.add(port),
     admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;

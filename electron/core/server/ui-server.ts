@@ -210,6 +210,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     });
   });
   port = (server.address() as { port: number }).port;
+  core.addOwnPort(port);
   const shownHost = isWildcardHost(host) ? '127.0.0.1' : host;
 
   let closing: Promise<void> | undefined;
