@@ -177,7 +177,8 @@ export interface ApiMethods {
   /** A single-use, one-minute ticket for the UI server's streaming download of this export (`/api/export?ticket=…`). */
   'export.ticket': { params: { ids?: string[]; filter?: string; format: ExportFormat; shell?: ExportShell }; result: { ticket: string; expiresAt: number } };
   /** Adds the flows of a HAR file, marked imported; a file that is not a usable HAR fails with 'bad-har' and adds nothing. */
-  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[] } };
+  /** `ids`: the imported flows still stored; `trimmed`/`trimmedOther`: imported and older flows the store's trim removed at once. */
+  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[]; trimmed?: number; trimmedOther?: number } };
   // Rules (electron/core/rules). A refused save fails with code 'invalid-rule' and `fields` naming each bad field.
   'rules.list': { params: Record<string, never>; result: RulesState };
   /** Creates (no id) or replaces a rule; saving resets its hit counter. */

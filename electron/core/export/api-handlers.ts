@@ -11,8 +11,8 @@ import { EXPORT_FORMATS, EXPORT_SHELLS, exportFileName, type ExportFormat, type 
 import { compileFilter } from '../../common/filter';
 import { optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../api/params';
 import type { Core } from '../core-types';
-import { HarImportError, parseHar } from '../import/har';
-import { importIntoStore } from '../import/into-store';
+import { HarImportError } from '../import/har';
+import { importHar } from '../import/into-store';
 import { writeExport, type RecordsFor } from './formats';
 import { idRecords, sourceRecords, storeSource } from './source';
 import { downloadTickets } from './tickets';
@@ -100,16 +100,15 @@ export function createExportApiHandlers(core: Core): Pick<ApiHandlers, ExportMet
       const p = paramsObject(m, params, ['harText']);
       const harText = optionalString(m, p, 'harText', MAX_HAR_CHARS);
       if (harText === undefined) throw new ApiError(`${m}: param 'harText' must be a string`, 'bad-params');
-      let imported;
+      await core.store.ready;
       try {
-        imported = await parseHar(harText);
+        // Checked whole first, then stored entry by entry: only the text and one entry are in memory.
+        const outcome = await importHar(core.store, () => harText);
+        return { imported: outcome.count, ids: outcome.kept, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther };
       } catch (err) {
         if (err instanceof HarImportError) throw new ApiError(err.message, 'bad-har');
         throw err;
       }
-      await core.store.ready;
-      const count = await importIntoStore(core.store, imported);
-      return { imported: count, ids: imported.flows.map((f) => f.id) };
     },
   };
 }
