@@ -12,6 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
 import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
+import { handshake } from '../../helpers/ws-handshake';
 import { addFlows, flowWithBody, openTestCore, sample, type TestCore } from './harness';
 
 interface Reply {
@@ -31,26 +32,6 @@ function get(port: number, pathAndQuery: string, headers: http.OutgoingHttpHeade
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** The HTTP status a WebSocket handshake got: 101 when it opened, else the refusal's status. */
-function handshake(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<number | string> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { headers });
-    ws.once('open', () => {
-      ws.close();
-      // The subprotocol answered: `hindsight` when the token came as one (never the token itself).
-      resolve(ws.protocol ? `101 ${ws.protocol}` : 101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', (err) => {
-      if (ws.readyState !== WebSocket.CLOSED) reject(err);
-    });
   });
 }
 
@@ -115,15 +96,15 @@ describe('UI server', () => {
     const own = { Origin: `http://127.0.0.1:${ui.port}` };
     const statuses = {
       none: await handshake(wsUrl()),
-      wrong: await handshake(wsUrl(), own, asProtocol((ui.token[0] === 'A' ? 'B' : 'A') + ui.token.slice(1))),
-      empty: await handshake(wsUrl(), own, ['hindsight', 'hindsight.token.']),
+      wrong: await handshake(wsUrl(), { headers: own, protocols: asProtocol((ui.token[0] === 'A' ? 'B' : 'A') + ui.token.slice(1)) }),
+      empty: await handshake(wsUrl(), { headers: own, protocols: ['hindsight', 'hindsight.token.'] }),
       inQuery: await handshake(wsUrl(`?token=${encodeURIComponent(ui.token)}`)),
-      otherOrigin: await handshake(wsUrl(), { Origin: 'http://evil.example' }, asProtocol(ui.token)),
-      rebound: await handshake(wsUrl(), { Host: `evil.example:${ui.port}`, Origin: `http://evil.example:${ui.port}` }, asProtocol(ui.token)),
-      wrongPath: await handshake(`ws://127.0.0.1:${ui.port}/ws`, bearer()),
-      ownOrigin: await handshake(wsUrl(), own, asProtocol(ui.token)),
-      localhost: await handshake(wsUrl(), { Host: `localhost:${ui.port}`, Origin: `http://localhost:${ui.port}` }, asProtocol(ui.token)),
-      bearerNoOrigin: await handshake(wsUrl(), bearer()),
+      otherOrigin: await handshake(wsUrl(), { headers: { Origin: 'http://evil.example' }, protocols: asProtocol(ui.token) }),
+      rebound: await handshake(wsUrl(), { headers: { Host: `evil.example:${ui.port}`, Origin: `http://evil.example:${ui.port}` }, protocols: asProtocol(ui.token) }),
+      wrongPath: await handshake(`ws://127.0.0.1:${ui.port}/ws`, { headers: bearer() }),
+      ownOrigin: await handshake(wsUrl(), { headers: own, protocols: asProtocol(ui.token) }),
+      localhost: await handshake(wsUrl(), { headers: { Host: `localhost:${ui.port}`, Origin: `http://localhost:${ui.port}` }, protocols: asProtocol(ui.token) }),
+      bearerNoOrigin: await handshake(wsUrl(), { headers: bearer() }),
     };
     assert.deepStrictEqual(statuses, {
       none: 401,

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import os from 'node:os';
-import WebSocket from 'ws';
+import { handshake } from '../../helpers/ws-handshake';
 import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
 import { startTestCore, type TestCore } from '../../helpers/core';
 
@@ -32,22 +32,8 @@ function get(from: string, path: string, headers: http.OutgoingHttpHeaders): Pro
   });
 }
 
-function handshake(from: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${ui.port}/api/ws`, { localAddress: from, headers: { Authorization: `Bearer ${ui.token}`, ...headers } });
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', (err) => {
-      if (ws.readyState !== WebSocket.CLOSED) reject(err);
-    });
-  });
+function wsFrom(from: string, headers: Record<string, string>): Promise<number | string> {
+  return handshake(`ws://127.0.0.1:${ui.port}/api/ws`, { localAddress: from, headers: { Authorization: `Bearer ${ui.token}`, ...headers } });
 }
 
 test('the UI port refuses clients the allow-list refuses, and foreign Host and Origin on a wildcard bind', async () => {
@@ -64,10 +50,10 @@ test('the UI port refuses clients the allow-list refuses, and foreign Host and O
     localhost: await get('127.0.0.1', '/api/ca.pem', own('localhost')),
     allowListedAddress: await get('127.0.0.1', '/api/ca.pem', own('127.0.0.2')),
     strangerAddress: await get('127.0.0.1', '/api/ca.pem', own('203.0.113.9')),
-    wsForeign: await handshake('127.0.0.1', { Host: `evil.example:${ui.port}`, Origin: `http://evil.example:${ui.port}` }),
-    wsForeignOrigin: await handshake('127.0.0.1', { Origin: 'http://evil.example' }),
-    wsNotAllowedClient: await handshake('127.0.0.3', {}),
-    wsOwn: await handshake('127.0.0.2', { Origin: `http://127.0.0.1:${ui.port}` }),
+    wsForeign: await wsFrom('127.0.0.1', { Host: `evil.example:${ui.port}`, Origin: `http://evil.example:${ui.port}` }),
+    wsForeignOrigin: await wsFrom('127.0.0.1', { Origin: 'http://evil.example' }),
+    wsNotAllowedClient: await wsFrom('127.0.0.3', {}),
+    wsOwn: await wsFrom('127.0.0.2', { Origin: `http://127.0.0.1:${ui.port}` }),
   };
   assert.deepEqual(statuses, {
     notAllowedClient: 403,
