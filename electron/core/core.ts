@@ -14,7 +14,7 @@ import { createRules } from './rules';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
-import { mkdirPrivate, tightenTree } from './private-files';
+import { mkdirPrivate, tightenDataDir } from './private-files';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
@@ -26,7 +26,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
-  const tightened = tightenTree(paths.dataDir);
+  const tightened = tightenDataDir(paths.dataDir);
   const startupNotices = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
   const host = options.host ?? DEFAULT_PROXY_HOST;
   const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);

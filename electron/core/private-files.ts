@@ -53,3 +53,33 @@ export function tightenTree(root: string): number {
   visit(root);
   return changed;
 }
+
+/**
+ * What Hindsight writes in a data folder: its stores (with their journals, temp files and kept-aside copies),
+ * its folders (bodies, ca) and its small settings files. Only these are tightened, so `--data` pointed at a
+ * folder that holds other things (a project, a home folder) never has those changed.
+ */
+const OURS = /^(?:flows\.db|rules\.db|flows-meta\.json|hindsight\.lock|ui-token|settings\.json|lan\.json|window-state\.json|sysproxy-[\w-]*\.json|bodies|ca)(?:$|[.~])/;
+
+/** Tightens the data folder itself and Hindsight's entries in it (recursively); returns how many changed. */
+export function tightenDataDir(dataDir: string): number {
+  let changed = 0;
+  try {
+    const stat = fs.statSync(dataDir);
+    if ((stat.mode & 0o077) !== 0) {
+      fs.chmodSync(dataDir, (stat.mode & 0o700) | PRIVATE_DIR_MODE);
+      changed++;
+    }
+  } catch {
+    return 0;
+  }
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dataDir);
+  } catch {
+    return changed;
+  }
+  for (const name of names) if (OURS.test(name)) changed += tightenTree(path.join(dataDir, name));
+  return changed;
+}
+

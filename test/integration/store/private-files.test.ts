@@ -72,6 +72,8 @@ test('a store left readable by others is tightened at start, and the log says so
     fs.writeFileSync(path.join(dataDir, 'flows.db'), '', { mode: 0o644 });
     fs.writeFileSync(path.join(dataDir, 'rules.db'), '', { mode: 0o644 });
     fs.writeFileSync(path.join(dataDir, 'bodies', 'ab', 'abcdef'), 'secret', { mode: 0o644 });
+    // Not Hindsight's: `--data` may point at a folder that holds other things; those stay as they are.
+    fs.writeFileSync(path.join(dataDir, 'notes.txt'), 'mine', { mode: 0o644 });
     const start = () => createCore({ dataDir, host: '127.0.0.1', port: 0, version: 'test' });
     const first = await start();
     const notices = [...first.startupNotices];
@@ -81,7 +83,7 @@ test('a store left readable by others is tightened at start, and the log says so
     await second.dispose();
     assert.deepEqual(
       { notices, again, loose: loose(modes(dataDir)) },
-      { notices: [`Data folder: made 6 entries under ${dataDir} owner-only (files 0600, folders 0700)`], again: [], loose: {} },
+      { notices: [`Data folder: made 6 entries under ${dataDir} owner-only (files 0600, folders 0700)`], again: [], loose: { 'notes.txt': '644' } },
     );
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
