@@ -19,7 +19,7 @@ import type { CliOutput } from './ca';
 import { describeOutcome } from './sysproxy';
 import { version } from './version';
 import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } from '../core/rules/rules-file';
-import { loadUiToken, type UiTokenResult } from '../core/server/ui-token';
+import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
 
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
@@ -174,7 +174,16 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
     // One token per data folder, so open tabs survive a restart (--rotate-token replaces it).
     uiToken = loadUiToken(options.dataDir, { rotate: options.rotateToken });
-    ui = await startUiServer(core, { host: options.host, port: options.uiPort, token: uiToken.token, onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
+    ui = await startUiServer(core, {
+      host: options.host,
+      port: options.uiPort,
+      token: uiToken.token,
+      // Settings → UI access → Rotate: kept for the next start, and in the lock for the CLI.
+      onTokenRotated: (token) => {
+        saveUiToken(options.dataDir, token);
+        lock?.setToken(token);
+      },
+      onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
     lock = acquireLock(options.dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: core.proxyAddress().port });
   } catch (err) {
     await stop().catch(() => {});

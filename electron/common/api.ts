@@ -217,6 +217,12 @@ export interface ApiMethods {
   'trust.get': { params: Record<string, never>; result: TrustInfo };
   /** Installs (trusted: true) or removes the CA in one store for the current user. */
   'trust.set': { params: { store: string; trusted: boolean }; result: TrustInfo };
+  /**
+   * Replaces the UI token of `hindsight serve` (kept in the data folder and the lock file): every open tab
+   * and script holding the old one is disconnected and locked out; the caller gets the new token to put in
+   * its URL. The desktop window has no token: it answers 'unavailable'.
+   */
+  'token.rotate': { params: Record<string, never>; result: { token: string } };
   /** A native "Save as" dialog, then writes text or base64 bytes to the chosen file. */
   'dialog.save': {
     params: { suggestedName: string; text?: string; base64?: string; filters?: { name: string; extensions: string[] }[] };
@@ -280,6 +286,7 @@ export const API_METHODS = [
   'flows.diff',
   'export.flows',
   'export.ticket',
+  'token.rotate',
   'flows.import',
   'rules.list',
   'rules.save',

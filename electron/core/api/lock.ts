@@ -22,6 +22,8 @@ export interface LockInfo {
 
 export interface HeldLock {
   readonly info: LockInfo;
+  /** Rewrites the lock with a new token (token.rotate), so the CLI keeps reaching the instance. */
+  setToken(token: string): void;
   /** Removes the lock file if it is still ours. */
   release(): void;
 }
@@ -57,6 +59,14 @@ export function acquireLock(dataDir: string, info: Omit<LockInfo, 'pid' | 'start
   let released = false;
   return {
     info: held,
+    setToken(token) {
+      if (released) return;
+      held.token = token;
+      // Replaced whole (temp file + rename): a reader never sees half a lock.
+      const tmp = `${file}.${pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(held) + '\n', { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    },
     release() {
       if (released) return;
       released = true;

@@ -41,10 +41,12 @@ export interface UiServerOptions {
   onError?: (err: unknown, where: string) => void;
   /** Which client addresses may connect; default the core's (the proxy port's allow-list). */
   allowClient?: (ip: string) => boolean;
+  /** A new token replaced the old one (token.rotate): keep it (serve writes the token file and the lock). */
+  onTokenRotated?: (token: string) => void;
 }
 
 export interface UiServer {
-  /** Open this in a browser: http://host:port/#token=… */
+  /** Open this in a browser: http://host:port/#token=… (changes with token.rotate). */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -59,7 +61,7 @@ export function defaultRendererDir(): string {
 
 export async function startUiServer(core: Core, options: UiServerOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? newToken();
+  let token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const onError = options.onError ?? (() => {});
   const allowClient = options.allowClient ?? ((ip: string) => core.admitsClient(ip));
@@ -67,9 +69,22 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   /** Connections refused by the allow-list: answered 403 at connect; whatever they send is never handled. */
   const refused = new WeakSet<object>();
   const ownsApi = !options.api;
-  const api = options.api ?? createApiServerSide(createApiHandlers(core), core, { flushMs: options.flushMs, onInternalError: onError });
-
   const sockets = new Set<WebSocket>();
+  /**
+   * token.rotate: the new token takes effect at once; every socket (the caller's too) is closed just after
+   * the answer has gone out, so holders of the old token are out, and the caller reconnects with the new one.
+   */
+  const rotateToken = async (): Promise<{ token: string }> => {
+    token = newToken();
+    options.onTokenRotated?.(token);
+    const open = [...sockets];
+    setTimeout(() => {
+      for (const ws of open) ws.close(4001, 'token rotated');
+    }, 100).unref();
+    return { token };
+  };
+  const api = options.api ?? createApiServerSide({ ...createApiHandlers(core), 'token.rotate': rotateToken }, core, { flushMs: options.flushMs, onInternalError: onError });
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_FRAME, handleProtocols: chooseProtocol });
   const server = http.createServer((req, res) => {
     handleHttp(req, res).catch((err) => {
@@ -215,10 +230,14 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(shownHost)}:${port}/#token=${token}`,
+    get url() {
+      return `http://${urlHost(shownHost)}:${port}/#token=${token}`;
+    },
     host,
     port,
-    token,
+    get token() {
+      return token;
+    },
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

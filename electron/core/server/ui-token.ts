@@ -22,6 +22,15 @@ export function uiTokenFile(dataDir: string): string {
   return path.join(dataDir, UI_TOKEN_FILE);
 }
 
+/** Writes the token (0600, replaced whole). */
+export function saveUiToken(dataDir: string, token: string): void {
+  const file = uiTokenFile(dataDir);
+  mkdirPrivate(dataDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${token}\n`, { mode: PRIVATE_FILE_MODE });
+  fs.renameSync(tmp, file);
+}
+
 /** The data folder's UI token, made on first use or when `rotate` is set. */
 export function loadUiToken(dataDir: string, options: { rotate?: boolean } = {}): UiTokenResult {
   const file = uiTokenFile(dataDir);
@@ -40,9 +49,6 @@ export function loadUiToken(dataDir: string, options: { rotate?: boolean } = {})
   }
   if (existing) return { token: existing };
   const token = newToken();
-  mkdirPrivate(dataDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${token}\n`, { mode: PRIVATE_FILE_MODE });
-  fs.renameSync(tmp, file);
+  saveUiToken(dataDir, token);
   return { token, fresh: options.rotate ? 'rotated' : unreadable ? 'replaced' : 'created' };
 }
