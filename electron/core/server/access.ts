@@ -1,9 +1,11 @@
 /**
- * Who may use the headless server. Two independent checks:
- * - the token (32 random bytes, base64url): required on /api/ws and every /api/* route, compared in
- *   constant time;
- * - the Host and Origin headers: a web page the user happens to visit must not drive the API, neither
- *   from its own origin (Origin check) nor by rebinding its DNS name to 127.0.0.1 (Host check).
+ * Who may use the headless server. Independent checks:
+ * - the client address: the proxy port's allow-list (ui-server.ts, at connect);
+ * - the token (32 random bytes, base64url): required on /api/ws and every /api/* route, from an
+ *   `Authorization: Bearer` header or, for a browser's WebSocket, a subprotocol; never from a URL query;
+ *   compared in constant time;
+ * - the Host and Origin headers, whatever the bind address: a web page the user happens to visit must not
+ *   drive the API, neither from its own origin (Origin check) nor by rebinding its DNS name (Host check).
  */
 import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -1,8 +1,9 @@
 /**
  * The headless server (`hindsight serve` / ../../../docs): one HTTP port that serves the built renderer,
  * the API over a WebSocket (/api/ws) and body bytes and CA downloads over plain GETs (/api/*). Every /api
- * request needs the token; the URL printed for the user carries it in the fragment so it never reaches a
- * log. Listens on 127.0.0.1 unless told otherwise.
+ * request needs the token, in a header or WebSocket subprotocol, never in the URL (access.ts); the URL
+ * printed for the user carries it in the fragment so it never reaches a log. Listens on 127.0.0.1 unless
+ * told otherwise; clients the proxy's allow-list refuses are refused here too.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
