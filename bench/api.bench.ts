@@ -55,7 +55,7 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-'));
   const core = await createCore({ dataDir, port: 0, version: 'bench' });
   const ui = await startUiServer(core, { port: 0, rendererDir: path.join(dataDir, 'no-renderer') });
-  const socket = new WebSocket(`ws://127.0.0.1:${ui.port}/api/ws?token=${ui.token}`);
+  const socket = new WebSocket(`ws://127.0.0.1:${ui.port}/api/ws`, { headers: { Authorization: `Bearer ${ui.token}` } });
   let messages = 0;
   let bytes = 0;
   socket.on('message', (data: Buffer) => {

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
     const ui = await startUiServer(core, { port: 0 });
     const lock = acquireLock(dataDir, { uiHost: ui.host, uiPort: ui.port, token: ui.token, proxyPort: core.proxyAddress().port });
-    const client: ApiClient & { dispose(): void } = await connectWebSocket(`ws://127.0.0.1:${ui.port}/api/ws?token=${encodeURIComponent(ui.token)}`);
+    const client: ApiClient & { dispose(): void } = await connectWebSocket(`ws://127.0.0.1:${ui.port}/api/ws`, ui.token);
     try {
       rows['API over WebSocket'] = zero();
       rows['API over WebSocket'].endpoints = await timed(API_RUNS, () => client.call('report.endpoints', {}));

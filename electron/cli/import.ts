@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectToRunning, readLock } from '../core/api/lock';
-import { HarImportError, parseHar } from '../core/import/har';
-import { importIntoStore } from '../core/import/into-store';
+import { HarImportError, scanHar } from '../core/import/har';
+import { describeImportTrim, importHar } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
 import { openFlowStore } from '../core/store';
 import { parseCommandArgs, type CliOutput } from './args';
@@ -31,15 +31,10 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const file = path.resolve(positionals[0]);
   const dataDir = path.resolve(values.data ?? defaultDataDir());
 
-  let imported;
   try {
-    const handle = await fs.promises.open(file, 'r');
-    // Linux opens a folder for reading; only the first read would fail, and as "not valid JSON".
-    if ((await handle.stat()).isDirectory()) {
-      await handle.close();
-      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', syscall: 'read', path: file });
-    }
-    imported = await parseHar(handle.createReadStream());
+    await fs.promises.access(file, fs.constants.R_OK);
+    // Checked before anything opens the store: a bad file is refused whichever way it would go in.
+    await scanHar(fs.createReadStream(file));
   } catch (err) {
     const message = err instanceof HarImportError ? err.message : isFsError(err) ? fsErrorLine(err, 'read', file) : `cannot read ${file}: ${(err as Error).message}`;
     out.stderr.write(`hindsight import: ${message}\nNothing was imported.\n`);
@@ -51,11 +46,19 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const store = openFlowStore({ dataDir });
   try {
     await store.ready;
-    const count = await importIntoStore(store, imported);
+    // Streamed entry by entry (the file is read once more): memory stays flat whatever the file's size.
+    const outcome = await importHar(store, () => fs.createReadStream(file));
     for (const w of store.warnings()) out.stderr.write(`hindsight import: warning: ${w}\n`);
-    const from = imported.creator ? ` (made by ${imported.creator.name} ${imported.creator.version})` : '';
+    const from = outcome.creator ? ` (made by ${outcome.creator.name} ${outcome.creator.version})` : '';
+    const count = outcome.count;
     out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${dataDir}\n`);
+    const trim = describeImportTrim(outcome);
+    if (trim) out.stdout.write(`${trim}\n`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof HarImportError)) throw err;
+    out.stderr.write(`hindsight import: ${err.message}\nNothing was imported.\n`);
+    return 1;
   } finally {
     await store.close();
   }
@@ -82,6 +85,8 @@ async function importThroughRunning(dataDir: string, file: string, out: CliOutpu
   try {
     const result = await client.call('flows.import', { harText: await fs.promises.readFile(file, 'utf8') });
     out.stdout.write(`Imported ${result.imported} flow${result.imported === 1 ? '' : 's'} from ${file} into the running hindsight (${dataDir})\n`);
+    const trim = describeImportTrim({ count: result.imported, kept: result.ids, trimmed: result.trimmed ?? 0, trimmedOther: result.trimmedOther ?? 0 });
+    if (trim) out.stdout.write(`${trim}\n`);
     return 0;
   } catch (err) {
     out.stderr.write(`hindsight import: ${(err as Error).message}\nNothing was imported.\n`);

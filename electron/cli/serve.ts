@@ -24,6 +24,7 @@ import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../common/inspect';
 import { FlowLogger } from '../core/log/flow-logger';
 import { LogFile } from '../core/log/log-file';
+import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
 
 export const DEFAULT_LOG_BODY_KB = 64;
 
@@ -31,7 +32,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
-                       [--upstream-timeout S] [--body-timeout S]
+                       [--upstream-timeout S] [--body-timeout S] [--rotate-token]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -64,6 +65,7 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         (default 300, as Firefox waits); then 504. A response that has begun is never
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
+  --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -91,6 +93,7 @@ export interface ServeOptions {
   upstreamTimeoutMs?: number;
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
+  rotateToken?: boolean;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -126,6 +129,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'inspect-relay': { type: 'string' },
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
+      'rotate-token': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -177,6 +181,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
+    rotateToken: !!values['rotate-token'],
   };
 }
 
@@ -261,6 +266,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const onHangup = () => void logFile?.reopen();
   if (logFile) process.on('SIGHUP', onHangup);
   let ui: UiServer | undefined;
+  let uiToken: UiTokenResult | undefined;
   let lock: HeldLock | undefined;
   let systemProxy: SystemProxy | undefined;
   let systemProxySet = false;
@@ -295,7 +301,18 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     });
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
-    ui = await startUiServer(core, { host: options.host, port: options.uiPort, onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
+    // One token per data folder, so open tabs survive a restart (--rotate-token replaces it).
+    uiToken = loadUiToken(options.dataDir, { rotate: options.rotateToken });
+    ui = await startUiServer(core, {
+      host: options.host,
+      port: options.uiPort,
+      token: uiToken.token,
+      // Settings → UI access → Rotate: kept for the next start, and in the lock for the CLI.
+      onTokenRotated: (token) => {
+        saveUiToken(options.dataDir, token);
+        lock?.setToken(token);
+      },
+      onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
     if (options.inspectRelay !== undefined) {
       const relay = await core.inspect.start({ host: DEFAULT_RELAY_HOST, port: options.inspectRelay, targets: [DEFAULT_TARGETS] }).catch((err: Error) => {
         throw new Error(`--inspect-relay: ${err.message}`);
@@ -321,6 +338,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     const what = options.logBodyBytes !== undefined ? `with bodies up to ${options.logBodyBytes / 1024} KB` : 'without bodies';
     say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);
   }
+  for (const notice of core.startupNotices) say(notice);
+  if (uiToken?.fresh === 'rotated') say('UI token: replaced; tabs and scripts holding the old one need the new UI URL');
   if (options.host !== 'localhost' && !/^(127\.|::1$)/.test(options.host)) {
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
   }

@@ -198,11 +198,14 @@ export interface ApiMethods {
   /** Compares two flows; volatile headers (electron/common/diff.ts) are hidden unless hideVolatile is false. */
   'flows.diff': { params: { a: string; b: string; hideVolatile?: boolean; volatile?: { request?: string[]; response?: string[] } }; result: FlowDiff };
   // Export and import (electron/core/export/api-handlers.ts). Large downloads also have an HTTP route:
-  // `GET /api/export?format=…[&filter=…|&ids=a,b][&shell=…]&token=…` streams the same document.
+  // `GET /api/export?ticket=…` (a ticket from export.ticket) streams the same document.
   /** The flows named by `ids` (in that order), else those matching `filter` (oldest first), as one document. */
   'export.flows': { params: { ids?: string[]; filter?: string; format: ExportFormat; shell?: ExportShell }; result: ExportResult };
+  /** A single-use, one-minute ticket for the UI server's streaming download of this export (`/api/export?ticket=…`). */
+  'export.ticket': { params: { ids?: string[]; filter?: string; format: ExportFormat; shell?: ExportShell }; result: { ticket: string; expiresAt: number } };
   /** Adds the flows of a HAR file, marked imported; a file that is not a usable HAR fails with 'bad-har' and adds nothing. */
-  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[] } };
+  /** `ids`: the imported flows still stored; `trimmed`/`trimmedOther`: imported and older flows the store's trim removed at once. */
+  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[]; trimmed?: number; trimmedOther?: number } };
   // Rules (electron/core/rules). A refused save fails with code 'invalid-rule' and `fields` naming each bad field.
   'rules.list': { params: Record<string, never>; result: RulesState };
   /** Creates (no id) or replaces a rule; saving resets its hit counter. */
@@ -264,6 +267,12 @@ export interface ApiMethods {
   'trust.get': { params: Record<string, never>; result: TrustInfo };
   /** Installs (trusted: true) or removes the CA in one store for the current user. */
   'trust.set': { params: { store: string; trusted: boolean }; result: TrustInfo };
+  /**
+   * Replaces the UI token of `hindsight serve` (kept in the data folder and the lock file): every open tab
+   * and script holding the old one is disconnected and locked out; the caller gets the new token to put in
+   * its URL. The desktop window has no token: it answers 'unavailable'.
+   */
+  'token.rotate': { params: Record<string, never>; result: { token: string } };
   /** A native "Save as" dialog, then writes text or base64 bytes to the chosen file. */
   'dialog.save': {
     params: { suggestedName: string; text?: string; base64?: string; filters?: { name: string; extensions: string[] }[] };
@@ -328,6 +337,8 @@ export const API_METHODS = [
   'flows.parseCurl',
   'flows.diff',
   'export.flows',
+  'export.ticket',
+  'token.rotate',
   'flows.import',
   'rules.list',
   'rules.save',
@@ -388,9 +399,12 @@ export function isApiEvent(name: unknown): name is ApiEvent {
 
 /**
  * Wire messages, the same for every transport.
- * Headless (WebSocket) transport: `ws://<ui host>:<ui port>/api/ws?token=<token>`; the server answers each
- * ApiRequest with an ApiResponse and pushes ApiEventBatch messages. Body bytes also have an HTTP route,
- * `GET /api/flows/<id>/<request|response>/body?token=<token>[&decode=1]` (used for <img> and downloads).
+ * Headless (WebSocket) transport: `ws://<ui host>:<ui port>/api/ws` with the token as a WebSocket subprotocol
+ * (`hindsight`, `hindsight.token.<token>`: browsers cannot set headers on a WebSocket) or an
+ * `Authorization: Bearer <token>` header; the server answers each ApiRequest with an ApiResponse and pushes
+ * ApiEventBatch messages. Body bytes also have an HTTP route, `GET /api/flows/<id>/<request|response>/body
+ * [?decode=1]` with the Bearer header. A token in a URL query is refused; the one exception is the export
+ * download, `/api/export?ticket=…`, whose ticket (export.ticket) is single-use and lives a minute.
  * The UI URL carries the token in its fragment (`http://127.0.0.1:8081/#token=…`) so it never reaches logs.
  * Electron transport: the preload exposes `window.hindsight = { call(method, params), onEvents(listener) }`.
  */

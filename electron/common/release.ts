@@ -7,7 +7,7 @@
  * `header:NAME` (that request header's value) or `header:NAME:/REGEX/FLAGS`. Patterns are user input run
  * over every stored flow, so they go through the user-regex checks (user-regex.ts).
  */
-import { compileUserRegex } from './user-regex';
+import { compileUserRegex, type UserRegex } from './user-regex';
 
 export type Platform = 'ios' | 'android' | 'other';
 export const PLATFORMS: readonly Platform[] = ['ios', 'android', 'other'];
@@ -20,7 +20,7 @@ export interface ReleasePattern {
   from: 'ua' | 'header';
   /** Lower-case header name (from: 'header'). */
   header?: string;
-  regex?: RegExp;
+  regex?: UserRegex;
 }
 
 /** Request headers a summary keeps for release patterns: names containing one of these words. */
@@ -56,7 +56,7 @@ export function parseReleasePattern(text: string): ReleasePattern {
   throw new ReleasePatternError(`'${text}' is not a release pattern; use ua:/REGEX/ (e.g. ua:/MyApp\\/(\\d+\\.\\d+)/) or header:NAME (e.g. header:X-App-Version)`);
 }
 
-function compile(source: string, flags: string): RegExp {
+function compile(source: string, flags: string): UserRegex {
   const compiled = compileUserRegex(source, flags);
   if (!compiled.ok) throw new ReleasePatternError(`/${source}/: ${compiled.error}`);
   return compiled.regex;

@@ -1,6 +1,6 @@
 /**
  * Does a rule apply to this request from this client? Pure, and cheap per request: a rule is compiled
- * once (RegExp objects, parsed CIDRs) and the result cached per rule id + version (or per rule object
+ * once (user patterns on the linear-time engine of user-regex.ts, parsed CIDRs) and the result cached per rule id + version (or per rule object
  * when it has no version). The rules engine in electron/core/rules calls this in the proxy's hot path;
  * counting `times` and ordering by priority are its business, not this module's.
  *
@@ -11,8 +11,8 @@
 import { ipInAnyRange, parseIpRange, type IpRange } from './cidr';
 import { splitUrl, type Headers } from './flow';
 import type { DeviceProfile, Matcher, Rule } from './rule';
-import { compileUserRegex } from './user-regex';
-import { hasWildcard, wildcardToRegex } from './wildcard';
+import { compileUserRegex, compileWildcard, type UserRegex } from './user-regex';
+import { hasWildcard } from './wildcard';
 
 export interface RuleRequest {
   method: string;
@@ -37,9 +37,9 @@ function hostOf(url: string): string {
   return splitUrl(url).host;
 }
 
-function urlRegex(m: Extract<Matcher, { type: 'url' }>): RegExp {
+function urlRegex(m: Extract<Matcher, { type: 'url' }>): UserRegex {
   // URL matching ignores case in both syntaxes, so a wildcard and its regex match the same URLs.
-  if (m.syntax === 'wildcard') return new RegExp(m.regex ?? wildcardToRegex(m.pattern), 'i');
+  if (m.syntax === 'wildcard') return compileWildcard(m.pattern, m.regex);
   const compiled = compileUserRegex(m.regex ?? m.pattern, 'i');
   if (!compiled.ok) throw new Error(`URL pattern ${JSON.stringify(m.pattern)} cannot run: ${compiled.error}`);
   return compiled.regex;
@@ -57,7 +57,7 @@ const MATCHER_COMPILERS: { [K in Matcher['type']]: (m: Extract<Matcher, { type: 
   host: (m) => {
     const host = m.host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
     if (!hasWildcard(host)) return (req) => hostOf(req.url) === host;
-    const re = new RegExp(wildcardToRegex(host), 'i');
+    const re = compileWildcard(host);
     return (req) => re.test(hostOf(req.url));
   },
   header: (m) => {

@@ -1,88 +1,102 @@
 /**
- * Regular expressions typed by users (filter `url:/…/`, rule URL matchers) run inside the proxy and
- * over every stored flow, so one catastrophic pattern would freeze capture. They are compiled once,
- * checked for length, backreferences and star height (safe-regex2: a quantifier inside a quantified
- * group, like `(a+)+`, can backtrack exponentially), and refused with a reason otherwise.
+ * Every pattern a user types — rule URL regexes and wildcards, host wildcards, filter `url:/…/`,
+ * `path:/…/`, `host:*…` terms — runs inside the proxy and over every stored flow, so one pattern that
+ * backtracks (`(a|aa)+$`, `a*a*a*…b`, the wildcard `*a*a*…b`) would freeze capture for every client.
+ * A heuristic guard cannot catch them all, so they run on RE2JS, a pure-JavaScript port of RE2: matching
+ * time is linear in the input whatever the pattern. Pure JavaScript because the same module runs in
+ * plain Node (core, CLI), the Electron main process and the browser (the renderer checks patterns as the
+ * user types); docs/ARCHITECTURE.md ("User patterns") says why not re2-wasm or the native re2.
+ *
+ * The syntax is RE2's: no backreferences and no lookahead/lookbehind (refused with that reason), `\x{…}`
+ * instead of `\u…`. This is the only module that compiles user patterns; everything else asks it.
  */
-import safeRegex from 'safe-regex2';
+import { RE2JS } from 're2js';
+import { wildcardToRegex } from './wildcard';
 
-/** Longest pattern accepted; URL patterns are far shorter, and length multiplies matching cost. */
+/** Longest pattern accepted; URL patterns are far shorter, and length multiplies the automaton's size. */
 export const MAX_PATTERN_LENGTH = 1000;
-/** Most quantifiers in one pattern (safe-regex2's limit): each one is a backtracking point. */
-export const MAX_QUANTIFIERS = 25;
 
-export type UserRegexResult = { ok: true; regex: RegExp } | { ok: false; error: string };
+/** A compiled user pattern: `test` finds a match anywhere in the text (anchor with ^ and $). */
+export interface UserRegex {
+  readonly source: string;
+  /** The flags that took effect: a subset of `ims`. */
+  readonly flags: string;
+  test(text: string): boolean;
+  /** The first match's groups (`[0]` the whole match, null for a group that took no part), or null. */
+  exec(text: string): (string | null)[] | null;
+  /** Every match replaced; `$1`, `$&` in `replacement` work as in JavaScript's String.replace. */
+  replaceAll(text: string, replacement: string): string;
+}
 
+export type UserRegexResult = { ok: true; regex: UserRegex } | { ok: false; error: string };
+
+/** JavaScript flags accepted in `/…/flags`; only i, m and s change matching (the rest are no-ops here). */
 const FLAGS = /^[dgimsuyv]*$/;
+const FLAG_BITS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
 
-/**
- * Walks the pattern once: finds a backreference (`\1`, `\k<name>`) outside character classes, and
- * rewrites lookbehind openers `(?<=` `(?<!` to `(?:` for the star-height check, whose tokenizer does
- * not know lookbehind; the quantifier structure, which is all that check reads, stays the same.
- */
-function scan(source: string): { backreference?: string; forCheck: string } {
-  let inClass = false;
-  let forCheck = '';
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      const next = source[i + 1] ?? '';
-      if (!inClass && next >= '1' && next <= '9') return { backreference: `\\${next}`, forCheck };
-      if (!inClass && next === 'k' && source[i + 2] === '<') {
-        const close = source.indexOf('>', i);
-        return { backreference: source.slice(i, close < 0 ? undefined : close + 1), forCheck };
-      }
-      forCheck += c + next;
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === '(' && (source.startsWith('?<=', i + 1) || source.startsWith('?<!', i + 1))) {
-      forCheck += '(?:';
-      i += 3;
-      continue;
-    }
-    forCheck += c;
+/** Syntax RE2 leaves out on purpose (it cannot run in linear time), explained instead of RE2's parse error. */
+const UNSUPPORTED: { find: RegExp; why: string }[] = [
+  { find: /\\[1-9]|\\k</, why: 'backreferences' },
+  { find: /\(\?<?[=!]/, why: 'lookahead and lookbehind' },
+];
+
+/** Why RE2 refused the pattern, in one line. Scans for the unsupported syntax only after RE2 refused it,
+ *  so `[\1]` or `\\1` inside a valid pattern never trips it. */
+function explain(source: string, err: unknown): string {
+  for (const u of UNSUPPORTED) {
+    if (u.find.test(source)) return `${u.why} are not supported (patterns use RE2 syntax, which always matches in linear time)`;
   }
-  return { forCheck };
+  const message = err instanceof Error ? err.message : String(err);
+  // RE2JS shows flags as a prefix of the pattern (`(?i)a(`): quote the pattern as the user wrote it.
+  return message.replace(/^error parsing regexp: /, '').replace(/`\(\?[imsU]+\)/, '`');
 }
 
-/** Why this pattern may not run in Hindsight, or undefined when it may. Does not check syntax. */
-export function regexRisk(source: string): string | undefined {
-  if (source.length > MAX_PATTERN_LENGTH) {
-    return `the pattern is ${source.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted`;
-  }
-  const { backreference, forCheck } = scan(source);
-  if (backreference) {
-    return `backreferences (${backreference}) are refused: they can make matching take exponential time`;
-  }
-  if (!safeRegex(forCheck, { limit: MAX_QUANTIFIERS })) {
-    return (
-      'the pattern could take exponential time to match (a quantifier inside a repeated group, like (a+)+, ' +
-      `or more than ${MAX_QUANTIFIERS} quantifiers), or uses syntax whose cost cannot be checked; simplify it`
-    );
-  }
-  return undefined;
+function wrap(compiled: RE2JS, source: string, flags: string): UserRegex {
+  return {
+    source,
+    flags,
+    test: (text) => compiled.test(text),
+    exec: (text) => {
+      const m = compiled.matcher(text);
+      return m.find() ? Array.from({ length: m.groupCount() + 1 }, (_, i) => m.group(i)) : null;
+    },
+    replaceAll: (text, replacement) => compiled.matcher(text).replaceAll(replacement),
+  };
 }
 
 /**
- * Compiles a user's pattern after checking syntax, flags and risk. The `g` and `y` flags are dropped:
- * they make RegExp.test stateful (lastIndex), and a filter tests thousands of strings in a row.
+ * Compiles a user's regular expression (RE2 syntax) with JavaScript-style flags. `g`, `y`, `d`, `u` and
+ * `v` are accepted and ignored (matching is stateless and always Unicode-aware).
  */
 export function compileUserRegex(source: string, flags = ''): UserRegexResult {
   if (!FLAGS.test(flags) || new Set(flags).size !== flags.length) {
-    return { ok: false, error: `"${flags}" are not regular-expression flags (use d, i, m, s, u, v)` };
+    return { ok: false, error: `"${flags}" are not regular-expression flags (use i, m, s)` };
   }
-  const risk = regexRisk(source);
-  let regex: RegExp;
+  if (source.length > MAX_PATTERN_LENGTH) {
+    return { ok: false, error: `the pattern is ${source.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted` };
+  }
+  const kept = [...flags].filter((f) => Object.hasOwn(FLAG_BITS, f)).sort().join('');
+  let bits = 0;
+  for (const f of kept) bits |= FLAG_BITS[f];
   try {
-    regex = new RegExp(source, flags.replace(/[gy]/g, ''));
+    return { ok: true, regex: wrap(RE2JS.compile(source, bits), source, kept) };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: explain(source, err) };
   }
-  if (risk) return { ok: false, error: risk };
-  return { ok: true, regex };
+}
+
+/**
+ * Compiles a wildcard (`*` any run, `?` one character, anchored, case-insensitive) or the regex source a
+ * rule stored for it. Wildcards are checked for length where they are saved, not here: the escaped form
+ * is longer than what the user typed.
+ */
+export function compileWildcard(pattern: string, storedRegex?: string): UserRegex {
+  const source = storedRegex ?? wildcardToRegex(pattern);
+  try {
+    return wrap(RE2JS.compile(source, RE2JS.CASE_INSENSITIVE), source, 'i');
+  } catch (err) {
+    // A stored regex that no longer compiles (a hand-edited rules.db): the wildcard itself always does.
+    if (storedRegex === undefined) throw new Error(`wildcard ${JSON.stringify(pattern)} cannot run: ${explain(source, err)}`);
+    return compileWildcard(pattern);
+  }
 }

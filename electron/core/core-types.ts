@@ -74,6 +74,12 @@ export interface Core {
   setConditionsEnabled(enabled: boolean): Promise<Status>;
   /** Open WebSockets by flow id: sending a message into one (electron/core/capture/websocket/registry.ts). */
   readonly webSockets: LiveWebSockets;
+  /** Lines for the log from the start (e.g. the data folder's permissions were tightened). */
+  readonly startupNotices: readonly string[];
+  /** Another port of this instance (the UI server's): requests through the proxy to it are refused. */
+  addOwnPort(port: number): void;
+  /** Whether this client address may use the proxy (the allow-list); the UI port applies the same decision. */
+  admitsClient(ip: string): boolean;
   /** Capture on: flows are recorded. Off: traffic is forwarded but not stored. */
   setCapture(enabled: boolean): void;
   status(): Status;

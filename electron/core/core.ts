@@ -2,7 +2,6 @@
  * The composition root: every shell (Electron main, `hindsight serve`, tests) calls createCore() and gets the
  * CA, the flow store and the capture proxy wired together, and one dispose() that releases them all.
  */
-import fs from 'node:fs';
 import { loadOrCreateCa } from '../../certs';
 import type { Status } from '../common/api';
 import { ipInAnyRange, parseIpRange, type IpRange } from '../common/cidr';
@@ -19,6 +18,7 @@ import { openFlowStore } from './store';
 import { upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
+import { mkdirPrivate, tightenDataDir } from './private-files';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
@@ -28,7 +28,10 @@ const THIS_MACHINE: IpRange[] = ['127.0.0.1', '::1'].map(rangeOf);
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const paths = dataPaths(options.dataDir);
-  fs.mkdirSync(paths.dataDir, { recursive: true });
+  mkdirPrivate(paths.dataDir);
+  // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
+  const tightened = tightenDataDir(paths.dataDir);
+  const startupNotices = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
   const host = options.host ?? DEFAULT_PROXY_HOST;
   const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);
   // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
@@ -40,6 +43,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
+  /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
+  const ownPorts = new Set<number>();
   let proxy: CaptureProxy;
   try {
     proxy = await startCaptureProxy({
@@ -57,6 +62,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       allowClient,
+      ownPorts,
       onFinished: (flow) => {
         replays.flowFinished(flow);
         options.onLog?.(toLogLine(flow));
@@ -126,6 +132,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     get webSockets() {
       return proxy.webSockets;
     },
+    startupNotices,
+    addOwnPort: (port) => void ownPorts.add(port),
+    admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {
       if (proxy.capturing === enabled) return;
       proxy.setCapture(enabled);

@@ -8,7 +8,7 @@
 import type { App } from 'electron';
 import { Emitter, type Disposable } from '../common/events';
 import { decodeProfilePayload, SHARE_LINK_PREFIX } from '../common/profile-share';
-import { validateDeviceProfile } from '../common/rule-validate';
+import { previewSharedProfile } from '../common/profile-preview';
 
 export const PROFILE_LINK_SCHEME = 'hindsight';
 /**
@@ -21,7 +21,7 @@ const MAX_QUEUED = 16;
 
 export type ProfileLinkCheck = { ok: true; link: string } | { ok: false; reason: string };
 
-/** Accepts only a well-formed profile link whose profile would pass the rule store; the link comes back canonical. */
+/** Accepts only a well-formed profile link whose profile would pass the import; the link comes back canonical. */
 export function checkProfileLink(url: string): ProfileLinkCheck {
   if (url.length > MAX_PROFILE_LINK_CHARS) return { ok: false, reason: `longer than ${MAX_PROFILE_LINK_CHARS} characters` };
   // The scheme and host are case-insensitive in URLs; some launchers also append a slash to a bare path.
@@ -30,10 +30,9 @@ export function checkProfileLink(url: string): ProfileLinkCheck {
   if (!/^[A-Za-z0-9_-]+$/.test(payload)) return { ok: false, reason: 'the payload is not base64url' };
   const decoded = decodeProfilePayload(payload);
   if (!decoded.ok) return { ok: false, reason: decoded.error };
-  const { profile, rules } = decoded.value;
-  // An export may carry an empty id (an import gives new ids anyway); the checker wants one.
-  const valid = validateDeviceProfile({ ...profile, id: profile.id || 'shared', rules });
-  if (!valid.ok) return { ok: false, reason: valid.errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
+  // Checked as the import will store it (rules bound to the profile's clients only), not as written.
+  const preview = previewSharedProfile(decoded.value);
+  if (!preview.ok) return { ok: false, reason: preview.error };
   return { ok: true, link: SHARE_LINK_PREFIX + payload };
 }
 

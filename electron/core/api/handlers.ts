@@ -56,6 +56,10 @@ export function createApiHandlers(core: Core): ApiHandlers {
       core.setCapture(requiredBoolean('capture.set', p, 'enabled'));
       return core.status();
     },
+    // Answered by the headless server (server/ui-server.ts), which has a token; the desktop window has none.
+    async 'token.rotate'() {
+      throw new ApiError('token.rotate: only hindsight serve has a UI token (the desktop window needs none)', 'unavailable');
+    },
     async 'flows.query'(params) {
       const m = 'flows.query';
       const p = paramsObject(m, params, ['filter', 'before', 'limit', 'beforeTime']);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { DisposableApiClient } from '../../common/api-client';
 import { dataPaths } from '../paths';
 import { connectWebSocket } from './transport.ws';
+import { mkdirPrivate } from '../private-files';
 
 export interface LockInfo {
   pid: number;
@@ -21,6 +22,8 @@ export interface LockInfo {
 
 export interface HeldLock {
   readonly info: LockInfo;
+  /** Rewrites the lock with a new token (token.rotate), so the CLI keeps reaching the instance. */
+  setToken(token: string): void;
   /** Removes the lock file if it is still ours. */
   release(): void;
 }
@@ -34,7 +37,7 @@ export class LockHeldError extends Error {
 
 export function acquireLock(dataDir: string, info: Omit<LockInfo, 'pid' | 'startedAt'>, pid = process.pid): HeldLock {
   const file = dataPaths(dataDir).lockFile;
-  fs.mkdirSync(dataDir, { recursive: true });
+  mkdirPrivate(dataDir);
   const held: LockInfo = { pid, ...info, startedAt: Date.now() };
   for (let attempt = 0; ; attempt++) {
     try {
@@ -56,6 +59,14 @@ export function acquireLock(dataDir: string, info: Omit<LockInfo, 'pid' | 'start
   let released = false;
   return {
     info: held,
+    setToken(token) {
+      if (released) return;
+      held.token = token;
+      // Replaced whole (temp file + rename): a reader never sees half a lock.
+      const tmp = `${file}.${pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(held) + '\n', { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    },
     release() {
       if (released) return;
       released = true;
@@ -79,9 +90,9 @@ export async function connectToRunning(dataDir: string, timeoutMs = 5000): Promi
   const info = readLock(dataDir);
   if (!info) return null;
   const host = info.uiHost === '0.0.0.0' || info.uiHost === '' ? '127.0.0.1' : info.uiHost === '::' ? '::1' : info.uiHost;
-  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${info.uiPort}/api/ws?token=${encodeURIComponent(info.token)}`;
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${info.uiPort}/api/ws`;
   try {
-    return await connectWebSocket(url, timeoutMs);
+    return await connectWebSocket(url, info.token, timeoutMs);
   } catch {
     return null;
   }

@@ -51,11 +51,11 @@ function rawToString(data: WebSocket.RawData): string {
 
 /**
  * Connects to a running server's /api/ws and resolves once the socket is open (or rejects after
- * timeoutMs). The URL must carry the token (`?token=…`).
+ * timeoutMs). The token goes in the Authorization header, never in the URL.
  */
-export function connectWebSocket(url: string, timeoutMs = 5000): Promise<DisposableApiClient> {
+export function connectWebSocket(url: string, token: string, timeoutMs = 5000): Promise<DisposableApiClient> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, headers: { Authorization: `Bearer ${token}` } });
     const client = createApiClient(webSocketChannel(socket));
     const fail = (err: Error) => {
       socket.off('open', opened);

@@ -13,7 +13,7 @@ import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
-import { parseReverseTarget, plainIp, type Target } from './target';
+import { connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
@@ -49,6 +49,8 @@ export interface CaptureProxyOptions {
   bodyIdleTimeoutMs?: number;
   /** Which client addresses may use the proxy; everyone when absent. */
   allowClient?: (ip: string) => boolean;
+  /** This Hindsight's other ports (the UI/API): requests to them on this machine are refused, never forwarded. */
+  ownPorts?: ReadonlySet<number>;
   onFinished?: (flow: Flow) => void;
   /** The rules pipeline (electron/core/rules) every request passes through. */
   rules?: RulePipeline;
@@ -86,7 +88,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   let port = options.port;
 
   const isSelf = (target: Target) =>
-    target.port === port && !target.tunnelled && (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
+    ((target.port === port && !target.tunnelled) || options.ownPorts?.has(target.port) === true) &&
+    (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
   const forwardContext: ForwardContext = {
     upstream,
     recorder,
@@ -113,6 +116,15 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
   proxy.onConnect((req, socket, _head, callback) => {
     if (refused.has(req.socket)) return callback(new Error('client not allowed'));
+    // The target is checked before the tunnel is answered: `CONNECT garbage` gets 400 and a reason, not 200.
+    const problem = connectTargetProblem(req.url);
+    if (problem) {
+      const text = `Hindsight: ${problem}\n`;
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`, () =>
+        callback(new Error(problem)),
+      );
+      return;
+    }
     return callback();
   });
   await new Promise<void>((resolve, reject) => {

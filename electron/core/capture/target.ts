@@ -110,3 +110,11 @@ export function plainIp(ip: string): string {
 export function urlHost(host: string): string {
   return net.isIPv6(host) ? `[${host}]` : host;
 }
+
+/** Why a CONNECT request's target cannot be tunnelled to, or undefined when it is host:port with a real port. */
+export function connectTargetProblem(url: string | undefined): string | undefined {
+  const text = url ?? '';
+  if (!/:\d+$/.test(text)) return `CONNECT needs host:port, got ${JSON.stringify(text.slice(0, 200))}`;
+  if (!parseAuthority(text, 443)) return `CONNECT target ${JSON.stringify(text.slice(0, 200))} is not a host with a port from 1 to 65535`;
+  return undefined;
+}

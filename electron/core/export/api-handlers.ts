@@ -11,12 +11,13 @@ import { EXPORT_FORMATS, EXPORT_SHELLS, exportFileName, type ExportFormat, type 
 import { compileFilter } from '../../common/filter';
 import { optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../api/params';
 import type { Core } from '../core-types';
-import { HarImportError, parseHar } from '../import/har';
-import { importIntoStore } from '../import/into-store';
+import { HarImportError } from '../import/har';
+import { importHar } from '../import/into-store';
 import { writeExport, type RecordsFor } from './formats';
 import { idRecords, sourceRecords, storeSource } from './source';
+import { downloadTickets } from './tickets';
 
-export type ExportMethod = 'export.flows' | 'flows.import';
+export type ExportMethod = 'export.flows' | 'export.ticket' | 'flows.import';
 
 const MAX_FILTER_LENGTH = 10_000;
 /**
@@ -88,21 +89,26 @@ export function createExportApiHandlers(core: Core): Pick<ApiHandlers, ExportMet
       await new Promise<void>((resolve, reject) => sink.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
       return { text: sink.text(), count, files, fileName: exportFileName(request.format, request.shell, new Date()) };
     },
+    async 'export.ticket'(params) {
+      const m = 'export.ticket';
+      const request = exportRequest(m, paramsObject(m, params, ['ids', 'filter', 'format', 'shell']));
+      if (request.format === 'curl') throw new ApiError(`${m}: curl exports go through export.flows (binary bodies are separate files)`, 'bad-params');
+      return downloadTickets(core).issue(request);
+    },
     async 'flows.import'(params) {
       const m = 'flows.import';
       const p = paramsObject(m, params, ['harText']);
       const harText = optionalString(m, p, 'harText', MAX_HAR_CHARS);
       if (harText === undefined) throw new ApiError(`${m}: param 'harText' must be a string`, 'bad-params');
-      let imported;
+      await core.store.ready;
       try {
-        imported = await parseHar(harText);
+        // Checked whole first, then stored entry by entry: only the text and one entry are in memory.
+        const outcome = await importHar(core.store, () => harText);
+        return { imported: outcome.count, ids: outcome.kept, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther };
       } catch (err) {
         if (err instanceof HarImportError) throw new ApiError(err.message, 'bad-har');
         throw err;
       }
-      await core.store.ready;
-      const count = await importIntoStore(core.store, imported);
-      return { imported: count, ids: imported.flows.map((f) => f.id) };
     },
   };
 }

@@ -10,9 +10,9 @@
  * `encoding` even when a Content-Encoding header is listed. Hindsight's own `_` fields (see
  * ../export/har.ts) are read back, so an export imports as the same flows.
  */
-import { randomUUID } from 'node:crypto';
 import { JSONParser } from '@streamparser/json';
 import { messagesOfEntry, type ImportedMessage } from './har-messages';
+import { newFlowId } from '../capture/ids';
 import { FLOW_SCHEMA, headerValue, type BodyRef, type Flow, type FlowError, type FlowErrorPhase, type FlowTimings, type Headers } from '../../common/flow';
 
 export interface ImportedBodies {
@@ -167,7 +167,40 @@ function serverOf(entry: Json, url: string): Flow['server'] {
   return server;
 }
 
+/** Deeper than any HAR a tool writes; a document nested past it is refused, not parsed into a stack overflow. */
+export const MAX_ENTRY_DEPTH = 64;
+
+/** The entry field holding a value nested deeper than MAX_ENTRY_DEPTH, or undefined (iterative: no recursion). */
+function tooDeep(entry: Json): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: entry, path: '', depth: 1 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    // The entry's own field is named: the full path would be as long as the nesting.
+    if (depth > MAX_ENTRY_DEPTH) return path.split(/[.[]/, 1)[0];
+    const keys = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+    for (const k of keys) {
+      const child = (value as Record<string | number, unknown>)[k];
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, path: typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+function appliedRulesOf(entry: Json): Flow['appliedRules'] {
+  if (entry._appliedRules === undefined) return [];
+  const list = need(Array.isArray(entry._appliedRules), entry._appliedRules as unknown[], '_appliedRules', 'must be an array');
+  return list.map((r, i) => {
+    need(isObject(r), r, `_appliedRules[${i}]`, 'must be an object with id and kind');
+    str(r as Json, 'id', `_appliedRules[${i}]`);
+    str(r as Json, 'kind', `_appliedRules[${i}]`);
+    return r as Flow['appliedRules'][number];
+  });
+}
+
 function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
+  const deep = tooDeep(entry);
+  need(deep === undefined, 0, deep ?? '', `is nested more than ${MAX_ENTRY_DEPTH} levels deep (the limit for a HAR entry)`);
   const started = Date.parse(str(entry, 'startedDateTime', ''));
   need(!Number.isNaN(started), 0, 'startedDateTime', 'is not a date');
   const request = obj(entry, 'request', '');
@@ -188,7 +221,8 @@ function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
   const failure = optStr(response, '_error', 'response') ?? optStr(response, '_failureText', 'response');
 
   const flow: Flow = {
-    id: randomUUID(),
+    // Ids like captured ones (12 characters), so imported and captured flows read alike everywhere.
+    id: newFlowId(),
     seq: 0,
     schema: FLOW_SCHEMA,
     startedAt: started,
@@ -196,7 +230,7 @@ function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
     client: { ip: typeof entry._clientIp === 'string' ? entry._clientIp : '', port: optNum(entry, '_clientPort') ?? 0 },
     request: { method, url, httpVersion: httpVersionOf(optStr(request, 'httpVersion', 'request')), headers: requestHeaders, body: reqBody.ref },
     timings: timingsOf(entry),
-    appliedRules: Array.isArray(entry._appliedRules) ? (entry._appliedRules as Flow['appliedRules']) : [],
+    appliedRules: appliedRulesOf(entry),
     imported: true,
   };
   const server = serverOf(entry, url);
@@ -229,17 +263,26 @@ async function* chunksOf(input: string | Buffer | AsyncIterable<Buffer | string>
   else yield* input;
 }
 
+/** What one pass over a HAR found. */
+export interface HarScan {
+  /** Entries read (all of them valid: a bad entry throws). */
+  count: number;
+  creator?: { name: string; version: string };
+}
+
 /**
- * Reads a HAR document (text, bytes, or a stream such as fs.createReadStream) into flows and bodies.
- * Throws HarImportError, and returns nothing, when the file is not JSON, not a HAR, or any entry is bad.
+ * One pass over a HAR document (text, bytes, or a stream such as fs.createReadStream), entry by entry: each
+ * valid entry is handed to `onFlow` as soon as it is read and then let go, so memory does not grow with
+ * the number of entries. Throws HarImportError naming the bad entries and fields when the file is not JSON,
+ * not a HAR, or any entry is bad; `onFlow` stops being called at the first bad entry. To import all or
+ * nothing, check the file first (a pass without onFlow), then read it again with onFlow (importHar does).
  */
-export async function parseHar(input: string | Buffer | AsyncIterable<Buffer | string>): Promise<HarImport> {
+export async function scanHar(input: string | Buffer | AsyncIterable<Buffer | string>, onFlow?: (flow: Flow, bodies: ImportedBodies) => void): Promise<HarScan> {
   const problems: string[] = [];
   let badEntries = 0;
-  const flows: Flow[] = [];
-  const bodies = new Map<string, ImportedBodies>();
+  let count = 0;
   let version: unknown;
-  let creator: HarImport['creator'];
+  let creator: HarScan['creator'];
   let entriesIsArray = true;
   let bytes = 0;
 
@@ -256,18 +299,13 @@ export async function parseHar(input: string | Buffer | AsyncIterable<Buffer | s
       }
       try {
         need(isObject(value), 0, 'the entry', 'must be an object');
-        const { flow, bodies: b } = toFlow(value as Json);
-        // Once the file is known bad nothing will be returned, so stop holding bodies.
-        if (problems.length === 0) {
-          flows.push(flow);
-          bodies.set(flow.id, b);
-        }
+        const { flow, bodies } = toFlow(value as Json);
+        count++;
+        if (problems.length === 0) onFlow?.(flow, bodies);
       } catch (err) {
         if (!(err instanceof FieldError)) throw err;
         badEntries++;
         if (problems.length < MAX_PROBLEMS) problems.push(`entry ${key}: ${err.message}`);
-        flows.length = 0;
-        bodies.clear();
       }
     }
   };
@@ -286,7 +324,21 @@ export async function parseHar(input: string | Buffer | AsyncIterable<Buffer | s
   if (!entriesIsArray) problems.unshift('log.entries must be an array');
   if (typeof version !== 'string') problems.unshift(version === undefined ? 'no log.version: this is not a HAR file (expected {"log": {"version": "1.2", "entries": [...]}})' : 'log.version must be a string');
   if (problems.length) throw new HarImportError(problems);
+  return creator ? { count, creator } : { count };
+}
+
+/**
+ * Reads a whole HAR into flows and bodies held in memory (tests and small files; imports use importHar,
+ * which streams). Throws HarImportError, and returns nothing, when the file is bad.
+ */
+export async function parseHar(input: string | Buffer | AsyncIterable<Buffer | string>): Promise<HarImport> {
+  const flows: Flow[] = [];
+  const bodies = new Map<string, ImportedBodies>();
+  const scan = await scanHar(input, (flow, b) => {
+    flows.push(flow);
+    bodies.set(flow.id, b);
+  });
   const result: HarImport = { flows, bodies };
-  if (creator) result.creator = creator;
+  if (scan.creator) result.creator = scan.creator;
   return result;
 }

@@ -88,8 +88,8 @@ function replaceAll(text: string, edit: BodyReplace): string {
   if (edit.syntax === 'text') return text.split(edit.find).join(edit.replace);
   const compiled = compileUserRegex(edit.find, edit.flags ?? '');
   if (!compiled.ok) throw new Error(`body pattern ${JSON.stringify(edit.find)} cannot run: ${compiled.error}`);
-  // compileUserRegex drops `g` (it makes test() stateful); replacing every match needs it back.
-  return text.replace(new RegExp(compiled.regex.source, `${compiled.regex.flags}g`), edit.replace);
+  // Replaced on the linear-time engine like every user pattern (a body regex must not freeze the proxy).
+  return compiled.regex.replaceAll(text, edit.replace);
 }
 
 /** The body after the replacements, uncompressed; undefined when nothing changed (or it is not text). */

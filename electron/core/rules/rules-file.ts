@@ -60,7 +60,9 @@ export function readRulesFile(file: string): RulesFile {
     if (!parsed.ok) throw new RulesFileError(`${file}: ${parsed.error}`);
     const { profile, rules } = parsed.value;
     const id = profile.id || base;
-    const checked = { id, name: profile.name, clients: profile.clients, ...(profile.conditions !== undefined ? { conditions: profile.conditions } : {}), rules: withIds(rules, id) };
+    // Like an import (profile-preview.ts): each rule applies to the profile's clients, never to a wider scope of its own.
+    const bound = rules.map((rule) => ({ ...rule, scope: {} }));
+    const checked = { id, name: profile.name, clients: profile.clients, ...(profile.conditions !== undefined ? { conditions: profile.conditions } : {}), rules: withIds(bound, id) };
     const validation = validateDeviceProfile(checked);
     if (!validation.ok) refuse(file, validation.errors);
     return { file, profile: checked };

@@ -21,6 +21,7 @@ import { validateDeviceProfile, validateRule, type FieldError } from '../../comm
 import { dataPaths } from '../paths';
 import { moveAside, repairTornTail } from '../store/datafile';
 import { RuleSet } from './rule-set';
+import { NEDB_PRIVATE_MODES } from '../private-files';
 
 export const RULES_SCHEMA = 1;
 /** Hit counters reach the disk at most this often (they change on the proxy's hot path). */
@@ -89,7 +90,7 @@ export class RuleStore implements Disposable {
 
   constructor(dataDir: string) {
     this.file = dataPaths(dataDir).rulesDb;
-    this.db = Datastore.create({ filename: this.file, autoload: false });
+    this.db = Datastore.create(rulesDbOptions(this.file));
     this.ready = this.load();
   }
 
@@ -102,7 +103,7 @@ export class RuleStore implements Disposable {
       const aside = moveAside(this.file);
       this.warnings.push(`The rules file could not be read (${(err as Error).message}); it was moved to ${aside} and Hindsight started without its rules.`);
       // A datastore whose load failed stays failed: start over with a fresh one on the now empty path.
-      this.db = Datastore.create({ filename: this.file, autoload: false });
+      this.db = Datastore.create(rulesDbOptions(this.file));
       await this.db.load();
     }
     const docs = await this.db.find({});
@@ -408,4 +409,9 @@ function withDefaults(input: unknown, id: () => string): unknown {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
   const o = input as Record<string, unknown>;
   return { ...o, id: o.id === undefined || o.id === '' ? id() : o.id, scope: o.scope ?? {} };
+}
+
+/** nedb-promises passes options through to @seald-io/nedb, whose `modes` its typings leave out. */
+function rulesDbOptions(filename: string): { filename: string; autoload: false } {
+  return { filename, autoload: false, modes: NEDB_PRIVATE_MODES } as { filename: string; autoload: false };
 }

@@ -1,14 +1,15 @@
 /**
- * `GET /api/export?format=har|postman|ndjson[&filter=EXPR | &ids=ID,ID…]&token=…`: the browser's download of
- * an export of any size, streamed as it is written (the API's export.flows answers with one string). The
- * token check happens in ui-server.ts before this runs. curl exports are not offered here: their binary
+ * `GET /api/export?format=har|postman|ndjson[&filter=EXPR | &ids=ID,ID…]` (with the Bearer header) or
+ * `GET /api/export?ticket=…` (a browser's download: ../export/tickets.ts): an export of any size, streamed
+ * as it is written (the API's export.flows answers with one string). The token or ticket check happens in
+ * ui-server.ts before this runs. curl exports are not offered here: their binary
  * bodies are separate files one download cannot carry, so the UI asks export.flows for them.
  */
 import type http from 'node:http';
 import { ApiError } from '../../common/api';
 import { exportFileName } from '../../common/export-format';
 import type { Core } from '../core-types';
-import { exportRequest, writeExportRequest } from '../export/api-handlers';
+import { exportRequest, writeExportRequest, type ExportRequest } from '../export/api-handlers';
 
 const CONTENT_TYPES = { har: 'application/json', postman: 'application/json', ndjson: 'application/x-ndjson', curl: 'text/plain' } as const;
 
@@ -34,6 +35,11 @@ export async function serveExport(core: Core, req: http.IncomingMessage, res: ht
     throw err;
   }
   if (request.format === 'curl') return send(res, 400, '/api/export: curl exports go through the export.flows method (binary bodies are separate files)');
+  return streamExport(core, req, res, request);
+}
+
+/** Streams a checked export request as the response. */
+export async function streamExport(core: Core, req: http.IncomingMessage, res: http.ServerResponse, request: ExportRequest): Promise<void> {
   res.statusCode = 200;
   res.setHeader('Content-Type', `${CONTENT_TYPES[request.format]}; charset=utf-8`);
   res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(request.format, request.shell, new Date())}"`);

@@ -1,8 +1,9 @@
 /**
  * The headless server (`hindsight serve` / ../../../docs): one HTTP port that serves the built renderer,
  * the API over a WebSocket (/api/ws) and body bytes and CA downloads over plain GETs (/api/*). Every /api
- * request needs the token; the URL printed for the user carries it in the fragment so it never reaches a
- * log. Listens on 127.0.0.1 unless told otherwise.
+ * request needs the token, in a header or WebSocket subprotocol, never in the URL (access.ts); the URL
+ * printed for the user carries it in the fragment so it never reaches a log. Listens on 127.0.0.1 unless
+ * told otherwise; clients the proxy's allow-list refuses are refused here too.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,8 +15,9 @@ import { createApiHandlers } from '../api/handlers';
 import { createApiServerSide, type ApiServerSide } from '../api/dispatcher';
 import { readFlowBody } from '../api/body';
 import { serveWebSocket } from '../api/transport.ws';
-import { hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
-import { serveExport } from './export-route';
+import { chooseProtocol, hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
+import { serveExport, streamExport } from './export-route';
+import { downloadTickets } from '../export/tickets';
 import { serveStatic } from './static-files';
 
 export const DEFAULT_UI_PORT = 8081;
@@ -38,10 +40,14 @@ export interface UiServerOptions {
   flushMs?: number;
   /** Unexpected failures (a handler's bug, a disk error), for the log. */
   onError?: (err: unknown, where: string) => void;
+  /** Which client addresses may connect; default the core's (the proxy port's allow-list). */
+  allowClient?: (ip: string) => boolean;
+  /** A new token replaced the old one (token.rotate): keep it (serve writes the token file and the lock). */
+  onTokenRotated?: (token: string) => void;
 }
 
 export interface UiServer {
-  /** Open this in a browser: http://host:port/#token=… */
+  /** Open this in a browser: http://host:port/#token=… (changes with token.rotate). */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -56,14 +62,31 @@ export function defaultRendererDir(): string {
 
 export async function startUiServer(core: Core, options: UiServerOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? newToken();
+  let token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const onError = options.onError ?? (() => {});
+  const allowClient = options.allowClient ?? ((ip: string) => core.admitsClient(ip));
+  const hostOk = (hostHeader: string | undefined) => hostAllowed(hostHeader, host, allowClient);
+  /** Connections refused by the allow-list: answered 403 at connect; whatever they send is never handled. */
+  const refused = new WeakSet<object>();
   const ownsApi = !options.api;
-  const api = options.api ?? createApiServerSide(createApiHandlers(core), core, { flushMs: options.flushMs, onInternalError: onError });
-
   const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_FRAME });
+  /**
+   * token.rotate: the new token takes effect at once; every socket (the caller's too) is closed just after
+   * the answer has gone out, so holders of the old token are out, and the caller reconnects with the new one.
+   */
+  const rotateToken = async (): Promise<{ token: string }> => {
+    token = newToken();
+    options.onTokenRotated?.(token);
+    const open = [...sockets];
+    setTimeout(() => {
+      for (const ws of open) ws.close(4001, 'token rotated');
+    }, 100).unref();
+    return { token };
+  };
+  const api = options.api ?? createApiServerSide({ ...createApiHandlers(core), 'token.rotate': rotateToken }, core, { flushMs: options.flushMs, onInternalError: onError });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_FRAME, handleProtocols: chooseProtocol });
   const server = http.createServer((req, res) => {
     handleHttp(req, res).catch((err) => {
       onError(err, `${req.method} ${req.url}`);
@@ -88,8 +111,9 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   };
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (refused.has(req.socket)) return void req.socket.destroy();
     securityHeaders(req, res);
-    if (!hostAllowed(req.headers.host, host)) return sendText(res, 403, 'Forbidden: unexpected Host header');
+    if (!hostOk(req.headers.host)) return sendText(res, 403, 'Forbidden: unexpected Host header');
     const url = parseUrl(req.url);
     if (!url) return sendText(res, 400, 'Bad request');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -115,7 +139,14 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     res.setHeader('Cache-Control', 'no-store');
     // Nothing under /api may be embedded by another site, even by one holding a leaked URL.
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    if (!tokenMatches(requestToken(req, url), token)) {
+    // A token in a URL ends up in logs, histories and proxies (Hindsight's own flows included): refused.
+    if (url.searchParams.has('token')) return sendText(res, 401, 'Unauthorized: tokens in URLs are refused; send the header Authorization: Bearer <token>');
+    if (url.pathname === '/api/export' && url.searchParams.has('ticket')) {
+      const request = downloadTickets(core).redeem(url.searchParams.get('ticket'));
+      if (!request) return sendText(res, 401, 'Unauthorized: this download ticket is unknown, used or expired; start the download again');
+      return streamExport(core, req, res, request);
+    }
+    if (!tokenMatches(requestToken(req), token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="hindsight"');
       return sendText(res, 401, 'Unauthorized: token required');
     }
@@ -161,10 +192,11 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     socket.on('error', () => {});
+    if (refused.has(socket)) return void socket.destroy();
     const url = parseUrl(req.url);
     if (!url || url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!hostAllowed(req.headers.host, host) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!tokenMatches(requestToken(req, url), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (!hostOk(req.headers.host) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!tokenMatches(requestToken(req), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       const served = serveWebSocket(ws, api);
@@ -174,6 +206,15 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
       });
     });
   }
+  // The same allow-list as the proxy port: a client the proxy refuses gets neither the app nor the API.
+  server.prependListener('connection', (socket) => {
+    const ip = plainIp(socket.remoteAddress ?? '');
+    if (allowClient(ip)) return;
+    refused.add(socket);
+    const text = `Hindsight: ${ip} is not allowed to use this server (see --allow)\n`;
+    socket.on('error', () => {});
+    socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  });
   server.on('upgrade', onUpgrade);
   server.on('clientError', (_err, socket) => socket.destroy());
 
@@ -185,14 +226,19 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     });
   });
   port = (server.address() as { port: number }).port;
+  core.addOwnPort(port);
   const shownHost = isWildcardHost(host) ? '127.0.0.1' : host;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(shownHost)}:${port}/#token=${token}`,
+    get url() {
+      return `http://${urlHost(shownHost)}:${port}/#token=${token}`;
+    },
     host,
     port,
-    token,
+    get token() {
+      return token;
+    },
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -216,6 +262,10 @@ async function closeSockets(sockets: WebSocket[]): Promise<void> {
   await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
   clearTimeout(timer);
   for (const ws of sockets) ws.terminate();
+}
+
+function plainIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 function parseUrl(raw: string | undefined): URL | undefined {

@@ -21,6 +21,7 @@ import type { BodyStoreLike, BodyWriter } from '../capture/sink';
 import { parseSlice, segmentFileName, segmentOfFile, sliceBlob, type SegmentSlice } from './segments';
 import { SegmentFile, type SegmentEvents } from './segment-file';
 import { DirectPages } from './direct-pages';
+import { PRIVATE_FILE_MODE, mkdirPrivate } from '../private-files';
 
 export const DEFAULT_BODY_CAP = 10 * 1024 * 1024;
 /**
@@ -75,7 +76,7 @@ export class BodyStore implements BodyStoreLike {
     this.cap = options.cap ?? DEFAULT_BODY_CAP;
     this.onWriteError = options.onWriteError ?? (() => {});
     this.segmentBytes = options.segmentBytes ?? 0;
-    fs.mkdirSync(this.dir, { recursive: true });
+    mkdirPrivate(this.dir);
     this.firstSegment = this.segmentBytes > 0 ? Math.max(0, ...this.segments()) + 1 : 0;
     this.nextSegment = this.firstSegment;
     if (this.segmentBytes > 0 && options.directWrites !== false) this.pages = new DirectPages(path.join(this.dir, SEGMENTS));
@@ -151,7 +152,7 @@ export class BodyStore implements BodyStoreLike {
           held = undefined;
           return fail(error);
         }
-        stream = fs.createWriteStream(this.pathOf(blob));
+        stream = fs.createWriteStream(this.pathOf(blob), { mode: PRIVATE_FILE_MODE });
         stream.on('error', fail);
         for (const c of held) stream.write(c);
         held = undefined;
@@ -174,7 +175,7 @@ export class BodyStore implements BodyStoreLike {
         if (typeof appended === 'string') ref.blob = appended;
         else fail(appended);
       } else if (held && !broken) {
-        done = fs.promises.writeFile(this.pathOf(blob), held.length === 1 ? held[0] : Buffer.concat(held)).catch(fail);
+        done = fs.promises.writeFile(this.pathOf(blob), held.length === 1 ? held[0] : Buffer.concat(held), { mode: PRIVATE_FILE_MODE }).catch(fail);
       }
       held = undefined;
       if (done) {
@@ -222,7 +223,7 @@ export class BodyStore implements BodyStoreLike {
   }
 
   private openSegment(): SegmentFile {
-    fs.mkdirSync(path.join(this.dir, SEGMENTS), { recursive: true });
+    mkdirPrivate(path.join(this.dir, SEGMENTS));
     for (;;) {
       const n = this.nextSegment++;
       try {
@@ -276,7 +277,7 @@ export class BodyStore implements BodyStoreLike {
     const shard = blob.slice(0, 2);
     if (this.shards.has(shard)) return undefined;
     try {
-      fs.mkdirSync(path.join(this.dir, shard), { recursive: true });
+      mkdirPrivate(path.join(this.dir, shard));
     } catch (err) {
       return err as NodeJS.ErrnoException;
     }

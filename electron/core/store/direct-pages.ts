@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE } from '../private-files';
 
 /** File positions and lengths of direct writes are multiples of this (every common block size divides it). */
 export const BLOCK = 4096;
@@ -76,7 +77,7 @@ export class DirectPages {
 /** Opens a file for direct writes; EINVAL when the file system does not do direct I/O. */
 export function openDirect(file: string, flags: number): number {
   if (O_DIRECT === undefined) throw Object.assign(new Error('no direct I/O on this system'), { code: 'EINVAL' });
-  return fs.openSync(file, flags | O_DIRECT | fs.constants.O_WRONLY, 0o666);
+  return fs.openSync(file, flags | O_DIRECT | fs.constants.O_WRONLY, PRIVATE_FILE_MODE);
 }
 
 function openProbe(dir: string): number {

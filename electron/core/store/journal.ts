@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import type { Flow } from '../../common/flow';
+import { PRIVATE_FILE_MODE } from '../private-files';
 
 export type FlowDoc = Flow & { _id: string };
 
@@ -82,7 +83,7 @@ export class JournalWriter {
   append(lines: string): () => void {
     if (this.failed || this.closed) return () => {};
     this.enqueue(async () => {
-      this.fd ??= fs.promises.open(this.file, 'a');
+      this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
       await (await this.fd).write(lines);
     });
     return this.hold();
@@ -120,7 +121,7 @@ export class JournalWriter {
   private async truncateIfApplied(): Promise<void> {
     // Checked when it runs, not when it was queued: a change journaled meanwhile keeps the lines.
     if (this.outstanding > 0 || this.closed) return;
-    this.fd ??= fs.promises.open(this.file, 'a');
+    this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
     await (await this.fd).truncate(0);
   }
 

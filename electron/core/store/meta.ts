@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { TrimInfo } from '../../common/api';
+import { PRIVATE_FILE_MODE } from '../private-files';
 
 export interface StoreMeta {
   /** Flows removed by trims since the store was created. */
@@ -66,7 +67,7 @@ export class MetaWriter {
       this.queued = undefined;
       const tmp = `${this.file}.tmp`;
       try {
-        await fs.promises.writeFile(tmp, JSON.stringify({ version: META_VERSION, ...meta }) + '\n');
+        await fs.promises.writeFile(tmp, JSON.stringify({ version: META_VERSION, ...meta }) + '\n', { mode: PRIVATE_FILE_MODE });
         await fs.promises.rename(tmp, this.file);
       } catch (err) {
         this.onError(`The flow store's state file could not be written (${(err as Error).message}).`);

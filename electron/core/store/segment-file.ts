@@ -17,6 +17,7 @@
  */
 import fs from 'node:fs';
 import { BLOCK, PAGE, openDirect, type DirectPages } from './direct-pages';
+import { PRIVATE_FILE_MODE } from '../private-files';
 
 /** Buffers per positional writev (under every system's IOV_MAX). */
 const MAX_WRITE_BUFFERS = 512;
@@ -87,7 +88,7 @@ export class SegmentFile {
         pages.usable = false;
       }
     }
-    return new SegmentFile(n, fs.openSync(file, 'wx'), undefined, events);
+    return new SegmentFile(n, fs.openSync(file, 'wx', PRIVATE_FILE_MODE), undefined, events);
   }
 
   private constructor(

@@ -31,6 +31,8 @@ import { readLine, rewriteLines, scanLines, type LineRange } from './datafile-li
 import { isDeletion, isPin, journalFile, readJournal, type FlowDoc, type JournalRecord } from './journal';
 import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
+import { NEDB_PRIVATE_MODES, mkdirPrivate } from '../private-files';
+import { keptBodies, type KeptBodies } from './kept-bodies';
 
 /** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
 interface StoredRef {
@@ -108,7 +110,9 @@ function message(err: unknown): string {
 }
 
 function createDatastore(file: string, corruptAlertThreshold: number): Datastore<FlowDoc> {
-  return Datastore.create({ filename: file, autoload: false, corruptAlertThreshold }) as Datastore<FlowDoc>;
+  // `modes` reaches @seald-io/nedb (nedb-promises passes options through; its typings leave it out).
+  const options = { filename: file, autoload: false, corruptAlertThreshold, modes: NEDB_PRIVATE_MODES };
+  return Datastore.create(options) as Datastore<FlowDoc>;
 }
 
 async function loadDatastore(file: string, corruptAlertThreshold: number): Promise<RawDatastore> {
@@ -153,6 +157,20 @@ async function openDamaged(warnings: string[]): Promise<void> {
         `It was moved to ${aside} and a new, empty flow store was started. Nothing was deleted.`,
     );
   }
+}
+
+/**
+ * An empty or missing datafile beside bodies that flows pointed to is damage, not an empty store: the bodies
+ * are kept (countSegments keeps every older segment), the empty file is moved aside, and a fresh datafile
+ * starts beside them, as for a datafile nedb refuses.
+ */
+function emptyDatafileWarning(kept: KeptBodies): string {
+  const aside = fs.existsSync(start.flowsDb) ? moveAside(start.flowsDb) : undefined;
+  const what = [kept.segments ? `${kept.segments} body segment${kept.segments === 1 ? '' : 's'}` : '', kept.files ? `${kept.files} body file${kept.files === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  return (
+    `The flow datafile ${start.flowsDb} is ${aside ? 'empty' : 'missing'} although ${what} of stored flows exist (a full disk or a crash during a rewrite can do this). ` +
+    `Nothing was deleted: the bodies are kept in ${start.bodiesDir}${aside ? `, the empty file was moved to ${aside}` : ''}, and a new flow datafile was started.`
+  );
 }
 
 const UNFINISHED_ERROR: Flow['error'] = { phase: 'store', message: 'Hindsight stopped before this flow finished' };
@@ -310,7 +328,7 @@ async function load(): Promise<void> {
     if (left.unreadable) warnings.push(`${left.unreadable} unreadable records in the flow journal ${journal} were skipped.`);
     store = raw(createDatastore(start.flowsDb, 0));
     // As nedb's load does: a crash during a compaction may have left only `<file>~`.
-    fs.mkdirSync(path.dirname(start.flowsDb), { recursive: true });
+    mkdirPrivate(path.dirname(start.flowsDb));
     await nedbStorage.ensureDatafileIntegrityAsync(store.filename, store.persistence.modes.fileMode);
     scan = scanDatafile(start.flowsDb);
     if (!scan) {
@@ -320,6 +338,13 @@ async function load(): Promise<void> {
       if (!scan) throw new Error('it is still unreadable after nedb rewrote it');
     }
     for (const record of left.records) applyRecord(scan, record);
+    if (!damaged && scan.refs.size === 0 && scan.summaries.size === 0) {
+      const kept = keptBodies(start.bodiesDir, bodies.segments(), (n) => bodies.segmentPath(n), start.firstSegment);
+      if (kept.segments + kept.files > 0) {
+        damaged = true;
+        warnings.push(emptyDatafileWarning(kept));
+      }
+    }
     await sendSummaries([...scan.summaries.values()].sort((a, b) => a.seq - b.seq), warnings);
     scan.summaries.clear();
     // References only from here on: nedb's full documents (after openDamaged) are let go.

@@ -57,7 +57,7 @@ describe('device profiles', () => {
     const token = new URL(bed.harness.url).hash.replace(/^#/, '');
     const teammate = await session.open(`${origin}/#${token}&${link.split('#')[1]}`);
     await teammate.page.waitForSelector('[data-testid=profile-link-rules]', WAIT);
-    const offered = ((await teammate.page.textContent('[data-testid=profile-link-rules]')) ?? '').trim();
+    const offered = await teammate.page.$$eval('[data-testid=profile-link-rules] li', (items) => items.map((li) => (li as unknown as { innerText: string }).innerText));
     assert.equal(bed.harness.core.rules.store.profileList().length, 2, 'nothing is imported before the user confirms');
     await teammate.page.click('[data-testid=confirm-profile-import]');
     await notice(teammate.page, /^Imported “Phone A” with 1 rule$/);
@@ -69,7 +69,7 @@ describe('device profiles', () => {
         profiles: profiles.map((pr) => [pr.name, pr.clients, pr.rules.map((r) => r.name)]).sort(),
       },
       {
-        offered: 'Mock 503 for */json from profile "Phone A"',
+        offered: ['Mock 503 for */json from profile "Phone A"\nnamed “Phone A is down” by its author'],
         fragment: `#${token}`,
         profiles: [
           ['Phone A (copy)', ['127.0.0.3'], ['Phone A is down']],

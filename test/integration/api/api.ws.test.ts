@@ -9,7 +9,7 @@ import { apiSuite } from './suite';
 apiSuite('the WebSocket transport', async (core) => {
   const rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
   const server = await startUiServer(core, { port: 0, rendererDir });
-  const socket = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`);
+  const socket = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws`, ['hindsight', `hindsight.token.${server.token}`]);
   let batches = 0;
   socket.on('message', (data) => {
     if (String(data).startsWith('{"events":')) batches++;

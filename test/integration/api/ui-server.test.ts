@@ -12,6 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
 import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
+import { handshake } from '../../helpers/ws-handshake';
 import { addFlows, flowWithBody, openTestCore, sample, type TestCore } from './harness';
 
 interface Reply {
@@ -34,29 +35,10 @@ function get(port: number, pathAndQuery: string, headers: http.OutgoingHttpHeade
   });
 }
 
-/** The HTTP status a WebSocket handshake got: 101 when it opened, else the refusal's status. */
-function handshake(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', (err) => {
-      if (ws.readyState !== WebSocket.CLOSED) reject(err);
-    });
-  });
-}
-
 /** Sends one raw text frame and resolves with the first reply that is not an event batch. */
-function rawCall(url: string, frame: string): Promise<unknown> {
+function rawCall(url: string, token: string, frame: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
     ws.once('open', () => ws.send(frame));
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data)) as Record<string, unknown>;
@@ -99,7 +81,9 @@ describe('UI server', () => {
     await t.close();
   });
 
-  const wsUrl = (token?: string) => `ws://127.0.0.1:${ui.port}/api/ws${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+  const wsUrl = (query = '') => `ws://127.0.0.1:${ui.port}/api/ws${query}`;
+  const bearer = () => ({ Authorization: `Bearer ${ui.token}` });
+  const asProtocol = (token: string) => ['hindsight', `hindsight.token.${token}`];
 
   it('prints a loopback URL with a fresh 32-byte token in its fragment', () => {
     assert.deepStrictEqual(
@@ -108,42 +92,58 @@ describe('UI server', () => {
     );
   });
 
-  it('refuses WebSocket upgrades without the token, with a wrong one, from another origin or host', async () => {
+  it('takes the WebSocket token as a subprotocol or a Bearer header, never in the URL; refuses other origins and hosts', async () => {
+    const own = { Origin: `http://127.0.0.1:${ui.port}` };
     const statuses = {
       none: await handshake(wsUrl()),
-      wrong: await handshake(wsUrl((ui.token[0] === 'A' ? 'B' : 'A') + ui.token.slice(1))),
-      empty: await handshake(wsUrl('')),
-      otherOrigin: await handshake(wsUrl(ui.token), { Origin: 'http://evil.example' }),
-      rebound: await handshake(wsUrl(ui.token), { Host: `evil.example:${ui.port}`, Origin: `http://evil.example:${ui.port}` }),
-      wrongPath: await handshake(`ws://127.0.0.1:${ui.port}/ws?token=${ui.token}`),
-      ownOrigin: await handshake(wsUrl(ui.token), { Origin: `http://127.0.0.1:${ui.port}` }),
-      localhost: await handshake(wsUrl(ui.token), { Host: `localhost:${ui.port}`, Origin: `http://localhost:${ui.port}` }),
-      noOrigin: await handshake(wsUrl(ui.token)),
+      wrong: await handshake(wsUrl(), { headers: own, protocols: asProtocol((ui.token[0] === 'A' ? 'B' : 'A') + ui.token.slice(1)) }),
+      empty: await handshake(wsUrl(), { headers: own, protocols: ['hindsight', 'hindsight.token.'] }),
+      inQuery: await handshake(wsUrl(`?token=${encodeURIComponent(ui.token)}`)),
+      otherOrigin: await handshake(wsUrl(), { headers: { Origin: 'http://evil.example' }, protocols: asProtocol(ui.token) }),
+      rebound: await handshake(wsUrl(), { headers: { Host: `evil.example:${ui.port}`, Origin: `http://evil.example:${ui.port}` }, protocols: asProtocol(ui.token) }),
+      wrongPath: await handshake(`ws://127.0.0.1:${ui.port}/ws`, { headers: bearer() }),
+      ownOrigin: await handshake(wsUrl(), { headers: own, protocols: asProtocol(ui.token) }),
+      localhost: await handshake(wsUrl(), { headers: { Host: `localhost:${ui.port}`, Origin: `http://localhost:${ui.port}` }, protocols: asProtocol(ui.token) }),
+      bearerNoOrigin: await handshake(wsUrl(), { headers: bearer() }),
     };
-    assert.deepStrictEqual(statuses, { none: 401, wrong: 401, empty: 401, otherOrigin: 403, rebound: 403, wrongPath: 404, ownOrigin: 101, localhost: 101, noOrigin: 101 });
+    assert.deepStrictEqual(statuses, {
+      none: 401,
+      wrong: 401,
+      empty: 401,
+      inQuery: 401,
+      otherOrigin: 403,
+      rebound: 403,
+      wrongPath: 404,
+      ownOrigin: '101 hindsight',
+      localhost: '101 hindsight',
+      bearerNoOrigin: 101,
+    });
   });
 
-  it('refuses /api routes without the token and accepts it in the query or as a Bearer header', async () => {
+  it('refuses /api routes without the token or with it in the query; accepts it as a Bearer header', async () => {
     const replies = {
       none: await get(ui.port, '/api/ca.pem'),
       wrong: await get(ui.port, '/api/ca.pem?token=nope'),
       wrongBearer: await get(ui.port, '/api/ca.pem', { Authorization: 'Bearer nope' }),
       unknownRoute: await get(ui.port, '/api/nothing'),
       query: await get(ui.port, `/api/ca.pem?token=${ui.token}`),
-      bearer: await get(ui.port, '/api/ca.crt', { Authorization: `Bearer ${ui.token}` }),
+      pemBearer: await get(ui.port, '/api/ca.pem', bearer()),
+      bearer: await get(ui.port, '/api/ca.crt', bearer()),
     };
     assert.deepStrictEqual(
       {
         statuses: Object.fromEntries(Object.entries(replies).map(([k, r]) => [k, r.status])),
         challenge: replies.none.headers['www-authenticate'],
-        pem: replies.query.body.toString(),
-        pemType: replies.query.headers['content-type'],
-        pemDisposition: replies.query.headers['content-disposition'],
+        queryRefusal: replies.query.body.toString(),
+        pem: replies.pemBearer.body.toString(),
+        pemType: replies.pemBearer.headers['content-type'],
+        pemDisposition: replies.pemBearer.headers['content-disposition'],
         der: replies.bearer.body.equals(t.core.ca.certDer()),
         derType: replies.bearer.headers['content-type'],
       },
       {
-        statuses: { none: 401, wrong: 401, wrongBearer: 401, unknownRoute: 401, query: 200, bearer: 200 },
+        statuses: { none: 401, wrong: 401, wrongBearer: 401, unknownRoute: 401, query: 401, pemBearer: 200, bearer: 200 },
+        queryRefusal: 'Unauthorized: tokens in URLs are refused; send the header Authorization: Bearer <token>\n',
         challenge: 'Bearer realm="hindsight"',
         pem: t.core.ca.certPem,
         pemType: 'application/x-pem-file',
@@ -160,13 +160,13 @@ describe('UI server', () => {
   });
 
   it('answers unknown methods and malformed frames over the socket with an error, not a crash', async () => {
-    const url = wsUrl(ui.token);
+    const url = wsUrl();
     assert.deepStrictEqual(
       {
-        unknown: await rawCall(url, JSON.stringify({ id: 3, method: 'fs.readFile', params: { path: '/etc/passwd' } })),
-        prototype: await rawCall(url, JSON.stringify({ id: 4, method: 'constructor', params: {} })),
-        notJson: await rawCall(url, '{nope'),
-        noId: await rawCall(url, JSON.stringify({ method: 'status.get' })),
+        unknown: await rawCall(url, ui.token, JSON.stringify({ id: 3, method: 'fs.readFile', params: { path: '/etc/passwd' } })),
+        prototype: await rawCall(url, ui.token, JSON.stringify({ id: 4, method: 'constructor', params: {} })),
+        notJson: await rawCall(url, ui.token, '{nope'),
+        noId: await rawCall(url, ui.token, JSON.stringify({ method: 'status.get' })),
       },
       {
         unknown: { id: 3, error: { message: 'unknown method: fs.readFile', code: 'unknown-method' } },
@@ -181,11 +181,11 @@ describe('UI server', () => {
     const gz = await flowWithBody(t.core, 'gzip');
     const br = await flowWithBody(t.core, 'br', sample.text);
     await addFlows(t.core, [gz, br]);
-    const route = (id: string, query = '') => `/api/flows/${encodeURIComponent(id)}/response/body?token=${ui.token}${query}`;
-    const raw = await get(ui.port, route(gz.id));
-    const gunzipped = await get(ui.port, route(gz.id, '&decode=1'));
-    const unbrotlied = await get(ui.port, route(br.id, '&decode=1&download=1'));
-    const missing = await get(ui.port, route('no-such-flow'));
+    const route = (id: string, query = '') => `/api/flows/${encodeURIComponent(id)}/response/body${query}`;
+    const raw = await get(ui.port, route(gz.id), bearer());
+    const gunzipped = await get(ui.port, route(gz.id, '?decode=1'), bearer());
+    const unbrotlied = await get(ui.port, route(br.id, '?decode=1&download=1'), bearer());
+    const missing = await get(ui.port, route('no-such-flow'), bearer());
     const noRequestBody = await get(ui.port, `/api/flows/${gz.id}/request/body`, { Authorization: `Bearer ${ui.token}` });
     assert.deepStrictEqual(
       {
@@ -277,7 +277,7 @@ describe('UI server', () => {
   });
 
   it('close() ends connected sockets and stops listening', async () => {
-    const ws = new WebSocket(wsUrl(ui.token));
+    const ws = new WebSocket(wsUrl(), { headers: bearer() });
     await new Promise((resolve) => ws.once('open', resolve));
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await ui.close();

@@ -16,9 +16,9 @@ import { startUiServer, type UiServer } from '../../../electron/core/server/ui-s
 import { addFlows, openTestCore, writeBody, type TestCore } from '../api/harness';
 import { makeFlow } from '../../helpers/flows';
 
-function get(port: number, pathAndQuery: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(port: number, pathAndQuery: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -138,22 +138,38 @@ describe('export.flows, flows.import and /api/export', () => {
     });
   });
 
-  it('the download route streams the same document, needs the token and refuses curl', async () => {
+  it('the download route streams the same document, needs the Bearer token or a one-time ticket, and refuses curl', async () => {
+    const auth = { Authorization: `Bearer ${ui.token}` };
     const viaApi = await client.call('export.flows', { ids: [other.id, text.id], format: 'ndjson' });
-    const route = await get(ui.port, `/api/export?format=ndjson&ids=${other.id},${text.id}&token=${ui.token}`);
+    const route = await get(ui.port, `/api/export?format=ndjson&ids=${other.id},${text.id}`, auth);
     assert.deepEqual(
       { status: route.status, type: route.headers['content-type'], disposition: /^attachment; filename="hindsight-\d{8}-\d{6}\.ndjson"$/.test(String(route.headers['content-disposition'])), body: route.body },
       { status: 200, type: 'application/x-ndjson; charset=utf-8', disposition: true, body: viaApi.text },
     );
-    const har = await get(ui.port, `/api/export?format=har&filter=${encodeURIComponent('method:PUT')}&token=${ui.token}`);
+    const { ticket } = await client.call('export.ticket', { filter: 'method:PUT', format: 'har' });
+    const har = await get(ui.port, `/api/export?ticket=${ticket}`);
+    const again = await get(ui.port, `/api/export?ticket=${ticket}`);
     assert.deepEqual(
-      (JSON.parse(har.body) as { log: { entries: { request: { url: string } }[] } }).log.entries.map((e) => e.request.url),
-      ['http://files.test/upload'],
+      {
+        urls: (JSON.parse(har.body) as { log: { entries: { request: { url: string } }[] } }).log.entries.map((e) => e.request.url),
+        again: [again.status, again.body],
+        noToken: (await get(ui.port, `/api/export?format=har`)).status,
+        queryToken: (await get(ui.port, `/api/export?format=har&token=${ui.token}`)).status,
+        badTicket: (await get(ui.port, `/api/export?ticket=nope`)).status,
+        curlTicket: await client.call('export.ticket', { format: 'curl' }).then(() => 'issued', (e: Error) => e.message),
+      },
+      {
+        urls: ['http://files.test/upload'],
+        again: [401, 'Unauthorized: this download ticket is unknown, used or expired; start the download again\n'],
+        noToken: 401,
+        queryToken: 401,
+        badTicket: 401,
+        curlTicket: 'export.ticket: curl exports go through export.flows (binary bodies are separate files)',
+      },
     );
-    assert.equal((await get(ui.port, `/api/export?format=har`)).status, 401);
-    const curlRoute = await get(ui.port, `/api/export?format=curl&token=${ui.token}`);
+    const curlRoute = await get(ui.port, `/api/export?format=curl`, auth);
     assert.deepEqual([curlRoute.status, curlRoute.body], [400, '/api/export: curl exports go through the export.flows method (binary bodies are separate files)\n']);
-    const badFilter = await get(ui.port, `/api/export?format=har&filter=status%3Aabc&token=${ui.token}`);
+    const badFilter = await get(ui.port, `/api/export?format=har&filter=status%3Aabc`, auth);
     assert.equal(badFilter.status, 400);
   });
 });

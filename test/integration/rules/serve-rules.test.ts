@@ -58,7 +58,7 @@ describe('hindsight serve --rules', () => {
       const file = path.join(dir, 'bad.json');
       fs.writeFileSync(file, JSON.stringify([
         { name: 'fine', matchers: [], action: { type: 'breakpoint', on: 'request' } },
-        { name: 'bad regex', matchers: [{ type: 'url', pattern: '(x+)+y', syntax: 'regex' }], action: { type: 'map-remote', to: 'staging.test' } },
+        { name: 'bad regex', matchers: [{ type: 'url', pattern: '(x)\\1y', syntax: 'regex' }], action: { type: 'map-remote', to: 'staging.test' } },
       ]));
       let stderr = '';
       const code = await run(['--port', '0', '--ui-port', '0', '--data', path.join(dir, 'data'), '--rules', file], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) } });

@@ -7,7 +7,6 @@
 import type { ApiClient } from '../../../../electron/common/api';
 import { exportFileFilter, exportFileName, type ExportFormat, type ExportShell } from '../../../../electron/common/export-format';
 import type { Backend } from '../../lib/api/connection';
-import { tokenFromFragment } from '../../lib/api/connect';
 import { copyText, download, saveFile } from '../../lib/save-file';
 
 export type ExportTarget = { ids: string[] } | { filter: string };
@@ -26,23 +25,20 @@ export async function copyCurl(client: ApiClient, ids: string[], shell: ExportSh
   return { count: result.count, files: result.files.map((f) => f.name) };
 }
 
-/** The streaming download route for a browser on `hindsight serve`, when the page has its token. */
-function routeUrl(target: ExportTarget, format: ExportFormat): string | undefined {
-  const token = tokenFromFragment(window.location.hash);
-  if (!token) return undefined;
-  const params = new URLSearchParams({ format });
-  if ('ids' in target) params.set('ids', target.ids.join(','));
-  else if (target.filter) params.set('filter', target.filter);
-  params.set('token', token);
-  return `${window.location.protocol}//${window.location.host}/api/export?${params}`;
+/**
+ * The streaming download route for a browser on `hindsight serve`: a navigation cannot carry the token, so the
+ * page asks for a single-use, one-minute ticket for this export (electron/core/export/tickets.ts).
+ */
+async function routeUrl(backend: Backend, target: ExportTarget, format: ExportFormat, shell: ExportShell): Promise<string> {
+  const { ticket } = await backend.client.call('export.ticket', { ...target, format, shell });
+  return `${window.location.protocol}//${window.location.host}/api/export?${new URLSearchParams({ ticket })}`;
 }
 
 /** Saves the export; false when the user cancelled the save dialog. */
 export async function saveExport(backend: Backend, target: ExportTarget, format: ExportFormat, shell: ExportShell = 'bash'): Promise<boolean> {
   const streamable = backend.shell === 'browser' && format !== 'curl' && (!('ids' in target) || target.ids.length <= MAX_ROUTE_IDS);
-  const url = streamable ? routeUrl(target, format) : undefined;
-  if (url) {
-    download(url, exportFileName(format, shell, new Date()));
+  if (streamable) {
+    download(await routeUrl(backend, target, format, shell), exportFileName(format, shell, new Date()));
     return true;
   }
   const result = await backend.client.call('export.flows', { ...target, format, shell });

@@ -1,13 +1,12 @@
 /**
  * Picks the transport at startup: the Electron preload's bridge when present, else the headless
- * server's WebSocket with the token from the URL fragment (`#token=…`, never sent in requests, so it
- * stays out of server logs). Returns why it cannot connect instead of throwing.
+ * server's WebSocket with the token from the URL fragment (`#token=…`), offered as a WebSocket subprotocol:
+ * it is never part of a URL a request is sent to, so it stays out of logs and captured flows. Returns why it cannot connect instead of throwing.
  */
 import { createApiClient } from '../../../../electron/common/api-client';
-import type { BodySide } from '../../../../electron/common/flow';
 import type { Backend } from './connection';
 import { createElectronChannel } from './transport.electron';
-import { createWebSocketChannel, webSocketUrl } from './transport.ws';
+import { createWebSocketChannel, webSocketProtocols, webSocketUrl } from './transport.ws';
 
 export type ConnectResult = { backend: Backend } | { problem: 'no-token' };
 
@@ -34,12 +33,9 @@ export function connectBackend(win: Window): ConnectResult {
   }
   const token = tokenFromFragment(win.location.hash);
   if (!token) return { problem: 'no-token' };
-  const channel = createWebSocketChannel({ url: webSocketUrl(win.location, token), open: (url) => new WebSocket(url) });
+  // The token is read from the fragment at each (re)connect: a rotation (Settings) puts the new one there.
+  const channel = createWebSocketChannel({ url: webSocketUrl(win.location), open: (url) => new WebSocket(url, webSocketProtocols(tokenFromFragment(win.location.hash) ?? token)) });
   const client = createApiClient(channel);
-  const route = (path: string, query: Record<string, string> = {}) => {
-    const params = new URLSearchParams({ token, ...query });
-    return new URL(`api/${path}?${params}`, routeBase(win.location)).href;
-  };
   return {
     backend: {
       shell: 'browser',
@@ -51,15 +47,9 @@ export function connectBackend(win: Window): ConnectResult {
       },
       retryInMs: () => channel.retryInMs(),
       retryNow: () => channel.retryNow(),
-      bodyUrl: (id: string, side: BodySide, decode: boolean) =>
-        route(`flows/${encodeURIComponent(id)}/${side}/body`, decode ? { decode: '1' } : {}),
-      caUrl: (format) => route(`ca.${format}`),
+      // No bodyUrl or caUrl: those routes need the token in a header, which <img> and links cannot send;
+      // images and the CA come over the WebSocket as blob: URLs, as in Electron.
       dispose: () => client.dispose(),
     },
   };
-}
-
-/** The server root: the API lives at /api/ next to the page. */
-function routeBase(location: Location): string {
-  return `${location.protocol}//${location.host}/`;
 }

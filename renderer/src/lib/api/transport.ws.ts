@@ -1,6 +1,7 @@
 /**
  * The headless shell's channel: one WebSocket to `hindsight serve`'s UI server
- * (`/api/ws?token=…`, see electron/common/api.ts), reconnecting with backoff when it drops.
+ * (`/api/ws`, the token offered as a subprotocol: see electron/common/api.ts), reconnecting with backoff
+ * when it drops.
  *
  * The channel outlives any one socket, so the ApiClient built on it (createApiClient) stays usable
  * across reconnects. Calls made while no socket is open wait in a queue and go out on (re)connect;
@@ -16,9 +17,9 @@ import type { ConnectionState } from './connection';
 type Message = ApiResponse | ApiEventBatch;
 
 export interface WebSocketChannelOptions {
-  /** ws:// or wss:// URL including `?token=`. */
+  /** ws:// or wss:// URL of /api/ws (no token: that travels in the subprotocols). */
   url: string;
-  /** Opens a socket: the browser's `new WebSocket(url)` (tests pass the `ws` package's). */
+  /** Opens a socket: the browser's `new WebSocket(url, protocols)` (tests pass the `ws` package's). */
   open: (url: string) => WebSocketLike;
   /** First retry delay; doubles per failed attempt up to maxDelayMs. */
   minDelayMs?: number;
@@ -35,10 +36,18 @@ export interface WebSocketChannel extends ApiChannel {
   retryNow(): void;
 }
 
-/** The WebSocket URL for the page the UI server served, with the token from the URL fragment. */
-export function webSocketUrl(location: { protocol: string; host: string }, token: string): string {
+/** The WebSocket URL for the page the UI server served. */
+export function webSocketUrl(location: { protocol: string; host: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/api/ws?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/api/ws`;
+}
+
+/**
+ * The subprotocols a browser offers: the API's name and the token beside it. Browsers cannot set headers on a
+ * WebSocket, and a token in the URL would reach logs; the server answers `hindsight`, never echoing the token.
+ */
+export function webSocketProtocols(token: string): string[] {
+  return ['hindsight', `hindsight.token.${token}`];
 }
 
 export function createWebSocketChannel(options: WebSocketChannelOptions): WebSocketChannel {

@@ -30,11 +30,11 @@ describe('RuleStore', () => {
 
   it('refuses an invalid rule with code invalid-rule, naming each field', async () => {
     const err = await store
-      .save({ name: 'bad', matchers: [{ type: 'url', pattern: '(a+)+$', syntax: 'regex' }], action: { type: 'mock', status: 99, headers: [], body: '' } })
+      .save({ name: 'bad', matchers: [{ type: 'url', pattern: '(a)\\1$', syntax: 'regex' }], action: { type: 'mock', status: 99, headers: [], body: '' } })
       .then(() => undefined, (e: unknown) => e as { code: string; fields: { field: string }[]; message: string });
     assert.ok(err);
     assert.deepEqual({ code: err.code, fields: err.fields.map((f) => f.field) }, { code: 'invalid-rule', fields: ['matchers[0].pattern', 'action.status'] });
-    assert.match(err.message, /matchers\[0\]\.pattern: .*exponential/);
+    assert.match(err.message, /matchers\[0\]\.pattern: backreferences are not supported/);
     assert.deepEqual(store.list(), []);
   });
 

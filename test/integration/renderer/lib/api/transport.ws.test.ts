@@ -20,7 +20,7 @@ const seen: string[] = [];
 before(async () => {
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
-  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws?token=t`;
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws`;
   server.on('connection', (socket) => {
     socket.on('message', (data) => {
       const msg = JSON.parse(String(data)) as ApiRequest;
