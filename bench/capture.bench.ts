@@ -11,6 +11,8 @@
  * BENCH_CAPTURE=off runs the same with capture off (forwarding only); BENCH_STORAGE=none|bodies (default
  * full) keeps the recording but drops the flows, or keeps only their body files: where the cost goes.
  * BENCH_ONLY=http-1k,http-100k,https-1k,newhost picks rows.
+ * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
+ * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +22,9 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../certs';
-import { emptyBody } from '../electron/common/flow';
+import { emptyBody, type BodyRef } from '../electron/common/flow';
+import { FlowLogger } from '../electron/core/log/flow-logger';
+import { LogFile } from '../electron/core/log/log-file';
 import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore } from '../electron/core/core';
 import { BodyStore } from '../electron/core/store/bodies';
@@ -54,7 +58,8 @@ async function proxyRole(): Promise<void> {
   const storage = process.env.BENCH_STORAGE ?? 'full';
   let proxy: { port: number; caPem: string; stored(): number; dispose(): Promise<void> };
   if (storage === 'full') {
-    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench' });
+    const logger = await benchLogger(dataDir, () => core.store.bodies);
+    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push });
     // BENCH_CAPTURE=off measures forwarding alone, to tell what recording costs.
     if (process.env.BENCH_CAPTURE === 'off') core.setCapture(false);
     proxy = { port: core.proxyAddress().port, caPem: core.ca.certPem, stored: () => core.store.count(), dispose: () => core.dispose() };
@@ -75,6 +80,14 @@ async function proxyRole(): Promise<void> {
       process.disconnect();
     }
   });
+}
+
+/** The log lines of `serve --log` / `--log-bodies --log-file`, as serve builds them (BENCH_LOG). */
+async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer> }): Promise<FlowLogger | undefined> {
+  const mode = process.env.BENCH_LOG;
+  if (mode !== 'on' && mode !== 'bodies') return undefined;
+  const file = await LogFile.open(path.join(dataDir, 'flows.log'));
+  return new FlowLogger({ write: (text) => file.write(text), read: (ref) => bodies().read(ref), bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined });
 }
 
 function cpuMicros(): number {
@@ -265,7 +278,7 @@ async function main(): Promise<void> {
     await origin.stop();
     fs.rmSync(caDir, { recursive: true, force: true });
   }
-  console.log(`capture ${process.env.BENCH_CAPTURE === 'off' ? 'OFF' : 'on'}, storage ${process.env.BENCH_STORAGE ?? 'full'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(`capture ${process.env.BENCH_CAPTURE === 'off' ? 'OFF' : 'on'}, storage ${process.env.BENCH_STORAGE ?? 'full'}, log ${process.env.BENCH_LOG ?? 'off'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   console.log('| scenario | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | proxy peak RSS MB |');
   console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
