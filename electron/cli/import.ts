@@ -33,6 +33,10 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
 
   try {
     await fs.promises.access(file, fs.constants.R_OK);
+    // Linux opens a folder for reading; only the first read would fail, and as "not valid JSON".
+    if ((await fs.promises.stat(file)).isDirectory()) {
+      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${file}'`), { code: 'EISDIR', syscall: 'read', path: file });
+    }
     // Checked before anything opens the store: a bad file is refused whichever way it would go in.
     await scanHar(fs.createReadStream(file));
   } catch (err) {

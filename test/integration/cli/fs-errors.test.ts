@@ -172,6 +172,8 @@ describe('hindsight flows and replay', () => {
   test('a file as the data folder, and a datafile it may not read: one line, exit 1', { timeout: 120_000 }, async () => {
     const unreadable = path.join(root, 'unreadable');
     fs.cpSync(data, unreadable, { recursive: true });
+    // The store makes its folder owner-only; this case is a folder others may enter holding a datafile they may not read.
+    fs.chmodSync(unreadable, 0o755);
     fs.chmodSync(path.join(unreadable, 'flows.db'), 0o000);
     if (isRoot) chownTree(unreadable, 0);
     try {

@@ -20,7 +20,7 @@ test('bad or unsafe patterns are refused with a reason', () => {
     }
   };
   assert.match(reason('MyApp'), /is not a release pattern/);
-  assert.match(reason('ua:/(a*)*b/'), /exponential time/);
+  assert.match(reason('ua:/(?<=v)1/'), /lookahead and lookbehind are not supported/);
   assert.match(reason('ua:/(x)\\1/'), /backreferences/);
   assert.match(reason('header:Cookie'), /only request headers whose name contains "version", "release" or "build"/);
 });
