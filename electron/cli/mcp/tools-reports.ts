@@ -8,7 +8,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod/v4';
 import type { EndpointStats, ErrorGroup, ReportQuery } from '../../common/report';
-import { parseTimeArg } from '../time-arg';
+import { parseTimeWindow } from '../time-arg';
 import { jsonResult, masker, ToolError, type ToolContext } from './context';
 
 /** Endpoints or error groups per result unless `limit` says otherwise, and the most it may say. */
@@ -40,13 +40,10 @@ export function reportQuery(args: QueryArgs, now = Date.now()): ReportQuery {
   if (args.filter) query.filter = args.filter;
   if (args.profile) query.profile = args.profile;
   try {
-    if (args.since !== undefined) query.since = parseTimeArg('since', args.since, now);
-    if (args.until !== undefined) query.until = parseTimeArg('until', args.until, now);
+    return { ...query, ...parseTimeWindow(args, (end) => end, now) };
   } catch (err) {
     throw new ToolError((err as Error).message);
   }
-  if (query.since !== undefined && query.until !== undefined && query.since >= query.until) throw new ToolError('since must be before until');
-  return query;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
