@@ -19,9 +19,10 @@ export const usage = `Usage: hindsight diff [--data DIR] [--ignore NAME|$.json.p
 
 Compares two recorded sessions without sending anything. A and B are each a HAR file or a filter over the
 stored flows: a path to an existing file (or har:PATH) is a HAR, anything else (or filter:EXPR) a filter.
-Exchanges pair up by method, path and a fingerprint of the request body, in order; the report lists the
-exchanges only in A, only in B, and every difference of the paired responses (status, headers, JSON paths,
-text lines, bytes). Exits 1 when anything differs, 0 when the sessions answer alike.
+Exchanges pair up by method, exact path and a fingerprint of the request body, in order; the report,
+grouped by endpoint (method and route template, /users/{id}), lists the exchanges only in A, only in B, and
+every difference of the paired responses (status, headers, JSON paths, text lines, bytes). Exits 1 when
+anything differs, 0 when the sessions answer alike.
 
   --data DIR      data folder for filters (default: ${defaultDataDir()})
   --ignore X      a response header name, or a JSON path such as '$.data.*.updatedAt', not to compare

@@ -34,7 +34,7 @@ the new flows are stored in the data folder.
 
 Session replay (--to or --map): each request goes to another origin (scheme, host and port replaced; path
 and query kept) and its new response is compared with the recorded one. Prints the differences per
-endpoint; exits 1 when any response differs or a request could not be sent, 0 when all match.
+endpoint (method and route template, /users/{id}); exits 1 when any response differs or a request could not be sent, 0 when all match.
 
   --to URL           the origin to send every request to, e.g. https://staging.example.com:8443
   --map FROM=TO      send requests to origin FROM to origin TO instead (repeatable; wins over --to)

@@ -22,7 +22,7 @@ import type { DeviceProfile } from '../common/rule';
 import { reportTable } from '../core/report/table';
 import { RuleStore } from '../core/rules/store';
 import { parseCommandArgs, type CliOutput } from './args';
-import { parseTimeArg } from './time-arg';
+import { parseTimeWindow } from './time-arg';
 import { version } from './version';
 
 export const usage = `Usage: hindsight report endpoints|errors|coverage [--data DIR | --har FILE] [--filter EXPR] [--profile NAME] [--since T] [--until T]
@@ -79,9 +79,7 @@ function readArgs(positionals: string[], flags: Flags): ReportArgs {
   const query: CoverageQuery = {};
   if (flags.filter) query.filter = flags.filter;
   if (flags.profile) query.profile = flags.profile;
-  if (flags.since !== undefined) query.since = parseTimeArg('--since', flags.since);
-  if (flags.until !== undefined) query.until = parseTimeArg('--until', flags.until);
-  if (query.since !== undefined && query.until !== undefined && query.since >= query.until) throw new Error('--since must be before --until');
+  Object.assign(query, parseTimeWindow(flags, (end) => `--${end}`));
   const coverageOnly = (['release-from', 'release', 'baseline'] as const).find((f) => flags[f] !== undefined);
   if (coverageOnly && kind !== 'coverage') throw new Error(`--${coverageOnly} applies to the coverage report only`);
   const releaseFrom = flags['release-from'];

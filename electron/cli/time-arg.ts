@@ -17,3 +17,16 @@ export function parseTimeArg(flag: string, text: string, now = Date.now()): numb
   }
   throw new Error(`${flag} expects a date or time (2026-12-04, 2026-12-04T09:00Z), epoch milliseconds or a duration ago (30m, 2h, 7d), got '${text}'`);
 }
+
+/**
+ * A since/until window (`hindsight report`'s flags, the MCP report tools' arguments): each end parsed by
+ * parseTimeArg, named in errors as `name(end)` ('--since' on the command line, 'since' for a tool), and the
+ * two checked to be in order.
+ */
+export function parseTimeWindow(texts: { since?: string; until?: string }, name: (end: 'since' | 'until') => string, now = Date.now()): { since?: number; until?: number } {
+  const window: { since?: number; until?: number } = {};
+  if (texts.since !== undefined) window.since = parseTimeArg(name('since'), texts.since, now);
+  if (texts.until !== undefined) window.until = parseTimeArg(name('until'), texts.until, now);
+  if (window.since !== undefined && window.until !== undefined && window.since >= window.until) throw new Error(`${name('since')} must be before ${name('until')}`);
+  return window;
+}

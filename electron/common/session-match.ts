@@ -1,8 +1,8 @@
 /**
- * Pairing the exchanges of two sessions (`hindsight diff A B`): exchanges with the same key (method,
- * endpoint and request-body fingerprint) pair up in order — the first in A with the first in B, the second
- * with the second — so a session that repeats a request compares each repetition with its counterpart.
- * What is left over is removed (only in A) or added (only in B).
+ * Pairing the exchanges of two sessions (`hindsight diff A B`): exchanges with the same key (method, exact
+ * path — not the route template, see session-endpoint.ts — and request-body fingerprint) pair up in order:
+ * the first in A with the first in B, the second with the second, so a session that repeats a request
+ * compares each repetition with its counterpart. What is left over is removed (only in A) or added (only in B).
  */
 
 export interface SessionMatch {

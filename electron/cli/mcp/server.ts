@@ -8,6 +8,7 @@ import type { ApiClient } from '../../common/api';
 import type { ToolContext } from './context';
 import { registerFlowTools } from './tools-flows';
 import { registerDiffExportTools, registerReplayTool } from './tools-replay';
+import { registerReportTools } from './tools-reports';
 import { registerRuleReadTools, registerRuleWriteTools } from './tools-rules';
 
 export interface McpServerOptions {
@@ -17,7 +18,7 @@ export interface McpServerOptions {
   mask: boolean;
 }
 
-export const READ_TOOLS = ['query_flows', 'get_flow', 'get_body', 'wait_for_flow', 'list_rules', 'diff_flows', 'export_flows'] as const;
+export const READ_TOOLS = ['query_flows', 'get_flow', 'get_body', 'wait_for_flow', 'list_rules', 'diff_flows', 'export_flows', 'endpoint_report', 'error_report'] as const;
 export const WRITE_TOOLS = ['create_rule', 'update_rule', 'delete_rule', 'replay_flow'] as const;
 
 export function createMcpServer(options: McpServerOptions): McpServer {
@@ -25,13 +26,14 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     { name: 'hindsight', version: options.version },
     {
       instructions:
-        'Hindsight records HTTP(S) traffic through its proxy. Find requests with query_flows (filter language, e.g. "status:5xx host:api.example.com"), read one with get_flow and get_body, and set up mocks with create_rule. Secrets in results are masked.',
+        'Hindsight records HTTP(S) traffic through its proxy. Find requests with query_flows (filter language, e.g. "status:5xx host:api.example.com"), read one with get_flow and get_body, and set up mocks with create_rule; endpoint_report and error_report summarise the traffic per endpoint. Secrets in results are masked.',
     },
   );
   const ctx: ToolContext = { api: options.api, mask: options.mask };
   registerFlowTools(server, ctx);
   registerRuleReadTools(server, ctx);
   registerDiffExportTools(server, ctx);
+  registerReportTools(server, ctx);
   if (!options.readOnly) {
     registerRuleWriteTools(server, ctx);
     registerReplayTool(server, ctx);

@@ -1,6 +1,6 @@
 /**
  * Session diff without sending anything: two recorded sessions — each a HAR file or the stored flows
- * matching a filter — paired up (electron/common/session-match.ts: method + endpoint + request-body
+ * matching a filter — paired up (electron/common/session-match.ts: method + exact path + request-body
  * fingerprint, in order) and their responses compared like a session replay's (the same flow diff, the
  * same report). Which argument is which: see sideSpec().
  */
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { diffFlows, type DiffInput } from '../../common/diff';
 import { compileFilter } from '../../common/filter';
 import type { Flow } from '../../common/flow';
-import { endpointOf } from '../../common/session-endpoint';
+import { requestPathOf } from '../../common/session-endpoint';
 import { matchInOrder } from '../../common/session-match';
 import { SessionReportBuilder, differencesOf, pairReport, volatileWith, type ExchangeInfo, type IgnoreSpec, type SessionReport } from '../../common/session-report';
 import { parseHar } from '../import/har';
@@ -58,7 +58,8 @@ function infoOf(flow: Flow, stored: boolean): ExchangeInfo {
   return info;
 }
 
-const keyOf = (flow: Flow, requestBody: Buffer | null) => `${endpointOf(flow.request.method, flow.request.url)} ${fingerprint(requestBody)}`;
+/** Pairs by the exact path, not the route template: see session-endpoint.ts. */
+const keyOf = (flow: Flow, requestBody: Buffer | null) => `${requestPathOf(flow.request.method, flow.request.url)} ${fingerprint(requestBody)}`;
 
 export async function harSession(path: string): Promise<Session> {
   const har = await parseHar(fs.createReadStream(path));

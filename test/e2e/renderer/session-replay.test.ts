@@ -37,14 +37,15 @@ describe('session replay', () => {
       { summary: await page.textContent('[data-testid=session-report-changed]'), groups, received: b.received },
       {
         summary: '1 of 2 responses differ',
-        groups: [`GET /api/users/7 0/1 same · median T → T 200 → 500 ${b.url}/api/users/7 T → T Open diff Status200500`],
+        groups: [`GET /api/users/{id} 1/2 same · median T → T 200 → 500 ${b.url}/api/users/7 T → T Open diff Status200500`],
         received: ['GET /api/users/7 x-env=staging', 'GET /api/users/8 x-env=staging'],
       },
     );
     await page.click('[data-testid=session-report-show-same]');
-    assert.equal((await page.$$('[data-testid=session-report-group]')).length, 2);
+    // Both requests share the route template /api/users/{id}: one group, now showing both pairs.
+    assert.deepEqual([(await page.$$('[data-testid=session-report-group]')).length, (await page.$$('[data-testid=session-report-group] .pair')).length], [1, 2]);
 
-    await page.click('[data-testid=session-report-group]:has-text("/api/users/7") [data-testid=session-report-open-diff]');
+    await page.click('[data-testid=session-report-group] .pair:has-text("/api/users/7") [data-testid=session-report-open-diff]');
     await page.waitForSelector('[data-testid=diff-status]', WAIT);
     assert.equal(((await page.textContent('[data-testid=diff-status]')) ?? '').replace(/\s+/g, ' ').trim(), 'Status 200 → 500');
     await page.keyboard.press('Escape');

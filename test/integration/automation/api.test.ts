@@ -51,9 +51,14 @@ test('sessions.replay sends the filtered flows to B and answers the report with 
       b: b.url,
       totals: { pairs: 3, same: 2, changed: 1, added: 0, removed: 0, notSent: 0 },
       endpoints: [
-        ['GET /api/users/7', [[200, 500, `${b.url}/api/users/7`, [{ kind: 'status', a: 200, b: 500 }]]]],
-        ['GET /api/users/8', [[200, 200, `${b.url}/api/users/8`, []]]],
-        ['GET /api/users/9', [[200, 200, `${b.url}/api/users/9`, []]]],
+        [
+          'GET /api/users/{id}',
+          [
+            [200, 500, `${b.url}/api/users/7`, [{ kind: 'status', a: 200, b: 500 }]],
+            [200, 200, `${b.url}/api/users/8`, []],
+            [200, 200, `${b.url}/api/users/9`, []],
+          ],
+        ],
       ],
       received: ['GET /api/users/7 x-env=ci', 'GET /api/users/8 x-env=ci', 'GET /api/users/9 x-env=ci'],
     },

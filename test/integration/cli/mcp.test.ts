@@ -191,6 +191,71 @@ test('get_body: JSON secrets masked; a large body in pages of at most 256 KB wit
   assert.match(failure(await call(full, 'get_body', { id: big, side: 'sideways' })), /Input validation error/);
 });
 
+test('endpoint_report and error_report: per route template, bounded, query secrets never shown; bad windows refused', async () => {
+  const start = Date.now();
+  // Two 404s from the origin and one failed exchange (a port nobody listens on), all under /items/{id}.
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const closedPort = (closed.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await through('/items/17?api_key=hunter2');
+  await through('/items/42');
+  await curl(t.proxyUrl, [`http://127.0.0.1:${closedPort}/items/9?token=hunter2`]);
+  await t.finishedFlows(5);
+  const filter = 'url:*/items/* -is:replay';
+  const endpoints = json(await call(readOnly, 'endpoint_report', { filter, since: new Date(start - 1000).toISOString() }));
+  const errors = json(await call(full, 'error_report', { filter, limit: 1 }));
+  const failedGroup = json(await call(full, 'error_report', { filter: `${filter} is:error`, until: '0s' })).groups.find((g: any) => g.status === null);
+  const ids = json(await call(full, 'query_flows', { filter, limit: 10 })).flows.map((f: any) => f.id);
+  // What differs on every run: times (checked to lie in the test's window) and latencies (checked to be numbers).
+  const within = (iso: string) => Date.parse(iso) >= start - 1000 && Date.parse(iso) <= Date.now();
+  const stable = (row: any) => {
+    const { firstSeen, lastSeen, latencyMs, ...rest } = row;
+    assert.ok(within(firstSeen) && within(lastSeen), `${firstSeen} ${lastSeen}`);
+    if (latencyMs) assert.deepEqual(Object.values(latencyMs).map((v) => typeof v), ['number', 'number', 'number']);
+    return rest;
+  };
+  assert.deepEqual(
+    { endpoints: { ...endpoints, endpoints: endpoints.endpoints.map(stable) }, errors: { ...errors, groups: errors.groups.map(stable) } },
+    {
+      endpoints: {
+        flows: 3,
+        endpointCount: 1,
+        endpoints: [
+          {
+            method: 'GET',
+            host: '127.0.0.1',
+            route: '/items/{id}',
+            count: 3,
+            statuses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 2, '5xx': 0, failed: 1 },
+            errorRate: 1,
+            requestBytes: 0,
+            responseBytes: 2 * 'origin: not found'.length,
+            clients: ['127.0.0.1'],
+            profiles: [],
+            // curl's User-Agent names no platform.
+            platforms: ['other'],
+          },
+        ],
+        more: 0,
+      },
+      errors: {
+        flows: 3,
+        errors: 3,
+        groupCount: 2,
+        // The biggest group first; the one left out is counted.
+        groups: [{ method: 'GET', host: '127.0.0.1', route: '/items/{id}', status: 404, count: 2, examples: ids.slice(1, 3) }],
+        more: 1,
+      },
+    },
+  );
+  assert.deepEqual(stable(failedGroup), { method: 'GET', host: '127.0.0.1', route: '/items/{id}', status: null, count: 1, examples: [ids[0]], error: `connect: could not connect to 127.0.0.1:${closedPort} (ECONNREFUSED)` });
+  assert.equal(failure(await call(full, 'endpoint_report', { since: 'yesterday' })), "since expects a date or time (2026-12-04, 2026-12-04T09:00Z), epoch milliseconds or a duration ago (30m, 2h, 7d), got 'yesterday'");
+  assert.equal(failure(await call(full, 'error_report', { since: '1h', until: '2h' })), 'since must be before until');
+  assert.match(failure(await call(full, 'endpoint_report', { filter: 'status:abc' })), /status/);
+  assert.match(failure(await call(full, 'error_report', { limit: 0 })), /^MCP error -32602: Input validation error: Invalid arguments for tool error_report/);
+});
+
 test('wait_for_flow: resolves with the next matching flow; gives up after its timeout', async () => {
   let settled = false;
   const waiting = call(full, 'wait_for_flow', { filter: 'path:/later', timeoutMs: 30_000 }).finally(() => (settled = true));

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffFlows, type DiffInput } from '../../../electron/common/diff';
 import { jsonPathMatches, parseJsonPath } from '../../../electron/common/json-path-pattern';
-import { endpointOf } from '../../../electron/common/session-endpoint';
+import { endpointOf, requestPathOf } from '../../../electron/common/session-endpoint';
 import { matchInOrder } from '../../../electron/common/session-match';
-import { differencesOf, parseIgnore, volatileWith } from '../../../electron/common/session-report';
+import { SessionReportBuilder, differencesOf, pairReport, parseIgnore, volatileWith, type ExchangeInfo } from '../../../electron/common/session-report';
 import { makeFlow } from '../../helpers/flows';
 
 test('JSON path patterns: wildcards match one key or index, a pattern covers what is inside it', () => {
@@ -20,8 +20,46 @@ test('JSON path patterns: wildcards match one key or index, a pattern covers wha
   assert.throws(() => parseJsonPath('$.a[x]'), /cannot read the JSON path '\$\.a\[x\]' at '\[x\]'/);
 });
 
-test('endpoints are method and path without the query', () => {
-  assert.deepEqual([endpointOf('get', 'https://a.test:8443/users/7?x=1'), endpointOf('POST', 'http://a.test')], ['GET /users/7', 'POST /']);
+test('endpoints are method and route template without the query; pairing keys keep the exact path', () => {
+  assert.deepEqual(
+    {
+      endpoints: [endpointOf('get', 'https://a.test:8443/users/7?x=1'), endpointOf('POST', 'http://a.test'), endpointOf('GET', 'http://a.test/docs/intro?page=2')],
+      paths: [requestPathOf('get', 'https://a.test:8443/users/7?x=1'), requestPathOf('POST', 'http://a.test?x=1')],
+    },
+    { endpoints: ['GET /users/{id}', 'POST /', 'GET /docs/intro'], paths: ['GET /users/7', 'POST /'] },
+  );
+});
+
+test('a report groups /users/17 and /users/42 of any origin under one templated endpoint, in order of first occurrence', () => {
+  const x = (method: string, url: string): ExchangeInfo => ({ method, url, status: 200 });
+  const builder = new SessionReportBuilder({ kind: 'diff', a: 'a.har', b: 'b.har', ignore: [] });
+  builder.pair(pairReport(x('GET', 'http://a.test/users/17'), x('GET', 'http://b.test/users/17'), []));
+  builder.pair(pairReport(x('GET', 'http://a.test/orders/5f0c6a1e-3c2b-4d7a-9f1e-2b3c4d5e6f70'), x('GET', 'http://b.test/orders/5f0c6a1e-3c2b-4d7a-9f1e-2b3c4d5e6f70'), [{ kind: 'status', a: 200, b: 404 }]));
+  builder.removed(x('GET', 'http://a.test/users/42'));
+  builder.added(x('GET', 'http://b.test/users/43?expand=1'));
+  assert.deepEqual(builder.report(), {
+    kind: 'diff',
+    a: 'a.har',
+    b: 'b.har',
+    ignore: [],
+    totals: { pairs: 2, same: 1, changed: 1, added: 1, removed: 1, notSent: 0 },
+    endpoints: [
+      {
+        endpoint: 'GET /users/{id}',
+        pairs: [{ a: x('GET', 'http://a.test/users/17'), b: x('GET', 'http://b.test/users/17'), same: true, differences: [] }],
+        added: [x('GET', 'http://b.test/users/43?expand=1')],
+        removed: [x('GET', 'http://a.test/users/42')],
+        notSent: [],
+      },
+      {
+        endpoint: 'GET /orders/{uuid}',
+        pairs: [{ a: x('GET', 'http://a.test/orders/5f0c6a1e-3c2b-4d7a-9f1e-2b3c4d5e6f70'), b: x('GET', 'http://b.test/orders/5f0c6a1e-3c2b-4d7a-9f1e-2b3c4d5e6f70'), same: false, differences: [{ kind: 'status', a: 200, b: 404 }] }],
+        added: [],
+        removed: [],
+        notSent: [],
+      },
+    ],
+  });
 });
 
 test('sessions pair up by key in order; leftovers are removed and added', () => {
