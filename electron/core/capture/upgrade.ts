@@ -20,6 +20,7 @@ import { headerPairs } from './headers';
 import { holdRequest } from '../conditions/hold';
 import type { Shaping } from '../conditions/service';
 import { shapedSink } from '../conditions/throttle';
+import { messageGate } from '../rules/ws-message';
 
 const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['connection', 'upgrade']);
 const TRANSFER_ENCODING: ReadonlySet<string> = new Set(['transfer-encoding']);
@@ -88,6 +89,8 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
       extensions: rawHeader(response.rawHeaders, 'sec-websocket-extensions'),
       // Network conditions (electron/core/conditions): each direction through the device's budget.
       sinks: { toClient: shapedSink(socket, shaping?.download), toServer: shapedSink(upstreamSocket, shaping?.upload) },
+      // ws-message rules (electron/core/rules/ws-message.ts) matched on the handshake: messages are held and judged.
+      gate: isWebSocket && recording ? messageGateFor(ctx, req, url) : undefined,
       onClosed: () => {
         if (flowId) ctx.webSockets?.remove(flowId);
         recording?.finish(clock.timings());
@@ -126,6 +129,12 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
   const shaping: Shaping | undefined = ctx.conditions?.active() ? ctx.conditions.forRequest({ clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url: target.url, headers: headerPairs(req.rawHeaders) }, req.socket) : undefined;
   if (shaping) holdRequest(shaping, { client: socket, flow: recording?.flow, fail: (f) => (socket.destroy(), fail(f, true)) }, () => upstream.end());
   else upstream.end();
+}
+
+function messageGateFor(ctx: UpgradeContext, req: http.IncomingMessage, url: string) {
+  if (!ctx.rules) return undefined;
+  const rules = ctx.rules.messageRules({ clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url, headers: headerPairs(req.rawHeaders) });
+  return rules.length ? messageGate(rules, (rule) => ctx.rules!.hit(rule)) : undefined;
 }
 
 /** An HTTP/1.1 response head (and optional text body) as bytes, headers from a flat list. */

@@ -109,6 +109,16 @@ export class RulePipeline implements Disposable {
     return set.size === 0 ? undefined : set.match(input);
   }
 
+  /** The ws-message rules for a WebSocket handshake (none when no rule applies). */
+  messageRules(input: MatchInput): Rule[] {
+    return this.options.rules().matchMessageRules(input);
+  }
+
+  /** Counts an application of a rule; false when its `times` ran out meanwhile (then it does not apply). */
+  hit(rule: Rule): boolean {
+    return this.options.hit(rule);
+  }
+
   /** `found`: the proxy's match() result, when it already has it. */
   async onRequest(ctx: RequestContext, found = this.match(ctx)): Promise<RequestDecision> {
     if (!found) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };

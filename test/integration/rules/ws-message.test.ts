@@ -1,0 +1,155 @@
+// ws-message rules rewrite and drop WebSocket text messages in flight (ws and wss through CONNECT, with and
+// without permessage-deflate, with and without context takeover): each side gets what the rules made of the
+// other's messages, and the flow's message log records what went on, the rules applied and the original.
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { TunnelAgent } from '../capture/tunnel-agent';
+import { startOrigin, type Origin } from '../../helpers/origin';
+import { startTestCore, type TestCore } from '../../helpers/core';
+import { toFlowMessage } from '../../../electron/core/api/messages';
+import type { FlowMessage } from '../../../electron/common/message';
+
+let origin: Origin;
+let proxy: TestCore;
+before(async () => {
+  origin = await startOrigin();
+});
+after(() => origin.close());
+beforeEach(async () => {
+  proxy = await startTestCore({ origin });
+});
+afterEach(() => proxy.dispose());
+
+async function connect(path: string, secure: boolean, options: WebSocket.ClientOptions = {}): Promise<{ ws: WebSocket; agent: TunnelAgent; received: string[]; serverReceived: string[] }> {
+  const url = origin.url(path, { secure }).replace(/^http/, 'ws');
+  const agent = new TunnelAgent(proxy.proxyUrl, { secure, ca: proxy.caPem });
+  const ws = new WebSocket(url, { agent, ...options });
+  const received: string[] = [];
+  ws.on('message', (data: Buffer, binary: boolean) => received.push(binary ? `binary:${data.toString('hex')}` : data.toString()));
+  await once(ws, 'open');
+  const serverReceived: string[] = [];
+  origin.webSockets.at(-1)!.on('message', (data: Buffer, binary: boolean) => serverReceived.push(binary ? `binary:${data.toString('hex')}` : data.toString()));
+  return { ws, agent, received, serverReceived };
+}
+
+/** Waits (bounded) until the client has received `count` messages. */
+async function receivedCount(received: string[], count: number): Promise<void> {
+  for (let i = 0; i < 500 && received.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function storedMessages(flowId: string): Promise<Omit<FlowMessage, 'at'>[]> {
+  const page = await proxy.core.store.messages.read(flowId, { after: 0, limit: 1000 });
+  return page.messages.map(toFlowMessage).map(({ at: _at, ...rest }) => rest);
+}
+
+async function saveRules(): Promise<{ rewrite: string; drop: string }> {
+  const rewrite = await proxy.core.rules.store.save({
+    name: 'hide secrets',
+    matchers: [{ type: 'url', pattern: 'ws*://*/ws*', syntax: 'wildcard' }],
+    action: { type: 'ws-message', direction: 'to-server', find: 'secret', syntax: 'text', effect: 'replace', replace: 'XXXX' },
+  });
+  const drop = await proxy.core.rules.store.save({
+    name: 'drop echoes of drops',
+    matchers: [{ type: 'host', host: '*' }],
+    action: { type: 'ws-message', direction: 'to-client', find: '^echo:DROP', syntax: 'regex', flags: 'i', effect: 'drop' },
+  });
+  return { rewrite: rewrite.rule.id, drop: drop.rule.id };
+}
+
+describe('ws-message rules', () => {
+  for (const [secure, path] of [
+    [false, '/ws'],
+    [true, '/ws'],
+    [true, '/ws-deflate'],
+    [false, '/ws-deflate'],
+    [true, '/ws-deflate-reset'],
+  ] as const) {
+    test(`${secure ? 'wss' : 'ws'} ${path}: a message to the server rewritten, an echo to the client dropped, the rest unchanged`, async () => {
+      const ids = await saveRules();
+      // The client compresses every message (ws compresses only from 1 KB by default).
+      const { ws, agent, received, serverReceived } = await connect(path, secure, { perMessageDeflate: { threshold: 0 } });
+      // The second message repeats the first one's start: with context takeover its compressed form refers back
+      // to the first, which the server never got as sent (the proxy forwards it decompressed from then on).
+      const flowId = proxy.core.store.query({}).flows[0].id;
+      for (const [text, expected] of [
+        ['abcdefgh secret', 1],
+        ['abcdefgh plain', 2],
+        ['drop me', 2],
+        ['last', 3],
+      ] as const) {
+        ws.send(text);
+        await receivedCount(received, expected);
+        // The dropped echo never arrives: wait until the proxy has logged it, so the log's order is known.
+        for (let i = 0; text === 'drop me' && i < 500 && (await storedMessages(flowId)).length < 6; i++) await new Promise((r) => setTimeout(r, 10));
+      }
+      ws.send(Buffer.from([1, 2]), { binary: true });
+      await receivedCount(received, 4);
+      ws.close(1000);
+      await once(ws, 'close');
+      agent.destroy();
+      const [flow] = await proxy.finishedFlows(1);
+      assert.deepEqual(
+        { client: received, server: serverReceived },
+        {
+          client: ['echo:abcdefgh XXXX', 'echo:abcdefgh plain', 'echo:last', 'binary:0102'],
+          server: ['abcdefgh XXXX', 'abcdefgh plain', 'drop me', 'last', 'binary:0102'],
+        },
+      );
+      const compressed = path === '/ws' ? {} : { compressed: true };
+      const text = (seq: number, dir: 'to-server' | 'to-client', value: string, extra: Partial<FlowMessage> = {}) => ({ seq, dir, kind: 'text', size: Buffer.byteLength(value), truncated: false, ...compressed, ...extra, text: value });
+      assert.deepEqual(await storedMessages(flow.id), [
+        text(1, 'to-server', 'abcdefgh XXXX', { appliedRules: [{ id: ids.rewrite, kind: 'ws-rewrite', name: 'hide secrets' }], original: 'abcdefgh secret' }),
+        text(2, 'to-client', 'echo:abcdefgh XXXX'),
+        text(3, 'to-server', 'abcdefgh plain'),
+        text(4, 'to-client', 'echo:abcdefgh plain'),
+        text(5, 'to-server', 'drop me'),
+        text(6, 'to-client', 'echo:drop me', { appliedRules: [{ id: ids.drop, kind: 'ws-drop', name: 'drop echoes of drops' }], dropped: true }),
+        text(7, 'to-server', 'last'),
+        text(8, 'to-client', 'echo:last'),
+        { seq: 9, dir: 'to-server', kind: 'binary', size: 2, truncated: false, ...compressed, base64: 'AQI=' },
+        { seq: 10, dir: 'to-client', kind: 'binary', size: 2, truncated: false, ...compressed, base64: 'AQI=' },
+        { seq: 11, dir: 'to-server', kind: 'close', size: 2, truncated: false, closeCode: 1000, closeReason: '', text: '' },
+        { seq: 12, dir: 'to-client', kind: 'close', size: 2, truncated: false, closeCode: 1000, closeReason: '', text: '' },
+      ]);
+    });
+  }
+
+  test('a fragmented message with a ping between its frames is held whole, rewritten, and an injection waits for it', async () => {
+    await proxy.core.rules.store.save({
+      name: 'rename',
+      matchers: [],
+      action: { type: 'ws-message', direction: 'to-client', find: '(\\w+) half', syntax: 'regex', effect: 'replace', replace: '$1 part' },
+    });
+    const { ws, agent, received } = await connect('/ws', false);
+    const flowId = proxy.core.store.query({}).flows[0].id;
+    const server = origin.webSockets.at(-1)!;
+    const pinged = once(ws, 'ping');
+    server.send('first half, ', { fin: false });
+    server.ping('mid');
+    // The ping goes on at once while the message's first frame is held.
+    assert.equal(String((await pinged)[0]), 'mid');
+    const injected = proxy.core.webSockets.send(flowId, 'client', 'text', Buffer.from('injected'));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(received, []);
+    server.send('second half', { fin: true });
+    await injected;
+    await receivedCount(received, 2);
+    assert.deepEqual(received, ['first part, second part', 'injected']);
+    ws.close(1000);
+    await once(ws, 'close');
+    agent.destroy();
+    await proxy.finishedFlows(1);
+    const messages = await storedMessages(flowId);
+    assert.deepEqual(
+      messages.slice(0, 4).map(({ seq: _seq, appliedRules, ...m }) => ({ ...m, rules: appliedRules?.map((r) => r.kind) })),
+      [
+        { dir: 'to-client', kind: 'ping', size: 3, truncated: false, base64: Buffer.from('mid').toString('base64'), rules: undefined },
+        { dir: 'to-server', kind: 'pong', size: 3, truncated: false, base64: Buffer.from('mid').toString('base64'), rules: undefined },
+        { dir: 'to-client', kind: 'text', size: 23, truncated: false, original: 'first half, second half', text: 'first part, second part', rules: ['ws-rewrite'] },
+        { dir: 'to-client', kind: 'text', size: 8, truncated: false, injected: true, text: 'injected', rules: undefined },
+      ],
+    );
+  });
+});
