@@ -34,6 +34,14 @@ describe('--rules FILE', () => {
     assert.deepEqual(store.list().map((r) => [r.rule.id, r.rule.name]), [['rules.json#0', 'a'], ['mine', 'b']]);
   });
 
+  it('loads ws-message rules, and names a bad field of one', async () => {
+    const ws = { name: 'ws', matchers: [], action: { type: 'ws-message', direction: 'to-client', find: 'debug', effect: 'drop' } };
+    assert.deepEqual(await loadRulesFile(store, write('ws.json', [ws])), { rules: 1 });
+    assert.deepEqual(store.list()[0].rule.action, { type: 'ws-message', direction: 'to-client', find: 'debug', syntax: 'text', effect: 'drop' });
+    const bad = write('bad.json', [{ ...ws, action: { ...ws.action, direction: 'up' } }]);
+    await assert.rejects(loadRulesFile(store, bad), { message: `${bad}: refused, nothing was loaded:\n  rules[0].action.direction: must be one of "to-server", "to-client", "both", not "up"` });
+  });
+
   it('loads a profile export with its clients', async () => {
     const doc = toProfileExport({ id: 'qa', name: 'QA phone', clients: ['127.0.0.2'], rules: [rule('p') as never] }, 0);
     assert.deepEqual(await loadRulesFile(store, write('qa.json', doc)), { rules: 1, profile: 'QA phone' });
