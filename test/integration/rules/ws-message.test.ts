@@ -10,6 +10,7 @@ import { startOrigin, type Origin } from '../../helpers/origin';
 import { startTestCore, type TestCore } from '../../helpers/core';
 import { toFlowMessage } from '../../../electron/core/api/messages';
 import type { FlowMessage } from '../../../electron/common/message';
+import { HOLD_LIMIT } from '../../../electron/core/capture/websocket/relay';
 
 let origin: Origin;
 let proxy: TestCore;
@@ -115,6 +116,40 @@ describe('ws-message rules', () => {
       ]);
     });
   }
+
+  // Just over the limit (found at its last frame's end), and well over (streamed on while it arrives).
+  for (const over of [1000, 300_000]) test(`a message ${over} bytes over the hold limit goes on unchanged; the next one is rewritten again`, async () => {
+    await saveRules();
+    const { ws, agent, received, serverReceived } = await connect('/ws', false);
+    const flowId = proxy.core.store.query({}).flows[0].id;
+    const big = `secret ${'a'.repeat(HOLD_LIMIT + over)}`;
+    ws.send(big);
+    await receivedCount(received, 1);
+    ws.send('secret');
+    await receivedCount(received, 2);
+    ws.close(1000);
+    await once(ws, 'close');
+    agent.destroy();
+    const [flow] = await proxy.finishedFlows(1);
+    const messages = await storedMessages(flowId);
+    assert.deepEqual(
+      {
+        count: flow.messages?.count,
+        server: serverReceived.map((m) => (m === big ? 'big' : m)),
+        client: received.map((m) => (m === `echo:${big}` ? 'echo:big' : m)),
+        log: messages.map(({ seq: _seq, text, ...m }) => ({ ...m, text: text!.length > 100 ? `${text!.slice(0, 6)}…` : text })),
+      },
+      {
+        // The log's 10 MB cap is used up by the first message, cut short; the rest are counted only.
+        count: 6,
+        server: ['big', 'XXXX'],
+        client: ['echo:big', 'echo:XXXX'],
+        log: [
+          { dir: 'to-server', kind: 'text', size: big.length, truncated: true, text: 'secret…' },
+        ],
+      },
+    );
+  });
 
   test('a fragmented message with a ping between its frames is held whole, rewritten, and an injection waits for it', async () => {
     await proxy.core.rules.store.save({

@@ -246,9 +246,13 @@ class Direction {
     } else if (this.frame === 'data' && h?.fin && this.message) {
       const message = this.message;
       this.message = undefined;
-      // Held for the rules: the message's frames, or none when it streamed on (too large to hold).
-      const frames = bytes && !this.streaming ? [...this.held, bytes] : undefined;
-      if (bytes && this.streaming) this.output!.push(bytes);
+      // Held for the rules: the message's frames, or none when it is too large to hold (then it goes on as is).
+      let frames: Buffer[] | undefined;
+      if (bytes) {
+        const all = this.streaming ? [bytes] : [...this.held, bytes];
+        if (this.streaming || this.heldBytes + bytes.length > HOLD_LIMIT) for (const frame of all) this.output!.push(frame);
+        else frames = all;
+      }
       this.held = [];
       this.heldBytes = 0;
       this.streaming = false;
