@@ -15,8 +15,6 @@ export class OrderedOutput {
   private readonly queue: Slot[] = [];
   private ending = false;
   private to: Writable | undefined;
-  /** What the last write returned (false: the receiver is full; the relay pauses the sender). */
-  lastWrite = true;
 
   /** Where the frames go (the socket, or a sink piped into it). */
   attach(to: Writable): void {
@@ -45,18 +43,13 @@ export class OrderedOutput {
     this.flush();
   }
 
-  /** True when everything pushed so far is written (nothing waits for a decision). */
-  get settled(): boolean {
-    return this.queue.length === 0;
-  }
-
   private flush(): void {
     const to = this.to;
     if (!to) return;
     while (this.queue.length && this.queue[0].ready) {
       const { frames } = this.queue.shift()!;
       if (to.destroyed || to.writableEnded) continue;
-      for (const frame of frames) if (frame.length) this.lastWrite = to.write(frame);
+      for (const frame of frames) if (frame.length) to.write(frame);
     }
     if (this.ending && this.queue.length === 0 && !to.writableEnded) to.end();
   }

@@ -491,9 +491,9 @@ export class WebSocketRelay {
     };
     if (head.length) direction.take(head);
     from.on('data', (chunk: Buffer) => {
-      output.lastWrite = true;
       direction.take(chunk);
-      if (!output.lastWrite) {
+      // Also when a held message was written later (after its decompression): the receiver's buffer is what counts.
+      if (to.writableNeedDrain) {
         from.pause();
         to.once('drain', () => from.resume());
       }
