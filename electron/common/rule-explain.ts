@@ -106,9 +106,9 @@ const EXPLAIN: Explainers = {
     const find = a.syntax === 'regex' ? `/${a.find}/${a.flags ?? ''}` : JSON.stringify(a.find);
     const which = a.direction === 'to-server' ? 'client-to-server' : a.direction === 'to-client' ? 'server-to-client' : 'WebSocket';
     const where = requestPhrase(t).replace(/^every request$/, 'every WebSocket');
-    return a.effect === 'drop'
-      ? `Drop ${which} messages containing ${find} on ${where} ${scope}`
-      : `Replace ${find} with ${JSON.stringify(a.replace ?? '')} in ${which} messages on ${where} ${scope}`;
+    if (a.effect === 'drop') return `Drop ${which} messages containing ${find} on ${where} ${scope}`;
+    if (a.effect === 'pause') return `Pause ${which} messages containing ${find} on ${where} ${scope}`;
+    return `Replace ${find} with ${JSON.stringify(a.replace ?? '')} in ${which} messages on ${where} ${scope}`;
   },
 };
 

@@ -45,7 +45,8 @@ export type Action =
 /**
  * Changes whole WebSocket text messages (decompressed when permessage-deflate is on) of the sockets whose
  * handshake the matchers match: in the given direction, a message containing `find` (plain text, or a regex
- * checked like URL patterns) has every occurrence replaced by `replace` (`$1` … with a regex), or is dropped.
+ * checked like URL patterns) has every occurrence replaced by `replace` (`$1` … with a regex), is dropped,
+ * or is paused in the breakpoint queue (edit, drop or continue it).
  */
 export interface WsMessageAction {
   type: 'ws-message';
@@ -54,7 +55,7 @@ export interface WsMessageAction {
   syntax: 'text' | 'regex';
   /** Regex flags: i, m, s (g is implied). */
   flags?: string;
-  effect: 'replace' | 'drop';
+  effect: 'replace' | 'drop' | 'pause';
   /** For effect "replace". */
   replace?: string;
 }

@@ -10,7 +10,7 @@ import type { FieldError } from './rule-validate';
 export type WsMessageCheck = { ok: true; action: WsMessageAction } | { ok: false; errors: FieldError[] };
 
 const DIRECTIONS = ['to-server', 'to-client', 'both'] as const;
-const EFFECTS = ['replace', 'drop'] as const;
+const EFFECTS = ['replace', 'drop', 'pause'] as const;
 
 export function checkWsMessage(o: Record<string, unknown>, at: string): WsMessageCheck {
   const errors: FieldError[] = [];
@@ -19,7 +19,7 @@ export function checkWsMessage(o: Record<string, unknown>, at: string): WsMessag
     errors.push({ field: `${at}.direction`, message: `must be one of "to-server", "to-client", "both", not ${JSON.stringify(direction)}` });
   }
   const effect = o.effect ?? 'replace';
-  if (!(EFFECTS as readonly unknown[]).includes(effect)) errors.push({ field: `${at}.effect`, message: `must be "replace" or "drop", not ${JSON.stringify(effect)}` });
+  if (!(EFFECTS as readonly unknown[]).includes(effect)) errors.push({ field: `${at}.effect`, message: `must be "replace", "drop" or "pause", not ${JSON.stringify(effect)}` });
   if (effect === 'replace' && o.replace === undefined) errors.push({ field: `${at}.replace`, message: 'is required when effect is "replace" (use "" to delete the text found)' });
   const edit = checkFindReplace(o, at, errors);
   if (!edit || errors.length > 0) return { ok: false, errors };

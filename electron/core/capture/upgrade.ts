@@ -90,7 +90,7 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
       // Network conditions (electron/core/conditions): each direction through the device's budget.
       sinks: { toClient: shapedSink(socket, shaping?.download), toServer: shapedSink(upstreamSocket, shaping?.upload) },
       // ws-message rules (electron/core/rules/ws-message.ts) matched on the handshake: messages are held and judged.
-      gate: isWebSocket && recording ? messageGateFor(ctx, req, url) : undefined,
+      gate: isWebSocket && recording ? messageGateFor(ctx, req, url, recording.flow.id) : undefined,
       onClosed: () => {
         if (flowId) ctx.webSockets?.remove(flowId);
         recording?.finish(clock.timings());
@@ -131,10 +131,20 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
   else upstream.end();
 }
 
-function messageGateFor(ctx: UpgradeContext, req: http.IncomingMessage, url: string) {
-  if (!ctx.rules) return undefined;
-  const rules = ctx.rules.messageRules({ clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url, headers: headerPairs(req.rawHeaders) });
-  return rules.length ? messageGate(rules, (rule) => ctx.rules!.hit(rule)) : undefined;
+function messageGateFor(ctx: UpgradeContext, req: http.IncomingMessage, url: string, flowId: string) {
+  const pipeline = ctx.rules;
+  if (!pipeline) return undefined;
+  const handshake = { method: req.method ?? 'GET', url, headers: headerPairs(req.rawHeaders) };
+  const clientIp = clientOf(req.socket).ip;
+  const rules = pipeline.messageRules({ clientIp, ...handshake });
+  if (rules.length === 0) return undefined;
+  // Pause rules put a message in the breakpoint queue; each pause of the socket gets its own key.
+  let pauses = 0;
+  return messageGate(
+    rules,
+    (rule) => pipeline.hit(rule),
+    (rule, dir, text, signal) => pipeline.pauseMessage({ flowId, key: String(++pauses), clientIp, rule, handshake, dir, text, signal }),
+  );
 }
 
 /** An HTTP/1.1 response head (and optional text body) as bytes, headers from a flat list. */

@@ -96,4 +96,28 @@ describe('WebSocket message rules', () => {
     );
     await themeScreenshots(page, 'ws-message-rule-pane');
   });
+
+  test('a message breakpoint pauses a page’s message in the inline queue; edited there, the server gets the edit', { timeout: TIMEOUT }, async () => {
+    const { page, bed } = session;
+    serverReceived.length = 0;
+    await appContext?.close();
+    await bed.harness.core.rules.store.save({ name: 'Hold tokens', matchers: [{ type: 'url', pattern: '*/socket', syntax: 'wildcard' }], action: { type: 'ws-message', direction: 'to-server', find: 'token', syntax: 'text', effect: 'pause' } });
+    appContext = await bed.browser.newContext({ proxy: { server: bed.harness.test.proxyUrl } });
+    const appPage = await appContext.newPage();
+    await appPage.goto(`http://app.test:${port}/`);
+    await page.waitForSelector('[data-testid=breakpoint-strip]:has-text("Message")', WAIT);
+    await page.click('[data-testid=breakpoint-strip] .current');
+    await page.waitForSelector('[data-testid=breakpoint-editor][data-phase=message]', WAIT);
+    assert.equal(await page.inputValue('[data-testid=bp-message-text]'), '{"token":"secret-123","text":"hi"}');
+    await page.fill('[data-testid=bp-message-text]', '{"token":"edited at the breakpoint","text":"hi"}');
+    await themeScreenshots(page, 'ws-message-breakpoint');
+    assert.deepEqual(serverReceived, []);
+    await page.click('[data-testid=bp-continue]');
+    await appPage.waitForFunction(() => ((globalThis as unknown as PageGlobals).received as string[]).length >= 1, undefined, WAIT);
+    await page.waitForSelector('[data-testid=breakpoint-strip]', { state: 'detached', ...WAIT });
+    assert.deepEqual(
+      { page: await appPage.evaluate(() => (globalThis as unknown as PageGlobals).received), server: serverReceived },
+      { page: ['echo:{"token":"edited at the breakpoint","text":"hi"}'], server: ['{"token":"edited at the breakpoint","text":"hi"}'] },
+    );
+  });
 });

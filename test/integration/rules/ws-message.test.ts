@@ -151,6 +151,90 @@ describe('ws-message rules', () => {
     );
   });
 
+  for (const [secure, path] of [
+    [false, '/ws'],
+    [true, '/ws-deflate'],
+  ] as const) {
+    test(`${secure ? 'wss' : 'ws'} ${path}: a message breakpoint pauses a message (later ones wait), which is edited, dropped or let go`, async () => {
+      const rule = await proxy.core.rules.store.save({
+        name: 'hold',
+        matchers: [],
+        action: { type: 'ws-message', direction: 'to-server', find: 'hold', syntax: 'text', effect: 'pause' },
+      });
+      const { breakpoints } = proxy.core.rules;
+      const { ws, agent, received, serverReceived } = await connect(path, secure, { perMessageDeflate: { threshold: 0 } });
+      const flowId = proxy.core.store.query({}).flows[0].id;
+      const paused = async (count: number) => {
+        for (let i = 0; i < 500 && breakpoints.list().length < count; i++) await new Promise((r) => setTimeout(r, 10));
+        return breakpoints.list();
+      };
+      ws.send('hold: edit me');
+      ws.send('behind it'); // waits behind the paused message, in order
+      const [first] = await paused(1);
+      const { pausedAt: _p, continuesAt: _c, ...info } = first;
+      assert.deepEqual(
+        { ...info, request: { ...info.request, headers: [] } },
+        {
+          id: `${flowId}:message:1`,
+          flowId,
+          phase: 'message',
+          clientIp: '127.0.0.1',
+          rule: { id: rule.rule.id, kind: 'breakpoint', name: 'hold' },
+          request: { method: 'GET', url: origin.url(path, { secure }).replace(/^http/, 'ws'), headers: [] },
+          wsMessage: { dir: 'to-server', text: 'hold: edit me' },
+        },
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(serverReceived, []);
+      breakpoints.resume(first.id, { text: 'edited in flight' });
+      await receivedCount(received, 2);
+      ws.send('hold: drop me');
+      const [second] = await paused(1);
+      breakpoints.resume(second.id, { drop: true });
+      ws.send('hold: as it was');
+      const [third] = await paused(1);
+      assert.throws(() => breakpoints.resume(third.id, { status: 200 } as never), /edits.status: cannot be edited on a paused message/);
+      breakpoints.resume(third.id);
+      await receivedCount(received, 3);
+      ws.close(1000);
+      await once(ws, 'close');
+      agent.destroy();
+      await proxy.finishedFlows(1);
+      assert.deepEqual({ client: received, server: serverReceived }, {
+        client: ['echo:edited in flight', 'echo:behind it', 'echo:hold: as it was'],
+        server: ['edited in flight', 'behind it', 'hold: as it was'],
+      });
+      const compressed = path === '/ws' ? {} : { compressed: true };
+      const text = (dir: 'to-server' | 'to-client', value: string, extra: Partial<FlowMessage> = {}) => ({ dir, kind: 'text', size: Buffer.byteLength(value), truncated: false, ...compressed, ...extra, text: value });
+      const messages = (await storedMessages(flowId)).map(({ seq: _seq, ...m }) => m);
+      const byDir = (dir: string) => messages.filter((m) => m.dir === dir && m.kind === 'text');
+      assert.deepEqual(
+        { toServer: byDir('to-server'), toClient: byDir('to-client') },
+        {
+          toServer: [
+            text('to-server', 'edited in flight', { appliedRules: [{ id: rule.rule.id, kind: 'ws-breakpoint-edit', name: 'hold' }], original: 'hold: edit me' }),
+            text('to-server', 'behind it'),
+            text('to-server', 'hold: drop me', { appliedRules: [{ id: rule.rule.id, kind: 'ws-breakpoint-drop', name: 'hold' }], dropped: true }),
+            text('to-server', 'hold: as it was'),
+          ],
+          toClient: [text('to-client', 'echo:edited in flight'), text('to-client', 'echo:behind it'), text('to-client', 'echo:hold: as it was')],
+        },
+      );
+    });
+  }
+
+  test('a paused message is released when the socket closes, and the flow finishes', async () => {
+    await proxy.core.rules.store.save({ name: 'hold', matchers: [], action: { type: 'ws-message', direction: 'both', find: 'hold', syntax: 'text', effect: 'pause' } });
+    const { ws, agent } = await connect('/ws', false);
+    ws.send('hold');
+    for (let i = 0; i < 500 && proxy.core.rules.breakpoints.list().length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(proxy.core.rules.breakpoints.list().length, 1);
+    ws.terminate();
+    agent.destroy();
+    const [flow] = await proxy.finishedFlows(1);
+    assert.deepEqual({ paused: proxy.core.rules.breakpoints.list(), state: flow.state }, { paused: [], state: 'completed' });
+  });
+
   test('a fragmented message with a ping between its frames is held whole, rewritten, and an injection waits for it', async () => {
     await proxy.core.rules.store.save({
       name: 'rename',

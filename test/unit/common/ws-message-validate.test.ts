@@ -34,7 +34,7 @@ test('bad ws-message fields are named with a reason', () => {
       [{ field: 'action.find', message: 'the pattern could take exponential time to match (a quantifier inside a repeated group, like (a+)+, or more than 25 quantifiers), or uses syntax whose cost cannot be checked; simplify it' }],
       [{ field: 'action.flags', message: 'must be some of i, m, s, not "g"' }],
       [{ field: 'action.replace', message: 'is required when effect is "replace" (use "" to delete the text found)' }],
-      [{ field: 'action.effect', message: 'must be "replace" or "drop", not "explode"' }],
+      [{ field: 'action.effect', message: 'must be "replace", "drop" or "pause", not "explode"' }],
     ],
   );
 });
@@ -45,7 +45,15 @@ test('explained in one line', () => {
     return checked.ok ? explainRule(checked.rule as Rule) : checked.errors;
   };
   assert.deepEqual(
-    [explain({ direction: 'to-server', find: 'secret', replace: 'XXXX' }), explain({ direction: 'to-client', find: '^ping', syntax: 'regex', flags: 'i', effect: 'drop' }, [])],
-    ['Replace "secret" with "XXXX" in client-to-server messages on chat.test for every client', 'Drop server-to-client messages containing /^ping/i on every WebSocket for every client'],
+    [
+      explain({ direction: 'to-server', find: 'secret', replace: 'XXXX' }),
+      explain({ direction: 'to-client', find: '^ping', syntax: 'regex', flags: 'i', effect: 'drop' }, []),
+      explain({ find: 'order', effect: 'pause' }),
+    ],
+    [
+      'Replace "secret" with "XXXX" in client-to-server messages on chat.test for every client',
+      'Drop server-to-client messages containing /^ping/i on every WebSocket for every client',
+      'Pause WebSocket messages containing "order" on chat.test for every client',
+    ],
   );
 });

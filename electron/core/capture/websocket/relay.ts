@@ -133,6 +133,8 @@ class Direction {
     private readonly recording: MessageRecording,
     private readonly deflate: { noContextTakeover: boolean } | undefined,
     private readonly gate?: MessageGate,
+    /** Aborts when the socket closes: a paused message is released. */
+    private readonly signal: AbortSignal = new AbortController().signal,
   ) {
     this.output = gate ? new OrderedOutput() : undefined;
     // Window bits: a decompressor with the largest window reads every stream a smaller window produced.
@@ -192,11 +194,19 @@ class Direction {
       if (!state.send) return state.fill(meta, payload);
       // Held for the rules: only a whole, decoded message can be read, rewritten or sent on decompressed.
       const whole = !failed && payload.length === size;
-      const verdict = whole && message.kind === 'text' ? this.gate!(this.dir, payload.toString('utf8')) : undefined;
-      if (verdict && !this.deflate?.noContextTakeover) this.reencode = true;
-      const decided = this.decide(message.kind, meta, payload, verdict, whole && this.reencode ? [this.frame_(message.kind, payload)] : state.frames!);
-      state.send(decided.frames);
-      state.fill(decided.meta, decided.payload);
+      const verdict = whole && message.kind === 'text' ? this.gate!(this.dir, payload.toString('utf8'), this.signal) : undefined;
+      const { send, fill, frames } = state as Required<typeof state>;
+      // Compressed messages are decided in order: whether one goes on decompressed depends on those before.
+      const apply = (v: MessageVerdict | undefined, record: (message?: Omit<MessageMeta, 'seq'>, payload?: Buffer) => void) => {
+        if (v && !this.deflate?.noContextTakeover) this.reencode = true;
+        const decided = this.decide(message.kind, meta, payload, v, whole && this.reencode ? [this.frame_(message.kind, payload)] : frames);
+        send(decided.frames);
+        record(decided.meta, decided.payload);
+      };
+      if (!(verdict instanceof Promise) && this.decisionsPending === 0) return apply(verdict, fill);
+      // A paused message (or one behind it) is logged when decided, so the log does not wait for the user.
+      fill();
+      this.later(async () => apply(await verdict, this.log.reserve()));
     };
     this.inflater!.begin(message.limit, (result) => {
       state.result = result;
@@ -266,10 +276,20 @@ class Direction {
         if (!frames) {
           this.log.reserve()(meta, payload);
         } else {
-          const verdict = message.kind === 'text' ? this.gate!(this.dir, payload.toString('utf8')) : undefined;
-          const decided = this.decide(message.kind, meta, payload, verdict, frames);
-          for (const frame of decided.frames) this.output!.push(frame);
-          this.log.reserve()(decided.meta, decided.payload);
+          const verdict = message.kind === 'text' ? this.gate!(this.dir, payload.toString('utf8'), this.signal) : undefined;
+          if (verdict instanceof Promise || this.decisionsPending > 0) {
+            // Paused, or behind a paused one: its place in the output waits, and it is logged when it goes on.
+            const send = this.output!.reserve();
+            this.later(async () => {
+              const decided = this.decide(message.kind, meta, payload, await verdict, frames);
+              send(decided.frames);
+              this.log.reserve()(decided.meta, decided.payload);
+            });
+          } else {
+            const decided = this.decide(message.kind, meta, payload, verdict, frames);
+            for (const frame of decided.frames) this.output!.push(frame);
+            this.log.reserve()(decided.meta, decided.payload);
+          }
         }
       }
     } else if (bytes && this.frame === 'data' && !this.streaming) {
@@ -290,6 +310,23 @@ class Direction {
         }
       }
     } else if (this.injections.length && this.splitAt === undefined && !this.message) this.splitAt = offset;
+  }
+
+  /** Decisions still waiting (a paused message, and the compressed messages behind it), run in order. */
+  private decisions: Promise<void> = Promise.resolve();
+  private decisionsPending = 0;
+
+  private later(decide: () => Promise<void>): void {
+    this.decisionsPending++;
+    this.decisions = this.decisions
+      .then(decide)
+      .catch(() => {})
+      .finally(() => this.decisionsPending--);
+  }
+
+  /** Resolves once every decision under way is made (the relay waits for it before the flow is finished). */
+  get decided(): Promise<void> {
+    return this.decisions;
   }
 
   /** A whole message as one frame, FIN set and RSV1 off (uncompressed); masked toward the server (RFC 6455 §5.3). */
@@ -395,14 +432,15 @@ export class WebSocketRelay {
   private readonly toClient: Direction | undefined;
   private readonly log: OrderedLog | undefined;
   private closed = false;
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: RelayOptions) {
     const { recording } = options;
     if (!recording) return;
     const deflate = acceptedDeflate(options.extensions);
     this.log = new OrderedLog(recording);
-    this.toServer = new Direction('to-server', this.log, recording, deflate && { noContextTakeover: deflate.clientNoContextTakeover }, options.gate);
-    this.toClient = new Direction('to-client', this.log, recording, deflate && { noContextTakeover: deflate.serverNoContextTakeover }, options.gate);
+    this.toServer = new Direction('to-server', this.log, recording, deflate && { noContextTakeover: deflate.clientNoContextTakeover }, options.gate, this.closing.signal);
+    this.toClient = new Direction('to-client', this.log, recording, deflate && { noContextTakeover: deflate.serverNoContextTakeover }, options.gate, this.closing.signal);
   }
 
   /** Starts relaying; `clientHead`/`serverHead` are bytes that arrived with the handshake. */
@@ -412,6 +450,7 @@ export class WebSocketRelay {
     this.relay(client, sinks?.toServer ?? server, this.toServer, clientHead);
     let closing = false;
     const onClose = () => {
+      this.closing.abort();
       client.destroy();
       server.destroy();
       if (closing) return;
@@ -498,7 +537,11 @@ export class WebSocketRelay {
         to.once('drain', () => from.resume());
       }
     });
-    from.on('end', () => output.end());
+    from.on('end', () => {
+      // The socket is ending: paused messages are released (sent on as they are) so the end can follow them.
+      this.closing.abort();
+      output.end();
+    });
   }
 
   private flushInjections(direction: Direction, to: Writable): void {
@@ -518,8 +561,11 @@ export class WebSocketRelay {
     // Injections that never found their place were not sent, nor recorded.
     for (const pending of this.pendingInjections.values()) pending.cancel();
     this.pendingInjections.clear();
-    if (this.log && !this.log.idle) {
-      await Promise.race([this.log.whenIdle(), new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
+    const log = this.log;
+    if (log) {
+      // Paused messages were released by the close; their decisions and the log settle before the flow is finished.
+      const settled = Promise.all([this.toServer?.decided, this.toClient?.decided]).then(() => log.whenIdle());
+      await Promise.race([settled, new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MS).unref())]);
     }
     this.toServer?.dispose();
     this.toClient?.dispose();

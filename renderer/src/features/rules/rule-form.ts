@@ -72,7 +72,7 @@ export interface WsMessageForm {
   find: string;
   syntax: 'text' | 'regex';
   flags: string;
-  effect: 'replace' | 'drop';
+  effect: 'replace' | 'drop' | 'pause';
   replace: string;
 }
 

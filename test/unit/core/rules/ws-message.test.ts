@@ -9,6 +9,7 @@ const rule = (id: string, action: Omit<WsMessageAction, 'type'>): Rule => ({ id,
 
 test('rules apply in order, per direction; a drop ends the run; a used-up rule is skipped', () => {
   const left = new Map([['once', 1]]);
+  const signal = new AbortController().signal;
   const gate = messageGate(
     [
       rule('price', { direction: 'to-client', find: '"price":(\\d+)', syntax: 'regex', effect: 'replace', replace: '"price":"$1"' }),
@@ -23,7 +24,7 @@ test('rules apply in order, per direction; a drop ends the run; a used-up rule i
     },
   )!;
   assert.deepEqual(
-    [gate('to-client', '{"price":12,"x":1}'), gate('to-client', '{"price":3,"x":1}'), gate('to-server', 'DEBUG {"price":1}'), gate('to-server', 'plain')],
+    [gate('to-client', '{"price":12,"x":1}', signal), gate('to-client', '{"price":3,"x":1}', signal), gate('to-server', 'DEBUG {"price":1}', signal), gate('to-server', 'plain', signal)],
     [
       { text: '{"price":"12","y":1}', applied: [{ id: 'price', kind: 'ws-rewrite', name: 'price' }, { id: 'once', kind: 'ws-rewrite', name: 'once' }] },
       { text: '{"price":"3","x":1}', applied: [{ id: 'price', kind: 'ws-rewrite', name: 'price' }] },
