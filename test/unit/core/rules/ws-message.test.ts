@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { messageGate } from '../../../../electron/core/rules/ws-message';
+import { Breakpoints } from '../../../../electron/core/rules/breakpoints';
 import type { Rule, WsMessageAction } from '../../../../electron/common/rule';
 
 const rule = (id: string, action: Omit<WsMessageAction, 'type'>): Rule => ({ id, name: id, enabled: true, priority: 0, scope: {}, matchers: [], action: { type: 'ws-message', ...action } });
@@ -33,4 +34,32 @@ test('rules apply in order, per direction; a drop ends the run; a used-up rule i
     ],
   );
   assert.equal(messageGate([], () => true), undefined);
+});
+
+test('a pause waits in the breakpoint queue: an edit runs on through the later rules, a timeout lets the message go as it was', async () => {
+  const breakpoints = new Breakpoints({ timeoutMs: 60_000 });
+  const signal = new AbortController().signal;
+  const gate = messageGate(
+    [
+      rule('hold', { direction: 'both', find: 'order', syntax: 'text', effect: 'pause' }),
+      rule('shout', { direction: 'both', find: 'paid', syntax: 'text', effect: 'replace', replace: 'PAID' }),
+    ],
+    () => true,
+    (r, dir, text, s) => breakpoints.pause({ flowId: 'f', phase: 'message', key: text, clientIp: '127.0.0.1', rule: { id: r.id, kind: 'breakpoint', name: r.name }, message: { request: { method: 'GET', url: 'ws://a.test/', headers: [] }, wsMessage: { dir, text } }, signal: s }),
+  )!;
+  const edited = gate('to-server', 'order 1', signal) as Promise<unknown>;
+  const [paused] = breakpoints.list();
+  breakpoints.resume(paused.id, { text: 'order 1 paid' });
+  breakpoints.setTimeout(30);
+  const timedOut = gate('to-client', 'order 2', signal);
+  assert.deepEqual(
+    [await edited, await timedOut, paused.wsMessage],
+    [
+      { text: 'order 1 PAID', applied: [{ id: 'hold', kind: 'ws-breakpoint-edit', name: 'hold' }, { id: 'shout', kind: 'ws-rewrite', name: 'shout' }] },
+      undefined,
+      { dir: 'to-server', text: 'order 1' },
+    ],
+  );
+  assert.throws(() => breakpoints.resume('f:message:nothing'), /no paused exchange/);
+  breakpoints.dispose();
 });
