@@ -8,7 +8,7 @@
 import type { Flow, FlowSummary, BodySide } from './flow';
 import type { FlowDiff } from './diff';
 import type { OutgoingRequest, ParsedCurl, ReplayOutcome, RequestDraft, RuleChoice } from './replay';
-import type { BreakpointInfo, BreakpointResumed, MockAnswer, RequestEdits, ResponseEdits } from './breakpoint';
+import type { BreakpointInfo, BreakpointResumed, MessageEdits, MockAnswer, RequestEdits, ResponseEdits } from './breakpoint';
 import type { ExportFormat, ExportResult, ExportShell } from './export-format';
 import type { ProfileExport } from './profile-share';
 import type { DeviceProfile } from './rule';
@@ -227,7 +227,7 @@ export interface ApiMethods {
   'profiles.import': { params: { document?: unknown; link?: string; clients?: string[]; name?: string }; result: DeviceProfile };
   /** Paused exchanges, oldest first, and the pause timeout. */
   'breakpoints.list': { params: Record<string, never>; result: { paused: BreakpointInfo[]; timeoutMs: number } };
-  'breakpoints.resume': { params: { id: string; edits?: RequestEdits | ResponseEdits }; result: { paused: number } };
+  'breakpoints.resume': { params: { id: string; edits?: RequestEdits | ResponseEdits | MessageEdits }; result: { paused: number } };
   /** The client gets 502 "Hindsight: aborted at a breakpoint"; the flow fails. */
   'breakpoints.abort': { params: { id: string }; result: { paused: number } };
   'breakpoints.answer': { params: { id: string; response: MockAnswer }; result: { paused: number } };

@@ -3,6 +3,7 @@
  * the user sends back (breakpoints.resume / answer). Plain data; the queue lives in electron/core/rules.
  */
 import type { AppliedRule, Headers } from './flow';
+import type { MessageDirection } from './message';
 
 /** A body as shown while paused: the bytes (base64) as received, before any content decoding. */
 export interface PausedBody {
@@ -17,13 +18,15 @@ export interface PausedMessage {
   request: { method: string; url: string; headers: Headers; body?: PausedBody };
   /** For a paused response: as the server sent it. */
   response?: { status: number; statusText: string; headers: Headers; body?: PausedBody };
+  /** For a paused WebSocket message (phase "message"): the text as the sender sent it; `request` is the handshake. */
+  wsMessage?: { dir: MessageDirection; text: string };
 }
 
 export interface BreakpointInfo extends PausedMessage {
-  /** `<flowId>:request` or `<flowId>:response`. */
+  /** `<flowId>:request`, `<flowId>:response` or `<flowId>:message:<n>`. */
   id: string;
   flowId: string;
-  phase: 'request' | 'response';
+  phase: BreakpointPhase;
   clientIp: string;
   /** The breakpoint rule that paused it. */
   rule: AppliedRule;
@@ -32,10 +35,13 @@ export interface BreakpointInfo extends PausedMessage {
   continuesAt: number;
 }
 
+/** What is paused: a request, a response, or one WebSocket message (the socket's other messages in that direction wait behind it). */
+export type BreakpointPhase = 'request' | 'response' | 'message';
+
 export interface BreakpointResumed {
   id: string;
   flowId: string;
-  phase: 'request' | 'response';
+  phase: BreakpointPhase;
   how: 'resumed' | 'aborted' | 'answered' | 'timeout' | 'released';
 }
 
@@ -57,6 +63,12 @@ export interface ResponseEdits {
   headers?: Headers;
   body?: string;
   bodyEncoding?: BodyEncoding;
+}
+
+/** What a paused WebSocket message may become: another text, or nothing (dropped). Resuming with neither sends it as it was. */
+export interface MessageEdits {
+  text?: string;
+  drop?: boolean;
 }
 
 /** A response made up by Hindsight (a mock rule, or "answer" on a paused exchange). */

@@ -48,8 +48,12 @@ export interface MessageMeta {
   eventType?: string;
   eventId?: string;
   retry?: number;
-  /** Rules that changed this message (kept for the rules work; absent today). */
-  appliedRules?: { id: string; kind: string }[];
+  /** Rules that changed this message (a ws-message rule: kind "ws-rewrite" or "ws-drop"). */
+  appliedRules?: { id: string; kind: string; name?: string }[];
+  /** A rule dropped the message: the stored payload is what the sender sent, and nothing reached the receiver. */
+  dropped?: boolean;
+  /** A rule rewrote the message: what the sender sent (text, at most ORIGINAL_KEEP bytes); the payload is what was forwarded. */
+  original?: string;
 }
 
 /** One message as the API returns it: the payload as text (text, event, close) or base64 (binary, ping, pong). */

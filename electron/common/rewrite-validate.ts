@@ -54,23 +54,32 @@ function bodyEdits(o: Obj, field: string, at: string, errors: FieldError[]): Bod
   items.forEach((item, i) => {
     const path = `${at}.${field}[${i}]`;
     if (!isObject(item)) return errors.push({ field: path, message: 'must be an object with find, replace and syntax' });
-    const before = errors.length;
-    const syntax = item.syntax ?? 'text';
-    if (syntax !== 'text' && syntax !== 'regex') errors.push({ field: `${path}.syntax`, message: `must be "text" or "regex", not ${JSON.stringify(syntax)}` });
-    const find = item.find;
-    if (typeof find !== 'string' || find === '') errors.push({ field: `${path}.find`, message: 'must not be empty' });
-    const replace = item.replace ?? '';
-    if (typeof replace !== 'string') errors.push({ field: `${path}.replace`, message: `must be text, not ${JSON.stringify(replace)}` });
-    const flags = item.flags ?? '';
-    if (typeof flags !== 'string' || !/^[ims]*$/.test(flags)) errors.push({ field: `${path}.flags`, message: `must be some of i, m, s, not ${JSON.stringify(flags)}` });
-    if (errors.length > before) return;
-    if (syntax === 'regex') {
-      const compiled = compileUserRegex(find as string, flags as string);
-      if (!compiled.ok) return errors.push({ field: `${path}.find`, message: compiled.error });
-    }
-    out.push({ find: find as string, replace: replace as string, syntax: syntax as 'text' | 'regex', ...(syntax === 'regex' && flags ? { flags: flags as string } : {}) });
+    const edit = checkFindReplace(item, path, errors);
+    if (edit) out.push(edit);
   });
   return out;
+}
+
+/**
+ * One find/replace as typed (find, replace, syntax, flags), also used by the ws-message action: errors named
+ * under `path`; a regex goes through the user-regex gate. Undefined when something is wrong.
+ */
+export function checkFindReplace(item: Obj, path: string, errors: FieldError[]): BodyReplace | undefined {
+  const before = errors.length;
+  const syntax = item.syntax ?? 'text';
+  if (syntax !== 'text' && syntax !== 'regex') errors.push({ field: `${path}.syntax`, message: `must be "text" or "regex", not ${JSON.stringify(syntax)}` });
+  const find = item.find;
+  if (typeof find !== 'string' || find === '') errors.push({ field: `${path}.find`, message: 'must not be empty' });
+  const replace = item.replace ?? '';
+  if (typeof replace !== 'string') errors.push({ field: `${path}.replace`, message: `must be text, not ${JSON.stringify(replace)}` });
+  const flags = item.flags ?? '';
+  if (typeof flags !== 'string' || !/^[ims]*$/.test(flags)) errors.push({ field: `${path}.flags`, message: `must be some of i, m, s, not ${JSON.stringify(flags)}` });
+  if (errors.length > before) return undefined;
+  if (syntax === 'regex') {
+    const compiled = compileUserRegex(find as string, flags as string);
+    if (!compiled.ok) return void errors.push({ field: `${path}.find`, message: compiled.error });
+  }
+  return { find: find as string, replace: replace as string, syntax: syntax as 'text' | 'regex', ...(syntax === 'regex' && flags ? { flags: flags as string } : {}) };
 }
 
 export function checkRewrite(o: Obj, at: string): RewriteCheck {

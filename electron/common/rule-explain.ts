@@ -102,6 +102,14 @@ const EXPLAIN: Explainers = {
     return `Pause ${t.method ? `${t.method} ` : ''}${noun}${where ? ` ${preposition} ${where}` : ''}${t.headers} ${scope}`;
   },
   conditions: (a, t, scope) => `Network conditions (${describeConditions(a.conditions)}) for ${requestPhrase(t)} ${scope}`,
+  'ws-message': (a, t, scope) => {
+    const find = a.syntax === 'regex' ? `/${a.find}/${a.flags ?? ''}` : JSON.stringify(a.find);
+    const which = a.direction === 'to-server' ? 'client-to-server' : a.direction === 'to-client' ? 'server-to-client' : 'WebSocket';
+    const where = requestPhrase(t).replace(/^every request$/, 'every WebSocket');
+    if (a.effect === 'drop') return `Drop ${which} messages containing ${find} on ${where} ${scope}`;
+    if (a.effect === 'pause') return `Pause ${which} messages containing ${find} on ${where} ${scope}`;
+    return `Replace ${find} with ${JSON.stringify(a.replace ?? '')} in ${which} messages on ${where} ${scope}`;
+  },
 };
 
 /** A profile's own conditions in one line: "Network conditions (3G: …) for every request from profile "Pixel"". */

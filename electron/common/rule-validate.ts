@@ -7,6 +7,7 @@
 import { parseIp, parseIpRange } from './cidr';
 import { checkConditions } from './conditions-validate';
 import { checkRewrite } from './rewrite-validate';
+import { checkWsMessage } from './ws-message-validate';
 import type { Headers } from './flow';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 import { MAX_PATTERN_LENGTH, compileUserRegex } from './user-regex';
@@ -249,6 +250,11 @@ const ACTION_CHECKS: ActionChecks = {
     const checked = checkConditions(o.conditions, join(at, 'conditions'));
     if (!checked.ok) return void c.errors.push(...checked.errors);
     return { type: 'conditions', conditions: checked.conditions };
+  },
+  'ws-message': (c, o, at) => {
+    const checked = checkWsMessage(o, at || 'action');
+    if (!checked.ok) return void c.errors.push(...checked.errors);
+    return checked.action;
   },
 };
 

@@ -38,7 +38,27 @@ export type Action =
   /** Changes headers, query, bodies and status on the way through (electron/core/rules/rewrite.ts). */
   | RewriteAction
   /** Slows down or breaks the matching requests of the matching clients (electron/common/conditions.ts). */
-  | { type: 'conditions'; conditions: NetworkConditions };
+  | { type: 'conditions'; conditions: NetworkConditions }
+  /** Rewrites or drops the text messages of matching WebSockets (electron/core/rules/ws-message.ts). */
+  | WsMessageAction;
+
+/**
+ * Changes whole WebSocket text messages (decompressed when permessage-deflate is on) of the sockets whose
+ * handshake the matchers match: in the given direction, a message containing `find` (plain text, or a regex
+ * checked like URL patterns) has every occurrence replaced by `replace` (`$1` … with a regex), is dropped,
+ * or is paused in the breakpoint queue (edit, drop or continue it).
+ */
+export interface WsMessageAction {
+  type: 'ws-message';
+  direction: 'to-server' | 'to-client' | 'both';
+  find: string;
+  syntax: 'text' | 'regex';
+  /** Regex flags: i, m, s (g is implied). */
+  flags?: string;
+  effect: 'replace' | 'drop' | 'pause';
+  /** For effect "replace". */
+  replace?: string;
+}
 
 /** A header change: add one more field, set (replace every field of that name), or remove every one. */
 export interface HeaderEdit {

@@ -20,6 +20,7 @@ import { headerPairs } from './headers';
 import { holdRequest } from '../conditions/hold';
 import type { Shaping } from '../conditions/service';
 import { shapedSink } from '../conditions/throttle';
+import { messageGate } from '../rules/ws-message';
 
 const HANDSHAKE_FIELDS: ReadonlySet<string> = new Set(['connection', 'upgrade']);
 const TRANSFER_ENCODING: ReadonlySet<string> = new Set(['transfer-encoding']);
@@ -88,6 +89,8 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
       extensions: rawHeader(response.rawHeaders, 'sec-websocket-extensions'),
       // Network conditions (electron/core/conditions): each direction through the device's budget.
       sinks: { toClient: shapedSink(socket, shaping?.download), toServer: shapedSink(upstreamSocket, shaping?.upload) },
+      // ws-message rules (electron/core/rules/ws-message.ts) matched on the handshake: messages are held and judged.
+      gate: isWebSocket && recording ? messageGateFor(ctx, req, url, recording.flow.id) : undefined,
       onClosed: () => {
         if (flowId) ctx.webSockets?.remove(flowId);
         recording?.finish(clock.timings());
@@ -126,6 +129,22 @@ export function forwardUpgrade(ctx: UpgradeContext, req: http.IncomingMessage, s
   const shaping: Shaping | undefined = ctx.conditions?.active() ? ctx.conditions.forRequest({ clientIp: clientOf(req.socket).ip, method: req.method ?? 'GET', url: target.url, headers: headerPairs(req.rawHeaders) }, req.socket) : undefined;
   if (shaping) holdRequest(shaping, { client: socket, flow: recording?.flow, fail: (f) => (socket.destroy(), fail(f, true)) }, () => upstream.end());
   else upstream.end();
+}
+
+function messageGateFor(ctx: UpgradeContext, req: http.IncomingMessage, url: string, flowId: string) {
+  const pipeline = ctx.rules;
+  if (!pipeline) return undefined;
+  const handshake = { method: req.method ?? 'GET', url, headers: headerPairs(req.rawHeaders) };
+  const clientIp = clientOf(req.socket).ip;
+  const rules = pipeline.messageRules({ clientIp, ...handshake });
+  if (rules.length === 0) return undefined;
+  // Pause rules put a message in the breakpoint queue; each pause of the socket gets its own key.
+  let pauses = 0;
+  return messageGate(
+    rules,
+    (rule) => pipeline.hit(rule),
+    (rule, dir, text, signal) => pipeline.pauseMessage({ flowId, key: String(++pauses), clientIp, rule, handshake, dir, text, signal }),
+  );
 }
 
 /** An HTTP/1.1 response head (and optional text body) as bytes, headers from a flat list. */

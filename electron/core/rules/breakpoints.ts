@@ -7,7 +7,7 @@
  * The queue holds plain data (what the UI shows and edits); the pipeline turns outcomes into decisions.
  */
 import { ApiError } from '../../common/api';
-import type { BreakpointInfo, BreakpointResumed, MockAnswer, PausedMessage, RequestEdits, ResponseEdits } from '../../common/breakpoint';
+import type { BreakpointInfo, BreakpointPhase, BreakpointResumed, MessageEdits, MockAnswer, PausedMessage, RequestEdits, ResponseEdits } from '../../common/breakpoint';
 import { Emitter, type Disposable } from '../../common/events';
 import type { AppliedRule } from '../../common/flow';
 
@@ -15,7 +15,7 @@ import type { AppliedRule } from '../../common/flow';
 export const DEFAULT_BREAKPOINT_TIMEOUT_MS = 5 * 60_000;
 
 export type PauseOutcome =
-  | { type: 'resume'; edits?: RequestEdits | ResponseEdits; timedOut: boolean }
+  | { type: 'resume'; edits?: RequestEdits | ResponseEdits | MessageEdits; timedOut: boolean }
   | { type: 'abort' }
   | { type: 'answer'; response: MockAnswer }
   /** The client went away, or the queue was disposed: nothing more to do for this exchange. */
@@ -23,7 +23,9 @@ export type PauseOutcome =
 
 export interface PauseRequest {
   flowId: string;
-  phase: 'request' | 'response';
+  phase: BreakpointPhase;
+  /** Tells apart several pauses of one flow and phase (a socket's messages); absent for requests and responses. */
+  key?: string;
   clientIp: string;
   rule: AppliedRule;
   message: PausedMessage;
@@ -57,7 +59,7 @@ export class Breakpoints implements Disposable {
   /** Pauses until someone (or the timeout, or the client's disconnect) decides. */
   pause(request: PauseRequest): Promise<PauseOutcome> {
     if (this.disposed || request.signal?.aborted) return Promise.resolve({ type: 'released' });
-    const id = `${request.flowId}:${request.phase}`;
+    const id = `${request.flowId}:${request.phase}${request.key === undefined ? '' : `:${request.key}`}`;
     const pausedAt = Date.now();
     const info: BreakpointInfo = {
       id,
@@ -98,7 +100,7 @@ export class Breakpoints implements Disposable {
     return this.pending.size;
   }
 
-  resume(id: string, edits?: RequestEdits | ResponseEdits): void {
+  resume(id: string, edits?: RequestEdits | ResponseEdits | MessageEdits): void {
     const entry = this.get(id);
     if (edits) checkEdits(entry.info.phase, edits);
     entry.settle({ type: 'resume', edits, timedOut: false }, 'resumed');
@@ -109,7 +111,9 @@ export class Breakpoints implements Disposable {
   }
 
   answer(id: string, response: MockAnswer): void {
-    this.get(id).settle({ type: 'answer', response }, 'answered');
+    const entry = this.get(id);
+    if (entry.info.phase === 'message') throw new ApiError('a paused WebSocket message cannot be answered: resume it (edited or not) or drop it', 'bad-params');
+    entry.settle({ type: 'answer', response }, 'answered');
   }
 
   private get(id: string): Pending {
@@ -130,11 +134,16 @@ export class Breakpoints implements Disposable {
 
 const REQUEST_EDIT_KEYS = new Set(['method', 'url', 'headers', 'body', 'bodyEncoding']);
 const RESPONSE_EDIT_KEYS = new Set(['status', 'statusText', 'headers', 'body', 'bodyEncoding']);
+const MESSAGE_EDIT_KEYS = new Set(['text', 'drop']);
 
 /** Refuses edits that do not belong to the paused side (a status on a request), naming the field. */
-function checkEdits(phase: 'request' | 'response', edits: RequestEdits | ResponseEdits): void {
-  const allowed = phase === 'request' ? REQUEST_EDIT_KEYS : RESPONSE_EDIT_KEYS;
+function checkEdits(phase: BreakpointPhase, edits: RequestEdits | ResponseEdits | MessageEdits): void {
+  const allowed = phase === 'request' ? REQUEST_EDIT_KEYS : phase === 'response' ? RESPONSE_EDIT_KEYS : MESSAGE_EDIT_KEYS;
   for (const key of Object.keys(edits)) {
     if (!allowed.has(key)) throw new ApiError(`edits.${key}: cannot be edited on a paused ${phase}`, 'bad-params');
   }
+  if (phase !== 'message') return;
+  const { text, drop } = edits as MessageEdits;
+  if (text !== undefined && typeof text !== 'string') throw new ApiError('edits.text: must be text', 'bad-params');
+  if (drop !== undefined && typeof drop !== 'boolean') throw new ApiError('edits.drop: must be true or false', 'bad-params');
 }

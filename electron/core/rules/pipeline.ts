@@ -20,6 +20,7 @@
  */
 import { BREAKPOINT_ABORT_TEXT, type MockAnswer, type PausedBody, type RequestEdits, type ResponseEdits } from '../../common/breakpoint';
 import type { Disposable } from '../../common/events';
+import type { MessageDirection } from '../../common/message';
 import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
 import type { Action, RewriteAction, Rule } from '../../common/rule';
 import type { CaptureSink } from '../capture/sink';
@@ -107,6 +108,32 @@ export class RulePipeline implements Disposable {
   match(input: MatchInput): MatchedRules | undefined {
     const set = this.options.rules();
     return set.size === 0 ? undefined : set.match(input);
+  }
+
+  /** The ws-message rules for a WebSocket handshake (none when no rule applies). */
+  messageRules(input: MatchInput): Rule[] {
+    return this.options.rules().matchMessageRules(input);
+  }
+
+  /**
+   * Pauses one WebSocket message in the breakpoint queue (a ws-message rule with effect "pause"). The flow stays
+   * live; `key` tells apart the socket's paused messages. Resolves with what the user (or the timeout) decided.
+   */
+  pauseMessage(input: { flowId: string; key: string; clientIp: string; rule: Rule; handshake: { method: string; url: string; headers: Headers }; dir: MessageDirection; text: string; signal: AbortSignal }): Promise<PauseOutcome> {
+    return this.options.breakpoints.pause({
+      flowId: input.flowId,
+      phase: 'message',
+      key: input.key,
+      clientIp: input.clientIp,
+      rule: { id: input.rule.id, kind: 'breakpoint', name: input.rule.name },
+      message: { request: input.handshake, wsMessage: { dir: input.dir, text: input.text } },
+      signal: input.signal,
+    });
+  }
+
+  /** Counts an application of a rule; false when its `times` ran out meanwhile (then it does not apply). */
+  hit(rule: Rule): boolean {
+    return this.options.hit(rule);
   }
 
   /** `found`: the proxy's match() result, when it already has it. */

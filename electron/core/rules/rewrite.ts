@@ -84,7 +84,8 @@ function bodyText(body: Buffer, headers: Headers): string | undefined {
   }
 }
 
-function replaceAll(text: string, edit: BodyReplace): string {
+/** Every occurrence of the edit's text or pattern replaced (also used on WebSocket messages, ws-message.ts). */
+export function replaceAll(text: string, edit: BodyReplace): string {
   if (edit.syntax === 'text') return text.split(edit.find).join(edit.replace);
   const compiled = compileUserRegex(edit.find, edit.flags ?? '');
   if (!compiled.ok) throw new Error(`body pattern ${JSON.stringify(edit.find)} cannot run: ${compiled.error}`);

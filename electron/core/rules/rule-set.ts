@@ -36,7 +36,7 @@ export const MAX_MATCHED_URL = 8 * 1024;
 interface Entry {
   rule: Rule;
   compiled: CompiledRule;
-  slot: Exclude<Rule['action']['type'], 'conditions'>;
+  slot: Exclude<Rule['action']['type'], 'conditions' | 'ws-message'>;
   /** Position in priority order. */
   order: number;
   /** A host the request must have for the rule to match (from a literal host or URL matcher). */
@@ -78,7 +78,12 @@ export class RuleSet {
    * stays one size check when only conditions are set.
    */
   private readonly conditionRules: { rule: Rule; compiled: CompiledRule }[] = [];
-  /** Enabled rules the pipeline runs (every action but conditions). */
+  /**
+   * WebSocket message rules, in priority order. Kept apart like conditions: they apply to the messages of an
+   * upgraded socket (electron/core/rules/ws-message.ts), never to an exchange, and every match applies.
+   */
+  private readonly messageRules: { rule: Rule; compiled: CompiledRule }[] = [];
+  /** Enabled rules the pipeline runs (every action but conditions and ws-message). */
   readonly size: number;
 
   /**
@@ -90,7 +95,8 @@ export class RuleSet {
     private readonly profiles: readonly DeviceProfile[],
     private readonly hits: ReadonlyMap<string, number>,
   ) {
-    const enabled = rules.filter((r) => r.enabled && r.action.type !== 'conditions');
+    const enabled = rules.filter((r) => r.enabled && r.action.type !== 'conditions' && r.action.type !== 'ws-message');
+    for (const rule of rules) if (rule.enabled && rule.action.type === 'ws-message') this.messageRules.push({ rule, compiled: compileRule(rule) });
     for (const rule of rules) if (rule.enabled && rule.action.type === 'conditions') this.conditionRules.push({ rule, compiled: compileRule(rule) });
     enabled.forEach((rule, order) => {
       const entry: Entry = { rule, compiled: compileRule(rule), slot: rule.action.type as Entry['slot'], order, ...hostOf(rule) };
@@ -125,6 +131,13 @@ export class RuleSet {
       if (compiled.admitsClient(req.clientIp, this.profiles) && compiled.matchesRequest(req)) return rule;
     }
     return undefined;
+  }
+
+  /** Every enabled ws-message rule, in priority order, whose matchers and scope admit this WebSocket handshake. */
+  matchMessageRules(input: MatchInput): Rule[] {
+    if (this.messageRules.length === 0) return [];
+    const req = input.url.length > MAX_MATCHED_URL ? { ...input, url: input.url.slice(0, MAX_MATCHED_URL) } : input;
+    return this.messageRules.filter(({ rule, compiled }) => compiled.admitsClient(req.clientIp, this.profiles) && compiled.matchesRequest(req)).map(({ rule }) => rule);
   }
 
   /** Undefined when no rule applies (the common case, kept allocation-free). */

@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PageGlobals } from '../../helpers/browser';
+import { themeScreenshots } from '../../helpers/theme-screenshots';
 import { row, TIMEOUT, useToolsSession, WAIT } from '../../helpers/tools-page';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>app</title><body><script>
@@ -94,7 +94,7 @@ describe('messages pane', () => {
     await appPage.waitForFunction(() => ((globalThis as unknown as PageGlobals).received as string[]).includes('hello from Hindsight'), undefined, WAIT);
     await page.waitForSelector('[data-testid=message-row]:has(.injected)', WAIT);
 
-    await screenshots(page, 'messages-ws');
+    await themeScreenshots(page, 'messages-ws');
 
     // Search goes through the whole log in the core.
     await page.fill('[data-testid=messages-search]', 'PING');
@@ -112,21 +112,6 @@ describe('messages pane', () => {
     ]);
     // The list shows the message totals.
     assert.match((await page.textContent(`${row('/socket')} [data-testid=message-count]`)) ?? '', /^5 msg$/);
-    await screenshots(page, 'messages-sse');
+    await themeScreenshots(page, 'messages-sse');
   });
-
-  async function screenshots(page: Page, name: string): Promise<void> {
-    const dir = process.env.HINDSIGHT_SCREENSHOTS;
-    if (!dir) return;
-    for (const [scheme, width] of [
-      ['light', 1280],
-      ['dark', 1280],
-      ['light', 1024],
-    ] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.setViewportSize({ width, height: 800 });
-      await page.screenshot({ path: path.join(dir, `${name}-${scheme}-${width}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
 });

@@ -46,6 +46,8 @@ export interface RuleForm {
   modify: ModifyForm;
   breakpoint: { on: 'request' | 'response' | 'both' };
   conditions: ConditionsForm;
+  /** ws-message: rewrite or drop WebSocket text messages. */
+  wsMessage: WsMessageForm;
   /** IPs and CIDRs, separated by commas or spaces. */
   clients: string;
   /** A device profile id, or '' for none. */
@@ -62,7 +64,17 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   rewrite: 'Modify',
   breakpoint: 'Breakpoint',
   conditions: 'Network conditions',
+  'ws-message': 'WebSocket messages',
 };
+
+export interface WsMessageForm {
+  direction: 'to-server' | 'to-client' | 'both';
+  find: string;
+  syntax: 'text' | 'regex';
+  flags: string;
+  effect: 'replace' | 'drop' | 'pause';
+  replace: string;
+}
 
 export function emptyForm(): RuleForm {
   return {
@@ -77,6 +89,7 @@ export function emptyForm(): RuleForm {
     modify: emptyModify(),
     breakpoint: { on: 'both' },
     conditions: defaultConditionsForm(),
+    wsMessage: { direction: 'both', find: '', syntax: 'text', flags: '', effect: 'replace', replace: '' },
     clients: '',
     profile: '',
     times: '',
@@ -129,6 +142,9 @@ export function formFromRule(rule: RuleDraft): RuleForm {
     case 'conditions':
       form.conditions = conditionsForm(a.conditions);
       break;
+    case 'ws-message':
+      form.wsMessage = { direction: a.direction, find: a.find, syntax: a.syntax, flags: a.flags ?? '', effect: a.effect, replace: a.replace ?? '' };
+      break;
   }
   return form;
 }
@@ -173,6 +189,18 @@ function actionOf(form: RuleForm): Record<string, unknown> {
       return { type: 'breakpoint', on: form.breakpoint.on };
     case 'conditions':
       return { type: 'conditions', conditions: conditionsOf(form.conditions) };
+    case 'ws-message': {
+      const w = form.wsMessage;
+      return {
+        type: 'ws-message',
+        direction: w.direction,
+        find: w.find,
+        syntax: w.syntax,
+        ...(w.syntax === 'regex' && w.flags ? { flags: w.flags } : {}),
+        effect: w.effect,
+        ...(w.effect === 'replace' ? { replace: w.replace } : {}),
+      };
+    }
   }
 }
 

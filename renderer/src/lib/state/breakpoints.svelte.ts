@@ -4,7 +4,7 @@
  * this is what the strip walks and the editor resumes, aborts or answers.
  */
 import type { ApiClient } from '../../../../electron/common/api';
-import type { BreakpointInfo, MockAnswer, RequestEdits, ResponseEdits } from '../../../../electron/common/breakpoint';
+import type { BreakpointInfo, MockAnswer, MessageEdits, RequestEdits, ResponseEdits } from '../../../../electron/common/breakpoint';
 
 export class BreakpointQueue {
   paused = $state.raw<BreakpointInfo[]>([]);
@@ -43,7 +43,7 @@ export class BreakpointQueue {
     return flowId ? this.paused.findIndex((p) => p.flowId === flowId) : -1;
   }
 
-  async resume(id: string, edits?: RequestEdits | ResponseEdits): Promise<void> {
+  async resume(id: string, edits?: RequestEdits | ResponseEdits | MessageEdits): Promise<void> {
     await this.client.call('breakpoints.resume', { id, ...(edits ? { edits } : {}) });
     this.#drop(id);
   }

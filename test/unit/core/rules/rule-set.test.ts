@@ -39,7 +39,7 @@ function bruteForce(rules: Rule[], hits: Map<string, number>, req: MatchInput): 
     if (r.action.type === 'breakpoint') {
       if (r.action.on !== 'response') found.requestBreakpoint ??= r;
       if (r.action.on !== 'request') found.responseBreakpoint ??= r;
-    } else if (r.action.type !== 'conditions') found[r.action.type] ??= r;
+    } else if (r.action.type !== 'conditions' && r.action.type !== 'ws-message') found[r.action.type] ??= r;
   }
   return found;
 }

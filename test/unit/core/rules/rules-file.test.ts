@@ -34,6 +34,14 @@ describe('--rules FILE', () => {
     assert.deepEqual(store.list().map((r) => [r.rule.id, r.rule.name]), [['rules.json#0', 'a'], ['mine', 'b']]);
   });
 
+  it('loads ws-message rules, and names a bad field of one', async () => {
+    const ws = { name: 'ws', matchers: [], action: { type: 'ws-message', direction: 'to-client', find: 'debug', effect: 'drop' } };
+    assert.deepEqual(await loadRulesFile(store, write('ws.json', [ws])), { rules: 1 });
+    assert.deepEqual(store.list()[0].rule.action, { type: 'ws-message', direction: 'to-client', find: 'debug', syntax: 'text', effect: 'drop' });
+    const bad = write('bad.json', [{ ...ws, action: { ...ws.action, direction: 'up' } }]);
+    await assert.rejects(loadRulesFile(store, bad), { message: `${bad}: refused, nothing was loaded:\n  rules[0].action.direction: must be one of "to-server", "to-client", "both", not "up"` });
+  });
+
   it('loads a profile export with its clients', async () => {
     const doc = toProfileExport({ id: 'qa', name: 'QA phone', clients: ['127.0.0.2'], rules: [rule('p') as never] }, 0);
     assert.deepEqual(await loadRulesFile(store, write('qa.json', doc)), { rules: 1, profile: 'QA phone' });
@@ -70,7 +78,7 @@ describe('--rules FILE', () => {
     }
     errors.push(await loadRulesFile(store, path.join(dir, 'missing.json')).then(() => 'loaded', (e: Error) => e.message.replaceAll(dir + path.sep, '')));
     assert.deepEqual(errors, [
-      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions',
+      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message',
       "broken.json: is not JSON (Expected property name or '}' in JSON at position 2)",
       'object.json: must hold an array of rules or a device profile export ({"format": "hindsight-profile", …})',
       'missing.json: cannot be read (ENOENT)',
