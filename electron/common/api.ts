@@ -89,6 +89,26 @@ export interface CaInfo {
   notAfter: number;
 }
 
+/** One certificate as a list of trusted CAs shows it. */
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  /** Epoch ms. */
+  notAfter: number;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint: string;
+  pem: string;
+}
+
+/** Private CAs trusted for servers' TLS besides the system's (electron/core/capture/upstream-ca.ts). */
+export interface UpstreamCaInfo {
+  /** The data folder's setting: upstream-ca.pem, read at every start, changed by upstreamCa.set/clear. */
+  file: string;
+  saved: CertificateSummary[];
+  /** `hindsight serve --upstream-ca FILE`: trusted for this run only, not changed here. */
+  fromFlags: CertificateSummary[];
+}
+
 /** One OS proxy setting as it is now (macOS: one per network service). */
 export interface SysproxyView {
   /** macOS network service ("Wi-Fi"); absent elsewhere. */
@@ -186,6 +206,15 @@ export interface ApiMethods {
   'flows.delete': { params: { ids: string[] }; result: { removed: number } };
   'flows.clear': { params: { includePinned?: boolean }; result: { removed: number } };
   'ca.get': { params: Record<string, never>; result: CaInfo };
+  /** Private CAs trusted for servers' TLS: the saved setting and this run's --upstream-ca files. */
+  'upstreamCa.get': { params: Record<string, never>; result: UpstreamCaInfo };
+  /**
+   * Replaces the saved setting with a PEM bundle and trusts it at once (new upstream connections); a bundle
+   * with no certificate or one that does not parse is refused ('bad-params', naming which) and nothing changes.
+   */
+  'upstreamCa.set': { params: { pem: string }; result: UpstreamCaInfo };
+  /** Removes the saved setting; --upstream-ca files stay trusted for this run. */
+  'upstreamCa.clear': { params: Record<string, never>; result: UpstreamCaInfo };
   // Replay, edit-and-resend, diff (electron/core/replay). New flows arrive through flows/add like any other.
   /** Sends stored requests again, one after another, through the proxy; outcomes in the order of `ids`. */
   'flows.replay': { params: { ids: string[]; rules?: RuleChoice; allowTruncated?: boolean }; result: { results: ReplayOutcome[] } };
@@ -368,6 +397,9 @@ export const API_METHODS = [
   'flows.sendMessage',
   ...SHELL_METHODS,
   'conditions.set',
+  'upstreamCa.get',
+  'upstreamCa.set',
+  'upstreamCa.clear',
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',

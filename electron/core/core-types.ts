@@ -13,6 +13,7 @@ import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
 import type { InspectService } from './inspect/service';
+import type { UpstreamCaService } from './capture/upstream-ca';
 import type { LiveWebSockets } from './capture/websocket/registry';
 
 export interface CoreOptions {
@@ -69,6 +70,8 @@ export interface Core {
   readonly conditions: Conditions;
   /** Node inspector relays (electron/core/inspect); their debugging sessions are recorded as WebSocket flows. */
   readonly inspect: InspectService;
+  /** Private CAs trusted for servers' TLS: the data folder's setting, changed while running (capture/upstream-ca.ts). */
+  readonly upstreamCa: UpstreamCaService;
   proxyAddress(): { host: string; port: number };
   /** The global network-conditions switch (persisted); the new status. */
   setConditionsEnabled(enabled: boolean): Promise<Status>;

@@ -15,7 +15,7 @@ import { createConditions } from './conditions';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
-import { upstreamCaSetting } from './capture/upstream-ca';
+import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
 import { mkdirPrivate, tightenDataDir } from './private-files';
@@ -37,7 +37,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
   const allowClient = allowList && ((ip: string) => ip === host || allowList(ip));
   // The data folder's upstream-ca.pem (capture/upstream-ca.ts) is read first: a bad one stops the start.
-  const upstreamCa = [...(options.upstreamCa ?? []), ...(upstreamCaSetting(paths.dataDir)?.certs ?? [])];
+  const savedUpstreamCa = upstreamCaSetting(paths.dataDir)?.certs ?? [];
+  const upstreamCa = [...(options.upstreamCa ?? []), ...savedUpstreamCa];
   const ca = await loadOrCreateCa(paths.caDir);
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
@@ -89,6 +90,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settingsFile: options.rememberInspectRelays ? inspectSettingsFile(paths.dataDir) : undefined,
   });
   await inspect.restore();
+  const upstreamCaService = createUpstreamCaService({
+    dataDir: paths.dataDir,
+    fromFlags: options.upstreamCa ?? [],
+    saved: savedUpstreamCa,
+    apply: (certs) => proxy.setUpstreamCa(certs),
+  });
   const onDidChangeStatus = new Emitter<Status>();
   const status = (): Status => {
     const address = proxy.address();
@@ -128,6 +135,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return status();
     },
     inspect,
+    upstreamCa: upstreamCaService,
     proxyAddress: () => proxy.address(),
     get webSockets() {
       return proxy.webSockets;

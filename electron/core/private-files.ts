@@ -18,6 +18,16 @@ export function mkdirPrivate(dir: string): void {
 }
 
 /**
+ * Writes a whole small file owner-only: to a temp file beside it, then renamed, so a crash mid-write never
+ * leaves half a file. The folder must exist.
+ */
+export function writePrivateFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: PRIVATE_FILE_MODE });
+  fs.renameSync(tmp, file);
+}
+
+/**
  * Takes group and other permissions away from the folder and everything in it (symbolic links are left
  * alone, and not followed). Returns how many entries changed; entries that vanish or cannot be changed
  * meanwhile are skipped (a file being deleted by a trim, a file owned by someone else).

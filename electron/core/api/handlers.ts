@@ -12,6 +12,7 @@ import { createInspectApiHandlers } from '../inspect/api-handlers';
 import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
+import { UpstreamCaError } from '../capture/upstream-ca';
 import { readFlowBody } from './body';
 import { createMessageApiHandlers } from './messages';
 import {
@@ -28,6 +29,8 @@ import {
 /** flows.query pages hold at most this many summaries (the contract's documented bound). */
 export const MAX_PAGE = 5000;
 const MAX_FILTER_LENGTH = 10_000;
+/** A CA bundle pasted into Settings: a company bundle of a few hundred certificates fits. */
+const MAX_CA_BUNDLE = 4 * 1024 * 1024;
 const SIDES: readonly BodySide[] = ['request', 'response'];
 
 export function createApiHandlers(core: Core): ApiHandlers {
@@ -127,6 +130,24 @@ export function createApiHandlers(core: Core): ApiHandlers {
     async 'conditions.set'(params) {
       const p = paramsObject('conditions.set', params, ['enabled']);
       return core.setConditionsEnabled(requiredBoolean('conditions.set', p, 'enabled'));
+    },
+    async 'upstreamCa.get'(params) {
+      paramsObject('upstreamCa.get', params, []);
+      return core.upstreamCa.info();
+    },
+    async 'upstreamCa.set'(params) {
+      const p = paramsObject('upstreamCa.set', params, ['pem']);
+      const pem = optionalString('upstreamCa.set', p, 'pem', MAX_CA_BUNDLE) ?? '';
+      try {
+        return core.upstreamCa.save(pem);
+      } catch (err) {
+        if (err instanceof UpstreamCaError) throw new ApiError(`upstreamCa.set: ${err.message}`, 'bad-params');
+        throw err;
+      }
+    },
+    async 'upstreamCa.clear'(params) {
+      paramsObject('upstreamCa.clear', params, []);
+      return core.upstreamCa.clear();
     },
   };
 }

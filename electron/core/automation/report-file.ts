@@ -2,9 +2,9 @@
  * Writing a session report where `--report FILE` says: `.json` for machines (the SessionReport as is),
  * `.html` for people (report-html.ts). Written to a temp file and renamed, owner-only like other data.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { SessionReport } from '../../common/session-report';
+import { writePrivateFileAtomic } from '../private-files';
 import { reportHtml } from './report-html';
 
 export type ReportFormat = 'json' | 'html';
@@ -19,7 +19,5 @@ export function writeReport(file: string, report: SessionReport): void {
   const format = reportFormatOf(file);
   if (!format) throw new Error(`--report must end in .json or .html: ${file}`);
   const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportHtml(report);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writePrivateFileAtomic(file, text);
 }

@@ -68,6 +68,8 @@ export interface CaptureProxy {
   /** Open WebSockets by flow id (sending a message into one). */
   readonly webSockets: LiveWebSockets;
   setCapture(enabled: boolean): void;
+  /** Replaces the private CAs trusted for servers' TLS (upstream-ca.ts). */
+  setUpstreamCa(certs: string[]): void;
   /** Stops listening, closes every client and upstream socket. */
   dispose(): Promise<void>;
 }
@@ -173,6 +175,9 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     webSockets,
     setCapture(enabled) {
       recorder.enabled = enabled;
+    },
+    setUpstreamCa(certs) {
+      upstream.setExtraCa(certs);
     },
     dispose() {
       disposed ??= new Promise<void>((resolve) => {

@@ -53,7 +53,9 @@ export function timesOf(socket: net.Socket): ConnectionTimes | undefined {
 
 export class Upstream {
   readonly httpAgent: http.Agent;
-  readonly httpsAgent: https.Agent;
+  /** Replaced when the trusted CAs change (setExtraCa). */
+  httpsAgent: https.Agent;
+  private readonly httpsPool: https.AgentOptions;
   readonly timeoutMs: number;
   readonly bodyIdleTimeoutMs: number;
 
@@ -71,14 +73,28 @@ export class Upstream {
       ...(options.lookup ? { lookup: options.lookup } : {}),
     };
     this.httpAgent = new http.Agent(pool);
-    this.httpsAgent = new https.Agent({
-      ...pool,
-      rejectUnauthorized: !options.insecure,
-      secureContext: upstreamSecureContext(options.extraCa ?? []),
-      ALPNProtocols: ['http/1.1'],
-    });
+    this.httpsPool = { ...pool, rejectUnauthorized: !options.insecure, ALPNProtocols: ['http/1.1'] };
+    this.httpsAgent = this.newHttpsAgent(options.extraCa ?? []);
     recordConnectionTimes(this.httpAgent);
-    recordConnectionTimes(this.httpsAgent);
+  }
+
+  private newHttpsAgent(extraCa: string[]): https.Agent {
+    const agent = new https.Agent({ ...this.httpsPool, secureContext: upstreamSecureContext(extraCa) });
+    recordConnectionTimes(agent);
+    return agent;
+  }
+
+  /**
+   * Trusts these private CAs (besides the system's) from now on: new connections use them; pooled idle
+   * sockets, verified against the old list, are closed so none outlives a removed CA.
+   */
+  setExtraCa(extraCa: string[]): void {
+    // A new pool, not a new context in the old one: the old pool's cached TLS sessions would resume without
+    // verifying the server against the new list. Exchanges in flight finish on the old pool, which then closes.
+    const old = this.httpsAgent;
+    this.httpsAgent = this.newHttpsAgent(extraCa);
+    old.on('free', (socket: net.Socket) => socket.destroy());
+    for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 
   /** Throws (synchronously) on what Node refuses to send, e.g. a path with spaces. */

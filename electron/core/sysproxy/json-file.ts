@@ -2,7 +2,7 @@
 // mid-write never leaves half a file; readable only by the user.
 import fs from 'node:fs';
 import path from 'node:path';
-import { mkdirPrivate } from '../private-files';
+import { mkdirPrivate, writePrivateFileAtomic } from '../private-files';
 
 /** The parsed file, or undefined when it does not exist. */
 export function readJsonFile(file: string): unknown {
@@ -16,7 +16,5 @@ export function readJsonFile(file: string): unknown {
 
 export function writeJsonFile(file: string, data: unknown): void {
   mkdirPrivate(path.dirname(file));
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writePrivateFileAtomic(file, JSON.stringify(data, null, 2) + '\n');
 }
