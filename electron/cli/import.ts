@@ -5,10 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectToRunning, readLock } from '../core/api/lock';
+import http from 'node:http';
+import { readLock, type LockInfo } from '../core/api/lock';
 import { HarImportError, scanHar } from '../core/import/har';
 import { describeImportTrim, importHar } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
+import type { ImportUploadResult } from '../core/server/import-route';
 import { openFlowStore } from '../core/store';
 import { parseCommandArgs, type CliOutput } from './args';
 import { fsErrorLine, isFsError } from './fs-errors';
@@ -68,34 +70,56 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   }
 }
 
-/** HAR files up to this size go through a running instance's API in one message (its frame cap is 16 MB). */
-const MAX_API_IMPORT_BYTES = 12 * 1024 * 1024;
-
 /**
  * Two processes must never write the same nedb files: while a hindsight holds the data folder, the file
- * (already checked here) is handed to it through its API, and its window shows the new flows at once.
+ * (already checked here) is streamed to its `POST /api/import` route (core/server/import-route.ts), which
+ * spools and imports it entry by entry, so neither process holds the whole file; its window shows the new
+ * flows at once.
  */
 async function importThroughRunning(dataDir: string, file: string, out: CliOutput): Promise<number> {
-  const size = (await fs.promises.stat(file)).size;
-  if (size > MAX_API_IMPORT_BYTES) {
-    out.stderr.write(`hindsight import: a running hindsight holds ${dataDir} and ${path.basename(file)} (${(size / 1048576).toFixed(1)} MB) is too large to hand to it; quit it, then import.\n`);
+  const lock = readLock(dataDir);
+  if (!lock || lock.uiPort === 0) {
+    out.stderr.write(`hindsight import: a hindsight holds ${dataDir} and takes no imports from here; quit it, then import.\n`);
     return 1;
   }
-  const client = await connectToRunning(dataDir);
-  if (!client) {
-    out.stderr.write(`hindsight import: a hindsight holds ${dataDir} but does not answer; quit it (or remove a stale hindsight.lock), then import.\n`);
-    return 1;
-  }
+  let answer: { status: number; body: string };
   try {
-    const result = await client.call('flows.import', { harText: await fs.promises.readFile(file, 'utf8') });
-    out.stdout.write(`Imported ${result.imported} flow${result.imported === 1 ? '' : 's'} from ${file} into the running hindsight (${dataDir})\n`);
-    const trim = describeImportTrim({ count: result.imported, kept: result.ids, trimmed: result.trimmed ?? 0, trimmedOther: result.trimmedOther ?? 0 });
-    if (trim) out.stdout.write(`${trim}\n`);
-    return 0;
+    answer = await postFile(lock, '/api/import', file);
   } catch (err) {
-    out.stderr.write(`hindsight import: ${(err as Error).message}\nNothing was imported.\n`);
+    out.stderr.write(`hindsight import: a hindsight holds ${dataDir} but does not answer (${(err as Error).message}); quit it (or remove a stale hindsight.lock), then import.\n`);
     return 1;
-  } finally {
-    client.dispose();
   }
+  let result: Partial<ImportUploadResult> & { error?: string };
+  try {
+    result = JSON.parse(answer.body) as typeof result;
+  } catch {
+    result = { error: answer.body.trim() || `HTTP ${answer.status}` };
+  }
+  if (answer.status !== 200 || typeof result.imported !== 'number') {
+    out.stderr.write(`hindsight import: ${result.error ?? `HTTP ${answer.status}`}\nNothing was imported.\n`);
+    return 1;
+  }
+  const count = result.imported;
+  out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file} into the running hindsight (${dataDir})\n`);
+  const trim = describeImportTrim({ count, kept: result.kept ?? count, trimmed: result.trimmed ?? 0, trimmedOther: result.trimmedOther ?? 0 });
+  if (trim) out.stdout.write(`${trim}\n`);
+  return 0;
+}
+
+/** POSTs a file's bytes, streamed, to the running instance's UI server with its token; the answer's status and text. */
+function postFile(lock: LockInfo, route: string, file: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const host = lock.uiHost === '0.0.0.0' || lock.uiHost === '' ? '127.0.0.1' : lock.uiHost === '::' ? '::1' : lock.uiHost;
+    const request = http.request(
+      { host, port: lock.uiPort, method: 'POST', path: route, headers: { authorization: `Bearer ${lock.token}`, 'content-type': 'application/json', 'content-length': fs.statSync(file).size } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    fs.createReadStream(file).on('error', reject).pipe(request);
+  });
 }

@@ -81,8 +81,9 @@ export async function importHar(store: ImportStore & Pick<FlowStore, 'onDidRemov
 }
 
 /** The CLI's and the UI's sentence about a trim an import caused; empty when nothing was trimmed. */
-export function describeImportTrim(outcome: Pick<ImportOutcome, 'count' | 'kept' | 'trimmed' | 'trimmedOther'>): string {
+export function describeImportTrim(outcome: Pick<ImportOutcome, 'count' | 'trimmed' | 'trimmedOther'> & { kept: string[] | number }): string {
+  const kept = typeof outcome.kept === 'number' ? outcome.kept : outcome.kept.length;
   if (outcome.trimmed === 0 && outcome.trimmedOther === 0) return '';
   const parts = [outcome.trimmed ? `${outcome.trimmed} of the imported flows (the oldest)` : '', outcome.trimmedOther ? `${outcome.trimmedOther} flows stored before` : ''].filter(Boolean);
-  return `The store went over its limit and trimmed at once ${parts.join(' and ')}; ${outcome.kept.length} of the ${outcome.count} imported flows are kept.`;
+  return `The store went over its limit and trimmed at once ${parts.join(' and ')}; ${kept} of the ${outcome.count} imported flows are kept.`;
 }

@@ -17,6 +17,7 @@ import { readFlowBody } from '../api/body';
 import { serveWebSocket } from '../api/transport.ws';
 import { chooseProtocol, hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
 import { serveExport, streamExport } from './export-route';
+import { serveImport } from './import-route';
 import { downloadTickets } from '../export/tickets';
 import { serveStatic } from './static-files';
 
@@ -116,6 +117,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     if (!hostOk(req.headers.host)) return sendText(res, 403, 'Forbidden: unexpected Host header');
     const url = parseUrl(req.url);
     if (!url) return sendText(res, 400, 'Bad request');
+    if (req.method === 'POST' && url.pathname === '/api/import') return handleImportPost(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, 'Method not allowed');
@@ -172,6 +174,18 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
       return;
     }
     return sendText(res, 404, 'Not found');
+  }
+
+  /** `hindsight import` while this server holds the data folder (import-route.ts): token and Origin checked. */
+  async function handleImportPost(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    if (url.searchParams.has('token')) return sendText(res, 401, 'Unauthorized: tokens in URLs are refused; send the header Authorization: Bearer <token>');
+    if (!originAllowed(req)) return sendText(res, 403, 'Forbidden');
+    if (!tokenMatches(requestToken(req), token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="hindsight"');
+      return sendText(res, 401, 'Unauthorized: token required');
+    }
+    return serveImport(core, req, res);
   }
 
   async function sendBody(req: http.IncomingMessage, res: http.ServerResponse, id: string, side: BodySide, decode: boolean, download: boolean) {
