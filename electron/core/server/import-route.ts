@@ -82,4 +82,17 @@ async function importUpload(core: Core, req: http.IncomingMessage, spool: string
   }
 }
 
+/** Uploads a crash cut short: this server holds the data folder now, so none of them is still being written. */
+export function removeStaleImportSpools(dataDir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dataDir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (SPOOL_NAME.test(name)) fs.rmSync(path.join(dataDir, name), { force: true });
+}
+
+const SPOOL_NAME = /^import-[0-9a-f]{16}\.har\.part$/;
+
 class UploadTooLarge extends Error {}

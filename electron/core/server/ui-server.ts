@@ -17,7 +17,7 @@ import { readFlowBody } from '../api/body';
 import { serveWebSocket } from '../api/transport.ws';
 import { chooseProtocol, hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
 import { serveExport, streamExport } from './export-route';
-import { serveImport } from './import-route';
+import { removeStaleImportSpools, serveImport } from './import-route';
 import { downloadTickets } from '../export/tickets';
 import { serveStatic } from './static-files';
 
@@ -67,6 +67,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const onError = options.onError ?? (() => {});
   const allowClient = options.allowClient ?? ((ip: string) => core.admitsClient(ip));
+  removeStaleImportSpools(core.dataDir);
   const hostOk = (hostHeader: string | undefined) => hostAllowed(hostHeader, host, allowClient);
   /** Connections refused by the allow-list: answered 403 at connect; whatever they send is never handled. */
   const refused = new WeakSet<object>();

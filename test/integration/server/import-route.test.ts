@@ -21,8 +21,12 @@ let ui: UiServer;
 let lock: HeldLock;
 const tempDir = tempDirs('hindsight-import-route-');
 
+/** What a crash mid-upload leaves behind; the server removes it at start. */
+let staleSpool = '';
 before(async () => {
   core = await startTestCore();
+  staleSpool = path.join(core.dataDir, 'import-0123456789abcdef.har.part');
+  fs.writeFileSync(staleSpool, '{"log":');
   ui = await startUiServer(core.core, { port: 0 });
   lock = acquireLock(core.dataDir, { uiHost: '127.0.0.1', uiPort: ui.port, token: ui.token, proxyPort: core.port });
 });
@@ -75,8 +79,9 @@ test('a 20 MB HAR is streamed to the running instance and imported; a bad one im
   const added = core.core.store.count() - before;
   const refused = await cli(['--data', core.dataDir, broken]);
   assert.deepEqual(
-    { size: fs.statSync(big).size > 20 * 1024 * 1024, good, added, refused: { code: refused.code, last: refused.stderr.trim().split('\n').at(-1) }, spools: spools() },
+    { size: fs.statSync(big).size > 20 * 1024 * 1024, good, added, refused: { code: refused.code, last: refused.stderr.trim().split('\n').at(-1) }, spools: spools(), stale: fs.existsSync(staleSpool) },
     {
+      stale: false,
       size: true,
       good: { code: 0, stdout: `Imported 40 flows from ${big} into the running hindsight (${core.dataDir})\n`, stderr: '' },
       added: 40,
