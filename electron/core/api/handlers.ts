@@ -12,7 +12,7 @@ import { createInspectApiHandlers } from '../inspect/api-handlers';
 import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
-import { readFlowBody } from './body';
+import { readFlowBody } from '../store/body-read';
 import { createMessageApiHandlers } from './messages';
 import {
   optionalBoolean,
@@ -23,7 +23,7 @@ import {
   requiredId,
   requiredIds,
   requiredOneOf,
-} from './params';
+} from '../../common/api-params';
 
 /** flows.query pages hold at most this many summaries (the contract's documented bound). */
 export const MAX_PAGE = 5000;

@@ -17,7 +17,7 @@ import { WebSocketRelay } from './websocket/relay';
 import { failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import { clientOf, resolveTarget } from './target';
 import { headerPairs } from './headers';
-import { holdRequest } from '../conditions/hold';
+import { holdRequest } from './hold';
 import type { Shaping } from '../conditions/service';
 import { shapedSink } from '../conditions/throttle';
 import { messageGate } from '../rules/ws-message';

@@ -1,10 +1,10 @@
 /**
  * Body bytes as exports need them. Body files hold the bytes as received (possibly gzip/br/deflate per
  * BodyRef.encoding); HAR wants the decoded content, curl and Postman want text when the bytes are text.
- * Decoding is the API's (../api/body.ts), so a body reads the same in the UI and in an export.
+ * Decoding is the store reader's (../store/body-read.ts), so a body reads the same in the UI and in an export.
  */
 import type { BodyRef } from '../../common/flow';
-import { decodeContent } from '../api/body';
+import { decodeContent } from '../store/body-read';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { ApiClient, FlowPage, FlowQuery } from '../../common/api';
 import type { BodySide, Flow } from '../../common/flow';
-import { readFlowBody } from '../api/body';
+import { readFlowBody } from '../store/body-read';
 import { connectToRunning, readLock } from '../api/lock';
 import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';

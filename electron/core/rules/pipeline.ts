@@ -23,7 +23,7 @@ import type { Disposable } from '../../common/events';
 import type { MessageDirection } from '../../common/message';
 import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
 import type { Action, RewriteAction, Rule } from '../../common/rule';
-import type { CaptureSink } from '../capture/sink';
+import type { CaptureSink } from '../store/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
 import { answerFromDisk } from './map-local';
 import { editHeaders, editQuery, hasResponseEdits, replaceInBody } from './rewrite';

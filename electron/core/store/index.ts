@@ -17,7 +17,7 @@ import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
 import { Emitter } from '../../common/events';
 import { compileFilter } from '../../common/filter';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
-import { LruCache } from '../../../certs/lru';
+import { LruCache } from '../../common/lru';
 import { dataPaths } from '../paths';
 import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
 import { MessageLogStore } from './message-log';

@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { BodyRef, BodySide } from '../../common/flow';
-import type { FlowStore } from '../store/types';
+import type { FlowStore } from './types';
 
 export interface FlowBody {
   ref: BodyRef;
