@@ -14,6 +14,7 @@ import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from '../store/body-read';
 import { createMessageApiHandlers } from './messages';
+import { MAX_FLOW_PAGE } from '../../common/flow-pages';
 import {
   optionalBoolean,
   optionalInteger,
@@ -25,8 +26,6 @@ import {
   requiredOneOf,
 } from '../../common/api-params';
 
-/** flows.query pages hold at most this many summaries (the contract's documented bound). */
-export const MAX_PAGE = 5000;
 const MAX_FILTER_LENGTH = 10_000;
 const SIDES: readonly BodySide[] = ['request', 'response'];
 
@@ -65,7 +64,7 @@ export function createApiHandlers(core: Core): ApiHandlers {
       const p = paramsObject(m, params, ['filter', 'before', 'limit', 'beforeTime']);
       const filter = optionalString(m, p, 'filter', MAX_FILTER_LENGTH);
       const before = optionalInteger(m, p, 'before', 0, Number.MAX_SAFE_INTEGER);
-      const limit = optionalInteger(m, p, 'limit', 1, MAX_PAGE);
+      const limit = optionalInteger(m, p, 'limit', 1, MAX_FLOW_PAGE);
       const beforeTime = optionalInteger(m, p, 'beforeTime', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       await store.ready;
       try {

@@ -6,7 +6,7 @@
  * sent yet, a 502/504 whose text names the failure.
  */
 import type http from 'node:http';
-import { endToEndHeaders, setHost } from './headers';
+import { endToEndHeaders, setHost } from '../../common/headers';
 import { ExchangeClock } from './clock';
 import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import type { FlowRecording, Recorder } from './recorder';
@@ -18,9 +18,10 @@ import type { ReplayLookup, ReplayMark } from './replay-marks';
 import type { ConditionsService, Shaping } from '../conditions/service';
 import { holdRequest } from './hold';
 import { endShaped, pipeShaped } from '../conditions/throttle';
-import { headerPairs } from './headers';
+import { headerPairs } from '../../common/headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
+import { urlAuthority } from '../../common/url';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -237,7 +238,7 @@ class Exchange {
 export function upstreamHeaders(req: http.IncomingMessage, target: Target, keep?: ReadonlySet<string>): string[] {
   const headers = endToEndHeaders(req.rawHeaders, keep);
   if (target.hostHeader) setHost(headers, target.hostHeader);
-  else if (!req.headers.host) setHost(headers, target.url.replace(/^[a-z]+:\/\/([^/?#]*).*$/is, '$1'));
+  else if (!req.headers.host) setHost(headers, urlAuthority(target.url));
   return headers;
 }
 

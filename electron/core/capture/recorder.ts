@@ -8,7 +8,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { FLOW_SCHEMA, emptyBody, type Flow, type FlowError, type FlowTimings } from '../../common/flow';
-import { headerPairs, rawHeader } from './headers';
+import { headerPairs, rawHeader } from '../../common/headers';
 import { newFlowId } from './ids';
 import type { BodyStoreLike, BodyWriter, CaptureSink, MessageLogLike, MessageWriter } from '../store/sink';
 import type { MessageMeta } from '../../common/message';

@@ -11,7 +11,7 @@ import type http from 'node:http';
 import { emptyBody, headerValue, type AppliedRule, type BodyRef, type Headers } from '../../common/flow';
 import type { ExchangeClock } from './clock';
 import type { Failure } from './failure';
-import { endToEndHeaders, headerPairs } from './headers';
+import { endToEndHeaders, headerPairs } from '../../common/headers';
 import type { FlowRecording } from './recorder';
 import { parseAuthority, type Target } from './target';
 import type { Budget } from '../conditions/budget';
