@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import type { KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { generateRsaKeyPair } from './keys';
-import { LruCache } from './lru';
+import { LruCache } from '../electron/common/lru';
 import { DAY_MS, certificatePemFromDer, forgePublicKeyFromPem, randomSerialHex, signCertificate } from './sign';
 import type { LeafCertificate } from './types';
 

@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TrustStoreInfo } from '../../electron/common/api';
-import { quoteBash } from '../../electron/core/export/shell-quote';
-import { createCommandRunner, displayCommand, runChecked, type CommandRunner } from '../../electron/core/sysproxy/command';
+import { quoteBash } from '../../electron/common/shell-quote';
+import { createCommandRunner, displayCommand, runChecked, type CommandRunner } from '../../electron/core/base/command';
 
 export interface TrustOptions {
   certPath: string;

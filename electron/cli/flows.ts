@@ -4,9 +4,9 @@
  * the flows are asked from it; otherwise the store's files are opened here, read-only in effect (no trim).
  */
 import path from 'node:path';
-import type { FlowPage, FlowQuery } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import type { FlowSummary } from '../common/flow';
+import { collectFlows } from '../common/flow-pages';
 import { openFlowSource } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
@@ -21,11 +21,6 @@ folder, it is asked; otherwise the flow store is read directly.
   --json          one JSON object (the flow summary) per line instead of a table
   --limit N       only the newest N matching flows
   -h, --help      show this help`;
-
-/** The API's largest page. */
-const PAGE = 5000;
-
-type QueryFn = (q: FlowQuery) => Promise<FlowPage>;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
   const parsed = parseCommandArgs(
@@ -73,26 +68,11 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   }
   try {
     for (const w of opened.warnings) out.stderr.write(`hindsight flows: warning: ${w}\n`);
-    print(await collect((q) => opened.source.query(q), filter, limit), format, out);
+    print(await collectFlows((q) => opened.source.query(q), { filter, limit }), format, out);
   } finally {
     await opened.close();
   }
   return 0;
-}
-
-/** The newest `limit` matching flows, oldest first. */
-async function collect(query: QueryFn, filter: string, limit: number): Promise<FlowSummary[]> {
-  const flows: FlowSummary[] = [];
-  let before: number | undefined;
-  let beforeTime: number | undefined;
-  while (flows.length < limit) {
-    const page = await query({ filter, before, beforeTime, limit: Math.min(PAGE, limit - flows.length) });
-    flows.push(...page.flows);
-    if (page.nextCursor === undefined || page.flows.length === 0) break;
-    before = page.nextCursor;
-    beforeTime = page.nextCursorTime;
-  }
-  return flows.reverse();
 }
 
 function print(flows: FlowSummary[], format: ((s: FlowSummary) => string) | undefined, out: CliOutput): void {

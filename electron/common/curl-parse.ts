@@ -14,6 +14,7 @@
  */
 import { toBase64Url } from './profile-share';
 import type { Headers } from './flow';
+import { urlAuthority, withoutUserinfo } from './url';
 import type { OutgoingRequest, ParsedCurl } from './replay';
 
 export class CurlParseError extends Error {
@@ -484,7 +485,7 @@ export function parseCurl(command: string): ParsedCurl {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)![1].toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') throw new CurlParseError(`only http and https URLs can be sent (got ${scheme}:)`);
   if (/[\s\u0000-\u001f\u007f]/.test(url)) throw new CurlParseError('the URL contains spaces or control characters; percent-encode them');
-  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(url)![1].replace(/^[^@]*@/, '');
+  const authority = withoutUserinfo(urlAuthority(url));
   if (!authority) throw new CurlParseError('the URL has no host');
 
   const hasData = s.data.length > 0 || s.json.length > 0;

@@ -13,8 +13,9 @@
  */
 
 import type { MessageStats } from './message';
+import { ABSOLUTE_URL, withoutUserinfo } from './url';
 
-/** Bump with a migration in electron/common/migrations.ts when the stored shape changes. */
+/** Bump when the stored shape changes, with code that reads the old shape: there is none yet, as every stored flow is schema 1. */
 export const FLOW_SCHEMA = 1 as const;
 
 export type FlowState = 'live' | 'intercepted' | 'completed' | 'failed';
@@ -146,10 +147,10 @@ export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: fa
 
 /** Splits an absolute URL into host and path+query without throwing on odd input. */
 export function splitUrl(url: string): { host: string; path: string } {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  const m = ABSOLUTE_URL.exec(url);
   if (!m) return { host: '', path: url };
-  const authority = m[1].replace(/^[^@]*@/, '');
-  return { host: authority.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase(), path: m[2] || '/' };
+  const authority = withoutUserinfo(m[2]);
+  return { host: authority.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase(), path: m[3] || '/' };
 }
 
 export function mediaType(contentType: string | undefined): string | undefined {

@@ -13,7 +13,7 @@ import { dataPaths } from './paths';
 import { createRules } from './rules';
 import { createConditions } from './conditions';
 import { createReplayService } from './replay';
-import { ReplayMarks } from './replay/marks';
+import { ReplayMarks } from './capture/replay-marks';
 import { openFlowStore } from './store';
 import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';

@@ -9,9 +9,7 @@ import type { ApiEventBatch } from '../common/api';
 import type { Disposable } from '../common/events';
 import type { ApiServerSide } from '../core/api/dispatcher';
 import { isAppUrl, type AppOrigin } from './security';
-
-export const CALL_CHANNEL = 'hindsight:call';
-export const EVENTS_CHANNEL = 'hindsight:events';
+import { CALL_CHANNEL, EVENTS_CHANNEL } from '../common/ipc-channels';
 
 export class ForeignSenderError extends Error {
   override name = 'ForeignSenderError';

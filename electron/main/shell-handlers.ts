@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ApiHandlers, type ShellMethod } from '../common/api';
 import type { CaTrust } from '../../certs/trust/trust';
-import { optionalBoolean, optionalString, paramsObject, requiredBoolean, type Params } from '../core/api/params';
+import { optionalBoolean, optionalString, paramsObject, requiredBoolean, type Params } from '../common/api-params';
 import type { LanController } from '../core/lan/lan';
 import type { SysproxyController } from '../core/sysproxy/controller';
 

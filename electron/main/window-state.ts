@@ -3,7 +3,7 @@
  * position that no longer lies on any display (a monitor was unplugged) is dropped, keeping the size.
  */
 import path from 'node:path';
-import { readJsonFile, writeJsonFile } from '../core/sysproxy/json-file';
+import { readJsonFile, writeJsonFile } from '../core/base/json-file';
 
 export interface WindowState {
   x?: number;

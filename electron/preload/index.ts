@@ -6,9 +6,7 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import { isApiMethod, type ApiEventBatch, type ApiResponse } from '../common/api';
-
-const CALL_CHANNEL = 'hindsight:call';
-const EVENTS_CHANNEL = 'hindsight:events';
+import { CALL_CHANNEL, EVENTS_CHANNEL } from '../common/ipc-channels';
 
 let nextId = 1;
 

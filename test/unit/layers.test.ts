@@ -1,35 +1,19 @@
 /**
  * The layering rule of ../shared/DESIGN.md, checked on every test run (as VS Code's code-layering lint
  * does): electron/common is pure; electron/core and certs/ never import electron; the renderer takes only
- * pure code and types from electron/common; nothing imports upwards.
+ * pure code and types from electron/common; nothing imports upwards. Inside the core, each electron/core/*
+ * folder and certs/ may import only the parts below it (CORE_ORDER in ../helpers/layers.ts, drawn in
+ * docs/ARCHITECTURE.md).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CORE_ORDER, KNOWN_UPWARD, coreOrderViolations, corePartOf, importsOf as importsIn, orderCycles, sourceFiles as filesIn } from '../helpers/layers';
 
 const root = path.resolve(__dirname, '..', '..');
-
-function sourceFiles(dir: string): string[] {
-  const abs = path.join(root, dir);
-  if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
-    const rel = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(rel);
-    return /\.(ts|svelte)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [rel] : [];
-  });
-}
-
-/** Every module specifier a file imports or requires, with the resolved repo-relative path for relative ones. */
-function importsOf(file: string): { spec: string; target?: string }[] {
-  const text = fs.readFileSync(path.join(root, file), 'utf8');
-  const specs = new Set<string>();
-  const re = /(?:^|[^.\w])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*\(\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
-  for (const m of text.matchAll(re)) specs.add(m[1] ?? m[2] ?? m[3] ?? m[4]);
-  return [...specs].map((spec) =>
-    spec.startsWith('.') ? { spec, target: path.relative(root, path.resolve(path.dirname(path.join(root, file)), spec)) } : { spec },
-  );
-}
+const sourceFiles = (dir: string) => filesIn(root, dir);
+const importsOf = (file: string) => importsIn(root, file);
 
 interface Layer {
   name: string;
@@ -68,3 +52,31 @@ for (const layer of layers) {
     assert.deepEqual(violations, []);
   });
 }
+
+test('each electron/core folder and certs/ imports only the parts below it', () => {
+  const violations = coreOrderViolations(root);
+  assert.deepEqual(
+    { upward: violations.filter((v) => !KNOWN_UPWARD.some((k) => v.startsWith(k + ' '))), stillUpward: KNOWN_UPWARD.filter((k) => violations.some((v) => v.startsWith(k + ' '))) },
+    { upward: [], stillUpward: KNOWN_UPWARD },
+  );
+});
+
+test('every electron/core folder has a row in the order table, and the table has no loop', () => {
+  const folders = fs
+    .readdirSync(path.join(root, 'electron/core'), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => corePartOf(path.join('electron/core', e.name, 'x.ts'))!);
+  assert.deepEqual(
+    { missing: folders.filter((f) => !(f in CORE_ORDER)), cycles: orderCycles(CORE_ORDER) },
+    { missing: [], cycles: [] },
+  );
+});
+
+test('an upward import fails, naming the file and the import (test/fixtures/layers/upward)', () => {
+  const fixture = path.join(root, 'test/fixtures/layers/upward');
+  assert.deepEqual(coreOrderViolations(fixture), [
+    'electron/core/store/sink.ts: ../capture/recorder (store may not import capture)',
+    'certs/ca.ts: ../electron/core/store/sink (certs may not import store)',
+  ]);
+  assert.deepEqual(orderCycles({ store: ['capture'], capture: ['rules'], rules: ['store'] }), ['store → capture → rules → store']);
+});

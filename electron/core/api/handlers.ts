@@ -13,8 +13,9 @@ import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { UpstreamCaError } from '../capture/upstream-ca';
-import { readFlowBody } from './body';
+import { readFlowBody } from '../store/body-read';
 import { createMessageApiHandlers } from './messages';
+import { MAX_FLOW_PAGE } from '../../common/flow-pages';
 import {
   optionalBoolean,
   optionalInteger,
@@ -24,10 +25,8 @@ import {
   requiredId,
   requiredIds,
   requiredOneOf,
-} from './params';
+} from '../../common/api-params';
 
-/** flows.query pages hold at most this many summaries (the contract's documented bound). */
-export const MAX_PAGE = 5000;
 const MAX_FILTER_LENGTH = 10_000;
 /** A CA bundle pasted into Settings: a company bundle of a few hundred certificates fits. */
 const MAX_CA_BUNDLE = 4 * 1024 * 1024;
@@ -68,7 +67,7 @@ export function createApiHandlers(core: Core): ApiHandlers {
       const p = paramsObject(m, params, ['filter', 'before', 'limit', 'beforeTime']);
       const filter = optionalString(m, p, 'filter', MAX_FILTER_LENGTH);
       const before = optionalInteger(m, p, 'before', 0, Number.MAX_SAFE_INTEGER);
-      const limit = optionalInteger(m, p, 'limit', 1, MAX_PAGE);
+      const limit = optionalInteger(m, p, 'limit', 1, MAX_FLOW_PAGE);
       const beforeTime = optionalInteger(m, p, 'beforeTime', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       await store.ready;
       try {

@@ -5,10 +5,10 @@
  */
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { isTextKind, type FlowMessage } from '../../common/message';
-import type { StoredMessage } from '../capture/sink';
+import type { StoredMessage } from '../store/sink';
 import { InjectError } from '../capture/websocket/relay';
 import type { Core } from '../core-types';
-import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from './params';
+import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from '../../common/api-params';
 
 /** What one sent message may carry (the API is not a bulk upload path). */
 const MAX_SEND_BYTES = 1024 * 1024;

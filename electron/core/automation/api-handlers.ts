@@ -8,7 +8,7 @@ import { ApiError, type ApiClient, type ApiHandlers } from '../../common/api';
 import { compileFilter, FilterError } from '../../common/filter';
 import { RULE_CHOICES } from '../../common/replay';
 import { parseIgnore } from '../../common/session-report';
-import { optionalInteger, optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../api/params';
+import { optionalInteger, optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
 import type { Core } from '../core-types';
 import { matchingIds, storeSource } from '../export/source';
 import { createReplayApiHandlers } from '../replay/api-handlers';

@@ -6,21 +6,22 @@
  * sent yet, a 502/504 whose text names the failure.
  */
 import type http from 'node:http';
-import { endToEndHeaders, setHost } from './headers';
+import { endToEndHeaders, setHost } from '../../common/headers';
 import { ExchangeClock } from './clock';
 import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
 import type { RulePipeline } from '../rules/pipeline';
-import { holdsResponse, runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from '../rules/proxy-hooks';
-import type { ReplayLookup, ReplayMark } from '../replay/marks';
+import { holdsResponse, runRequestRules, runResponseRules, type Rewrite, type RuleExchange } from './rule-hooks';
+import type { ReplayLookup, ReplayMark } from './replay-marks';
 import type { ConditionsService, Shaping } from '../conditions/service';
-import { holdRequest } from '../conditions/hold';
+import { holdRequest } from './hold';
 import { endShaped, pipeShaped } from '../conditions/throttle';
-import { headerPairs } from './headers';
+import { headerPairs } from '../../common/headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
+import { urlAuthority } from '../../common/url';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -30,7 +31,7 @@ export interface ForwardContext {
   isSelf(target: Target): boolean;
   /** Rules (electron/core/rules): map-remote, mocks, breakpoints. Absent: traffic passes untouched. */
   rules?: RulePipeline;
-  /** Replays (electron/core/replay/marks.ts): which exchanges Hindsight itself sends again. */
+  /** Replays (electron/core/capture/replay-marks.ts): which exchanges Hindsight itself sends again. */
   replays?: ReplayLookup;
   /** Answers requests to http://hindsight.ca/ (the device setup page, setup-page.ts) instead of forwarding them. */
   setupPage?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -68,7 +69,7 @@ class Exchange {
   private upstreamRequest?: http.ClientRequest;
   private retried = false;
   private done = false;
-  /** Set by a rule (electron/core/rules/proxy-hooks.ts): what goes upstream instead of the client's request. */
+  /** Set by a rule (electron/core/capture/rule-hooks.ts): what goes upstream instead of the client's request. */
   private rewrite?: Rewrite;
   /** Set when this exchange is a replay (electron/core/replay). */
   private readonly replay: ReplayMark | undefined;
@@ -190,7 +191,7 @@ class Exchange {
     }
     const { rewrite } = this;
     if (this.ctx.rules && holdsResponse(rewrite)) {
-      // ---- Rules: a response breakpoint or rewrite holds the response (electron/core/rules/proxy-hooks.ts).
+      // ---- Rules: a response breakpoint or rewrite holds the response (electron/core/capture/rule-hooks.ts).
       runResponseRules(this.ctx.rules, this.ruleExchange(), response, rewrite);
       return;
     }
@@ -237,7 +238,7 @@ class Exchange {
 export function upstreamHeaders(req: http.IncomingMessage, target: Target, keep?: ReadonlySet<string>): string[] {
   const headers = endToEndHeaders(req.rawHeaders, keep);
   if (target.hostHeader) setHost(headers, target.hostHeader);
-  else if (!req.headers.host) setHost(headers, target.url.replace(/^[a-z]+:\/\/([^/?#]*).*$/is, '$1'));
+  else if (!req.headers.host) setHost(headers, urlAuthority(target.url));
   return headers;
 }
 

@@ -12,14 +12,14 @@ import type { CertificateAuthority } from '../../../certs/types';
 import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
-import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
+import type { BodyStoreLike, CaptureSink, MessageLogLike } from '../store/sink';
 import { connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
-import type { ReplayLookup } from '../replay/marks';
+import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
 
 /**
@@ -54,7 +54,7 @@ export interface CaptureProxyOptions {
   onFinished?: (flow: Flow) => void;
   /** The rules pipeline (electron/core/rules) every request passes through. */
   rules?: RulePipeline;
-  /** Marks Hindsight's own replays (electron/core/replay/marks.ts): replayOf, recorded with capture off, rules bypass. */
+  /** Marks Hindsight's own replays (electron/core/capture/replay-marks.ts): replayOf, recorded with capture off, rules bypass. */
   replays?: ReplayLookup;
   /** Network conditions per device (electron/core/conditions): latency, failures, bandwidth. */
   conditions?: ConditionsService;

@@ -8,16 +8,16 @@ import type http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { FLOW_SCHEMA, emptyBody, type Flow, type FlowError, type FlowTimings } from '../../common/flow';
-import { headerPairs, rawHeader } from './headers';
+import { headerPairs, rawHeader } from '../../common/headers';
 import { newFlowId } from './ids';
-import type { BodyStoreLike, BodyWriter, CaptureSink, MessageLogLike, MessageWriter } from './sink';
+import type { BodyStoreLike, BodyWriter, CaptureSink, MessageLogLike, MessageWriter } from '../store/sink';
 import type { MessageMeta } from '../../common/message';
 
 /** A live flow's message totals reach the store (and the list) at most this often. */
 const MESSAGE_UPDATE_MS = 250;
 /** The longest a reader may hold a flow's finish back (holdFinish). */
 const HOLD_MS = 2_000;
-import type { ReplayMark } from '../replay/marks';
+import type { ReplayMark } from './replay-marks';
 import { plainIp, type Target } from './target';
 import { timesOf } from './upstream';
 
@@ -35,7 +35,7 @@ export class Recorder {
   enabled = true;
   constructor(private readonly options: RecorderOptions) {}
 
-  /** `replay`: the exchange is Hindsight's own replay (electron/core/replay/marks.ts), recorded even with capture off. */
+  /** `replay`: the exchange is Hindsight's own replay (electron/core/capture/replay-marks.ts), recorded even with capture off. */
   begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url, replay?: ReplayMark): FlowRecording | undefined {
     if (!this.enabled && !replay) return undefined;
     const flow: Flow = {

@@ -9,13 +9,13 @@ import { Writable } from 'node:stream';
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { EXPORT_FORMATS, EXPORT_SHELLS, exportFileName, type ExportFormat, type ExportShell } from '../../common/export-format';
 import { compileFilter } from '../../common/filter';
-import { optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../api/params';
+import { optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
 import type { Core } from '../core-types';
 import { HarImportError } from '../import/har';
 import { importHar } from '../import/into-store';
 import { writeExport, type RecordsFor } from './formats';
 import { idRecords, sourceRecords, storeSource } from './source';
-import { downloadTickets } from './tickets';
+import { downloadTickets } from '../api/tickets';
 
 export type ExportMethod = 'export.flows' | 'export.ticket' | 'flows.import';
 

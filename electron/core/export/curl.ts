@@ -9,7 +9,7 @@
  */
 import { headerValue, type Flow, type Headers } from '../../common/flow';
 import { utf8Text } from './body';
-import { commentLine, lineContinuation, quoteFor, type Shell } from './shell-quote';
+import { commentLine, lineContinuation, quoteFor, type Shell } from '../../common/shell-quote';
 
 export type { Shell };
 

@@ -13,7 +13,8 @@ import type { Writable } from 'node:stream';
 import type { Content, Cookie, Entry, Header, PostData, QueryString, Request, Response, Timings } from 'har-format';
 import { parseSetCookie } from 'set-cookie-parser';
 import { headerValue, type BodyRef, type Flow, type Headers } from '../../common/flow';
-import { decodeBody, utf8Text } from './body';
+import { utf8Text } from './body';
+import { decodeStoredBody } from '../store/body-read';
 import { ExportOutput } from './output';
 import type { ExportRecord } from './records';
 import type { FlowMessage } from '../../common/message';
@@ -91,7 +92,7 @@ async function harBody(stored: Buffer | null, ref: BodyRef): Promise<HarBody> {
     if (ref.size > 0 && !ref.truncated) notes.push(`the body (${ref.size} bytes) was not stored`);
     return { size: ref.size, truncated: ref.truncated, ...(notes.length ? { comment: notes.join('; ') } : {}) };
   }
-  const decoded = await decodeBody(stored, ref);
+  const decoded = await decodeStoredBody(stored, ref);
   if (decoded.error) notes.push(`${decoded.error}; the text is the stored bytes`);
   const text = utf8Text(decoded.bytes);
   const body: HarBody =

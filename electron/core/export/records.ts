@@ -3,7 +3,7 @@
  * time, as the export consumes them, so a 60,000-flow export never holds more than one flow's bodies.
  */
 import type { BodyRef, Flow } from '../../common/flow';
-import type { BodyStoreLike } from '../capture/sink';
+import type { BodyStoreLike } from '../store/sink';
 import type { FlowMessage } from '../../common/message';
 
 export interface ExportRecord {

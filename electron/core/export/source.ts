@@ -6,17 +6,15 @@
 import fs from 'node:fs';
 import type { ApiClient, FlowPage, FlowQuery } from '../../common/api';
 import type { BodySide, Flow } from '../../common/flow';
-import { readFlowBody } from '../api/body';
+import { readFlowBody } from '../store/body-read';
 import { connectToRunning, readLock } from '../api/lock';
 import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
 import type { FlowStore } from '../store/types';
 import type { ExportRecord } from './records';
 import type { FlowMessage } from '../../common/message';
+import { collectFlows } from '../../common/flow-pages';
 import { toFlowMessage } from '../api/messages';
-
-/** The API's largest page. */
-const PAGE = 5000;
 
 export interface FlowSource {
   query(q: FlowQuery): Promise<FlowPage>;
@@ -80,17 +78,7 @@ export function apiSource(client: ApiClient): FlowSource {
 
 /** Ids of the flows matching `filter`, oldest first (pages come newest first). */
 export async function matchingIds(source: FlowSource, filter: string): Promise<string[]> {
-  const ids: string[] = [];
-  let before: number | undefined;
-  let beforeTime: number | undefined;
-  for (;;) {
-    const page = await source.query({ filter, before, beforeTime, limit: PAGE });
-    for (const s of page.flows) ids.push(s.id);
-    if (page.nextCursor === undefined || page.flows.length === 0) break;
-    before = page.nextCursor;
-    beforeTime = page.nextCursorTime;
-  }
-  return ids.reverse();
+  return (await collectFlows((q) => source.query(q), { filter })).map((s) => s.id);
 }
 
 /** The matching flows with the asked-for bodies, oldest first; flows removed meanwhile are skipped. */

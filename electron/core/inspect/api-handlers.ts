@@ -5,7 +5,7 @@
  */
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../../common/inspect';
-import { optionalInteger, optionalString, paramsObject } from '../api/params';
+import { optionalInteger, optionalString, paramsObject } from '../../common/api-params';
 import type { InspectService } from './service';
 
 export type InspectMethod = 'inspect.list' | 'inspect.start' | 'inspect.stop';

@@ -9,7 +9,7 @@ import { ApiError } from '../../common/api';
 import { Emitter } from '../../common/events';
 import { chromeDevtoolsUrl, devtoolsUrl, vscodeLaunchConfig, type InspectState, type RelayConfig, type RelayInfo } from '../../common/inspect';
 import type { Recorder } from '../capture/recorder';
-import { readJsonFile, writeJsonFile } from '../sysproxy/json-file';
+import { readJsonFile, writeJsonFile } from '../base/json-file';
 import { checkRelayConfig } from './config';
 import { startRelay, type Relay } from './relay';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ApiError, type LanInfo, type LanRefusal } from '../../common/api';
 import { ipInAnyRange, normalizeIp, parseIpRange, type IpRange } from '../../common/cidr';
 import { Emitter } from '../../common/events';
-import { readJsonFile, writeJsonFile } from '../sysproxy/json-file';
+import { readJsonFile, writeJsonFile } from '../base/json-file';
 
 export interface LanSettings {
   enabled: boolean;

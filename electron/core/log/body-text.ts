@@ -5,7 +5,7 @@
  */
 import type { BodyRef } from '../../common/flow';
 import { maskFormText, maskJsonText } from '../../common/log-mask';
-import { decodeContent } from '../api/body';
+import { decodeContent } from '../store/body-read';
 
 export interface LoggedBody {
   /** The body as text, or base64 when `encoding` says so; null when the body was empty or unreadable. */

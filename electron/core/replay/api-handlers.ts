@@ -8,7 +8,7 @@ import { CurlParseError, parseCurl } from '../../common/curl-parse';
 import { diffFlows } from '../../common/diff';
 import { toSummary, type Headers } from '../../common/flow';
 import { RULE_CHOICES, type OutgoingRequest, type ReplayOutcome, type ReplayRefusal, type RuleChoice } from '../../common/replay';
-import { optionalBoolean, optionalString, paramsObject, requiredId, requiredIds, requiredOneOf, type Params } from '../api/params';
+import { optionalBoolean, optionalString, paramsObject, requiredId, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
 import type { Core } from '../core-types';
 import { diffInput } from './diff-input';
 import { ReplayError } from './service';

@@ -11,7 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Flow } from '../../common/flow';
 import { plainIp } from '../capture/target';
-import type { ExpectedReplay, ReplayMark, ReplayMarks } from './marks';
+import type { ExpectedReplay, ReplayMark, ReplayMarks } from '../capture/replay-marks';
 import { connectHead, isIpLiteral, requestHead, type WireRequest } from './request';
 
 /** How long a flow may take to be reported after the proxy closed the replay's connection. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DiffBody, DiffInput } from '../../common/diff';
 import type { BodyRef, BodySide, Flow } from '../../common/flow';
-import { readFlowBody } from '../api/body';
+import { readFlowBody } from '../store/body-read';
 import { utf8Text } from '../export/body';
 import type { FlowStore } from '../store/types';
 

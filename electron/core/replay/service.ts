@@ -12,7 +12,7 @@ import type { OutgoingRequest, ReplayRefusal, RequestDraft, RuleChoice } from '.
 import type { FlowStore } from '../store/types';
 import { utf8Text } from '../export/body';
 import { ReplayClient, ReplayFailure } from './client';
-import type { ReplayMarks } from './marks';
+import type { ReplayMarks } from '../capture/replay-marks';
 import { RequestError, wireRequest, type WireRequest } from './request';
 
 export interface ReplayOptions {

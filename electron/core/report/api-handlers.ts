@@ -9,7 +9,7 @@ import { FilterError } from '../../common/filter';
 import { OpenApiError } from '../../common/openapi-routes';
 import { ReleasePatternError } from '../../common/release';
 import { REPORT_KINDS, type CoverageQuery, type Report, type ReportKind } from '../../common/report';
-import { optionalInteger, optionalString, paramsObject, requiredOneOf, type Params } from '../api/params';
+import { optionalInteger, optionalString, paramsObject, requiredOneOf, type Params } from '../../common/api-params';
 import type { Core } from '../core-types';
 import { buildReport } from './build';
 import { ReportQueryError } from './flows';

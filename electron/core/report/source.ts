@@ -10,21 +10,11 @@ import type { DeviceProfile } from '../../common/rule';
 import { parseHar } from '../import/har';
 import { ReportQueryError } from './flows';
 import type { FlowPage, FlowQuery } from '../../common/api';
-
-/** flows.query's largest page. */
-const PAGE = 5000;
+import { collectFlows } from '../../common/flow-pages';
 
 /** Every stored summary, oldest first, paged through a store's query() or a FlowSource's (../export/source.ts). */
 export async function allSummaries(query: (q: FlowQuery) => FlowPage | Promise<FlowPage>): Promise<FlowSummary[]> {
-  const pages: FlowSummary[][] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await query({ before, limit: PAGE });
-    pages.push(page.flows);
-    if (page.nextCursor === undefined || page.flows.length === 0) break;
-    before = page.nextCursor;
-  }
-  return pages.flat().reverse();
+  return collectFlows(query);
 }
 
 /** The flows of a HAR file as summaries, oldest first; throws HarImportError naming a bad entry. */

@@ -7,7 +7,7 @@ import { ApiError, type ApiHandlers, type ProfileShare } from '../../common/api'
 import type { MockAnswer, RequestEdits, ResponseEdits } from '../../common/breakpoint';
 import { decodeProfileLink, parseProfileExport, profileShareLink, profileShareUrl, toProfileExport } from '../../common/profile-share';
 import { validateRule } from '../../common/rule-validate';
-import { optionalInteger, optionalString, paramsObject, requiredId, requiredIds, type Params } from '../api/params';
+import { optionalInteger, optionalString, paramsObject, requiredId, requiredIds, type Params } from '../../common/api-params';
 import type { RulesService } from './index';
 import { importProfile } from './profiles';
 

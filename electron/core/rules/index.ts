@@ -3,7 +3,7 @@
  * pipeline the proxy calls. createCore() makes one per data dir; the API and `--rules FILE` use it.
  */
 import type { Disposable } from '../../common/events';
-import type { CaptureSink } from '../capture/sink';
+import type { CaptureSink } from '../store/sink';
 import { Breakpoints, DEFAULT_BREAKPOINT_TIMEOUT_MS } from './breakpoints';
 import { RulePipeline } from './pipeline';
 import { RuleStore } from './store';

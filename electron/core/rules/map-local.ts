@@ -19,7 +19,7 @@ import { headerValue, type Headers } from '../../common/flow';
 import type { Action, Matcher } from '../../common/rule';
 import { stripLiteralPath } from './map-remote';
 import { reasonPhrase } from './message';
-import { MAX_HELD_BODY } from './proxy-hooks';
+import { MAX_HELD_BODY } from './held-body';
 
 type MapLocal = Extract<Action, { type: 'map-local' }>;
 

@@ -9,15 +9,14 @@
  */
 import type { Headers } from '../../common/flow';
 import type { Action, Matcher } from '../../common/rule';
-import { setHeader, urlAuthority } from './message';
+import { setHeader } from '../../common/headers';
+import { ABSOLUTE_URL, urlAuthority } from '../../common/url';
 
 type MapRemote = Extract<Action, { type: 'map-remote' }>;
 
-const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/i;
-
 export function mapRemoteUrl(url: string, action: MapRemote, matchers: readonly Matcher[]): string {
-  const from = URL_PARTS.exec(url);
-  const to = URL_PARTS.exec(action.to.trim());
+  const from = ABSOLUTE_URL.exec(url);
+  const to = ABSOLUTE_URL.exec(action.to.trim());
   if (!from || !to) return url;
   const pathAndQuery = from[3] || '/';
   const prefix = to[3].replace(/\/+$/, '');

@@ -23,12 +23,14 @@ import type { Disposable } from '../../common/events';
 import type { MessageDirection } from '../../common/message';
 import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
 import type { Action, RewriteAction, Rule } from '../../common/rule';
-import type { CaptureSink } from '../capture/sink';
+import type { CaptureSink } from '../store/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
 import { answerFromDisk } from './map-local';
 import { editHeaders, editQuery, hasResponseEdits, replaceInBody } from './rewrite';
 import { mapRemoteHeaders, mapRemoteUrl } from './map-remote';
-import { decodeBody, framedFor, reasonPhrase, sameHeaders, setHeader, urlAuthority } from './message';
+import { bodyFromText, framedFor, reasonPhrase } from './message';
+import { sameHeaders, setHeader } from '../../common/headers';
+import { urlAuthority } from '../../common/url';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
 
 /** The bytes of a paused body the API shows (and the UI edits); bigger bodies are shown cut. */
@@ -347,12 +349,12 @@ function rewriteRequest(sent: { method: string; url: string; headers: Headers },
   }
   // Headers given by the rule are the whole list sent (Host too, when it names one).
   if (action.headers) headers = action.headers.some(([k]) => k.toLowerCase() === 'host') ? action.headers : setHeader(action.headers, 'Host', urlAuthority(url));
-  if (action.body !== undefined) body = decodeBody(action.body, action.bodyEncoding);
+  if (action.body !== undefined) body = bodyFromText(action.body, action.bodyEncoding);
   return { method, url, headers, body };
 }
 
 function mockResponse(mock: MockAnswer | Extract<Action, { type: 'mock' }>): { status: number; statusText: string; headers: Headers; body: Buffer } {
-  const body = decodeBody(mock.body, mock.bodyEncoding);
+  const body = bodyFromText(mock.body, mock.bodyEncoding);
   const statusText = ('statusText' in mock && mock.statusText) || reasonPhrase(mock.status);
   return { status: mock.status, statusText, headers: framedFor(mock.headers, body.length), body };
 }
@@ -387,7 +389,7 @@ function applyRequestOutcome(outcome: PauseOutcome, sent: { method: string; url:
       let headers = edits.headers ?? sent.headers;
       // A new URL on another host takes the Host header along, unless the edit set the headers itself.
       if (url !== sent.url && !edits.headers) headers = setHeader(headers, 'Host', urlAuthority(url));
-      const body = edits.body !== undefined ? decodeBody(edits.body, edits.bodyEncoding) : sent.body;
+      const body = edits.body !== undefined ? bodyFromText(edits.body, edits.bodyEncoding) : sent.body;
       const edited = method !== sent.method || url !== sent.url || !sameHeaders(headers, sent.headers) || !body.equals(sent.body);
       return { type: 'forward', method, url, headers, body: edited ? body : sent.body, edited };
     }
@@ -398,7 +400,7 @@ function editResponse(original: { status: number; statusText: string; headers: H
   if (!edits) return { status: original.status, statusText: original.statusText, headers: framedFor(original.headers, body.length, { keepEncoding: true }), body, edited: false };
   const status = edits.status ?? original.status;
   const statusText = edits.statusText ?? (edits.status !== undefined && edits.status !== original.status ? reasonPhrase(status) : original.statusText);
-  const newBody = edits.body !== undefined ? decodeBody(edits.body, edits.bodyEncoding) : body;
+  const newBody = edits.body !== undefined ? bodyFromText(edits.body, edits.bodyEncoding) : body;
   const replaced = edits.body !== undefined && !newBody.equals(body);
   const headers = framedFor(edits.headers ?? original.headers, (replaced ? newBody : body).length, { keepEncoding: !replaced });
   const edited = status !== original.status || statusText !== original.statusText || edits.headers !== undefined || replaced;

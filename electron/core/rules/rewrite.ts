@@ -14,7 +14,7 @@ import zlib from 'node:zlib';
 import { headerValue, type Headers } from '../../common/flow';
 import type { BodyReplace, HeaderEdit, QueryEdit } from '../../common/rule';
 import { compileUserRegex } from '../../common/user-regex';
-import { setHeader } from './message';
+import { setHeader } from '../../common/headers';
 
 export function editHeaders(headers: Headers, edits: readonly HeaderEdit[] | undefined): Headers {
   if (!edits) return headers;

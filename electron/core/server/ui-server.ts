@@ -13,12 +13,12 @@ import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
 import { createApiHandlers } from '../api/handlers';
 import { createApiServerSide, type ApiServerSide } from '../api/dispatcher';
-import { readFlowBody } from '../api/body';
+import { readFlowBody } from '../store/body-read';
 import { serveWebSocket } from '../api/transport.ws';
 import { chooseProtocol, hostAllowed, isWildcardHost, newToken, originAllowed, requestToken, tokenMatches } from './access';
 import { serveExport, streamExport } from './export-route';
 import { removeStaleImportSpools, serveImport } from './import-route';
-import { downloadTickets } from '../export/tickets';
+import { downloadTickets } from '../api/tickets';
 import { serveStatic } from './static-files';
 
 export const DEFAULT_UI_PORT = 8081;

@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BodyRef, BodySide } from '../../common/flow';
-import type { BodyStoreLike, BodyWriter } from '../capture/sink';
+import type { BodyStoreLike, BodyWriter } from './sink';
 import { parseSlice, segmentFileName, segmentOfFile, sliceBlob, type SegmentSlice } from './segments';
 import { SegmentFile, type SegmentEvents } from './segment-file';
 import { DirectPages } from './direct-pages';

@@ -17,7 +17,7 @@ import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
 import { Emitter } from '../../common/events';
 import { compileFilter } from '../../common/filter';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
-import { LruCache } from '../../../certs/lru';
+import { LruCache } from '../../common/lru';
 import { dataPaths } from '../paths';
 import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
 import { MessageLogStore } from './message-log';
@@ -26,6 +26,7 @@ import { MetaWriter, readMeta, type StoreMeta } from './meta';
 import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SummaryList } from './summaries';
 import type { FlowStore, StoreOptions } from './types';
+import { MAX_FLOW_PAGE } from '../../common/flow-pages';
 
 export type { FlowStore, StoreOptions } from './types';
 
@@ -42,7 +43,6 @@ const FLUSH_AT_FLOWS = 500;
  */
 const RECENT_FLOWS = 50;
 const DEFAULT_PAGE = 200;
-const MAX_PAGE = 5_000;
 /** Seqs reserved per meta write; see meta.ts. */
 const SEQ_BLOCK = 10_000;
 const MAX_WARNINGS = 20;
@@ -188,7 +188,7 @@ class WorkerFlowStore implements FlowStore {
   query(q: FlowQuery): FlowPage {
     const text = q.filter?.trim() ?? '';
     const match = text ? compileFilter(text) : undefined;
-    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
+    const limit = Math.min(MAX_FLOW_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
     const cursor = q.before === undefined ? undefined : { seq: q.before, startedAt: q.beforeTime };
     const page = this.summaries.page(match, cursor, limit);
     const result: FlowPage = { flows: page.flows, matched: page.matched, total: this.summaries.size };

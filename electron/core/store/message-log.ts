@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { emptyMessageStats, type MessageMeta, type MessageStats } from '../../common/message';
-import type { MessageLogLike, MessageWriter, StoredMessage } from '../capture/sink';
+import type { MessageLogLike, MessageWriter, StoredMessage } from './sink';
 
 export const DEFAULT_MESSAGE_CAP = { count: 10_000, bytes: 10 * 1024 * 1024 };
 /** Closed logs whose record offsets stay in memory (the detail pane pages through one flow at a time). */

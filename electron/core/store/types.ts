@@ -5,7 +5,7 @@
 import type { Flow, FlowSummary } from '../../common/flow';
 import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
 import type { Event } from '../../common/events';
-import type { BodyStoreLike, CaptureSink } from '../capture/sink';
+import type { BodyStoreLike, CaptureSink } from './sink';
 import type { MessageLogStore } from './message-log';
 
 export interface StoreOptions {

@@ -3,7 +3,7 @@
  * org.gnome.system.proxy). Values are kept as GVariant text, exactly as `gsettings get` prints them, so a
  * restore writes back precisely what was there.
  */
-import { runChecked, type CommandRunner } from './command';
+import { runChecked, type CommandRunner } from '../base/command';
 import type { AppliedProxy, ProxyView, SysproxyBackend } from './types';
 
 /** The keys Hindsight writes, and so snapshots: [schema, key]. */

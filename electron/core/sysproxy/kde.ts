@@ -2,7 +2,7 @@
  * KDE Plasma: the [Proxy Settings] group of kioslaverc, written with kwriteconfig5/6 (what System
  * Settings itself writes), then KIO is told to re-read it.
  */
-import { runChecked, type CommandRunner } from './command';
+import { runChecked, type CommandRunner } from '../base/command';
 import type { AppliedProxy, ProxyView, SysproxyBackend } from './types';
 
 export const KDE_KEYS = ['ProxyType', 'httpProxy', 'httpsProxy', 'Proxy Config Script', 'NoProxyFor'] as const;

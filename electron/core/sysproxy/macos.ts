@@ -2,7 +2,7 @@
  * macOS: `networksetup`, once per enabled network service (Wi-Fi, Ethernet, …), since each keeps its own
  * proxy settings and the active one can change while Hindsight runs.
  */
-import { runChecked, type CommandRunner } from './command';
+import { runChecked, type CommandRunner } from '../base/command';
 import type { AppliedProxy, ProxyView, SysproxyBackend } from './types';
 
 export const NETWORKSETUP = '/usr/sbin/networksetup';

@@ -1,6 +1,6 @@
 // The user's system proxy preferences (bypass list, PAC mode), kept in the data dir.
 import path from 'node:path';
-import { readJsonFile, writeJsonFile } from './json-file';
+import { readJsonFile, writeJsonFile } from '../base/json-file';
 import { DEFAULT_BYPASS } from './types';
 
 export interface SysproxySettings {

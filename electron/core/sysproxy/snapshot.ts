@@ -3,7 +3,7 @@
  * that a crash can be undone at the next start (or by `hindsight sysproxy restore`).
  */
 import fs from 'node:fs';
-import { readJsonFile, writeJsonFile } from './json-file';
+import { readJsonFile, writeJsonFile } from '../base/json-file';
 import type { SysproxySnapshot } from './types';
 
 export function readSnapshot(file: string): SysproxySnapshot | undefined {

@@ -3,7 +3,7 @@
  * written to disk; disable, quit and the next start after a crash put it back — but only while the OS
  * still points at us, so a setting the user changed in the meantime is never overwritten.
  */
-import { createCommandRunner, type CommandRunner } from './command';
+import { createCommandRunner, type CommandRunner } from '../base/command';
 import { createGnomeBackend } from './gnome';
 import { createKdeBackend, kdeToolVersion } from './kde';
 import { createMacBackend } from './macos';

@@ -2,7 +2,7 @@
  * Windows: the per-user WinINet setting under HKCU (no admin), then a WinINet "settings changed" +
  * "refresh" so running browsers pick it up without a restart.
  */
-import { runChecked, type CommandRunner } from './command';
+import { runChecked, type CommandRunner } from '../base/command';
 import type { AppliedProxy, ProxyView, SysproxyBackend } from './types';
 
 export const INTERNET_SETTINGS_KEY = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateCa } from '../../../certs';
-import type { CommandRunner } from '../../../electron/core/sysproxy/command';
+import type { CommandRunner } from '../../../electron/core/base/command';
 import { certFacts, createCaTrust } from '../../../certs/trust/trust';
 
 async function setup(t: { after(fn: () => void): void }) {

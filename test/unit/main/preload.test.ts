@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as double from '../../helpers/electron-double';
-import { CALL_CHANNEL, EVENTS_CHANNEL } from '../../../electron/main/ipc';
+import { CALL_CHANNEL, EVENTS_CHANNEL } from '../../../electron/common/ipc-channels';
 
 double.installElectronDouble();
 double.resetElectronDouble();

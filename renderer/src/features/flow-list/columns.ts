@@ -3,6 +3,7 @@
  * rule per column costs the browser less per row than 60 rows each resolving their own grid tracks).
  */
 import type { FlowSummary } from '../../../../electron/common/flow';
+import { ABSOLUTE_URL, withoutUserinfo } from '../../../../electron/common/url';
 import type { SortKey } from '../../lib/state/sort';
 
 export interface Column {
@@ -63,10 +64,10 @@ export interface HostCell {
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' };
 
 export function hostCell(url: string, host: string): HostCell {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
+  const m = ABSOLUTE_URL.exec(url);
   if (!m) return { host, port: '', secure: false, origin: host };
   const scheme = m[1].toLowerCase();
-  const authority = m[2].replace(/^[^@]*@/, '');
+  const authority = withoutUserinfo(m[2]);
   const explicit = /:(\d+)$/.exec(authority)?.[1];
   const port = explicit && explicit !== DEFAULT_PORTS[scheme] ? `:${explicit}` : '';
   // An IPv6 address keeps its brackets, or its last group would read as the port.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandRunner } from '../../../../electron/core/sysproxy/command';
+import type { CommandRunner } from '../../../../electron/core/base/command';
 import { NETWORKSETUP as NS, type MacServiceState } from '../../../../electron/core/sysproxy/macos';
 import { createSystemProxy } from '../../../../electron/core/sysproxy/system-proxy';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandRunner } from '../../../../electron/core/sysproxy/command';
+import type { CommandRunner } from '../../../../electron/core/base/command';
 import { createSystemProxy } from '../../../../electron/core/sysproxy/system-proxy';
 import { INTERNET_SETTINGS_KEY as KEY, WININET_REFRESH_SCRIPT, parseRegQuery } from '../../../../electron/core/sysproxy/windows';
 import { readSnapshot } from '../../../../electron/core/sysproxy/snapshot';

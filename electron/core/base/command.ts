@@ -4,7 +4,7 @@
  * Backends take a CommandRunner so tests can assert the exact sequence they would run on another OS.
  */
 import { execFile } from 'node:child_process';
-import { quoteBash, quoteCmd } from '../export/shell-quote';
+import { quoteBash, quoteCmd } from '../../common/shell-quote';
 
 export interface CommandResult {
   /** Exit code; -1 when the program could not be started (ENOENT …). */

@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { BodyRef, BodySide } from '../../common/flow';
-import type { FlowStore } from '../store/types';
+import type { FlowStore } from './types';
 
 export interface FlowBody {
   ref: BodyRef;
@@ -31,11 +31,29 @@ export async function readFlowBody(store: FlowStore, id: string, side: BodySide,
   const ref = flow?.[side]?.body;
   if (!ref) return null;
   const raw = await store.bodies.read(ref);
-  if (!decode || !hasEncoding(ref.encoding) || raw.length === 0) return { ref, bytes: raw, decoded: false };
+  if (!decode) return { ref, bytes: raw, decoded: false };
+  const { bytes, decoded, error } = await decodeStoredBody(raw, ref);
+  return error === undefined ? { ref, bytes, decoded } : { ref, bytes, decoded, decodeError: error };
+}
+
+export interface DecodedBody {
+  bytes: Buffer;
+  /** True when bytes differ from the stored ones (a content-encoding was undone). */
+  decoded: boolean;
+  /** Why decoding failed; bytes are then the stored ones. */
+  error?: string;
+}
+
+/**
+ * Undoes a stored body's Content-Encoding (gzip, deflate, br, in header order); never throws. The one
+ * decoding every reader uses (the API, exports, logs, diffs), so a body reads the same everywhere.
+ */
+export async function decodeStoredBody(stored: Buffer, ref: Pick<BodyRef, 'encoding' | 'truncated'>): Promise<DecodedBody> {
+  if (!hasEncoding(ref.encoding) || stored.length === 0) return { bytes: stored, decoded: false };
   try {
-    return { ref, bytes: await decodeContent(raw, ref.encoding!, ref.truncated), decoded: true };
+    return { bytes: await decodeContent(stored, ref.encoding!, ref.truncated), decoded: true };
   } catch (err) {
-    return { ref, bytes: raw, decoded: false, decodeError: `could not decode ${ref.encoding}: ${(err as Error).message}` };
+    return { bytes: stored, decoded: false, error: `could not decode ${ref.encoding}: ${(err as Error).message}` };
   }
 }
 

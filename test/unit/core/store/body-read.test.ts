@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { decodeContent } from '../../../../electron/core/api/body';
+import { decodeContent } from '../../../../electron/core/store/body-read';
 
 const text = Buffer.from('Hindsight decodes bodies for display. '.repeat(200));
 

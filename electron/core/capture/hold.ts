@@ -7,8 +7,8 @@
 import type { EventEmitter } from 'node:events';
 import { STALL_LIMIT_MS, describeConditions } from '../../common/conditions';
 import type { Flow } from '../../common/flow';
-import type { Failure } from '../capture/failure';
-import type { Shaping } from './service';
+import type { Failure } from './failure';
+import type { Shaping } from '../conditions/service';
 
 export interface HeldExchange {
   /** Emits 'close' when the client's side goes away (the ServerResponse, or the upgraded socket). */

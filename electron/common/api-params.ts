@@ -3,7 +3,7 @@
  * reads its params through these, and a wrong type or range becomes a 'bad-params' ApiError that names
  * the parameter, before any service is touched.
  */
-import { ApiError } from '../../common/api';
+import { ApiError } from './api';
 
 export type Params = Record<string, unknown>;
 

@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import type { Core } from '../core-types';
-import type { ExportRequest } from './api-handlers';
+import type { ExportRequest } from '../export/api-handlers';
 
 export const TICKET_TTL_MS = 60_000;
 /** More outstanding tickets than anyone clicks in a minute; beyond this the oldest are dropped. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LruCache } from '../../../certs/lru';
+import { LruCache } from '../../../electron/common/lru';
 
 describe('LruCache', () => {
   it('evicts the least recently used entry, counting reads as use', () => {

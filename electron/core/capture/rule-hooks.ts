@@ -9,18 +9,16 @@
  */
 import type http from 'node:http';
 import { emptyBody, headerValue, type AppliedRule, type BodyRef, type Headers } from '../../common/flow';
-import type { ExchangeClock } from '../capture/clock';
-import type { Failure } from '../capture/failure';
-import { endToEndHeaders, headerPairs } from '../capture/headers';
-import type { FlowRecording } from '../capture/recorder';
-import { parseAuthority, type Target } from '../capture/target';
+import type { ExchangeClock } from './clock';
+import type { Failure } from './failure';
+import { endToEndHeaders, headerPairs } from '../../common/headers';
+import type { FlowRecording } from './recorder';
+import { parseAuthority, type Target } from './target';
 import type { Budget } from '../conditions/budget';
 import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
-import type { RulePipeline } from './pipeline';
-
-/** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
-export const MAX_HELD_BODY = 64 * 1024 * 1024;
+import type { RulePipeline } from '../rules/pipeline';
+import { MAX_HELD_BODY } from '../rules/held-body';
 
 /** What to send upstream instead of the client's request. */
 export interface Rewrite {

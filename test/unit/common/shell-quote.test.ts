@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { quoteBash, quoteCmd, quotePowerShell } from '../../../../electron/core/export/shell-quote';
-import { cmdArgv, crtSplit, powershellArgv } from './shell-parsers';
+import { quoteBash, quoteCmd, quotePowerShell } from '../../../electron/common/shell-quote';
+import { cmdArgv, crtSplit, powershellArgv } from '../core/export/shell-parsers';
 
 const run = promisify(execFile);
 // Characters that mean something to at least one of the shells, mixed with plain ones.

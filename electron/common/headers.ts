@@ -2,9 +2,9 @@
  * Header lists as the wire has them. Node's rawHeaders is a flat [name, value, name, value …] array with
  * order, case and duplicates intact; flows store it as pairs, and the proxy forwards flat arrays (Node's
  * request and writeHead accept them as-is) minus the hop-by-hop fields a proxy must not pass on
- * (RFC 9110 §7.6.1).
+ * (RFC 9110 §7.6.1). The pair lists (a Flow's form) are edited by rules with the functions at the end.
  */
-import type { Headers } from '../../common/flow';
+import type { Headers } from './flow';
 
 export function headerPairs(raw: string[]): Headers {
   const pairs: Headers = [];
@@ -57,4 +57,28 @@ export function setHost(raw: string[], host: string): string[] {
   }
   if (!found) raw.unshift('Host', host);
   return raw;
+}
+
+export function hasHeader(headers: Headers, name: string): boolean {
+  const lower = name.toLowerCase();
+  return headers.some(([k]) => k.toLowerCase() === lower);
+}
+
+export function withoutHeaders(headers: Headers, names: readonly string[]): Headers {
+  const drop = new Set(names.map((n) => n.toLowerCase()));
+  return headers.filter(([k]) => !drop.has(k.toLowerCase()));
+}
+
+/** Replaces every field of that name with one (where the first one was, else at the end). */
+export function setHeader(headers: Headers, name: string, value: string): Headers {
+  const lower = name.toLowerCase();
+  const at = headers.findIndex(([k]) => k.toLowerCase() === lower);
+  const rest = headers.filter(([k]) => k.toLowerCase() !== lower);
+  if (at < 0) return [...rest, [name, value]];
+  rest.splice(at, 0, [headers[at][0], value]);
+  return rest;
+}
+
+export function sameHeaders(a: Headers, b: Headers): boolean {
+  return a.length === b.length && a.every(([k, v], i) => k === b[i][0] && v === b[i][1]);
 }
