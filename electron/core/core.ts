@@ -105,6 +105,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const lastTrim = store.lastTrim();
     if (lastTrim) result.lastTrim = lastTrim;
     result.conditions = conditions.summary();
+    const dropped = store.dropped();
+    if (dropped) result.dropped = dropped;
     return result;
   };
   // The store's events are batched (one per flush), so following them costs little.

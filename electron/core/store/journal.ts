@@ -73,6 +73,8 @@ export class JournalWriter {
   private outstanding = 0;
   private failed = false;
   private closed = false;
+  /** Characters appended but not yet written: the store counts them in its backlog (index.ts, admit). */
+  queuedChars = 0;
 
   constructor(
     readonly file: string,
@@ -82,9 +84,14 @@ export class JournalWriter {
   /** Queues the text (whole JSON lines) for appending; returns the function to call once the worker applied it. */
   append(lines: string): () => void {
     if (this.failed || this.closed) return () => {};
+    this.queuedChars += lines.length;
     this.enqueue(async () => {
-      this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
-      await (await this.fd).write(lines);
+      try {
+        this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
+        await (await this.fd).write(lines);
+      } finally {
+        this.queuedChars -= lines.length;
+      }
     });
     return this.hold();
   }
