@@ -90,7 +90,6 @@ async function proxyRole(): Promise<void> {
     proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dropped: () => 0, trimmed: () => 0, dispose: () => capture.dispose() };
   }
   process.send!({ type: 'ready', port: proxy.port, caPem: proxy.caPem });
-  if (process.env.DBG) setInterval(() => { const m = process.memoryUsage(); console.error(`DBG rss ${m.rss>>20} heapTotal ${m.heapTotal>>20} used ${m.heapUsed>>20} ext ${m.external>>20} ab ${m.arrayBuffers>>20}`); }, 2000).unref();
   process.on('message', async (m: Message) => {
     if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed() });
     if (m.type === 'stop') {
