@@ -16,7 +16,8 @@
  * flows sampled every second: whether memory stays bounded while trims run (BENCH_MAX_FLOWS / BENCH_TRIM_COUNT
  * set the store's cap, default the store's own 60,000 / 10,000).
  * BENCH_SHORT=1: 1 s warm-up + 4 s per row, a 15 s sustained run with a 20,000-flow cap (a quick look).
- * BENCH_ONLY=http-1k,http-100k,https-1k,newhost,sustained picks rows.
+ * BENCH_ONLY=http-1k,http-100k,https-1k,newhost,sustained picks rows. BENCH_BEFORE=<another checkout> runs the
+ * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  */
@@ -131,8 +132,9 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function startChild(role: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), __filename], {
+/** `file`: this bench, or the same bench in another checkout (BENCH_BEFORE), whose proxy role then runs that code. */
+async function startChild(role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), file], {
     env: { ...process.env, ...env, BENCH_ROLE: role },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -272,7 +274,7 @@ async function throughput(name: string, url: string, expectBytes: number, origin
 }
 
 /** Sequential: for h1…h50.test, a fresh client connection (CONNECT, a certificate minted, upstream TLS, GET). */
-async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
+async function newHosts(httpsPort: number, originCa: string, file = __filename, label = ''): Promise<Row[]> {
   const originCaPem = fs.readFileSync(originCa, 'utf8');
   // Warm the origin's own certificate cache first, so only the proxy's work is timed.
   for (let i = 1; i <= NEW_HOSTS; i++) {
@@ -284,7 +286,7 @@ async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
       socket.once('error', reject);
     });
   }
-  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: 'on' });
+  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: 'on' }, file);
   const first: number[] = [];
   const second: number[] = [];
   let errors = 0;
@@ -305,12 +307,15 @@ async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
   }
   const usage = await proxy.ask('usage');
   await proxy.stop();
+  // Where the slowest first requests fell (the first host after start, or spread out), before sorting.
+  const slowest = first.map((ms, i) => [ms, i + 1]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+  console.log(`new host${label}: slowest first requests ${slowest.map(([ms, host]) => `h${host} ${round(ms)} ms`).join(', ')}`);
   first.sort((a, b) => a - b);
   second.sort((a, b) => a - b);
   const cpuMsPerHost = ((usage.cpuMicros as number) - cpuAtStart) / 1000 / NEW_HOSTS;
   return [
-    { scenario: 'https new host: 1st request', p50: round(percentile(first, 50)), p99: round(percentile(first, 99)), errors, peakRssMB: usage.peakRssMB as number, note: `${round(cpuMsPerHost)} ms CPU/host` },
-    { scenario: 'https new host: 2nd conn', p50: round(percentile(second, 50)), p99: round(percentile(second, 99)), errors: 0, peakRssMB: usage.peakRssMB as number },
+    { scenario: `https new host${label}: 1st request`, p50: round(percentile(first, 50)), p99: round(percentile(first, 99)), errors, peakRssMB: usage.peakRssMB as number, note: `${round(cpuMsPerHost)} ms CPU/host` },
+    { scenario: `https new host${label}: 2nd conn`, p50: round(percentile(second, 50)), p99: round(percentile(second, 99)), errors: 0, peakRssMB: usage.peakRssMB as number },
   ];
 }
 
@@ -341,7 +346,14 @@ async function main(): Promise<void> {
     ];
     // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
     for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
-    if (wanted('newhost')) rows.push(...(await newHosts(httpsPort, originCa)));
+    // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
+    const before = process.env.BENCH_BEFORE;
+    if (wanted('newhost')) {
+      for (let rep = 0; rep < (before ? 2 : 1); rep++) {
+        if (before) rows.push(...(await newHosts(httpsPort, originCa, path.join(path.resolve(before), 'bench', 'capture.bench.ts'), ` (before: ${path.basename(before)})`)));
+        rows.push(...(await newHosts(httpsPort, originCa)));
+      }
+    }
     if (wanted('sustained')) rows.push(await throughput(`sustained http-1k ${SUSTAINED_S} s`, `http://origin.test:${httpPort}/bytes?n=1024`, 1024, originCa, 'on', SUSTAINED_S, samples));
   } finally {
     await origin.stop();
