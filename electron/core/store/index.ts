@@ -63,8 +63,6 @@ const WORKER_WINDOW_CHARS = 4 * 1024 * 1024;
  * are forwarded unrecorded: about 3 s of capture at 10,000 flows/s of 1 KB bodies.
  */
 const DEFAULT_MAX_BACKLOG = 32 * 1024 * 1024;
-/** Shown while exchanges are being dropped; the count itself is in the status (`dropped`). */
-const DROPPED_WARNING = 'Capture is outrunning the disk: some exchanges were forwarded without being recorded (see the dropped count).';
 
 export function openFlowStore(options: StoreOptions): FlowStore {
   return new WorkerFlowStore(options);
@@ -85,6 +83,8 @@ class WorkerFlowStore implements FlowStore {
   readonly onDidTrim = this._onDidTrim.event;
   private readonly _onDidWarn = new Emitter<string>();
   readonly onDidWarn = this._onDidWarn.event;
+  private readonly _onDidDrop = new Emitter<number>();
+  readonly onDidDrop = this._onDidDrop.event;
 
   private readonly maxFlows: number;
   private readonly trimCount: number;
@@ -117,6 +117,7 @@ class WorkerFlowStore implements FlowStore {
   /** Every request to the worker, in order, with at most WORKER_WINDOW_CHARS of writes unanswered. */
   private readonly window = new WriteWindow(WORKER_WINDOW_CHARS);
   private droppedCount = 0;
+  private dropTimer: NodeJS.Timeout | undefined;
   /** The trim whose removal the worker is doing; at most one at a time. */
   private trimRunning: Promise<unknown> | undefined;
   /** Ids trimmed from the list while a trim ran: the worker removes them with the next one. */
@@ -173,8 +174,13 @@ class WorkerFlowStore implements FlowStore {
   admit(): boolean {
     const backlog = this.window.backlogChars + this.journal.queuedChars + this.bodies.unwrittenBytes();
     if (backlog <= this.maxBacklog) return true;
+    // Counted, not warned about: the status carries the count (`dropped`), which the status bar shows.
     this.droppedCount++;
-    if (this.droppedCount === 1 || !this.warningList.includes(DROPPED_WARNING)) this.warn(DROPPED_WARNING);
+    // One event per flush interval however many are dropped: nothing else may change meanwhile.
+    this.dropTimer ??= setTimeout(() => {
+      this.dropTimer = undefined;
+      this._onDidDrop.fire(this.droppedCount);
+    }, FLUSH_INTERVAL_MS);
     return false;
   }
 
@@ -564,7 +570,8 @@ class WorkerFlowStore implements FlowStore {
     this.meta.seqReserved = this.maxSeq;
     this.metaWriter.save(this.meta);
     await this.metaWriter.flush();
-    for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn]) e.dispose();
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }
 }
 

@@ -52,6 +52,8 @@ export interface FlowStore extends CaptureSink {
   admit(): boolean;
   /** Exchanges forwarded without being recorded since the store opened, because its backlog was full (index.ts). */
   dropped(): number;
+  /** Fires (at most every 50 ms) with the new count while exchanges are dropped. */
+  readonly onDidDrop: Event<number>;
   /** Problems the user must see (datafile moved aside, disk full stopping body writes). */
   warnings(): string[];
   /** Fires with each new warning (the core refreshes its status). */
