@@ -8,24 +8,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Flow } from '../../../electron/common/flow';
 import { dataPaths } from '../../../electron/core/paths';
-import { openFlowStore } from '../../../electron/core/store';
-import type { FlowStore, StoreOptions } from '../../../electron/core/store/types';
-import { allSummaryIds, capture, storedFlow, tempDirs } from './store-helpers';
+import type { StoreOptions } from '../../../electron/core/store/types';
+import { allSummaryIds, capture, openedStores, storedFlow, tempDirs } from './store-helpers';
 
 const temp = tempDirs();
-const open: FlowStore[] = [];
+const stores = openedStores();
+const openStore = stores.open;
 
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
+  await stores.closeAll();
   temp.removeAll();
 });
-
-async function openStore(options: StoreOptions): Promise<FlowStore> {
-  const store = openFlowStore(options);
-  open.push(store);
-  await store.ready;
-  return store;
-}
 
 /** Runs the microtasks queued so far (and those they queue), but no timer or I/O callback. */
 async function microtasks(): Promise<void> {
