@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WriteWindow } from '../../../electron/core/store/write-window';
+import { WriteWindow } from '../../../../electron/core/store/write-window';
 
 /** A request the test answers by hand, and the order requests were posted in. */
 function requests() {
