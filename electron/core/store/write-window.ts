@@ -43,10 +43,13 @@ export class WriteWindow {
       // One request always goes, however large: a window smaller than one batch must not stall the queue.
       if (!next || (this.sentChars > 0 && this.sentChars + next.chars > this.windowChars)) return;
       this.held.shift();
-      this.heldChars -= next.chars;
-      this.sentChars += next.chars;
+      const chars = next.chars;
+      this.heldChars -= chars;
+      this.sentChars += chars;
+      // Only the count is kept until the answer, not the item: its request (the write text) is let go once
+      // posted, so a slow answer does not keep the text alive long enough to reach the old generation.
       const done = () => {
-        this.sentChars -= next.chars;
+        this.sentChars -= chars;
         this.pump();
       };
       void next.send().then(done, done);
