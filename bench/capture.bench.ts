@@ -8,9 +8,16 @@
  * origin (test/helpers/origin.ts) and the proxy (createCore in a temp data dir), the last two started from
  * this same file with BENCH_ROLE. A fresh proxy per scenario: cold caches, peak RSS per scenario.
  * Bounded: BENCH_WARMUP (2 s) + BENCH_DURATION (8 s) per scenario, at most BENCH_MAX_REQUESTS requests.
- * BENCH_CAPTURE=off runs the same with capture off (forwarding only); BENCH_STORAGE=none|bodies (default
- * full) keeps the recording but drops the flows, or keeps only their body files: where the cost goes.
- * BENCH_ONLY=http-1k,http-100k,https-1k,newhost picks rows.
+ * Every throughput row runs twice in the same run, capture on and capture off (forwarding only, as
+ * `serve --no-capture`), so capture's share of the CPU per request is read from one run; BENCH_CAPTURE=on|off
+ * runs one mode only. BENCH_STORAGE=none|bodies (default full) keeps the recording but drops the flows, or
+ * keeps only their body files: where the cost goes.
+ * `sustained`: http-1k at full speed for BENCH_SUSTAINED (60 s), the proxy's RSS, stored flows and dropped
+ * flows sampled every second: whether memory stays bounded while trims run (BENCH_MAX_FLOWS / BENCH_TRIM_COUNT
+ * set the store's cap, default the store's own 60,000 / 10,000).
+ * BENCH_SHORT=1: 1 s warm-up + 4 s per row, a 15 s sustained run with a 20,000-flow cap (a quick look).
+ * BENCH_ONLY=http-1k,http-100k,https-1k,newhost,sustained picks rows. BENCH_BEFORE=<another checkout> runs the
+ * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  */
@@ -30,8 +37,12 @@ import { createCore } from '../electron/core/core';
 import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 
-const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
+const SHORT = process.env.BENCH_SHORT === '1';
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
+const DURATION_S = Number(process.env.BENCH_DURATION ?? (SHORT ? 4 : 8));
+const SUSTAINED_S = Number(process.env.BENCH_SUSTAINED ?? (SHORT ? 15 : 60));
+const MAX_FLOWS = process.env.BENCH_MAX_FLOWS ? Number(process.env.BENCH_MAX_FLOWS) : SHORT ? 20_000 : undefined;
+const TRIM_COUNT = process.env.BENCH_TRIM_COUNT ? Number(process.env.BENCH_TRIM_COUNT) : SHORT ? 5_000 : undefined;
 const MAX_REQUESTS = Number(process.env.BENCH_MAX_REQUESTS ?? 2_000_000);
 const CONCURRENCY = 32;
 const NEW_HOSTS = 50;
@@ -56,24 +67,32 @@ async function proxyRole(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-'));
   const upstreamCa = [fs.readFileSync(process.env.BENCH_ORIGIN_CA!, 'utf8')];
   const storage = process.env.BENCH_STORAGE ?? 'full';
-  let proxy: { port: number; caPem: string; stored(): number; dispose(): Promise<void> };
+  let proxy: { port: number; caPem: string; stored(): number; dropped(): number; trimmed(): number; dispose(): Promise<void> };
   if (storage === 'full') {
     const logger = await benchLogger(dataDir, () => core.store.bodies);
-    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push });
-    // BENCH_CAPTURE=off measures forwarding alone, to tell what recording costs.
-    if (process.env.BENCH_CAPTURE === 'off') core.setCapture(false);
-    proxy = { port: core.proxyAddress().port, caPem: core.ca.certPem, stored: () => core.store.count(), dispose: () => core.dispose() };
+    const store = { ...(MAX_FLOWS !== undefined ? { maxFlows: MAX_FLOWS } : {}), ...(TRIM_COUNT !== undefined ? { trimCount: TRIM_COUNT } : {}) };
+    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store });
+    // Capture off measures forwarding alone, to tell what recording costs.
+    if (process.env.BENCH_PROXY_CAPTURE === 'off') core.setCapture(false);
+    proxy = {
+      port: core.proxyAddress().port,
+      caPem: core.ca.certPem,
+      stored: () => core.store.count(),
+      dropped: () => core.status().dropped ?? 0,
+      trimmed: () => core.store.lastTrim()?.removedTotal ?? 0,
+      dispose: () => core.dispose(),
+    };
   } else {
     // The cost breakdown: the same proxy and recording, with flows dropped (none) or only body files kept.
     const ca = await loadOrCreateCa(path.join(dataDir, 'ca'));
     let seq = 0;
     const bodies = storage === 'bodies' ? new BodyStore({ dir: path.join(dataDir, 'bodies') }) : { open: () => ({ write() {}, end: () => emptyBody() }), read: async () => Buffer.alloc(0), remove: async () => {} };
     const capture = await startCaptureProxy({ host: '127.0.0.1', port: 0, ca, sink: { flowStarted() {}, flowUpdated() {} }, bodies, nextSeq: () => ++seq, lookup: testLookup, upstreamCa });
-    proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dispose: () => capture.dispose() };
+    proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dropped: () => 0, trimmed: () => 0, dispose: () => capture.dispose() };
   }
   process.send!({ type: 'ready', port: proxy.port, caPem: proxy.caPem });
   process.on('message', async (m: Message) => {
-    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), stored: proxy.stored() });
+    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed() });
     if (m.type === 'stop') {
       await proxy.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -100,6 +119,10 @@ function peakRssMB(): number {
   return match ? Math.round(Number(match[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
+function rssMB(): number {
+  return Math.round(process.memoryUsage.rss() / (1024 * 1024));
+}
+
 // ---------- the load client ----------
 
 interface Child {
@@ -109,8 +132,9 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function startChild(role: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), __filename], {
+/** `file`: this bench, or the same bench in another checkout (BENCH_BEFORE), whose proxy role then runs that code. */
+async function startChild(role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), file], {
     env: { ...process.env, ...env, BENCH_ROLE: role },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -159,8 +183,24 @@ async function fetchAll(url: string, dispatcher: Dispatcher, expectBytes: number
   if (statusCode !== 200 || n !== expectBytes) throw new Error(`status ${statusCode}, ${n} bytes`);
 }
 
-async function throughput(name: string, url: string, expectBytes: number, originCa: string): Promise<Row> {
-  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa });
+type CaptureMode = 'on' | 'off';
+
+/** One sample of the sustained run: seconds since the load began, and the proxy's state then. */
+interface Sample {
+  t: number;
+  rssMB: number;
+  stored: number;
+  dropped: number;
+  trimmed: number;
+  reqPerSec: number;
+}
+
+/**
+ * Closed-loop load on one fresh proxy: warm-up, then `durationS` measured. With `sampleEveryS`, the proxy's
+ * RSS and store counts are asked for on that schedule from the start of the load (the sustained row).
+ */
+async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[]): Promise<Row> {
+  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
   const dispatcher = new ProxyAgent({
     uri: `http://127.0.0.1:${proxy.ready.port}`,
     proxyTunnel: false,
@@ -170,12 +210,32 @@ async function throughput(name: string, url: string, expectBytes: number, origin
   });
   const t0 = performance.now();
   const measureFrom = t0 + WARMUP_S * 1000;
-  const end = measureFrom + DURATION_S * 1000;
+  const end = measureFrom + durationS * 1000;
   const latencies: number[] = [];
   let issued = 0;
+  let completed = 0;
   let errors = 0;
   let cpuAtStart = 0;
   const startMeasure = setTimeout(async () => (cpuAtStart = (await proxy.ask('usage')).cpuMicros as number), WARMUP_S * 1000);
+  let sampler: NodeJS.Timeout | undefined;
+  if (samples) {
+    let lastCompleted = 0;
+    let lastAt = t0;
+    sampler = setInterval(async () => {
+      const now = performance.now();
+      const u = await proxy.ask('usage');
+      samples.push({
+        t: Math.round((now - t0) / 1000),
+        rssMB: u.rssMB as number,
+        stored: u.stored as number,
+        dropped: u.dropped as number,
+        trimmed: u.trimmed as number,
+        reqPerSec: Math.round(((completed - lastCompleted) * 1000) / (now - lastAt)),
+      });
+      lastCompleted = completed;
+      lastAt = now;
+    }, 1000);
+  }
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (issued < MAX_REQUESTS) {
@@ -184,6 +244,7 @@ async function throughput(name: string, url: string, expectBytes: number, origin
         issued++;
         try {
           await fetchAll(url, dispatcher, expectBytes);
+          completed++;
           const done = performance.now();
           if (start >= measureFrom && done <= end) latencies.push(done - start);
         } catch {
@@ -193,13 +254,14 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     }),
   );
   clearTimeout(startMeasure);
+  if (sampler) clearInterval(sampler);
   const usage = await proxy.ask('usage');
   await dispatcher.close();
   await proxy.stop();
   latencies.sort((a, b) => a - b);
-  const rate = latencies.length / DURATION_S;
+  const rate = latencies.length / durationS;
   return {
-    scenario: name,
+    scenario: `${name}, capture ${capture}`,
     reqPerSec: Math.round(rate),
     p50: round(percentile(latencies, 50)),
     p99: round(percentile(latencies, 99)),
@@ -207,11 +269,12 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     // Includes the store's flushes and the body files, as a user pays them.
     cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
     peakRssMB: usage.peakRssMB as number,
+    note: (usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : undefined,
   };
 }
 
 /** Sequential: for h1…h50.test, a fresh client connection (CONNECT, a certificate minted, upstream TLS, GET). */
-async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
+async function newHosts(httpsPort: number, originCa: string, file = __filename, label = ''): Promise<Row[]> {
   const originCaPem = fs.readFileSync(originCa, 'utf8');
   // Warm the origin's own certificate cache first, so only the proxy's work is timed.
   for (let i = 1; i <= NEW_HOSTS; i++) {
@@ -223,7 +286,7 @@ async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
       socket.once('error', reject);
     });
   }
-  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa });
+  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: 'on' }, file);
   const first: number[] = [];
   const second: number[] = [];
   let errors = 0;
@@ -244,22 +307,26 @@ async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
   }
   const usage = await proxy.ask('usage');
   await proxy.stop();
+  // Where the slowest first requests fell (the first host after start, or spread out), before sorting.
+  const slowest = first.map((ms, i) => [ms, i + 1]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+  console.log(`new host${label}: slowest first requests ${slowest.map(([ms, host]) => `h${host} ${round(ms)} ms`).join(', ')}`);
   first.sort((a, b) => a - b);
   second.sort((a, b) => a - b);
   const cpuMsPerHost = ((usage.cpuMicros as number) - cpuAtStart) / 1000 / NEW_HOSTS;
   return [
-    { scenario: 'https new host: 1st request', p50: round(percentile(first, 50)), p99: round(percentile(first, 99)), errors, peakRssMB: usage.peakRssMB as number, note: `${round(cpuMsPerHost)} ms CPU/host` },
-    { scenario: 'https new host: 2nd conn', p50: round(percentile(second, 50)), p99: round(percentile(second, 99)), errors: 0, peakRssMB: usage.peakRssMB as number },
+    { scenario: `https new host${label}: 1st request`, p50: round(percentile(first, 50)), p99: round(percentile(first, 99)), errors, peakRssMB: usage.peakRssMB as number, note: `${round(cpuMsPerHost)} ms CPU/host` },
+    { scenario: `https new host${label}: 2nd conn`, p50: round(percentile(second, 50)), p99: round(percentile(second, 99)), errors: 0, peakRssMB: usage.peakRssMB as number },
   ];
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
 async function main(): Promise<void> {
+  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : ['on', 'off'];
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, (4 * (WARMUP_S + DURATION_S) + 300) * 1000);
+  }, (3 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
   const origin = await startChild('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
@@ -267,23 +334,66 @@ async function main(): Promise<void> {
   fs.writeFileSync(originCa, origin.ready.caPem as string);
   const { httpPort, httpsPort } = origin.ready as unknown as { httpPort: number; httpsPort: number };
   const rows: Row[] = [];
+  const samples: Sample[] = [];
+  const loadBefore = os.loadavg();
   try {
     const only = process.env.BENCH_ONLY?.split(',');
     const wanted = (name: string) => !only || only.includes(name);
-    if (wanted('http-1k')) rows.push(await throughput('http-1k', `http://origin.test:${httpPort}/bytes?n=1024`, 1024, originCa));
-    if (wanted('http-100k')) rows.push(await throughput('http-100k', `http://origin.test:${httpPort}/bytes?n=102400`, 102400, originCa));
-    if (wanted('https-1k')) rows.push(await throughput('https-1k', `https://origin.test:${httpsPort}/bytes?n=1024`, 1024, originCa));
-    if (wanted('newhost')) rows.push(...(await newHosts(httpsPort, originCa)));
+    const rowsOf: [string, string, number][] = [
+      ['http-1k', `http://origin.test:${httpPort}/bytes?n=1024`, 1024],
+      ['http-100k', `http://origin.test:${httpPort}/bytes?n=102400`, 102400],
+      ['https-1k', `https://origin.test:${httpsPort}/bytes?n=1024`, 1024],
+    ];
+    // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
+    for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
+    // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
+    const before = process.env.BENCH_BEFORE;
+    if (wanted('newhost')) {
+      for (let rep = 0; rep < (before ? 2 : 1); rep++) {
+        if (before) rows.push(...(await newHosts(httpsPort, originCa, path.join(path.resolve(before), 'bench', 'capture.bench.ts'), ` (before: ${path.basename(before)})`)));
+        rows.push(...(await newHosts(httpsPort, originCa)));
+      }
+    }
+    if (wanted('sustained')) rows.push(await throughput(`sustained http-1k ${SUSTAINED_S} s`, `http://origin.test:${httpPort}/bytes?n=1024`, 1024, originCa, 'on', SUSTAINED_S, samples));
   } finally {
     await origin.stop();
     fs.rmSync(caDir, { recursive: true, force: true });
   }
-  console.log(`capture ${process.env.BENCH_CAPTURE === 'off' ? 'OFF' : 'on'}, storage ${process.env.BENCH_STORAGE ?? 'full'}, log ${process.env.BENCH_LOG ?? 'off'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  console.log(`storage ${process.env.BENCH_STORAGE ?? 'full'}, log ${process.env.BENCH_LOG ?? 'off'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; load average before ${load(loadBefore)}, after ${load(os.loadavg())}\n`);
   console.log('| scenario | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | proxy peak RSS MB |');
   console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.cpuMicrosPerReq ?? r.note ?? '—'} | ${r.peakRssMB} |`);
+    console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.peakRssMB} |`);
   }
+  printCaptureShare(rows);
+  if (samples.length) printSamples(samples);
+}
+
+/** Capture's cost per row: CPU per request with capture on over the same with capture off, from this run. */
+function printCaptureShare(rows: Row[]): void {
+  const lines: string[] = [];
+  for (const on of rows) {
+    const name = on.scenario.endsWith(', capture on') ? on.scenario.slice(0, -', capture on'.length) : undefined;
+    const off = name && rows.find((r) => r.scenario === `${name}, capture off`);
+    if (!off || !on.cpuMicrosPerReq || !off.cpuMicrosPerReq) continue;
+    lines.push(`| ${name} | ${on.cpuMicrosPerReq} | ${off.cpuMicrosPerReq} | ${(on.cpuMicrosPerReq / off.cpuMicrosPerReq).toFixed(2)}× | ${((on.reqPerSec ?? 0) / Math.max(1, off.reqPerSec ?? 0)).toFixed(2)}× |`);
+  }
+  if (lines.length === 0) return;
+  console.log('\n| row | CPU µs/req capture on | capture off | on ÷ off (goal ≤ 1.25×) | req/s on ÷ off |');
+  console.log('|---|--:|--:|--:|--:|');
+  for (const l of lines) console.log(l);
+}
+
+/** The sustained run's RSS over time, and the figures the memory goal reads. */
+function printSamples(samples: Sample[]): void {
+  console.log(`\nsustained run (store cap ${MAX_FLOWS ?? 'default 60,000'} flows, trims of ${TRIM_COUNT ?? 'default 10,000'}): one sample a second`);
+  console.log('\n| t s | RSS MB | req/s | stored | trimmed so far | dropped so far |');
+  console.log('|--:|--:|--:|--:|--:|--:|');
+  for (const s of samples) console.log(`| ${s.t} | ${s.rssMB} | ${s.reqPerSec.toLocaleString('en-US')} | ${s.stored.toLocaleString('en-US')} | ${s.trimmed.toLocaleString('en-US')} | ${s.dropped.toLocaleString('en-US')} |`);
+  const rss = samples.map((s) => s.rssMB);
+  const half = rss.slice(Math.floor(rss.length / 2));
+  console.log(`\nRSS: peak ${Math.max(...rss)} MB; second half of the run ${Math.min(...half)}–${Math.max(...half)} MB; last ${rss[rss.length - 1]} MB`);
 }
 
 const role = process.env.BENCH_ROLE;

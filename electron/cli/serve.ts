@@ -33,6 +33,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token]
+                       [--no-capture]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -66,6 +67,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
+  --no-capture          start with capture off: traffic is forwarded (rules still apply), nothing is recorded
+                        until capture is switched on in the UI
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -94,6 +97,8 @@ export interface ServeOptions {
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
   rotateToken?: boolean;
+  /** `--no-capture`: start with capture off (forwarding only). */
+  noCapture?: boolean;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -130,6 +135,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       'rotate-token': { type: 'boolean' },
+      'no-capture': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -182,6 +188,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
     rotateToken: !!values['rotate-token'],
+    ...(values['no-capture'] ? { noCapture: true } : {}),
   };
 }
 
@@ -299,6 +306,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       version,
       onFlowFinished: logger?.push,
     });
+    // Before the first turn of the event loop, so not one exchange is recorded.
+    if (options.noCapture) core.setCapture(false);
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
     // One token per data folder, so open tabs survive a restart (--rotate-token replaces it).
@@ -334,6 +343,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   say(`CA:     ${core.ca.certPath}  (trust it in your client, e.g. curl --cacert ${core.ca.certPath})`);
   say(`UI:     ${ui.url}`);
   say(`Data:   ${options.dataDir}`);
+  if (options.noCapture) say('Capture: off (--no-capture): traffic is forwarded, nothing is recorded; switch it on in the UI');
   if (options.log) {
     const what = options.logBodyBytes !== undefined ? `with bodies up to ${options.logBodyBytes / 1024} KB` : 'without bodies';
     say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);

@@ -65,6 +65,11 @@ export interface Status {
   warnings: string[];
   /** Network conditions (electron/core/conditions): the global switch and how many rules and profiles set some. */
   conditions?: { enabled: boolean; rules: number; profiles: number };
+  /**
+   * Exchanges forwarded but not recorded since the start because the store could not keep up (its queues
+   * to the disk were full): the proxy never waits for the store. Absent or 0 when none.
+   */
+  dropped?: number;
 }
 
 export interface BodyResult {

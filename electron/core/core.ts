@@ -112,11 +112,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const lastTrim = store.lastTrim();
     if (lastTrim) result.lastTrim = lastTrim;
     result.conditions = conditions.summary();
+    const dropped = store.dropped();
+    if (dropped) result.dropped = dropped;
     return result;
   };
   // The store's events are batched (one per flush), so following them costs little.
   const subscriptions: Disposable[] = [store.onDidWarn, store.onDidTrim, store.onDidAdd, store.onDidRemove, rules.store.onDidChange].map((event) =>
     (event as (listener: () => void) => Disposable)(() => {
+      if (onDidChangeStatus.hasListeners) onDidChangeStatus.fire(status());
+    }),
+  );
+  // Exchanges dropped while the store is behind (batched by the store, at most every 50 ms).
+  subscriptions.push(
+    store.onDidDrop(() => {
       if (onDidChangeStatus.hasListeners) onDidChangeStatus.fire(status());
     }),
   );

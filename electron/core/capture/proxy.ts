@@ -19,6 +19,7 @@ import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
+import { warmUpInterception } from './warm-up';
 import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
 
@@ -165,6 +166,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
     }
   });
+  // Before the proxy is announced: the first client's request then runs warm (warm-up.ts).
+  await warmUpInterception(options.host, port, options.ca.certPem);
 
   let disposed: Promise<void> | undefined;
   return {

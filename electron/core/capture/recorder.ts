@@ -38,6 +38,8 @@ export class Recorder {
   /** `replay`: the exchange is Hindsight's own replay (electron/core/capture/replay-marks.ts), recorded even with capture off. */
   begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url, replay?: ReplayMark): FlowRecording | undefined {
     if (!this.enabled && !replay) return undefined;
+    // A store that is behind sheds new exchanges rather than slow the proxy; a replay the user asked for is kept.
+    if (!replay && this.options.sink.admit?.() === false) return undefined;
     const flow: Flow = {
       id: newFlowId(),
       seq: this.options.nextSeq(),

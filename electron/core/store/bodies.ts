@@ -94,6 +94,13 @@ export class BodyStore implements BodyStoreLike {
     return path.join(this.dir, SEGMENTS, segmentFileName(segment));
   }
 
+  /** Bytes of small bodies queued for their segment files and not yet written (a disk slower than the capture). */
+  unwrittenBytes(): number {
+    let bytes = 0;
+    for (const segment of this.openSegments) bytes += segment.unwritten;
+    return bytes;
+  }
+
   /** Segment files on disk (none when the folder cannot be read: opening a segment then reports why). */
   segments(): number[] {
     let names: string[];

@@ -10,6 +10,12 @@
  *   trimmed flows with their body files, and compaction. Nothing nedb does runs on this thread.
  *
  * Bodies are streamed by the proxy straight to body files (bodies.ts) and deleted by the worker with their flow.
+ *
+ * Memory has a ceiling whatever the capture rate: the summaries are capped by the trim, and everything on its
+ * way to the disk (pending flows, journal appends, worker requests, body bytes) is counted; while that
+ * backlog is over maxBacklogBytes (32 MB) a new exchange is forwarded without being recorded (admit), counted in
+ * `dropped()` and shown in the status. The proxy never waits for the store. Trims run one at a time: ids
+ * trimmed while one runs are removed from the list at once and go to the worker together with the next.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -27,6 +33,7 @@ import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type Worker
 import { SummaryList } from './summaries';
 import type { FlowStore, StoreOptions } from './types';
 import { MAX_FLOW_PAGE } from '../../common/flow-pages';
+import { WriteWindow } from './write-window';
 
 export type { FlowStore, StoreOptions } from './types';
 
@@ -46,6 +53,16 @@ const DEFAULT_PAGE = 200;
 /** Seqs reserved per meta write; see meta.ts. */
 const SEQ_BLOCK = 10_000;
 const MAX_WARNINGS = 20;
+/**
+ * Write text at the worker unanswered (about 4,000 flows): enough to keep it busy, small enough that what a
+ * compaction holds back waits here as compact strings rather than as cloned messages in the worker's heap.
+ */
+const WORKER_WINDOW_CHARS = 4 * 1024 * 1024;
+/**
+ * What may wait on its way to the disk (journal appends, worker requests, small bodies) before new exchanges
+ * are forwarded unrecorded: about 3 s of capture at 10,000 flows/s of 1 KB bodies.
+ */
+const DEFAULT_MAX_BACKLOG = 32 * 1024 * 1024;
 
 export function openFlowStore(options: StoreOptions): FlowStore {
   return new WorkerFlowStore(options);
@@ -66,9 +83,12 @@ class WorkerFlowStore implements FlowStore {
   readonly onDidTrim = this._onDidTrim.event;
   private readonly _onDidWarn = new Emitter<string>();
   readonly onDidWarn = this._onDidWarn.event;
+  private readonly _onDidDrop = new Emitter<number>();
+  readonly onDidDrop = this._onDidDrop.event;
 
   private readonly maxFlows: number;
   private readonly trimCount: number;
+  private readonly maxBacklog: number;
   /** Every flow's summary; read through `summaries`, which brings the flows recorded since up to date first. */
   private readonly summaryList = new SummaryList();
   /** Flows recorded since their summary was last brought up to date. */
@@ -94,11 +114,20 @@ class WorkerFlowStore implements FlowStore {
   private isReady = false;
   private readonly warningList: string[] = [];
   private closing: Promise<void> | undefined;
+  /** Every request to the worker, in order, with at most WORKER_WINDOW_CHARS of writes unanswered. */
+  private readonly window = new WriteWindow(WORKER_WINDOW_CHARS);
+  private droppedCount = 0;
+  private dropTimer: NodeJS.Timeout | undefined;
+  /** The trim whose removal the worker is doing; at most one at a time. */
+  private trimRunning: Promise<unknown> | undefined;
+  /** Ids trimmed from the list while a trim ran: the worker removes them with the next one. */
+  private trimBacklog: string[] = [];
 
   constructor(options: StoreOptions) {
     const paths = dataPaths(options.dataDir);
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
+    this.maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
     this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m), segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES });
     this.messages = new MessageLogStore({ pathOf: (name) => this.bodies.pathOf(name), maxCount: options.messageCap?.count, maxBytes: options.messageCap?.bytes, onWriteError: (m) => this.warn(m) });
@@ -109,7 +138,7 @@ class WorkerFlowStore implements FlowStore {
     this.reserveSeqs();
     // What the last run left in the journal stays until the worker has replayed it.
     const replayed = this.journal.hold();
-    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, firstSegment: this.bodies.firstSegment, loadChunk: 1_000, removeChunk: 1_000 });
+    this.worker = startWorker({ flowsDb: paths.flowsDb, bodiesDir: paths.bodiesDir, firstSegment: this.bodies.firstSegment, loadChunk: 1_000, removeChunk: 1_000, compactDeadBytes: options.compactDeadBytes });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: WorkerReply) => this.onReply(reply, resolve, reject));
       this.worker.on('error', (err) => {
@@ -136,6 +165,27 @@ class WorkerFlowStore implements FlowStore {
 
   flowUpdated(flow: Flow): void {
     this.record(flow, false);
+  }
+
+  /**
+   * Whether a new exchange may be recorded. False while what waits on its way to the disk is over
+   * maxBacklog: the proxy then forwards the exchange without recording it, and it is counted.
+   */
+  admit(): boolean {
+    const backlog = this.window.backlogChars + this.journal.queuedChars + this.bodies.unwrittenBytes();
+    if (backlog <= this.maxBacklog) return true;
+    // Counted, not warned about: the status carries the count (`dropped`), which the status bar shows.
+    this.droppedCount++;
+    // One event per flush interval however many are dropped: nothing else may change meanwhile.
+    this.dropTimer ??= setTimeout(() => {
+      this.dropTimer = undefined;
+      this._onDidDrop.fire(this.droppedCount);
+    }, FLUSH_INTERVAL_MS);
+    return false;
+  }
+
+  dropped(): number {
+    return this.droppedCount;
   }
 
   /** A seq above every stored or reserved one: the capture proxy's allocator. */
@@ -282,7 +332,7 @@ class WorkerFlowStore implements FlowStore {
 
   /**
    * Rolling trim: while more than maxFlows unpinned flows are stored, the oldest trimCount unpinned go (with
-   * their body files, then the datafile is compacted). Runs after each flush, so the count is exact at rest.
+   * their body files; removeTrimmed). Runs after each flush, so the count is exact at rest.
    */
   private trimIfNeeded(): void {
     if (!this.isReady) return;
@@ -297,9 +347,30 @@ class WorkerFlowStore implements FlowStore {
     this.meta.removedTotal = info.removedTotal;
     this.meta.lastTrim = info;
     this.metaWriter.save(this.meta);
-    this.removeOnDisk(removed, true).catch((err: Error) => this.warn(`Trimmed flows could not be removed from disk: ${err.message}`));
+    for (const id of removed) this.trimBacklog.push(id);
+    this.removeTrimmed();
     this._onDidRemove.fire({ ids: removed });
     this._onDidTrim.fire(info);
+  }
+
+  /**
+   * Has the worker remove what was trimmed, one trim at a time: under sustained load trims come faster than
+   * a removal may finish, and each queued one would hold its ids and its own compaction. The worker compacts
+   * the datafile only once enough of it is dead (worker.ts), so a trim's work follows what it removes.
+   */
+  private removeTrimmed(): void {
+    if (this.trimRunning || this.trimBacklog.length === 0) return;
+    const ids = this.trimBacklog;
+    this.trimBacklog = [];
+    const running = this.removeOnDisk(ids, false)
+      .catch((err: Error) => this.warn(`Trimmed flows could not be removed from disk: ${err.message}`))
+      .finally(() => {
+        this.trimRunning = undefined;
+        this.removeTrimmed();
+      });
+    this.trimRunning = running;
+    this.waiting.add(running);
+    void running.finally(() => this.waiting.delete(running));
   }
 
   // ---- batching ----
@@ -422,7 +493,7 @@ class WorkerFlowStore implements FlowStore {
 
   private journaledText(lines: string, request: WorkerRequest & { id: number }): Promise<unknown> {
     const applied = this.journal.append(lines);
-    const work = this.request(request);
+    const work = this.request(request, request.type === 'write' ? lines.length : 0);
     void work.then(applied, () => {});
     return work;
   }
@@ -431,13 +502,18 @@ class WorkerFlowStore implements FlowStore {
     if (!this.workerGone) this.worker.postMessage(request);
   }
 
-  /** Sends a request that the worker answers; its `id` is assigned here. */
-  private request(request: WorkerRequest & { id: number }): Promise<unknown> {
-    if (this.workerGone) return Promise.reject(new Error('the flow store is closed'));
-    const id = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.requests.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id });
+  /**
+   * Sends a request that the worker answers, through the window (in order behind every earlier request);
+   * its `id` is assigned when it is posted. `chars`: the write text it carries.
+   */
+  private request(request: WorkerRequest & { id: number }, chars = 0): Promise<unknown> {
+    return this.window.push(chars, () => {
+      if (this.workerGone) return Promise.reject(new Error('the flow store is closed'));
+      const id = this.nextRequestId++;
+      return new Promise((resolve, reject) => {
+        this.requests.set(id, { resolve, reject });
+        this.worker.postMessage({ ...request, id });
+      });
     });
   }
 
@@ -457,11 +533,16 @@ class WorkerFlowStore implements FlowStore {
   async flush(): Promise<void> {
     await this.ready;
     this.sendPending();
-    await Promise.all([...this.waiting]);
+    await this.settleWaiting();
     await this.request({ type: 'sync', id: 0 });
     await this.journal.flush();
     await this.bodies.flush();
     await this.messages.flush();
+  }
+
+  /** Waits for the removals in progress, and for those they start (a trim's backlog goes when the trim before it ends). */
+  private async settleWaiting(): Promise<void> {
+    while (this.waiting.size) await Promise.all([...this.waiting]);
   }
 
   close(): Promise<void> {
@@ -472,7 +553,7 @@ class WorkerFlowStore implements FlowStore {
   private async shutdown(): Promise<void> {
     await this.ready.catch(() => {});
     this.sendPending();
-    await Promise.all([...this.waiting]);
+    await this.settleWaiting();
     if (!this.workerGone) {
       const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
       await this.request({ type: 'close', id: 0 }).catch(() => {});
@@ -489,7 +570,8 @@ class WorkerFlowStore implements FlowStore {
     this.meta.seqReserved = this.maxSeq;
     this.metaWriter.save(this.meta);
     await this.metaWriter.flush();
-    for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn]) e.dispose();
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }
 }
 

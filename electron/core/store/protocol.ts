@@ -15,6 +15,8 @@ export interface WorkerStart {
   firstSegment: number;
   /** Summaries per `loaded` message: small enough that the main thread clones each in a few ms. */
   loadChunk: number;
+  /** Dead datafile bytes that make a trim compact (StoreOptions.compactDeadBytes); absent: the default rule. */
+  compactDeadBytes?: number;
   /** Documents removed per worker step during trims and clears, so writes queued meanwhile wait little. */
   removeChunk: number;
 }

@@ -103,6 +103,11 @@ export class SegmentFile {
     return this.direct !== undefined;
   }
 
+  /** Bytes handed out but not yet on disk: the store counts them in its backlog (index.ts, admit). */
+  get unwritten(): number {
+    return this.size - this.written;
+  }
+
   /** Bytes written: every body that ends at or before this offset is on disk. */
   get written(): number {
     if (!this.direct) return this.queuedFrom;

@@ -11,6 +11,11 @@ export interface CaptureSink {
   flowStarted(flow: Flow): void;
   /** The flow changed (response arrived, completed, failed): the whole new value, plain data. */
   flowUpdated(flow: Flow): void;
+  /**
+   * Asked before each new exchange is recorded: false when the sink cannot take another flow now (its queues
+   * to the disk are full). The proxy then forwards the exchange unrecorded; the sink counts it. Absent: always.
+   */
+  admit?(): boolean;
 }
 
 /** Streams one body to its body file while the proxy forwards it. */

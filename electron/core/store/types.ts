@@ -18,6 +18,16 @@ export interface StoreOptions {
   bodyCap?: number;
   /** Messages kept per flow's message log (default 10,000 and 10 MB of payload); the rest are counted. */
   messageCap?: { count?: number; bytes?: number };
+  /**
+   * Dead bytes in the datafile (replaced or removed lines) that make the worker rewrite it after a trim;
+   * default: as many as are in use, and at least 16 MB (worker.ts, compactIfWorthIt).
+   */
+  compactDeadBytes?: number;
+  /**
+   * Bytes that may wait on their way to the disk (journal, worker, small bodies) before new exchanges are
+   * forwarded unrecorded and counted in `dropped()` (default 32 MB).
+   */
+  maxBacklogBytes?: number;
   /** Size at which a body segment file is closed and the next begun (default 32 MB; see segments.ts). */
   segmentBytes?: number;
 }
@@ -38,6 +48,12 @@ export interface FlowStore extends CaptureSink {
   /** Flows stored now (pinned included). */
   count(): number;
   lastTrim(): TrimInfo | undefined;
+  /** False while the store's backlog to the disk is full: the exchange is forwarded unrecorded and counted. */
+  admit(): boolean;
+  /** Exchanges forwarded without being recorded since the store opened, because its backlog was full (index.ts). */
+  dropped(): number;
+  /** Fires (at most every 50 ms) with the new count while exchanges are dropped. */
+  readonly onDidDrop: Event<number>;
   /** Problems the user must see (datafile moved aside, disk full stopping body writes). */
   warnings(): string[];
   /** Fires with each new warning (the core refreshes its status). */

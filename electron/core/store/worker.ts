@@ -477,7 +477,31 @@ async function remove(flowIds: string[], compact: boolean): Promise<number> {
     await Promise.all([bodies.remove(blobs), sweepSegments()]);
   }
   if (compact) await store.compactDatafileAsync();
+  else await compactIfWorthIt();
   return removed;
+}
+
+/**
+ * The datafile is rewritten only once as many of its bytes are dead (replaced or removed lines) as are in
+ * use, and at least MIN_DEAD_BYTES: a compaction copies every line in use, so under sustained capture,
+ * compacting after every trim would copy the whole datafile every few seconds; this way each compaction's
+ * copying is paid for by at least as many bytes removed, and the file stays under about twice its content.
+ */
+const MIN_DEAD_BYTES = 16 * 1024 * 1024;
+
+async function compactIfWorthIt(): Promise<void> {
+  await store.executor.pushAsync(async () => {
+    let live = 0;
+    for (const ref of store.getAllData()) live += ref.len + 1;
+    let size: number;
+    try {
+      size = fs.statSync(store.filename).size;
+    } catch {
+      return;
+    }
+    const dead = size - live;
+    if (dead > 0 && dead >= (start.compactDeadBytes ?? Math.max(MIN_DEAD_BYTES, live))) await compactNow();
+  });
 }
 
 /** Deletes segment files no stored flow refers to any more. */

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Flow } from '../../../electron/common/flow';
-import type { FlowStore } from '../../../electron/core/store/types';
+import { openFlowStore } from '../../../electron/core/store';
+import type { FlowStore, StoreOptions } from '../../../electron/core/store/types';
 import { makeFlow, type MakeFlowOptions } from '../../helpers/flows';
 
 export function tempDirs() {
@@ -64,4 +65,20 @@ export function nextEvent<T>(event: (listener: (value: T) => void) => { dispose(
       resolve(value);
     });
   });
+}
+
+/** Stores opened by a test file, each ready when returned; `closeAll` (in afterEach) closes them. */
+export function openedStores() {
+  const open: FlowStore[] = [];
+  return {
+    async open(options: StoreOptions): Promise<FlowStore> {
+      const store = openFlowStore(options);
+      open.push(store);
+      await store.ready;
+      return store;
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(open.splice(0).map((s) => s.close()));
+    },
+  };
 }
