@@ -18,6 +18,7 @@ import type { Budget } from '../conditions/budget';
 import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
 import type { RulePipeline } from './pipeline';
+import { writeResponseHead } from '../capture/h2/response';
 
 /** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
 export const MAX_HELD_BODY = 64 * 1024 * 1024;
@@ -148,7 +149,7 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     if (message.body.length > 0) recording.responseChunk(message.body);
   }
   try {
-    res.writeHead(message.status, message.statusText, flat(message.headers));
+    writeResponseHead(res, message.status, message.statusText, flat(message.headers));
   } catch (err) {
     exchange.fail({ phase: 'rule', message: `the rule's response cannot be sent (${(err as Error).message})`, status: 502 });
     return;
