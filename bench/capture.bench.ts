@@ -10,7 +10,8 @@
  * Bounded: BENCH_WARMUP (2 s) + BENCH_DURATION (8 s) per scenario, at most BENCH_MAX_REQUESTS requests.
  * BENCH_CAPTURE=off runs the same with capture off (forwarding only); BENCH_STORAGE=none|bodies (default
  * full) keeps the recording but drops the flows, or keeps only their body files: where the cost goes.
- * BENCH_ONLY=http-1k,http-100k,https-1k,newhost picks rows.
+ * BENCH_ONLY=http-1k,http-100k,https-1k,https-h2-1k,newhost picks rows. https-h2-1k: HTTP/2 end to end, ALPN h2
+ * only, 32 streams in flight over 4 tunnels (Node's http2 client), to an h2 origin (test/helpers/h2.ts).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  */
@@ -29,6 +30,8 @@ import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore } from '../electron/core/core';
 import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
+import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
+import type http2 from 'node:http2';
 
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
@@ -43,9 +46,11 @@ type Message = { type: string; [key: string]: unknown };
 
 async function originRole(): Promise<void> {
   const origin = await startOrigin();
-  process.send!({ type: 'ready', httpPort: origin.httpPort, httpsPort: origin.httpsPort, caPem: origin.caPem });
+  const h2origin = await startH2Origin();
+  process.send!({ type: 'ready', httpPort: origin.httpPort, httpsPort: origin.httpsPort, h2Port: h2origin.tlsPort, caPem: origin.caPem });
   process.on('message', async (m: Message) => {
     if (m.type === 'stop') {
+      await h2origin.close();
       await origin.close();
       process.disconnect();
     }
@@ -210,6 +215,64 @@ async function throughput(name: string, url: string, expectBytes: number, origin
   };
 }
 
+/** HTTP/2 end to end: 4 tunnels with ALPN h2 only, 8 streams in flight on each (32 in all), closed loop. */
+async function h2Throughput(name: string, h2Port: number, expectBytes: number, originCa: string): Promise<Row> {
+  const TUNNELS = 4;
+  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa });
+  const sessions: http2.ClientHttp2Session[] = [];
+  for (let i = 0; i < TUNNELS; i++) sessions.push(await h2ThroughProxy(proxy.ready.port as number, 'h2.test', h2Port, proxy.ready.caPem as string));
+  const get = (session: http2.ClientHttp2Session) =>
+    new Promise<void>((resolve, reject) => {
+      const stream = session.request({ ':path': `/bytes?n=${expectBytes}` });
+      let n = 0;
+      let status = 0;
+      stream.setTimeout(TIMEOUT_MS, () => stream.close());
+      stream.on('response', (head) => (status = Number(head[':status'])));
+      stream.on('data', (chunk: Buffer) => (n += chunk.length));
+      stream.on('end', () => (status === 200 && n === expectBytes ? resolve() : reject(new Error(`status ${status}, ${n} bytes`))));
+      stream.on('error', reject);
+    });
+  const t0 = performance.now();
+  const measureFrom = t0 + WARMUP_S * 1000;
+  const end = measureFrom + DURATION_S * 1000;
+  const latencies: number[] = [];
+  let issued = 0;
+  let errors = 0;
+  let cpuAtStart = 0;
+  const startMeasure = setTimeout(async () => (cpuAtStart = (await proxy.ask('usage')).cpuMicros as number), WARMUP_S * 1000);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      const session = sessions[worker % TUNNELS];
+      while (issued < MAX_REQUESTS) {
+        const start = performance.now();
+        if (start >= end) break;
+        issued++;
+        try {
+          await get(session);
+          const done = performance.now();
+          if (start >= measureFrom && done <= end) latencies.push(done - start);
+        } catch {
+          if (start >= measureFrom) errors++;
+        }
+      }
+    }),
+  );
+  clearTimeout(startMeasure);
+  const usage = await proxy.ask('usage');
+  for (const session of sessions) session.destroy();
+  await proxy.stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario: name,
+    reqPerSec: Math.round(latencies.length / DURATION_S),
+    p50: round(percentile(latencies, 50)),
+    p99: round(percentile(latencies, 99)),
+    errors,
+    cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
+    peakRssMB: usage.peakRssMB as number,
+  };
+}
+
 /** Sequential: for h1…h50.test, a fresh client connection (CONNECT, a certificate minted, upstream TLS, GET). */
 async function newHosts(httpsPort: number, originCa: string): Promise<Row[]> {
   const originCaPem = fs.readFileSync(originCa, 'utf8');
@@ -259,13 +322,13 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, (4 * (WARMUP_S + DURATION_S) + 300) * 1000);
+  }, (5 * (WARMUP_S + DURATION_S) + 300) * 1000);
   watchdog.unref();
   const origin = await startChild('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
   const originCa = path.join(caDir, 'origin-ca.pem');
   fs.writeFileSync(originCa, origin.ready.caPem as string);
-  const { httpPort, httpsPort } = origin.ready as unknown as { httpPort: number; httpsPort: number };
+  const { httpPort, httpsPort, h2Port } = origin.ready as unknown as { httpPort: number; httpsPort: number; h2Port: number };
   const rows: Row[] = [];
   try {
     const only = process.env.BENCH_ONLY?.split(',');
@@ -273,6 +336,7 @@ async function main(): Promise<void> {
     if (wanted('http-1k')) rows.push(await throughput('http-1k', `http://origin.test:${httpPort}/bytes?n=1024`, 1024, originCa));
     if (wanted('http-100k')) rows.push(await throughput('http-100k', `http://origin.test:${httpPort}/bytes?n=102400`, 102400, originCa));
     if (wanted('https-1k')) rows.push(await throughput('https-1k', `https://origin.test:${httpsPort}/bytes?n=1024`, 1024, originCa));
+    if (wanted('https-h2-1k')) rows.push(await h2Throughput('https-h2-1k', h2Port, 1024, originCa));
     if (wanted('newhost')) rows.push(...(await newHosts(httpsPort, originCa)));
   } finally {
     await origin.stop();

@@ -7,13 +7,14 @@
  *   ANY /echo       200 JSON { method, path, authority, scheme, headers (raw, no pseudo-headers), body }
  *   ANY /trailers   200 text "body", then the trailers x-checksum: abc and x-count: 2
  *   ANY /status/NNN that status, an empty body
+ *   GET /bytes?n=N  N bytes of origin.ts's pattern (patternBytes), with content-length
  * Each request is appended to `received` with the HTTP version it came over.
  */
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { originCa } from './origin';
+import { originCa, patternBytes } from './origin';
 
 export interface H2Received {
   httpVersion: string;
@@ -66,6 +67,13 @@ function answer(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, b
   if (status) {
     res.writeHead(Number(status[1]));
     res.end();
+    return;
+  }
+  const bytes = /^\/bytes\?n=(\d+)$/.exec(req.url);
+  if (bytes) {
+    const body = patternBytes(Math.min(Number(bytes[1]), 64 * 1024 * 1024));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
     return;
   }
   if (req.url.startsWith('/trailers')) {
