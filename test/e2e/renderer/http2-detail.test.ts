@@ -52,7 +52,7 @@ describe('HTTP/2 in the detail pane', () => {
       { request, response },
       {
         request: [
-          ['Pseudo-headers', [[':method', 'POST'], [':authority', `h2.test:${origin.tlsPort}`], [':scheme', 'https'], [':path', '/trailers?n=1']]],
+          ['Pseudo-headers', [[':method', 'POST'], [':path', '/trailers?n=1'], [':authority', `h2.test:${origin.tlsPort}`], [':scheme', 'https']]],
           ['Request headers', [['content-type', 'text/plain'], ['x-request-id', 'r-17']]],
         ],
         response: [

@@ -195,6 +195,34 @@ describe('HTTP/2 translation and reach', () => {
   });
 });
 
+describe('rules on HTTP/2 exchanges', () => {
+  test('a mock answers an h2 request over h2; map-remote sends another from the h2 origin to an HTTP/1.1 one', async () => {
+    const rules = proxy.core.rules.store;
+    await rules.save({ name: 'mock', matchers: [{ type: 'url', pattern: '*/mocked*', syntax: 'wildcard' }], action: { type: 'mock', status: 418, headers: [['Content-Type', 'text/plain'], ['Connection', 'close']], body: 'teapot' } });
+    await rules.save({ name: 'away', matchers: [{ type: 'url', pattern: `https://h2.test:${h2origin.tlsPort}/moved*`, syntax: 'wildcard' }], action: { type: 'map-remote', to: `https://origin.test:${origin.httpsPort}/echo` } });
+    const s = await session('h2.test', h2origin.tlsPort, true);
+    const mocked = await h2Request(s, { ':path': '/mocked' });
+    const moved = await h2Request(s, { ':method': 'POST', ':path': '/moved', 'x-m': '1' }, 'over');
+    const flows = await proxy.finishedFlows(2);
+    const seen = JSON.parse(moved.body) as { url: string; httpVersion: string; body: string };
+    assert.deepEqual(
+      {
+        mocked: [mocked.status, mocked.headers, mocked.body],
+        moved: [moved.status, seen.url, seen.httpVersion, seen.body],
+        flows: flows.map((f) => [f.request.httpVersion, f.request.url, f.response?.status, f.appliedRules.map((r) => r.kind), f.original?.request?.url ?? null]),
+      },
+      {
+        mocked: [418, { 'content-type': 'text/plain', 'content-length': '6' }, 'teapot'],
+        moved: [200, '/echo', '1.1', 'over'],
+        flows: [
+          ['2', `https://h2.test:${h2origin.tlsPort}/mocked`, 418, ['mock'], null],
+          ['2', `https://origin.test:${origin.httpsPort}/echo`, 200, ['map-remote'], `https://h2.test:${h2origin.tlsPort}/moved`],
+        ],
+      },
+    );
+  });
+});
+
 describe('HTTP/2 off and reverse mode', () => {
   test('--http2 off: a client offering h2 gets http/1.1, and origins are spoken to over http/1.1', async () => {
     await proxy.dispose();
