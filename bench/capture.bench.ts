@@ -173,6 +173,19 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     connections: CONCURRENCY,
     keepAliveTimeout: 60_000,
   });
+  try {
+    return await closedLoop(name, proxy, () => fetchAll(url, dispatcher, expectBytes));
+  } finally {
+    await dispatcher.close();
+    await proxy.stop();
+  }
+}
+
+/**
+ * CONCURRENCY workers each send one request after another (`send(worker)`) for the warm-up and the measured
+ * time; the row has the measured requests' rate and latency and the proxy's CPU and peak RSS.
+ */
+async function closedLoop(name: string, proxy: Child, send: (worker: number) => Promise<void>): Promise<Row> {
   const t0 = performance.now();
   const measureFrom = t0 + WARMUP_S * 1000;
   const end = measureFrom + DURATION_S * 1000;
@@ -182,13 +195,13 @@ async function throughput(name: string, url: string, expectBytes: number, origin
   let cpuAtStart = 0;
   const startMeasure = setTimeout(async () => (cpuAtStart = (await proxy.ask('usage')).cpuMicros as number), WARMUP_S * 1000);
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
       while (issued < MAX_REQUESTS) {
         const start = performance.now();
         if (start >= end) break;
         issued++;
         try {
-          await fetchAll(url, dispatcher, expectBytes);
+          await send(worker);
           const done = performance.now();
           if (start >= measureFrom && done <= end) latencies.push(done - start);
         } catch {
@@ -199,8 +212,6 @@ async function throughput(name: string, url: string, expectBytes: number, origin
   );
   clearTimeout(startMeasure);
   const usage = await proxy.ask('usage');
-  await dispatcher.close();
-  await proxy.stop();
   latencies.sort((a, b) => a - b);
   const rate = latencies.length / DURATION_S;
   return {
@@ -232,45 +243,12 @@ async function h2Throughput(name: string, h2Port: number, expectBytes: number, o
       stream.on('end', () => (status === 200 && n === expectBytes ? resolve() : reject(new Error(`status ${status}, ${n} bytes`))));
       stream.on('error', reject);
     });
-  const t0 = performance.now();
-  const measureFrom = t0 + WARMUP_S * 1000;
-  const end = measureFrom + DURATION_S * 1000;
-  const latencies: number[] = [];
-  let issued = 0;
-  let errors = 0;
-  let cpuAtStart = 0;
-  const startMeasure = setTimeout(async () => (cpuAtStart = (await proxy.ask('usage')).cpuMicros as number), WARMUP_S * 1000);
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      const session = sessions[worker % TUNNELS];
-      while (issued < MAX_REQUESTS) {
-        const start = performance.now();
-        if (start >= end) break;
-        issued++;
-        try {
-          await get(session);
-          const done = performance.now();
-          if (start >= measureFrom && done <= end) latencies.push(done - start);
-        } catch {
-          if (start >= measureFrom) errors++;
-        }
-      }
-    }),
-  );
-  clearTimeout(startMeasure);
-  const usage = await proxy.ask('usage');
-  for (const session of sessions) session.destroy();
-  await proxy.stop();
-  latencies.sort((a, b) => a - b);
-  return {
-    scenario: name,
-    reqPerSec: Math.round(latencies.length / DURATION_S),
-    p50: round(percentile(latencies, 50)),
-    p99: round(percentile(latencies, 99)),
-    errors,
-    cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
-    peakRssMB: usage.peakRssMB as number,
-  };
+  try {
+    return await closedLoop(name, proxy, (worker) => get(sessions[worker % TUNNELS]));
+  } finally {
+    for (const session of sessions) session.destroy();
+    await proxy.stop();
+  }
 }
 
 /** Sequential: for h1…h50.test, a fresh client connection (CONNECT, a certificate minted, upstream TLS, GET). */
