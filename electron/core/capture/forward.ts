@@ -22,7 +22,7 @@ import { headerPairs } from './headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
 import { isH2Request } from './h2/front';
-import { endWithHeaders, passTrailers, writeResponseHead } from './h2/response';
+import { endWithHeaders, passTrailers, responseDelivered, writeResponseHead } from './h2/response';
 import { h2RequestToH1 } from './h2/translate';
 import type { RequestTraits } from './upstream';
 
@@ -98,7 +98,7 @@ class Exchange {
   start(): void {
     const { req, res, recording } = this;
     res.on('close', () => {
-      if (!res.writableFinished) this.fail(clientAborted());
+      if (!responseDelivered(res)) this.fail(clientAborted());
     });
     // Errors of the client's request (an abort mid-upload) surface as the response's 'close'.
     req.on('error', () => {});
@@ -245,7 +245,9 @@ class Exchange {
     response.on('close', () => {
       if (!response.complete) this.fail(upstreamFailure(aborted(), clock.failureContext(this.target)));
     });
-    res.on('finish', () => this.complete());
+    res.on('finish', () => {
+      if (responseDelivered(res)) this.complete();
+    });
     pipeShaped(response, res, this.shaping?.download);
   }
 

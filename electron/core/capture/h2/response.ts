@@ -15,6 +15,19 @@ export function isH2Response(res: AnyResponse): res is http2.Http2ServerResponse
   return res instanceof http2.Http2ServerResponse;
 }
 
+/**
+ * True when the client got the whole response. HTTP/1.1: the response finished writing. HTTP/2: the
+ * compatibility API emits 'finish' and 'close' also for a stream the client reset, with writableFinished
+ * true; what tells is the stream's close code: NO_ERROR (0) once both sides ended it (also when a bodiless
+ * status such as 204 ended it with its headers), CANCEL or another code when it was reset or its
+ * connection went away.
+ */
+export function responseDelivered(res: http.ServerResponse): boolean {
+  const any = res as AnyResponse;
+  if (!isH2Response(any)) return res.writableFinished;
+  return any.stream.closed && any.stream.rstCode === http2.constants.NGHTTP2_NO_ERROR;
+}
+
 /** The response head: an HTTP/1.1 status line with raw headers, or h2 HEADERS (status text has no place in h2). */
 export function writeResponseHead(res: http.ServerResponse, status: number, statusText: string | undefined, raw: string[]): void {
   const any = res as AnyResponse;

@@ -223,6 +223,36 @@ describe('rules on HTTP/2 exchanges', () => {
   });
 });
 
+describe('broken HTTP/2 clients', () => {
+  test('a preface followed by garbage, and a stream reset mid-body, end those only: the proxy serves the next client', async () => {
+    const { tunnel } = await import('../../../helpers/h2');
+    const raw = await tunnel(proxy.port, `h2.test:${h2origin.plainPort}`);
+    const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    raw.on('error', () => {});
+    raw.on('data', () => {});
+    raw.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from('\x00\xff\xff\x07\x01garbage that is no frame at all', 'latin1')]));
+    await closed;
+    const s = await session('h2.test', h2origin.tlsPort, true);
+    const stream = s.request({ ':method': 'POST', ':path': '/echo' }, { endStream: false });
+    stream.on('error', () => {});
+    stream.write('part');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stream.close(0x8);
+    const after = await h2Request(s, { ':path': '/status/204' });
+    const flows = await proxy.finishedFlows(2);
+    assert.deepEqual(
+      { after: after.status, flows: flows.map((f) => [f.state, f.request.url, f.error?.phase ?? null]) },
+      {
+        after: 204,
+        flows: [
+          ['failed', `https://h2.test:${h2origin.tlsPort}/echo`, 'client'],
+          ['completed', `https://h2.test:${h2origin.tlsPort}/status/204`, null],
+        ],
+      },
+    );
+  });
+});
+
 describe('HTTP/2 off and reverse mode', () => {
   test('--http2 off: a client offering h2 gets http/1.1, and origins are spoken to over http/1.1', async () => {
     await proxy.dispose();
