@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type http2 from 'node:http2';
 import { startOrigin, type Origin } from '../../../helpers/origin';
 import { stableFlow, startTestCore, type TestCore } from '../../../helpers/core';
-import { h2Request, h2ThroughProxy, startH2Origin, type H2Origin } from '../../../helpers/h2';
+import { h2Request, h2ThroughProxy, startH2Origin, tunnel, type H2Origin } from '../../../helpers/h2';
 import { curl, pemFile } from '../clients';
 
 let origin: Origin;
@@ -225,7 +225,6 @@ describe('rules on HTTP/2 exchanges', () => {
 
 describe('broken HTTP/2 clients', () => {
   test('a preface followed by garbage, and a stream reset mid-body, end those only: the proxy serves the next client', async () => {
-    const { tunnel } = await import('../../../helpers/h2');
     const raw = await tunnel(proxy.port, `h2.test:${h2origin.plainPort}`);
     const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
     raw.on('error', () => {});
