@@ -16,7 +16,9 @@
  * flows sampled every second: whether memory stays bounded while trims run (BENCH_MAX_FLOWS / BENCH_TRIM_COUNT
  * set the store's cap, default the store's own 60,000 / 10,000).
  * BENCH_SHORT=1: 1 s warm-up + 4 s per row, a 15 s sustained run with a 20,000-flow cap (a quick look).
- * BENCH_ONLY=http-1k,http-100k,https-1k,newhost,sustained picks rows. BENCH_BEFORE=<another checkout> runs the
+ * BENCH_ONLY=http-1k,http-100k,https-1k,https-h2-1k,newhost,sustained picks rows. https-h2-1k: HTTP/2 end to
+ * end, ALPN h2 only, 32 streams in flight over 4 tunnels (Node's http2 client), to an h2 origin (test/helpers/h2.ts).
+ * BENCH_BEFORE=<another checkout> runs the
  * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
@@ -36,6 +38,8 @@ import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore } from '../electron/core/core';
 import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
+import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
+import type http2 from 'node:http2';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -54,9 +58,11 @@ type Message = { type: string; [key: string]: unknown };
 
 async function originRole(): Promise<void> {
   const origin = await startOrigin();
-  process.send!({ type: 'ready', httpPort: origin.httpPort, httpsPort: origin.httpsPort, caPem: origin.caPem });
+  const h2origin = await startH2Origin();
+  process.send!({ type: 'ready', httpPort: origin.httpPort, httpsPort: origin.httpsPort, h2Port: h2origin.tlsPort, caPem: origin.caPem });
   process.on('message', async (m: Message) => {
     if (m.type === 'stop') {
+      await h2origin.close();
       await origin.close();
       process.disconnect();
     }
@@ -208,6 +214,19 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     connections: CONCURRENCY,
     keepAliveTimeout: 60_000,
   });
+  try {
+    return await closedLoop(name, proxy, () => fetchAll(url, dispatcher, expectBytes), capture, durationS, samples);
+  } finally {
+    await dispatcher.close();
+    await proxy.stop();
+  }
+}
+
+/**
+ * CONCURRENCY workers each send one request after another (`send(worker)`) for the warm-up and the measured
+ * time; the row has the measured requests' rate and latency and the proxy's CPU and peak RSS.
+ */
+async function closedLoop(name: string, proxy: Child, send: (worker: number) => Promise<void>, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[]): Promise<Row> {
   const t0 = performance.now();
   const measureFrom = t0 + WARMUP_S * 1000;
   const end = measureFrom + durationS * 1000;
@@ -237,13 +256,13 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     }, 1000);
   }
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
       while (issued < MAX_REQUESTS) {
         const start = performance.now();
         if (start >= end) break;
         issued++;
         try {
-          await fetchAll(url, dispatcher, expectBytes);
+          await send(worker);
           completed++;
           const done = performance.now();
           if (start >= measureFrom && done <= end) latencies.push(done - start);
@@ -256,8 +275,6 @@ async function throughput(name: string, url: string, expectBytes: number, origin
   clearTimeout(startMeasure);
   if (sampler) clearInterval(sampler);
   const usage = await proxy.ask('usage');
-  await dispatcher.close();
-  await proxy.stop();
   latencies.sort((a, b) => a - b);
   const rate = latencies.length / durationS;
   return {
@@ -271,6 +288,31 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     peakRssMB: usage.peakRssMB as number,
     note: (usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : undefined,
   };
+}
+
+/** HTTP/2 end to end: 4 tunnels with ALPN h2 only, 8 streams in flight on each (32 in all), closed loop. */
+async function h2Throughput(name: string, h2Port: number, expectBytes: number, originCa: string, capture: CaptureMode): Promise<Row> {
+  const TUNNELS = 4;
+  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+  const sessions: http2.ClientHttp2Session[] = [];
+  for (let i = 0; i < TUNNELS; i++) sessions.push(await h2ThroughProxy(proxy.ready.port as number, 'h2.test', h2Port, proxy.ready.caPem as string));
+  const get = (session: http2.ClientHttp2Session) =>
+    new Promise<void>((resolve, reject) => {
+      const stream = session.request({ ':path': `/bytes?n=${expectBytes}` });
+      let n = 0;
+      let status = 0;
+      stream.setTimeout(TIMEOUT_MS, () => stream.close());
+      stream.on('response', (head) => (status = Number(head[':status'])));
+      stream.on('data', (chunk: Buffer) => (n += chunk.length));
+      stream.on('end', () => (status === 200 && n === expectBytes ? resolve() : reject(new Error(`status ${status}, ${n} bytes`))));
+      stream.on('error', reject);
+    });
+  try {
+    return await closedLoop(name, proxy, (worker) => get(sessions[worker % TUNNELS]), capture);
+  } finally {
+    for (const session of sessions) session.destroy();
+    await proxy.stop();
+  }
 }
 
 /** Sequential: for h1…h50.test, a fresh client connection (CONNECT, a certificate minted, upstream TLS, GET). */
@@ -326,13 +368,13 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, (3 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
+  }, (4 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
   const origin = await startChild('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
   const originCa = path.join(caDir, 'origin-ca.pem');
   fs.writeFileSync(originCa, origin.ready.caPem as string);
-  const { httpPort, httpsPort } = origin.ready as unknown as { httpPort: number; httpsPort: number };
+  const { httpPort, httpsPort, h2Port } = origin.ready as unknown as { httpPort: number; httpsPort: number; h2Port: number };
   const rows: Row[] = [];
   const samples: Sample[] = [];
   const loadBefore = os.loadavg();
@@ -346,6 +388,7 @@ async function main(): Promise<void> {
     ];
     // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
     for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
+    if (wanted('https-h2-1k')) for (const mode of modes) rows.push(await h2Throughput('https-h2-1k', h2Port, 1024, originCa, mode));
     // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
     const before = process.env.BENCH_BEFORE;
     if (wanted('newhost')) {

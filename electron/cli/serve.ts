@@ -32,7 +32,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
-                       [--upstream-timeout S] [--body-timeout S] [--rotate-token]
+                       [--upstream-timeout S] [--body-timeout S] [--rotate-token] [--http2 auto|off]
                        [--no-capture]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
@@ -66,6 +66,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         (default 300, as Firefox waits); then 504. A response that has begun is never
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
+  --http2 auto|off      HTTP/2 with clients (ALPN h2, h2c in tunnels and reverse mode) and with servers that
+                        negotiate it (default auto); off keeps both sides on HTTP/1.1
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   --no-capture          start with capture off: traffic is forwarded (rules still apply), nothing is recorded
                         until capture is switched on in the UI
@@ -99,6 +101,8 @@ export interface ServeOptions {
   rotateToken?: boolean;
   /** `--no-capture`: start with capture off (forwarding only). */
   noCapture?: boolean;
+  /** `--http2`: absent means the core's default (auto). */
+  http2?: 'auto' | 'off';
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -136,6 +140,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'body-timeout': { type: 'string' },
       'rotate-token': { type: 'boolean' },
       'no-capture': { type: 'boolean' },
+      http2: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -156,6 +161,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       throw new Error(`--reverse: ${(err as Error).message}`);
     }
   }
+  if (values.http2 !== undefined && values.http2 !== 'auto' && values.http2 !== 'off') throw new Error(`--http2 expects auto or off, got '${values.http2}'`);
   const logKb = values['log-bodies'];
   if (logKb !== undefined && (!/^\d+$/.test(logKb) || Number(logKb) < 1 || Number(logKb) > 10240)) {
     throw new Error(`--log-bodies expects a size in kilobytes (1–10240), got '${logKb}'`);
@@ -189,6 +195,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
     rotateToken: !!values['rotate-token'],
     ...(values['no-capture'] ? { noCapture: true } : {}),
+    ...(values.http2 !== undefined ? { http2: values.http2 } : {}),
   };
 }
 
@@ -303,6 +310,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       upstreamCa,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      http2: options.http2,
       version,
       onFlowFinished: logger?.push,
     });

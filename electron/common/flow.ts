@@ -81,8 +81,16 @@ export interface Flow {
   state: FlowState;
   client: { ip: string; port: number };
   server?: { host: string; port: number; ip?: string; tls?: { version?: string; alpn?: string; sni?: string } };
-  request: { method: string; url: string; httpVersion: string; headers: Headers; body: BodyRef };
-  response?: { status: number; statusText: string; headers: Headers; body: BodyRef };
+  /**
+   * `httpVersion` is '2' for a request that came in over HTTP/2; its pseudo-headers (:method, :scheme,
+   * :authority, :path) are then kept apart in `pseudoHeaders`, and `headers` holds the other fields as sent.
+   * `trailers`: fields sent after the body (HTTP/2, or chunked HTTP/1.1), when there were any.
+   */
+  request: { method: string; url: string; httpVersion: string; headers: Headers; body: BodyRef; pseudoHeaders?: Headers; trailers?: Headers };
+  /** `pseudoHeaders` ([':status', …]) when the server answered over HTTP/2; `trailers` as for the request (gRPC's grpc-status). */
+  response?: { status: number; statusText: string; headers: Headers; body: BodyRef; pseudoHeaders?: Headers; trailers?: Headers };
+  /** For a request that came in over HTTP/2: the client's connection (address:port) and the stream id on it. */
+  http2?: { connection: string; stream: number };
   timings: FlowTimings;
   error?: FlowError;
   appliedRules: AppliedRule[];

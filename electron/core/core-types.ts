@@ -32,6 +32,8 @@ export interface CoreOptions {
   bodyIdleTimeoutMs?: number;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;
+  /** HTTP/2 with clients and origins ('auto', the default) or HTTP/1.1 only ('off'): `serve --http2`. */
+  http2?: 'auto' | 'off';
   /** Extra CA certificates (PEM) trusted for upstream TLS, besides the system roots. */
   upstreamCa?: string[];
   /** DNS lookup for upstream connections (tests resolve *.test here, never through /etc/hosts). */

@@ -72,6 +72,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       rules: rules.pipeline,
       replays,
       conditions: conditions.service,
+      http2: options.http2,
     });
   } catch (err) {
     await rules.close();

@@ -91,8 +91,8 @@ export const testLookup: net.LookupFunction = (hostname, options, callback) => {
 };
 
 let sharedCa: Promise<{ ca: CertificateAuthority; dir: string }> | undefined;
-/** One test CA per process (creating a CA costs an RSA key generation). */
-function originCa(): Promise<{ ca: CertificateAuthority; dir: string }> {
+/** One test CA per process (creating a CA costs an RSA key generation); the HTTP/2 origin (h2.ts) shares it. */
+export function originCa(): Promise<{ ca: CertificateAuthority; dir: string }> {
   sharedCa ??= (async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-origin-ca-'));
     const ca = await loadOrCreateCa(dir, { commonName: 'Hindsight test origin CA' });

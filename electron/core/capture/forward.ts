@@ -22,6 +22,10 @@ import { headerPairs } from '../../common/headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
 import { urlAuthority } from '../../common/url';
+import { isH2Request } from './h2/front';
+import { endWithHeaders, passTrailers, responseDelivered, writeResponseHead } from './h2/response';
+import { h2RequestToH1 } from './h2/translate';
+import type { RequestTraits } from './upstream';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -58,6 +62,8 @@ export function sendText(res: http.ServerResponse, status: number, text: string)
 
 /** Requests with no body can be sent again when a pooled connection turns out to be closed. */
 function hasBody(req: http.IncomingMessage): boolean {
+  // HTTP/2 says so with END_STREAM on the request's HEADERS; a length is optional there.
+  if (isH2Request(req)) return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -68,6 +74,8 @@ class Exchange {
   private readonly withBody: boolean;
   private upstreamRequest?: http.ClientRequest;
   private retried = false;
+  /** The origin's protocol was asked for (upstream.prepare) already. */
+  private asked = false;
   private done = false;
   /** Set by a rule (electron/core/capture/rule-hooks.ts): what goes upstream instead of the client's request. */
   private rewrite?: Rewrite;
@@ -91,7 +99,7 @@ class Exchange {
   start(): void {
     const { req, res, recording } = this;
     res.on('close', () => {
-      if (!res.writableFinished) this.fail(clientAborted());
+      if (!responseDelivered(res)) this.fail(clientAborted());
     });
     // Errors of the client's request (an abort mid-upload) surface as the response's 'close'.
     req.on('error', () => {});
@@ -132,6 +140,15 @@ class Exchange {
   private proceed(rewrite?: Rewrite): void {
     const { req, recording } = this;
     if (this.done) return;
+    // An h2 client's first request to an https origin asks the origin which protocol it speaks (ALPN) first,
+    // before anything reads the request body.
+    // Asked once: an origin that could not be reached stays unknown, and the request fails on HTTP/1.1's path.
+    const asking = this.asked ? undefined : this.ctx.upstream.prepare(rewrite?.target ?? this.target, requestTraits(req, rewrite?.target ?? this.target));
+    if (asking) {
+      this.asked = true;
+      void asking.then(() => this.proceed(rewrite));
+      return;
+    }
     if (rewrite) {
       this.rewrite = rewrite;
       this.target = rewrite.target;
@@ -141,17 +158,20 @@ class Exchange {
       if (recording && rewrite.body.length > 0) recording.requestChunk(rewrite.body);
       recording?.requestEnd();
     } else if (recording && this.withBody) {
+      // The one place a request body passes on its way upstream: taps (gRPC messages) attach here.
       req.on('data', (chunk: Buffer) => recording.requestChunk(chunk));
       req.on('end', () => recording.requestEnd());
+      passTrailers(req, 'request', recording);
     }
     this.send();
   }
 
   private send(): void {
     const { req, target, rewrite } = this;
+    const traits = requestTraits(req, target);
     let upstream: http.ClientRequest;
     try {
-      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target));
+      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target), traits);
     } catch (err) {
       this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
       return;
@@ -181,6 +201,14 @@ class Exchange {
       this.send();
       return;
     }
+    // An origin that speaks only HTTP/2 refuses http/1.1 in its TLS handshake: remembered, and sent again over h2.
+    const h2 = this.ctx.upstream.h2;
+    if (h2 && refusedHttp1(err) && !this.retried && (!this.withBody || this.rewrite?.body)) {
+      this.retried = true;
+      h2.learn(this.target, 'h2');
+      this.send();
+      return;
+    }
     this.fail(upstreamFailure(err, clock.failureContext(this.target)));
   }
 
@@ -200,18 +228,27 @@ class Exchange {
     recording?.response(response, clock.socket ?? null);
     if (recording && isEventStream(response)) recordEvents(recording, response);
     try {
-      res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
+      if (endWithHeaders(res, response, () => this.complete())) {
+        clock.responseEnded();
+        response.resume();
+        return;
+      }
+      writeResponseHead(res, response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
     } catch (err) {
       this.fail({ phase: 'upstream', message: `the response cannot be passed on (${(err as Error).message})`, status: 502 });
       return;
     }
+    // The one place a response body passes on its way to the client: taps (SSE events, gRPC messages) attach here.
     if (recording) response.on('data', (chunk: Buffer) => recording.responseChunk(chunk));
+    passTrailers(response, 'response', recording, res);
     response.on('end', () => clock.responseEnded());
     response.on('error', () => {});
     response.on('close', () => {
       if (!response.complete) this.fail(upstreamFailure(aborted(), clock.failureContext(this.target)));
     });
-    res.on('finish', () => this.complete());
+    res.on('finish', () => {
+      if (responseDelivered(res)) this.complete();
+    });
     pipeShaped(response, res, this.shaping?.download);
   }
 
@@ -236,10 +273,28 @@ class Exchange {
 
 /** The client's headers as they go upstream: end-to-end fields only, Host set for the target. */
 export function upstreamHeaders(req: http.IncomingMessage, target: Target, keep?: ReadonlySet<string>): string[] {
-  const headers = endToEndHeaders(req.rawHeaders, keep);
+  // An h2 request is made HTTP/1.1-shaped here once (Host from :authority, no pseudo-headers): rules, filters
+  // and the upstream see one shape, and upstream-h2.ts turns it back into h2 when it leaves over h2.
+  const headers = endToEndHeaders(isH2Request(req) ? h2RequestToH1(req.rawHeaders) : req.rawHeaders, keep);
   if (target.hostHeader) setHost(headers, target.hostHeader);
   else if (!req.headers.host) setHost(headers, urlAuthority(target.url));
   return headers;
+}
+
+/** A TLS handshake the server ended with alert 120 (no_application_protocol): it does not speak http/1.1. */
+function refusedHttp1(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' || (err.code === 'EPROTO' && /alert number 120\b/.test(err.message));
+}
+
+/**
+ * How the client asked: over h2, with semantics only h2 carries (gRPC, `te: trailers`), and whether it spoke
+ * h2c with prior knowledge of the origin itself (plain text inside a tunnel to that origin).
+ */
+function requestTraits(req: http.IncomingMessage, target: Target): RequestTraits | undefined {
+  if (!isH2Request(req)) return undefined;
+  const type = req.headers['content-type'] ?? '';
+  const h2Only = type.startsWith('application/grpc') || /\btrailers\b/i.test(String(req.headers.te ?? ''));
+  return { fromH2: true, h2Only, priorKnowledge: target.tunnelled && !target.secure };
 }
 
 /** What a connection closed mid-response looks like, for upstreamFailure(). */

@@ -22,6 +22,8 @@ import { serveSetupPage } from './setup-page';
 import { warmUpInterception } from './warm-up';
 import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
+import { createH2Front } from './h2/front';
+import { servePrefaceAsH2 } from './h2/preface';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -59,6 +61,11 @@ export interface CaptureProxyOptions {
   replays?: ReplayLookup;
   /** Network conditions per device (electron/core/conditions): latency, failures, bandwidth. */
   conditions?: ConditionsService;
+  /**
+   * HTTP/2 with clients (ALPN h2 on intercepted TLS, h2c in tunnels and in reverse mode) and with origins
+   * that negotiate it; 'off' keeps both sides on HTTP/1.1. Default 'auto'.
+   */
+  http2?: 'auto' | 'off';
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -83,6 +90,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     lookup: options.lookup,
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+    http2: options.http2 !== 'off',
   });
   const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished });
   const clientSockets = new Set<net.Socket>();
@@ -115,6 +123,17 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const outerSocket = (socket: net.Socket): net.Socket =>
     (socket as net.Socket & { connectRequest?: http.IncomingMessage }).connectRequest?.socket ?? socket;
 
+  const h2Front = createH2Front(
+    (req, res, isSSL) => {
+      const request = req as unknown as http.IncomingMessage;
+      // Everything downstream reads the authority from Host, as HTTP/1.1 has it.
+      if (!req.headers.host && req.authority) req.headers.host = req.authority;
+      forwardRequest(forwardContext, request, res as unknown as http.ServerResponse, isSSL);
+    },
+    (kind, err) => options.onError?.(kind, err),
+  );
+  const http2On = options.http2 !== 'off';
+
   const proxy = new Proxy();
   proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
   proxy.onConnect((req, socket, _head, callback) => {
@@ -136,6 +155,12 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
         host: options.host,
         port: options.port,
         forceSNI: true,
+        alpnProtocols: () => (http2On ? ['h2', 'http/1.1'] : ['http/1.1']),
+        handleHttp2: (socket, isSSL) => {
+          clientSockets.add(socket);
+          socket.once('close', () => clientSockets.delete(socket));
+          h2Front.take(socket, isSSL);
+        },
         getSecureContext: (hostname) => options.ca.leafFor(hostname).context,
         handleRequest: (req, res, isSSL) => {
           if (refused.has(outerSocket(req.socket))) {
@@ -157,6 +182,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   });
   const server = proxy.httpServer!;
   port = (server.address() as net.AddressInfo).port;
+  // Reverse mode: a plain connection that opens with the HTTP/2 preface is h2c (h2/preface.ts).
+  if (reverse && http2On) servePrefaceAsH2(server, (socket) => h2Front.take(socket, false));
   server.prependListener('connection', (socket: net.Socket) => {
     clientSockets.add(socket);
     socket.once('close', () => clientSockets.delete(socket));
@@ -186,6 +213,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       disposed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         proxy.httpsServer?.close();
+        h2Front.dispose();
         for (const socket of clientSockets) socket.destroy();
         for (const socket of upgradedSockets) socket.destroy();
         upstream.dispose();

@@ -20,6 +20,9 @@ const HOLD_MS = 2_000;
 import type { ReplayMark } from './replay-marks';
 import { plainIp, type Target } from './target';
 import { timesOf } from './upstream';
+import { isH2Request, streamInfo } from './h2/front';
+import { splitPseudo } from './h2/translate';
+import type http2 from 'node:http2';
 
 export interface RecorderOptions {
   sink: CaptureSink;
@@ -52,6 +55,13 @@ export class Recorder {
       timings: {},
       appliedRules: [],
     };
+    if (isH2Request(req)) {
+      const { pseudo, fields } = splitPseudo(req.rawHeaders);
+      flow.request.httpVersion = '2';
+      flow.request.headers = fields;
+      flow.request.pseudoHeaders = pseudo;
+      flow.http2 = streamInfo(req as unknown as http2.Http2ServerRequest, client);
+    }
     if (replay?.replayOf) flow.replayOf = replay.replayOf;
     const contentType = req.headers['content-type'];
     if (contentType) flow.request.body.contentType = contentType;
@@ -99,8 +109,16 @@ export class FlowRecording {
     const encoding = rawHeader(raw, 'content-encoding');
     if (encoding) body.encoding = encoding;
     this.flow.response = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: headerPairs(raw), body };
+    if (res.httpVersion === '2.0') this.flow.response.pseudoHeaders = [[':status', String(res.statusCode ?? 0)]];
     if (socket) this.connectedTo(socket);
     this.options.sink.flowUpdated(this.flow);
+  }
+
+  /** Fields that came after a body (flat raw list); nothing is recorded for none. */
+  trailers(side: 'request' | 'response', raw: string[]): void {
+    if (raw.length === 0) return;
+    const message = side === 'request' ? this.flow.request : this.flow.response;
+    if (message) message.trailers = headerPairs(raw);
   }
 
   responseChunk(chunk: Buffer): void {

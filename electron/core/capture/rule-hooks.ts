@@ -19,6 +19,7 @@ import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
 import type { RulePipeline } from '../rules/pipeline';
 import { MAX_HELD_BODY } from '../rules/held-body';
+import { writeResponseHead } from './h2/response';
 
 /** What to send upstream instead of the client's request. */
 export interface Rewrite {
@@ -146,7 +147,7 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     if (message.body.length > 0) recording.responseChunk(message.body);
   }
   try {
-    res.writeHead(message.status, message.statusText, flat(message.headers));
+    writeResponseHead(res, message.status, message.statusText, flat(message.headers));
   } catch (err) {
     exchange.fail({ phase: 'rule', message: `the rule's response cannot be sent (${(err as Error).message})`, status: 502 });
     return;

@@ -15,6 +15,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Target } from './target';
+import { H2Upstream, type H2UpstreamRequest } from './h2/upstream-h2';
 
 export interface UpstreamOptions {
   /** Skip certificate verification (`--insecure-upstream`). */
@@ -33,6 +34,18 @@ export interface UpstreamOptions {
   poolIdleMs?: number;
   maxSocketsPerHost?: number;
   maxTotalSockets?: number;
+  /** Speak HTTP/2 to origins that negotiate it (default true; `serve --http2 off` turns it off). */
+  http2?: boolean;
+}
+
+/** What the forwarder knows of the client's request when it picks the upstream protocol. */
+export interface RequestTraits {
+  /** The request came in over HTTP/2. */
+  fromH2: boolean;
+  /** gRPC or `te: trailers`: meaningful only over HTTP/2, so it goes out over h2 (h2c for plain origins). */
+  h2Only: boolean;
+  /** h2c inside a tunnel to a plain origin: the client knew the origin speaks h2c, so the proxy does too. */
+  priorKnowledge?: boolean;
 }
 
 export interface ConnectionTimes {
@@ -58,10 +71,13 @@ export class Upstream {
   private readonly httpsPool: https.AgentOptions;
   readonly timeoutMs: number;
   readonly bodyIdleTimeoutMs: number;
+  /** HTTP/2 sessions to origins (h2/upstream-h2.ts); undefined with HTTP/2 off. */
+  readonly h2?: H2Upstream;
 
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
     this.bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 0;
+    const secureContext = upstreamSecureContext(options.extraCa ?? []);
     const pool = {
       keepAlive: true,
       maxSockets: options.maxSocketsPerHost ?? 256,
@@ -74,31 +90,61 @@ export class Upstream {
     };
     this.httpAgent = new http.Agent(pool);
     this.httpsPool = { ...pool, rejectUnauthorized: !options.insecure, ALPNProtocols: ['http/1.1'] };
-    this.httpsAgent = this.newHttpsAgent(options.extraCa ?? []);
+    this.httpsAgent = this.newHttpsAgent(secureContext);
     recordConnectionTimes(this.httpAgent);
+    if (options.http2 !== false) {
+      this.h2 = new H2Upstream({
+        insecure: options.insecure,
+        secureContext,
+        lookup: options.lookup,
+        timeoutMs: this.timeoutMs,
+        bodyIdleTimeoutMs: this.bodyIdleTimeoutMs,
+        idleMs: options.poolIdleMs ?? 60_000,
+      });
+    }
   }
 
-  private newHttpsAgent(extraCa: string[]): https.Agent {
-    const agent = new https.Agent({ ...this.httpsPool, secureContext: upstreamSecureContext(extraCa) });
+  private newHttpsAgent(secureContext: tls.SecureContext): https.Agent {
+    const agent = new https.Agent({ ...this.httpsPool, secureContext });
     recordConnectionTimes(agent);
     return agent;
   }
 
   /**
    * Trusts these private CAs (besides the system's) from now on: new connections use them; pooled idle
-   * sockets, verified against the old list, are closed so none outlives a removed CA.
+   * sockets and HTTP/2 sessions, verified against the old list, are closed so none outlives a removed CA.
    */
   setExtraCa(extraCa: string[]): void {
+    const secureContext = upstreamSecureContext(extraCa);
     // A new pool, not a new context in the old one: the old pool's cached TLS sessions would resume without
     // verifying the server against the new list. Exchanges in flight finish on the old pool, which then closes.
     const old = this.httpsAgent;
-    this.httpsAgent = this.newHttpsAgent(extraCa);
+    this.httpsAgent = this.newHttpsAgent(secureContext);
     old.on('free', (socket: net.Socket) => socket.destroy());
     for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    this.h2?.setSecureContext(secureContext);
+  }
+
+  /** Whether this request goes out over HTTP/2 (see h2/upstream-h2.ts for how an origin's protocol is learned). */
+  viaH2(target: Target, traits: RequestTraits | undefined): boolean {
+    if (!this.h2) return false;
+    if (!target.secure) return traits?.fromH2 === true && (traits.h2Only || traits.priorKnowledge === true);
+    // Unknown after prepare() asked: the origin could not be reached, and HTTP/1.1's path names the failure.
+    return this.h2.protocolOf(target) === 'h2';
+  }
+
+  /**
+   * Resolves when the protocol for this request is known: an h2 client's first request to an https origin
+   * asks the origin by ALPN first. Undefined when nothing needs asking (the common case: no wait at all).
+   */
+  prepare(target: Target, traits: RequestTraits | undefined): Promise<void> | undefined {
+    if (!this.h2 || !target.secure || !traits?.fromH2 || this.h2.protocolOf(target)) return undefined;
+    return this.h2.probe(target);
   }
 
   /** Throws (synchronously) on what Node refuses to send, e.g. a path with spaces. */
-  request(target: Target, method: string, headers: string[]): http.ClientRequest {
+  request(target: Target, method: string, headers: string[], traits?: RequestTraits): http.ClientRequest {
+    if (this.h2 && this.viaH2(target, traits)) return this.h2.request(target, method, headers) as H2UpstreamRequest & http.ClientRequest;
     const options: https.RequestOptions = {
       host: target.host,
       port: target.port,
@@ -154,6 +200,7 @@ export class Upstream {
   dispose(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.h2?.dispose();
   }
 }
 
@@ -177,21 +224,27 @@ type CreateConnection = (options: Record<string, unknown>, callback?: (err: Erro
 function recordConnectionTimes(agent: http.Agent): void {
   const target = agent as unknown as { createConnection: CreateConnection };
   const base = target.createConnection.bind(agent);
-  target.createConnection = (options, callback) => {
-    const times: ConnectionTimes = { start: performance.now() };
-    const lookup = (options.lookup as net.LookupFunction | undefined) ?? (dns.lookup as unknown as net.LookupFunction);
-    const timedLookup: net.LookupFunction = (hostname, lookupOptions, done) =>
-      lookup(hostname, lookupOptions, ((err: NodeJS.ErrnoException | null, ...rest: unknown[]) => {
-        times.lookup = performance.now();
-        (done as (...args: unknown[]) => void)(err, ...rest);
-      }) as typeof done);
-    const socket = base({ ...options, lookup: timedLookup }, callback);
-    connectionTimes.set(socket, times);
-    socket.once('connect', () => {
-      times.connect = performance.now();
-      times.remoteAddress = socket.remoteAddress;
-    });
-    socket.once('secureConnect', () => (times.secure = performance.now()));
-    return socket;
-  };
+  target.createConnection = (options, callback) => timedSocket(options.lookup as net.LookupFunction | undefined, (lookup) => base({ ...options, lookup }, callback));
+}
+
+/**
+ * Opens a socket through `open` (given a lookup that notes when DNS answered) and records when its DNS,
+ * connect and TLS phases finished, for timesOf(): the HTTP/1.1 agents and the HTTP/2 sessions both use it.
+ */
+export function timedSocket(lookup: net.LookupFunction | undefined, open: (lookup: net.LookupFunction) => net.Socket): net.Socket {
+  const times: ConnectionTimes = { start: performance.now() };
+  const base = lookup ?? (dns.lookup as unknown as net.LookupFunction);
+  const timedLookup: net.LookupFunction = (hostname, lookupOptions, done) =>
+    base(hostname, lookupOptions, ((err: NodeJS.ErrnoException | null, ...rest: unknown[]) => {
+      times.lookup = performance.now();
+      (done as (...args: unknown[]) => void)(err, ...rest);
+    }) as typeof done);
+  const socket = open(timedLookup);
+  connectionTimes.set(socket, times);
+  socket.once('connect', () => {
+    times.connect = performance.now();
+    times.remoteAddress = socket.remoteAddress;
+  });
+  socket.once('secureConnect', () => (times.secure = performance.now()));
+  return socket;
 }

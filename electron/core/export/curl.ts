@@ -70,7 +70,8 @@ export function toCurl(flow: Flow, body: Buffer | null, shell: Shell): CurlComma
   if (/[[\]{}]/.test(url)) args.push('--globoff');
   if (/\/\.\.?(?:[/?#]|$)/.test(url.replace(/^[a-z]+:\/\/[^/]*/i, ''))) args.push('--path-as-is');
   if (httpVersion === '1.0') args.push('--http1.0');
-  else if (httpVersion.startsWith('2')) args.push('--http2');
+  // h2c (HTTP/2 in plain text) was spoken with prior knowledge: curl's --http2 would try an Upgrade instead.
+  else if (httpVersion.startsWith('2')) args.push(/^http:/i.test(url) ? '--http2-prior-knowledge' : '--http2');
   // curl negotiates HTTP/2 over TLS by itself; pin the version the request was sent with.
   else if (/^https:/i.test(url)) args.push('--http1.1');
 

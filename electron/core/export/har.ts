@@ -107,14 +107,20 @@ function mimeTypeOf(ref: BodyRef, headers: Headers): string {
   return ref.contentType ?? headerValue(headers, 'content-type') ?? '';
 }
 
+/** As Chrome's DevTools writes it (test/fixtures/har/chrome-devtools.har): "http/2.0" for HTTP/2, "HTTP/1.1" otherwise. */
+export function harHttpVersion(httpVersion: string): string {
+  return httpVersion === '2' || httpVersion === '2.0' ? 'http/2.0' : `HTTP/${httpVersion}`;
+}
+
 async function harRequest(flow: Flow, stored: Buffer | null): Promise<Request> {
   const { method, url, httpVersion, headers, body: ref } = flow.request;
   const request: Request = {
     method,
     url,
-    httpVersion: `HTTP/${httpVersion}`,
+    httpVersion: harHttpVersion(httpVersion),
     cookies: requestCookies(headers),
-    headers: toHarHeaders(headers),
+    // Chrome lists an h2 request's pseudo-headers first among its headers; so does Hindsight.
+    headers: toHarHeaders([...(flow.request.pseudoHeaders ?? []), ...headers]),
     queryString: queryString(url),
     headersSize: -1,
     bodySize: ref.size,
@@ -137,7 +143,7 @@ async function harResponse(flow: Flow, stored: Buffer | null): Promise<Response>
     ? {
         status: response.status,
         statusText: response.statusText,
-        httpVersion: `HTTP/${flow.request.httpVersion}`,
+        httpVersion: harHttpVersion(flow.request.httpVersion),
         cookies: responseCookies(response.headers),
         headers: toHarHeaders(response.headers),
         content: await harContent(stored, response.body, response.headers),

@@ -9,6 +9,8 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
+import http2 from 'node:http2';
+import { h1RequestToH2 } from '../capture/h2/translate';
 import type { Flow } from '../../common/flow';
 import { plainIp } from '../capture/target';
 import type { ExpectedReplay, ReplayMark, ReplayMarks } from '../capture/replay-marks';
@@ -49,6 +51,7 @@ export class ReplayClient {
       await once(socket, 'connect');
       // The proxy sees this connection's local address as the client; the mark must be there before it reads.
       expected = this.options.marks.expect({ ip: plainIp(socket.localAddress ?? ''), port: socket.localPort ?? 0 }, mark);
+      if (w.http2) return await this.sendH2(w, socket, expected);
       let stream: net.Socket = socket;
       if (w.secure) {
         socket.write(connectHead(w));
@@ -67,6 +70,32 @@ export class ReplayClient {
       expected?.release();
       socket.destroy();
       this.sockets.delete(socket);
+    }
+  }
+
+  /**
+   * An h2 flow goes again over HTTP/2: a CONNECT tunnel (also for http, then h2c with prior knowledge, as
+   * the h2c client did) and one stream; the headers are the flow's as HTTP/1.1 fields, translated back.
+   */
+  private async sendH2(w: WireRequest, socket: net.Socket, expected: ExpectedReplay): Promise<Flow> {
+    socket.write(connectHead(w));
+    await tunnelOpened(socket, w.authority);
+    let stream: net.Socket = socket;
+    if (w.secure) {
+      stream = tls.connect({ socket, host: w.host, servername: isIpLiteral(w.host) ? undefined : w.host, ca: [this.options.caPem], ALPNProtocols: ['h2'] });
+      await once(stream, 'secureConnect');
+    } else socket.resume();
+    const session = http2.connect(`${w.secure ? 'https' : 'http'}://${w.authority}`, { createConnection: () => stream });
+    session.on('error', () => {});
+    const path = w.secure ? w.target : w.target.replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
+    const request = session.request(h1RequestToH2(w.headers.flat(), w.method, path, w.secure ? 'https' : 'http', w.authority), { endStream: w.body.length === 0 });
+    request.on('error', () => {});
+    request.resume();
+    if (w.body.length > 0) request.end(w.body);
+    try {
+      return await this.untilFinished(expected, stream);
+    } finally {
+      session.destroy();
     }
   }
 

@@ -28,6 +28,8 @@ export interface WireRequest {
   target: string;
   method: string;
   httpVersion: '1.0' | '1.1';
+  /** Sent over HTTP/2 (the proxy recorded the flow as h2): ALPN h2 inside the tunnel, or h2c with prior knowledge. */
+  http2?: boolean;
   headers: Headers;
   /** Framed: chunk-encoded when the headers ask for chunked. */
   body: Buffer;
@@ -81,6 +83,9 @@ export function wireRequest(input: { method: string; url: string; httpVersion?: 
     target: secure ? path : m[0],
     method,
     httpVersion: input.httpVersion === '1.0' ? '1.0' : '1.1',
+    // '2' is what the proxy records for an h2 exchange; a HAR import's "http/2.0" ('2.0') keeps going out over
+    // HTTP/1.1 as before (its origin may never have been reachable over h2 from here).
+    ...(input.httpVersion === '2' ? { http2: true } : {}),
     headers,
     body: framed,
   };

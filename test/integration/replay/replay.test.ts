@@ -42,7 +42,9 @@ const BINARY = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => 
 let captured = 0;
 /** Sends one request with curl through the proxy and returns its finished flow. */
 async function capture(args: string[]): Promise<Flow> {
-  const r = await curl(t.proxyUrl, args, { caFile: ca.file });
+  // --http1.1: these tests replay HTTP/1.1 byte for byte; curl would otherwise speak h2 to the proxy (h2 replays:
+  // test/integration/capture/h2/).
+  const r = await curl(t.proxyUrl, ['--http1.1', ...args], { caFile: ca.file });
   assert.equal(r.exit, 0, r.stderr);
   captured++;
   const flows = await t.finishedFlows(captured);

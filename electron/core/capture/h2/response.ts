@@ -1,0 +1,66 @@
+/**
+ * Writing a response to a client that may be on HTTP/1.1 or HTTP/2, and passing trailers through. HTTP/1.1
+ * clients get exactly what they always got (status line, raw headers, framing); an h2 client gets the same
+ * status and fields minus the connection-specific ones h2 forbids, and the server's trailers after the body.
+ */
+import http2 from 'node:http2';
+import type http from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FlowRecording } from '../recorder';
+import { h1ResponseToH2 } from './translate';
+
+type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+export function isH2Response(res: AnyResponse): res is http2.Http2ServerResponse {
+  return res instanceof http2.Http2ServerResponse;
+}
+
+/**
+ * True when the client got the whole response. HTTP/1.1: the response finished writing. HTTP/2: the
+ * compatibility API emits 'finish' and 'close' also for a stream the client reset, with writableFinished
+ * true; what tells is the stream's close code: NO_ERROR (0) once both sides ended it (also when a bodiless
+ * status such as 204 ended it with its headers), CANCEL or another code when it was reset or its
+ * connection went away. But a client that has every byte it was promised (Content-Length) may hang up before
+ * the server's END_STREAM reaches it (curl does): the stream then closes with CANCEL after our side had
+ * ended the response — `writableEnded` on the compatibility response, which a reset mid-body never sets.
+ */
+export function responseDelivered(res: http.ServerResponse): boolean {
+  const any = res as AnyResponse;
+  if (!isH2Response(any)) return res.writableFinished;
+  return any.stream.closed && (any.stream.rstCode === http2.constants.NGHTTP2_NO_ERROR || any.writableEnded);
+}
+
+/** The response head: an HTTP/1.1 status line with raw headers, or h2 HEADERS (status text has no place in h2). */
+export function writeResponseHead(res: http.ServerResponse, status: number, statusText: string | undefined, raw: string[]): void {
+  const any = res as AnyResponse;
+  if (isH2Response(any)) any.writeHead(status, h1ResponseToH2(raw));
+  else res.writeHead(status, statusText, raw);
+}
+
+/**
+ * A response that ended with its headers (HTTP/2 HEADERS with END_STREAM: a gRPC "trailers-only" answer)
+ * goes to an h2 client the same way, as one HEADERS frame that ends the stream; `done` runs when it is sent.
+ * False when the response is not such a one or the client is not on h2 (then it is written as usual).
+ */
+export function endWithHeaders(res: http.ServerResponse, response: { endedWithHeaders?: boolean; statusCode?: number; rawHeaders: string[] }, done: () => void): boolean {
+  const any = res as AnyResponse;
+  if (!response.endedWithHeaders || !isH2Response(any) || any.stream.headersSent) return false;
+  any.stream.once('close', done);
+  any.stream.respond({ ':status': response.statusCode ?? 200, ...h1ResponseToH2(response.rawHeaders) }, { endStream: true });
+  return true;
+}
+
+/**
+ * Records the trailers of `from` (the server's response or the client's request) and, for the response to an
+ * h2 client, sends them on after the body. Must be called before `from` is piped: its 'end' listener then runs
+ * before pipe() ends the client's response.
+ */
+export function passTrailers(from: Readable & { rawTrailers?: string[] }, side: 'request' | 'response', recording: FlowRecording | undefined, to?: http.ServerResponse): void {
+  from.once('end', () => {
+    const raw = from.rawTrailers ?? [];
+    if (raw.length === 0) return;
+    recording?.trailers(side, raw);
+    const any = to as AnyResponse | undefined;
+    if (any && isH2Response(any) && !any.stream.destroyed) any.addTrailers(h1ResponseToH2(raw));
+  });
+}
