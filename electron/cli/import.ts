@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
-import { readLock, type LockInfo } from '../core/api/lock';
+import { readLock, type LockInfo } from '../core/instance/lock';
 import { HarImportError, scanHar } from '../core/import/har';
 import { describeImportTrim, importHar } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { openInstance } from '../core/api/open-instance';
+import { openInstance } from './open-instance';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
 import { createMcpServer } from './mcp/server';

@@ -6,7 +6,7 @@
  */
 import type { ApiClient } from '../common/api';
 import { allMatch, parseIgnore, type IgnoreSpec, type SessionReport } from '../common/session-report';
-import { openInstance } from '../core/api/open-instance';
+import { openInstance } from './open-instance';
 import { replaySession, MAX_CONCURRENCY } from '../core/automation/session-replay';
 import { reportFormatOf, writeReport } from '../core/automation/report-file';
 import { parseHeaderOverride, parseMap, parseOrigin, TargetError, type Retarget } from '../core/automation/target';

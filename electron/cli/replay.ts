@@ -9,7 +9,7 @@ import type { ApiClient } from '../common/api';
 import { compileFilter, FilterError, formatFilterError } from '../common/filter';
 import type { FlowSummary } from '../common/flow';
 import type { ReplayOutcome } from '../common/replay';
-import { openInstance } from '../core/api/open-instance';
+import { openInstance } from './open-instance';
 import { apiSource, matchingIds } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';

@@ -10,7 +10,7 @@ import { FilterError, formatFilterError, compileFilter } from '../common/filter'
 import type { OpenApiRoutes } from '../common/openapi-routes';
 import { parseReleasePattern } from '../common/release';
 import { REPORT_KINDS, type CoverageQuery, type Report, type ReportKind } from '../common/report';
-import { connectToRunning, readLock } from '../core/api/lock';
+import { connectToRunning, readLock } from '../core/instance/lock';
 import { openFlowSource } from '../core/export/source';
 import { dataPaths, defaultDataDir } from '../core/paths';
 import { buildReport } from '../core/report/build';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIpRange } from '../common/cidr';
-import { acquireLock, LockHeldError, readLock, type HeldLock } from '../core/api/lock';
+import { acquireLock, LockHeldError, readLock, type HeldLock } from '../core/instance/lock';
 import { parseReverseTarget } from '../core/capture/target';
 import { createCore, DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from '../core/core';
 import type { Core } from '../core/core-types';

@@ -2,8 +2,8 @@
  * The transport-agnostic server side of the API. Electron IPC (electron/main), the WebSocket server
  * (../server/ui-server.ts) and the in-memory transport all hand it raw requests and get ApiResponses back;
  * it refuses any method outside the allow-list before a handler runs, and never throws to the transport.
- * Events reach every subscriber through one shared EventBatcher, so a burst costs one coalescing pass
- * however many windows or browser tabs are connected.
+ * Events reach every subscriber through one shared EventBatcher, so a store flush becomes one message
+ * (serialized once per transport) however many windows or browser tabs are connected.
  */
 import { ApiError, isApiMethod, type ApiErrorInfo, type ApiEvent, type ApiEvents, type ApiEventBatch, type ApiHandlers, type ApiResponse } from '../../common/api';
 import type { Disposable } from '../../common/events';
@@ -19,7 +19,7 @@ export interface ApiServerSide extends Disposable {
 }
 
 export interface ApiServerOptions {
-  /** Longest wait before pending events are sent (default 50 ms). */
+  /** Longest wait before pending events are sent (default 0: the next turn; the store already merged them). */
   flushMs?: number;
   /** Failures that are not the caller's fault (a handler's bug, a disk error), for the log. */
   onInternalError?: (err: unknown, method: string) => void;

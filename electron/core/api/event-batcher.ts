@@ -1,7 +1,9 @@
 /**
- * Turns the core's events into ApiEventBatch messages, at most one per interval (50 ms by default):
- * a burst of 1,000 captured flows reaches a client as a handful of messages, and the renderer renders
- * once per message (HTTP Toolkit batches per animation frame for the same reason).
+ * Turns the core's events into ApiEventBatch messages. Live flow events are merged in one place, the store
+ * (its added/updated sets, sent every 50 ms with the write batch: docs/ARCHITECTURE.md, "Live events"), so
+ * by default this passes them through: what one store flush fires (adds, updates, the status that follows)
+ * leaves as one message on the next turn, without a second merge window. A caller may still ask for an
+ * interval (`flushMs`), and then a batch waits at most that long.
  *
  * Within a pending batch events are coalesced without changing what a client ends up seeing:
  * - consecutive flows/add (and flows/update, flows/remove) events become one;
@@ -15,7 +17,8 @@ import type { Disposable } from '../../common/events';
 import type { FlowSummary } from '../../common/flow';
 import type { Core } from '../core-types';
 
-export const DEFAULT_FLUSH_MS = 50;
+/** 0: send on the next turn, grouping only what fired in the same turn. */
+export const DEFAULT_FLUSH_MS = 0;
 
 export type EventSource = Pick<Core, 'onDidChangeStatus'> & {
   store: Pick<Core['store'], 'onDidAdd' | 'onDidUpdate' | 'onDidRemove' | 'onDidTrim'>;

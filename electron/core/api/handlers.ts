@@ -8,6 +8,7 @@ import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
 import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
+import { createImportApiHandlers } from '../import/api-handlers';
 import { createInspectApiHandlers } from '../inspect/api-handlers';
 import { createReportApiHandlers } from '../report/api-handlers';
 import { createReplayApiHandlers } from '../replay/api-handlers';
@@ -37,9 +38,9 @@ export function createApiHandlers(core: Core): ApiHandlers {
   return {
     // rules.*, profiles.*, breakpoints.*: electron/core/rules/api-handlers.ts
     ...createRuleApiHandlers(core.rules),
-    // flows.replay, flows.send, flows.draft, flows.parseCurl, flows.diff: electron/core/replay/api-handlers.ts
+    // flows.replay, flows.send, flows.draft, flows.diff: electron/core/replay/api-handlers.ts
     ...createReplayApiHandlers(core),
-    // export.flows, flows.import: electron/core/export/api-handlers.ts
+    // export.flows, export.ticket: electron/core/export/api-handlers.ts
     ...createExportApiHandlers(core),
     // inspect.list, inspect.start, inspect.stop: electron/core/inspect/api-handlers.ts
     ...createInspectApiHandlers(core.inspect),
@@ -49,6 +50,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReportApiHandlers(core),
     // flows.messages, flows.sendMessage: electron/core/api/messages.ts
     ...createMessageApiHandlers(core),
+    // flows.import, flows.parseCurl: electron/core/import/api-handlers.ts
+    ...createImportApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -4,8 +4,7 @@
  * totals change in its `flows/update` summaries, and a reader asks for the page after the last seq it has.
  */
 import { ApiError, type ApiHandlers } from '../../common/api';
-import { isTextKind, type FlowMessage } from '../../common/message';
-import type { StoredMessage } from '../store/sink';
+import { toFlowMessage } from '../store/flow-message';
 import { InjectError } from '../capture/websocket/relay';
 import type { Core } from '../core-types';
 import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from '../../common/api-params';
@@ -14,14 +13,6 @@ import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneO
 const MAX_SEND_BYTES = 1024 * 1024;
 const MAX_SEARCH = 1_000;
 const FLOW_ID = /^[A-Za-z0-9_-]+$/;
-
-/** A stored message as the API returns it: text kinds as text, the others as base64. */
-export function toFlowMessage(stored: StoredMessage): FlowMessage {
-  const message: FlowMessage = { ...stored.meta };
-  if (isTextKind(stored.meta.kind)) message.text = stored.payload.toString('utf8');
-  else message.base64 = stored.payload.toString('base64');
-  return message;
-}
 
 export function createMessageApiHandlers(core: Core): Pick<ApiHandlers, 'flows.messages' | 'flows.sendMessage'> {
   const { store } = core;

@@ -1,12 +1,10 @@
 /**
- * The API over one WebSocket (JSON text frames), both ends: the server end used by ../server/ui-server.ts
- * for each accepted /api/ws connection, and a Node client end for the CLI talking to a running
- * `hindsight serve`. The browser's end is webSocketChannel() in electron/common/api-client.ts, which this
- * client reuses with the `ws` package's socket.
+ * The API over one WebSocket (JSON text frames), the server end: used by ../server/ui-server.ts for each
+ * accepted /api/ws connection. The Node client end is ../instance/ws-client.ts; the browser's end is
+ * webSocketChannel() in electron/common/api-client.ts.
  */
 import WebSocket from 'ws';
 import type { ApiEventBatch, ApiResponse } from '../../common/api';
-import { createApiClient, webSocketChannel, type DisposableApiClient } from '../../common/api-client';
 import type { Disposable } from '../../common/events';
 import type { ApiServerSide } from './dispatcher';
 
@@ -47,27 +45,4 @@ export function serveWebSocket(socket: WebSocket, api: ApiServerSide): Disposabl
 function rawToString(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-}
-
-/**
- * Connects to a running server's /api/ws and resolves once the socket is open (or rejects after
- * timeoutMs). The token goes in the Authorization header, never in the URL.
- */
-export function connectWebSocket(url: string, token: string, timeoutMs = 5000): Promise<DisposableApiClient> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, headers: { Authorization: `Bearer ${token}` } });
-    const client = createApiClient(webSocketChannel(socket));
-    const fail = (err: Error) => {
-      socket.off('open', opened);
-      client.dispose();
-      reject(err);
-    };
-    const opened = () => {
-      socket.off('error', fail);
-      socket.on('error', () => {});
-      resolve(client);
-    };
-    socket.once('open', opened);
-    socket.once('error', fail);
-  });
 }

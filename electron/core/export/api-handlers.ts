@@ -1,7 +1,7 @@
 /**
- * The API's export and import methods: `export.flows` (selected or filtered flows as HAR, Postman, curl or
- * NDJSON, the document in the answer) and `flows.import` (a HAR file's text into the store). The UI copies
- * and saves through these; a browser's large downloads use the UI server's streaming /api/export route
+ * The API's export methods: `export.flows` (selected or filtered flows as HAR, Postman, curl or NDJSON, the
+ * document in the answer) and `export.ticket`. The UI copies and saves through these (importing is
+ * ../import/api-handlers.ts); a browser's large downloads use the UI server's streaming /api/export route
  * instead (exportRoute below), which writes the same document.
  * createApiHandlers (../api/handlers.ts) spreads these in. Params are untrusted and checked here.
  */
@@ -11,13 +11,11 @@ import { EXPORT_FORMATS, EXPORT_SHELLS, exportFileName, type ExportFormat, type 
 import { compileFilter } from '../../common/filter';
 import { optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
 import type { Core } from '../core-types';
-import { HarImportError } from '../import/har';
-import { importHar } from '../import/into-store';
 import { writeExport, type RecordsFor } from './formats';
 import { idRecords, sourceRecords, storeSource } from './source';
 import { downloadTickets } from '../api/tickets';
 
-export type ExportMethod = 'export.flows' | 'export.ticket' | 'flows.import';
+export type ExportMethod = 'export.flows' | 'export.ticket';
 
 const MAX_FILTER_LENGTH = 10_000;
 /**
@@ -25,7 +23,6 @@ const MAX_FILTER_LENGTH = 10_000;
  * download route and the CLI, which stream any size. (V8 strings stop at about 512 M characters.)
  */
 export const MAX_EXPORT_CHARS = 256 * 1024 * 1024;
-const MAX_HAR_CHARS = 256 * 1024 * 1024;
 
 /** What to export, as the method and the route both take it. */
 export interface ExportRequest {
@@ -94,21 +91,6 @@ export function createExportApiHandlers(core: Core): Pick<ApiHandlers, ExportMet
       const request = exportRequest(m, paramsObject(m, params, ['ids', 'filter', 'format', 'shell']));
       if (request.format === 'curl') throw new ApiError(`${m}: curl exports go through export.flows (binary bodies are separate files)`, 'bad-params');
       return downloadTickets(core).issue(request);
-    },
-    async 'flows.import'(params) {
-      const m = 'flows.import';
-      const p = paramsObject(m, params, ['harText']);
-      const harText = optionalString(m, p, 'harText', MAX_HAR_CHARS);
-      if (harText === undefined) throw new ApiError(`${m}: param 'harText' must be a string`, 'bad-params');
-      await core.store.ready;
-      try {
-        // Checked whole first, then stored entry by entry: only the text and one entry are in memory.
-        const outcome = await importHar(core.store, () => harText);
-        return { imported: outcome.count, ids: outcome.kept, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther };
-      } catch (err) {
-        if (err instanceof HarImportError) throw new ApiError(err.message, 'bad-har');
-        throw err;
-      }
     },
   };
 }

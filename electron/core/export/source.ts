@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import type { ApiClient, FlowPage, FlowQuery } from '../../common/api';
 import type { BodySide, Flow } from '../../common/flow';
 import { readFlowBody } from '../store/body-read';
-import { connectToRunning, readLock } from '../api/lock';
+import { connectToRunning, readLock } from '../instance/lock';
 import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
 import type { FlowStore } from '../store/types';
 import type { ExportRecord } from './records';
 import type { FlowMessage } from '../../common/message';
 import { collectFlows } from '../../common/flow-pages';
-import { toFlowMessage } from '../api/messages';
+import { toFlowMessage } from '../store/flow-message';
 
 export interface FlowSource {
   query(q: FlowQuery): Promise<FlowPage>;

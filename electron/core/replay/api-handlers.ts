@@ -1,10 +1,9 @@
 /**
- * The API's replay, composer and diff methods (flows.replay, flows.send, flows.draft, flows.parseCurl,
- * flows.diff) over the core's replay service. createApiHandlers (../api/handlers.ts) spreads these in.
+ * The API's replay, composer and diff methods (flows.replay, flows.send, flows.draft, flows.diff) over the
+ * core's replay service (a pasted curl command is read by flows.parseCurl in ../import/api-handlers.ts). createApiHandlers (../api/handlers.ts) spreads these in.
  * Params are untrusted: every shape is checked here before the service sees it.
  */
 import { ApiError, type ApiErrorCode, type ApiHandlers } from '../../common/api';
-import { CurlParseError, parseCurl } from '../../common/curl-parse';
 import { diffFlows } from '../../common/diff';
 import { toSummary, type Headers } from '../../common/flow';
 import { RULE_CHOICES, type OutgoingRequest, type ReplayOutcome, type ReplayRefusal, type RuleChoice } from '../../common/replay';
@@ -13,7 +12,7 @@ import type { Core } from '../core-types';
 import { diffInput } from './diff-input';
 import { ReplayError } from './service';
 
-export type ReplayMethod = 'flows.replay' | 'flows.send' | 'flows.draft' | 'flows.parseCurl' | 'flows.diff';
+export type ReplayMethod = 'flows.replay' | 'flows.send' | 'flows.draft' | 'flows.diff';
 
 /** Replays asked for in one call: enough for a large selection, sent one after another. */
 const MAX_REPLAY_IDS = 10_000;
@@ -22,7 +21,6 @@ const MAX_HEADERS = 1000;
 const MAX_HEADER_CHARS = 64 * 1024;
 /** A composed body travels inside one API message; stored bodies are capped at 10 MB, base64 adds a third. */
 const MAX_BODY_CHARS = 16 * 1024 * 1024;
-const MAX_CURL_CHARS = MAX_BODY_CHARS;
 const MAX_VOLATILE = 200;
 
 const API_CODE: Record<ReplayRefusal, ApiErrorCode> = {
@@ -116,18 +114,6 @@ export function createReplayApiHandlers(core: Core): Pick<ApiHandlers, ReplayMet
         return await replay.draft(id);
       } catch (err) {
         throw asApiError(err);
-      }
-    },
-    async 'flows.parseCurl'(params) {
-      const m = 'flows.parseCurl';
-      const p = paramsObject(m, params, ['command']);
-      const command = optionalString(m, p, 'command', MAX_CURL_CHARS);
-      if (command === undefined) throw bad(m, "param 'command' must be a string");
-      try {
-        return parseCurl(command);
-      } catch (err) {
-        if (err instanceof CurlParseError) throw new ApiError(err.message, 'bad-curl');
-        throw err;
       }
     },
     async 'flows.diff'(params) {

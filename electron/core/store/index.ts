@@ -101,6 +101,10 @@ class WorkerFlowStore implements FlowStore {
   private orphanBlobs: string[] = [];
   /** Removals waiting for their bodies to be written (afterBodiesWritten). */
   private readonly waiting = new Set<Promise<unknown>>();
+  /**
+   * Flows added and updated since the last flush: the one place live events are merged (a flow changed ten
+   * times in 50 ms is one summary); the API and the renderer pass the batches on as they come.
+   */
   private readonly added = new Set<string>();
   private readonly updated = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;

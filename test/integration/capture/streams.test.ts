@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { startTestCore, type TestCore } from '../../helpers/core';
-import { toFlowMessage } from '../../../electron/core/api/messages';
+import { toFlowMessage } from '../../../electron/core/store/flow-message';
 
 let proxy: TestCore;
 let origin: http.Server;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectToRunning } from '../../../electron/core/api/lock';
+import { connectToRunning } from '../../../electron/core/instance/lock';
 import { uiTokenFile } from '../../../electron/core/server/ui-token';
 
 const root = path.resolve(__dirname, '..', '..', '..');

@@ -12,7 +12,7 @@ import { parseHar } from '../../../electron/core/import/har';
 import { importIntoStore } from '../../../electron/core/import/into-store';
 import { writeHar } from '../../../electron/core/export/har';
 import { idRecords, storeSource } from '../../../electron/core/export/source';
-import { toFlowMessage } from '../../../electron/core/api/messages';
+import { toFlowMessage } from '../../../electron/core/store/flow-message';
 import { startTestCore, type TestCore } from '../../helpers/core';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { TunnelAgent } from '../capture/tunnel-agent';

@@ -15,7 +15,7 @@ import type { CoverageReport, EndpointReport, EndpointStats, ErrorReport } from 
 import { run } from '../../../electron/cli/report';
 import { run as runExport } from '../../../electron/cli/export';
 import { createApiHandlers } from '../../../electron/core/api/handlers';
-import { acquireLock } from '../../../electron/core/api/lock';
+import { acquireLock } from '../../../electron/core/instance/lock';
 import { startUiServer } from '../../../electron/core/server/ui-server';
 import { reportRows } from '../../../electron/core/report/rows';
 import { launchChromium, chromiumAvailable } from '../../helpers/browser';

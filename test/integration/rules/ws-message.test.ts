@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { TunnelAgent } from '../capture/tunnel-agent';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { startTestCore, type TestCore } from '../../helpers/core';
-import { toFlowMessage } from '../../../electron/core/api/messages';
+import { toFlowMessage } from '../../../electron/core/store/flow-message';
 import type { FlowMessage } from '../../../electron/common/message';
 import { HOLD_LIMIT } from '../../../electron/core/capture/websocket/relay';
 

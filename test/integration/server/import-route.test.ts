@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run as runImport } from '../../../electron/cli/import';
-import { acquireLock, type HeldLock } from '../../../electron/core/api/lock';
+import { acquireLock, type HeldLock } from '../../../electron/core/instance/lock';
 import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
 import { startTestCore, type TestCore } from '../../helpers/core';
 import { tempDirs } from '../../helpers/temp-dirs';

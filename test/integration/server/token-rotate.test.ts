@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import WebSocket from 'ws';
 import { createApiClient, webSocketChannel } from '../../../electron/common/api-client';
-import { acquireLock, readLock } from '../../../electron/core/api/lock';
+import { acquireLock, readLock } from '../../../electron/core/instance/lock';
 import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
 import { loadUiToken, saveUiToken } from '../../../electron/core/server/ui-token';
 import { startTestCore, type TestCore } from '../../helpers/core';

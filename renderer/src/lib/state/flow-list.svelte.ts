@@ -3,8 +3,9 @@
  * events, and paged in with `flows.query` `before` cursors as the user scrolls.
  *
  * The rows live in a plain array (60,000 summaries must not be deep-proxied); `version` is the one
- * reactive signal that says "rows changed". Events are queued and applied once per animation frame, so
- * a burst costs one render, and held while a page is loading so a page's snapshot never overwrites a
+ * reactive signal that says "rows changed". Events are applied in the animation frame after they arrive
+ * (the store merged them already: one message per 50 ms flush, so at most about 20 redraws a second under
+ * a sustained stream), and held while a page is loading so a page's snapshot never overwrites a
  * newer event. Every change reports how many rows moved in above the first visible row (`anchor`), so
  * the list can keep the user's place instead of letting new rows push it away. What a change does to the
  * rows is FlowRows' (flow-rows.ts, plain and tested in Node); this class decides when, and tells Svelte.
@@ -22,12 +23,6 @@ import { FlowRows, type CountDelta, type RowsChange } from './flow-rows';
 export const PAGE_SIZE = 500;
 /** Rows per page when a non-default sort needs every matching flow (the API's maximum). */
 export const BULK_PAGE_SIZE = MAX_FLOW_PAGE;
-/**
- * Under a sustained stream the list is redrawn at most this often: at 500 flows/s a redraw per frame
- * re-lays out every visible row 60 times a second for a view nobody can read at that speed. The first
- * change after a quiet spell still shows in the next frame.
- */
-const BUSY_FLUSH_INTERVAL_MS = 100;
 
 type Op = (
   | { type: 'add'; flows: FlowSummary[] }
@@ -98,7 +93,6 @@ export class FlowListState {
   #busy = 0;
   #queue: Op[] = [];
   #cancelFrame: (() => void) | undefined;
-  #lastFlush = 0;
   #recountTimer: ReturnType<typeof setTimeout> | undefined;
   #recountDue = 0;
   readonly #subscriptions: (() => void)[] = [];
@@ -255,19 +249,10 @@ export class FlowListState {
 
   #scheduleFlush(): void {
     if (this.#cancelFrame || this.#queue.length === 0 || this.#busy > 0) return;
-    const wait = this.#lastFlush + BUSY_FLUSH_INTERVAL_MS - Date.now();
-    const run = () => {
+    this.#cancelFrame = this.frames.request(() => {
       this.#cancelFrame = undefined;
       this.#flush();
-    };
-    if (wait <= 0) {
-      this.#cancelFrame = this.frames.request(run);
-      return;
-    }
-    const timer = setTimeout(() => (this.#cancelFrame = this.frames.request(run)), wait);
-    this.#cancelFrame = () => {
-      clearTimeout(timer);
-    };
+    });
   }
 
   /** Applies every queued event in order, in one go. */
@@ -275,7 +260,6 @@ export class FlowListState {
     if (this.#busy > 0) return;
     const ops = this.#queue.splice(0);
     if (ops.length === 0) return;
-    this.#lastFlush = Date.now();
     const change: RowsChange = { shift: 0, added: 0 };
     let reload = false;
     let recount = false;

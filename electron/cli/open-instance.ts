@@ -5,15 +5,15 @@
  * caller gets one ApiClient and the same behaviour.
  */
 import fs from 'node:fs';
-import type { DisposableApiClient } from '../../common/api-client';
-import { createCore } from '../core';
-import type { Core } from '../core-types';
-import { notAFolder } from '../export/source';
-import { dataPaths } from '../paths';
-import { createApiServerSide } from './dispatcher';
-import { createApiHandlers } from './handlers';
-import { acquireLock, connectToRunning, LockHeldError, readLock } from './lock';
-import { connectInMemory } from './transport.memory';
+import type { DisposableApiClient } from '../common/api-client';
+import { createCore } from '../core/core';
+import type { Core } from '../core/core-types';
+import { notAFolder } from '../core/export/source';
+import { dataPaths } from '../core/paths';
+import { createApiServerSide } from '../core/api/dispatcher';
+import { createApiHandlers } from '../core/api/handlers';
+import { acquireLock, connectToRunning, LockHeldError, readLock } from '../core/instance/lock';
+import { connectInMemory } from '../core/api/transport.memory';
 
 export interface OpenedInstance {
   client: DisposableApiClient;

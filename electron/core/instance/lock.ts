@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { DisposableApiClient } from '../../common/api-client';
 import { dataPaths } from '../paths';
-import { connectWebSocket } from './transport.ws';
+import { connectWebSocket } from './ws-client';
 import { mkdirPrivate } from '../private-files';
 
 export interface LockInfo {

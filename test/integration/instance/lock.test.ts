@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquireLock, connectToRunning, LockHeldError, readLock } from '../../../electron/core/api/lock';
+import { acquireLock, connectToRunning, LockHeldError, readLock } from '../../../electron/core/instance/lock';
 import { dataPaths } from '../../../electron/core/paths';
 import { startUiServer } from '../../../electron/core/server/ui-server';
-import { openTestCore } from './harness';
+import { openTestCore } from '../api/harness';
 
 /** The pid of a process that has exited (so it is certainly not alive now). */
 async function deadPid(): Promise<number> {
