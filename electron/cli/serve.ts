@@ -32,7 +32,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
-                       [--upstream-timeout S] [--body-timeout S] [--rotate-token]
+                       [--upstream-timeout S] [--body-timeout S] [--rotate-token] [--metrics-public]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -66,6 +66,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
+  --metrics-public      serve GET /metrics (Prometheus) on the UI port without a token (default: it needs
+                        'Authorization: Bearer TOKEN', the UI token or a user's); GET /healthz never needs one
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -94,6 +96,7 @@ export interface ServeOptions {
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
   rotateToken?: boolean;
+  metricsPublic?: boolean;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -130,6 +133,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       'rotate-token': { type: 'boolean' },
+      'metrics-public': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -182,6 +186,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
     rotateToken: !!values['rotate-token'],
+    metricsPublic: !!values['metrics-public'],
   };
 }
 
@@ -312,6 +317,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
         saveUiToken(options.dataDir, token);
         lock?.setToken(token);
       },
+      metricsPublic: options.metricsPublic,
       onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
     if (options.inspectRelay !== undefined) {
       const relay = await core.inspect.start({ host: DEFAULT_RELAY_HOST, port: options.inspectRelay, targets: [DEFAULT_TARGETS] }).catch((err: Error) => {
@@ -339,6 +345,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);
   }
   for (const notice of core.startupNotices) say(notice);
+  const users = core.users.list().length;
+  if (users > 0) say(`Users:  ${users} named (hindsight users list); the UI URL above signs in as the owner (an admin)`);
+  if (core.users.problem) say(`Users:  ${core.users.problem}`);
   if (uiToken?.fresh === 'rotated') say('UI token: replaced; tabs and scripts holding the old one need the new UI URL');
   if (options.host !== 'localhost' && !/^(127\.|::1$)/.test(options.host)) {
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
@@ -360,15 +369,32 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   }
   say('Press Ctrl-C to stop.');
 
+  // Runs until a signal, or until the store fails for good: then exit 1, so systemd or a container
+  // runtime restarts the server instead of leaving a proxy that forwards but keeps nothing.
+  let fatal: Error | undefined;
   await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      storeFailed?.dispose();
       resolve();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const storeFailed = core!.store.onDidFail?.((err) => {
+      fatal ??= err;
+      done();
+    });
+    core!.store.ready.catch((err: Error) => {
+      fatal ??= err;
+      done();
+    });
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
   });
+  if (fatal) {
+    say(`hindsight serve: fatal store error: ${fatal.message}; exiting with status 1 so a supervisor restarts it`);
+    await stop().catch(() => {});
+    return 1;
+  }
   say('Stopping…');
   await stop();
   return 0;

@@ -14,6 +14,7 @@ import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
 import { createMessageApiHandlers } from './messages';
+import { createTeamApiHandlers } from '../devices/api-handlers';
 import {
   optionalBoolean,
   optionalInteger,
@@ -47,6 +48,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReportApiHandlers(core),
     // flows.messages, flows.sendMessage: electron/core/api/messages.ts
     ...createMessageApiHandlers(core),
+    // session.get, devices.bindCode (no one signed in; the UI server answers per user): electron/core/devices/api-handlers.ts
+    ...createTeamApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -13,7 +13,7 @@ import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
-import { connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
+import { clientOf, connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
@@ -58,6 +58,11 @@ export interface CaptureProxyOptions {
   replays?: ReplayLookup;
   /** Network conditions per device (electron/core/conditions): latency, failures, bandwidth. */
   conditions?: ConditionsService;
+  /**
+   * Pages of http://hindsight.ca/ served beside the setup page (the device bind page, electron/core/devices):
+   * true when it answered the request. `clientIp` is the real client, also inside a tunnel.
+   */
+  devicePage?: (req: http.IncomingMessage, res: http.ServerResponse, clientIp: string) => boolean;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -68,6 +73,10 @@ export interface CaptureProxy {
   /** Open WebSockets by flow id (sending a message into one). */
   readonly webSockets: LiveWebSockets;
   setCapture(enabled: boolean): void;
+  /** Client connections open now (the proxy port's), for /metrics. */
+  openConnections(): number;
+  /** Whether the proxy port is listening (false once disposed), for /healthz. */
+  listening(): boolean;
   /** Stops listening, closes every client and upstream socket. */
   dispose(): Promise<void>;
 }
@@ -98,7 +107,10 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     rules: options.rules,
     replays: options.replays,
     conditions: options.conditions,
-    setupPage: (req, res) => serveSetupPage(options.ca, req, res),
+    setupPage: (req, res) => {
+      if (options.devicePage?.(req, res, clientOf(req.socket).ip)) return;
+      serveSetupPage(options.ca, req, res);
+    },
   };
   const webSockets = new LiveWebSockets();
   const upgradeContext: UpgradeContext = {
@@ -171,6 +183,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       return recorder.enabled;
     },
     webSockets,
+    openConnections: () => clientSockets.size,
+    listening: () => server.listening,
     setCapture(enabled) {
       recorder.enabled = enabled;
     },
