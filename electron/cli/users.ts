@@ -18,7 +18,7 @@ Named users for a shared (team) Hindsight. While no user exists, the UI token of
 only way in, as always; it stays valid (as the owner, an admin) once users exist.
 
   add NAME     creates the user and prints their token once (only its SHA-256 is kept); give it to them:
-               they open the UI and paste it, or use it as 'Authorization: Bearer TOKEN'
+               they open http://HOST:PORT/#token=TOKEN, or use it as 'Authorization: Bearer TOKEN'
   list         the users, their roles and their bound devices (never tokens)
   revoke NAME  removes the user; their token is refused at once, open UI tabs included
   --admin      (add) may change rules, profiles and settings; without it the user is a member, who sees
@@ -59,7 +59,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
         return 1;
       }
       out.stdout.write(`${added.token}\n`);
-      out.stderr.write(`Added ${role} ${name}. The token above is shown only now: hand it to ${name} (sign in by opening the UI and pasting it).\n`);
+      out.stderr.write(`Added ${role} ${name}. The token above is shown only now: hand it to ${name}, who signs in by opening the UI address with #token=TOKEN after it (http://HOST:PORT/#token=…).\n`);
       return 0;
     }
     if (action === 'revoke') {

@@ -73,3 +73,13 @@ export function roleAllows(role: UserRole, method: string, params?: unknown): bo
   if (method === 'breakpoints.settings') return (params as { timeoutMs?: unknown } | undefined)?.timeoutMs === undefined;
   return !ADMIN_METHODS.has(method as ApiMethod);
 }
+
+/**
+ * The flow list's expression in "my devices" view: the typed filter, limited to the user's device
+ * addresses (`(ip:a or ip:b) (typed)`). No devices or no scope: the typed filter as it is.
+ */
+export function deviceScopedFilter(typed: string, devices: readonly string[] | null): string {
+  if (!devices || devices.length === 0) return typed;
+  const scope = devices.map((d) => `ip:${d}`).join(' or ');
+  return typed.trim() ? `(${scope}) (${typed})` : devices.length === 1 ? scope : `(${scope})`;
+}

@@ -42,7 +42,8 @@ function answer(res: http.ServerResponse, outcome: BindOutcome): void {
   if (!outcome.ok) return send(res, outcome.reason === 'expired-code' ? 410 : 404, page('Not bound', outcome.message), cookie);
   const to = [...outcome.profiles.map((p) => `profile <b>${escapeHtml(p)}</b>`), ...outcome.users.map((u) => `user <b>${escapeHtml(u)}</b>`)];
   const moved = outcome.movedFrom ? `<p>It was ${escapeHtml(outcome.movedFrom)} before; that address is no longer bound.</p>` : '';
-  const body = `<p>This device (<code>${escapeHtml(outcome.address)}</code>) is bound to ${to.length ? to.join(' and ') : 'nothing any more (its profiles and users were removed)'}.</p>${moved}
+  const body = `<p>This device (<code>${escapeHtml(outcome.address)}</code>) is bound to ${to.length ? to.join(' and ') : 'nothing any more (its profiles and users were removed)'}.</p>
+${moved}
 <p class="muted">When this device's address changes, open <code>http://hindsight.ca/bind</code> again through the proxy to move the binding.</p>`;
   send(res, 200, page('Device bound', body, true), cookie);
 }
