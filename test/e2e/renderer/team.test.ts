@@ -6,7 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage } from '../../helpers/browser';
+import type { Page } from 'playwright-core';
+import { openPage, type PageGlobals } from '../../helpers/browser';
 import { themeScreenshots } from '../../helpers/theme-screenshots';
 import { startToolsBed, TIMEOUT, WAIT, type ToolsBed } from '../../helpers/tools-page';
 
@@ -16,7 +17,10 @@ before(async () => {
 });
 after(() => bed?.dispose());
 
-const rows = (page: import('playwright-core').Page) => page.$$eval('[data-flow-id]', (els) => els.length);
+const rows = (page: Page) => page.$$eval('[data-flow-id]', (els) => els.length);
+/** Waits until the list shows `count` rows. */
+const rowCount = (page: Page, count: number) =>
+  page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]').length === n, count, WAIT);
 
 test('a member sees their own devices first, everyone on one click, and cannot save rules; an admin shows a bind QR code', { timeout: TIMEOUT }, async () => {
   const { core } = bed.harness;
@@ -37,18 +41,18 @@ test('a member sees their own devices first, everyone on one click, and cannot s
   try {
     const { page } = member;
     await page.waitForSelector('[data-testid=session-user]:has-text("tess")', WAIT);
-    await page.waitForFunction(() => document.querySelectorAll('[data-flow-id]').length === 1, undefined, WAIT);
+    await rowCount(page, 1);
     const mine = await rows(page);
     await themeScreenshots(page, 'team-member-my-devices');
     // At laptop width one button flips between the two views.
     await page.setViewportSize({ width: 1024, height: 800 });
     await page.click('[data-testid=view-flip]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-flow-id]').length === 3, undefined, WAIT);
+    await rowCount(page, 3);
     await page.click('[data-testid=view-flip]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-flow-id]').length === 1, undefined, WAIT);
+    await rowCount(page, 1);
     await page.setViewportSize({ width: 1400, height: 900 });
     await page.click('[data-testid=view-everyone]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-flow-id]').length === 3, undefined, WAIT);
+    await rowCount(page, 3);
     const everyone = await rows(page);
 
     await page.click('[data-testid=open-rules]');
