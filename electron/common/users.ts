@@ -4,9 +4,9 @@
  *
  * Roles:
  * - admin:  everything a UI token holder can do today (rules, profiles, settings, capture, rotate the token);
- * - member: sees every flow and the rules, replays, exports, pins, resumes breakpoints and binds their own
- *           devices, but rules, profiles and settings are read-only for them (a save is refused with
- *           code 'forbidden').
+ * - member: sees every flow and the rules, replays, exports, imports, pins, resumes breakpoints and binds
+ *           their own devices, but rules, profiles and settings are read-only for them and they cannot
+ *           delete captured flows (refused with code 'forbidden').
  * The data folder's UI token (`<data>/ui-token`, printed by `serve`) stays valid as the owner's (an admin);
  * with no users at all nothing changes from the single-token behaviour.
  */
@@ -44,10 +44,13 @@ export function userNameProblem(name: string): string | undefined {
 }
 
 /**
- * The methods that change rules, profiles or settings: a member calling one is refused. Everything else
- * (reading, replaying, exporting, pinning, breakpoints) is open to every signed-in user.
+ * The methods that change rules, profiles or settings, or delete captured flows: a member calling one is
+ * refused. Everything else (reading, replaying, exporting, pinning, breakpoints) is open to every signed-in user.
  */
 export const ADMIN_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>([
+  // Captured traffic is the team's: a member may pin it, but not delete it.
+  'flows.delete',
+  'flows.clear',
   'capture.set',
   'rules.save',
   'rules.delete',

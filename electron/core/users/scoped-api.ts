@@ -63,6 +63,7 @@ export function scopedApi(api: ApiServerSide, core: Core, principal: Principal):
 }
 
 function forbidden(what: string): ApiError {
+  if (what === 'flows.delete' || what === 'flows.clear') return new ApiError(`${what}: your role (member) cannot delete captured flows; ask an admin`, 'forbidden');
   return new ApiError(`${what}: your role (member) can view rules, profiles and settings but not change them; ask an admin`, 'forbidden');
 }
 

@@ -96,6 +96,8 @@ test('users add, list and revoke against a running serve: tokens, roles, savedBy
     const saved = await asAlice.call('rules.save', { rule: { ...mockRule, savedBy: 'mallory' } as never });
     const bobSave = await callError(() => asBob.call('rules.save', { rule: mockRule as never }));
     const bobProfile = await callError(() => asBob.call('profiles.save', { profile: { name: 'mine', clients: [] } }));
+    const bobClear = await callError(() => asBob.call('flows.clear', {}));
+    const bobReadsTimeout = await asBob.call('breakpoints.settings', {});
     assert.deepEqual(
       {
         aliceSession: await asAlice.call('session.get', {}),
@@ -104,6 +106,8 @@ test('users add, list and revoke against a running serve: tokens, roles, savedBy
         savedBy: saved.rule.savedBy,
         bobSave,
         bobProfile,
+        bobClear,
+        bobReadsTimeout: typeof bobReadsTimeout.timeoutMs,
         bobSeesRules: (await asBob.call('rules.list', {})).rules.map((r) => [r.rule.name, r.rule.savedBy]),
         http: { alice: await get(aliceToken), bob: await get(bobToken), owner: await get(uiToken), stranger: await get('x'.repeat(43)) },
       },
@@ -114,6 +118,8 @@ test('users add, list and revoke against a running serve: tokens, roles, savedBy
         savedBy: 'alice',
         bobSave: { code: 'forbidden', message: 'rules.save: your role (member) can view rules, profiles and settings but not change them; ask an admin' },
         bobProfile: { code: 'forbidden', message: 'profiles.save: your role (member) can view rules, profiles and settings but not change them; ask an admin' },
+        bobClear: { code: 'forbidden', message: 'flows.clear: your role (member) cannot delete captured flows; ask an admin' },
+        bobReadsTimeout: 'number',
         bobSeesRules: [['teapot', 'alice']],
         http: { alice: 200, bob: 200, owner: 200, stranger: 401 },
       },
