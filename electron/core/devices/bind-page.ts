@@ -5,6 +5,7 @@
  * device, so opening it again after the address changed moves the binding. Never recorded as a flow.
  */
 import type http from 'node:http';
+import { escapeHtml } from '../capture/setup-page';
 import type { BindOutcome, DeviceBinder } from './binder';
 
 export const DEVICE_COOKIE = 'hindsight_device';
@@ -12,8 +13,6 @@ export const DEVICE_COOKIE = 'hindsight_device';
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 const CODE_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** True when the request was for a bind page (then it has been answered); false leaves it to the setup page. */
 export function serveBindPage(binder: DeviceBinder, req: http.IncomingMessage, res: http.ServerResponse, clientIp: string): boolean {

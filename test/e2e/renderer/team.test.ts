@@ -18,6 +18,18 @@ before(async () => {
 after(() => bed?.dispose());
 
 const rows = (page: Page) => page.$$eval('[data-flow-id]', (els) => els.length);
+/** Opens the rules, fills a new rule (mock 503 for * /json) and presses Save. */
+async function saveMockRule(page: Page, name: string): Promise<void> {
+  await page.click('[data-testid=open-rules]');
+  await page.click('[data-testid=new-rule]');
+  await page.waitForSelector('[data-testid=rule-editor]', WAIT);
+  await page.fill('[data-testid=rule-name]', name);
+  await page.fill('[data-testid=matcher-pattern]', '*/json');
+  await page.fill('[data-testid=mock-status]', '503');
+  await page.waitForSelector('[data-testid=rule-explanation]:has-text("Mock 503 for */json")', WAIT);
+  await page.click('[data-testid=save-rule]');
+}
+
 /** Waits until the list shows `count` rows. */
 const rowCount = (page: Page, count: number) =>
   page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]').length === n, count, WAIT);
@@ -55,21 +67,17 @@ test('a member sees their own devices first, everyone on one click, and cannot s
     await rowCount(page, 3);
     const everyone = await rows(page);
 
-    await page.click('[data-testid=open-rules]');
-    await page.click('[data-testid=new-rule]');
-    await page.waitForSelector('[data-testid=rule-editor]', WAIT);
-    await page.fill('[data-testid=rule-name]', 'Tess tries');
-    await page.fill('[data-testid=matcher-pattern]', '*/json');
-    await page.fill('[data-testid=mock-status]', '503');
-    await page.waitForSelector('[data-testid=rule-explanation]:has-text("Mock 503 for */json")', WAIT);
-    await page.click('[data-testid=save-rule]');
+    await saveMockRule(page, 'Tess tries');
     const refusal = (await (await page.waitForSelector('.save-error', WAIT)).textContent())?.trim();
+    const note = (await page.textContent('[data-testid=read-only-note]'))?.trim();
+    await themeScreenshots(page, 'team-member-rule-refused');
     assert.deepEqual(
-      { badge: (await page.getAttribute('[data-testid=session-user]', 'title')), mine, everyone, refusal, rules: core.rules.store.list().length, errors: member.errors },
+      { badge: (await page.getAttribute('[data-testid=session-user]', 'title')), mine, everyone, note, refusal, rules: core.rules.store.list().length, errors: member.errors },
       {
         badge: 'Signed in as tess (member)',
         mine: 1,
         everyone: 3,
+        note: 'You are signed in as a member: rules and device profiles are read-only for you. Ask an admin to change them.',
         refusal: 'rules.save: your role (member) can view rules, profiles and settings but not change them; ask an admin',
         rules: 0,
         errors: [],
@@ -83,16 +91,10 @@ test('a member sees their own devices first, everyone on one click, and cannot s
   try {
     const { page } = admin;
     await page.waitForSelector('[data-testid=session-user]:has-text("ana")', WAIT);
-    await page.click('[data-testid=open-rules]');
-    await page.click('[data-testid=new-rule]');
-    await page.waitForSelector('[data-testid=rule-editor]', WAIT);
-    await page.fill('[data-testid=rule-name]', 'Ana mocks json');
-    await page.fill('[data-testid=matcher-pattern]', '*/json');
-    await page.fill('[data-testid=mock-status]', '503');
-    await page.waitForSelector('[data-testid=rule-explanation]:has-text("Mock 503 for */json")', WAIT);
-    await page.click('[data-testid=save-rule]');
+    await saveMockRule(page, 'Ana mocks json');
     await page.waitForSelector('[data-testid=rule-row]:has-text("Ana mocks json") [data-testid=rule-saved-by]', WAIT);
     const savedBy = await page.textContent('[data-testid=rule-saved-by]');
+    const adminNote = await page.isVisible('[data-testid=read-only-note]');
     await page.click('[data-testid=tab-profiles]');
     await page.click(`[data-testid=profile-row]:has-text("${profile.name}")`);
     await page.click('[data-testid=bind-profile-show]');
@@ -112,12 +114,13 @@ test('a member sees their own devices first, everyone on one click, and cannot s
     assert.deepEqual(
       {
         savedBy,
+        adminNote,
         link: /^http:\/\/hindsight\.ca\/bind\/[\w-]{22}$/.test(shown) && !shown.includes(ana.token),
         phone: phone.status,
         clients: core.rules.store.profile(profile.id).clients,
         errors: admin.errors,
       },
-      { savedBy: 'by ana', link: true, phone: 200, clients: ['127.0.0.4'], errors: [] },
+      { savedBy: 'by ana', adminNote: false, link: true, phone: 200, clients: ['127.0.0.4'], errors: [] },
     );
   } finally {
     await admin.context.close();
