@@ -5,7 +5,7 @@
  * are disconnected. Roles: electron/common/users.ts.
  */
 import path from 'node:path';
-import type { UserRole } from '../common/users';
+import { userNameProblem, type UserRole } from '../common/users';
 import { defaultDataDir } from '../core/paths';
 import { FileUserStore, usersFile } from '../core/users/file-store';
 import { parseCommandArgs, type CliOutput } from './args';
@@ -41,6 +41,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   if ((name === undefined ? 0 : 1) + extra.length !== wants[action]) return bad(wants[action] ? `${action} takes one user NAME` : `${action} takes no NAME`);
   if (values.admin && action !== 'add') return bad('--admin goes with add');
   if (values.json && action !== 'list') return bad('--json goes with list');
+  const nameProblem = action === 'add' ? userNameProblem(name!) : undefined;
+  if (nameProblem) return bad(nameProblem);
 
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const store = new FileUserStore(dataDir);

@@ -59,12 +59,14 @@ test('users add, list and revoke against a running serve: tokens, roles, savedBy
     const again = await cli(['users', 'add', 'bob', '--data', dataDir]);
     const noName = await cli(['users', 'add', '--data', dataDir]);
     const badFlag = await cli(['users', 'list', '--admin', '--data', dataDir]);
+    const badName = await cli(['users', 'add', 'owner', '--data', dataDir]);
     const aliceToken = alice.stdout.trim();
     const bobToken = bob.stdout.trim();
     const listed = await cli(['users', 'list', '--json', '--data', dataDir]);
     assert.deepEqual(
       {
-        codes: [alice.code, bob.code, again.code, noName.code, badFlag.code],
+        codes: [alice.code, bob.code, again.code, noName.code, badFlag.code, badName.code],
+        badName: badName.stderr.split('\n')[0],
         tokens: [aliceToken, bobToken].map((t) => /^[\w-]{43}$/.test(t)),
         again: again.stderr.trim(),
         noName: noName.stderr.split('\n')[0],
@@ -76,7 +78,8 @@ test('users add, list and revoke against a running serve: tokens, roles, savedBy
         tokenNotStored: !fs.readFileSync(usersFile(dataDir), 'utf8').includes(aliceToken),
       },
       {
-        codes: [0, 0, 1, 2, 2],
+        codes: [0, 0, 1, 2, 2, 2],
+        badName: "hindsight users: 'owner' is reserved for the data folder's UI token",
         tokens: [true, true],
         again: 'hindsight users: a user named bob already exists (revoke it first to issue a new token)',
         noName: 'hindsight users: add takes one user NAME',
