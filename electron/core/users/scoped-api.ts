@@ -43,7 +43,7 @@ export function scopedApi(api: ApiServerSide, core: Core, principal: Principal):
   return {
     async handle(request) {
       const r = (request && typeof request === 'object' ? request : {}) as Request;
-      const id = typeof r.id === 'number' ? r.id : 0;
+      const id = typeof r.id === 'number' && Number.isSafeInteger(r.id) ? r.id : 0;
       if (id > 0 && isApiMethod(r.method)) {
         const method = r.method;
         if (!roleAllows(principal.role, method, r.params)) return { id, error: forbidden(method).toInfo() };

@@ -99,7 +99,7 @@ test('a member sees their own devices first, everyone on one click, and cannot s
     await page.click(`[data-testid=profile-row]:has-text("${profile.name}")`);
     await page.click('[data-testid=bind-profile-show]');
     await page.waitForSelector('[data-testid=bind-profile-qr] svg', WAIT);
-    await page.locator('[data-testid=bind-profile]').evaluate((el) => (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'end' }));
+    await page.locator('[data-testid=bind-profile-qr]').evaluate((el) => (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
     await themeScreenshots(page, 'team-admin-profile-bind-qr');
     await page.setViewportSize({ width: 1400, height: 900 });
     const shown = ((await page.textContent('[data-testid=bind-profile-url]')) ?? '').trim();
