@@ -117,3 +117,12 @@ test('a second phone with its own cookie is bound beside the first; unknown code
     },
   );
 });
+
+test('over HTTPS (inside a CONNECT tunnel) the bound address is still the phone’s own, not 127.0.0.1', async () => {
+  const profile = await proxy.core.rules.store.saveProfile({ name: 'Secure', clients: [] });
+  const code = proxy.core.devices.issueCode({ profileId: profile.id });
+  const ca = path.join(jarDir, 'ca.pem');
+  fs.writeFileSync(ca, proxy.caPem);
+  const result = await curl(proxy.proxyUrl, ['--interface', '127.0.0.5', '--cacert', ca, `https://hindsight.ca/bind/${code.code}`]);
+  assert.deepEqual([result.status, /This device \(127\.0\.0\.5\) is bound to profile Secure/.test(text(result.body)), proxy.core.rules.store.profile(profile.id).clients], [200, true, ['127.0.0.5']]);
+});
