@@ -4,8 +4,8 @@
  * With no users, only the UI token opens anything, exactly as before team mode.
  */
 import { OWNER_NAME } from '../../common/users';
-import { tokenMatches } from '../server/access';
-import type { Principal, UserStore } from './types';
+import { tokenMatches } from './access';
+import type { Principal, UserStore } from '../users/types';
 
 export function authorize(token: string | undefined, uiToken: string, users: UserStore): Principal | undefined {
   if (!token) return undefined;

@@ -11,7 +11,7 @@ import type { ApiServerSide } from '../api/dispatcher';
 import { errorInfo } from '../api/dispatcher';
 import type { Core } from '../core-types';
 import { bindParams, issueBindLink } from '../devices/api-handlers';
-import type { Principal } from './types';
+import type { Principal } from '../users/types';
 
 type Request = { id?: unknown; method?: unknown; params?: unknown };
 
