@@ -1,9 +1,12 @@
 /**
  * Who is signed in (session.get) and which flows the list shows: in team mode a user with bound devices
  * starts on "My devices" (their addresses), one click from everyone's. Single-user mode shows nothing new.
+ * The filter bar adds the scope to the typed expression (deviceScopedFilter), so the list, exports and
+ * reports all see the same flows.
  */
 import type { ApiClient } from '../../../../electron/common/api';
-import type { SessionInfo } from '../../../../electron/common/users';
+import { deviceScopedFilter, type SessionInfo } from '../../../../electron/common/users';
+import type { FilterBarState } from '../../lib/state/filter-bar.svelte';
 import type { FlowListState } from '../../lib/state/flow-list.svelte';
 
 export class SessionState {
@@ -16,10 +19,21 @@ export class SessionState {
   constructor(
     private readonly client: ApiClient,
     private readonly list: FlowListState,
+    private readonly filterBar: FilterBarState,
   ) {}
 
   get devices(): string[] {
     return this.info?.user?.devices ?? [];
+  }
+
+  /** The client addresses the list is limited to, or null for everyone's flows. */
+  get scope(): string[] | null {
+    return this.view === 'mine' && this.devices.length > 0 ? this.devices : null;
+  }
+
+  /** The filter bar's valid expression with the scope added. */
+  scoped(typed: string): string {
+    return deviceScopedFilter(typed, this.scope);
   }
 
   async load(): Promise<void> {
@@ -31,20 +45,17 @@ export class SessionState {
     }
     // The first load picks the default; later loads (a device bound meanwhile) keep the user's choice.
     if (!this.#chose) this.view = this.devices.length > 0 ? 'mine' : 'everyone';
-    const before = this.list.filter;
-    await this.apply();
-    // The list loads its first page here (App leaves that to the session, so it loads once, scoped).
-    if (!this.#loaded && this.list.filter === before) await this.list.reload();
+    if (this.#loaded) return;
     this.#loaded = true;
+    // The first page is loaded here, already scoped (App leaves it to the session), so a member never
+    // sees everyone's flows flash by; the filter bar applies later changes.
+    const before = this.list.filter;
+    await this.list.setFilter(this.scoped(this.filterBar.check.composed ?? ''));
+    if (this.list.filter === before) await this.list.reload();
   }
 
-  choose(view: 'mine' | 'everyone'): Promise<void> {
+  choose(view: 'mine' | 'everyone'): void {
     this.#chose = true;
     this.view = view;
-    return this.apply();
-  }
-
-  private apply(): Promise<void> {
-    return this.list.setScope(this.view === 'mine' ? this.devices : null);
   }
 }

@@ -10,7 +10,6 @@
  */
 import type { ApiClient, FlowPage } from '../../../../electron/common/api';
 import { compileFilter, type FlowPredicate } from '../../../../electron/common/filter';
-import { deviceScopedFilter } from '../../../../electron/common/users';
 import type { FlowSummary } from '../../../../electron/common/flow';
 import { compareByTime, type TimeKey } from '../../../../electron/common/flow-order';
 import { Emitter } from '../../../../electron/common/events';
@@ -99,12 +98,8 @@ export class FlowListState {
   loadingMore = $state(false);
   /** The last load failed (connection lost, server error); the list keeps what it had. */
   loadError = $state<string | null>(null);
-  /** The composed expression the rows match (validated before it gets here), the device scope included. */
+  /** The composed expression the rows match (validated before it gets here). */
   filter = $state('');
-  /** Team mode: only these client addresses' flows (the signed-in user's devices); null shows everyone's. */
-  scope = $state.raw<string[] | null>(null);
-  /** The filter bar's expression, before the device scope is added. */
-  #typed = '';
   sort = $state.raw<SortSpec>(DEFAULT_SORT);
   selectedId = $state<string | null>(null);
 
@@ -169,18 +164,6 @@ export class FlowListState {
 
   /** Applies a new (already validated) filter expression and loads its first page. */
   setFilter(expression: string): Promise<void> {
-    this.#typed = expression;
-    return this.#applyFilter();
-  }
-
-  /** "My devices" (their addresses) or everyone's (null); combined with the typed filter. */
-  setScope(devices: string[] | null): Promise<void> {
-    this.scope = devices && devices.length > 0 ? [...devices] : null;
-    return this.#applyFilter();
-  }
-
-  #applyFilter(): Promise<void> {
-    const expression = deviceScopedFilter(this.#typed, this.scope);
     if (expression === this.filter && !this.loadError) return Promise.resolve();
     this.filter = expression;
     this.#predicate = compileFilter(expression);
