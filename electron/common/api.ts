@@ -382,10 +382,10 @@ export const API_METHODS = [
   'report.html',
   'flows.messages',
   'flows.sendMessage',
-  ...SHELL_METHODS,
-  'conditions.set',
   'session.get',
   'devices.bindCode',
+  ...SHELL_METHODS,
+  'conditions.set',
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',

@@ -151,14 +151,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return status();
     },
     inspect,
-    users,
-    devices,
-    metrics,
     proxyAddress: () => proxy.address(),
     get webSockets() {
       return proxy.webSockets;
     },
     startupNotices,
+    users,
+    devices,
+    metrics,
     addOwnPort: (port) => void ownPorts.add(port),
     admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {

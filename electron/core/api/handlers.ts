@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
+import { createTeamApiHandlers } from '../devices/api-handlers';
 import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
 import { createInspectApiHandlers } from '../inspect/api-handlers';
@@ -14,7 +15,6 @@ import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
 import { createMessageApiHandlers } from './messages';
-import { createTeamApiHandlers } from '../devices/api-handlers';
 import {
   optionalBoolean,
   optionalInteger,

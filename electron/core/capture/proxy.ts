@@ -13,7 +13,7 @@ import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
-import { clientOf, connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
+import { connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
@@ -69,14 +69,14 @@ export interface CaptureProxyOptions {
 
 export interface CaptureProxy {
   address(): { host: string; port: number };
-  readonly capturing: boolean;
-  /** Open WebSockets by flow id (sending a message into one). */
-  readonly webSockets: LiveWebSockets;
-  setCapture(enabled: boolean): void;
   /** Client connections open now (the proxy port's), for /metrics. */
   openConnections(): number;
   /** Whether the proxy port is listening (false once disposed), for /healthz. */
   listening(): boolean;
+  readonly capturing: boolean;
+  /** Open WebSockets by flow id (sending a message into one). */
+  readonly webSockets: LiveWebSockets;
+  setCapture(enabled: boolean): void;
   /** Stops listening, closes every client and upstream socket. */
   dispose(): Promise<void>;
 }
@@ -108,7 +108,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     replays: options.replays,
     conditions: options.conditions,
     setupPage: (req, res) => {
-      if (options.devicePage?.(req, res, clientOf(req.socket).ip)) return;
+      // The real client: for a tunnelled request, the peer of the outer CONNECT connection.
+      if (options.devicePage?.(req, res, plainIp(outerSocket(req.socket).remoteAddress ?? ''))) return;
       serveSetupPage(options.ca, req, res);
     },
   };
@@ -179,12 +180,12 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   let disposed: Promise<void> | undefined;
   return {
     address: () => ({ host: options.host, port }),
+    openConnections: () => clientSockets.size,
+    listening: () => server.listening,
     get capturing() {
       return recorder.enabled;
     },
     webSockets,
-    openConnections: () => clientSockets.size,
-    listening: () => server.listening,
     setCapture(enabled) {
       recorder.enabled = enabled;
     },
