@@ -31,8 +31,8 @@ export const DEFAULT_LOG_BODY_KB = 64;
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
-                       [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
-                       [--upstream-timeout S] [--body-timeout S] [--rotate-token] [--metrics-public]
+                       [--log-bodies [KB]] [--log-file PATH] [--log-unmasked] [--metrics-public]
+                       [--upstream-timeout S] [--body-timeout S] [--rotate-token]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -56,6 +56,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         HINDSIGHT_LOG=off|on|bodies overrides the flags: off = no lines, on = lines
                         without bodies, bodies = with bodies
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
+  --metrics-public      serve GET /metrics (Prometheus) on the UI port without a token (default: it needs
+                        'Authorization: Bearer TOKEN', the UI token or a user's); GET /healthz never needs one
   --insecure-upstream   do not verify servers' TLS certificates
   --upstream-ca FILE    also trust the CA certificates (PEM) in FILE for servers' TLS (a private or company
                         CA); repeat the flag for more. <data>/upstream-ca.pem is trusted at every start.
@@ -66,8 +68,6 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
-  --metrics-public      serve GET /metrics (Prometheus) on the UI port without a token (default: it needs
-                        'Authorization: Bearer TOKEN', the UI token or a user's); GET /healthz never needs one
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -86,6 +86,8 @@ export interface ServeOptions {
   logFile?: string;
   logUnmasked: boolean;
   systemProxy: boolean;
+  /** GET /metrics without a token. */
+  metricsPublic?: boolean;
   insecureUpstream: boolean;
   /** --upstream-ca files, checked and read at start. */
   upstreamCa: string[];
@@ -96,7 +98,6 @@ export interface ServeOptions {
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
   rotateToken?: boolean;
-  metricsPublic?: boolean;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -127,13 +128,13 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'log-file': { type: 'string' },
       'log-unmasked': { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
+      'metrics-public': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
       'upstream-ca': { type: 'string', multiple: true },
       'inspect-relay': { type: 'string' },
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       'rotate-token': { type: 'boolean' },
-      'metrics-public': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -180,13 +181,13 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     ...(log && values['log-file'] !== undefined ? { logFile: path.resolve(values['log-file']) } : {}),
     logUnmasked: !!values['log-unmasked'],
     systemProxy: !!values['system-proxy'],
+    ...(values['metrics-public'] ? { metricsPublic: true } : {}),
     insecureUpstream: !!values['insecure-upstream'],
     upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
     rotateToken: !!values['rotate-token'],
-    metricsPublic: !!values['metrics-public'],
   };
 }
 

@@ -58,6 +58,9 @@ class WorkerFlowStore implements FlowStore {
 
   private readonly _onDidAdd = new Emitter<FlowSummary[]>();
   readonly onDidAdd = this._onDidAdd.event;
+  private readonly _onDidFail = new Emitter<Error>();
+  /** The worker died or the datafile could not be opened: nothing more reaches the disk. */
+  readonly onDidFail = this._onDidFail.event;
   private readonly _onDidUpdate = new Emitter<FlowSummary[]>();
   readonly onDidUpdate = this._onDidUpdate.event;
   private readonly _onDidRemove = new Emitter<{ ids: string[]; all?: boolean }>();
@@ -66,9 +69,6 @@ class WorkerFlowStore implements FlowStore {
   readonly onDidTrim = this._onDidTrim.event;
   private readonly _onDidWarn = new Emitter<string>();
   readonly onDidWarn = this._onDidWarn.event;
-  private readonly _onDidFail = new Emitter<Error>();
-  /** The worker died or the datafile could not be opened: nothing more reaches the disk. */
-  readonly onDidFail = this._onDidFail.event;
 
   private readonly maxFlows: number;
   private readonly trimCount: number;
