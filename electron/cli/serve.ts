@@ -31,7 +31,7 @@ export const DEFAULT_LOG_BODY_KB = 64;
 export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--host 127.0.0.1] [--data DIR] [--reverse URL]
                        [--allow CIDR…] [--rules FILE] [--log] [--system-proxy] [--insecure-upstream]
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
-                       [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
+                       [--log-bodies [KB]] [--log-file PATH] [--log-unmasked] [--metrics-public]
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token] [--http2 auto|off]
                        [--no-capture]
 
@@ -57,6 +57,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         HINDSIGHT_LOG=off|on|bodies overrides the flags: off = no lines, on = lines
                         without bodies, bodies = with bodies
   --system-proxy        point this machine's proxy setting at Hindsight while it runs (restored on exit)
+  --metrics-public      serve GET /metrics (Prometheus) on the UI port without a token (default: it needs
+                        'Authorization: Bearer TOKEN', the UI token or a user's); GET /healthz never needs one
   --insecure-upstream   do not verify servers' TLS certificates
   --upstream-ca FILE    also trust the CA certificates (PEM) in FILE for servers' TLS (a private or company
                         CA); repeat the flag for more. <data>/upstream-ca.pem is trusted at every start.
@@ -89,6 +91,8 @@ export interface ServeOptions {
   logFile?: string;
   logUnmasked: boolean;
   systemProxy: boolean;
+  /** GET /metrics without a token. */
+  metricsPublic?: boolean;
   insecureUpstream: boolean;
   /** --upstream-ca files, checked and read at start. */
   upstreamCa: string[];
@@ -133,6 +137,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'log-file': { type: 'string' },
       'log-unmasked': { type: 'boolean' },
       'system-proxy': { type: 'boolean' },
+      'metrics-public': { type: 'boolean' },
       'insecure-upstream': { type: 'boolean' },
       'upstream-ca': { type: 'string', multiple: true },
       'inspect-relay': { type: 'string' },
@@ -188,6 +193,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     ...(log && values['log-file'] !== undefined ? { logFile: path.resolve(values['log-file']) } : {}),
     logUnmasked: !!values['log-unmasked'],
     systemProxy: !!values['system-proxy'],
+    ...(values['metrics-public'] ? { metricsPublic: true } : {}),
     insecureUpstream: !!values['insecure-upstream'],
     upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
@@ -329,6 +335,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
         saveUiToken(options.dataDir, token);
         lock?.setToken(token);
       },
+      metricsPublic: options.metricsPublic,
       onError: (err, where) => say(`UI server error (${where}): ${(err as Error).message ?? err}`) });
     if (options.inspectRelay !== undefined) {
       const relay = await core.inspect.start({ host: DEFAULT_RELAY_HOST, port: options.inspectRelay, targets: [DEFAULT_TARGETS] }).catch((err: Error) => {
@@ -357,6 +364,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);
   }
   for (const notice of core.startupNotices) say(notice);
+  const users = core.users.list().length;
+  if (users > 0) say(`Users:  ${users} named (hindsight users list); the UI URL above signs in as the owner (an admin)`);
+  if (core.users.problem) say(`Users:  ${core.users.problem}`);
   if (uiToken?.fresh === 'rotated') say('UI token: replaced; tabs and scripts holding the old one need the new UI URL');
   if (options.host !== 'localhost' && !/^(127\.|::1$)/.test(options.host)) {
     say(options.allow.length ? `Allowed clients: this machine, ${options.allow.join(', ')}` : 'Allowed clients: this machine only (add --allow CIDR for others)');
@@ -378,15 +388,32 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   }
   say('Press Ctrl-C to stop.');
 
+  // Runs until a signal, or until the store fails for good: then exit 1, so systemd or a container
+  // runtime restarts the server instead of leaving a proxy that forwards but keeps nothing.
+  let fatal: Error | undefined;
   await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      storeFailed?.dispose();
       resolve();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const storeFailed = core!.store.onDidFail?.((err) => {
+      fatal ??= err;
+      done();
+    });
+    core!.store.ready.catch((err: Error) => {
+      fatal ??= err;
+      done();
+    });
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
   });
+  if (fatal) {
+    say(`hindsight serve: fatal store error: ${fatal.message}; exiting with status 1 so a supervisor restarts it`);
+    await stop().catch(() => {});
+    return 1;
+  }
   say('Stopping…');
   await stop();
   return 0;

@@ -16,6 +16,7 @@ import type { FlowMessage, MessagePage } from './message';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
 import type { InspectState, RelayInfo } from './inspect';
 import type { SessionReport } from './session-report';
+import type { SessionInfo } from './users';
 import type { CoverageQuery, CoverageReport, EndpointReport, ErrorReport, ReportKind, ReportQuery } from './report';
 
 export interface FlowQuery {
@@ -201,6 +202,13 @@ export interface ProfileShare {
   url?: string;
 }
 
+/** A device bind link (electron/core/devices): `url` is http://hindsight.ca/bind/<code>, valid until expiresAt. */
+export interface BindLink {
+  code: string;
+  url: string;
+  expiresAt: number;
+}
+
 export interface ApiMethods {
   'status.get': { params: Record<string, never>; result: Status };
   'capture.set': { params: { enabled: boolean }; result: Status };
@@ -314,6 +322,14 @@ export interface ApiMethods {
   };
   /** The global network-conditions switch (electron/core/conditions): off keeps every condition but applies none. */
   'conditions.set': { params: { enabled: boolean }; result: Status };
+  // Team mode (electron/core/users, electron/core/devices; roles in electron/common/users.ts).
+  /** Who this connection signed in as; `user` is null in single-user mode. */
+  'session.get': { params: Record<string, never>; result: SessionInfo };
+  /**
+   * A short-lived bind code and the page a phone opens through the proxy to be bound (a QR code in the UI):
+   * to the profile `profileId` (admins) and/or, with `forMe`, to the signed-in user. Never carries a token.
+   */
+  'devices.bindCode': { params: { profileId?: string; forMe?: boolean }; result: BindLink };
 }
 export type ApiMethod = keyof ApiMethods;
 export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
@@ -400,6 +416,8 @@ export const API_METHODS = [
   'report.html',
   'flows.messages',
   'flows.sendMessage',
+  'session.get',
+  'devices.bindCode',
   ...SHELL_METHODS,
   'conditions.set',
   'upstreamCa.get',
@@ -466,9 +484,10 @@ export type ApiResponse = { id: number; result: unknown } | { id: number; error:
  * - replay-failed:  a request could not be sent through the proxy at all (no flow was recorded);
  * - bad-har:        flows.import was given something that is not a usable HAR (the message names the entry and field);
  * - not-live:       flows.sendMessage named a flow that is not an open WebSocket (or its stream cannot take a frame);
- * - internal:       anything else (the message says what).
+ * - internal:       anything else (the message says what);
+ * - forbidden:      the signed-in user's role may not do this (a member saving a rule: electron/common/users.ts).
  */
-export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'bad-curl' | 'replay-failed' | 'bad-har' | 'internal';
+export type ApiErrorCode = 'unknown-method' | 'bad-request' | 'bad-params' | 'bad-filter' | 'not-found' | 'closed' | 'unavailable' | 'invalid-rule' | 'bad-curl' | 'replay-failed' | 'bad-har' | 'internal' | 'forbidden';
 export interface ApiErrorInfo {
   message: string;
   code?: ApiErrorCode | (string & {});

@@ -320,11 +320,23 @@ function checkRule(c: Checker, input: unknown, at: string): Rule | undefined {
   const action = checkTyped<Action>(c, input.action, join(at, 'action'), ACTION_CHECKS, 'action');
   const times = counter(c, input, at, 'times', 1, 'how many times the rule applies; leave it out for always');
   const version = counter(c, input, at, 'version', 0, 'the save counter');
+  const savedBy = savedByField(c, input, at);
   if (c.errors.length > errorsBefore || id === undefined || name === undefined || enabled === undefined || !action) return undefined;
   const rule: Rule = { id, name: name.trim(), enabled, priority, scope, matchers, action };
   if (times !== undefined) rule.times = times;
   if (version !== undefined) rule.version = version;
+  if (savedBy !== undefined) rule.savedBy = savedBy;
   return rule;
+}
+
+/** `savedBy` (team mode): a user name the server stamped; kept when valid so a rule or profile keeps its author. */
+function savedByField(c: Checker, input: Record<string, unknown>, at: string): string | undefined {
+  if (input.savedBy === undefined) return undefined;
+  if (typeof input.savedBy !== 'string' || input.savedBy.length === 0 || input.savedBy.length > 64) {
+    c.add(join(at, 'savedBy'), 'must be a user name (1–64 characters)');
+    return undefined;
+  }
+  return input.savedBy;
 }
 
 /** Checks one rule as received from the UI, the API or a rules file. */
@@ -349,8 +361,10 @@ export function validateDeviceProfile(input: unknown): ProfileValidation {
   });
   const conditions = input.conditions === undefined || input.conditions === null ? undefined : checkConditions(input.conditions, 'conditions');
   if (conditions && !conditions.ok) c.errors.push(...conditions.errors);
+  const savedBy = savedByField(c, input, '');
   if (c.errors.length > 0 || id === undefined || name === undefined) return { ok: false, errors: c.errors };
   const profile: DeviceProfile = { id, name: name.trim(), clients, rules };
   if (conditions?.ok) profile.conditions = conditions.conditions;
+  if (savedBy !== undefined) profile.savedBy = savedBy;
   return { ok: true, profile };
 }

@@ -118,6 +118,8 @@ export interface Rule {
   times?: number;
   /** Bumped by the rules store on every save; compiled matchers are cached per id + version. */
   version?: number;
+  /** Who saved it last, in team mode (set by the server from the signed-in user, never by the client). */
+  savedBy?: string;
 }
 
 export interface DeviceProfile {
@@ -128,4 +130,6 @@ export interface DeviceProfile {
   rules: Rule[];
   /** Network conditions for every request of this profile's clients (a matching `conditions` rule wins). */
   conditions?: NetworkConditions;
+  /** Who saved it last, in team mode (set by the server from the signed-in user, never by the client). */
+  savedBy?: string;
 }

@@ -15,6 +15,9 @@ import type { FlowStore, StoreOptions } from './store/types';
 import type { InspectService } from './inspect/service';
 import type { UpstreamCaService } from './capture/upstream-ca';
 import type { LiveWebSockets } from './capture/websocket/registry';
+import type { UserStore } from './users/types';
+import type { DeviceBinder } from './devices/binder';
+import type { CoreMetrics } from './metrics/collector';
 
 export interface CoreOptions {
   dataDir: string;
@@ -89,6 +92,12 @@ export interface Core {
   setCapture(enabled: boolean): void;
   status(): Status;
   readonly onDidChangeStatus: Event<Status>;
+  /** Named users and their tokens (team mode, electron/core/users); empty in single-user mode. */
+  readonly users: UserStore;
+  /** Device bind codes and the bind page's bindings (electron/core/devices). */
+  readonly devices: DeviceBinder;
+  /** Counters for GET /metrics and /healthz (electron/core/metrics). */
+  readonly metrics: CoreMetrics;
   /** Closes the proxy, flushes the store, releases every socket, timer and file. */
   dispose(): Promise<void>;
 }

@@ -19,6 +19,11 @@ import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-c
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
 import { mkdirPrivate, tightenDataDir } from './private-files';
+import { FileUserStore } from './users/file-store';
+import { FileDeviceBindingStore } from './devices/file-store';
+import { createDeviceBinder } from './devices/binder';
+import { serveBindPage } from './devices/bind-page';
+import { CoreMetrics } from './metrics/collector';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
 export const DEFAULT_PROXY_PORT = 8080;
@@ -44,6 +49,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
+  // Team mode (issue 21): users, device bindings and the counters behind /metrics.
+  const users = new FileUserStore(paths.dataDir, { watch: true });
+  const devices = createDeviceBinder({ store: new FileDeviceBindingStore(paths.dataDir), rules: rules.store, users });
+  const metrics = new CoreMetrics();
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
   const ownPorts = new Set<number>();
   let proxy: CaptureProxy;
@@ -65,6 +74,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       allowClient,
       ownPorts,
       onFinished: (flow) => {
+        metrics.flowFinished(flow);
         replays.flowFinished(flow);
         options.onLog?.(toLogLine(flow));
         options.onFlowFinished?.(flow);
@@ -73,8 +83,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       replays,
       conditions: conditions.service,
       http2: options.http2,
+      devicePage: (req, res, clientIp) => serveBindPage(devices, req, res, clientIp),
     });
   } catch (err) {
+    devices.dispose();
+    users.dispose();
     await rules.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -83,6 +96,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     throw err;
   }
 
+  let storeProblem: string | undefined;
+  const storeFailed = store.onDidFail?.((err) => (storeProblem = err.message));
+  metrics.attach({
+    openConnections: () => proxy.openConnections(),
+    listening: () => proxy.listening(),
+    stored: () => store.count(),
+    storeWriteLagMs: () => store.writeLagMs?.(),
+    storeHealthy: () => (storeProblem ? { ok: false, problem: storeProblem } : { ok: true }),
+    ruleHits: () => rules.store.list().map((r) => ({ id: r.rule.id, name: r.rule.name, hits: r.hits })),
+  });
   const replay = createReplayService({ store, marks: replays, caPem: ca.certPem, proxyAddress: () => proxy.address() });
   // Inspector relays record their sessions through a recorder of their own into the same store.
   const inspect = createInspectService({
@@ -150,6 +173,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return proxy.webSockets;
     },
     startupNotices,
+    users,
+    devices,
+    metrics,
     addOwnPort: (port) => void ownPorts.add(port),
     admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {
@@ -162,6 +188,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dispose() {
       disposing ??= (async () => {
         for (const s of subscriptions) s.dispose();
+        storeFailed?.dispose();
         onDidChangeStatus.dispose();
         // Replays in flight first: the proxy then records them as aborted rather than cut.
         replay.dispose();
@@ -170,6 +197,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         // After the proxy: its closed client sockets have released every breakpoint pause.
         await rules.close();
         await store.close();
+        devices.dispose();
+        users.dispose();
       })();
       return disposing;
     },

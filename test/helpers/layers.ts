@@ -53,9 +53,12 @@ export const CORE_ORDER: Readonly<Record<string, readonly string[]>> = {
   inspect: ['base', 'capture'],
   lan: ['base'],
   sysproxy: ['base'],
-  assembly: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy'],
-  api: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'assembly'],
-  server: ['base', 'store', 'import', 'export', 'assembly', 'api'],
+  users: ['base'],
+  metrics: ['base'],
+  devices: ['base', 'rules', 'users', 'capture'],
+  assembly: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices'],
+  api: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'assembly'],
+  server: ['base', 'store', 'import', 'export', 'users', 'metrics', 'devices', 'assembly', 'api'],
 };
 
 /**

@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
+import { createTeamApiHandlers } from '../devices/api-handlers';
 import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
 import { createImportApiHandlers } from '../import/api-handlers';
@@ -52,6 +53,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createMessageApiHandlers(core),
     // flows.import, flows.parseCurl: electron/core/import/api-handlers.ts
     ...createImportApiHandlers(core),
+    // session.get, devices.bindCode (no one signed in; the UI server answers per user): electron/core/devices/api-handlers.ts
+    ...createTeamApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

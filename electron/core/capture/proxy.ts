@@ -66,12 +66,21 @@ export interface CaptureProxyOptions {
    * that negotiate it; 'off' keeps both sides on HTTP/1.1. Default 'auto'.
    */
   http2?: 'auto' | 'off';
+  /**
+   * Pages of http://hindsight.ca/ served beside the setup page (the device bind page, electron/core/devices):
+   * true when it answered the request. `clientIp` is the real client, also inside a tunnel.
+   */
+  devicePage?: (req: http.IncomingMessage, res: http.ServerResponse, clientIp: string) => boolean;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
 
 export interface CaptureProxy {
   address(): { host: string; port: number };
+  /** Client connections open now (the proxy port's), for /metrics. */
+  openConnections(): number;
+  /** Whether the proxy port is listening (false once disposed), for /healthz. */
+  listening(): boolean;
   readonly capturing: boolean;
   /** Open WebSockets by flow id (sending a message into one). */
   readonly webSockets: LiveWebSockets;
@@ -109,7 +118,11 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     rules: options.rules,
     replays: options.replays,
     conditions: options.conditions,
-    setupPage: (req, res) => serveSetupPage(options.ca, req, res),
+    setupPage: (req, res) => {
+      // The real client: for a tunnelled request, the peer of the outer CONNECT connection.
+      if (options.devicePage?.(req, res, plainIp(outerSocket(req.socket).remoteAddress ?? ''))) return;
+      serveSetupPage(options.ca, req, res);
+    },
   };
   const webSockets = new LiveWebSockets();
   const upgradeContext: UpgradeContext = {
@@ -199,6 +212,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   let disposed: Promise<void> | undefined;
   return {
     address: () => ({ host: options.host, port }),
+    openConnections: () => clientSockets.size,
+    listening: () => server.listening,
     get capturing() {
       return recorder.enabled;
     },

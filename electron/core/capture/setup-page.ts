@@ -13,7 +13,7 @@ export function isSetupHost(host: string): boolean {
   return host.toLowerCase().replace(/\.$/, '') === SETUP_HOST;
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function setupPageHtml(ca: CertificateAuthority): string {

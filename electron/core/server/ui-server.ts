@@ -9,6 +9,11 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+// Team mode (issue 21): who signed in, their role per connection, /healthz and /metrics.
+import { authorize } from './principal';
+import { scopedApi } from './scoped-api';
+import type { Principal } from '../users/types';
+import { serveHealth, serveMetrics } from './ops-routes';
 import type { BodySide } from '../../common/flow';
 import type { Core } from '../core-types';
 import { createApiHandlers } from '../api/handlers';
@@ -45,6 +50,8 @@ export interface UiServerOptions {
   allowClient?: (ip: string) => boolean;
   /** A new token replaced the old one (token.rotate): keep it (serve writes the token file and the lock). */
   onTokenRotated?: (token: string) => void;
+  /** GET /metrics without a token (`serve --metrics-public`); by default it needs a Bearer token like /api. */
+  metricsPublic?: boolean;
 }
 
 export interface UiServer {
@@ -73,6 +80,13 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   const refused = new WeakSet<object>();
   const ownsApi = !options.api;
   const sockets = new Set<WebSocket>();
+  /** Who signed in on each open socket: a revoked user's sockets are closed as soon as the users change. */
+  const principals = new Map<WebSocket, Principal>();
+  const signedIn = (req: http.IncomingMessage) => authorize(requestToken(req), token, core.users);
+  const usersChanged = core.users.onDidChange((users) => {
+    const names = new Set(users.map((u) => u.name));
+    for (const [ws, who] of principals) if (who.kind === 'user' && !names.has(who.name)) ws.close(4003, 'token revoked');
+  });
   /**
    * token.rotate: the new token takes effect at once; every socket (the caller's too) is closed just after
    * the answer has gone out, so holders of the old token are out, and the caller reconnects with the new one.
@@ -80,7 +94,8 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
   const rotateToken = async (): Promise<{ token: string }> => {
     token = newToken();
     options.onTokenRotated?.(token);
-    const open = [...sockets];
+    // Users' own tokens are unchanged: only the sockets signed in with the old UI token are closed.
+    const open = [...sockets].filter((ws) => principals.get(ws)?.kind !== 'user');
     setTimeout(() => {
       for (const ws of open) ws.close(4001, 'token rotated');
     }, 100).unref();
@@ -124,6 +139,15 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
       return sendText(res, 405, 'Method not allowed');
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return handleApiGet(req, res, url);
+    // Operations (./ops-routes.ts): /healthz is open (it says nothing private), /metrics needs a token unless --metrics-public.
+    if (url.pathname === '/healthz') return serveHealth(core, req, res);
+    if (url.pathname === '/metrics') {
+      if (!options.metricsPublic && !signedIn(req)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="hindsight"');
+        return sendText(res, 401, 'Unauthorized: /metrics needs Authorization: Bearer <token> (or serve --metrics-public)');
+      }
+      return serveMetrics(core, req, res);
+    }
 
     const result = await serveStatic(req, res, rendererDir, url.pathname);
     if (result === 'served') return;
@@ -149,7 +173,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
       if (!request) return sendText(res, 401, 'Unauthorized: this download ticket is unknown, used or expired; start the download again');
       return streamExport(core, req, res, request);
     }
-    if (!tokenMatches(requestToken(req), token)) {
+    if (!signedIn(req)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="hindsight"');
       return sendText(res, 401, 'Unauthorized: token required');
     }
@@ -211,12 +235,15 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     const url = parseUrl(req.url);
     if (!url || url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (!hostOk(req.headers.host) || !originAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!tokenMatches(requestToken(req), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    const principal = signedIn(req);
+    if (!principal) return refuseUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      const served = serveWebSocket(ws, api);
+      principals.set(ws, principal);
+      const served = serveWebSocket(ws, scopedApi(api, core, principal));
       ws.once('close', () => {
         sockets.delete(ws);
+        principals.delete(ws);
         served.dispose();
       });
     });
@@ -256,6 +283,7 @@ export async function startUiServer(core: Core, options: UiServerOptions = {}): 
     },
     close() {
       closing ??= (async () => {
+        usersChanged.dispose();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await closeSockets([...sockets]);

@@ -75,6 +75,9 @@ class WorkerFlowStore implements FlowStore {
 
   private readonly _onDidAdd = new Emitter<FlowSummary[]>();
   readonly onDidAdd = this._onDidAdd.event;
+  private readonly _onDidFail = new Emitter<Error>();
+  /** The worker died or the datafile could not be opened: nothing more reaches the disk. */
+  readonly onDidFail = this._onDidFail.event;
   private readonly _onDidUpdate = new Emitter<FlowSummary[]>();
   readonly onDidUpdate = this._onDidUpdate.event;
   private readonly _onDidRemove = new Emitter<{ ids: string[]; all?: boolean }>();
@@ -95,6 +98,9 @@ class WorkerFlowStore implements FlowStore {
   private readonly unsummarized = new Map<string, Flow>();
   /** The newest value of each flow changed since the last flush. */
   private readonly pending = new Map<string, Flow>();
+  /** When the oldest change in `pending` was made, and when each batch on its way to the worker was (write lag). */
+  private pendingSince = 0;
+  private readonly writesInFlight = new Set<{ since: number }>();
   private readonly journal: JournalWriter;
   private readonly recent = new LruCache<string, Flow>(RECENT_FLOWS);
   /** Body files of flows updated after they were removed (a trim or clear while they were live). */
@@ -147,9 +153,11 @@ class WorkerFlowStore implements FlowStore {
       this.worker.on('message', (reply: WorkerReply) => this.onReply(reply, resolve, reject));
       this.worker.on('error', (err) => {
         this.warn(`The flow store's worker failed: ${err.message}. Flows captured from now on are kept in memory only.`);
+        this._onDidFail.fire(err);
         reject(err);
       });
-      this.worker.on('exit', () => {
+      this.worker.on('exit', (code) => {
+        if (!this.closing) this._onDidFail.fire(new Error(`the flow store's writer stopped unexpectedly (exit code ${code})`));
         this.workerGone = true;
         for (const r of this.requests.values()) r.reject(new Error('the flow store is closed'));
         this.requests.clear();
@@ -223,6 +231,7 @@ class WorkerFlowStore implements FlowStore {
         return;
       }
       this.unsummarized.set(flow.id, flow);
+      if (this.pending.size === 0) this.pendingSince = Date.now();
       this.pending.set(flow.id, flow);
       this.recent.set(flow.id, flow);
       if (!known) this.added.add(flow.id);
@@ -396,9 +405,12 @@ class WorkerFlowStore implements FlowStore {
     if (this.pending.size) {
       const flows = [...this.pending.values()];
       this.pending.clear();
-      for (const { lines, keys } of docChunks(flows)) {
-        this.journaledText(lines, { type: 'write', id: 0, lines, keys }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`));
-      }
+      const batch = { since: this.pendingSince };
+      this.writesInFlight.add(batch);
+      const writes = docChunks(flows).map(({ lines, keys }) =>
+        this.journaledText(lines, { type: 'write', id: 0, lines, keys }).catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`)),
+      );
+      void Promise.all(writes).then(() => this.writesInFlight.delete(batch));
     }
     if (this.orphanBlobs.length) {
       const blobs = this.orphanBlobs;
@@ -442,6 +454,7 @@ class WorkerFlowStore implements FlowStore {
         return;
       case 'open-failed':
         this.warn(reply.message);
+        this._onDidFail.fire(new Error(reply.message));
         reject(new Error(reply.message));
         return;
       case 'warning':
@@ -525,6 +538,13 @@ class WorkerFlowStore implements FlowStore {
     if (this.maxSeq <= this.meta.seqReserved - SEQ_BLOCK / 2) return;
     this.meta.seqReserved = this.maxSeq + SEQ_BLOCK;
     this.metaWriter.save(this.meta);
+  }
+
+  /** How long the oldest captured change not yet written by the worker has waited (0 when none waits), for /metrics. */
+  writeLagMs(): number {
+    let oldest = this.pending.size ? this.pendingSince : Infinity;
+    for (const w of this.writesInFlight) oldest = Math.min(oldest, w.since);
+    return Number.isFinite(oldest) ? Math.max(0, Date.now() - oldest) : 0;
   }
 
   private warn(message: string): void {

@@ -70,6 +70,13 @@ export interface FlowStore extends CaptureSink {
   readonly onDidTrim: Event<TrimInfo>;
   /** Resolves when every change so far (writes, trims with their compaction, body files) is on disk. */
   flush(): Promise<void>;
+  /** How long the oldest captured change not yet written has waited, in ms (0: nothing waits); /metrics shows it. */
+  writeLagMs?(): number;
+  /**
+   * The store can no longer keep flows (its writer died, its file cannot be opened): `hindsight serve` exits
+   * non-zero on it so a supervisor restarts it. Optional: a store that recovers by itself never fires it.
+   */
+  readonly onDidFail?: Event<Error>;
   /** Flushes pending writes and closes files. */
   close(): Promise<void>;
 }

@@ -1,0 +1,34 @@
+/**
+ * Named users (team mode, issue 21) behind one small interface: the embedded store keeps them in an
+ * owner-only file in the data folder (file-store.ts); a database-backed store can implement the same.
+ * Tokens are never stored, only their SHA-256: a leaked users file signs nobody in.
+ */
+import type { Event } from '../../common/events';
+import type { UserInfo, UserRole } from '../../common/users';
+
+export interface UserStore {
+  /** Every user, by name. */
+  list(): UserInfo[];
+  /** Why the stored users could not be read (then only the UI token works), if they could not. */
+  readonly problem?: string;
+  /** True when at least one user exists (team mode). */
+  hasUsers(): boolean;
+  /** Creates a user with a fresh token; returns the token (shown once, never stored). Throws when the name is taken or bad. */
+  add(name: string, role: UserRole): { user: UserInfo; token: string };
+  /** Removes the user; their token stops working at once. False when there was no such user. */
+  revoke(name: string): boolean;
+  /** The user holding this token, or undefined (constant-time compare per user). */
+  authenticate(token: string): UserInfo | undefined;
+  /** Adds a device address to a user (a bind code scanned); replaces `replacing` when given. */
+  bindDevice(name: string, address: string, replacing?: string): UserInfo | undefined;
+  /** Users were added, revoked or changed, here or by another process (the CLI) writing the same store. */
+  readonly onDidChange: Event<UserInfo[]>;
+  dispose(): void;
+}
+
+/** Who a request signed in as: the data folder's UI token (the owner, an admin) or a named user. */
+export interface Principal {
+  kind: 'owner' | 'user';
+  name: string;
+  role: UserRole;
+}
