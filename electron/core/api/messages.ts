@@ -7,7 +7,7 @@ import { ApiError, type ApiHandlers } from '../../common/api';
 import { isTextKind, type FlowMessage } from '../../common/message';
 import type { StoredMessage } from '../capture/sink';
 import { InjectError } from '../capture/websocket/relay';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from './params';
 
 /** What one sent message may carry (the API is not a bulk upload path). */
@@ -23,7 +23,7 @@ export function toFlowMessage(stored: StoredMessage): FlowMessage {
   return message;
 }
 
-export function createMessageApiHandlers(core: Core): Pick<ApiHandlers, 'flows.messages' | 'flows.sendMessage'> {
+export function createMessageApiHandlers(core: AnyCore): Pick<ApiHandlers, 'flows.messages' | 'flows.sendMessage'> {
   const { store } = core;
   return {
     async 'flows.messages'(params) {

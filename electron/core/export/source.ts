@@ -10,7 +10,7 @@ import { readFlowBody } from '../api/body';
 import { connectToRunning, readLock } from '../api/lock';
 import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
-import type { FlowStore } from '../store/types';
+import type { AnyFlowStore } from '../store/types';
 import type { ExportRecord } from './records';
 import type { FlowMessage } from '../../common/message';
 import { toFlowMessage } from '../api/messages';
@@ -41,7 +41,7 @@ async function allMessages(page: (after: number) => Promise<{ messages: FlowMess
   }
 }
 
-export function storeSource(store: FlowStore): FlowSource {
+export function storeSource(store: AnyFlowStore): FlowSource {
   return {
     query: async (q) => store.query(q),
     get: (id) => store.get(id),

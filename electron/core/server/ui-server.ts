@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BodySide } from '../../common/flow';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { createApiHandlers } from '../api/handlers';
 import { createApiServerSide, type ApiServerSide } from '../api/dispatcher';
 import { readFlowBody } from '../api/body';
@@ -60,7 +60,7 @@ export function defaultRendererDir(): string {
   return path.resolve(__dirname, '..', '..', '..', __dirname.split(path.sep).includes('dist') ? '' : 'dist', 'renderer');
 }
 
-export async function startUiServer(core: Core, options: UiServerOptions = {}): Promise<UiServer> {
+export async function startUiServer(core: AnyCore, options: UiServerOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
   let token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();

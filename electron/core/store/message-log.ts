@@ -338,7 +338,8 @@ async function scanOffsets(file: string): Promise<number[] & { end?: number }> {
   return offsets;
 }
 
-function textOf(record: StoredMessage): string {
+/** The text a message search looks in: the payload as UTF-8, the SSE event type, the close reason. */
+export function textOf(record: StoredMessage): string {
   const { meta } = record;
   const parts = [record.payload.toString('utf8')];
   if (meta.eventType) parts.push(meta.eventType);
