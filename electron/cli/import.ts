@@ -11,17 +11,22 @@ import { describeImportTrim, importHar } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
 import { openFlowStore } from '../core/store';
 import { parseCommandArgs, type CliOutput } from './args';
+import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
+import { openPgStore } from '../core/store/pg/pg-store';
+import { redactUrl } from '../core/store/pg/pg-db';
+import type { AnyFlowStore } from '../core/store/types';
 import { fsErrorLine, isFsError } from './fs-errors';
 
-export const usage = `Usage: hindsight import [--data DIR] FILE.har
+export const usage = `Usage: hindsight import [--data DIR | --store URL] FILE.har
 
 Adds the requests of a HAR file to the stored flows, marked as imported.
 
   --data DIR      data folder (default: ${defaultDataDir()})
+${STORE_USAGE}
   -h, --help      show this help`;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  const parsed = parseCommandArgs('import', argv, { data: { type: 'string' } }, usage, out, true);
+  const parsed = parseCommandArgs('import', argv, { data: { type: 'string' }, ...STORE_FLAG }, usage, out, true);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {
@@ -29,6 +34,13 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 2;
   }
   const file = path.resolve(positionals[0]);
+  let storeUrl: string | undefined;
+  try {
+    storeUrl = storeUrlOf(values.store);
+  } catch (err) {
+    out.stderr.write(`hindsight import: ${(err as Error).message}\n`);
+    return 2;
+  }
   const dataDir = path.resolve(values.data ?? defaultDataDir());
 
   try {
@@ -45,9 +57,17 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 1;
   }
 
-  if (readLock(dataDir)) return importThroughRunning(dataDir, file, out);
+  if (!storeUrl && readLock(dataDir)) return importThroughRunning(dataDir, file, out);
 
-  const store = openFlowStore({ dataDir });
+  // A shared store takes writes from any number of processes; the data folder's files from one only.
+  let store: AnyFlowStore;
+  try {
+    store = storeUrl ? await openPgStore({ url: storeUrl, maxFlows: Infinity }) : openFlowStore({ dataDir });
+  } catch (err) {
+    out.stderr.write(`hindsight import: cannot open the store at ${redactUrl(storeUrl!)}: ${(err as Error).message}\nNothing was imported.\n`);
+    return 1;
+  }
+  const into = storeUrl ? redactUrl(storeUrl) : dataDir;
   try {
     await store.ready;
     // Streamed entry by entry (the file is read once more): memory stays flat whatever the file's size.
@@ -55,7 +75,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     for (const w of store.warnings()) out.stderr.write(`hindsight import: warning: ${w}\n`);
     const from = outcome.creator ? ` (made by ${outcome.creator.name} ${outcome.creator.version})` : '';
     const count = outcome.count;
-    out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${dataDir}\n`);
+    out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${into}\n`);
     const trim = describeImportTrim(outcome);
     if (trim) out.stdout.write(`${trim}\n`);
     return 0;

@@ -5,13 +5,14 @@
  * finished flow, so `hindsight serve --log | jq` works.
  */
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIpRange } from '../common/cidr';
 import { acquireLock, LockHeldError, readLock, type HeldLock } from '../core/api/lock';
 import { parseReverseTarget } from '../core/capture/target';
-import { createCore, DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from '../core/core';
-import type { Core } from '../core/core-types';
+import { createCore, createTeamCore, DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from '../core/core';
+import type { AnyCore, CoreOptions } from '../core/core-types';
 import { dataPaths, defaultDataDir } from '../core/paths';
 import { DEFAULT_UI_PORT, startUiServer, type UiServer } from '../core/server/ui-server';
 import { createSystemProxy, loadSysproxySettings, type SystemProxy } from '../core/sysproxy';
@@ -25,6 +26,8 @@ import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../comm
 import { FlowLogger } from '../core/log/flow-logger';
 import { LogFile } from '../core/log/log-file';
 import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
+import { redactUrl } from '../core/store/pg/pg-db';
+import { keepDaysOf, keepFlowsOf, retentionOf, STORE_FLAG, storeUrlOf } from './store-flags';
 
 export const DEFAULT_LOG_BODY_KB = 64;
 
@@ -33,6 +36,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token]
+                       [--store postgres://…] [--node NAME] [--keep-flows N] [--keep-days D]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -66,6 +70,13 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
+  --store URL           keep flows, bodies and messages in PostgreSQL (postgres://user@host/db; default
+                        HINDSIGHT_STORE) instead of the data folder; several serve processes (nodes) may share
+                        one database and each UI shows every node's flows live. The data folder still holds
+                        the CA, rules and settings
+  --node NAME           this node's name, recorded on every flow it captures (with --store; default: host name)
+  --keep-flows N        keep at most N unpinned flows (default 60,000, trimming the oldest 10,000 past it)
+  --keep-days D         also remove unpinned flows older than D days; pinned flows are never removed
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -94,6 +105,11 @@ export interface ServeOptions {
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
   rotateToken?: boolean;
+  /** --store / HINDSIGHT_STORE: the PostgreSQL store's URL. */
+  storeUrl?: string;
+  node?: string;
+  keepFlows?: number;
+  keepDays?: number;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -130,6 +146,10 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       'rotate-token': { type: 'boolean' },
+      ...STORE_FLAG,
+      node: { type: 'string' },
+      'keep-flows': { type: 'string' },
+      'keep-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -163,7 +183,15 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     log = envSwitch !== 'off';
     logBodyBytes = envSwitch === 'bodies' ? (logBodyBytes ?? DEFAULT_LOG_BODY_KB * 1024) : undefined;
   }
+  const storeUrl = storeUrlOf(values.store, env);
+  if (values.node !== undefined && !storeUrl) throw new Error('--node names a node of a shared store: give --store postgres://… too');
+  if (values.node !== undefined && !/^[\w.-]{1,64}$/.test(values.node)) throw new Error(`--node expects a name of letters, digits, '.', '_' or '-' (at most 64), got '${values.node}'`);
+  const keepFlows = keepFlowsOf(values['keep-flows']);
+  const keepDays = keepDaysOf(values['keep-days']);
   return {
+    ...(storeUrl ? { storeUrl, node: values.node ?? os.hostname() } : {}),
+    ...(keepFlows !== undefined ? { keepFlows } : {}),
+    ...(keepDays !== undefined ? { keepDays } : {}),
     port: portOption('--port', values.port, DEFAULT_PROXY_PORT),
     uiPort: portOption('--ui-port', values['ui-port'], DEFAULT_UI_PORT),
     host,
@@ -253,7 +281,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       return 1;
     }
   }
-  let core: Core | undefined;
+  let core: AnyCore | undefined;
   const logger = options.log
     ? new FlowLogger({
         write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
@@ -286,7 +314,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     await logFile?.close();
   };
   try {
-    core = await createCore({
+    const coreOptions: CoreOptions = {
       dataDir: options.dataDir,
       host: options.host,
       port: options.port,
@@ -298,7 +326,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       version,
       onFlowFinished: logger?.push,
-    });
+      store: retentionOf(options.keepFlows, options.keepDays),
+    };
+    core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, node: options.node }) : await createCore(coreOptions);
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);
     // One token per data folder, so open tabs survive a restart (--rotate-token replaces it).
@@ -334,6 +364,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   say(`CA:     ${core.ca.certPath}  (trust it in your client, e.g. curl --cacert ${core.ca.certPath})`);
   say(`UI:     ${ui.url}`);
   say(`Data:   ${options.dataDir}`);
+  if (options.storeUrl) say(`Store:  ${redactUrl(options.storeUrl)}  (node ${options.node})`);
   if (options.log) {
     const what = options.logBodyBytes !== undefined ? `with bodies up to ${options.logBodyBytes / 1024} KB` : 'without bodies';
     say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);

@@ -91,3 +91,11 @@ export interface Core<S extends AnyFlowStore = FlowStore> {
 
 /** A core on any store: what `serve` (which may run on PostgreSQL) hands to the API and the UI server. */
 export type AnyCore = Core<AnyFlowStore>;
+
+/** A core whose flows live in PostgreSQL (createTeamCore, issue 21); the data folder keeps the CA and the rules. */
+export interface TeamCoreOptions extends CoreOptions {
+  /** postgres:// URL of the shared store. */
+  storeUrl: string;
+  /** This node's name, recorded on every flow it captures. */
+  node?: string;
+}
