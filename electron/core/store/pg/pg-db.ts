@@ -13,7 +13,7 @@ export function isPostgresUrl(spec: string): boolean {
 
 /** The URL with its password hidden, for messages and logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
 export function openPool(url: string): pg.Pool {
