@@ -88,8 +88,10 @@ export async function startTestCluster(): Promise<TestCluster> {
   }
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
-  // Small and quick: no fsync (a test cluster's data is thrown away), few connections, sockets in our folder.
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB`;
+  // Small and quick: no fsync (a test cluster's data is thrown away; the OS survives a server crash, so
+  // committed data does too), few connections, sockets in our folder. synchronous_commit stays on: a commit
+  // must survive restart() (an immediate shutdown), as it does in production.
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB`;
   const start = () => run('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   start();
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;

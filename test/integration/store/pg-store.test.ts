@@ -236,3 +236,20 @@ test('two nodes on one database: seqs never repeat, each sees the other\'s flows
   await a.delete([flow.id]);
   assert.deepEqual(await removedOnB, { ids: [flow.id] });
 });
+
+test('the database restarted under capture: writes wait in memory, then arrive; nothing is lost', { skip, timeout: 120_000 }, async () => {
+  const s = await store(await cluster.database());
+  const before = Array.from({ length: 20 }, () => flowIn(s));
+  for (const f of before) s.flowStarted(f);
+  await s.flush();
+  await cluster.restart();
+  const during = Array.from({ length: 20 }, () => flowIn(s));
+  for (const f of during) s.flowStarted(f);
+  // Retries every second until the database answers again.
+  let ids: string[] = [];
+  for (let i = 0; i < 60 && ids.length < 40; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    ids = await allPages(s).then((flows) => flows.map((f) => f.id), () => []);
+  }
+  assert.deepEqual(ids, [...before, ...during].map((f) => f.id).reverse());
+});
