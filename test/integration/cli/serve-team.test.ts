@@ -3,23 +3,16 @@
 // answers from the database exactly; kill -9 of a node loses nothing that finished a second before.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { run as flows } from '../../../electron/cli/flows';
 import type { FlowSummary } from '../../../electron/common/flow';
-import { spawnCli, waitFor } from '../../helpers/cli-process';
+import { getThrough, startNode, stopNode, type TeamNode } from '../../helpers/team-nodes';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
 
 const skip = postgresUnavailable();
 let cluster: TestCluster;
 let origin: Origin;
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const nodes: TeamNode[] = [];
 
 before(async () => {
   if (skip) return;
@@ -27,43 +20,12 @@ before(async () => {
   origin = await startOrigin();
 });
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const n of nodes) await stopNode(n);
   await origin?.close();
   await cluster?.stop();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-interface Node {
-  child: ChildProcess;
-  proxyPort: number;
-  exited: Promise<unknown>;
-}
-
-async function startNode(url: string, name: string): Promise<Node> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-node-'));
-  dirs.push(dataDir);
-  const child = spawnCli(['serve', '--port', '0', '--ui-port', '0', '--data', dataDir, '--store', url, '--node', name], {});
-  children.push(child);
-  const exited = once(child, 'exit');
-  const banner = await waitFor(child.stderr!, (t) => t.includes('Press Ctrl-C to stop.'), `node ${name}'s banner`);
-  assert.match(banner, new RegExp(`^Store: +postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+  \\(node ${name}\\)$`, 'm'));
-  return { child, proxyPort: Number(/^Proxy: +http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)![1]), exited };
-}
-
-/** A plain HTTP GET through a node's proxy from the given loopback address; resolves with the status. */
-function get(node: Node, from: string, pathname: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: node.proxyPort, localAddress: from, path: `http://127.0.0.1:${origin.httpPort}${pathname}`, agent: false },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (node: TeamNode, from: string, pathname: string) => getThrough(node, from, `http://127.0.0.1:${origin.httpPort}${pathname}`);
 
 /** `hindsight flows --store URL --filter EXPR --json`, in-process: the summaries it printed. */
 async function listed(url: string, filter: string): Promise<FlowSummary[]> {
@@ -82,7 +44,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('two nodes on one database: each records its node and client; flows --store --filter ip: lists exactly one client\'s flows; kill -9 loses nothing finished a second before', { skip, timeout: 180_000 }, async () => {
   const url = await cluster.database();
   const a = await startNode(url, 'node-a');
+  nodes.push(a);
   const b = await startNode(url, 'node-b');
+  nodes.push(b);
 
   for (let i = 0; i < 3; i++) assert.equal(await get(a, '127.0.0.2', `/status/200?a=${i}`), 200);
   for (let i = 0; i < 2; i++) assert.equal(await get(b, '127.0.0.3', `/status/201?b=${i}`), 201);
