@@ -13,7 +13,7 @@ import type { Shell } from '../core/export/curl';
 import { writeExport } from '../core/export/formats';
 import { openFlowSource, sourceRecords } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
-import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 import { parseCommandArgs, type CliOutput } from './args';
 import { fsErrorLine, isFsError } from './fs-errors';
 import { writeOutputFile } from './output-file';
@@ -73,13 +73,9 @@ export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writ
     out.stderr.write(`hindsight export: bad filter\n${formatFilterError(filter, err)}\n`);
     return 2;
   }
-  let storeUrl: string | undefined;
-  try {
-    storeUrl = storeUrlOf(values.store);
-  } catch (err) {
-    out.stderr.write(`hindsight export: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const store = commandStoreUrl('export', values.store, out);
+  if (typeof store === 'number') return store;
+  const storeUrl = store.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const outFile = values.out ? path.resolve(values.out) : undefined;
   const filesDir = outFile ? path.dirname(outFile) : process.cwd();

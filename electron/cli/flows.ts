@@ -10,7 +10,7 @@ import type { FlowSummary } from '../common/flow';
 import { openFlowSource } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
-import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 
 export const usage = `Usage: hindsight flows [--data DIR | --store URL] [--filter EXPR] [--json] [--limit N]
 
@@ -63,13 +63,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     out.stderr.write(`hindsight flows: bad filter\n${formatFilterError(filter, err)}\n`);
     return 2;
   }
-  let storeUrl: string | undefined;
-  try {
-    storeUrl = storeUrlOf(values.store);
-  } catch (err) {
-    out.stderr.write(`hindsight flows: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const store = commandStoreUrl('flows', values.store, out);
+  if (typeof store === 'number') return store;
+  const storeUrl = store.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const format = values.json ? (s: FlowSummary) => JSON.stringify(s) : undefined;
 

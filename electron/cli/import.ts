@@ -11,7 +11,7 @@ import { describeImportTrim, importHar } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
 import { openFlowStore } from '../core/store';
 import { parseCommandArgs, type CliOutput } from './args';
-import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 import { openPgStore } from '../core/store/pg/pg-store';
 import { redactUrl } from '../core/store/pg/pg-db';
 import type { AnyFlowStore } from '../core/store/types';
@@ -34,13 +34,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 2;
   }
   const file = path.resolve(positionals[0]);
-  let storeUrl: string | undefined;
-  try {
-    storeUrl = storeUrlOf(values.store);
-  } catch (err) {
-    out.stderr.write(`hindsight import: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const target = commandStoreUrl('import', values.store, out);
+  if (typeof target === 'number') return target;
+  const storeUrl = target.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
 
   try {

@@ -13,7 +13,7 @@ import { openInstance } from '../core/api/open-instance';
 import { apiSource, matchingIds } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
-import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 import { runSessionReplay, SESSION_FLAG_NAMES } from './replay-session';
 import { version } from './version';
 
@@ -98,13 +98,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       return 2;
     }
   }
-  let storeUrl: string | undefined;
-  try {
-    storeUrl = storeUrlOf(values.store);
-  } catch (err) {
-    out.stderr.write(`hindsight replay: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const store = commandStoreUrl('replay', values.store, out);
+  if (typeof store === 'number') return store;
+  const storeUrl = store.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const options = { rules: values['bypass-rules'] ? ('bypass' as const) : ('apply' as const), allowTruncated: values['allow-truncated'] ?? false };
   if (session) {

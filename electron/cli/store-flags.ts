@@ -3,7 +3,9 @@
  * puts them in that database (issue 21); without it they stay in the data folder's embedded store.
  * `--keep-flows N` / `--keep-days D` (serve) set the retention.
  */
+import { DEFAULT_TRIM_COUNT } from '../core/store';
 import { isPostgresUrl, redactUrl } from '../core/store/pg/pg-db';
+import type { CliOutput } from './args';
 
 export const STORE_FLAG = { store: { type: 'string' } } as const;
 
@@ -15,6 +17,16 @@ export function storeUrlOf(flag: string | undefined, env: Record<string, string 
   if (value === undefined) return undefined;
   if (!isPostgresUrl(value)) throw new Error(`--store expects a postgres:// URL, got '${redactUrl(value)}' (the embedded store is chosen with --data)`);
   return value;
+}
+
+/** A command's --store: `{ url }` (undefined for the embedded store), or exit code 2 after a one-line error. */
+export function commandStoreUrl(command: string, flag: string | undefined, out: CliOutput): { url: string | undefined } | number {
+  try {
+    return { url: storeUrlOf(flag) };
+  } catch (err) {
+    out.stderr.write(`hindsight ${command}: ${(err as Error).message}\n`);
+    return 2;
+  }
 }
 
 /** A whole positive number for --keep-flows. */
@@ -39,7 +51,7 @@ export function retentionOf(keepFlows: number | undefined, keepDays: number | un
   const out: { maxFlows?: number; trimCount?: number; keepDays?: number } = {};
   if (keepFlows !== undefined) {
     out.maxFlows = keepFlows;
-    out.trimCount = Math.max(1, Math.min(10_000, Math.ceil(keepFlows / 6)));
+    out.trimCount = Math.max(1, Math.min(DEFAULT_TRIM_COUNT, Math.ceil(keepFlows / 6)));
   }
   if (keepDays !== undefined) out.keepDays = keepDays;
   return out;

@@ -11,16 +11,19 @@ import { mkdirPrivate } from '../core/private-files';
 import { copyFlows } from '../core/store/copy';
 import { openFlowStore } from '../core/store';
 import { isPostgresUrl, redactUrl } from '../core/store/pg/pg-db';
-import { openPgStore } from '../core/store/pg/pg-store';
+import { openPgStore, type PgFlowStore } from '../core/store/pg/pg-store';
+import { PgRuleDocs } from '../core/rules/pg-rule-docs';
+import { copyRuleDocs, NedbRuleDocs, type RuleDocStore } from '../core/rules/rule-docs';
 import type { AnyFlowStore } from '../core/store/types';
 import { parseCommandArgs, type CliOutput } from './args';
 
 export const usage = `Usage: hindsight store copy --from DIR|URL --to DIR|URL
 
-Copies every flow, with its bodies and message log, from one store to another: a data folder (the embedded
-store) or a PostgreSQL database (postgres://user@host/db), either way. Flows keep their ids (and their
-numbers when the destination is empty); flows the destination already has are skipped, so an interrupted
-copy can be run again. Neither data folder may be in use by a running hindsight.
+Copies every flow, with its bodies and message log, and the rules, device profiles and settings, from one
+store to another: a data folder (the embedded store) or a PostgreSQL database (postgres://user@host/db),
+either way. Flows keep their ids (and their numbers when the destination is empty); flows the destination
+already has are skipped, so an interrupted copy can be run again; rules and profiles with the same id are
+replaced. Neither data folder may be in use by a running hindsight.
 
   --from DIR|URL  the store to read
   --to DIR|URL    the store to write (a data folder is created when missing)
@@ -56,6 +59,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     target = await open(to);
     const outcome = await copyFlows(source, target, (done, total) => out.stderr.write(`  ${done} of ${total} flows…\n`));
     out.stdout.write(`Copied ${outcome.copied} flow${outcome.copied === 1 ? '' : 's'} from ${from.label} to ${to.label}${outcome.skipped ? ` (${outcome.skipped} already there, skipped)` : ''}\n`);
+    const rules = await copyRules(from, source, to, target);
+    if (rules) out.stdout.write(`Copied ${plural(rules.rules, 'rule')} and ${plural(rules.profiles, 'device profile')}\n`);
     for (const w of [...source.warnings(), ...target.warnings()]) out.stderr.write(`hindsight store copy: warning: ${w}\n`);
     return 0;
   } catch (err) {
@@ -114,4 +119,25 @@ async function open(spec: StoreSpec): Promise<AnyFlowStore> {
     throw err;
   }
   return store;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The rule documents of a store: the data folder's rules.db, or the database's (beside the flows). */
+function ruleDocsOf(spec: StoreSpec, store: AnyFlowStore): RuleDocStore {
+  if (spec.url) return new PgRuleDocs((store as PgFlowStore).pool, spec.url, () => {});
+  return new NedbRuleDocs(dataPaths(spec.dir!).rulesDb);
+}
+
+/** Rules, device profiles and settings; undefined when a data folder to copy from has none. */
+async function copyRules(from: StoreSpec, source: AnyFlowStore, to: StoreSpec, target: AnyFlowStore): Promise<{ rules: number; profiles: number } | undefined> {
+  if (from.dir && !fs.existsSync(dataPaths(from.dir).rulesDb)) return undefined;
+  const read = ruleDocsOf(from, source);
+  const write = ruleDocsOf(to, target);
+  try {
+    return await copyRuleDocs(read, write);
+  } finally {
+    await read.close();
+    await write.close();
+  }
 }

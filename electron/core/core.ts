@@ -16,6 +16,8 @@ import { createReplayService } from './replay';
 import { ReplayMarks } from './replay/marks';
 import { openFlowStore } from './store';
 import { openPgStore } from './store/pg/pg-store';
+import { PgRuleDocs } from './rules/pg-rule-docs';
+import type { RuleDocStore } from './rules/rule-docs';
 import type { AnyFlowStore } from './store/types';
 import { upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
@@ -34,10 +36,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
 /** A core on the PostgreSQL store at options.storeUrl (`serve --store postgres://…`), one node of a team. */
 export async function createTeamCore(options: TeamCoreOptions): Promise<AnyCore> {
-  return buildCore(options, () => openPgStore({ ...options.store, url: options.storeUrl, node: options.node }));
+  return buildCore(
+    options,
+    () => openPgStore({ ...options.store, url: options.storeUrl, node: options.node }),
+    // Rules, profiles and settings in the same database: saved on one node, applied on all.
+    (store) => new PgRuleDocs(store.pool, options.storeUrl, (m) => store.warn(m)),
+  );
 }
 
-async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>): Promise<Core<S>> {
+async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, ruleDocs?: (store: S) => RuleDocStore): Promise<Core<S>> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
@@ -51,7 +58,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const upstreamCa = [...(options.upstreamCa ?? []), ...(upstreamCaSetting(paths.dataDir)?.certs ?? [])];
   const ca = await loadOrCreateCa(paths.caDir);
   const store = await openStore(paths.dataDir);
-  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
+  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store) });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../../electron/cli/store';
 import type { BodyRef, Flow } from '../../../electron/common/flow';
+import { RuleStore } from '../../../electron/core/rules/store';
 import { openFlowStore } from '../../../electron/core/store';
 import type { FlowStore } from '../../../electron/core/store/types';
 import { makeFlow } from '../../helpers/flows';
@@ -90,16 +91,28 @@ test('store copy: embedded → PostgreSQL → embedded gives back the same flows
     store.flowStarted(flow);
   }
   await store.close();
+  // A profile with a rule, a rule of its own and a setting, saved the way the UI saves them.
+  const rules = new RuleStore(first);
+  await rules.ready;
+  await rules.saveProfile({ name: 'Phone A', clients: ['127.0.0.2'], rules: [{ name: 'mock A', matchers: [{ type: 'url', pattern: '*/a', syntax: 'wildcard' }], action: { type: 'mock', status: 201, headers: [], body: 'a' } }] });
+  await rules.save({ name: 'mock all', matchers: [{ type: 'url', pattern: '*/all', syntax: 'wildcard' }], action: { type: 'mock', status: 202, headers: [], body: 'all' } });
+  await rules.setSettings({ breakpointTimeoutMs: 12_345 });
+  const ruleState = { rules: rules.list().map((r) => r.rule), profiles: rules.profileList(), settings: rules.settings() };
+  await rules.close();
   const original = await contents(first);
   assert.equal(original.length, 30);
 
-  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 30 flows from ${first} to ${url}\n`, stderr: '' });
+  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 30 flows from ${first} to ${url}\nCopied 2 rules and 1 device profile\n`, stderr: '' });
   const back = tempDir();
   fs.rmdirSync(back);
-  assert.deepEqual(await cli(['copy', '--from', url, '--to', back]), { code: 0, stdout: `Copied 30 flows from ${url} to ${back}\n`, stderr: '' });
+  assert.deepEqual(await cli(['copy', '--from', url, '--to', back]), { code: 0, stdout: `Copied 30 flows from ${url} to ${back}\nCopied 2 rules and 1 device profile\n`, stderr: '' });
   assert.deepEqual(await contents(back), original);
+  const backRules = new RuleStore(back);
+  await backRules.ready;
+  assert.deepEqual({ rules: backRules.list().map((r) => r.rule), profiles: backRules.profileList(), settings: backRules.settings() }, ruleState);
+  await backRules.close();
 
-  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 0 flows from ${first} to ${url} (30 already there, skipped)\n`, stderr: '' });
+  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 0 flows from ${first} to ${url} (30 already there, skipped)\nCopied 2 rules and 1 device profile\n`, stderr: '' });
 });
 
 test('store copy refuses what it cannot do with one line and the usage where a flag is wrong', { skip }, async () => {

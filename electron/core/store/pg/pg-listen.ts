@@ -50,8 +50,8 @@ export function notifyPayloads(origin: string, change: Omit<FlowNotice, 'o'>): s
   return payloads;
 }
 
-export class FlowListener {
-  static readonly CHANNEL = 'hindsight_flows';
+/** LISTENs on one channel on a connection of its own; hands each payload on as it comes. */
+export class ChannelListener {
   private client: pg.Client | undefined;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
@@ -59,7 +59,8 @@ export class FlowListener {
 
   constructor(
     private readonly url: string,
-    private readonly onNotice: (notice: FlowNotice) => void,
+    private readonly channel: string,
+    private readonly onPayload: (payload: string) => void,
     private readonly warn: (message: string) => void,
   ) {}
 
@@ -72,19 +73,14 @@ export class FlowListener {
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     client.on('notification', (msg) => {
-      if (msg.channel !== FlowListener.CHANNEL || !msg.payload) return;
-      try {
-        this.onNotice(JSON.parse(msg.payload) as FlowNotice);
-      } catch {
-        // Not ours (someone else NOTIFYing on the channel): ignored.
-      }
+      if (msg.channel === this.channel && msg.payload !== undefined) this.onPayload(msg.payload);
     });
     await client.connect();
-    await client.query(`LISTEN ${FlowListener.CHANNEL}`);
+    await client.query(`LISTEN ${this.channel}`);
     this.client = client;
     if (this.lost) {
       this.lost = false;
-      this.warn('The connection for other nodes\' flows is back; flows captured elsewhere while it was lost show after a reload.');
+      this.warn(`The connection for other nodes' changes (${this.channel}) is back; what changed elsewhere while it was lost shows after a reload.`);
     }
   }
 
@@ -109,5 +105,28 @@ export class FlowListener {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
+  }
+}
+
+/** Flow changes from other nodes (pg-store.ts). */
+export class FlowListener extends ChannelListener {
+  static readonly CHANNEL = 'hindsight_flows';
+
+  constructor(url: string, onNotice: (notice: FlowNotice) => void, warn: (message: string) => void) {
+    super(
+      url,
+      FlowListener.CHANNEL,
+      (payload) => {
+        let notice: FlowNotice;
+        try {
+          notice = JSON.parse(payload) as FlowNotice;
+        } catch {
+          // Not ours (someone else NOTIFYing on the channel): ignored.
+          return;
+        }
+        onNotice(notice);
+      },
+      warn,
+    );
   }
 }

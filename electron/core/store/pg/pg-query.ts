@@ -10,6 +10,7 @@
 import type { FlowPage, FlowQuery } from '../../../common/api';
 import { compileFilter, parseFilter } from '../../../common/filter';
 import type { FlowSummary } from '../../../common/flow';
+import { withCursor } from '../summaries';
 import { filterToSql } from './filter-sql';
 import type { Queryable } from './pg-db';
 
@@ -107,13 +108,4 @@ async function scannedPage(
     from = { seq: last.seq, startedAt: last.startedAt };
   }
   return withCursor({ flows, matched, total }, more);
-}
-
-function withCursor(page: FlowPage, more: boolean): FlowPage {
-  const last = page.flows[page.flows.length - 1];
-  if (more && last) {
-    page.nextCursor = last.seq;
-    page.nextCursorTime = last.startedAt;
-  }
-  return page;
 }

@@ -11,18 +11,12 @@
  */
 import type pg from 'pg';
 import type { TrimInfo } from '../../../common/api';
+import { DEFAULT_MAX_FLOWS, DEFAULT_TRIM_COUNT } from '../index';
+import type { StoreOptions } from '../types';
 
-export interface RetentionOptions {
-  /** Trim when more than this many unpinned flows are stored (default 60,000). */
-  maxFlows?: number;
-  /** How many of the oldest unpinned flows one trim removes (default 10,000). */
-  trimCount?: number;
-  /** Unpinned flows older than this many days are removed. */
-  keepDays?: number;
-}
+/** The embedded store's retention settings, with its defaults. */
+export type RetentionOptions = Pick<StoreOptions, 'maxFlows' | 'trimCount' | 'keepDays'>;
 
-const DEFAULT_MAX_FLOWS = 60_000;
-const DEFAULT_TRIM_COUNT = 10_000;
 const BATCH = 1_000;
 /** How often the age policy and a missed count check run. */
 const CHECK_MS = 10_000;

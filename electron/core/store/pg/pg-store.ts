@@ -105,7 +105,8 @@ export class PgFlowStore implements AnyFlowStore {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly pool: pg.Pool,
+    /** Also used by the rule store's documents on the same database (rules/pg-rule-docs.ts). */
+    readonly pool: pg.Pool,
     private readonly seqs: SeqBlocks,
     options: PgStoreOptions,
   ) {
@@ -386,7 +387,8 @@ export class PgFlowStore implements AnyFlowStore {
     this.trimInfo = rows[0].last_trim ?? undefined;
   }
 
-  private warn(message: string): void {
+  /** Adds a warning the user sees in the status (also for parts beside the store on its database). */
+  warn(message: string): void {
     if (this.warningList.includes(message)) return;
     this.warningList.push(message);
     if (this.warningList.length > MAX_WARNINGS) this.warningList.shift();

@@ -62,6 +62,13 @@ const MIGRATIONS: string[] = [
   -- Seqs are handed out in blocks (pg-seq.ts): unique across every node without a round trip per flow.
   CREATE SEQUENCE flow_seq_blocks;
   `,
+  // 2: the rule store's documents (rules, device profiles, settings), shared by every node.
+  `
+  CREATE TABLE rule_docs (
+    id text PRIMARY KEY,
+    doc jsonb NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes; a database at a higher one was written by a newer Hindsight. */
