@@ -57,11 +57,16 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
 
   // A shared store takes writes from any number of processes; the data folder's files from one only.
   let store: AnyFlowStore;
-  try {
-    store = storeUrl ? await openPgStore({ url: storeUrl, maxFlows: Infinity }) : openFlowStore({ dataDir });
-  } catch (err) {
-    out.stderr.write(`hindsight import: cannot open the store at ${redactUrl(storeUrl!)}: ${(err as Error).message}\nNothing was imported.\n`);
-    return 1;
+  if (storeUrl) {
+    try {
+      store = await openPgStore({ url: storeUrl, maxFlows: Infinity });
+    } catch (err) {
+      out.stderr.write(`hindsight import: cannot open the store at ${redactUrl(storeUrl)}: ${(err as Error).message}\nNothing was imported.\n`);
+      return 1;
+    }
+  } else {
+    // File-system errors (a data folder it may not write) go up to the one-line handler, as before.
+    store = openFlowStore({ dataDir });
   }
   const into = storeUrl ? redactUrl(storeUrl) : dataDir;
   try {
