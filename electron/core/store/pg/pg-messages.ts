@@ -6,7 +6,7 @@
  */
 import { emptyMessageStats, type MessageMeta, type MessageStats } from '../../../common/message';
 import type { MessageWriter, StoredMessage } from '../../capture/sink';
-import { DEFAULT_MESSAGE_CAP, textOf, type MessageLogPage } from '../message-log';
+import { countMessage, DEFAULT_MESSAGE_CAP, textOf, type MessageLogPage } from '../message-log';
 import type { MessageLogStoreLike } from '../types';
 import type { Queryable } from './pg-db';
 
@@ -46,20 +46,8 @@ export class PgMessageLog implements MessageLogStoreLike {
       stats,
       room,
       append: (message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta => {
-        const meta: MessageMeta = { seq: ++stats.count, ...message };
-        stats.bytes += message.size;
-        if (meta.truncated) stats.truncated = true;
-        if (ended) return meta;
-        const space = room();
-        if (space === 0) {
-          stats.truncated = true;
-          return meta;
-        }
-        const part = payload.length > space ? payload.subarray(0, space) : payload;
-        if (part.length < payload.length) {
-          meta.truncated = true;
-          stats.truncated = true;
-        }
+        const { meta, kept: part } = countMessage(stats, message, payload, ended ? undefined : room());
+        if (!part) return meta;
         kept++;
         keptBytes += part.length;
         this.queued.push({ flowId, idx: kept, meta: { ...meta, stored: part.length }, payload: Buffer.from(part) });
