@@ -103,6 +103,7 @@ export class PgFlowStore implements AnyFlowStore {
   private readonly listener: FlowListener;
   private readonly retention: Retention;
   private closing: Promise<void> | undefined;
+  private notices: Promise<void> = Promise.resolve();
 
   constructor(
     /** Also used by the rule store's documents on the same database (rules/pg-rule-docs.ts). */
@@ -114,7 +115,9 @@ export class PgFlowStore implements AnyFlowStore {
     const schedule = () => this.scheduleFlush();
     this.bodies = new PgBodyStore(pool, options.bodyCap ?? DEFAULT_BODY_CAP, schedule);
     this.messages = new PgMessageLog(pool, options.messageCap, schedule, () => this.flush());
-    this.listener = new FlowListener(options.url, (notice) => void this.onNotice(notice), (m) => this.warn(m));
+    // One notice at a time, in the order they came: an add read after the update that followed it would
+    // otherwise reach the UI with the flow's older state.
+    this.listener = new FlowListener(options.url, (notice) => (this.notices = this.notices.then(() => this.onNotice(notice))), (m) => this.warn(m));
     this.retention = new Retention(pool, options, {
       removed: (ids, trim) => this.removed(ids, false, trim),
       warn: (m) => this.warn(m),
