@@ -13,12 +13,13 @@ import type { Shell } from '../core/export/curl';
 import { writeExport } from '../core/export/formats';
 import { openFlowSource, sourceRecords } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 import { parseCommandArgs, type CliOutput } from './args';
 import { fsErrorLine, isFsError } from './fs-errors';
 import { writeOutputFile } from './output-file';
 import { version } from './version';
 
-export const usage = `Usage: hindsight export [--data DIR] --format har|curl|postman|ndjson [--filter EXPR] [--out FILE] [--shell bash|cmd|powershell]
+export const usage = `Usage: hindsight export [--data DIR | --store URL] --format har|curl|postman|ndjson [--filter EXPR] [--out FILE] [--shell bash|cmd|powershell]
 
 Writes the stored flows matching the filter, oldest first.
 
@@ -30,6 +31,7 @@ Writes the stored flows matching the filter, oldest first.
   --filter EXPR   filter expression, e.g. 'host:api.example.com status:5xx' (default: every flow)
   --out FILE      write here instead of stdout; body files go beside it
   --shell S       for curl: bash (default), cmd or powershell
+${STORE_USAGE}
   -h, --help      show this help`;
 
 const FORMATS = ['har', 'curl', 'postman', 'ndjson'] as const;
@@ -46,6 +48,7 @@ export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writ
       filter: { type: 'string' },
       out: { type: 'string' },
       shell: { type: 'string' },
+      ...STORE_FLAG,
     },
     usage,
     out,
@@ -70,12 +73,15 @@ export async function run(argv: string[], out: CliOutput & { stdoutStream?: Writ
     out.stderr.write(`hindsight export: bad filter\n${formatFilterError(filter, err)}\n`);
     return 2;
   }
+  const store = commandStoreUrl('export', values.store, out);
+  if (typeof store === 'number') return store;
+  const storeUrl = store.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const outFile = values.out ? path.resolve(values.out) : undefined;
   const filesDir = outFile ? path.dirname(outFile) : process.cwd();
   const writeFile = (name: string, bytes: Buffer) => fs.promises.writeFile(path.join(filesDir, name), bytes);
 
-  const opened = await openFlowSource(dataDir);
+  const opened = await openFlowSource(dataDir, storeUrl);
   if ('problem' in opened) {
     out.stderr.write(`hindsight export: ${opened.problem}\n`);
     return 1;

@@ -10,8 +10,9 @@ import { collectFlows } from '../common/flow-pages';
 import { openFlowSource } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 
-export const usage = `Usage: hindsight flows [--data DIR] [--filter EXPR] [--json] [--limit N]
+export const usage = `Usage: hindsight flows [--data DIR | --store URL] [--filter EXPR] [--json] [--limit N]
 
 Lists captured flows, oldest first (with --limit, the newest N). When a running hindsight holds the data
 folder, it is asked; otherwise the flow store is read directly.
@@ -20,6 +21,7 @@ folder, it is asked; otherwise the flow store is read directly.
   --filter EXPR   filter expression, e.g. 'ip:127.0.0.2 url:/api\\/v[12]/ status:5xx' (see docs/FILTERS.md)
   --json          one JSON object (the flow summary) per line instead of a table
   --limit N       only the newest N matching flows
+${STORE_USAGE}
   -h, --help      show this help`;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
@@ -31,6 +33,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       filter: { type: 'string' },
       json: { type: 'boolean' },
       limit: { type: 'string' },
+      ...STORE_FLAG,
     },
     usage,
     out,
@@ -55,11 +58,14 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     out.stderr.write(`hindsight flows: bad filter\n${formatFilterError(filter, err)}\n`);
     return 2;
   }
+  const store = commandStoreUrl('flows', values.store, out);
+  if (typeof store === 'number') return store;
+  const storeUrl = store.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const format = values.json ? (s: FlowSummary) => JSON.stringify(s) : undefined;
 
   // The running instance's API when one holds the data dir, else the store's files (export uses the same).
-  const opened = await openFlowSource(dataDir);
+  const opened = await openFlowSource(dataDir, storeUrl);
   if ('problem' in opened) {
     out.stderr.write(`hindsight flows: ${opened.problem}\n`);
     // Nothing stored yet is an empty listing, not an error; an instance that does not answer is, and so is

@@ -13,17 +13,22 @@ import { defaultDataDir } from '../core/paths';
 import type { ImportUploadResult } from '../core/server/import-route';
 import { openFlowStore } from '../core/store';
 import { parseCommandArgs, type CliOutput } from './args';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
+import { openPgStore } from '../core/store/pg/pg-store';
+import { redactUrl } from '../core/store/pg/pg-db';
+import type { AnyFlowStore } from '../core/store/types';
 import { fsErrorLine, isFsError } from './fs-errors';
 
-export const usage = `Usage: hindsight import [--data DIR] FILE.har
+export const usage = `Usage: hindsight import [--data DIR | --store URL] FILE.har
 
 Adds the requests of a HAR file to the stored flows, marked as imported.
 
   --data DIR      data folder (default: ${defaultDataDir()})
+${STORE_USAGE}
   -h, --help      show this help`;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  const parsed = parseCommandArgs('import', argv, { data: { type: 'string' } }, usage, out, true);
+  const parsed = parseCommandArgs('import', argv, { data: { type: 'string' }, ...STORE_FLAG }, usage, out, true);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {
@@ -31,6 +36,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 2;
   }
   const file = path.resolve(positionals[0]);
+  const target = commandStoreUrl('import', values.store, out);
+  if (typeof target === 'number') return target;
+  const storeUrl = target.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
 
   try {
@@ -47,9 +55,22 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 1;
   }
 
-  if (readLock(dataDir)) return importThroughRunning(dataDir, file, out);
+  if (!storeUrl && readLock(dataDir)) return importThroughRunning(dataDir, file, out);
 
-  const store = openFlowStore({ dataDir });
+  // A shared store takes writes from any number of processes; the data folder's files from one only.
+  let store: AnyFlowStore;
+  if (storeUrl) {
+    try {
+      store = await openPgStore({ url: storeUrl, maxFlows: Infinity });
+    } catch (err) {
+      out.stderr.write(`hindsight import: cannot open the store at ${redactUrl(storeUrl)}: ${(err as Error).message}\nNothing was imported.\n`);
+      return 1;
+    }
+  } else {
+    // File-system errors (a data folder it may not write) go up to the one-line handler, as before.
+    store = openFlowStore({ dataDir });
+  }
+  const into = storeUrl ? redactUrl(storeUrl) : dataDir;
   try {
     await store.ready;
     // Streamed entry by entry (the file is read once more): memory stays flat whatever the file's size.
@@ -57,7 +78,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     for (const w of store.warnings()) out.stderr.write(`hindsight import: warning: ${w}\n`);
     const from = outcome.creator ? ` (made by ${outcome.creator.name} ${outcome.creator.version})` : '';
     const count = outcome.count;
-    out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${dataDir}\n`);
+    out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${into}\n`);
     const trim = describeImportTrim(outcome);
     if (trim) out.stdout.write(`${trim}\n`);
     return 0;

@@ -21,6 +21,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   diff: { summary: 'Compare two recorded sessions, HAR files or stored-flow filters (A B, --ignore, --report FILE)', load: () => import('./diff.js') },
   report: { summary: 'Endpoint, error and coverage reports (endpoints|errors|coverage, --openapi FILE, --format table|json|csv|html)', load: () => import('./report.js') },
   users: { summary: 'Named users of a team server, each with their own token (add NAME [--admin] | list | revoke NAME)', load: () => import('./users.js') },
+  store: { summary: 'Copy flows with bodies and messages between stores (copy --from DIR|URL --to DIR|URL)', load: () => import('./store.js') },
 };
 
 export function usage(): string {

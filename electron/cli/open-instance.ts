@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import type { DisposableApiClient } from '../common/api-client';
-import { createCore } from '../core/core';
-import type { Core } from '../core/core-types';
+import { createCore, createTeamCore } from '../core/core';
+import type { AnyCore } from '../core/core-types';
 import { notAFolder } from '../core/export/source';
 import { dataPaths } from '../core/paths';
 import { createApiServerSide } from '../core/api/dispatcher';
@@ -29,6 +29,8 @@ export interface OpenInstanceOptions {
   version: string;
   /** Refuse to start a core where no flows were ever stored (default true): nothing to work on. */
   requireFlows?: boolean;
+  /** A postgres:// URL: the core started here keeps its flows there (the data folder still holds the CA). */
+  storeUrl?: string;
 }
 
 /** The opened API, or a sentence for the user saying why not. */
@@ -39,10 +41,12 @@ export async function openInstance(dataDir: string, options: OpenInstanceOptions
     if (!client) return { problem: `a running hindsight (pid ${holder.pid}) holds ${dataDir}, but its API on port ${holder.uiPort} does not answer.` };
     return { client, local: false, warnings: [], close: async () => client.dispose() };
   }
-  if ((options.requireFlows ?? true) && !fs.existsSync(dataPaths(dataDir).flowsDb)) return { problem: notAFolder(dataDir) ?? `no flows stored in ${dataDir}` };
-  let core: Core;
+  if (!options.storeUrl && (options.requireFlows ?? true) && !fs.existsSync(dataPaths(dataDir).flowsDb)) return { problem: notAFolder(dataDir) ?? `no flows stored in ${dataDir}` };
+  let core: AnyCore;
   try {
-    core = await createCore({ dataDir, host: '127.0.0.1', port: 0, version: options.version });
+    const coreOptions = { dataDir, host: '127.0.0.1', port: 0, version: options.version };
+    // A core started for one command never trims a shared store: retention is the serving nodes' setting.
+    core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, store: { maxFlows: Infinity } }) : await createCore(coreOptions);
   } catch (err) {
     return { problem: `cannot start a proxy here: ${firstLine(err)}` };
   }

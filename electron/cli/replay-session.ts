@@ -64,7 +64,7 @@ function check(flags: SessionFlags): Checked {
 export async function runSessionReplay(
   flags: SessionFlags,
   selection: { ids: string[] } | { filter: string },
-  options: { dataDir: string; rules: 'apply' | 'bypass'; allowTruncated: boolean; json: boolean },
+  options: { dataDir: string; storeUrl?: string; rules: 'apply' | 'bypass'; allowTruncated: boolean; json: boolean },
   usage: string,
   out: CliOutput,
 ): Promise<number> {
@@ -76,7 +76,7 @@ export async function runSessionReplay(
     out.stderr.write(`hindsight replay: ${err.message}\n\n${usage}\n`);
     return 2;
   }
-  const opened = await openInstance(options.dataDir, { version });
+  const opened = await openInstance(options.dataDir, { version, storeUrl: options.storeUrl });
   if ('problem' in opened) {
     out.stderr.write(`hindsight replay: ${opened.problem}\n`);
     return 1;

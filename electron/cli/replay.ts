@@ -13,10 +13,11 @@ import { openInstance } from './open-instance';
 import { apiSource, matchingIds } from '../core/export/source';
 import { defaultDataDir } from '../core/paths';
 import { parseCommandArgs, type CliOutput } from './args';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 import { runSessionReplay, SESSION_FLAG_NAMES } from './replay-session';
 import { version } from './version';
 
-export const usage = `Usage: hindsight replay [--data DIR] (FLOW-ID… | --filter EXPR) [--bypass-rules] [--allow-truncated] [--json]
+export const usage = `Usage: hindsight replay [--data DIR | --store URL] (FLOW-ID… | --filter EXPR) [--bypass-rules] [--allow-truncated] [--json]
        hindsight replay … --to URL [--map FROM=TO …] [--header 'Name: value' …] [--concurrency N] [--delay-ms N]
                         [--report FILE.html|FILE.json] [--ignore NAME|$.json.path …]
 
@@ -30,6 +31,7 @@ the new flows are stored in the data folder.
   --bypass-rules     send straight upstream: no map-remote, mock or breakpoint applies
   --allow-truncated  send a request whose stored body was cut at the body cap as far as it was stored
   --json             one JSON object (the new flow's summary) per line instead of a table
+${STORE_USAGE}
   -h, --help         show this help
 
 Session replay (--to or --map): each request goes to another origin (scheme, host and port replaced; path
@@ -57,6 +59,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     argv,
     {
       data: { type: 'string' },
+      ...STORE_FLAG,
       filter: { type: 'string' },
       'bypass-rules': { type: 'boolean' },
       'allow-truncated': { type: 'boolean' },
@@ -95,15 +98,18 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       return 2;
     }
   }
+  const store = commandStoreUrl('replay', values.store, out);
+  if (typeof store === 'number') return store;
+  const storeUrl = store.url;
   const dataDir = path.resolve(values.data ?? defaultDataDir());
   const options = { rules: values['bypass-rules'] ? ('bypass' as const) : ('apply' as const), allowTruncated: values['allow-truncated'] ?? false };
   if (session) {
     const selection = filter === undefined ? { ids: positionals } : { filter };
-    return runSessionReplay(values, selection, { dataDir, ...options, json: values.json ?? false }, usage, out);
+    return runSessionReplay(values, selection, { dataDir, storeUrl, ...options, json: values.json ?? false }, usage, out);
   }
 
   // The running instance's API when one holds the data dir, else a core started here for the duration.
-  const opened = await openInstance(dataDir, { version });
+  const opened = await openInstance(dataDir, { version, storeUrl });
   if ('problem' in opened) {
     out.stderr.write(`hindsight replay: ${opened.problem}\n`);
     return 1;

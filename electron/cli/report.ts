@@ -22,10 +22,11 @@ import type { DeviceProfile } from '../common/rule';
 import { reportTable } from '../core/report/table';
 import { RuleStore } from '../core/rules/store';
 import { parseCommandArgs, type CliOutput } from './args';
+import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
 import { parseTimeWindow } from './time-arg';
 import { version } from './version';
 
-export const usage = `Usage: hindsight report endpoints|errors|coverage [--data DIR | --har FILE] [--filter EXPR] [--profile NAME] [--since T] [--until T]
+export const usage = `Usage: hindsight report endpoints|errors|coverage [--data DIR | --store URL | --har FILE] [--filter EXPR] [--profile NAME] [--since T] [--until T]
                         [--openapi FILE] [--release-from PATTERN] [--release R] [--baseline N|openapi]
                         [--format table|json|csv|html] [--out FILE]
 
@@ -50,6 +51,7 @@ Reports over the stored flows (finished ones; bodies are never read):
                         either the target is --filter/--since/--until and the baseline every other flow
   --format F            table (default), json, csv or html (one self-contained file with charts)
   --out FILE            write here instead of stdout
+${STORE_USAGE}
   -h, --help            show this help`;
 
 const FORMATS = ['table', 'json', 'csv', 'html'] as const;
@@ -58,6 +60,8 @@ type Format = (typeof FORMATS)[number];
 interface ReportArgs {
   kind: ReportKind;
   dataDir: string;
+  /** --store: the PostgreSQL store's URL. */
+  storeUrl?: string;
   har?: string;
   query: CoverageQuery;
   spec?: OpenApiRoutes;
@@ -66,7 +70,7 @@ interface ReportArgs {
   out?: string;
 }
 
-type Flags = Partial<Record<'data' | 'har' | 'filter' | 'profile' | 'since' | 'until' | 'openapi' | 'release-from' | 'release' | 'baseline' | 'format' | 'out', string>>;
+type Flags = Partial<Record<'data' | 'store' | 'har' | 'filter' | 'profile' | 'since' | 'until' | 'openapi' | 'release-from' | 'release' | 'baseline' | 'format' | 'out', string>>;
 
 /** Checks every flag; throws an Error whose message names the bad one. */
 function readArgs(positionals: string[], flags: Flags): ReportArgs {
@@ -95,6 +99,8 @@ function readArgs(positionals: string[], flags: Flags): ReportArgs {
     else throw new Error(`--baseline expects a number of releases (1–1000) or 'openapi', got '${baseline}'`);
   }
   const args: ReportArgs = { kind: kind as ReportKind, dataDir: path.resolve(flags.data ?? defaultDataDir()), query, format };
+  const storeUrl = storeUrlOf(flags.store);
+  if (storeUrl) args.storeUrl = storeUrl;
   if (flags.har !== undefined) args.har = path.resolve(flags.har);
   if (flags.out !== undefined) args.out = path.resolve(flags.out);
   if (flags.openapi !== undefined) {
@@ -120,7 +126,7 @@ function render(report: Report, format: Format): string {
 /** The report computed where the flows are: in the running instance, or here from files. */
 async function computeReport(args: ReportArgs): Promise<{ report: Report } | { problem: string }> {
   if (args.har) return { report: buildReport(args.kind, await harSummaries(args.har), args.query, { spec: args.spec }) };
-  if (readLock(args.dataDir)) {
+  if (!args.storeUrl && readLock(args.dataDir)) {
     const client = await connectToRunning(args.dataDir);
     if (!client) return { problem: `a running hindsight holds ${args.dataDir}, but its API does not answer` };
     try {
@@ -136,7 +142,7 @@ async function computeReport(args: ReportArgs): Promise<{ report: Report } | { p
       client.dispose();
     }
   }
-  const opened = await openFlowSource(args.dataDir);
+  const opened = await openFlowSource(args.dataDir, args.storeUrl);
   if ('problem' in opened) return opened;
   try {
     const summaries = await allSummaries((q) => opened.source.query(q));
@@ -169,6 +175,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     argv,
     {
       data: { type: 'string' },
+      ...STORE_FLAG,
       har: { type: 'string' },
       filter: { type: 'string' },
       profile: { type: 'string' },

@@ -5,13 +5,14 @@
  * finished flow, so `hindsight serve --log | jq` works.
  */
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseIpRange } from '../common/cidr';
 import { acquireLock, LockHeldError, readLock, type HeldLock } from '../core/instance/lock';
 import { parseReverseTarget } from '../core/capture/target';
-import { createCore, DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from '../core/core';
-import type { Core } from '../core/core-types';
+import { createCore, createTeamCore, DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from '../core/core';
+import type { AnyCore, CoreOptions } from '../core/core-types';
 import { dataPaths, defaultDataDir } from '../core/paths';
 import { DEFAULT_UI_PORT, startUiServer, type UiServer } from '../core/server/ui-server';
 import { createSystemProxy, loadSysproxySettings, type SystemProxy } from '../core/sysproxy';
@@ -25,6 +26,8 @@ import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../comm
 import { FlowLogger } from '../core/log/flow-logger';
 import { LogFile } from '../core/log/log-file';
 import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
+import { redactUrl } from '../core/store/pg/pg-db';
+import { keepDaysOf, keepFlowsOf, retentionOf, STORE_FLAG, storeUrlOf } from './store-flags';
 
 export const DEFAULT_LOG_BODY_KB = 64;
 
@@ -34,6 +37,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked] [--metrics-public]
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token] [--http2 auto|off]
                        [--no-capture]
+                       [--store postgres://…] [--node NAME] [--keep-flows N] [--keep-days D]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -73,6 +77,13 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   --no-capture          start with capture off: traffic is forwarded (rules still apply), nothing is recorded
                         until capture is switched on in the UI
+  --store URL           keep flows, bodies and messages in PostgreSQL (postgres://user@host/db; default
+                        HINDSIGHT_STORE) instead of the data folder; several serve processes (nodes) may share
+                        one database and each UI shows every node's flows live. The data folder still holds
+                        the CA, rules and settings
+  --node NAME           this node's name, recorded on every flow it captures (with --store; default: host name)
+  --keep-flows N        keep at most N unpinned flows (default 60,000, trimming the oldest 10,000 past it)
+  --keep-days D         also remove unpinned flows older than D days; pinned flows are never removed
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -107,6 +118,11 @@ export interface ServeOptions {
   noCapture?: boolean;
   /** `--http2`: absent means the core's default (auto). */
   http2?: 'auto' | 'off';
+  /** --store / HINDSIGHT_STORE: the PostgreSQL store's URL. */
+  storeUrl?: string;
+  node?: string;
+  keepFlows?: number;
+  keepDays?: number;
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -146,6 +162,10 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'rotate-token': { type: 'boolean' },
       'no-capture': { type: 'boolean' },
       http2: { type: 'string' },
+      ...STORE_FLAG,
+      node: { type: 'string' },
+      'keep-flows': { type: 'string' },
+      'keep-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -180,7 +200,15 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     log = envSwitch !== 'off';
     logBodyBytes = envSwitch === 'bodies' ? (logBodyBytes ?? DEFAULT_LOG_BODY_KB * 1024) : undefined;
   }
+  const storeUrl = storeUrlOf(values.store, env);
+  if (values.node !== undefined && !storeUrl) throw new Error('--node names a node of a shared store: give --store postgres://… too');
+  if (values.node !== undefined && !/^[\w.-]{1,64}$/.test(values.node)) throw new Error(`--node expects a name of letters, digits, '.', '_' or '-' (at most 64), got '${values.node}'`);
+  const keepFlows = keepFlowsOf(values['keep-flows']);
+  const keepDays = keepDaysOf(values['keep-days']);
   return {
+    ...(storeUrl ? { storeUrl, node: values.node ?? os.hostname() } : {}),
+    ...(keepFlows !== undefined ? { keepFlows } : {}),
+    ...(keepDays !== undefined ? { keepDays } : {}),
     port: portOption('--port', values.port, DEFAULT_PROXY_PORT),
     uiPort: portOption('--ui-port', values['ui-port'], DEFAULT_UI_PORT),
     host,
@@ -273,7 +301,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       return 1;
     }
   }
-  let core: Core | undefined;
+  let core: AnyCore | undefined;
   const logger = options.log
     ? new FlowLogger({
         write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
@@ -306,7 +334,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     await logFile?.close();
   };
   try {
-    core = await createCore({
+    const coreOptions: CoreOptions = {
       dataDir: options.dataDir,
       host: options.host,
       port: options.port,
@@ -319,7 +347,9 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       http2: options.http2,
       version,
       onFlowFinished: logger?.push,
-    });
+      store: retentionOf(options.keepFlows, options.keepDays),
+    };
+    core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, node: options.node }) : await createCore(coreOptions);
     // Before the first turn of the event loop, so not one exchange is recorded.
     if (options.noCapture) core.setCapture(false);
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
@@ -359,6 +389,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   say(`UI:     ${ui.url}`);
   say(`Data:   ${options.dataDir}`);
   if (options.noCapture) say('Capture: off (--no-capture): traffic is forwarded, nothing is recorded; switch it on in the UI');
+  if (options.storeUrl) say(`Store:  ${redactUrl(options.storeUrl)}  (node ${options.node})`);
   if (options.log) {
     const what = options.logBodyBytes !== undefined ? `with bodies up to ${options.logBodyBytes / 1024} KB` : 'without bodies';
     say(`Log:    one JSON line per flow ${what}, ${options.logUnmasked ? 'secrets NOT masked' : 'secrets masked'}, to ${options.logFile ?? 'stdout'}`);

@@ -80,7 +80,7 @@ function wildcard(text: string, t: TermToken, value: string): UserRegex {
   }
 }
 
-interface Bounds {
+export interface Bounds {
   lo: number;
   hi: number;
   loOpen: boolean;
@@ -209,5 +209,28 @@ export function compileTerm(text: string, t: TermToken): Predicate {
       return boundsPredicate((s) => s.requestSize, quantityBounds(text, t, parseSize, 'a size like 10kb, 2mb or 512'));
     case 'duration':
       return boundsPredicate((s) => s.durationMs, quantityBounds(text, t, parseDuration, 'a time like 250ms, 1.5s or 2m'));
+  }
+}
+
+/**
+ * The range a numeric term (status, size, reqsize, duration) matches, for stores that evaluate filters
+ * elsewhere (the PostgreSQL store compiles it to SQL). The term was checked by parsing already.
+ */
+export function termBounds(t: Pick<TermToken, 'key' | 'op' | 'value'>): Bounds | undefined {
+  const token: TermToken = { kind: 'term', quoted: false, start: 0, end: 0, valueStart: 0, ...t };
+  const size = 'a size like 10kb, 2mb or 512';
+  switch (t.key) {
+    case 'status': {
+      const cls = /^([1-5])xx$/i.exec(t.value);
+      if (cls) return { lo: Number(cls[1]) * 100, hi: Number(cls[1]) * 100 + 99, loOpen: false, hiOpen: false };
+      return quantityBounds('', token, parseStatus, 'a status');
+    }
+    case 'size':
+    case 'reqsize':
+      return quantityBounds('', token, parseSize, size);
+    case 'duration':
+      return quantityBounds('', token, parseDuration, 'a time');
+    default:
+      return undefined;
   }
 }

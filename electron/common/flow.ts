@@ -111,6 +111,8 @@ export interface Flow {
    */
   messages?: MessageStats;
   pinned?: boolean;
+  /** The `serve --node` that captured it, when several nodes share one PostgreSQL store. */
+  node?: string;
   tags?: string[];
   comment?: string;
 }
@@ -149,6 +151,8 @@ export interface FlowSummary {
   /** Messages seen inside the flow and their payload bytes (WebSocket, SSE). */
   messageCount?: number;
   messageBytes?: number;
+  /** Flow.node: the node that captured it. */
+  node?: string;
 }
 
 export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: false });
@@ -201,6 +205,7 @@ export function toSummary(flow: Flow): FlowSummary {
   if (flow.imported) summary.imported = true;
   if (flow.websocket) summary.websocket = true;
   addReportFields(summary, flow.request.headers);
+  if (flow.node) summary.node = flow.node;
   if (flow.messages) {
     summary.messageCount = flow.messages.count;
     summary.messageBytes = flow.messages.bytes;

@@ -11,7 +11,7 @@ import type { CertificateAuthority } from '../../certs/types';
 import type { Conditions } from './conditions/index';
 import type { ReplayService } from './replay/index';
 import type { RulesService } from './rules/index';
-import type { FlowStore, StoreOptions } from './store/types';
+import type { AnyFlowStore, FlowStore, StoreOptions } from './store/types';
 import type { InspectService } from './inspect/service';
 import type { UpstreamCaService } from './capture/upstream-ca';
 import type { LiveWebSockets } from './capture/websocket/registry';
@@ -63,10 +63,11 @@ export interface CoreOptions {
   onFlowFinished?: (flow: Flow) => void;
 }
 
-export interface Core {
+/** A core on the embedded store (the default: tests and the desktop app) or on any store (AnyCore). */
+export interface Core<S extends AnyFlowStore = FlowStore> {
   readonly dataDir: string;
   readonly ca: CertificateAuthority;
-  readonly store: FlowStore;
+  readonly store: S;
   /** Rules, device profiles and breakpoints (electron/core/rules); the proxy runs its pipeline. */
   readonly rules: RulesService;
   /** Sends stored or composed requests again through the proxy (electron/core/replay). */
@@ -100,4 +101,15 @@ export interface Core {
   readonly metrics: CoreMetrics;
   /** Closes the proxy, flushes the store, releases every socket, timer and file. */
   dispose(): Promise<void>;
+}
+
+/** A core on any store: what `serve` (which may run on PostgreSQL) hands to the API and the UI server. */
+export type AnyCore = Core<AnyFlowStore>;
+
+/** A core whose flows live in PostgreSQL (createTeamCore, issue 21); the data folder keeps the CA and the rules. */
+export interface TeamCoreOptions extends CoreOptions {
+  /** postgres:// URL of the shared store. */
+  storeUrl: string;
+  /** This node's name, recorded on every flow it captures. */
+  node?: string;
 }

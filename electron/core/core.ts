@@ -8,13 +8,17 @@ import { ipInAnyRange, parseIpRange, type IpRange } from '../common/cidr';
 import { Emitter, type Disposable } from '../common/events';
 import { toLogLine } from '../common/log-line';
 import { startCaptureProxy, type CaptureProxy } from './capture/proxy';
-import type { Core, CoreOptions } from './core-types';
+import type { AnyCore, Core, CoreOptions, TeamCoreOptions } from './core-types';
 import { dataPaths } from './paths';
 import { createRules } from './rules';
 import { createConditions } from './conditions';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './capture/replay-marks';
 import { openFlowStore } from './store';
+import { openPgStore } from './store/pg/pg-store';
+import { PgRuleDocs } from './rules/pg-rule-docs';
+import type { RuleDocStore } from './rules/rule-docs';
+import type { AnyFlowStore } from './store/types';
 import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
@@ -32,6 +36,20 @@ const LOOPBACK: IpRange[] = ['127.0.0.0/8', '::1/128'].map(rangeOf);
 const THIS_MACHINE: IpRange[] = ['127.0.0.1', '::1'].map(rangeOf);
 
 export async function createCore(options: CoreOptions): Promise<Core> {
+  return buildCore(options, (dataDir) => openFlowStore({ ...options.store, dataDir }));
+}
+
+/** A core on the PostgreSQL store at options.storeUrl (`serve --store postgres://…`), one node of a team. */
+export async function createTeamCore(options: TeamCoreOptions): Promise<AnyCore> {
+  return buildCore(
+    options,
+    () => openPgStore({ ...options.store, url: options.storeUrl, node: options.node }),
+    // Rules, profiles and settings in the same database: saved on one node, applied on all.
+    (store) => new PgRuleDocs(store.pool, options.storeUrl, (m) => store.warn(m)),
+  );
+}
+
+async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, ruleDocs?: (store: S) => RuleDocStore): Promise<Core<S>> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
@@ -45,8 +63,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const savedUpstreamCa = upstreamCaSetting(paths.dataDir)?.certs ?? [];
   const upstreamCa = [...(options.upstreamCa ?? []), ...savedUpstreamCa];
   const ca = await loadOrCreateCa(paths.caDir);
-  const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
-  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
+  const store = await openStore(paths.dataDir);
+  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store) });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.

@@ -15,15 +15,15 @@
 import type { ApiEventBatch, ApiEvents, Status, TrimInfo } from '../../common/api';
 import type { Disposable } from '../../common/events';
 import type { FlowSummary } from '../../common/flow';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 
 /** 0: send on the next turn, grouping only what fired in the same turn. */
 export const DEFAULT_FLUSH_MS = 0;
 
-export type EventSource = Pick<Core, 'onDidChangeStatus'> & {
-  store: Pick<Core['store'], 'onDidAdd' | 'onDidUpdate' | 'onDidRemove' | 'onDidTrim'>;
+export type EventSource = Pick<AnyCore, 'onDidChangeStatus'> & {
+  store: Pick<AnyCore['store'], 'onDidAdd' | 'onDidUpdate' | 'onDidRemove' | 'onDidTrim'>;
   /** Rules events (rules/changed, breakpoints/paused, breakpoints/resumed); absent in cores without rules. */
-  rules?: { store: Pick<Core['rules']['store'], 'onDidChange'>; breakpoints: Pick<Core['rules']['breakpoints'], 'onDidPause' | 'onDidResume'> };
+  rules?: { store: Pick<AnyCore['rules']['store'], 'onDidChange'>; breakpoints: Pick<AnyCore['rules']['breakpoints'], 'onDidPause' | 'onDidResume'> };
 };
 
 type PendingEvent = { [E in keyof ApiEvents]: { name: E; data: ApiEvents[E] } }[keyof ApiEvents];

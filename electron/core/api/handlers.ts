@@ -5,7 +5,7 @@
  */
 import { ApiError, type ApiHandlers, type BodyResult } from '../../common/api';
 import type { BodySide } from '../../common/flow';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { createTeamApiHandlers } from '../devices/api-handlers';
 import { createAutomationApiHandlers } from '../automation/api-handlers';
 import { createExportApiHandlers } from '../export/api-handlers';
@@ -34,7 +34,7 @@ const MAX_FILTER_LENGTH = 10_000;
 const MAX_CA_BUNDLE = 4 * 1024 * 1024;
 const SIDES: readonly BodySide[] = ['request', 'response'];
 
-export function createApiHandlers(core: Core): ApiHandlers {
+export function createApiHandlers(core: AnyCore): ApiHandlers {
   const { store } = core;
   return {
     // rules.*, profiles.*, breakpoints.*: electron/core/rules/api-handlers.ts
@@ -77,7 +77,7 @@ export function createApiHandlers(core: Core): ApiHandlers {
       const beforeTime = optionalInteger(m, p, 'beforeTime', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       await store.ready;
       try {
-        return store.query({ filter, before, limit, beforeTime });
+        return await store.query({ filter, before, limit, beforeTime });
       } catch (err) {
         throw asFilterError(err) ?? err;
       }

@@ -6,7 +6,7 @@
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { toFlowMessage } from '../store/flow-message';
 import { InjectError } from '../capture/websocket/relay';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from '../../common/api-params';
 
 /** What one sent message may carry (the API is not a bulk upload path). */
@@ -14,7 +14,7 @@ const MAX_SEND_BYTES = 1024 * 1024;
 const MAX_SEARCH = 1_000;
 const FLOW_ID = /^[A-Za-z0-9_-]+$/;
 
-export function createMessageApiHandlers(core: Core): Pick<ApiHandlers, 'flows.messages' | 'flows.sendMessage'> {
+export function createMessageApiHandlers(core: AnyCore): Pick<ApiHandlers, 'flows.messages' | 'flows.sendMessage'> {
   const { store } = core;
   return {
     async 'flows.messages'(params) {

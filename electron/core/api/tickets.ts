@@ -5,7 +5,7 @@
  * download of that one export, within a minute. The session token itself never appears in a URL.
  */
 import crypto from 'node:crypto';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import type { ExportRequest } from '../export/api-handlers';
 
 export const TICKET_TTL_MS = 60_000;
@@ -40,10 +40,10 @@ export class DownloadTickets {
   }
 }
 
-const byCore = new WeakMap<Core, DownloadTickets>();
+const byCore = new WeakMap<AnyCore, DownloadTickets>();
 
 /** The tickets of one core: issued by its API handlers, redeemed by its UI server's route. */
-export function downloadTickets(core: Core): DownloadTickets {
+export function downloadTickets(core: AnyCore): DownloadTickets {
   let tickets = byCore.get(core);
   if (!tickets) byCore.set(core, (tickets = new DownloadTickets()));
   return tickets;

@@ -9,7 +9,7 @@ import { compileFilter, FilterError } from '../../common/filter';
 import { RULE_CHOICES } from '../../common/replay';
 import { parseIgnore } from '../../common/session-report';
 import { optionalInteger, optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { matchingIds, storeSource } from '../export/source';
 import { createReplayApiHandlers } from '../replay/api-handlers';
 import { MAX_CONCURRENCY, replaySession } from './session-replay';
@@ -28,7 +28,7 @@ function strings(method: string, p: Params, name: string): string[] {
   return v as string[];
 }
 
-export function createAutomationApiHandlers(core: Core): Pick<ApiHandlers, AutomationMethod> {
+export function createAutomationApiHandlers(core: AnyCore): Pick<ApiHandlers, AutomationMethod> {
   const replay = createReplayApiHandlers(core);
   const handlers = { ...replay, 'flows.get': async ({ id }: { id: string }) => core.store.get(id) } as const;
   // The engine speaks the API; here it is answered by the handlers directly, without a transport.

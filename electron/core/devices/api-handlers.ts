@@ -5,10 +5,10 @@
  */
 import { ApiError, type ApiHandlers, type BindLink } from '../../common/api';
 import { SETUP_HOST } from '../capture/setup-page';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import type { BindTarget } from './types';
 
-export function createTeamApiHandlers(core: Core): Pick<ApiHandlers, 'session.get' | 'devices.bindCode'> {
+export function createTeamApiHandlers(core: AnyCore): Pick<ApiHandlers, 'session.get' | 'devices.bindCode'> {
   return {
     async 'session.get'() {
       return { team: core.users.hasUsers(), user: null };
@@ -33,7 +33,7 @@ export function bindParams(params: unknown): { profileId?: string; forMe: boolea
 }
 
 /** A code for the profile and/or `user` (the signed-in user when `forMe`); refused when it would bind to nothing. */
-export function issueBindLink(core: Core, params: { profileId?: string; forMe: boolean }, user: string | undefined): BindLink {
+export function issueBindLink(core: AnyCore, params: { profileId?: string; forMe: boolean }, user: string | undefined): BindLink {
   if (params.forMe && !user) throw new ApiError('devices.bindCode: binding a device to yourself needs a user of your own (hindsight users add NAME)', 'bad-params');
   if (!params.profileId && !params.forMe) throw new ApiError('devices.bindCode: name a profileId, or set forMe', 'bad-params');
   if (params.profileId) core.rules.store.profile(params.profileId);

@@ -10,7 +10,7 @@ import { ApiError, type ApiHandlers } from '../../common/api';
 import { EXPORT_FORMATS, EXPORT_SHELLS, exportFileName, type ExportFormat, type ExportShell } from '../../common/export-format';
 import { compileFilter } from '../../common/filter';
 import { optionalString, paramsObject, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { writeExport, type RecordsFor } from './formats';
 import { idRecords, sourceRecords, storeSource } from './source';
 import { downloadTickets } from '../api/tickets';
@@ -49,7 +49,7 @@ export function exportRequest(method: string, p: Params): ExportRequest {
 }
 
 /** Streams the export to `out` (the caller ends it); files the document refers to go to writeFile. */
-export async function writeExportRequest(core: Core, request: ExportRequest, out: Writable, writeFile?: (name: string, bytes: Buffer) => Promise<void>): Promise<{ count: number }> {
+export async function writeExportRequest(core: AnyCore, request: ExportRequest, out: Writable, writeFile?: (name: string, bytes: Buffer) => Promise<void>): Promise<{ count: number }> {
   await core.store.ready;
   const source = storeSource(core.store);
   const records: RecordsFor = (sides) => (request.ids ? idRecords(source, request.ids, sides) : sourceRecords(source, request.filter, sides));
@@ -73,7 +73,7 @@ function textSink(limit: number): { stream: Writable; text(): string } {
   return { stream, text: () => parts.join('') };
 }
 
-export function createExportApiHandlers(core: Core): Pick<ApiHandlers, ExportMethod> {
+export function createExportApiHandlers(core: AnyCore): Pick<ApiHandlers, ExportMethod> {
   return {
     async 'export.flows'(params) {
       const m = 'export.flows';

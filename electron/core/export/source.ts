@@ -10,7 +10,9 @@ import { readFlowBody } from '../store/body-read';
 import { connectToRunning, readLock } from '../instance/lock';
 import { dataPaths } from '../paths';
 import { openFlowStore } from '../store';
-import type { FlowStore } from '../store/types';
+import { redactUrl } from '../store/pg/pg-db';
+import { openPgStore } from '../store/pg/pg-store';
+import type { AnyFlowStore } from '../store/types';
 import type { ExportRecord } from './records';
 import type { FlowMessage } from '../../common/message';
 import { collectFlows } from '../../common/flow-pages';
@@ -39,7 +41,7 @@ async function allMessages(page: (after: number) => Promise<{ messages: FlowMess
   }
 }
 
-export function storeSource(store: FlowStore): FlowSource {
+export function storeSource(store: AnyFlowStore): FlowSource {
   return {
     query: async (q) => store.query(q),
     get: (id) => store.get(id),
@@ -119,7 +121,8 @@ export function notAFolder(dataDir: string): string | undefined {
  * its files (opened without trimming: the cap is the capturing instance's setting). Returns a sentence for
  * the user instead when neither is possible; never creates a store where none is.
  */
-export async function openFlowSource(dataDir: string): Promise<OpenedSource | { problem: string; nothingStored?: true }> {
+export async function openFlowSource(dataDir: string, storeUrl?: string): Promise<OpenedSource | { problem: string; nothingStored?: true }> {
+  if (storeUrl) return openPgSource(storeUrl);
   const notFolder = notAFolder(dataDir);
   if (notFolder) return { problem: notFolder };
   const holder = readLock(dataDir);
@@ -137,4 +140,17 @@ export async function openFlowSource(dataDir: string): Promise<OpenedSource | { 
     throw err;
   }
   return { source: storeSource(store), warnings: store.warnings(), close: () => store.close() };
+}
+
+/**
+ * The flows of a PostgreSQL store (`--store URL`): read from the database directly, whichever nodes are
+ * writing to it meanwhile; this process never trims.
+ */
+async function openPgSource(url: string): Promise<OpenedSource | { problem: string }> {
+  try {
+    const store = await openPgStore({ url, maxFlows: Infinity });
+    return { source: storeSource(store), warnings: store.warnings(), close: () => store.close() };
+  } catch (err) {
+    return { problem: `cannot open the store at ${redactUrl(url)}: ${(err as Error).message}` };
+  }
 }

@@ -7,7 +7,7 @@
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { CurlParseError, parseCurl } from '../../common/curl-parse';
 import { optionalString, paramsObject } from '../../common/api-params';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { HarImportError } from './har';
 import { importHar } from './into-store';
 
@@ -17,7 +17,7 @@ const MAX_HAR_CHARS = 256 * 1024 * 1024;
 /** A pasted command carries at most a composed body's worth (16 MB, as flows.send takes). */
 const MAX_CURL_CHARS = 16 * 1024 * 1024;
 
-export function createImportApiHandlers(core: Core): Pick<ApiHandlers, ImportMethod> {
+export function createImportApiHandlers(core: AnyCore): Pick<ApiHandlers, ImportMethod> {
   return {
     async 'flows.import'(params) {
       const m = 'flows.import';

@@ -8,7 +8,7 @@ import { diffFlows } from '../../common/diff';
 import { toSummary, type Headers } from '../../common/flow';
 import { RULE_CHOICES, type OutgoingRequest, type ReplayOutcome, type ReplayRefusal, type RuleChoice } from '../../common/replay';
 import { optionalBoolean, optionalString, paramsObject, requiredId, requiredIds, requiredOneOf, type Params } from '../../common/api-params';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { diffInput } from './diff-input';
 import { ReplayError } from './service';
 
@@ -82,7 +82,7 @@ function asApiError(err: unknown): unknown {
   return err instanceof ReplayError ? new ApiError(err.message, API_CODE[err.code]) : err;
 }
 
-export function createReplayApiHandlers(core: Core): Pick<ApiHandlers, ReplayMethod> {
+export function createReplayApiHandlers(core: AnyCore): Pick<ApiHandlers, ReplayMethod> {
   const { store, replay } = core;
   return {
     async 'flows.replay'(params) {

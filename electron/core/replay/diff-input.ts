@@ -8,16 +8,16 @@ import type { DiffBody, DiffInput } from '../../common/diff';
 import type { BodyRef, BodySide, Flow } from '../../common/flow';
 import { readFlowBody } from '../store/body-read';
 import { utf8Text } from '../export/body';
-import type { FlowStore } from '../store/types';
+import type { AnyFlowStore } from '../store/types';
 
 /** Decoded bodies above this are compared as bytes (equal or not), not parsed or diffed line by line. */
 export const MAX_DIFFED_BODY = 8 * 1024 * 1024;
 
-export async function diffInput(store: FlowStore, flow: Flow): Promise<DiffInput> {
+export async function diffInput(store: AnyFlowStore, flow: Flow): Promise<DiffInput> {
   return { flow, request: await diffBodyOf(store, flow, 'request'), response: await diffBodyOf(store, flow, 'response') };
 }
 
-async function diffBodyOf(store: FlowStore, flow: Flow, side: BodySide): Promise<DiffBody> {
+async function diffBodyOf(store: AnyFlowStore, flow: Flow, side: BodySide): Promise<DiffBody> {
   const ref = flow[side]?.body;
   if (!ref || (ref.size === 0 && !ref.blob)) return { kind: 'none' };
   return diffBodyFrom(ref, await readFlowBody(store, flow.id, side, true));

@@ -9,7 +9,7 @@
 import type { BodyEncoding } from '../../common/breakpoint';
 import type { Flow } from '../../common/flow';
 import type { OutgoingRequest, ReplayRefusal, RequestDraft, RuleChoice } from '../../common/replay';
-import type { FlowStore } from '../store/types';
+import type { AnyFlowStore } from '../store/types';
 import { utf8Text } from '../export/body';
 import { ReplayClient, ReplayFailure } from './client';
 import type { ReplayMarks } from '../capture/replay-marks';
@@ -45,7 +45,7 @@ export interface ReplayService {
 }
 
 export interface ReplayServiceOptions {
-  store: FlowStore;
+  store: AnyFlowStore;
   marks: ReplayMarks;
   caPem: string;
   proxyAddress(): { host: string; port: number };

@@ -10,7 +10,7 @@ import { OpenApiError } from '../../common/openapi-routes';
 import { ReleasePatternError } from '../../common/release';
 import { REPORT_KINDS, type CoverageQuery, type Report, type ReportKind } from '../../common/report';
 import { optionalInteger, optionalString, paramsObject, requiredOneOf, type Params } from '../../common/api-params';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { buildReport } from './build';
 import { ReportQueryError } from './flows';
 import { reportHtml } from './html';
@@ -55,7 +55,7 @@ export function asReportError(method: string, err: unknown): unknown {
   return err;
 }
 
-export function createReportApiHandlers(core: Core): Pick<ApiHandlers, ReportMethod> {
+export function createReportApiHandlers(core: AnyCore): Pick<ApiHandlers, ReportMethod> {
   const run = async <K extends ReportKind>(method: string, kind: K, query: CoverageQuery): Promise<Extract<Report, { kind: K }>> => {
     await core.store.ready;
     await core.rules.store.ready;

@@ -8,12 +8,16 @@ import { Breakpoints, DEFAULT_BREAKPOINT_TIMEOUT_MS } from './breakpoints';
 import { RulePipeline } from './pipeline';
 import { RuleStore } from './store';
 
+import type { RuleDocStore } from './rule-docs';
+
 export interface RulesOptions {
   dataDir: string;
   /** Where the pipeline reports a flow's pauses (the flow store). */
   sink?: CaptureSink;
   /** Overrides the stored breakpoint timeout setting (tests use short ones). */
   breakpointTimeoutMs?: number;
+  /** Where rules, profiles and settings are kept (default the data folder's rules.db). */
+  docs?: RuleDocStore;
 }
 
 export interface RulesService extends Disposable {
@@ -28,7 +32,7 @@ export interface RulesService extends Disposable {
 }
 
 export function createRules(options: RulesOptions): RulesService {
-  const store = new RuleStore(options.dataDir);
+  const store = new RuleStore(options.dataDir, options.docs);
   const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
   const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;

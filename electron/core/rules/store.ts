@@ -11,7 +11,6 @@
  * A profile's rules are the rules whose scope.profile names it; they live in the one ordered rule list.
  */
 import crypto from 'node:crypto';
-import Datastore from 'nedb-promises';
 import { ApiError } from '../../common/api';
 import { Emitter, type Disposable } from '../../common/events';
 import type { DeviceProfile, Rule } from '../../common/rule';
@@ -19,37 +18,13 @@ import { explainRule } from '../../common/rule-explain';
 import type { RuleInfo, RulesState } from '../../common/rule-state';
 import { validateDeviceProfile, validateRule, type FieldError } from '../../common/rule-validate';
 import { dataPaths } from '../paths';
-import { moveAside, repairTornTail } from '../store/datafile';
 import { RuleSet } from './rule-set';
-import { NEDB_PRIVATE_MODES } from '../private-files';
+import { NedbRuleDocs, type Doc, type ProfileMeta, type RuleDoc, type RuleDocStore } from './rule-docs';
 
 export const RULES_SCHEMA = 1;
 /** Hit counters reach the disk at most this often (they change on the proxy's hot path). */
 const HITS_FLUSH_MS = 1000;
 
-type ProfileMeta = Omit<DeviceProfile, 'rules'>;
-interface RuleDoc {
-  _id: string;
-  kind: 'rule';
-  schema: number;
-  rule: Rule;
-  seq: number;
-  hits: number;
-}
-interface ProfileDoc {
-  _id: string;
-  kind: 'profile';
-  schema: number;
-  profile: ProfileMeta;
-}
-interface SettingsDoc {
-  _id: 'settings';
-  kind: 'settings';
-  schema: number;
-  breakpointTimeoutMs?: number;
-  conditionsOff?: boolean;
-}
-type Doc = RuleDoc | ProfileDoc | SettingsDoc;
 
 export interface RuleSettings {
   breakpointTimeoutMs?: number;
@@ -66,7 +41,7 @@ export function invalidRule(errors: FieldError[], prefix = ''): ApiError {
 export const newRuleId = (): string => crypto.randomUUID();
 
 export class RuleStore implements Disposable {
-  private db: Datastore<Doc>;
+  private readonly db: RuleDocStore;
   /** Sorted by priority, then seq. */
   private rules: { rule: Rule; seq: number }[] = [];
   private profiles = new Map<string, ProfileMeta>();
@@ -85,28 +60,24 @@ export class RuleStore implements Disposable {
   /** Rules, profiles or counters changed (counters: at most once per second). */
   readonly onDidChange = this._onDidChange.event;
 
-  private readonly file: string;
   private readonly warnings: string[] = [];
 
-  constructor(dataDir: string) {
-    this.file = dataPaths(dataDir).rulesDb;
-    this.db = Datastore.create(rulesDbOptions(this.file));
+  /** `docs`: where the documents live (default the data folder's rules.db; a team's PostgreSQL: pg-rule-docs.ts). */
+  constructor(dataDir: string, docs?: RuleDocStore) {
+    this.db = docs ?? new NedbRuleDocs(dataPaths(dataDir).rulesDb);
     this.ready = this.load();
+    // Another node saved rules, profiles or settings: take its documents whole (they are few).
+    this.db.onRemoteChange?.(() => void this.serial(() => this.load(true)).catch(() => {}));
   }
 
-  private async load(): Promise<void> {
-    // A kill -9 mid-append leaves a torn last line; a file nedb still refuses is kept aside, never lost.
-    if (repairTornTail(this.file)) this.warnings.push('The rules file ended with an unfinished record (Hindsight was stopped abruptly); that record was dropped.');
-    try {
-      await this.db.load();
-    } catch (err) {
-      const aside = moveAside(this.file);
-      this.warnings.push(`The rules file could not be read (${(err as Error).message}); it was moved to ${aside} and Hindsight started without its rules.`);
-      // A datastore whose load failed stays failed: start over with a fresh one on the now empty path.
-      this.db = Datastore.create(rulesDbOptions(this.file));
-      await this.db.load();
+  private async load(reload = false): Promise<void> {
+    const { docs, warnings } = await this.db.load();
+    this.warnings.push(...warnings);
+    if (reload) {
+      this.rules = [];
+      this.profiles.clear();
+      this.settingsDoc = {};
     }
-    const docs = await this.db.find({});
     for (const doc of docs) {
       if (doc.schema !== RULES_SCHEMA) continue;
       if (doc.kind === 'rule') {
@@ -123,7 +94,7 @@ export class RuleStore implements Disposable {
       }
     }
     this.sort();
-    this.rebuild(false);
+    this.rebuild(reload);
   }
 
   /** The compiled snapshot the proxy matches against. */
@@ -185,7 +156,7 @@ export class RuleStore implements Disposable {
     return this.serial(async () => {
       const gone = new Set(ids.filter((id) => this.get(id)));
       if (gone.size === 0) return 0;
-      await this.db.remove({ _id: { $in: [...gone].map((id) => `rule:${id}`) } }, { multi: true });
+      await this.db.remove([...gone].map((id) => `rule:${id}`));
       this.rules = this.rules.filter((r) => !gone.has(r.rule.id));
       for (const id of gone) {
         this.hits.delete(id);
@@ -264,12 +235,12 @@ export class RuleStore implements Disposable {
         const input = { ...((rawRules as object[])[i] as object), scope: { ...r.scope, profile: meta.id } };
         bound.push(this.checkRule(input, bound, meta.id, `rules[${i}].`));
       });
-      await this.db.update({ _id: `profile:${meta.id}` }, { _id: `profile:${meta.id}`, kind: 'profile', schema: RULES_SCHEMA, profile: meta }, { upsert: true });
+      await this.db.put({ _id: `profile:${meta.id}`, kind: 'profile', schema: RULES_SCHEMA, profile: meta });
       this.profiles.set(meta.id, meta);
       if (replaceRules) {
         const keep = new Set(bound.map((r) => r.id));
         const old = this.rules.filter((r) => r.rule.scope.profile === meta.id && !keep.has(r.rule.id)).map((r) => r.rule.id);
-        if (old.length > 0) await this.db.remove({ _id: { $in: old.map((id) => `rule:${id}`) } }, { multi: true });
+        if (old.length > 0) await this.db.remove(old.map((id) => `rule:${id}`));
         this.rules = this.rules.filter((r) => !old.includes(r.rule.id));
         await this.putRules(bound, false);
       }
@@ -283,7 +254,7 @@ export class RuleStore implements Disposable {
     return this.serial(async () => {
       if (!this.profiles.has(id)) return false;
       const ruleIds = this.rules.filter((r) => r.rule.scope.profile === id).map((r) => r.rule.id);
-      await this.db.remove({ _id: { $in: [`profile:${id}`, ...ruleIds.map((r) => `rule:${r}`)] } }, { multi: true });
+      await this.db.remove([`profile:${id}`, ...ruleIds.map((r) => `rule:${r}`)]);
       this.profiles.delete(id);
       this.rules = this.rules.filter((r) => r.rule.scope.profile !== id);
       this.rebuild();
@@ -300,7 +271,7 @@ export class RuleStore implements Disposable {
   setSettings(settings: RuleSettings): Promise<RuleSettings> {
     return this.serial(async () => {
       this.settingsDoc = { ...this.settingsDoc, ...settings };
-      await this.db.update({ _id: 'settings' }, { _id: 'settings', kind: 'settings', schema: RULES_SCHEMA, ...this.settingsDoc }, { upsert: true });
+      await this.db.put({ _id: 'settings', kind: 'settings', schema: RULES_SCHEMA, ...this.settingsDoc });
       return this.settings();
     });
   }
@@ -346,7 +317,7 @@ export class RuleStore implements Disposable {
 
   private writeRule(rule: Rule, seq: number, hits = this.hits.get(rule.id) ?? 0): Promise<unknown> {
     const doc: RuleDoc = { _id: `rule:${rule.id}`, kind: 'rule', schema: RULES_SCHEMA, rule, seq, hits };
-    return this.db.update({ _id: doc._id }, doc, { upsert: true });
+    return this.db.put(doc);
   }
 
   private async flushHits(): Promise<void> {
@@ -354,7 +325,7 @@ export class RuleStore implements Disposable {
     const ids = [...this.dirtyHits];
     this.dirtyHits.clear();
     if (ids.length === 0 || this.disposed) return;
-    await Promise.all(ids.map((id) => this.db.update({ _id: `rule:${id}` }, { $set: { hits: this.hits.get(id) ?? 0 } })));
+    await Promise.all(ids.map((id) => this.db.setHits(id, this.hits.get(id) ?? 0)));
     this._onDidChange.fire(this.state());
   }
 
@@ -394,8 +365,7 @@ export class RuleStore implements Disposable {
     await this.ready.catch(() => {});
     await this.flushHits().catch(() => {});
     this.disposed = true;
-    // nedb-promises forwards this to @seald-io/nedb's promise API, which its typings do not list.
-    await (this.db as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync().catch(() => {});
+    await this.db.close();
     this._onDidChange.dispose();
   }
 
@@ -409,9 +379,4 @@ function withDefaults(input: unknown, id: () => string): unknown {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
   const o = input as Record<string, unknown>;
   return { ...o, id: o.id === undefined || o.id === '' ? id() : o.id, scope: o.scope ?? {} };
-}
-
-/** nedb-promises passes options through to @seald-io/nedb, whose `modes` its typings leave out. */
-function rulesDbOptions(filename: string): { filename: string; autoload: false } {
-  return { filename, autoload: false, modes: NEDB_PRIVATE_MODES } as { filename: string; autoload: false };
 }

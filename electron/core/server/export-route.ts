@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import { ApiError } from '../../common/api';
 import { exportFileName } from '../../common/export-format';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { exportRequest, writeExportRequest, type ExportRequest } from '../export/api-handlers';
 
 const CONTENT_TYPES = { har: 'application/json', postman: 'application/json', ndjson: 'application/x-ndjson', curl: 'text/plain' } as const;
@@ -19,7 +19,7 @@ function send(res: http.ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-export async function serveExport(core: Core, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+export async function serveExport(core: AnyCore, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
   const query: Record<string, unknown> = {};
   for (const key of ['format', 'shell', 'filter']) {
     const value = url.searchParams.get(key);
@@ -39,7 +39,7 @@ export async function serveExport(core: Core, req: http.IncomingMessage, res: ht
 }
 
 /** Streams a checked export request as the response. */
-export async function streamExport(core: Core, req: http.IncomingMessage, res: http.ServerResponse, request: ExportRequest): Promise<void> {
+export async function streamExport(core: AnyCore, req: http.IncomingMessage, res: http.ServerResponse, request: ExportRequest): Promise<void> {
   res.statusCode = 200;
   res.setHeader('Content-Type', `${CONTENT_TYPES[request.format]}; charset=utf-8`);
   res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(request.format, request.shell, new Date())}"`);

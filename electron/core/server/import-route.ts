@@ -14,7 +14,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { HarImportError } from '../import/har';
 import { importHar } from '../import/into-store';
 import { PRIVATE_FILE_MODE } from '../private-files';
@@ -37,7 +37,7 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
   res.end(`${JSON.stringify(value)}\n`);
 }
 
-export async function serveImport(core: Core, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function serveImport(core: AnyCore, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_IMPORT_BYTES) return sendJson(res, 413, { error: TOO_LARGE });
   const spool = path.join(core.dataDir, `import-${crypto.randomBytes(8).toString('hex')}.har.part`);
@@ -56,7 +56,7 @@ export async function serveImport(core: Core, req: http.IncomingMessage, res: ht
 const TOO_LARGE = `the file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GB`;
 
 /** Spools the upload and imports it; undefined when the client went away mid-upload (nothing imported). */
-async function importUpload(core: Core, req: http.IncomingMessage, spool: string): Promise<{ status: number; value: unknown } | undefined> {
+async function importUpload(core: AnyCore, req: http.IncomingMessage, spool: string): Promise<{ status: number; value: unknown } | undefined> {
   let received = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -4,10 +4,10 @@
  * Prometheus text format (../metrics), behind the same token as /api unless `serve --metrics-public`.
  */
 import type http from 'node:http';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus-text';
 
-export function serveHealth(core: Core, req: http.IncomingMessage, res: http.ServerResponse): void {
+export function serveHealth(core: AnyCore, req: http.IncomingMessage, res: http.ServerResponse): void {
   const health = core.metrics.health();
   const body = `${JSON.stringify(health)}\n`;
   res.statusCode = health.ok ? 200 : 503;
@@ -17,7 +17,7 @@ export function serveHealth(core: Core, req: http.IncomingMessage, res: http.Ser
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function serveMetrics(core: Core, req: http.IncomingMessage, res: http.ServerResponse): void {
+export function serveMetrics(core: AnyCore, req: http.IncomingMessage, res: http.ServerResponse): void {
   const body = renderPrometheus(core.metrics.snapshot());
   res.statusCode = 200;
   res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);

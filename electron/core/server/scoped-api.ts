@@ -9,13 +9,13 @@ import { ApiError, isApiMethod, type ApiResponse } from '../../common/api';
 import { roleAllows, type SessionInfo } from '../../common/users';
 import type { ApiServerSide } from '../api/dispatcher';
 import { errorInfo } from '../api/dispatcher';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { bindParams, issueBindLink } from '../devices/api-handlers';
 import type { Principal } from '../users/types';
 
 type Request = { id?: unknown; method?: unknown; params?: unknown };
 
-export function scopedApi(api: ApiServerSide, core: Core, principal: Principal): ApiServerSide {
+export function scopedApi(api: ApiServerSide, core: AnyCore, principal: Principal): ApiServerSide {
   const session = (): SessionInfo => {
     const team = core.users.hasUsers();
     if (!team) return { team, user: null };
@@ -85,7 +85,7 @@ function stamped(method: string, params: unknown, author: string | undefined): u
 }
 
 /** A copied or imported profile was made by the caller: saved once more with its name and clients and the author. */
-async function stampProfile(core: Core, result: unknown, author: string | undefined): Promise<void> {
+async function stampProfile(core: AnyCore, result: unknown, author: string | undefined): Promise<void> {
   const profile = result as { id?: string; name?: string; clients?: string[] } | null;
   if (!author || !profile?.id || !profile.name) return;
   const saved = await core.rules.store.saveProfile({ id: profile.id, name: profile.name, clients: profile.clients ?? [], savedBy: author });

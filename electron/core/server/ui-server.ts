@@ -15,7 +15,7 @@ import { scopedApi } from './scoped-api';
 import type { Principal } from '../users/types';
 import { serveHealth, serveMetrics } from './ops-routes';
 import type { BodySide } from '../../common/flow';
-import type { Core } from '../core-types';
+import type { AnyCore } from '../core-types';
 import { createApiHandlers } from '../api/handlers';
 import { createApiServerSide, type ApiServerSide } from '../api/dispatcher';
 import { readFlowBody } from '../store/body-read';
@@ -68,7 +68,7 @@ export function defaultRendererDir(): string {
   return path.resolve(__dirname, '..', '..', '..', __dirname.split(path.sep).includes('dist') ? '' : 'dist', 'renderer');
 }
 
-export async function startUiServer(core: Core, options: UiServerOptions = {}): Promise<UiServer> {
+export async function startUiServer(core: AnyCore, options: UiServerOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
   let token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();

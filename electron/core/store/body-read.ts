@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { BodyRef, BodySide } from '../../common/flow';
-import type { FlowStore } from './types';
+import type { AnyFlowStore } from './types';
 
 export interface FlowBody {
   ref: BodyRef;
@@ -26,7 +26,7 @@ const inflateRaw = promisify(zlib.inflateRaw);
 const brotliDecompress = promisify(zlib.brotliDecompress);
 
 /** Null when the flow does not exist or has no such side (no response yet). */
-export async function readFlowBody(store: FlowStore, id: string, side: BodySide, decode: boolean): Promise<FlowBody | null> {
+export async function readFlowBody(store: AnyFlowStore, id: string, side: BodySide, decode: boolean): Promise<FlowBody | null> {
   const flow = await store.get(id);
   const ref = flow?.[side]?.body;
   if (!ref) return null;

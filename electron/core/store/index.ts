@@ -63,6 +63,8 @@ const WORKER_WINDOW_CHARS = 4 * 1024 * 1024;
  * are forwarded unrecorded: about 3 s of capture at 10,000 flows/s of 1 KB bodies.
  */
 const DEFAULT_MAX_BACKLOG = 32 * 1024 * 1024;
+const DAY_MS = 86_400_000;
+const AGE_CHECK_MS = 3_600_000;
 
 export function openFlowStore(options: StoreOptions): FlowStore {
   return new WorkerFlowStore(options);
@@ -92,6 +94,9 @@ class WorkerFlowStore implements FlowStore {
   private readonly maxFlows: number;
   private readonly trimCount: number;
   private readonly maxBacklog: number;
+  /** `--keep-days`: unpinned flows older than this go too (checked at each flush and hourly). */
+  private readonly keepDays: number | undefined;
+  private ageTimer: NodeJS.Timeout | undefined;
   /** Every flow's summary; read through `summaries`, which brings the flows recorded since up to date first. */
   private readonly summaryList = new SummaryList();
   /** Flows recorded since their summary was last brought up to date. */
@@ -138,6 +143,11 @@ class WorkerFlowStore implements FlowStore {
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
     this.maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
+    this.keepDays = options.keepDays;
+    if (this.keepDays !== undefined) {
+      this.ageTimer = setInterval(() => this.trimIfNeeded(), AGE_CHECK_MS);
+      this.ageTimer.unref();
+    }
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
     this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m), segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES });
     this.messages = new MessageLogStore({ pathOf: (name) => this.bodies.pathOf(name), maxCount: options.messageCap?.count, maxBytes: options.messageCap?.bytes, onWriteError: (m) => this.warn(m) });
@@ -354,6 +364,10 @@ class WorkerFlowStore implements FlowStore {
       const ids = this.forget(this.summaries.oldestUnpinned(this.trimCount));
       if (ids.length === 0) break;
       removed.push(...ids);
+    }
+    if (this.keepDays !== undefined) {
+      const before = Date.now() - this.keepDays * DAY_MS;
+      removed.push(...this.forget(this.summaries.idsWhere((s) => !s.pinned && s.startedAt < before)));
     }
     if (removed.length === 0) return;
     const info: TrimInfo = { at: Date.now(), removed: removed.length, removedTotal: this.meta.removedTotal + removed.length };
@@ -575,6 +589,7 @@ class WorkerFlowStore implements FlowStore {
   }
 
   private async shutdown(): Promise<void> {
+    if (this.ageTimer) clearInterval(this.ageTimer);
     await this.ready.catch(() => {});
     this.sendPending();
     await this.settleWaiting();

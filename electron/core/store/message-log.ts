@@ -160,6 +160,28 @@ export class MessageLogStore implements MessageLogLike {
   }
 }
 
+/**
+ * Counts one message in a log's stats and cuts its payload to the `room` the log has left (0: nothing kept,
+ * the log is truncated; undefined: the log has ended, the message is only counted). Shared by the file logs
+ * and the PostgreSQL ones (pg/pg-messages.ts), so both keep the same caps.
+ */
+export function countMessage(stats: MessageStats, message: Omit<MessageMeta, 'seq'>, payload: Buffer, room: number | undefined): { meta: MessageMeta; kept?: Buffer } {
+  const meta: MessageMeta = { seq: ++stats.count, ...message };
+  stats.bytes += message.size;
+  if (meta.truncated) stats.truncated = true;
+  if (room === undefined) return { meta };
+  if (room === 0) {
+    stats.truncated = true;
+    return { meta };
+  }
+  const kept = payload.length > room ? payload.subarray(0, room) : payload;
+  if (kept.length < payload.length) {
+    meta.truncated = true;
+    stats.truncated = true;
+  }
+  return { meta, kept };
+}
+
 class LogWriter implements MessageWriter {
   readonly stats: MessageStats = emptyMessageStats();
   /** File offset of each kept record. */
@@ -191,21 +213,8 @@ class LogWriter implements MessageWriter {
   }
 
   append(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta {
-    const stats = this.stats;
-    const meta: MessageMeta = { seq: ++stats.count, ...message };
-    stats.bytes += message.size;
-    if (meta.truncated) stats.truncated = true;
-    if (this.ended) return meta;
-    const room = this.room();
-    if (room === 0 || this.broken) {
-      stats.truncated = true;
-      return meta;
-    }
-    const kept = payload.length > room ? payload.subarray(0, room) : payload;
-    if (kept.length < payload.length) {
-      meta.truncated = true;
-      stats.truncated = true;
-    }
+    const { meta, kept } = countMessage(this.stats, message, payload, this.ended ? undefined : this.broken ? 0 : this.room());
+    if (!kept) return meta;
     if (this.fd === undefined && !this.openFile()) return meta;
     const header = Buffer.from(JSON.stringify({ ...meta, stored: kept.length }));
     const length = Buffer.allocUnsafe(4);
@@ -338,7 +347,8 @@ async function scanOffsets(file: string): Promise<number[] & { end?: number }> {
   return offsets;
 }
 
-function textOf(record: StoredMessage): string {
+/** The text a message search looks in: the payload as UTF-8, the SSE event type, the close reason. */
+export function textOf(record: StoredMessage): string {
   const { meta } = record;
   const parts = [record.payload.toString('utf8')];
   if (meta.eventType) parts.push(meta.eventType);

@@ -235,7 +235,8 @@ export class SummaryList {
   }
 }
 
-function withCursor(page: SummaryPage, more: boolean): SummaryPage {
+/** Sets the cursor of the next (older) page from the page's last flow, when there are more (also pg/pg-query.ts). */
+export function withCursor<P extends SummaryPage>(page: P, more: boolean): P {
   const last = page.flows[page.flows.length - 1];
   if (more && last) {
     page.nextCursor = last.seq;

@@ -1,12 +1,21 @@
 /**
  * The flow store's contract, as the proxy (through CaptureSink), the API and the CLI see it.
- * Implementation: electron/core/store/ (nedb-promises off the proxy's thread + in-memory summaries).
+ * Implementations: electron/core/store/ (nedb-promises off the proxy's thread + in-memory summaries), the
+ * default; electron/core/store/pg/ (PostgreSQL, for a team: several nodes on one database).
  */
 import type { Flow, FlowSummary } from '../../common/flow';
 import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
 import type { Event } from '../../common/events';
-import type { BodyStoreLike, CaptureSink } from './sink';
-import type { MessageLogStore } from './message-log';
+import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
+import type { MessageLogPage } from './message-log';
+
+/** A store's message logs as the API reads them (message-log.ts on disk, pg/pg-messages.ts in PostgreSQL). */
+export interface MessageLogStoreLike extends MessageLogLike {
+  /** Messages after the `after`-th kept one, at most `limit`; with `search`, only those whose text contains it. */
+  read(flowId: string, page?: { after?: number; limit?: number; search?: string }): Promise<MessageLogPage>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface StoreOptions {
   dataDir: string;
@@ -30,16 +39,22 @@ export interface StoreOptions {
   maxBacklogBytes?: number;
   /** Size at which a body segment file is closed and the next begun (default 32 MB; see segments.ts). */
   segmentBytes?: number;
+  /** Also removes unpinned flows that started more than this many days ago (`--keep-days`). */
+  keepDays?: number;
 }
 
-export interface FlowStore extends CaptureSink {
+/** Any flow store: the embedded one (FlowStore) or the PostgreSQL one (pg/pg-store.ts). */
+export interface AnyFlowStore extends CaptureSink {
   /** Resolves when stored flows are loaded and queries see them. */
   readonly ready: Promise<void>;
   readonly bodies: BodyStoreLike;
   /** Message logs of flows that carry messages (WebSocket, SSE), beside the bodies (message-log.ts). */
-  readonly messages: MessageLogStore;
-  /** Newest first over the in-memory summaries; throws FilterError on a bad filter. */
-  query(q: FlowQuery): FlowPage;
+  readonly messages: MessageLogStoreLike;
+  /**
+   * Newest first; throws (or rejects with) FilterError on a bad filter. The embedded store answers at once
+   * from its in-memory summaries, the PostgreSQL store (pg/pg-store.ts) asynchronously from the database.
+   */
+  query(q: FlowQuery): FlowPage | Promise<FlowPage>;
   get(id: string): Promise<Flow | null>;
   pin(ids: string[], pinned: boolean): Promise<number>;
   delete(ids: string[]): Promise<number>;
@@ -79,4 +94,9 @@ export interface FlowStore extends CaptureSink {
   readonly onDidFail?: Event<Error>;
   /** Flushes pending writes and closes files. */
   close(): Promise<void>;
+}
+
+/** The embedded store: queries are answered at once from its in-memory summaries. */
+export interface FlowStore extends AnyFlowStore {
+  query(q: FlowQuery): FlowPage;
 }

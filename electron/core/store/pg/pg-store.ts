@@ -1,0 +1,481 @@
+/**
+ * The flow store on PostgreSQL (issue 21): the same FlowStore contract as the embedded store, for a team
+ * whose nodes (`hindsight serve --store postgres://… --node NAME`) share one database.
+ *
+ * - Writes: the proxy's records are batched in memory and written every 50 ms (or at 500 flows) in one
+ *   transaction with the bodies and messages they refer to (pg-bodies.ts, pg-messages.ts), so a flow that
+ *   finished more than a second before a crash is in the database. New flows are upserts; updates of flows
+ *   written before are UPDATEs, so a flow deleted meanwhile (by any node) is not brought back.
+ * - Reads: every query runs in the database (pg-query.ts); nothing holds every flow in memory.
+ * - Other nodes: each flush notifies `hindsight_flows` (LISTEN/NOTIFY) with the ids it wrote or removed;
+ *   every node listens (pg-listen.ts) and fires the same onDidAdd/onDidUpdate/onDidRemove events for flows
+ *   other nodes captured, so any node's UI lists every node's flows live.
+ * - Retention (pg-retention.ts): batched deletes in their own short transactions, off the write path.
+ * - Seqs: blocks from a database sequence (pg-seq.ts), unique across nodes without a round trip per flow.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { FlowPage, FlowQuery, TrimInfo } from '../../../common/api';
+import { normalizeIp } from '../../../common/cidr';
+import { Emitter } from '../../../common/events';
+import { toSummary, type Flow, type FlowSummary } from '../../../common/flow';
+import { DEFAULT_BODY_CAP } from '../bodies';
+import type { AnyFlowStore } from '../types';
+import { PgBodyStore, type BodyRow } from './pg-bodies';
+import { openPool } from './pg-db';
+import { FlowListener, notifyPayloads, type FlowNotice } from './pg-listen';
+import { PgMessageLog, type MessageRow } from './pg-messages';
+import { queryFlows } from './pg-query';
+import { Retention, type RetentionOptions } from './pg-retention';
+import { SeqBlocks } from './pg-seq';
+import { migrate } from './schema';
+
+export interface PgStoreOptions extends RetentionOptions {
+  url: string;
+  /** This node's name, recorded on every flow it captures (`--node`); default the host name. */
+  node?: string;
+  bodyCap?: number;
+  messageCap?: { count?: number; bytes?: number };
+}
+
+const FLUSH_INTERVAL_MS = 50;
+const FLUSH_AT_FLOWS = 500;
+/** After a failed write, the next try waits this long (the database restarting, a network blip). */
+const RETRY_MS = 1_000;
+/** Flows held in memory while the database cannot be written; past this, new flows are counted and dropped. */
+const MAX_UNWRITTEN = 100_000;
+const MAX_WARNINGS = 20;
+
+/** Opens (and migrates) the store; resolves once it is ready to capture. */
+export async function openPgStore(options: PgStoreOptions): Promise<PgFlowStore> {
+  const pool = openPool(options.url);
+  // An idle client's error (the server restarting) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+    const seqs = await SeqBlocks.open(pool);
+    const store = new PgFlowStore(pool, seqs, options);
+    await store.start();
+    return store;
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+}
+
+interface Pending {
+  flow: Flow;
+  /** Started since the last flush: written with an upsert (else an UPDATE of the stored row). */
+  fresh: boolean;
+}
+
+export class PgFlowStore implements AnyFlowStore {
+  readonly ready: Promise<void> = Promise.resolve();
+  readonly bodies: PgBodyStore;
+  readonly messages: PgMessageLog;
+  readonly node: string;
+
+  private readonly _onDidAdd = new Emitter<FlowSummary[]>();
+  readonly onDidAdd = this._onDidAdd.event;
+  private readonly _onDidUpdate = new Emitter<FlowSummary[]>();
+  readonly onDidUpdate = this._onDidUpdate.event;
+  private readonly _onDidRemove = new Emitter<{ ids: string[]; all?: boolean }>();
+  readonly onDidRemove = this._onDidRemove.event;
+  private readonly _onDidTrim = new Emitter<TrimInfo>();
+  readonly onDidTrim = this._onDidTrim.event;
+  private readonly _onDidDrop = new Emitter<number>();
+  readonly onDidDrop = this._onDidDrop.event;
+  private readonly _onDidWarn = new Emitter<string>();
+  readonly onDidWarn = this._onDidWarn.event;
+
+  /** This store instance, so it skips its own notifications. */
+  private readonly origin = randomUUID();
+  private pending = new Map<string, Pending>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private total = 0;
+  private trimInfo: TrimInfo | undefined;
+  private droppedFlows = 0;
+  private readonly warningList: string[] = [];
+  private readonly listener: FlowListener;
+  private readonly retention: Retention;
+  private closing: Promise<void> | undefined;
+  private notices: Promise<void> = Promise.resolve();
+
+  constructor(
+    /** Also used by the rule store's documents on the same database (rules/pg-rule-docs.ts). */
+    readonly pool: pg.Pool,
+    private readonly seqs: SeqBlocks,
+    options: PgStoreOptions,
+  ) {
+    this.node = options.node ?? '';
+    const schedule = () => this.scheduleFlush();
+    this.bodies = new PgBodyStore(pool, options.bodyCap ?? DEFAULT_BODY_CAP, schedule);
+    this.messages = new PgMessageLog(pool, options.messageCap, schedule, () => this.flush());
+    // One notice at a time, in the order they came: an add read after the update that followed it would
+    // otherwise reach the UI with the flow's older state.
+    this.listener = new FlowListener(options.url, (notice) => (this.notices = this.notices.then(() => this.onNotice(notice))), (m) => this.warn(m));
+    this.retention = new Retention(pool, options, {
+      removed: (ids, trim) => this.removed(ids, false, trim),
+      warn: (m) => this.warn(m),
+    });
+    seqs.onError = (m) => this.warn(m);
+  }
+
+  async start(): Promise<void> {
+    await this.refreshCounts();
+    await this.listener.start();
+    this.retention.start();
+  }
+
+  // ---- CaptureSink: on the proxy's hot path; never throws, never waits ----
+
+  flowStarted(flow: Flow): void {
+    this.record(flow, true);
+  }
+
+  flowUpdated(flow: Flow): void {
+    this.record(flow, false);
+  }
+
+  private record(flow: Flow, started: boolean): void {
+    if (this.closing) return;
+    const known = this.pending.get(flow.id);
+    if (!known && this.pending.size >= MAX_UNWRITTEN) {
+      this.droppedFlows++;
+      this._onDidDrop.fire(this.droppedFlows);
+      this.warn(`The database is not taking writes; ${MAX_UNWRITTEN.toLocaleString('en-US')} flows are waiting in memory and newer ones are being dropped (forwarding continues).`);
+      return;
+    }
+    const stamped = this.node && flow.node === undefined ? { ...flow, node: this.node } : flow;
+    this.pending.set(flow.id, { flow: stamped, fresh: started || (known?.fresh ?? false) });
+    this.scheduleFlush();
+  }
+
+  nextSeq(): number {
+    return this.seqs.next();
+  }
+
+  /**
+   * The capture proxy asks before recording an exchange: false once MAX_UNWRITTEN flows wait for the
+   * database, so the exchange is forwarded unrecorded and counted instead of queued without bound.
+   */
+  admit(): boolean {
+    if (this.closing || this.pending.size < MAX_UNWRITTEN) return true;
+    this.droppedFlows++;
+    this._onDidDrop.fire(this.droppedFlows);
+    return false;
+  }
+
+  /** Flows dropped because the database was unreachable for too long. */
+  dropped(): number {
+    return this.droppedFlows;
+  }
+
+  // ---- reads ----
+
+  query(q: FlowQuery): Promise<FlowPage> {
+    return queryFlows(this.pool, q, this.total);
+  }
+
+  async get(id: string): Promise<Flow | null> {
+    const hit = this.pending.get(id);
+    if (hit) return structuredClone(hit.flow);
+    const { rows } = await this.pool.query<{ flow: Flow }>('SELECT flow FROM flows WHERE id = $1', [id]);
+    return rows[0]?.flow ?? null;
+  }
+
+  count(): number {
+    return this.total;
+  }
+
+  lastTrim(): TrimInfo | undefined {
+    return this.trimInfo;
+  }
+
+  warnings(): string[] {
+    return [...this.warningList];
+  }
+
+  // ---- changes ----
+
+  async pin(ids: string[], pinned: boolean): Promise<number> {
+    await this.flush();
+    const { rows } = await this.pool.query<{ summary: FlowSummary }>(
+      `UPDATE flows SET pinned = $2, summary = jsonb_set(summary, '{pinned}', to_jsonb($2::boolean)),
+         flow = CASE WHEN $2 THEN flow || '{"pinned":true}'::jsonb ELSE flow - 'pinned' END
+       WHERE id = ANY($1) AND pinned <> $2 RETURNING summary`,
+      [[...new Set(ids)], pinned],
+    );
+    if (rows.length) {
+      const summaries = rows.map((r) => r.summary);
+      this._onDidUpdate.fire(summaries);
+      await this.notify({ u: summaries.map((s) => s.id) });
+    }
+    return rows.length;
+  }
+
+  async delete(ids: string[]): Promise<number> {
+    await this.flush();
+    const removed = await this.retention.deleteIds([...new Set(ids)]);
+    await this.removed(removed, false);
+    return removed.length;
+  }
+
+  async clear(options: { includePinned?: boolean } = {}): Promise<number> {
+    await this.flush();
+    const removed = await this.retention.clear(!!options.includePinned);
+    await this.removed(removed, true);
+    return removed.length;
+  }
+
+  /** After rows were deleted here: forget them, fire the events, tell the other nodes. */
+  private async removed(ids: string[], all: boolean, trim?: TrimInfo): Promise<void> {
+    for (const id of ids) this.pending.delete(id);
+    await this.refreshCounts().catch(() => {});
+    if (ids.length || all) this._onDidRemove.fire(all ? { ids, all } : { ids });
+    if (trim) this._onDidTrim.fire(trim);
+    await this.notify(all ? { r: ids, all: true } : { r: ids }, trim);
+  }
+
+  // ---- writing ----
+
+  private scheduleFlush(): void {
+    if (this.pending.size >= FLUSH_AT_FLOWS) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = setTimeout(() => void this.flushSoon(), 0);
+    } else {
+      this.flushTimer ??= setTimeout(() => void this.flushSoon(), FLUSH_INTERVAL_MS);
+    }
+  }
+
+  /** One flush at a time; a failed one is retried later with what came meanwhile. */
+  private flushSoon(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.flushing) return this.flushing;
+    this.flushing = this.writeBatch()
+      .catch((err: Error) => {
+        this.warn(`Captured flows could not be written to the database (${err.message}); retrying.`);
+        if (!this.closing) this.flushTimer = setTimeout(() => void this.flushSoon(), RETRY_MS);
+        throw err;
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.pending.size === 0 && !this.bodies.hasQueued() && !this.messages.hasQueued()) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const bodies = this.bodies.take();
+    const messages = this.messages.take();
+    let result: { added: FlowSummary[]; updated: FlowSummary[] };
+    try {
+      result = await this.writeAll([...batch.values()], bodies, messages);
+    } catch (err) {
+      // Back in front of what was recorded since (a newer value of the same flow wins).
+      for (const [id, p] of batch) if (!this.pending.has(id)) this.pending.set(id, p);
+      else if (p.fresh) this.pending.get(id)!.fresh = true;
+      this.bodies.settled(bodies, false);
+      this.messages.requeue(messages);
+      throw err;
+    }
+    this.bodies.settled(bodies, true);
+    if (result.added.length) this._onDidAdd.fire(result.added);
+    if (result.updated.length) this._onDidUpdate.fire(result.updated);
+    this.retention.wake(this.total);
+  }
+
+  private async writeAll(batch: Pending[], bodies: BodyRow[], messages: MessageRow[]): Promise<{ added: FlowSummary[]; updated: FlowSummary[] }> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (bodies.length) {
+        await client.query(
+          `INSERT INTO bodies (blob, flow_id, data) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+           ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data`,
+          [bodies.map((b) => b.blob), bodies.map((b) => b.flowId), bodies.map((b) => b.data)],
+        );
+      }
+      if (messages.length) {
+        await client.query(
+          `INSERT INTO messages (flow_id, idx, meta, payload)
+           SELECT f, i, m::jsonb, p FROM unnest($1::text[], $2::int[], $3::text[], $4::bytea[]) AS u(f, i, m, p)
+           ON CONFLICT DO NOTHING`,
+          [messages.map((m) => m.flowId), messages.map((m) => m.idx), messages.map((m) => JSON.stringify(m.meta)), messages.map((m) => m.payload)],
+        );
+      }
+      const fresh = batch.filter((p) => p.fresh).map((p) => rowOf(p.flow));
+      const updates = batch.filter((p) => !p.fresh).map((p) => rowOf(p.flow));
+      const added: FlowSummary[] = [];
+      const updated: FlowSummary[] = [];
+      let inserted = 0;
+      if (fresh.length) {
+        const { rows } = await client.query<{ id: string; inserted: boolean; pinned: boolean }>(
+          `INSERT INTO flows (id, seq, started_at, node, state, client_ip, ip, method, url, host, path, status, summary, flow, pinned)
+           SELECT id, seq, started_at, node, state, client_ip, ip::inet, method, url, host, path, status, summary::jsonb, flow::jsonb, pinned
+           FROM unnest(${UNNEST_ARGS}) AS u(${UNNEST_COLUMNS})
+           ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}
+           RETURNING id, (xmax = 0) AS inserted, pinned`,
+          columnsOf(fresh),
+        );
+        const summaryOf = summariesById(fresh);
+        for (const r of rows) {
+          const summary = summaryOf(r.id, r.pinned);
+          if (r.inserted) {
+            inserted++;
+            added.push(summary);
+          } else updated.push(summary);
+        }
+      }
+      if (updates.length) {
+        const { rows } = await client.query<{ id: string; pinned: boolean }>(
+          `UPDATE flows AS flows SET ${UPDATE_SET.replaceAll('EXCLUDED.', 'u.')}
+           FROM (SELECT id, seq, started_at, node, state, client_ip, ip::inet AS ip, method, url, host, path, status, summary::jsonb AS summary, flow::jsonb AS flow, pinned
+                 FROM unnest(${UNNEST_ARGS}) AS x(${UNNEST_COLUMNS})) AS u
+           WHERE flows.id = u.id RETURNING flows.id, flows.pinned`,
+          columnsOf(updates),
+        );
+        const summaryOf = summariesById(updates);
+        for (const r of rows) updated.push(summaryOf(r.id, r.pinned));
+      }
+      const { rows: counts } = await client.query<{ flows: number }>('UPDATE store_counts SET flows = flows + $1 RETURNING flows', [inserted]);
+      for (const payload of notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) })) {
+        await client.query('SELECT pg_notify($1, $2)', [FlowListener.CHANNEL, payload]);
+      }
+      await client.query('COMMIT');
+      this.total = counts[0].flows;
+      return { added, updated };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async notify(notice: Omit<FlowNotice, 'o'>, trim?: TrimInfo): Promise<void> {
+    const full = trim ? { ...notice, t: trim } : notice;
+    try {
+      for (const payload of notifyPayloads(this.origin, full)) await this.pool.query('SELECT pg_notify($1, $2)', [FlowListener.CHANNEL, payload]);
+    } catch (err) {
+      this.warn(`Other nodes could not be told about a change: ${(err as Error).message}`);
+    }
+  }
+
+  /** Another node wrote or removed flows: the same events as for our own. */
+  private async onNotice(notice: FlowNotice): Promise<void> {
+    if (notice.o === this.origin) return;
+    try {
+      const ids = [...(notice.a ?? []), ...(notice.u ?? [])];
+      if (ids.length) {
+        const { rows } = await this.pool.query<{ summary: FlowSummary }>('SELECT summary FROM flows WHERE id = ANY($1) ORDER BY started_at, seq', [ids]);
+        const added = new Set(notice.a ?? []);
+        const a = rows.filter((r) => added.has(r.summary.id)).map((r) => r.summary);
+        const u = rows.filter((r) => !added.has(r.summary.id)).map((r) => r.summary);
+        if (a.length) this._onDidAdd.fire(a);
+        if (u.length) this._onDidUpdate.fire(u);
+      }
+      if (notice.r || notice.all) this._onDidRemove.fire(notice.all ? { ids: notice.r ?? [], all: true } : { ids: notice.r ?? [] });
+      if (notice.t) {
+        this.trimInfo = notice.t;
+        this._onDidTrim.fire(notice.t);
+      }
+      await this.refreshCounts();
+    } catch (err) {
+      this.warn(`Flows from another node could not be read: ${(err as Error).message}`);
+    }
+  }
+
+  private async refreshCounts(): Promise<void> {
+    const { rows } = await this.pool.query<{ flows: number; last_trim: TrimInfo | null }>('SELECT flows, last_trim FROM store_counts');
+    this.total = rows[0].flows;
+    this.trimInfo = rows[0].last_trim ?? undefined;
+  }
+
+  /** Adds a warning the user sees in the status (also for parts beside the store on its database). */
+  warn(message: string): void {
+    if (this.warningList.includes(message)) return;
+    this.warningList.push(message);
+    if (this.warningList.length > MAX_WARNINGS) this.warningList.shift();
+    this._onDidWarn.fire(message);
+  }
+
+  /** Resolves when everything recorded so far is in the database. */
+  async flush(): Promise<void> {
+    // A flush may be running with an older batch: wait for it, then write what came since.
+    for (let i = 0; i < 3; i++) {
+      if (this.flushing) await this.flushing;
+      if (this.pending.size === 0 && !this.bodies.hasQueued() && !this.messages.hasQueued()) return;
+      await this.flushSoon();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.retention.stop();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushSoon().catch(() => {});
+    await this.retention.idle();
+    await this.listener.stop();
+    await this.pool.end().catch(() => {});
+    for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
+  }
+}
+
+// ---- rows ----
+
+const UNNEST_COLUMNS = 'id, seq, started_at, node, state, client_ip, ip, method, url, host, path, status, summary, flow, pinned';
+const UNNEST_ARGS = '$1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::boolean[]';
+const COLUMN_COUNT = 15;
+/** Everything but `pinned`, which only pin() changes (the proxy's later records of a flow do not carry it). */
+const UPDATE_SET = `seq = EXCLUDED.seq, started_at = EXCLUDED.started_at, node = EXCLUDED.node, state = EXCLUDED.state,
+  client_ip = EXCLUDED.client_ip, ip = EXCLUDED.ip, method = EXCLUDED.method, url = EXCLUDED.url, host = EXCLUDED.host,
+  path = EXCLUDED.path, status = EXCLUDED.status,
+  summary = EXCLUDED.summary || jsonb_build_object('pinned', flows.pinned),
+  flow = CASE WHEN flows.pinned THEN EXCLUDED.flow || '{"pinned":true}'::jsonb ELSE EXCLUDED.flow - 'pinned' END`;
+
+interface FlowRow {
+  summary: FlowSummary;
+  values: unknown[];
+}
+
+function rowOf(flow: Flow): FlowRow {
+  const s = toSummary(flow);
+  return {
+    summary: s,
+    values: [s.id, s.seq, s.startedAt, s.node ?? '', s.state, s.clientIp, normalizeIp(s.clientIp) ?? null, s.method.toUpperCase(), s.url, s.host, s.path, s.status ?? null, JSON.stringify(s), JSON.stringify(flow), s.pinned],
+  };
+}
+
+/** The rows as parallel arrays, one per column, for unnest. */
+function columnsOf(rows: FlowRow[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: COLUMN_COUNT }, () => []);
+  for (const r of rows) for (let i = 0; i < COLUMN_COUNT; i++) columns[i].push(r.values[i]);
+  return columns;
+}
+
+/** The summaries written, by id, with the pin as stored (only pin() changes it). */
+function summariesById(rows: FlowRow[]): (id: string, pinned: boolean) => FlowSummary {
+  const byId = new Map(rows.map((r) => [r.summary.id, r.summary]));
+  return (id, pinned) => {
+    const s = byId.get(id)!;
+    return s.pinned === pinned ? s : { ...s, pinned };
+  };
+}

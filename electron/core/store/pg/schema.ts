@@ -1,0 +1,102 @@
+/**
+ * The PostgreSQL store's schema and its migrations, applied in order at start (pg-store.ts). Each node runs
+ * them under one advisory lock, so two nodes starting together do not both migrate; `hindsight_schema` holds
+ * the version reached. A migration is appended, never edited: databases in the field already ran the old ones.
+ *
+ * Flows: the columns the filter language and the list need are real columns with indexes (time, client
+ * address, host, path, status, method, pinned, node); the whole summary and the whole flow are JSONB beside
+ * them. Bodies and message logs are rows keyed by blob name / flow id; they go with their flow on delete.
+ */
+import type pg from 'pg';
+
+const MIGRATIONS: string[] = [
+  // 1: flows, bodies, message logs, counters, seq blocks.
+  `
+  CREATE TABLE flows (
+    id text PRIMARY KEY,
+    seq bigint NOT NULL,
+    started_at bigint NOT NULL,
+    node text NOT NULL DEFAULT '',
+    state text NOT NULL,
+    client_ip text NOT NULL,
+    ip inet,
+    method text NOT NULL,
+    url text NOT NULL,
+    host text NOT NULL,
+    path text NOT NULL,
+    status integer,
+    pinned boolean NOT NULL DEFAULT false,
+    summary jsonb NOT NULL,
+    flow jsonb NOT NULL
+  );
+  CREATE INDEX flows_time ON flows (started_at DESC, seq DESC);
+  CREATE INDEX flows_seq ON flows (seq);
+  CREATE INDEX flows_ip ON flows (ip, started_at DESC, seq DESC);
+  CREATE INDEX flows_host ON flows (host, started_at DESC, seq DESC);
+  CREATE INDEX flows_path ON flows (path text_pattern_ops);
+  CREATE INDEX flows_status ON flows (status, started_at DESC, seq DESC);
+  CREATE INDEX flows_method ON flows (method, started_at DESC, seq DESC);
+  CREATE INDEX flows_pinned ON flows (seq) WHERE pinned;
+  CREATE INDEX flows_node ON flows (node, started_at DESC, seq DESC);
+  CREATE TABLE bodies (
+    blob text PRIMARY KEY,
+    flow_id text NOT NULL,
+    data bytea NOT NULL
+  );
+  CREATE INDEX bodies_flow ON bodies (flow_id);
+  CREATE TABLE messages (
+    flow_id text NOT NULL,
+    idx integer NOT NULL,
+    meta jsonb NOT NULL,
+    payload bytea NOT NULL,
+    PRIMARY KEY (flow_id, idx)
+  );
+  -- One row: flows stored and removed by trims (the status bar's counts without count(*) over millions).
+  CREATE TABLE store_counts (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    flows bigint NOT NULL DEFAULT 0,
+    removed_total bigint NOT NULL DEFAULT 0,
+    last_trim jsonb
+  );
+  INSERT INTO store_counts DEFAULT VALUES;
+  -- Seqs are handed out in blocks (pg-seq.ts): unique across every node without a round trip per flow.
+  CREATE SEQUENCE flow_seq_blocks;
+  `,
+  // 2: the rule store's documents (rules, device profiles, settings), shared by every node.
+  `
+  CREATE TABLE rule_docs (
+    id text PRIMARY KEY,
+    doc jsonb NOT NULL
+  );
+  `,
+];
+
+/** The schema version this build writes; a database at a higher one was written by a newer Hindsight. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+/** Any constant: the advisory lock nodes take while migrating. */
+const MIGRATE_LOCK = 0x48534d31;
+
+export async function migrate(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS hindsight_schema (version integer NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM hindsight_schema');
+    let version = rows[0]?.version ?? 0;
+    if (rows.length === 0) await client.query('INSERT INTO hindsight_schema (version) VALUES (0)');
+    if (version > SCHEMA_VERSION) throw new Error(`the database's schema is version ${version}, newer than this hindsight's ${SCHEMA_VERSION}; upgrade hindsight`);
+    while (version < SCHEMA_VERSION) {
+      await client.query('BEGIN');
+      try {
+        await client.query(MIGRATIONS[version]);
+        version++;
+        await client.query('UPDATE hindsight_schema SET version = $1', [version]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]);
+  }
+}
