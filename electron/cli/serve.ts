@@ -4,6 +4,7 @@
  * Status lines (addresses, CA, UI URL) go to stderr; stdout carries only `--log` lines, one JSON object per
  * finished flow, so `hindsight serve --log | jq` works.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +34,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token]
+                       [--proto DIR…]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -66,6 +68,9 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
+  --proto DIR           load every .proto file under DIR (imports resolve against it, as protoc -I): gRPC
+                        messages are shown with field names and mock rules can answer from JSON; repeat the
+                        flag for more folders
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -94,6 +99,8 @@ export interface ServeOptions {
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
   rotateToken?: boolean;
+  /** --proto folders, resolved. */
+  protoDirs?: string[];
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -130,6 +137,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       'rotate-token': { type: 'boolean' },
+      proto: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -182,12 +190,20 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
     rotateToken: !!values['rotate-token'],
+    ...(values.proto?.length ? { protoDirs: values.proto.map((d) => protoDirOption(d)) } : {}),
   };
 }
 
 /** `--inspect-relay` takes an optional port: given bare (last, or before another flag) it means the default. */
 function withInspectRelayPort(argv: string[]): string[] {
   return argv.flatMap((arg, i) => (arg === '--inspect-relay' && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? [arg, String(DEFAULT_RELAY_PORT)] : [arg]));
+}
+
+/** A --proto folder (or one .proto file) that exists, resolved. */
+function protoDirOption(dir: string): string {
+  const full = path.resolve(dir);
+  if (!fs.existsSync(full)) throw new Error(`--proto ${dir}: no such folder`);
+  return full;
 }
 
 /** A positive number of seconds (fractions allowed) as ms. */
@@ -298,6 +314,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       version,
       onFlowFinished: logger?.push,
+      protoDirs: options.protoDirs,
     });
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
     if (rulesFile && loadedRules) rulesLine = describeLoadedRules(rulesFile.file, loadedRules);

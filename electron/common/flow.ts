@@ -12,6 +12,7 @@
  *            in `original.request`.
  */
 
+import type { GrpcCall } from './grpc';
 import type { MessageStats } from './message';
 
 /** Bump with a migration in electron/common/migrations.ts when the stored shape changes. */
@@ -101,6 +102,8 @@ export interface Flow {
    * messages themselves are in the flow's message log (electron/common/message.ts), fetched by reference.
    */
   messages?: MessageStats;
+  /** Set on gRPC calls (by content type): service, method and, once known, grpc-status (electron/common/grpc.ts). */
+  grpc?: GrpcCall;
   pinned?: boolean;
   tags?: string[];
   comment?: string;
@@ -140,6 +143,9 @@ export interface FlowSummary {
   /** Messages seen inside the flow and their payload bytes (WebSocket, SSE). */
   messageCount?: number;
   messageBytes?: number;
+  /** A gRPC call (Flow.grpc), and its grpc-status once it has one. */
+  grpc?: boolean;
+  grpcStatus?: number;
 }
 
 export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: false });
@@ -195,6 +201,10 @@ export function toSummary(flow: Flow): FlowSummary {
   if (flow.messages) {
     summary.messageCount = flow.messages.count;
     summary.messageBytes = flow.messages.bytes;
+  }
+  if (flow.grpc) {
+    summary.grpc = true;
+    if (flow.grpc.status !== undefined) summary.grpcStatus = flow.grpc.status;
   }
   return summary;
 }

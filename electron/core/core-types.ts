@@ -14,6 +14,7 @@ import type { RulesService } from './rules/index';
 import type { FlowStore, StoreOptions } from './store/types';
 import type { InspectService } from './inspect/service';
 import type { LiveWebSockets } from './capture/websocket/registry';
+import type { ProtoSchemas } from './grpc/schema';
 
 export interface CoreOptions {
   dataDir: string;
@@ -55,6 +56,8 @@ export interface CoreOptions {
    * its bodies afterwards). Must return at once; the flow must not be modified.
    */
   onFlowFinished?: (flow: Flow) => void;
+  /** Folders of .proto files (`serve --proto DIR`): gRPC messages get field names (electron/core/grpc). */
+  protoDirs?: string[];
 }
 
 export interface Core {
@@ -76,6 +79,8 @@ export interface Core {
   readonly webSockets: LiveWebSockets;
   /** Lines for the log from the start (e.g. the data folder's permissions were tightened). */
   readonly startupNotices: readonly string[];
+  /** The loaded .proto schemas, for decoding gRPC messages and building mock answers (electron/core/grpc). */
+  readonly protos: ProtoSchemas;
   /** Another port of this instance (the UI server's): requests through the proxy to it are refused. */
   addOwnPort(port: number): void;
   /** Whether this client address may use the proxy (the allow-list); the UI port applies the same decision. */

@@ -18,6 +18,7 @@ import { openFlowStore } from './store';
 import { upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
+import { ProtoSchemas } from './grpc/schema';
 import { mkdirPrivate, tightenDataDir } from './private-files';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
@@ -31,7 +32,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
   const tightened = tightenDataDir(paths.dataDir);
-  const startupNotices = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
+  const startupNotices: string[] = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
   const host = options.host ?? DEFAULT_PROXY_HOST;
   const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);
   // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
@@ -89,6 +90,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settingsFile: options.rememberInspectRelays ? inspectSettingsFile(paths.dataDir) : undefined,
   });
   await inspect.restore();
+  const protos = new ProtoSchemas();
+  if (options.protoDirs?.length) {
+    const loaded = protos.load(options.protoDirs);
+    startupNotices.push(`Protobuf: loaded ${loaded.files} .proto file${loaded.files === 1 ? '' : 's'}`, ...loaded.errors.map((e) => `Protobuf: ${e}`));
+  }
   const onDidChangeStatus = new Emitter<Status>();
   const status = (): Status => {
     const address = proxy.address();
@@ -133,6 +139,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return proxy.webSockets;
     },
     startupNotices,
+    protos,
     addOwnPort: (port) => void ownPorts.add(port),
     admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {

@@ -7,6 +7,7 @@ import { ApiError, type ApiHandlers } from '../../common/api';
 import { isTextKind, type FlowMessage } from '../../common/message';
 import type { StoredMessage } from '../capture/sink';
 import { InjectError } from '../capture/websocket/relay';
+import { withDecodedGrpc } from '../grpc/decode';
 import type { Core } from '../core-types';
 import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from './params';
 
@@ -39,7 +40,7 @@ export function createMessageApiHandlers(core: Core): Pick<ApiHandlers, 'flows.m
       if (!flow) return null;
       if (!flow.messages) return { messages: [], stored: 0 };
       const page = await store.messages.read(id, { after, limit, search: search || undefined });
-      const result = { messages: page.messages.map(toFlowMessage), stored: page.stored };
+      const result = { messages: withDecodedGrpc(flow, page.messages.map(toFlowMessage), core.protos), stored: page.stored };
       return page.next === undefined ? result : { ...result, next: page.next };
     },
     async 'flows.sendMessage'(params) {

@@ -21,6 +21,7 @@ import { endShaped, pipeShaped } from '../conditions/throttle';
 import { headerPairs } from './headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
+import { createGrpcTap, recordGrpcMessages } from './grpc/record';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -135,13 +136,19 @@ class Exchange {
       this.rewrite = rewrite;
       this.target = rewrite.target;
     }
+    const grpcMeta = { contentType: req.headers['content-type'], encoding: req.headers['grpc-encoding'] as string | undefined };
     if (rewrite?.body) {
       // The body was read (or replaced) by a rule: it is sent, and recorded, from memory.
       if (recording && rewrite.body.length > 0) recording.requestChunk(rewrite.body);
       recording?.requestEnd();
+      const tap = recording?.flow.grpc ? createGrpcTap(recording, 'to-server', grpcMeta) : undefined;
+      tap?.push(rewrite.body);
+      tap?.end();
     } else if (recording && this.withBody) {
       req.on('data', (chunk: Buffer) => recording.requestChunk(chunk));
       req.on('end', () => recording.requestEnd());
+      // ---- gRPC (gRPC-Web over HTTP/1.1): each request message into the flow's message log.
+      if (recording.flow.grpc) recordGrpcMessages(recording, 'to-server', req, grpcMeta);
     }
     this.send();
   }
@@ -198,6 +205,7 @@ class Exchange {
     clock.responseStarted();
     recording?.response(response, clock.socket ?? null);
     if (recording && isEventStream(response)) recordEvents(recording, response);
+    if (recording?.flow.grpc) this.tapGrpcResponse(recording, response);
     try {
       res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
     } catch (err) {
@@ -212,6 +220,15 @@ class Exchange {
     });
     res.on('finish', () => this.complete());
     pipeShaped(response, res, this.shaping?.download);
+  }
+
+  /** gRPC-Web: the response's messages, and its trailer frame (or HTTP/1.1 chunked trailers) as the status. */
+  private tapGrpcResponse(recording: FlowRecording, response: http.IncomingMessage): void {
+    const grpcEncoding = response.headers['grpc-encoding'];
+    recordGrpcMessages(recording, 'to-client', response, { contentType: response.headers['content-type'], encoding: typeof grpcEncoding === 'string' ? grpcEncoding : undefined });
+    response.on('end', () => {
+      if (response.rawTrailers.length > 0) recording.grpcTrailers(headerPairs(response.rawTrailers));
+    });
   }
 
   private complete(): void {
