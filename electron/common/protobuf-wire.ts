@@ -376,3 +376,15 @@ function hexValue(bytes: Uint8Array, start: number, end: number): { value: strin
   for (let i = 0; i < shown; i++) hex += (i ? ' ' : '') + bytes[start + i].toString(16).padStart(2, '0');
   return shown < end - start ? { value: hex, cut: true } : { value: hex };
 }
+
+/** One line for a list row: `name: "Ada", times: 3, inner: {…}` (numbers for unnamed fields), cut at `max`. */
+export function protoSummary(decoded: DecodedMessage, max = 300): string {
+  let out = '';
+  for (const field of decoded.fields) {
+    if (out.length >= max) break;
+    const value = field.as === 'message' ? '{…}' : field.as === 'text' ? JSON.stringify(field.value) : (field.value ?? '');
+    out += `${out ? ', ' : ''}${field.name ?? field.number}: ${value}`;
+  }
+  if (!out) out = decoded.error ? `(not protobuf: ${decoded.error})` : '(empty message)';
+  return out.length > max ? out.slice(0, max) : out;
+}
