@@ -22,6 +22,22 @@ export interface GrpcCall {
   trailers?: Headers;
 }
 
+/**
+ * A mock rule's answer to a unary gRPC call (Action 'mock' with `grpc`): a status and, for a reply, the response
+ * message as JSON, encoded with the call's response type from the loaded .proto files (electron/core/grpc).
+ */
+export interface GrpcMockAnswer {
+  /** 0 OK … 16 UNAUTHENTICATED. */
+  status: number;
+  /** grpc-message (sent percent-encoded). */
+  message?: string;
+  /**
+   * The response message as JSON text, with the field names as the .proto writes them (enums by name or number,
+   * 64-bit integers as numbers or text, bytes as base64); absent: no message (a trailers-only answer).
+   */
+  json?: string;
+}
+
 /** The status codes by number (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 export const GRPC_STATUS_NAMES: readonly string[] = [
   'OK',

@@ -41,7 +41,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const upstreamCa = [...(options.upstreamCa ?? []), ...(upstreamCaSetting(paths.dataDir)?.certs ?? [])];
   const ca = await loadOrCreateCa(paths.caDir);
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
-  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs });
+  const protos = new ProtoSchemas();
+  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, protos });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
@@ -90,7 +91,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settingsFile: options.rememberInspectRelays ? inspectSettingsFile(paths.dataDir) : undefined,
   });
   await inspect.restore();
-  const protos = new ProtoSchemas();
   if (options.protoDirs?.length) {
     const loaded = protos.load(options.protoDirs);
     startupNotices.push(`Protobuf: loaded ${loaded.files} .proto file${loaded.files === 1 ? '' : 's'}`, ...loaded.errors.map((e) => `Protobuf: ${e}`));

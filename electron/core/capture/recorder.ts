@@ -139,6 +139,12 @@ export class FlowRecording {
     this.options.sink.flowUpdated(this.flow);
   }
 
+  /** A trailers-only gRPC response's headers (an answer Hindsight made): the status they hold. */
+  grpcResponseHeaders(headers: Headers): void {
+    if (this.finished || !this.flow.grpc) return;
+    this.setGrpcStatus(headers);
+  }
+
   private setGrpcStatus(headers: Headers): void {
     const status = grpcStatusFrom(headers);
     if (!status || !this.flow.grpc) return;

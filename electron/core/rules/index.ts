@@ -8,12 +8,16 @@ import { Breakpoints, DEFAULT_BREAKPOINT_TIMEOUT_MS } from './breakpoints';
 import { RulePipeline } from './pipeline';
 import { RuleStore } from './store';
 
+import type { ProtoSchemas } from '../grpc/schema';
+
 export interface RulesOptions {
   dataDir: string;
   /** Where the pipeline reports a flow's pauses (the flow store). */
   sink?: CaptureSink;
   /** Overrides the stored breakpoint timeout setting (tests use short ones). */
   breakpointTimeoutMs?: number;
+  /** The loaded .proto files, for gRPC mocks. */
+  protos?: ProtoSchemas;
 }
 
 export interface RulesService extends Disposable {
@@ -30,7 +34,7 @@ export interface RulesService extends Disposable {
 export function createRules(options: RulesOptions): RulesService {
   const store = new RuleStore(options.dataDir);
   const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
-  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink });
+  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink, protos: options.protos });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
   const ready = store.ready.then(() => {
     const stored = store.settings().breakpointTimeoutMs;

@@ -18,6 +18,7 @@ import type { Budget } from '../conditions/budget';
 import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
 import type { RulePipeline } from './pipeline';
+import { recordAnsweredGrpcRequest, recordAnsweredGrpcResponse } from '../capture/grpc/record';
 
 /** Bodies are held in memory to pause or replace them; a larger one fails the exchange with 413. */
 export const MAX_HELD_BODY = 64 * 1024 * 1024;
@@ -78,9 +79,15 @@ export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange):
     .then((decision) => {
       if (decision.type === 'stop') return exchange.fail(decision.stop);
       if (decision.type === 'respond') {
-        if (!bodyRead) req.resume();
         // Answered by Hindsight: no server was contacted.
         if (recording) delete recording.flow.server;
+        if (recording?.flow.grpc) {
+          // A gRPC call's request messages are recorded also when no server hears them, before the answer.
+          const requestRead = recordAnsweredGrpcRequest(recording, req, bodyRead);
+          if (!bodyRead) req.resume();
+          return requestRead.then(() => respond(exchange, decision));
+        }
+        if (!bodyRead) req.resume();
         return respond(exchange, decision);
       }
       const unchanged = decision.method === match.method && decision.url === match.url && decision.headers === headers && !decision.body;
@@ -146,6 +153,7 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     if (encoding) body.encoding = encoding;
     flow.response = { status: message.status, statusText: message.statusText, headers: message.headers, body };
     if (message.body.length > 0) recording.responseChunk(message.body);
+    if (flow.grpc) recordAnsweredGrpcResponse(recording, message.headers, message.body);
   }
   try {
     res.writeHead(message.status, message.statusText, flat(message.headers));

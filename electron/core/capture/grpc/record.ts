@@ -20,9 +20,12 @@
  * Returns the GrpcTap, or undefined when the content type is not gRPC. A body already in memory (a rule's
  * rewrite, a mock) is fed with `tap.push(buffer); tap.end()` on a tap from createGrpcTap().
  *
- * Trailers that the transport carries itself (HTTP/2 trailers, or a trailers-only response's headers) are
- * given to `recording.grpcTrailers(headers)` by the transport; this file handles the gRPC-Web trailer frame.
+ * Trailers that the transport carries itself (HTTP/2 trailers, HTTP/1.1 chunked trailers) are given to
+ * `recording.grpcTrailers(trailers)` by the transport; a trailers-only response's headers to
+ * `recording.grpcResponseHeaders(headers)` (FlowRecording.response() already does this for an
+ * http.IncomingMessage). This file handles the gRPC-Web trailer frame.
  */
+import type http from 'node:http';
 import zlib from 'node:zlib';
 import type { Headers } from '../../../common/flow';
 import { grpcFraming, parseTrailerBlock } from '../../../common/grpc';
@@ -34,12 +37,16 @@ import { Base64Stream, GrpcFramer, type GrpcFrame } from './framer';
 const MAX_COMPRESSED = 4 * 1024 * 1024;
 /** A compressed message may not expand beyond this (a zip bomb stops here). */
 const MAX_DECOMPRESSED = 16 * 1024 * 1024;
+/** How long a mock's answer waits for the rest of the request it answers (a client that keeps sending). */
+const ANSWER_WAIT_MS = 2_000;
 /** Trailer frames are headers: more than this is not read. */
 const MAX_TRAILERS = 64 * 1024;
 
 export interface GrpcRecording extends EventRecording {
-  /** The call's trailers (or a trailers-only response's headers): its grpc-status and grpc-message. */
+  /** The call's trailers arrived: its grpc-status and grpc-message, and the trailers kept on Flow.grpc. */
   grpcTrailers(trailers: Headers): void;
+  /** Response headers that may hold the status (a trailers-only response); recording.response() does this itself. */
+  grpcResponseHeaders(headers: Headers): void;
 }
 
 export interface GrpcSource {
@@ -141,4 +148,46 @@ function decompress(encoding: string | undefined, bytes: Buffer): Buffer | undef
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * The request messages of a call answered without the server (a mock rule): from the body a rule already read,
+ * else from the request as it drains. Resolves once they are in the log (the request ended), or after
+ * ANSWER_WAIT_MS for a client still sending, so the answer is recorded after the question and never waits long.
+ */
+export function recordAnsweredGrpcRequest(recording: GrpcRecording, req: http.IncomingMessage, bodyRead: Promise<Buffer> | undefined): Promise<void> {
+  const meta = { contentType: req.headers['content-type'], encoding: headerText(req.headers['grpc-encoding']) };
+  if (bodyRead) {
+    const tap = createGrpcTap(recording, 'to-server', meta);
+    return bodyRead.then(
+      (body) => {
+        tap?.push(body);
+        tap?.end();
+      },
+      () => tap?.end(),
+    );
+  }
+  if (req.readableEnded) return Promise.resolve();
+  recordGrpcMessages(recording, 'to-server', req, meta);
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ANSWER_WAIT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.on('end', done);
+    req.on('close', done);
+  });
+}
+
+const headerText = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+/** The messages and status of an answer Hindsight made (a mock): its body, and a status in its headers. */
+export function recordAnsweredGrpcResponse(recording: GrpcRecording, headers: Headers, body: Buffer): void {
+  recording.grpcResponseHeaders(headers);
+  const contentType = headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  const encoding = headers.find(([k]) => k.toLowerCase() === 'grpc-encoding')?.[1];
+  const tap = createGrpcTap(recording, 'to-client', { contentType, encoding });
+  tap?.push(body);
+  tap?.end();
 }
