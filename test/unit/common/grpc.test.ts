@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { compileFilter, FilterError } from '../../../electron/common/filter';
 import { toSummary } from '../../../electron/common/flow';
 import { encodeGrpcMessage, grpcFraming, grpcMethodOf, grpcStatusFrom, parseTrailerBlock } from '../../../electron/common/grpc';
+import { explainRule } from '../../../electron/common/rule-explain';
+import { validateRule } from '../../../electron/common/rule-validate';
 import { makeFlow } from '../../helpers/flows';
 
 test('grpcFraming: gRPC, gRPC-Web and grpc-web-text content types, nothing else', () => {
@@ -30,4 +32,14 @@ test('grpc: and is:grpc filter terms', () => {
   );
   assert.throws(() => compileFilter('grpc:NOPE'), (err: FilterError) => err.reason.startsWith('grpc: "NOPE" is not a gRPC status'));
   assert.throws(() => compileFilter('grpc>3'), FilterError);
+});
+
+test('a gRPC mock rule: validated (status 0-16, JSON object reply) and explained', () => {
+  const rule = (grpc: unknown) => validateRule({ id: 'g', name: 'g', matchers: [], action: { type: 'mock', grpc } });
+  const ok = rule({ status: 5, message: 'gone', json: { message: 'x' } });
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.rule.action, { type: 'mock', status: 200, headers: [], body: '', grpc: { status: 5, message: 'gone', json: '{"message":"x"}' } });
+  assert.equal(explainRule(ok.rule, []), 'Answer gRPC 5 NOT_FOUND with a reply for every request for every client');
+  const bad = rule({ status: 17, json: '{nope' });
+  assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.field), ['action.grpc.status', 'action.grpc.json']);
 });
