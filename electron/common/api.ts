@@ -16,6 +16,7 @@ import type { FlowMessage, MessagePage } from './message';
 import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state';
 import type { InspectState, RelayInfo } from './inspect';
 import type { SessionReport } from './session-report';
+import type { ProtoInfo } from './grpc';
 import type { CoverageQuery, CoverageReport, EndpointReport, ErrorReport, ReportKind, ReportQuery } from './report';
 
 export interface FlowQuery {
@@ -280,6 +281,10 @@ export interface ApiMethods {
   };
   /** The global network-conditions switch (electron/core/conditions): off keeps every condition but applies none. */
   'conditions.set': { params: { enabled: boolean }; result: Status };
+  // gRPC (electron/core/grpc): the .proto folders that name the fields of gRPC messages.
+  'grpc.protos': { params: Record<string, never>; result: ProtoInfo };
+  /** Replaces the Settings folders (absolute paths that exist) and reloads every .proto; kept in <data>/grpc.json. */
+  'grpc.setProtos': { params: { folders: string[] }; result: ProtoInfo };
 }
 export type ApiMethod = keyof ApiMethods;
 export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
@@ -368,6 +373,8 @@ export const API_METHODS = [
   'flows.sendMessage',
   ...SHELL_METHODS,
   'conditions.set',
+  'grpc.protos',
+  'grpc.setProtos',
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',

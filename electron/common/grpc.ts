@@ -38,6 +38,18 @@ export interface GrpcMockAnswer {
   json?: string;
 }
 
+/** The .proto folders in use (API `grpc.protos`): the Settings ones, those of `serve --proto`, and how they loaded. */
+export interface ProtoInfo {
+  /** Folders set in Settings (kept in <data>/grpc.json). */
+  folders: string[];
+  /** Folders given by `hindsight serve --proto` for this run (not kept). */
+  fixed: string[];
+  /** .proto files loaded from all of them. */
+  files: number;
+  /** One line per file or folder that did not load. */
+  errors: string[];
+}
+
 /** The status codes by number (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 export const GRPC_STATUS_NAMES: readonly string[] = [
   'OK',

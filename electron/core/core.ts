@@ -19,6 +19,7 @@ import { upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
 import { ProtoSchemas } from './grpc/schema';
+import { grpcSettingsFile, readProtoFolders } from './grpc/settings';
 import { mkdirPrivate, tightenDataDir } from './private-files';
 
 export const DEFAULT_PROXY_HOST = '127.0.0.1';
@@ -41,7 +42,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const upstreamCa = [...(options.upstreamCa ?? []), ...(upstreamCaSetting(paths.dataDir)?.certs ?? [])];
   const ca = await loadOrCreateCa(paths.caDir);
   const store = openFlowStore({ ...options.store, dataDir: paths.dataDir });
-  const protos = new ProtoSchemas();
+  // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
+  const protos = new ProtoSchemas(options.protoDirs ?? []);
   const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, protos });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
@@ -91,8 +93,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settingsFile: options.rememberInspectRelays ? inspectSettingsFile(paths.dataDir) : undefined,
   });
   await inspect.restore();
-  if (options.protoDirs?.length) {
-    const loaded = protos.load(options.protoDirs);
+  const kept = readProtoFolders(grpcSettingsFile(paths.dataDir));
+  if (kept.error) startupNotices.push(`Protobuf: ${kept.error}`);
+  if (options.protoDirs?.length || kept.folders.length) {
+    const loaded = protos.load(kept.folders);
     startupNotices.push(`Protobuf: loaded ${loaded.files} .proto file${loaded.files === 1 ? '' : 's'}`, ...loaded.errors.map((e) => `Protobuf: ${e}`));
   }
   const onDidChangeStatus = new Emitter<Status>();

@@ -14,6 +14,7 @@ import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { readFlowBody } from './body';
 import { createMessageApiHandlers } from './messages';
+import { createGrpcApiHandlers } from '../grpc/api-handlers';
 import {
   optionalBoolean,
   optionalInteger,
@@ -47,6 +48,8 @@ export function createApiHandlers(core: Core): ApiHandlers {
     ...createReportApiHandlers(core),
     // flows.messages, flows.sendMessage: electron/core/api/messages.ts
     ...createMessageApiHandlers(core),
+    // grpc.protos, grpc.setProtos: electron/core/grpc/api-handlers.ts
+    ...createGrpcApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import type { ProtoInfo } from '../../common/grpc';
 import type { FieldSchema, MessageSchema } from '../../common/protobuf-wire';
 
 /** Files read at most, and how deep folders are walked: a folder of the whole disk given by mistake stops here. */
@@ -25,16 +26,26 @@ export interface ProtoLoadResult {
 
 export class ProtoSchemas {
   private root = new protobuf.Root();
-  private readonly adapted = new WeakMap<protobuf.Type, MessageSchema>();
-  private dirs: string[] = [];
+  private adapted = new WeakMap<protobuf.Type, MessageSchema>();
+  private folders: string[] = [];
+  private last: ProtoLoadResult = { files: 0, errors: [] };
 
-  /** The folders loaded last. */
-  folders(): readonly string[] {
-    return this.dirs;
+  /** `fixed`: folders loaded with every load() (`serve --proto`), besides the ones it is given. */
+  constructor(private readonly fixed: readonly string[] = []) {}
+
+  /** What is loaded: the folders given to load(), the fixed ones, files and errors. */
+  info(): ProtoInfo {
+    return { folders: [...this.folders], fixed: [...this.fixed], files: this.last.files, errors: [...this.last.errors] };
   }
 
-  /** Replaces what was loaded with every .proto under these folders. A missing folder is an error line. */
-  load(dirs: readonly string[]): ProtoLoadResult {
+  /** Replaces what was loaded with every .proto under these folders and the fixed ones. A missing folder is an error line. */
+  load(folders: readonly string[]): ProtoLoadResult {
+    this.folders = [...folders];
+    this.last = this.loadAll([...new Set([...this.fixed, ...folders])]);
+    return this.last;
+  }
+
+  private loadAll(dirs: readonly string[]): ProtoLoadResult {
     const root = new protobuf.Root();
     const includes = dirs.map((d) => path.resolve(d));
     root.resolvePath = (origin, target) => {
@@ -70,7 +81,7 @@ export class ProtoSchemas {
       errors.push(`resolving types: ${(err as Error).message}`);
     }
     this.root = root;
-    this.dirs = includes;
+    this.adapted = new WeakMap();
     return { files: loaded, errors };
   }
 

@@ -88,4 +88,45 @@ describe('gRPC messages', () => {
     assert.ok(section?.includes('backend gone') && section.includes('demo.v1.Greeter') && section.includes('SayMany'), section ?? '');
     await themeScreenshots(page, 'grpc-overview');
   });
+
+  test('Settings loads a .proto folder; a gRPC mock written in the rule editor answers the call', { timeout: TIMEOUT }, async () => {
+    const { page } = session;
+    const { core } = session.bed.harness;
+    core.protos.load([]);
+    await page.click('[data-testid=open-settings]');
+    await page.click('[data-testid=settings-tab-protos]');
+    await page.fill('[data-testid=proto-folders]', `${PROTO_DIR}\n/nonexistent/protos`);
+    await page.click('[data-testid=proto-save]');
+    await page.waitForSelector('[role=alert]:has-text("/nonexistent/protos: no such folder")', WAIT);
+    await page.fill('[data-testid=proto-folders]', PROTO_DIR);
+    await page.click('[data-testid=proto-save]');
+    await page.waitForSelector('[data-testid=proto-loaded]:has-text("2 .proto files loaded")', WAIT);
+    assert.deepEqual(core.protos.info(), { folders: [PROTO_DIR], fixed: [], files: 2, errors: [] });
+    await themeScreenshots(page, 'grpc-settings');
+    await page.keyboard.press('Escape');
+
+    await page.click('[data-testid=open-rules]');
+    await page.click('[data-testid=new-rule]');
+    await page.fill('[data-testid=rule-name]', 'Greeter down');
+    await page.fill('[data-testid=matcher-pattern]', '*/demo.v1.Greeter/SayHello');
+    await page.check('[data-testid=grpc-mock-on]');
+    await page.selectOption('[data-testid=grpc-mock-status]', '14');
+    await page.fill('[data-testid=grpc-mock-message]', 'maintenance');
+    await page.fill('[data-testid=grpc-mock-json]', '{"message": "from the mock"}');
+    await page.waitForSelector('[data-testid=rule-explanation]:has-text("Answer gRPC 14 UNAVAILABLE with a reply")', WAIT);
+    await themeScreenshots(page, 'grpc-mock-editor');
+    await page.click('[data-testid=save-rule]');
+    await page.waitForSelector('[data-testid=rule-row]:has-text("Greeter down")', WAIT);
+    await page.keyboard.press('Escape');
+
+    await call('SayHello', { name: 'Cy' });
+    await page.click(row('/demo.v1.Greeter/SayHello'));
+    await page.waitForSelector('[data-testid=grpc-status]:has-text("14 UNAVAILABLE")', WAIT);
+    await page.click('[data-testid=messages-tab]');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid=message-row]').length === 2, undefined, WAIT);
+    assert.deepEqual(await rows(page), [
+      ['to-server', 'grpc', 'name: "Cy"'],
+      ['to-client', 'grpc', 'message: "from the mock"'],
+    ]);
+  });
 });
