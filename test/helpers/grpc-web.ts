@@ -69,7 +69,15 @@ export async function startGrpcWebOrigin(): Promise<GrpcWebOrigin> {
       const text = contentType.startsWith('application/grpc-web-text');
       let body: Buffer = Buffer.concat(chunks);
       if (text) body = decodeBase64Segments(body.toString('latin1'));
-      const messages = readFrames(body).map((f) => HelloRequest.toObject(HelloRequest.decode(f.payload), { longs: String, enums: String }));
+      let messages: Record<string, unknown>[];
+      try {
+        messages = readFrames(body).map((f) => HelloRequest.toObject(HelloRequest.decode(f.payload), { longs: String, enums: String }));
+      } catch (err) {
+        // What a real server does with bytes it cannot read: a trailers-only INVALID_ARGUMENT.
+        res.writeHead(200, { 'content-type': 'application/grpc-web+proto', 'grpc-status': '3', 'grpc-message': encodeURIComponent((err as Error).message) });
+        res.end();
+        return;
+      }
       received.push({ path: req.url ?? '', contentType, messages });
       const name = String(messages[0]?.name ?? '');
       const reply = (fields: Record<string, unknown>) => HelloReply.encode(HelloReply.fromObject(fields)).finish();

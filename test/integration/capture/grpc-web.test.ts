@@ -174,3 +174,21 @@ describe('gRPC-Web over HTTP/1.1', () => {
     );
   });
 });
+
+describe('hostile gRPC bodies', () => {
+  test('a frame declaring 4 GB and sending 3 bytes passes through unchanged; the flow completes with what was seen', async () => {
+    // Declares 0xFFFFFFFF bytes, sends 3: the tap counts, never allocates; the origin answers whatever it gets.
+    const body = Buffer.concat([grpcFrame(0, HelloRequest.encode(HelloRequest.fromObject({ name: 'ok' })).finish()), Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 1, 2, 3])]);
+    const res = await fetch(`http://grpc.test:${origin.port}/demo.v1.Greeter/SayHello`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body, dispatcher: agent });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const url = `http://grpc.test:${origin.port}/demo.v1.Greeter/SayHello`;
+    const flows = await proxy.finishedFlows(4);
+    const flow = flows.filter((f) => f.request.url === url).at(-1)!;
+    const page = (await createApiHandlers(proxy.core)['flows.messages']({ id: flow.id })) as MessagePage;
+    assert.deepEqual(
+      { state: flow.state, grpc: flow.grpc?.status, requestBody: flow.request.body.size, sent: page.messages.filter((m) => m.dir === 'to-server').map((m) => ({ size: m.size, truncated: m.truncated, kept: Buffer.from(m.base64 ?? '', 'base64').length })) },
+      { state: 'completed', grpc: 3, requestBody: body.length, sent: [{ size: 4, truncated: false, kept: 4 }, { size: 0xffffffff, truncated: true, kept: 3 }] },
+    );
+  });
+});
