@@ -7,6 +7,9 @@ import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import protobuf from 'protobufjs';
+import type { ProxyAgent } from 'undici';
+import { startTestCore, type TestCore } from './core';
+import { proxyAgent } from '../integration/capture/clients';
 
 export const PROTO_DIR = path.join(__dirname, '..', 'fixtures', 'grpc');
 
@@ -104,6 +107,34 @@ export async function startGrpcWebOrigin(): Promise<GrpcWebOrigin> {
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export interface GrpcWebBed {
+  proxy: TestCore;
+  origin: GrpcWebOrigin;
+  /** undici through the proxy (absolute-form requests, no tunnel: gRPC-Web over plain HTTP/1.1). */
+  agent: ProxyAgent;
+  /** The URL of a Greeter method on the origin, as the client asks for it. */
+  url(method: string): string;
+  dispose(): Promise<void>;
+}
+
+/** A core with the demo .proto loaded, the gRPC-Web origin, and a client agent through the proxy. */
+export async function startGrpcWebBed(): Promise<GrpcWebBed> {
+  const origin = await startGrpcWebOrigin();
+  const proxy = await startTestCore({ protoDirs: [PROTO_DIR] });
+  const agent = proxyAgent(proxy.proxyUrl, proxy.caPem, { tunnel: false });
+  return {
+    proxy,
+    origin,
+    agent,
+    url: (method) => `http://grpc.test:${origin.port}/demo.v1.Greeter/${method}`,
+    async dispose() {
+      await agent.close();
+      await proxy.dispose();
+      await origin.close();
     },
   };
 }

@@ -8,25 +8,20 @@ import { fetch } from 'undici';
 import { createApiHandlers } from '../../../electron/core/api/handlers';
 import type { Flow } from '../../../electron/common/flow';
 import type { FlowMessage, MessagePage } from '../../../electron/common/message';
-import { startTestCore, type TestCore } from '../../helpers/core';
-import { PROTO_DIR, decodeBase64Segments, grpcFrame, loadDemoProto, readFrames, startGrpcWebOrigin, type GrpcWebOrigin } from '../../helpers/grpc-web';
-import { proxyAgent } from './clients';
+import type { TestCore } from '../../helpers/core';
+import { decodeBase64Segments, grpcFrame, loadDemoProto, readFrames, startGrpcWebBed, type GrpcWebBed, type GrpcWebOrigin } from '../../helpers/grpc-web';
 
+let bed: GrpcWebBed;
 let proxy: TestCore;
 let origin: GrpcWebOrigin;
-let agent: ReturnType<typeof proxyAgent>;
+let agent: GrpcWebBed['agent'];
 const { HelloRequest, HelloReply } = loadDemoProto();
 
 before(async () => {
-  origin = await startGrpcWebOrigin();
-  proxy = await startTestCore({ protoDirs: [PROTO_DIR] });
-  agent = proxyAgent(proxy.proxyUrl, proxy.caPem, { tunnel: false });
+  bed = await startGrpcWebBed();
+  ({ proxy, origin, agent } = bed);
 });
-after(async () => {
-  await agent.close();
-  await proxy.dispose();
-  await origin.close();
-});
+after(() => bed.dispose());
 
 async function call(method: string, request: Record<string, unknown>, contentType = 'application/grpc-web+proto'): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
   let body = grpcFrame(0, HelloRequest.encode(HelloRequest.fromObject(request)).finish());

@@ -6,30 +6,25 @@ import assert from 'node:assert/strict';
 import { fetch } from 'undici';
 import { createApiHandlers } from '../../../electron/core/api/handlers';
 import type { MessagePage } from '../../../electron/common/message';
-import { startTestCore, type TestCore } from '../../helpers/core';
-import { PROTO_DIR, decodeBase64Segments, grpcFrame, loadDemoProto, readFrames, startGrpcWebOrigin, type GrpcWebOrigin } from '../../helpers/grpc-web';
-import { proxyAgent } from '../capture/clients';
+import type { TestCore } from '../../helpers/core';
+import { decodeBase64Segments, grpcFrame, loadDemoProto, readFrames, startGrpcWebBed, type GrpcWebBed, type GrpcWebOrigin } from '../../helpers/grpc-web';
 
+let bed: GrpcWebBed;
 let proxy: TestCore;
 let origin: GrpcWebOrigin;
-let agent: ReturnType<typeof proxyAgent>;
+let agent: GrpcWebBed['agent'];
 const { HelloRequest, HelloReply } = loadDemoProto();
 
 before(async () => {
-  origin = await startGrpcWebOrigin();
-  proxy = await startTestCore({ protoDirs: [PROTO_DIR] });
-  agent = proxyAgent(proxy.proxyUrl, proxy.caPem, { tunnel: false });
+  bed = await startGrpcWebBed();
+  ({ proxy, origin, agent } = bed);
 });
 afterEach(async () => {
   const store = proxy.core.rules.store;
   await store.delete(store.list().map((r) => r.rule.id));
   await proxy.core.store.clear({ includePinned: true });
 });
-after(async () => {
-  await agent.close();
-  await proxy.dispose();
-  await origin.close();
-});
+after(() => bed.dispose());
 
 async function call(contentType: string, name: string) {
   let body = grpcFrame(0, HelloRequest.encode(HelloRequest.fromObject({ name })).finish());
