@@ -84,6 +84,7 @@ describe('gRPC messages', () => {
     await call('SayMany', { name: 'Bo' });
     await page.click(row('/demo.v1.Greeter/SayMany'));
     await page.waitForSelector('[data-testid=grpc-status]:has-text("14 UNAVAILABLE")', WAIT);
+    assert.equal(await page.getAttribute(`${row('/demo.v1.Greeter/SayMany')} [data-testid=row-grpc-status]`, 'title'), 'gRPC status 14 UNAVAILABLE');
     const section = await page.textContent('[data-testid=grpc-section]');
     assert.ok(section?.includes('backend gone') && section.includes('demo.v1.Greeter') && section.includes('SayMany'), section ?? '');
     await themeScreenshots(page, 'grpc-overview');
