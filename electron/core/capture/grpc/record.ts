@@ -81,23 +81,12 @@ export function createGrpcTap(recording: GrpcRecording, dir: MessageDirection, m
       return recording.messageRoom();
     },
   );
+  // grpc-web-text: the frames arrive as base64, decoded as they stream.
+  const feed = framing.base64 ? base64Feed(framer) : (chunk: Buffer) => framer.push(chunk);
   let ended = false;
-  if (!framing.base64) {
-    return {
-      push: (chunk) => {
-        if (!ended) framer.push(chunk);
-      },
-      end: () => {
-        if (ended) return;
-        ended = true;
-        framer.end();
-      },
-    };
-  }
-  const base64 = new Base64Stream((bytes) => framer.push(bytes));
   return {
     push: (chunk) => {
-      if (!ended) base64.push(chunk);
+      if (!ended) feed(chunk);
     },
     end: () => {
       if (ended) return;
@@ -105,6 +94,11 @@ export function createGrpcTap(recording: GrpcRecording, dir: MessageDirection, m
       framer.end();
     },
   };
+}
+
+function base64Feed(framer: GrpcFramer): (chunk: Buffer) => void {
+  const stream = new Base64Stream((bytes) => framer.push(bytes));
+  return (chunk) => stream.push(chunk);
 }
 
 function onFrame(recording: GrpcRecording, dir: MessageDirection, encoding: string | undefined, frame: GrpcFrame): void {
