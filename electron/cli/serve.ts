@@ -4,6 +4,7 @@
  * Status lines (addresses, CA, UI URL) go to stderr; stdout carries only `--log` lines, one JSON object per
  * finished flow, so `hindsight serve --log | jq` works.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token] [--http2 auto|off]
                        [--no-capture]
                        [--store postgres://…] [--node NAME] [--keep-flows N] [--keep-days D]
+                       [--proto DIR…]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -84,6 +86,9 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --node NAME           this node's name, recorded on every flow it captures (with --store; default: host name)
   --keep-flows N        keep at most N unpinned flows (default 60,000, trimming the oldest 10,000 past it)
   --keep-days D         also remove unpinned flows older than D days; pinned flows are never removed
+  --proto DIR           load every .proto file under DIR (imports resolve against it, as protoc -I): gRPC
+                        messages are shown with field names and mock rules can answer from JSON; repeat the
+                        flag for more folders
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -123,6 +128,8 @@ export interface ServeOptions {
   node?: string;
   keepFlows?: number;
   keepDays?: number;
+  /** --proto folders, resolved. */
+  protoDirs?: string[];
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -166,6 +173,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       node: { type: 'string' },
       'keep-flows': { type: 'string' },
       'keep-days': { type: 'string' },
+      proto: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -230,12 +238,20 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     rotateToken: !!values['rotate-token'],
     ...(values['no-capture'] ? { noCapture: true } : {}),
     ...(values.http2 !== undefined ? { http2: values.http2 } : {}),
+    ...(values.proto?.length ? { protoDirs: values.proto.map((d) => protoDirOption(d)) } : {}),
   };
 }
 
 /** `--inspect-relay` takes an optional port: given bare (last, or before another flag) it means the default. */
 function withInspectRelayPort(argv: string[]): string[] {
   return argv.flatMap((arg, i) => (arg === '--inspect-relay' && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? [arg, String(DEFAULT_RELAY_PORT)] : [arg]));
+}
+
+/** A --proto folder (or one .proto file) that exists, resolved. */
+function protoDirOption(dir: string): string {
+  const full = path.resolve(dir);
+  if (!fs.existsSync(full)) throw new Error(`--proto ${dir}: no such folder`);
+  return full;
 }
 
 /** A positive number of seconds (fractions allowed) as ms. */
@@ -348,6 +364,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       version,
       onFlowFinished: logger?.push,
       store: retentionOf(options.keepFlows, options.keepDays),
+      protoDirs: options.protoDirs,
     };
     core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, node: options.node }) : await createCore(coreOptions);
     // Before the first turn of the event loop, so not one exchange is recorded.

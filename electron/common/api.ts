@@ -17,6 +17,7 @@ import type { ProfileDraft, RuleDraft, RuleInfo, RulesState } from './rule-state
 import type { InspectState, RelayInfo } from './inspect';
 import type { SessionReport } from './session-report';
 import type { SessionInfo } from './users';
+import type { ProtoInfo } from './grpc';
 import type { CoverageQuery, CoverageReport, EndpointReport, ErrorReport, ReportKind, ReportQuery } from './report';
 
 export interface FlowQuery {
@@ -330,6 +331,10 @@ export interface ApiMethods {
    * to the profile `profileId` (admins) and/or, with `forMe`, to the signed-in user. Never carries a token.
    */
   'devices.bindCode': { params: { profileId?: string; forMe?: boolean }; result: BindLink };
+  // gRPC (electron/core/grpc): the .proto folders that name the fields of gRPC messages.
+  'grpc.protos': { params: Record<string, never>; result: ProtoInfo };
+  /** Replaces the Settings folders (absolute paths that exist) and reloads every .proto; kept in <data>/grpc.json. */
+  'grpc.setProtos': { params: { folders: string[] }; result: ProtoInfo };
 }
 export type ApiMethod = keyof ApiMethods;
 export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
@@ -423,6 +428,8 @@ export const API_METHODS = [
   'upstreamCa.get',
   'upstreamCa.set',
   'upstreamCa.clear',
+  'grpc.protos',
+  'grpc.setProtos',
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',

@@ -18,7 +18,8 @@ export type FilterKeyName =
   | 'pinned'
   | 'size'
   | 'reqsize'
-  | 'duration';
+  | 'duration'
+  | 'grpc';
 
 export interface FilterOption {
   /** The text autocomplete inserts. */
@@ -40,7 +41,7 @@ export interface FilterKeyInfo {
   values?: readonly FilterOption[];
 }
 
-export type IsValue = 'error' | 'live' | 'paused' | 'replay' | 'imported' | 'mocked' | 'mapped' | 'ws' | 'pinned' | 'sse';
+export type IsValue = 'error' | 'live' | 'paused' | 'replay' | 'imported' | 'mocked' | 'mapped' | 'ws' | 'pinned' | 'sse' | 'grpc';
 
 /** `is:` values: flow states and origins. */
 export const IS_VALUES: readonly (FilterOption & { label: IsValue })[] = [
@@ -54,6 +55,18 @@ export const IS_VALUES: readonly (FilterOption & { label: IsValue })[] = [
   { label: 'ws', help: 'WebSocket upgrades' },
   { label: 'pinned', help: 'pinned flows (same as `pinned`)' },
   { label: 'sse', help: 'Server-Sent Event streams (text/event-stream responses)' },
+  { label: 'grpc', help: 'gRPC and gRPC-Web calls (application/grpc… requests)' },
+];
+
+const GRPC_VALUES: readonly FilterOption[] = [
+  { label: 'OK', help: 'calls that ended with status 0' },
+  { label: 'error', help: 'calls that ended with any status but OK' },
+  { label: 'UNAVAILABLE', help: 'status 14' },
+  { label: 'DEADLINE_EXCEEDED', help: 'status 4' },
+  { label: 'INTERNAL', help: 'status 13' },
+  { label: 'UNIMPLEMENTED', help: 'status 12' },
+  { label: 'NOT_FOUND', help: 'status 5' },
+  { label: 'none', help: 'calls without a status (still open, or cut off)' },
 ];
 
 const METHOD_VALUES: readonly FilterOption[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT'].map(
@@ -110,6 +123,13 @@ export const FILTER_KEYS: readonly FilterKeyInfo[] = [
   },
   { name: 'reqsize', code: 'reqsize>', help: 'request body size, like size', example: 'reqsize>0', comparable: true },
   { name: 'duration', code: 'duration>', help: 'total time in ms, s or m', example: 'duration>1.5s', comparable: true },
+  {
+    name: 'grpc',
+    code: 'grpc:',
+    help: 'gRPC status of a call: a code (0-16) or its name, `error` (any but OK), `none` (no status yet)',
+    example: 'grpc:UNAVAILABLE',
+    values: GRPC_VALUES,
+  },
 ];
 
 export interface FilterOperatorInfo {

@@ -5,6 +5,7 @@
  * allocates nothing per summary.
  */
 import { ipInRange, parseIpRange } from './cidr';
+import { parseGrpcStatus } from './grpc';
 import { FilterError } from './filter-error';
 import { IS_VALUES, filterKeyByName, type IsValue } from './filter-keys';
 import type { FilterOp, TermToken } from './filter-lex';
@@ -25,6 +26,7 @@ const IS_TESTS: { [K in IsValue]: Predicate } = {
   ws: (s) => s.websocket === true,
   pinned: (s) => s.pinned,
   sse: (s) => s.contentType === 'text/event-stream',
+  grpc: (s) => s.grpc === true,
 };
 
 const METHOD_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -154,6 +156,17 @@ function statusPredicate(text: string, t: TermToken): Predicate {
   return boundsPredicate((s) => s.status, quantityBounds(text, t, parseStatus, expected));
 }
 
+/** `grpc:` a status code or name, `error` (ended with any status but OK) or `none` (a call without a status). */
+function grpcPredicate(text: string, t: TermToken): Predicate {
+  if (t.op !== ':') fail(text, t, `grpc${t.op} is not a comparison; write grpc:CODE`);
+  const value = t.value.toLowerCase();
+  if (value === 'error') return (s) => s.grpcStatus !== undefined && s.grpcStatus !== 0;
+  if (value === 'none') return (s) => s.grpc === true && s.grpcStatus === undefined;
+  const code = parseGrpcStatus(t.value);
+  if (code === undefined) fail(text, t, `grpc: "${t.value}" is not a gRPC status; use a code 0-16, a name like UNAVAILABLE, error or none`);
+  return (s) => s.grpcStatus === code;
+}
+
 /** Compiles one term; throws FilterError when its value is bad. `text` is the whole expression. */
 export function compileTerm(text: string, t: TermToken): Predicate {
   const needsValue = t.key !== 'text' && t.key !== 'pinned';
@@ -209,6 +222,8 @@ export function compileTerm(text: string, t: TermToken): Predicate {
       return boundsPredicate((s) => s.requestSize, quantityBounds(text, t, parseSize, 'a size like 10kb, 2mb or 512'));
     case 'duration':
       return boundsPredicate((s) => s.durationMs, quantityBounds(text, t, parseDuration, 'a time like 250ms, 1.5s or 2m'));
+    case 'grpc':
+      return grpcPredicate(text, t);
   }
 }
 

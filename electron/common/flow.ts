@@ -12,6 +12,7 @@
  *            in `original.request`.
  */
 
+import type { GrpcCall } from './grpc';
 import type { MessageStats } from './message';
 import { ABSOLUTE_URL, withoutUserinfo } from './url';
 
@@ -110,6 +111,8 @@ export interface Flow {
    * messages themselves are in the flow's message log (electron/common/message.ts), fetched by reference.
    */
   messages?: MessageStats;
+  /** Set on gRPC calls (by content type): service, method and, once known, grpc-status (electron/common/grpc.ts). */
+  grpc?: GrpcCall;
   pinned?: boolean;
   /** The `serve --node` that captured it, when several nodes share one PostgreSQL store. */
   node?: string;
@@ -153,6 +156,9 @@ export interface FlowSummary {
   messageBytes?: number;
   /** Flow.node: the node that captured it. */
   node?: string;
+  /** A gRPC call (Flow.grpc), and its grpc-status once it has one. */
+  grpc?: boolean;
+  grpcStatus?: number;
 }
 
 export const emptyBody = (): BodyRef => ({ size: 0, storedSize: 0, truncated: false });
@@ -209,6 +215,10 @@ export function toSummary(flow: Flow): FlowSummary {
   if (flow.messages) {
     summary.messageCount = flow.messages.count;
     summary.messageBytes = flow.messages.bytes;
+  }
+  if (flow.grpc) {
+    summary.grpc = true;
+    if (flow.grpc.status !== undefined) summary.grpcStatus = flow.grpc.status;
   }
   return summary;
 }

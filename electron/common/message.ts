@@ -4,6 +4,7 @@
  * (electron/core/messages/log.ts), fetched by reference and paged; the Flow itself carries only the totals
  * (`Flow.messages`). Plain data, shared by the core, the API, exports and the renderer.
  */
+import type { DecodedMessage } from './protobuf-wire';
 
 /** Which way a message went: from the client toward the server, or back. */
 export type MessageDirection = 'to-server' | 'to-client';
@@ -11,7 +12,8 @@ export type MessageDirection = 'to-server' | 'to-client';
 /**
  * - text, binary, ping, pong, close: WebSocket opcodes (a fragmented message is one message);
  * - event: one Server-Sent Event (text/event-stream), its data as the payload;
- * - grpc: one length-prefixed gRPC message (reserved for the HTTP/2 work).
+ * - grpc: one length-prefixed gRPC message (electron/core/capture/grpc), its payload decompressed; the API adds
+ *   the protobuf field tree (FlowMessage.decoded).
  */
 export type MessageKind = 'text' | 'binary' | 'ping' | 'pong' | 'close' | 'event' | 'grpc';
 
@@ -39,8 +41,10 @@ export interface MessageMeta {
   truncated: boolean;
   /** Sent by Hindsight (the API or the UI), not by either peer. */
   injected?: boolean;
-  /** The message travelled compressed (permessage-deflate); the stored payload is decompressed. */
+  /** The message travelled compressed (permessage-deflate, or gRPC's flag); the stored payload is decompressed. */
   compressed?: boolean;
+  /** grpc: a compressed message that could not be decompressed, kept as sent: its grpc-encoding. */
+  encoding?: string;
   /** close: the status code and reason, when the frame carried them. */
   closeCode?: number;
   closeReason?: string;
@@ -60,6 +64,8 @@ export interface MessageMeta {
 export interface FlowMessage extends MessageMeta {
   text?: string;
   base64?: string;
+  /** grpc: the payload decoded from the protobuf wire format (with field names when a .proto is loaded). */
+  decoded?: DecodedMessage;
 }
 
 export interface MessagePage {

@@ -3,6 +3,7 @@
  * output: what the rule does, to which requests, for which clients. Like mockttp's explain(), it
  * reads the rule's data only; it never runs anything.
  */
+import { grpcStatusLabel } from './grpc';
 import { describeConditions } from './conditions';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 
@@ -68,7 +69,10 @@ function duration(ms: number): string {
 type Explainers = { [K in Action['type']]: (action: Extract<Action, { type: K }>, target: Target, scope: string) => string };
 
 const EXPLAIN: Explainers = {
-  mock: (a, t, scope) => `Mock ${a.status}${a.delayMs ? ` after ${duration(a.delayMs)}` : ''} for ${requestPhrase(t)} ${scope}`,
+  mock: (a, t, scope) =>
+    a.grpc
+      ? `Answer gRPC ${grpcStatusLabel(a.grpc.status)}${a.grpc.json ? ' with a reply' : ''}${a.delayMs ? ` after ${duration(a.delayMs)}` : ''} for ${requestPhrase(t)} ${scope}`
+      : `Mock ${a.status}${a.delayMs ? ` after ${duration(a.delayMs)}` : ''} for ${requestPhrase(t)} ${scope}`,
   'mock-request': (a, t, scope) => {
     const changes = [
       ...(a.method ? [`method ${a.method}`] : []),

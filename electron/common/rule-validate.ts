@@ -9,6 +9,7 @@ import { checkConditions } from './conditions-validate';
 import { checkRewrite } from './rewrite-validate';
 import { checkWsMessage } from './ws-message-validate';
 import type { Headers } from './flow';
+import type { GrpcMockAnswer } from './grpc';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 import { MAX_PATTERN_LENGTH, compileUserRegex } from './user-regex';
 import { wildcardToRegex } from './wildcard';
@@ -35,6 +36,8 @@ class Checker {
 const MAX_NAME = 200;
 /** A mock may hold the response this long: enough to test timeouts, short of a forgotten hang. */
 const MAX_DELAY_MS = 10 * 60_000;
+const MAX_GRPC_MESSAGE = 4096;
+const MAX_GRPC_JSON = 1024 * 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const HOST_NAME = /^(?:\*\.)?[a-z0-9_*?](?:[a-z0-9_*?.-]*[a-z0-9_*?])?$/i;
@@ -189,12 +192,36 @@ const MATCHER_CHECKS: MatcherChecks = {
   },
 };
 
+/** A gRPC answer: status 0–16, an optional message, the reply as JSON (text, or an object kept as its text). */
+function grpcAnswer(c: Checker, value: unknown, at: string): GrpcMockAnswer | undefined {
+  if (!isObject(value)) return c.add(at, `must be an object { status, message?, json? }, not ${kind(value)}`);
+  const status = wholeNumber(c, value, at, 'status', 0, 16, 'a gRPC status code');
+  const message = str(c, value, at, 'message', { optional: true });
+  if (message !== undefined && message.length > MAX_GRPC_MESSAGE) c.add(join(at, 'message'), `must be at most ${MAX_GRPC_MESSAGE} characters`);
+  let json: string | undefined;
+  if (typeof value.json === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value.json);
+      if (!isObject(parsed)) c.add(join(at, 'json'), `must be a JSON object (the response message), not ${kind(parsed)}`);
+      else json = value.json;
+    } catch (err) {
+      c.add(join(at, 'json'), `is not JSON: ${(err as Error).message}`);
+    }
+  } else if (isObject(value.json)) json = JSON.stringify(value.json);
+  else if (value.json !== undefined) c.add(join(at, 'json'), `must be the response message as a JSON object, not ${kind(value.json)}`);
+  if (json !== undefined && json.length > MAX_GRPC_JSON) c.add(join(at, 'json'), `must be at most ${MAX_GRPC_JSON} characters`);
+  if (status === undefined) return undefined;
+  return { status, ...(message ? { message } : {}), ...(json !== undefined ? { json } : {}) };
+}
+
 type ActionChecks = { [K in Action['type']]: (c: Checker, o: Obj, at: string) => Extract<Action, { type: K }> | undefined };
 
 const ACTION_CHECKS: ActionChecks = {
   mock: (c, o, at) => {
-    const status = wholeNumber(c, o, at, 'status', 100, 599, 'an HTTP status');
-    const hs = headers(c, o, at, 'headers', false);
+    // A gRPC answer makes its own status line and headers: they may be left out.
+    const forGrpc = o.grpc !== undefined;
+    const status = forGrpc && o.status === undefined ? 200 : wholeNumber(c, o, at, 'status', 100, 599, 'an HTTP status');
+    const hs = forGrpc && o.headers === undefined ? [] : headers(c, o, at, 'headers', false);
     const b = body(c, o, at, false);
     let delayMs: number | undefined;
     if (o.delayMs !== undefined) {
@@ -203,8 +230,17 @@ const ACTION_CHECKS: ActionChecks = {
       else if (d > MAX_DELAY_MS) c.add(join(at, 'delayMs'), `must be at most ${MAX_DELAY_MS} ms (10 minutes), not ${d}`);
       else delayMs = d;
     }
+    const grpc = o.grpc === undefined ? undefined : grpcAnswer(c, o.grpc, join(at, 'grpc'));
     if (status === undefined || hs === undefined) return undefined;
-    return { type: 'mock', status, headers: hs, body: b.body ?? '', ...(b.bodyEncoding ? { bodyEncoding: b.bodyEncoding } : {}), ...(delayMs !== undefined ? { delayMs } : {}) };
+    return {
+      type: 'mock',
+      status,
+      headers: hs,
+      body: b.body ?? '',
+      ...(b.bodyEncoding ? { bodyEncoding: b.bodyEncoding } : {}),
+      ...(delayMs !== undefined ? { delayMs } : {}),
+      ...(grpc ? { grpc } : {}),
+    };
   },
   'mock-request': (c, o, at) => {
     const method = str(c, o, at, 'method', { optional: true, nonEmpty: true });

@@ -4,6 +4,7 @@
  */
 import type { NetworkConditions } from './conditions';
 import type { Headers } from './flow';
+import type { GrpcMockAnswer } from './grpc';
 
 export type Matcher =
   /**
@@ -18,7 +19,16 @@ export type Matcher =
   | { type: 'header'; name: string; value?: string };
 
 export type Action =
-  | { type: 'mock'; status: number; headers: Headers; body: string; bodyEncoding?: 'utf8' | 'base64'; delayMs?: number }
+  | {
+      type: 'mock';
+      status: number;
+      headers: Headers;
+      body: string;
+      bodyEncoding?: 'utf8' | 'base64';
+      delayMs?: number;
+      /** Answers a gRPC call instead (status, body and headers above are not used): electron/core/grpc/respond.ts. */
+      grpc?: GrpcMockAnswer;
+    }
   | {
       type: 'mock-request';
       method?: string;

@@ -18,6 +18,7 @@ import type { LiveWebSockets } from './capture/websocket/registry';
 import type { UserStore } from './users/types';
 import type { DeviceBinder } from './devices/binder';
 import type { CoreMetrics } from './metrics/collector';
+import type { ProtoSchemas } from './grpc/schema';
 
 export interface CoreOptions {
   dataDir: string;
@@ -61,6 +62,8 @@ export interface CoreOptions {
    * its bodies afterwards). Must return at once; the flow must not be modified.
    */
   onFlowFinished?: (flow: Flow) => void;
+  /** Folders of .proto files (`serve --proto DIR`): gRPC messages get field names (electron/core/grpc). */
+  protoDirs?: string[];
 }
 
 /** A core on the embedded store (the default: tests and the desktop app) or on any store (AnyCore). */
@@ -85,6 +88,8 @@ export interface Core<S extends AnyFlowStore = FlowStore> {
   readonly webSockets: LiveWebSockets;
   /** Lines for the log from the start (e.g. the data folder's permissions were tightened). */
   readonly startupNotices: readonly string[];
+  /** The loaded .proto schemas, for decoding gRPC messages and building mock answers (electron/core/grpc). */
+  readonly protos: ProtoSchemas;
   /** Another port of this instance (the UI server's): requests through the proxy to it are refused. */
   addOwnPort(port: number): void;
   /** Whether this client address may use the proxy (the allow-list); the UI port applies the same decision. */

@@ -22,6 +22,8 @@ import type { AnyFlowStore } from './store/types';
 import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
+import { ProtoSchemas } from './grpc/schema';
+import { grpcSettingsFile, readProtoFolders } from './grpc/settings';
 import { mkdirPrivate, tightenDataDir } from './private-files';
 import { FileUserStore } from './users/file-store';
 import { FileDeviceBindingStore } from './devices/file-store';
@@ -54,7 +56,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
   const tightened = tightenDataDir(paths.dataDir);
-  const startupNotices = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
+  const startupNotices: string[] = tightened > 0 ? [`Data folder: made ${tightened} ${tightened === 1 ? 'entry' : 'entries'} under ${paths.dataDir} owner-only (files 0600, folders 0700)`] : [];
   const host = options.host ?? DEFAULT_PROXY_HOST;
   const allowList = options.allowClient ?? clientAllowList(host, options.allow ?? []);
   // Replays connect to the proxy from this machine; on a LAN address their source is that address itself.
@@ -64,7 +66,9 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const upstreamCa = [...(options.upstreamCa ?? []), ...savedUpstreamCa];
   const ca = await loadOrCreateCa(paths.caDir);
   const store = await openStore(paths.dataDir);
-  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store) });
+  // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
+  const protos = new ProtoSchemas(options.protoDirs ?? []);
+  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store), protos });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.
@@ -138,6 +142,12 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     saved: savedUpstreamCa,
     apply: (certs) => proxy.setUpstreamCa(certs),
   });
+  const kept = readProtoFolders(grpcSettingsFile(paths.dataDir));
+  if (kept.error) startupNotices.push(`Protobuf: ${kept.error}`);
+  if (options.protoDirs?.length || kept.folders.length) {
+    const loaded = protos.load(kept.folders);
+    startupNotices.push(`Protobuf: loaded ${loaded.files} .proto file${loaded.files === 1 ? '' : 's'}`, ...loaded.errors.map((e) => `Protobuf: ${e}`));
+  }
   const onDidChangeStatus = new Emitter<Status>();
   const status = (): Status => {
     const address = proxy.address();
@@ -194,6 +204,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     users,
     devices,
     metrics,
+    protos,
     addOwnPort: (port) => void ownPorts.add(port),
     admitsClient: (ip) => !allowClient || allowClient(ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip),
     setCapture(enabled) {

@@ -40,8 +40,9 @@ export const CORE_ORDER: Readonly<Record<string, readonly string[]>> = {
   base: [],
   certs: ['base'],
   store: ['base'],
+  grpc: ['base'],
   instance: ['base'],
-  rules: ['base', 'store'],
+  rules: ['base', 'store', 'grpc'],
   conditions: ['base', 'rules'],
   capture: ['base', 'certs', 'store', 'rules', 'conditions'],
   log: ['base', 'store'],
@@ -56,8 +57,8 @@ export const CORE_ORDER: Readonly<Record<string, readonly string[]>> = {
   users: ['base'],
   metrics: ['base'],
   devices: ['base', 'rules', 'users', 'capture'],
-  assembly: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices'],
-  api: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'assembly'],
+  assembly: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'grpc'],
+  api: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'grpc', 'assembly'],
   server: ['base', 'store', 'import', 'export', 'users', 'metrics', 'devices', 'assembly', 'api'],
 };
 

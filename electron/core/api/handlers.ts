@@ -18,6 +18,7 @@ import { UpstreamCaError } from '../capture/upstream-ca';
 import { readFlowBody } from '../store/body-read';
 import { createMessageApiHandlers } from './messages';
 import { MAX_FLOW_PAGE } from '../../common/flow-pages';
+import { createGrpcApiHandlers } from '../grpc/api-handlers';
 import {
   optionalBoolean,
   optionalInteger,
@@ -55,6 +56,8 @@ export function createApiHandlers(core: AnyCore): ApiHandlers {
     ...createImportApiHandlers(core),
     // session.get, devices.bindCode (no one signed in; the UI server answers per user): electron/core/devices/api-handlers.ts
     ...createTeamApiHandlers(core),
+    // grpc.protos, grpc.setProtos: electron/core/grpc/api-handlers.ts
+    ...createGrpcApiHandlers(core),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

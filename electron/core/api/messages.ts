@@ -6,6 +6,7 @@
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { toFlowMessage } from '../store/flow-message';
 import { InjectError } from '../capture/websocket/relay';
+import { withDecodedGrpc } from '../grpc/decode';
 import type { AnyCore } from '../core-types';
 import { optionalInteger, optionalString, paramsObject, requiredId, requiredOneOf } from '../../common/api-params';
 
@@ -30,7 +31,7 @@ export function createMessageApiHandlers(core: AnyCore): Pick<ApiHandlers, 'flow
       if (!flow) return null;
       if (!flow.messages) return { messages: [], stored: 0 };
       const page = await store.messages.read(id, { after, limit, search: search || undefined });
-      const result = { messages: page.messages.map(toFlowMessage), stored: page.stored };
+      const result = { messages: withDecodedGrpc(flow, page.messages.map(toFlowMessage), core.protos), stored: page.stored };
       return page.next === undefined ? result : { ...result, next: page.next };
     },
     async 'flows.sendMessage'(params) {

@@ -26,6 +26,7 @@ import { isH2Request } from './h2/front';
 import { endWithHeaders, passTrailers, responseDelivered, writeResponseHead } from './h2/response';
 import { h2RequestToH1 } from './h2/translate';
 import type { RequestTraits } from './upstream';
+import { createGrpcTap, recordGrpcMessages } from './grpc/record';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -153,15 +154,21 @@ class Exchange {
       this.rewrite = rewrite;
       this.target = rewrite.target;
     }
+    const grpcMeta = { contentType: req.headers['content-type'], encoding: req.headers['grpc-encoding'] as string | undefined };
     if (rewrite?.body) {
       // The body was read (or replaced) by a rule: it is sent, and recorded, from memory.
       if (recording && rewrite.body.length > 0) recording.requestChunk(rewrite.body);
       recording?.requestEnd();
+      const tap = recording?.flow.grpc ? createGrpcTap(recording, 'to-server', grpcMeta) : undefined;
+      tap?.push(rewrite.body);
+      tap?.end();
     } else if (recording && this.withBody) {
       // The one place a request body passes on its way upstream: taps (gRPC messages) attach here.
       req.on('data', (chunk: Buffer) => recording.requestChunk(chunk));
       req.on('end', () => recording.requestEnd());
       passTrailers(req, 'request', recording);
+      // ---- gRPC (gRPC-Web over HTTP/1.1): each request message into the flow's message log.
+      if (recording.flow.grpc) recordGrpcMessages(recording, 'to-server', req, grpcMeta);
     }
     this.send();
   }
@@ -227,6 +234,7 @@ class Exchange {
     clock.responseStarted();
     recording?.response(response, clock.socket ?? null);
     if (recording && isEventStream(response)) recordEvents(recording, response);
+    if (recording?.flow.grpc) this.tapGrpcResponse(recording, response);
     try {
       if (endWithHeaders(res, response, () => this.complete())) {
         clock.responseEnded();
@@ -250,6 +258,15 @@ class Exchange {
       if (responseDelivered(res)) this.complete();
     });
     pipeShaped(response, res, this.shaping?.download);
+  }
+
+  /** gRPC-Web: the response's messages, and its trailer frame (or HTTP/1.1 chunked trailers) as the status. */
+  private tapGrpcResponse(recording: FlowRecording, response: http.IncomingMessage): void {
+    const grpcEncoding = response.headers['grpc-encoding'];
+    recordGrpcMessages(recording, 'to-client', response, { contentType: response.headers['content-type'], encoding: typeof grpcEncoding === 'string' ? grpcEncoding : undefined });
+    response.on('end', () => {
+      if (response.rawTrailers.length > 0) recording.grpcTrailers(headerPairs(response.rawTrailers));
+    });
   }
 
   private complete(): void {

@@ -7,7 +7,8 @@
 import type http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { FLOW_SCHEMA, emptyBody, type Flow, type FlowError, type FlowTimings } from '../../common/flow';
+import { FLOW_SCHEMA, emptyBody, splitUrl, type Flow, type FlowError, type FlowTimings, type Headers } from '../../common/flow';
+import { grpcFraming, grpcMethodOf, grpcStatusFrom } from '../../common/grpc';
 import { headerPairs, rawHeader } from '../../common/headers';
 import { newFlowId } from './ids';
 import type { BodyStoreLike, BodyWriter, CaptureSink, MessageLogLike, MessageWriter } from '../store/sink';
@@ -67,6 +68,8 @@ export class Recorder {
     if (contentType) flow.request.body.contentType = contentType;
     const encoding = req.headers['content-encoding'];
     if (encoding) flow.request.body.encoding = encoding;
+    const framing = grpcFraming(contentType);
+    if (framing) flow.grpc = { ...grpcMethodOf(splitUrl(url).path), ...(framing.web ? { web: true } : {}) };
     this.options.sink.flowStarted(flow);
     return new FlowRecording(flow, this.options);
   }
@@ -110,6 +113,8 @@ export class FlowRecording {
     if (encoding) body.encoding = encoding;
     this.flow.response = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: headerPairs(raw), body };
     if (res.httpVersion === '2.0') this.flow.response.pseudoHeaders = [[':status', String(res.statusCode ?? 0)]];
+    // A trailers-only gRPC response carries its status in the headers.
+    if (this.flow.grpc) this.setGrpcStatus(this.flow.response.headers);
     if (socket) this.connectedTo(socket);
     this.options.sink.flowUpdated(this.flow);
   }
@@ -143,6 +148,29 @@ export class FlowRecording {
       if (!this.finished) this.options.sink.flowUpdated(this.flow);
     }, MESSAGE_UPDATE_MS);
     return meta;
+  }
+
+  /** A gRPC call's trailers arrived (a gRPC-Web trailer frame, or the transport's trailers): its status. */
+  grpcTrailers(trailers: Headers): void {
+    if (this.finished) return;
+    const call = (this.flow.grpc ??= { ...grpcMethodOf(splitUrl(this.flow.request.url).path) });
+    call.trailers = [...(call.trailers ?? []), ...trailers];
+    this.setGrpcStatus(trailers);
+    this.options.sink.flowUpdated(this.flow);
+  }
+
+  /** A trailers-only gRPC response's headers (an answer Hindsight made): the status they hold. */
+  grpcResponseHeaders(headers: Headers): void {
+    if (this.finished || !this.flow.grpc) return;
+    this.setGrpcStatus(headers);
+  }
+
+  private setGrpcStatus(headers: Headers): void {
+    const status = grpcStatusFrom(headers);
+    if (!status || !this.flow.grpc) return;
+    this.flow.grpc.status = status.status;
+    if (status.message !== undefined) this.flow.grpc.message = status.message;
+    else delete this.flow.grpc.message;
   }
 
   /** Payload bytes the message log would still keep: parsers hold no more than this of a message. */

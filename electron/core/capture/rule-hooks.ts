@@ -20,6 +20,7 @@ import type { Rule } from '../../common/rule';
 import type { RulePipeline } from '../rules/pipeline';
 import { MAX_HELD_BODY } from '../rules/held-body';
 import { writeResponseHead } from './h2/response';
+import { recordAnsweredGrpcRequest, recordAnsweredGrpcResponse } from './grpc/record';
 
 /** What to send upstream instead of the client's request. */
 export interface Rewrite {
@@ -77,9 +78,15 @@ export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange):
     .then((decision) => {
       if (decision.type === 'stop') return exchange.fail(decision.stop);
       if (decision.type === 'respond') {
-        if (!bodyRead) req.resume();
         // Answered by Hindsight: no server was contacted.
         if (recording) delete recording.flow.server;
+        if (recording?.flow.grpc) {
+          // A gRPC call's request messages are recorded also when no server hears them, before the answer.
+          const requestRead = recordAnsweredGrpcRequest(recording, req, bodyRead);
+          if (!bodyRead) req.resume();
+          return requestRead.then(() => respond(exchange, decision));
+        }
+        if (!bodyRead) req.resume();
         return respond(exchange, decision);
       }
       const unchanged = decision.method === match.method && decision.url === match.url && decision.headers === headers && !decision.body;
@@ -145,6 +152,7 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     if (encoding) body.encoding = encoding;
     flow.response = { status: message.status, statusText: message.statusText, headers: message.headers, body };
     if (message.body.length > 0) recording.responseChunk(message.body);
+    if (flow.grpc) recordAnsweredGrpcResponse(recording, message.headers, message.body);
   }
   try {
     writeResponseHead(res, message.status, message.statusText, flat(message.headers));

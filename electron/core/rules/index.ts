@@ -9,6 +9,7 @@ import { RulePipeline } from './pipeline';
 import { RuleStore } from './store';
 
 import type { RuleDocStore } from './rule-docs';
+import type { ProtoSchemas } from '../grpc/schema';
 
 export interface RulesOptions {
   dataDir: string;
@@ -18,6 +19,8 @@ export interface RulesOptions {
   breakpointTimeoutMs?: number;
   /** Where rules, profiles and settings are kept (default the data folder's rules.db). */
   docs?: RuleDocStore;
+  /** The loaded .proto files, for gRPC mocks. */
+  protos?: ProtoSchemas;
 }
 
 export interface RulesService extends Disposable {
@@ -34,7 +37,7 @@ export interface RulesService extends Disposable {
 export function createRules(options: RulesOptions): RulesService {
   const store = new RuleStore(options.dataDir, options.docs);
   const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
-  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink });
+  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink, protos: options.protos });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
   const ready = store.ready.then(() => {
     const stored = store.settings().breakpointTimeoutMs;

@@ -21,7 +21,7 @@
 import { BREAKPOINT_ABORT_TEXT, type MockAnswer, type PausedBody, type RequestEdits, type ResponseEdits } from '../../common/breakpoint';
 import type { Disposable } from '../../common/events';
 import type { MessageDirection } from '../../common/message';
-import type { AppliedRule, Flow, FlowError, Headers } from '../../common/flow';
+import { headerValue, splitUrl, type AppliedRule, type Flow, type FlowError, type Headers } from '../../common/flow';
 import type { Action, RewriteAction, Rule } from '../../common/rule';
 import type { CaptureSink } from '../store/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
@@ -32,6 +32,8 @@ import { bodyFromText, framedFor, reasonPhrase } from './message';
 import { sameHeaders, setHeader } from '../../common/headers';
 import { urlAuthority } from '../../common/url';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
+import { grpcMockHttp1 } from '../grpc/respond';
+import type { ProtoSchemas } from '../grpc/schema';
 
 /** The bytes of a paused body the API shows (and the UI edits); bigger bodies are shown cut. */
 export const PAUSED_BODY_SHOWN = 4 * 1024 * 1024;
@@ -94,6 +96,8 @@ export interface PipelineOptions {
   breakpoints: Breakpoints;
   /** Where flow changes go while the proxy is not updating the flow itself (a pause). */
   sink?: CaptureSink;
+  /** The loaded .proto files: a gRPC mock encodes its reply with them (electron/core/grpc/respond.ts). */
+  protos?: ProtoSchemas;
 }
 
 const FORWARD_NOTHING: AppliedRule[] = [];
@@ -192,6 +196,10 @@ export class RulePipeline implements Disposable {
       const action = mock.action as Extract<Action, { type: 'mock' }>;
       this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
       if (action.delayMs && !(await this.delay(action.delayMs, ctx.signal))) return { type: 'stop', stop: releasedWhilePaused(), applied };
+      if (action.grpc) {
+        const call = { path: splitUrl(url).path, contentType: headerValue(headers, 'content-type') };
+        return { type: 'respond', ...grpcMockHttp1(action.grpc, call, this.options.protos), applied };
+      }
       return { type: 'respond', ...mockResponse(action), applied };
     }
 

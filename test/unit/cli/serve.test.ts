@@ -1,6 +1,7 @@
 // `serve --upstream-timeout S` and `--body-timeout S`: seconds to ms, absent by default, a bad value named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { parseServeArgs } from '../../../electron/cli/serve';
 
 test('--upstream-timeout and --body-timeout take seconds; absent, the core decides (300 s, never)', () => {
@@ -18,4 +19,14 @@ test('--upstream-timeout and --body-timeout take seconds; absent, the core decid
   );
   assert.throws(() => parseServeArgs(['--upstream-timeout', 'soon']), { message: "--upstream-timeout expects a number of seconds between 0 and 86400, got 'soon'" });
   assert.throws(() => parseServeArgs(['--body-timeout', '0']), { message: "--body-timeout expects a number of seconds between 0 and 86400, got '0'" });
+});
+
+test('--proto DIR, repeatable, resolved; a folder that does not exist is named', () => {
+  const dirs = (argv: string[]) => {
+    const o = parseServeArgs(argv);
+    return o === 'help' ? o : o.protoDirs;
+  };
+  const fixtures = path.join(__dirname, '..', '..', 'fixtures', 'grpc');
+  assert.deepEqual([dirs([]), dirs(['--proto', fixtures, '--proto', path.join(fixtures, 'demo')])], [undefined, [fixtures, path.join(fixtures, 'demo')]]);
+  assert.throws(() => parseServeArgs(['--proto', '/no/such/protos']), { message: '--proto /no/such/protos: no such folder' });
 });

@@ -137,7 +137,7 @@ test('errors name the problem and point at the bad token', () => {
       end: 4,
       token: 'foo:',
       message:
-        'unknown key "foo:"; keys are ip: host: url: path: method: status: type: id: is: pinned size: reqsize: duration: (quote the word to search URLs for it) (at column 1)',
+        'unknown key "foo:"; keys are ip: host: url: path: method: status: type: id: is: pinned size: reqsize: duration: grpc: (quote the word to search URLs for it) (at column 1)',
     },
     { start: 11, end: 16, token: 'hots:', message: 'unknown key "hots:"; did you mean "host:"? (quote the word to search URLs for it) (at column 12)' },
     { start: 3, end: 14, token: '10.0.0.0/33', message: 'ip: CIDR prefix /33 is longer than 32 bits for IPv4 (at column 4)' },
@@ -166,7 +166,7 @@ test('errors name the problem and point at the bad token', () => {
     { start: 1, end: 2, token: ')', message: 'empty group: put a term between the parentheses (at column 2)' },
     { start: 2, end: 3, token: ')', message: 'unmatched ")": no "(" opens it (at column 3)' },
     { start: 0, end: 1, token: '-', message: '"-" must be followed directly by a term or group, e.g. -host:cdn.test (at column 1)' },
-    { start: 3, end: 7, token: 'nope', message: 'is:nope is unknown; use one of error, live, paused, replay, imported, mocked, mapped, ws, pinned, sse (at column 4)' },
+    { start: 3, end: 7, token: 'nope', message: 'is:nope is unknown; use one of error, live, paused, replay, imported, mocked, mapped, ws, pinned, sse, grpc (at column 4)' },
     { start: 0, end: 5, token: 'host:', message: 'host: needs a value, e.g. host:*.example.com (at column 1)' },
     { start: 0, end: 7, token: 'pinned:', message: '"pinned" takes no value (at column 1)' },
     { start: 0, end: 5, token: 'host>', message: '"host" does not compare with >; write host: (at column 1)' },
@@ -328,7 +328,7 @@ test('suggestFilter offers keys for a word and values after is:, method:, status
     [
       { from: 0, to: 2, labels: ['status:'] },
       { from: 8, to: 10, labels: ['method:'] },
-      { from: 3, to: 3, labels: ['error', 'live', 'paused', 'replay', 'imported', 'mocked', 'mapped', 'ws', 'pinned', 'sse'] },
+      { from: 3, to: 3, labels: ['error', 'live', 'paused', 'replay', 'imported', 'mocked', 'mapped', 'ws', 'pinned', 'sse', 'grpc'] },
       { from: 7, to: 8, labels: ['4xx'] },
       { from: 1, to: 3, labels: ['type:'] },
       { from: 3, to: 4, labels: ['error'] },
@@ -337,5 +337,5 @@ test('suggestFilter offers keys for a word and values after is:, method:, status
       { from: 0, to: 2, labels: [] },
     ],
   );
-  assert.equal(suggestFilter('', 0).options.length, 13);
+  assert.equal(suggestFilter('', 0).options.length, 14);
 });

@@ -154,5 +154,8 @@ function termSql(t: FilterTermNode, param: (v: unknown) => string): Part {
       const sql = IS_SQL[t.value.toLowerCase()];
       return sql ? { sql, exact: true } : { exact: false };
     }
+    default:
+      // Terms without a column of their own (grpc:, error:, …): the scan finishes them with the filter code.
+      return { exact: false };
   }
 }

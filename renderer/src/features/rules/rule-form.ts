@@ -27,7 +27,7 @@ export interface RuleForm {
   priority?: number;
   matchers: Matcher[];
   action: ActionType;
-  mock: { status: string; headers: Headers; body: string; bodyEncoding: BodyEncoding; delayMs: string };
+  mock: { status: string; headers: Headers; body: string; bodyEncoding: BodyEncoding; delayMs: string; grpc: GrpcMockForm };
   /** mock-request: each part is only sent when its switch is on. */
   rewrite: {
     setMethod: boolean;
@@ -56,6 +56,16 @@ export interface RuleForm {
   times: string;
 }
 
+/** A mock's gRPC answer as typed: on, the status code as text, the message, the reply as JSON text. */
+export interface GrpcMockForm {
+  on: boolean;
+  status: string;
+  message: string;
+  json: string;
+}
+
+const noGrpc = (): GrpcMockForm => ({ on: false, status: '0', message: '', json: '' });
+
 export const ACTION_LABELS: Record<ActionType, string> = {
   mock: 'Mock response',
   'mock-request': 'Rewrite request',
@@ -82,7 +92,7 @@ export function emptyForm(): RuleForm {
     enabled: true,
     matchers: [{ type: 'url', pattern: '', syntax: 'wildcard' }],
     action: 'mock',
-    mock: { status: '200', headers: [['Content-Type', 'application/json']], body: '', bodyEncoding: 'utf8', delayMs: '' },
+    mock: { status: '200', headers: [['Content-Type', 'application/json']], body: '', bodyEncoding: 'utf8', delayMs: '', grpc: noGrpc() },
     rewrite: { setMethod: false, method: 'GET', setUrl: false, url: '', setHeaders: false, headers: [], setBody: false, body: '', bodyEncoding: 'utf8' },
     mapRemote: { to: '', keepHostHeader: false },
     mapLocal: { path: '' },
@@ -112,7 +122,14 @@ export function formFromRule(rule: RuleDraft): RuleForm {
   form.action = a.type;
   switch (a.type) {
     case 'mock':
-      form.mock = { status: String(a.status), headers: a.headers.map(([n, v]) => [n, v]), body: a.body, bodyEncoding: a.bodyEncoding ?? 'utf8', delayMs: a.delayMs ? String(a.delayMs) : '' };
+      form.mock = {
+        status: String(a.status),
+        headers: a.headers.map(([n, v]) => [n, v]),
+        body: a.body,
+        bodyEncoding: a.bodyEncoding ?? 'utf8',
+        delayMs: a.delayMs ? String(a.delayMs) : '',
+        grpc: a.grpc ? { on: true, status: String(a.grpc.status), message: a.grpc.message ?? '', json: a.grpc.json ?? '' } : noGrpc(),
+      };
       break;
     case 'mock-request':
       form.rewrite = {
@@ -160,6 +177,14 @@ function actionOf(form: RuleForm): Record<string, unknown> {
   switch (form.action) {
     case 'mock': {
       const delay = numberOrText(form.mock.delayMs);
+      const grpc = form.mock.grpc;
+      if (grpc.on) {
+        return {
+          type: 'mock',
+          grpc: { status: numberOrText(grpc.status), ...(grpc.message ? { message: grpc.message } : {}), ...(grpc.json.trim() ? { json: grpc.json } : {}) },
+          ...(delay !== undefined && delay !== 0 ? { delayMs: delay } : {}),
+        };
+      }
       return {
         type: 'mock',
         status: numberOrText(form.mock.status),
@@ -330,6 +355,8 @@ export async function formFromFlow(client: ApiClient, flow: Flow, kind: FlowRule
         body: body.body,
         bodyEncoding: body.bodyEncoding,
         delayMs: '',
+        // A gRPC call is answered as one: its status; the reply is written as JSON (the schema encodes it).
+        grpc: flow.grpc ? { on: true, status: String(flow.grpc.status ?? 0), message: flow.grpc.message ?? '', json: '' } : noGrpc(),
       };
       if (!response) note = 'This flow has no response yet: fill in the answer.';
       else if (body.truncated) note = 'The stored response body was truncated: the mock holds only its first part.';

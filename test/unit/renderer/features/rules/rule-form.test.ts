@@ -31,6 +31,13 @@ const RULES: Rule[] = [
   },
   { ...base, id: 'r3', name: 'Map', matchers: [{ type: 'url', pattern: '^https://a\\.test/', syntax: 'regex' }], action: { type: 'map-remote', to: 'https://staging.test:8443/v2', keepHostHeader: true } },
   { ...base, id: 'r4', name: 'Pause', matchers: [], action: { type: 'breakpoint', on: 'response' }, enabled: false },
+  {
+    ...base,
+    id: 'r5',
+    name: 'gRPC',
+    matchers: [{ type: 'url', pattern: '*/demo.v1.Greeter/SayHello', syntax: 'wildcard' }],
+    action: { type: 'mock', status: 200, headers: [], body: '', grpc: { status: 14, message: 'down', json: '{"message":"hi"}' } },
+  },
 ];
 
 test('a stored rule goes through the form and back to the same rule', () => {
