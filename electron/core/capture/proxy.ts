@@ -13,7 +13,7 @@ import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
-import { connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
+import { connectTargetProblem, parseAuthority, parseReverseTarget, plainIp, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
@@ -21,6 +21,9 @@ import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
 import type { ReplayLookup } from '../replay/marks';
 import type { ConditionsService } from '../conditions/service';
+import { doNotRecord, passthroughRule } from './connection-rules';
+import { passThrough, type PassthroughContext } from './passthrough';
+import { connectDirect } from '../upstream-proxy/direct';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -81,7 +84,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
   });
-  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished });
+  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished, skip: doNotRecord(options.rules) });
   const clientSockets = new Set<net.Socket>();
   const upgradedSockets = new Set<Duplex>();
   const refused = new WeakSet<net.Socket>();
@@ -114,6 +117,14 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
 
   const proxy = new Proxy();
   proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
+  const passthrough: PassthroughContext = {
+    recorder,
+    open: (host, port) => connectDirect(host, port, options.lookup).then((socket) => ({ socket })),
+    track(socket) {
+      upgradedSockets.add(socket);
+      socket.once('close', () => upgradedSockets.delete(socket));
+    },
+  };
   proxy.onConnect((req, socket, _head, callback) => {
     if (refused.has(req.socket)) return callback(new Error('client not allowed'));
     // The target is checked before the tunnel is answered: `CONNECT garbage` gets 400 and a reason, not 200.
@@ -125,6 +136,10 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       );
       return;
     }
+    // A passthrough rule takes the tunnel here: the library never sees it (its callback is not called).
+    const clientIp = plainIp(req.socket.remoteAddress ?? '');
+    const to = parseAuthority(req.url ?? '', 443)!;
+    if (passthroughRule(options.rules, clientIp, to.host, to.port, req)) return passThrough(passthrough, req, socket as net.Socket, _head, to, clientIp, req.socket.remotePort ?? 0);
     return callback();
   });
   await new Promise<void>((resolve, reject) => {

@@ -29,6 +29,8 @@ export interface RecorderOptions {
   messages?: MessageLogLike;
   /** Called once per flow when it completed or failed (the structured log, status counters). */
   onFinished?: (flow: Flow) => void;
+  /** True for an exchange that must not be recorded (a do-not-record rule, capture/connection-rules.ts). */
+  skip?: (clientIp: string, req: http.IncomingMessage, url: string) => boolean;
 }
 
 export class Recorder {
@@ -38,6 +40,7 @@ export class Recorder {
   /** `replay`: the exchange is Hindsight's own replay (electron/core/replay/marks.ts), recorded even with capture off. */
   begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url, replay?: ReplayMark): FlowRecording | undefined {
     if (!this.enabled && !replay) return undefined;
+    if (!replay && this.options.skip?.(client.ip, req, url)) return undefined;
     const flow: Flow = {
       id: newFlowId(),
       seq: this.options.nextSeq(),
@@ -137,7 +140,8 @@ export class FlowRecording {
     const server = this.flow.server;
     // A socket that never connected (DNS failure, refused) has nothing to tell.
     const address = socket.remoteAddress ?? timesOf(socket)?.remoteAddress;
-    if (!server || server.ip || !address) return;
+    // Through an upstream proxy the socket's peer is the proxy, not the server.
+    if (!server || server.ip || !address || this.flow.upstreamProxy) return;
     server.ip = plainIp(address);
     if (socket instanceof tls.TLSSocket) {
       const info: NonNullable<typeof server.tls> = {};

@@ -48,6 +48,8 @@ export interface RuleForm {
   conditions: ConditionsForm;
   /** ws-message: rewrite or drop WebSocket text messages. */
   wsMessage: WsMessageForm;
+  /** upstream-proxy: the proxy as typed (http://…, socks5://…, pac+file:///…, direct). */
+  upstream: { proxy: string };
   /** IPs and CIDRs, separated by commas or spaces. */
   clients: string;
   /** A device profile id, or '' for none. */
@@ -65,6 +67,9 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   breakpoint: 'Breakpoint',
   conditions: 'Network conditions',
   'ws-message': 'WebSocket messages',
+  passthrough: 'Passthrough (no decryption)',
+  'do-not-record': 'Do not record',
+  'upstream-proxy': 'Upstream proxy',
 };
 
 export interface WsMessageForm {
@@ -90,6 +95,7 @@ export function emptyForm(): RuleForm {
     breakpoint: { on: 'both' },
     conditions: defaultConditionsForm(),
     wsMessage: { direction: 'both', find: '', syntax: 'text', flags: '', effect: 'replace', replace: '' },
+    upstream: { proxy: '' },
     clients: '',
     profile: '',
     times: '',
@@ -144,6 +150,9 @@ export function formFromRule(rule: RuleDraft): RuleForm {
       break;
     case 'ws-message':
       form.wsMessage = { direction: a.direction, find: a.find, syntax: a.syntax, flags: a.flags ?? '', effect: a.effect, replace: a.replace ?? '' };
+      break;
+    case 'upstream-proxy':
+      form.upstream = { proxy: a.proxy };
       break;
   }
   return form;
@@ -201,6 +210,11 @@ function actionOf(form: RuleForm): Record<string, unknown> {
         ...(w.effect === 'replace' ? { replace: w.replace } : {}),
       };
     }
+    case 'passthrough':
+    case 'do-not-record':
+      return { type: form.action };
+    case 'upstream-proxy':
+      return { type: 'upstream-proxy', proxy: form.upstream.proxy };
   }
 }
 
