@@ -21,6 +21,7 @@ import { endShaped, pipeShaped } from '../conditions/throttle';
 import { headerPairs } from './headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
+import type { ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -36,6 +37,8 @@ export interface ForwardContext {
   setupPage?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   /** Network conditions (electron/core/conditions): latency, failures and bandwidth per device. */
   conditions?: ConditionsService;
+  /** Upstream proxies chosen by rules (electron/core/upstream-proxy). Absent: always direct. */
+  proxies?: UpstreamProxies;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
@@ -74,6 +77,8 @@ class Exchange {
   private readonly replay: ReplayMark | undefined;
   /** Set when network conditions apply to this exchange (electron/core/conditions). */
   private shaping?: Shaping;
+  /** The upstream proxy this exchange goes through (electron/core/upstream-proxy), if any. */
+  private route?: ProxyRoute;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -146,11 +151,33 @@ class Exchange {
     this.send();
   }
 
+  /** Picks the upstream proxy (a rule may name one; a PAC script is asked asynchronously), then sends. */
   private send(): void {
-    const { req, target, rewrite } = this;
+    const proxies = this.replay?.bypassRules ? undefined : this.ctx.proxies;
+    if (!proxies) return this.sendVia(undefined);
+    const failRoute = (err: Error & { status?: number }) => this.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 });
+    let route: ReturnType<UpstreamProxies['route']>;
+    try {
+      route = proxies.route(() => ({ ...this.matchInput(), url: this.target.url }), this.target);
+    } catch (err) {
+      return failRoute(err as Error);
+    }
+    if (route instanceof Promise) route.then((r) => this.sendVia(r), failRoute);
+    else this.sendVia(route);
+  }
+
+  private sendVia(route: ProxyRoute | undefined): void {
+    if (this.done) return;
+    const { req, target, rewrite, recording } = this;
+    this.route = route;
+    if (route && recording && recording.flow.upstreamProxy === undefined) {
+      recording.flow.upstreamProxy = route.label;
+      recording.flow.appliedRules.push({ id: route.rule.id, kind: 'upstream-proxy', name: route.rule.name });
+    }
     let upstream: http.ClientRequest;
     try {
-      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target));
+      const plan = route ? this.ctx.proxies!.planFor(route, target.secure) : undefined;
+      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target), plan);
     } catch (err) {
       this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
       return;
@@ -180,7 +207,9 @@ class Exchange {
       this.send();
       return;
     }
-    this.fail(upstreamFailure(err, clock.failureContext(this.target)));
+    const failure = upstreamFailure(err, clock.failureContext(this.target));
+    if (this.route) failure.message += ` (through upstream proxy ${this.route.label}: ${err.message})`;
+    this.fail(failure);
   }
 
   private onResponse(response: http.IncomingMessage): void {

@@ -13,7 +13,7 @@ import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from './sink';
-import { connectTargetProblem, parseAuthority, parseReverseTarget, plainIp, type Target } from './target';
+import { connectTargetProblem, parseAuthority, parseReverseTarget, plainIp, urlHost, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
@@ -24,6 +24,7 @@ import type { ConditionsService } from '../conditions/service';
 import { doNotRecord, passthroughRule } from './connection-rules';
 import { passThrough, type PassthroughContext } from './passthrough';
 import { connectDirect } from '../upstream-proxy/direct';
+import { UpstreamProxies } from '../upstream-proxy/service';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -93,7 +94,11 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const isSelf = (target: Target) =>
     ((target.port === port && !target.tunnelled) || options.ownPorts?.has(target.port) === true) &&
     (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
+  const proxies = options.rules
+    ? new UpstreamProxies({ rules: options.rules, lookup: options.lookup, self: () => ({ host: options.host, ports: [port, ...(options.ownPorts ?? [])] }) })
+    : undefined;
   const forwardContext: ForwardContext = {
+    proxies,
     upstream,
     recorder,
     reverse,
@@ -119,7 +124,11 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
   const passthrough: PassthroughContext = {
     recorder,
-    open: (host, port) => connectDirect(host, port, options.lookup).then((socket) => ({ socket })),
+    async open(host, port, clientIp) {
+      if (!proxies) return { socket: await connectDirect(host, port, options.lookup) };
+      const route = await proxies.route(() => ({ clientIp, method: 'CONNECT', url: `https://${urlHost(host)}:${port}/`, headers: [] }), { host, port });
+      return { socket: await proxies.openTunnel(route, host, port), via: route?.label };
+    },
     track(socket) {
       upgradedSockets.add(socket);
       socket.once('close', () => upgradedSockets.delete(socket));
@@ -196,6 +205,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
         for (const socket of clientSockets) socket.destroy();
         for (const socket of upgradedSockets) socket.destroy();
         upstream.dispose();
+        proxies?.dispose();
       });
       return disposed;
     },

@@ -14,7 +14,8 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { Target } from './target';
+import { urlHost, type Target } from './target';
+import type { ProxyPlan } from '../upstream-proxy/service';
 
 export interface UpstreamOptions {
   /** Skip certificate verification (`--insecure-upstream`). */
@@ -56,6 +57,8 @@ export class Upstream {
   readonly httpsAgent: https.Agent;
   readonly timeoutMs: number;
   readonly bodyIdleTimeoutMs: number;
+  /** What a request through an upstream proxy's agent needs to verify the server like the pool does. */
+  private readonly serverTls: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; lookup?: net.LookupFunction };
 
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
@@ -77,12 +80,24 @@ export class Upstream {
       secureContext: upstreamSecureContext(options.extraCa ?? []),
       ALPNProtocols: ['http/1.1'],
     });
+    this.serverTls = { secureContext: (this.httpsAgent.options as tls.ConnectionOptions).secureContext, rejectUnauthorized: !options.insecure, ...(options.lookup ? { lookup: options.lookup } : {}) };
     recordConnectionTimes(this.httpAgent);
     recordConnectionTimes(this.httpsAgent);
   }
 
-  /** Throws (synchronously) on what Node refuses to send, e.g. a path with spaces. */
-  request(target: Target, method: string, headers: string[]): http.ClientRequest {
+  /**
+   * Throws (synchronously) on what Node refuses to send, e.g. a path with spaces. `via`: through an upstream
+   * proxy (electron/core/upstream-proxy) instead of the direct pools.
+   */
+  request(target: Target, method: string, headers: string[], via?: ProxyPlan): http.ClientRequest {
+    if (via?.absoluteForm) {
+      // An http:// request through an HTTP(S) proxy: the proxy gets the absolute URL, the server's Host stays.
+      const to = via.absoluteForm;
+      const options: https.RequestOptions = { host: to.host, port: to.port, method, path: `http://${urlHost(target.host)}:${target.port}${target.path}`, headers: [...headers, ...to.headers], setHost: false, timeout: 0, agent: via.agent };
+      if (!to.tls) return this.withDeadlines(http.request(options));
+      return this.withDeadlines(https.request({ ...options, ...this.serverTls, ...(net.isIP(to.host) ? {} : { servername: to.host }) }));
+    }
+    const viaAgent = via?.agent;
     const options: https.RequestOptions = {
       host: target.host,
       port: target.port,
@@ -92,7 +107,8 @@ export class Upstream {
       setHost: false,
       // No idle limit on the socket while it carries this exchange: a long-poll or a quiet stream is not cut.
       timeout: 0,
-      agent: target.secure ? this.httpsAgent : this.httpAgent,
+      agent: viaAgent ?? (target.secure ? this.httpsAgent : this.httpAgent),
+      ...(viaAgent ? this.serverTls : {}),
     };
     if (!target.secure) return this.withDeadlines(http.request(options));
     if (!net.isIP(target.host)) options.servername = target.host;
