@@ -71,6 +71,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       rules: rules.pipeline,
       replays,
       conditions: conditions.service,
+      socksCredentials: options.socksCredentials,
     });
   } catch (err) {
     await rules.close();

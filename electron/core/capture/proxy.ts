@@ -25,6 +25,7 @@ import { doNotRecord, passthroughRule } from './connection-rules';
 import { passThrough, type PassthroughContext } from './passthrough';
 import { connectDirect } from '../upstream-proxy/direct';
 import { UpstreamProxies } from '../upstream-proxy/service';
+import { serveSocks, sniffSocks, type SocksContext, type SocksCredentials } from './socks';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -62,6 +63,8 @@ export interface CaptureProxyOptions {
   replays?: ReplayLookup;
   /** Network conditions per device (electron/core/conditions): latency, failures, bandwidth. */
   conditions?: ConditionsService;
+  /** SOCKS5 clients on the proxy port must give this username and password (RFC 1929); absent: no authentication. */
+  socksCredentials?: SocksCredentials;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -178,6 +181,17 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   });
   const server = proxy.httpServer!;
   port = (server.address() as net.AddressInfo).port;
+  const socks: SocksContext = {
+    credentials: options.socksCredentials,
+    onError: options.onError,
+    onConnect(socket, connect, to, reply) {
+      const clientIp = plainIp(socket.remoteAddress ?? '');
+      if (passthroughRule(options.rules, clientIp, to.host, to.port, connect)) return passThrough(passthrough, connect, socket, Buffer.alloc(0), to, clientIp, socket.remotePort ?? 0, reply);
+      reply.opened(socket);
+      interceptTunnel(proxy, socket, connect);
+    },
+  };
+  sniffSocks(server, (socket) => (refused.has(socket) ? socket.destroy() : serveSocks(socks, socket)));
   server.prependListener('connection', (socket: net.Socket) => {
     clientSockets.add(socket);
     socket.once('close', () => clientSockets.delete(socket));
@@ -210,4 +224,31 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       return disposed;
     },
   };
+}
+
+/** What http-mitm-proxy (patched) offers for handing a tunnel to its in-process servers. */
+interface TunnelHandOff {
+  httpServer?: http.Server;
+  _startTunnelTls(req: http.IncomingMessage, socket: net.Socket, handshakeTimeout: number): void;
+}
+
+const TUNNEL_HANDSHAKE_MS = 120_000;
+
+/**
+ * A SOCKS tunnel the proxy intercepts, handed over like the patch's _handOffTunnel does for CONNECT (minus
+ * its "200" line: the SOCKS reply was sent): TLS to the in-process HTTPS server, anything else to the HTTP one.
+ */
+function interceptTunnel(proxy: Proxy, socket: net.Socket, connect: http.IncomingMessage): void {
+  const handOff = proxy as unknown as TunnelHandOff;
+  (socket as net.Socket & { connectRequest?: http.IncomingMessage }).connectRequest = connect;
+  socket.setTimeout(TUNNEL_HANDSHAKE_MS, () => socket.destroy());
+  socket.once('data', (first: Buffer) => {
+    socket.pause();
+    socket.unshift(first);
+    if (first[0] === 0x16 || first[0] === 0x80 || first[0] === 0x00) return handOff._startTunnelTls(connect, socket, TUNNEL_HANDSHAKE_MS);
+    socket.setTimeout(0);
+    handOff.httpServer!.emit('connection', socket);
+    socket.resume();
+  });
+  socket.resume();
 }

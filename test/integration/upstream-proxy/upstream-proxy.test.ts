@@ -58,6 +58,40 @@ describe('upstream proxy', () => {
     ]);
   });
 
+  test('HTTP and HTTPS through a SOCKS5 upstream proxy (socks5h, and socks5 with a username and password)', async () => {
+    // The back core speaks SOCKS5 on its proxy port, and asks for credentials.
+    await back.dispose();
+    back = await startTestCore({ origin, socksCredentials: { username: 'corp', password: 'pa ss' } });
+    await front.dispose();
+    front = await startTestCore({ origin, upstreamCa: [origin.caPem, back.caPem] });
+    frontCa.dispose();
+    frontCa = pemFile(front.caPem);
+    await front.core.rules.store.save({ name: 'socks h', matchers: [{ type: 'host', host: 'h.test' }], action: { type: 'upstream-proxy', proxy: `socks5h://corp:pa%20ss@127.0.0.1:${back.port}` } });
+    await front.core.rules.store.save({ name: 'socks', matchers: [{ type: 'host', host: 'local.test' }], action: { type: 'upstream-proxy', proxy: `socks5://corp:pa%20ss@127.0.0.1:${back.port}` } });
+    const results = [
+      await curl(front.proxyUrl, [origin.url('/json', { host: 'h.test' })]),
+      await curl(front.proxyUrl, [origin.url('/json', { secure: true, host: 'h.test' })], { caFile: frontCa.file }),
+      await curl(front.proxyUrl, [origin.url('/json', { host: 'local.test' })]),
+      await curl(front.proxyUrl, [origin.url('/json', { secure: true, host: 'local.test' })], { caFile: frontCa.file }),
+    ];
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200]);
+    const viaH = `socks5h://corp@127.0.0.1:${back.port}`;
+    const via = `socks5://corp@127.0.0.1:${back.port}`;
+    assert.deepEqual(carried(await front.finishedFlows(4)), [
+      { url: origin.url('/json', { host: 'h.test' }), status: 200, via: viaH, applied: ['upstream-proxy'] },
+      { url: origin.url('/json', { host: 'local.test' }), status: 200, via, applied: ['upstream-proxy'] },
+      { url: origin.url('/json', { secure: true, host: 'h.test' }), status: 200, via: viaH, applied: ['upstream-proxy'] },
+      { url: origin.url('/json', { secure: true, host: 'local.test' }), status: 200, via, applied: ['upstream-proxy'] },
+    ]);
+    // The back saw names (socks5h) and addresses resolved by the front (socks5).
+    assert.deepEqual(carried(await back.finishedFlows(4)).map((f) => [f.url, f.status]), [
+      [origin.url('/json', { host: 'h.test' }), 200],
+      [`http://local.test:${origin.httpPort}/json`, 200],
+      [origin.url('/json', { secure: true, host: 'h.test' }), 200],
+      [`https://local.test:${origin.httpsPort}/json`, 200],
+    ]);
+  });
+
   test('a PAC file picks the proxy per host (PROXY for *.corp.test, DIRECT otherwise)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-pac-'));
     const pac = path.join(dir, 'proxy.pac');
