@@ -10,14 +10,35 @@
  * priority order, applies. Pure: the renderer validates and explains with the same code.
  */
 
-export type ConnectionAction = { type: 'passthrough' } | { type: 'do-not-record' } | { type: 'upstream-proxy'; proxy: string };
+export type ConnectionAction = { type: 'passthrough' } | { type: 'do-not-record' } | { type: 'upstream-proxy'; proxy: string } | ClientCertificateAction;
+
+/**
+ * mTLS: the client certificate offered to matching hosts' TLS handshakes (upstream HTTPS from the proxy).
+ * Saved with its material (`pem`: certificate + private key; or `pkcs12`: base64 with `passphrase`); the
+ * core checks it (a wrong passphrase is refused naming action.passphrase), moves the material to an
+ * owner-only file under <data>/client-certs/ and keeps only the reference here (`certificate`, `subject`).
+ */
+export interface ClientCertificateAction {
+  type: 'client-certificate';
+  /** The stored certificate's id (its file under <data>/client-certs/). */
+  certificate?: string;
+  /** The certificate's subject, for lists, explanations and flows. */
+  subject?: string;
+  /** Only on the way in, never stored in the rule. */
+  pem?: string;
+  pkcs12?: string;
+  passphrase?: string;
+}
 
 export type ConnectionKind = ConnectionAction['type'];
 
-export const CONNECTION_KINDS: readonly ConnectionKind[] = ['passthrough', 'do-not-record', 'upstream-proxy'];
+export const CONNECTION_KINDS: readonly ConnectionKind[] = ['passthrough', 'do-not-record', 'upstream-proxy', 'client-certificate'];
 
-/** Passthrough is decided at CONNECT, before any path or header is seen: only host matchers make sense. */
-export const HOST_ONLY_KINDS: readonly string[] = ['passthrough'];
+/**
+ * Decided per host, before any path or header is seen: passthrough at CONNECT, a client certificate per
+ * pooled TLS connection. Only host matchers make sense for them.
+ */
+export const HOST_ONLY_KINDS: readonly string[] = ['passthrough', 'client-certificate'];
 
 export function isConnectionKind(type: string): type is ConnectionKind {
   return (CONNECTION_KINDS as readonly string[]).includes(type);

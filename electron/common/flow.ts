@@ -108,6 +108,8 @@ export interface Flow {
   tunnel?: { bytesUp: number; bytesDown: number };
   /** The upstream proxy that carried the exchange (connection-rule.ts), without its password. */
   upstreamProxy?: string;
+  /** The subject of the client certificate offered to the server's TLS handshake (a client-certificate rule). */
+  clientCertificate?: string;
 }
 
 /**

@@ -113,6 +113,8 @@ const EXPLAIN: Explainers = {
   },
   passthrough: (_a, t, scope) => `Pass ${t.places.length ? t.places.join(' and ') : 'every host'} through without decrypting ${scope} (host, bytes and duration recorded)`,
   'do-not-record': (_a, t, scope) => `Forward ${requestPhrase(t)} ${scope} without recording`,
+  'client-certificate': (a, t, scope) =>
+    `Present client certificate ${a.subject ? `"${a.subject}"` : a.pkcs12 !== undefined ? '(PKCS#12)' : '(PEM)'} to ${t.places.length ? t.places.join(' and ') : 'every host'} ${scope}`,
   'upstream-proxy': (a, t, scope) => {
     const via = redactProxyText(a.proxy);
     return via === 'direct' ? `Connect directly (no upstream proxy) for ${requestPhrase(t)} ${scope}` : `Send ${requestPhrase(t)} ${scope} through upstream proxy ${via}`;

@@ -260,6 +260,7 @@ const ACTION_CHECKS: ActionChecks = {
   passthrough: (c, o, at) => connectionAction(c, 'passthrough', o, at),
   'do-not-record': (c, o, at) => connectionAction(c, 'do-not-record', o, at),
   'upstream-proxy': (c, o, at) => connectionAction(c, 'upstream-proxy', o, at),
+  'client-certificate': (c, o, at) => connectionAction(c, 'client-certificate', o, at),
 };
 
 function connectionAction<K extends Parameters<typeof checkConnectionAction>[0]>(c: Checker, type: K, o: Obj, at: string): Extract<Action, { type: K }> | undefined {

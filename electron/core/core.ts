@@ -72,6 +72,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       replays,
       conditions: conditions.service,
       socksCredentials: options.socksCredentials,
+      dataDir: paths.dataDir,
     });
   } catch (err) {
     await rules.close();

@@ -21,7 +21,8 @@ import { endShaped, pipeShaped } from '../conditions/throttle';
 import { headerPairs } from './headers';
 import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
-import type { ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
+import type { ProxyPlan, ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
+import type { ClientCertificates } from '../client-certs/agents';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -39,6 +40,8 @@ export interface ForwardContext {
   conditions?: ConditionsService;
   /** Upstream proxies chosen by rules (electron/core/upstream-proxy). Absent: always direct. */
   proxies?: UpstreamProxies;
+  /** Client certificates (mTLS) chosen by rules (electron/core/client-certs). */
+  clientCertificates?: ClientCertificates;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
@@ -176,7 +179,7 @@ class Exchange {
     }
     let upstream: http.ClientRequest;
     try {
-      const plan = route ? this.ctx.proxies!.planFor(route, target.secure) : undefined;
+      const plan = route ? this.ctx.proxies!.planFor(route, target.secure) : this.clientCertificatePlan();
       upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target), plan);
     } catch (err) {
       this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
@@ -195,6 +198,19 @@ class Exchange {
       req.resume();
       upstream.end();
     }
+  }
+
+  /** A client certificate's pool for an https server a client-certificate rule names (direct connections only). */
+  private clientCertificatePlan(): ProxyPlan | undefined {
+    const certs = this.replay?.bypassRules || !this.target.secure ? undefined : this.ctx.clientCertificates;
+    const use = certs?.forRequest(() => ({ ...this.matchInput(), url: this.target.url }));
+    if (!use) return undefined;
+    const flow = this.recording?.flow;
+    if (flow && flow.clientCertificate === undefined) {
+      flow.clientCertificate = use.subject;
+      flow.appliedRules.push({ id: use.rule.id, kind: 'client-certificate', name: use.rule.name });
+    }
+    return { agent: use.agent, ownTls: true };
   }
 
   private onUpstreamError(upstream: http.ClientRequest, err: NodeJS.ErrnoException): void {

@@ -25,6 +25,7 @@ import { doNotRecord, passthroughRule } from './connection-rules';
 import { passThrough, type PassthroughContext } from './passthrough';
 import { connectDirect } from '../upstream-proxy/direct';
 import { UpstreamProxies } from '../upstream-proxy/service';
+import { ClientCertificates } from '../client-certs/agents';
 import { serveSocks, sniffSocks, type SocksContext, type SocksCredentials } from './socks';
 
 /**
@@ -63,6 +64,8 @@ export interface CaptureProxyOptions {
   replays?: ReplayLookup;
   /** Network conditions per device (electron/core/conditions): latency, failures, bandwidth. */
   conditions?: ConditionsService;
+  /** The data folder: client certificates (mTLS) are read from it. */
+  dataDir?: string;
   /** SOCKS5 clients on the proxy port must give this username and password (RFC 1929); absent: no authentication. */
   socksCredentials?: SocksCredentials;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
@@ -100,8 +103,10 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const proxies = options.rules
     ? new UpstreamProxies({ rules: options.rules, lookup: options.lookup, self: () => ({ host: options.host, ports: [port, ...(options.ownPorts ?? [])] }) })
     : undefined;
+  const clientCertificates = options.rules && options.dataDir ? new ClientCertificates(options.dataDir, options.rules, upstream) : undefined;
   const forwardContext: ForwardContext = {
     proxies,
+    clientCertificates,
     upstream,
     recorder,
     reverse,
@@ -220,6 +225,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
         for (const socket of upgradedSockets) socket.destroy();
         upstream.dispose();
         proxies?.dispose();
+        clientCertificates?.dispose();
       });
       return disposed;
     },

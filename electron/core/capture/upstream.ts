@@ -60,6 +60,10 @@ export class Upstream {
   /** What a request through an upstream proxy's agent needs to verify the server like the pool does. */
   private readonly serverTls: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; lookup?: net.LookupFunction };
 
+  private readonly pool: http.AgentOptions & { lookup?: net.LookupFunction };
+  private readonly extraCa: string[];
+  private readonly insecure: boolean;
+
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
     this.bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 0;
@@ -73,6 +77,9 @@ export class Upstream {
       timeout: options.poolIdleMs ?? 60_000,
       ...(options.lookup ? { lookup: options.lookup } : {}),
     };
+    this.pool = pool;
+    this.extraCa = options.extraCa ?? [];
+    this.insecure = !!options.insecure;
     this.httpAgent = new http.Agent(pool);
     this.httpsAgent = new https.Agent({
       ...pool,
@@ -83,6 +90,13 @@ export class Upstream {
     this.serverTls = { secureContext: (this.httpsAgent.options as tls.ConnectionOptions).secureContext, rejectUnauthorized: !options.insecure, ...(options.lookup ? { lookup: options.lookup } : {}) };
     recordConnectionTimes(this.httpAgent);
     recordConnectionTimes(this.httpsAgent);
+  }
+
+  /** A pool for https servers that also presents a client certificate (mTLS); the caller caches it. */
+  httpsAgentWith(identity: tls.SecureContextOptions): https.Agent {
+    const agent = new https.Agent({ ...this.pool, rejectUnauthorized: !this.insecure, secureContext: upstreamSecureContext(this.extraCa, identity), ALPNProtocols: ['http/1.1'] });
+    recordConnectionTimes(agent);
+    return agent;
   }
 
   /**
@@ -108,7 +122,7 @@ export class Upstream {
       // No idle limit on the socket while it carries this exchange: a long-poll or a quiet stream is not cut.
       timeout: 0,
       agent: viaAgent ?? (target.secure ? this.httpsAgent : this.httpAgent),
-      ...(viaAgent ? this.serverTls : {}),
+      ...(viaAgent && !via?.ownTls ? this.serverTls : {}),
     };
     if (!target.secure) return this.withDeadlines(http.request(options));
     if (!net.isIP(target.host)) options.servername = target.host;
@@ -157,8 +171,8 @@ export class Upstream {
   }
 }
 
-function upstreamSecureContext(extraCa: string[]): tls.SecureContext {
-  if (extraCa.length === 0) return tls.createSecureContext({});
+function upstreamSecureContext(extraCa: string[], identity: tls.SecureContextOptions = {}): tls.SecureContext {
+  if (extraCa.length === 0) return tls.createSecureContext(identity);
   // Passing `ca` replaces the default store, so the defaults are listed again.
   const envCa: string[] = [];
   const envFile = process.env.NODE_EXTRA_CA_CERTS;
@@ -169,7 +183,7 @@ function upstreamSecureContext(extraCa: string[]): tls.SecureContext {
       // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so do we, by ignoring it.
     }
   }
-  return tls.createSecureContext({ ca: [...tls.rootCertificates, ...envCa, ...extraCa] });
+  return tls.createSecureContext({ ...identity, ca: [...tls.rootCertificates, ...envCa, ...extraCa] });
 }
 
 type CreateConnection = (options: Record<string, unknown>, callback?: (err: Error | null, socket: net.Socket) => void) => net.Socket;

@@ -10,6 +10,7 @@
  *   { _id: 'settings',     kind: 'settings', schema, breakpointTimeoutMs }
  * A profile's rules are the rules whose scope.profile names it; they live in the one ordered rule list.
  */
+import { ClientCertificateError, storeClientCertificate } from '../client-certs/store';
 import crypto from 'node:crypto';
 import Datastore from 'nedb-promises';
 import { ApiError } from '../../common/api';
@@ -88,7 +89,7 @@ export class RuleStore implements Disposable {
   private readonly file: string;
   private readonly warnings: string[] = [];
 
-  constructor(dataDir: string) {
+  constructor(private readonly dataDir: string) {
     this.file = dataPaths(dataDir).rulesDb;
     this.db = Datastore.create(rulesDbOptions(this.file));
     this.ready = this.load();
@@ -317,6 +318,15 @@ export class RuleStore implements Disposable {
     const checked = validateRule(raw);
     if (!checked.ok) throw invalidRule(checked.errors, prefix);
     const rule = checked.rule;
+    if (rule.action.type === 'client-certificate') {
+      // The key material goes to an owner-only file (electron/core/client-certs); the rule keeps a reference.
+      try {
+        rule.action = storeClientCertificate(this.dataDir, rule.action);
+      } catch (err) {
+        if (err instanceof ClientCertificateError) throw invalidRule(err.fields, prefix);
+        throw err;
+      }
+    }
     const existing = this.get(rule.id);
     if (raw.priority === undefined) {
       const all = [...this.rules.map((r) => r.rule), ...pending];

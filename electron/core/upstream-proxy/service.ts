@@ -39,6 +39,8 @@ export interface ProxyRoute {
 /** The agent to use, and for an HTTP(S) proxy carrying an http:// request, where to send it absolute-form. */
 export interface ProxyPlan {
   agent: http.Agent;
+  /** The agent carries its own TLS settings (a client certificate's pool): the request adds none. */
+  ownTls?: boolean;
   absoluteForm?: { host: string; port: number; tls: boolean; headers: string[] };
 }
 

@@ -50,6 +50,11 @@ export interface RuleForm {
   wsMessage: WsMessageForm;
   /** upstream-proxy: the proxy as typed (http://…, socks5://…, pac+file:///…, direct). */
   upstream: { proxy: string };
+  /**
+   * client-certificate: new material (PEM text, or a PKCS#12 file as base64 with its passphrase), or the
+   * stored certificate the rule already names (kept when no new material is given).
+   */
+  clientCert: { format: 'pem' | 'pkcs12'; pem: string; pkcs12: string; passphrase: string; certificate?: string; subject?: string };
   /** IPs and CIDRs, separated by commas or spaces. */
   clients: string;
   /** A device profile id, or '' for none. */
@@ -70,6 +75,7 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   passthrough: 'Passthrough (no decryption)',
   'do-not-record': 'Do not record',
   'upstream-proxy': 'Upstream proxy',
+  'client-certificate': 'Client certificate',
 };
 
 export interface WsMessageForm {
@@ -96,6 +102,7 @@ export function emptyForm(): RuleForm {
     conditions: defaultConditionsForm(),
     wsMessage: { direction: 'both', find: '', syntax: 'text', flags: '', effect: 'replace', replace: '' },
     upstream: { proxy: '' },
+    clientCert: { format: 'pem', pem: '', pkcs12: '', passphrase: '' },
     clients: '',
     profile: '',
     times: '',
@@ -153,6 +160,9 @@ export function formFromRule(rule: RuleDraft): RuleForm {
       break;
     case 'upstream-proxy':
       form.upstream = { proxy: a.proxy };
+      break;
+    case 'client-certificate':
+      form.clientCert = { format: 'pem', pem: '', pkcs12: '', passphrase: '', certificate: a.certificate, subject: a.subject };
       break;
   }
   return form;
@@ -215,6 +225,12 @@ function actionOf(form: RuleForm): Record<string, unknown> {
       return { type: form.action };
     case 'upstream-proxy':
       return { type: 'upstream-proxy', proxy: form.upstream.proxy };
+    case 'client-certificate': {
+      const c = form.clientCert;
+      if (c.format === 'pem' && c.pem.trim()) return { type: 'client-certificate', pem: c.pem, ...(c.passphrase ? { passphrase: c.passphrase } : {}) };
+      if (c.format === 'pkcs12' && c.pkcs12) return { type: 'client-certificate', pkcs12: c.pkcs12, passphrase: c.passphrase };
+      return { type: 'client-certificate', ...(c.certificate ? { certificate: c.certificate } : {}), ...(c.subject ? { subject: c.subject } : {}) };
+    }
   }
 }
 
