@@ -19,3 +19,12 @@ test('--upstream-timeout and --body-timeout take seconds; absent, the core decid
   assert.throws(() => parseServeArgs(['--upstream-timeout', 'soon']), { message: "--upstream-timeout expects a number of seconds between 0 and 86400, got 'soon'" });
   assert.throws(() => parseServeArgs(['--body-timeout', '0']), { message: "--body-timeout expects a number of seconds between 0 and 86400, got '0'" });
 });
+
+test('--socks-user takes the SOCKS5 login name; its password only from HINDSIGHT_SOCKS_PASSWORD', () => {
+  const parsed = parseServeArgs(['--socks-user', 'lan'], { HINDSIGHT_SOCKS_PASSWORD: 's3cret' });
+  assert.deepEqual(parsed !== 'help' && parsed.socksCredentials, { username: 'lan', password: 's3cret' });
+  const none = parseServeArgs([], {});
+  assert.equal(none !== 'help' && none.socksCredentials, undefined);
+  assert.throws(() => parseServeArgs(['--socks-user', 'lan'], {}), { message: '--socks-user needs the password (1 to 255 bytes) in the HINDSIGHT_SOCKS_PASSWORD environment variable' });
+  assert.throws(() => parseServeArgs(['--socks-user', ''], { HINDSIGHT_SOCKS_PASSWORD: 'x' }), { message: '--socks-user expects a name of 1 to 255 bytes' });
+});
