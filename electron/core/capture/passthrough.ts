@@ -8,6 +8,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { FlowError } from '../../common/flow';
+import type { Rule } from '../../common/rule';
 import type { Recorder } from './recorder';
 import { urlHost } from './target';
 
@@ -41,11 +42,21 @@ export const CONNECT_REPLY: TunnelReply = {
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
 
-export function passThrough(ctx: PassthroughContext, connect: http.IncomingMessage, client: net.Socket, head: Buffer, to: { host: string; port: number }, clientIp: string, clientPort: number, reply: TunnelReply = CONNECT_REPLY): void {
+/** One tunnel: where it goes, who opened it, and the passthrough rule that took it. */
+export interface Tunnel {
+  to: { host: string; port: number };
+  client: { ip: string; port: number };
+  rule: Rule;
+}
+
+export function passThrough(ctx: PassthroughContext, connect: http.IncomingMessage, client: net.Socket, head: Buffer, tunnel: Tunnel, reply: TunnelReply = CONNECT_REPLY): void {
+  const { to } = tunnel;
+  const clientIp = tunnel.client.ip;
   const started = performance.now();
   const url = `https://${urlHost(to.host)}:${to.port}`;
   const target = { secure: true, host: to.host, port: to.port, path: '/', url, tunnelled: false };
-  const recording = ctx.recorder.begin(connect, target, { ip: clientIp, port: clientPort }, url);
+  const recording = ctx.recorder.begin(connect, target, tunnel.client, url);
+  recording?.flow.appliedRules.push({ id: tunnel.rule.id, kind: 'passthrough', name: tunnel.rule.name });
   ctx.track(client);
   let bytesUp = head.length;
   let bytesDown = 0;

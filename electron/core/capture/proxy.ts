@@ -156,7 +156,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     // A passthrough rule takes the tunnel here: the library never sees it (its callback is not called).
     const clientIp = plainIp(req.socket.remoteAddress ?? '');
     const to = parseAuthority(req.url ?? '', 443)!;
-    if (passthroughRule(options.rules, clientIp, to.host, to.port, req)) return passThrough(passthrough, req, socket as net.Socket, _head, to, clientIp, req.socket.remotePort ?? 0);
+    const rule = passthroughRule(options.rules, clientIp, to.host, to.port, req);
+    if (rule) return passThrough(passthrough, req, socket as net.Socket, _head, { to, client: { ip: clientIp, port: req.socket.remotePort ?? 0 }, rule });
     return callback();
   });
   await new Promise<void>((resolve, reject) => {
@@ -191,7 +192,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     onError: options.onError,
     onConnect(socket, connect, to, reply) {
       const clientIp = plainIp(socket.remoteAddress ?? '');
-      if (passthroughRule(options.rules, clientIp, to.host, to.port, connect)) return passThrough(passthrough, connect, socket, Buffer.alloc(0), to, clientIp, socket.remotePort ?? 0, reply);
+      const rule = passthroughRule(options.rules, clientIp, to.host, to.port, connect);
+      if (rule) return passThrough(passthrough, connect, socket, Buffer.alloc(0), { to, client: { ip: clientIp, port: socket.remotePort ?? 0 }, rule }, reply);
       reply.opened(socket);
       interceptTunnel(proxy, socket, connect);
     },

@@ -48,8 +48,8 @@ describe('passthrough', () => {
       assert.ok(f.tunnel!.bytesUp > 200 && f.tunnel!.bytesDown > 500, JSON.stringify(f.tunnel));
       assert.ok(typeof f.timings.totalMs === 'number');
       assert.deepEqual(
-        { method: f.request.method, url: f.request.url, state: f.state, response: f.response, stored: f.request.body.storedSize, blob: f.request.body.blob, server: f.server, summary: proxy.core.store.query({ limit: 10 }).flows.find((s) => s.id === f.id)?.requestSize },
-        { method: 'CONNECT', url: `https://pinned.test:${origin.httpsPort}`, state: 'completed', response: undefined, stored: 0, blob: undefined, server: { host: 'pinned.test', port: origin.httpsPort, ip: '127.0.0.1' }, summary: f.tunnel!.bytesUp },
+        { method: f.request.method, url: f.request.url, state: f.state, response: f.response, stored: f.request.body.storedSize, blob: f.request.body.blob, server: f.server, summary: proxy.core.store.query({ limit: 10 }).flows.find((s) => s.id === f.id)?.requestSize, applied: f.appliedRules.map((a) => [a.kind, a.name]) },
+        { method: 'CONNECT', url: `https://pinned.test:${origin.httpsPort}`, state: 'completed', response: undefined, stored: 0, blob: undefined, server: { host: 'pinned.test', port: origin.httpsPort, ip: '127.0.0.1' }, summary: f.tunnel!.bytesUp, applied: [['passthrough', 'pinned']] },
       );
     }
     assert.deepEqual(flows.filter((f) => !f.tunnel).map((f) => [f.request.url, f.response?.status]), [[origin.url('/json', { secure: true, host: 'other.test' }), 200]]);
