@@ -40,6 +40,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--no-capture]
                        [--store postgres://…] [--node NAME] [--keep-flows N] [--keep-days D]
                        [--proto DIR…]
+                       [--socks-user NAME]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -89,6 +90,9 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --proto DIR           load every .proto file under DIR (imports resolve against it, as protoc -I): gRPC
                         messages are shown with field names and mock rules can answer from JSON; repeat the
                         flag for more folders
+  --socks-user NAME     SOCKS5 clients on the proxy port must log in as NAME with the password in the
+                        HINDSIGHT_SOCKS_PASSWORD environment variable (kept out of the command line);
+                        without it SOCKS5 needs no login (the proxy port also speaks SOCKS5)
   -h, --help            show this help`;
 
 const LOG_SWITCH = ['off', 'on', 'bodies'] as const;
@@ -130,6 +134,8 @@ export interface ServeOptions {
   keepDays?: number;
   /** --proto folders, resolved. */
   protoDirs?: string[];
+  /** --socks-user with HINDSIGHT_SOCKS_PASSWORD: the login SOCKS5 clients must give. */
+  socksCredentials?: { username: string; password: string };
 }
 
 /** `--log-bodies` takes an optional number: `--log-bodies 128` becomes `--log-bodies=128`, a bare one the default. */
@@ -174,6 +180,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'keep-flows': { type: 'string' },
       'keep-days': { type: 'string' },
       proto: { type: 'string', multiple: true },
+      'socks-user': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -199,6 +206,10 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
   if (logKb !== undefined && (!/^\d+$/.test(logKb) || Number(logKb) < 1 || Number(logKb) > 10240)) {
     throw new Error(`--log-bodies expects a size in kilobytes (1–10240), got '${logKb}'`);
   }
+  const socksUser = values['socks-user'];
+  if (socksUser !== undefined && (socksUser === '' || Buffer.byteLength(socksUser) > 255)) throw new Error('--socks-user expects a name of 1 to 255 bytes');
+  const socksPassword = env.HINDSIGHT_SOCKS_PASSWORD;
+  if (socksUser !== undefined && (!socksPassword || Buffer.byteLength(socksPassword) > 255)) throw new Error('--socks-user needs the password (1 to 255 bytes) in the HINDSIGHT_SOCKS_PASSWORD environment variable');
   let log = !!values.log || logKb !== undefined || values['log-file'] !== undefined;
   let logBodyBytes = logKb === undefined ? undefined : Number(logKb) * 1024;
   // The environment wins over the flags, so a deployment switches logging without changing its command.
@@ -231,6 +242,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     systemProxy: !!values['system-proxy'],
     ...(values['metrics-public'] ? { metricsPublic: true } : {}),
     insecureUpstream: !!values['insecure-upstream'],
+    ...(socksUser !== undefined ? { socksCredentials: { username: socksUser, password: socksPassword! } } : {}),
     upstreamCa: (values['upstream-ca'] ?? []).map((f) => path.resolve(f)),
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
@@ -351,6 +363,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   };
   try {
     const coreOptions: CoreOptions = {
+      socksCredentials: options.socksCredentials,
       dataDir: options.dataDir,
       host: options.host,
       port: options.port,

@@ -118,6 +118,12 @@ export interface Flow {
   node?: string;
   tags?: string[];
   comment?: string;
+  /** A passthrough tunnel (connection-rule.ts): bytes each way; nothing was decrypted or stored. */
+  tunnel?: { bytesUp: number; bytesDown: number };
+  /** The upstream proxy that carried the exchange (connection-rule.ts), without its password. */
+  upstreamProxy?: string;
+  /** The subject of the client certificate offered to the server's TLS handshake (a client-certificate rule). */
+  clientCertificate?: string;
 }
 
 /**
@@ -204,6 +210,10 @@ export function toSummary(flow: Flow): FlowSummary {
   if (flow.response) {
     summary.status = flow.response.status;
     summary.responseSize = flow.response.body.size;
+  }
+  if (flow.tunnel) {
+    summary.requestSize = flow.tunnel.bytesUp;
+    summary.responseSize = flow.tunnel.bytesDown;
   }
   if (flow.timings.totalMs !== undefined) summary.durationMs = flow.timings.totalMs;
   if (flow.error) summary.error = `${flow.error.phase}: ${flow.error.message}`;

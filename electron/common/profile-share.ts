@@ -7,6 +7,7 @@
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { DeviceProfile, Rule } from './rule';
+import { redactProxyText } from './connection-rule';
 
 export const PROFILE_EXPORT_FORMAT = 'hindsight-profile';
 export const PROFILE_EXPORT_VERSION = 1;
@@ -35,8 +36,20 @@ export function toProfileExport(profile: DeviceProfile, exportedAt: number): Pro
     version: PROFILE_EXPORT_VERSION,
     exportedAt,
     profile: { id: profile.id, name: profile.name, clients: [...profile.clients], ...(profile.conditions ? { conditions: profile.conditions } : {}) },
-    rules: profile.rules,
+    rules: shareableRules(profile.rules),
   };
+}
+
+/**
+ * What of a profile's rules may leave this machine: client-certificate rules stay (their key is in a local
+ * file and must not travel), and an upstream proxy's password is dropped (the receiver types their own).
+ */
+export function shareableRules(rules: readonly Rule[]): Rule[] {
+  return rules.flatMap((rule) => {
+    if (rule.action.type === 'client-certificate') return [];
+    if (rule.action.type === 'upstream-proxy') return [{ ...rule, action: { ...rule.action, proxy: redactProxyText(rule.action.proxy) } }];
+    return [rule];
+  });
 }
 
 /** True when the value claims to be a profile export (so a rule file can tell the two apart). */

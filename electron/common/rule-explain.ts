@@ -5,6 +5,7 @@
  */
 import { grpcStatusLabel } from './grpc';
 import { describeConditions } from './conditions';
+import { redactProxyText } from './connection-rule';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
 
 interface Target {
@@ -113,6 +114,14 @@ const EXPLAIN: Explainers = {
     if (a.effect === 'drop') return `Drop ${which} messages containing ${find} on ${where} ${scope}`;
     if (a.effect === 'pause') return `Pause ${which} messages containing ${find} on ${where} ${scope}`;
     return `Replace ${find} with ${JSON.stringify(a.replace ?? '')} in ${which} messages on ${where} ${scope}`;
+  },
+  passthrough: (_a, t, scope) => `Pass ${t.places.length ? t.places.join(' and ') : 'every host'} through without decrypting ${scope} (host, bytes and duration recorded)`,
+  'do-not-record': (_a, t, scope) => `Forward ${requestPhrase(t)} ${scope} without recording`,
+  'client-certificate': (a, t, scope) =>
+    `Present client certificate ${a.subject ? `"${a.subject}"` : a.pkcs12 !== undefined ? '(PKCS#12)' : '(PEM)'} to ${t.places.length ? t.places.join(' and ') : 'every host'} ${scope}`,
+  'upstream-proxy': (a, t, scope) => {
+    const via = redactProxyText(a.proxy);
+    return via === 'direct' ? `Connect directly (no upstream proxy) for ${requestPhrase(t)} ${scope}` : `Send ${requestPhrase(t)} ${scope} through upstream proxy ${via}`;
   },
 };
 

@@ -8,6 +8,7 @@ import { parseIp, parseIpRange } from './cidr';
 import { checkConditions } from './conditions-validate';
 import { checkRewrite } from './rewrite-validate';
 import { checkWsMessage } from './ws-message-validate';
+import { checkConnectionAction, checkHostOnlyMatchers } from './connection-rule-validate';
 import type { Headers } from './flow';
 import type { GrpcMockAnswer } from './grpc';
 import type { Action, DeviceProfile, Matcher, Rule, RuleScope } from './rule';
@@ -292,7 +293,17 @@ const ACTION_CHECKS: ActionChecks = {
     if (!checked.ok) return void c.errors.push(...checked.errors);
     return checked.action;
   },
+  passthrough: (c, o, at) => connectionAction(c, 'passthrough', o, at),
+  'do-not-record': (c, o, at) => connectionAction(c, 'do-not-record', o, at),
+  'upstream-proxy': (c, o, at) => connectionAction(c, 'upstream-proxy', o, at),
+  'client-certificate': (c, o, at) => connectionAction(c, 'client-certificate', o, at),
 };
+
+function connectionAction<K extends Parameters<typeof checkConnectionAction>[0]>(c: Checker, type: K, o: Obj, at: string): Extract<Action, { type: K }> | undefined {
+  const checked = checkConnectionAction(type, o, at || 'action');
+  if (!checked.ok) return void c.errors.push(...checked.errors);
+  return checked.action as Extract<Action, { type: K }>;
+}
 
 function clientList(c: Checker, value: unknown, path: string): string[] | undefined {
   if (value === undefined) return undefined;
@@ -354,6 +365,7 @@ function checkRule(c: Checker, input: unknown, at: string): Rule | undefined {
     });
   }
   const action = checkTyped<Action>(c, input.action, join(at, 'action'), ACTION_CHECKS, 'action');
+  if (action) c.errors.push(...checkHostOnlyMatchers(action.type, matchers, at));
   const times = counter(c, input, at, 'times', 1, 'how many times the rule applies; leave it out for always');
   const version = counter(c, input, at, 'version', 0, 'the save counter');
   const savedBy = savedByField(c, input, at);

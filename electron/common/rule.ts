@@ -3,6 +3,7 @@
  * them); the code that runs them lives in electron/core/rules. See ../shared/DESIGN.md "Rules are data".
  */
 import type { NetworkConditions } from './conditions';
+import type { ConnectionAction } from './connection-rule';
 import type { Headers } from './flow';
 import type { GrpcMockAnswer } from './grpc';
 
@@ -50,7 +51,9 @@ export type Action =
   /** Slows down or breaks the matching requests of the matching clients (electron/common/conditions.ts). */
   | { type: 'conditions'; conditions: NetworkConditions }
   /** Rewrites or drops the text messages of matching WebSockets (electron/core/rules/ws-message.ts). */
-  | WsMessageAction;
+  | WsMessageAction
+  /** Passthrough, do-not-record and upstream proxy (electron/common/connection-rule.ts). */
+  | ConnectionAction;
 
 /**
  * Changes whole WebSocket text messages (decompressed when permessage-deflate is on) of the sockets whose

@@ -50,6 +50,8 @@ export interface CoreOptions {
    * UI's one-click "allow". Passed to the capture proxy's `allowClient`.
    */
   allowClient?: (ip: string) => boolean;
+  /** SOCKS5 clients on the proxy port must give this username and password (for LAN use); absent: none asked. */
+  socksCredentials?: { username: string; password: string };
   store?: Omit<StoreOptions, 'dataDir'>;
   /** How long a breakpoint pause waits before continuing unchanged (default: the stored setting, else 5 min). */
   breakpointTimeoutMs?: number;

@@ -106,6 +106,8 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
       conditions: conditions.service,
       http2: options.http2,
       devicePage: (req, res, clientIp) => serveBindPage(devices, req, res, clientIp),
+      socksCredentials: options.socksCredentials,
+      dataDir: paths.dataDir,
     });
   } catch (err) {
     devices.dispose();

@@ -44,7 +44,9 @@ export const CORE_ORDER: Readonly<Record<string, readonly string[]>> = {
   instance: ['base'],
   rules: ['base', 'store', 'grpc'],
   conditions: ['base', 'rules'],
-  capture: ['base', 'certs', 'store', 'rules', 'conditions'],
+  'upstream-proxy': ['base', 'rules'],
+  'client-certs': ['base', 'rules'],
+  capture: ['base', 'certs', 'store', 'rules', 'conditions', 'upstream-proxy', 'client-certs'],
   log: ['base', 'store'],
   import: ['base', 'store', 'capture'],
   export: ['base', 'store', 'instance', 'import'],
@@ -57,8 +59,8 @@ export const CORE_ORDER: Readonly<Record<string, readonly string[]>> = {
   users: ['base'],
   metrics: ['base'],
   devices: ['base', 'rules', 'users', 'capture'],
-  assembly: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'grpc'],
-  api: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'grpc', 'assembly'],
+  assembly: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'grpc', 'upstream-proxy', 'client-certs'],
+  api: ['base', 'certs', 'store', 'rules', 'conditions', 'capture', 'log', 'import', 'export', 'replay', 'report', 'automation', 'inspect', 'lan', 'sysproxy', 'users', 'metrics', 'devices', 'grpc', 'upstream-proxy', 'client-certs', 'assembly'],
   server: ['base', 'store', 'import', 'export', 'users', 'metrics', 'devices', 'assembly', 'api'],
 };
 

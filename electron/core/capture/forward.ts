@@ -27,6 +27,8 @@ import { endWithHeaders, passTrailers, responseDelivered, writeResponseHead } fr
 import { h2RequestToH1 } from './h2/translate';
 import type { RequestTraits } from './upstream';
 import { createGrpcTap, recordGrpcMessages } from './grpc/record';
+import type { ProxyPlan, ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
+import type { ClientCertificates } from '../client-certs/agents';
 
 export interface ForwardContext {
   upstream: Upstream;
@@ -42,6 +44,10 @@ export interface ForwardContext {
   setupPage?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   /** Network conditions (electron/core/conditions): latency, failures and bandwidth per device. */
   conditions?: ConditionsService;
+  /** Upstream proxies chosen by rules (electron/core/upstream-proxy). Absent: always direct. */
+  proxies?: UpstreamProxies;
+  /** Client certificates (mTLS) chosen by rules (electron/core/client-certs). */
+  clientCertificates?: ClientCertificates;
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
@@ -84,6 +90,8 @@ class Exchange {
   private readonly replay: ReplayMark | undefined;
   /** Set when network conditions apply to this exchange (electron/core/conditions). */
   private shaping?: Shaping;
+  /** The upstream proxy this exchange goes through (electron/core/upstream-proxy), if any. */
+  private route?: ProxyRoute;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -173,12 +181,34 @@ class Exchange {
     this.send();
   }
 
+  /** Picks the upstream proxy (a rule may name one; a PAC script is asked asynchronously), then sends. */
   private send(): void {
-    const { req, target, rewrite } = this;
+    const proxies = this.replay?.bypassRules ? undefined : this.ctx.proxies;
+    if (!proxies) return this.sendVia(undefined);
+    const failRoute = (err: Error & { status?: number }) => this.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 });
+    let route: ReturnType<UpstreamProxies['route']>;
+    try {
+      route = proxies.route(() => ({ ...this.matchInput(), url: this.target.url }), this.target);
+    } catch (err) {
+      return failRoute(err as Error);
+    }
+    if (route instanceof Promise) route.then((r) => this.sendVia(r), failRoute);
+    else this.sendVia(route);
+  }
+
+  private sendVia(route: ProxyRoute | undefined): void {
+    if (this.done) return;
+    const { req, target, rewrite, recording } = this;
     const traits = requestTraits(req, target);
+    this.route = route;
+    if (route && recording && recording.flow.upstreamProxy === undefined) {
+      recording.flow.upstreamProxy = route.label;
+      recording.flow.appliedRules.push({ id: route.rule.id, kind: 'upstream-proxy', name: route.rule.name });
+    }
     let upstream: http.ClientRequest;
     try {
-      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target), traits);
+      const plan = route ? this.ctx.proxies!.planFor(route, target.secure) : this.clientCertificatePlan();
+      upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target), traits, plan);
     } catch (err) {
       this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
       return;
@@ -196,6 +226,19 @@ class Exchange {
       req.resume();
       upstream.end();
     }
+  }
+
+  /** A client certificate's pool for an https server a client-certificate rule names (direct connections only). */
+  private clientCertificatePlan(): ProxyPlan | undefined {
+    const certs = this.replay?.bypassRules || !this.target.secure ? undefined : this.ctx.clientCertificates;
+    const use = certs?.forRequest(() => ({ ...this.matchInput(), url: this.target.url }));
+    if (!use) return undefined;
+    const flow = this.recording?.flow;
+    if (flow && flow.clientCertificate === undefined) {
+      flow.clientCertificate = use.subject;
+      flow.appliedRules.push({ id: use.rule.id, kind: 'client-certificate', name: use.rule.name });
+    }
+    return { agent: use.agent, ownTls: true };
   }
 
   private onUpstreamError(upstream: http.ClientRequest, err: NodeJS.ErrnoException): void {
@@ -216,7 +259,9 @@ class Exchange {
       this.send();
       return;
     }
-    this.fail(upstreamFailure(err, clock.failureContext(this.target)));
+    const failure = upstreamFailure(err, clock.failureContext(this.target));
+    if (this.route) failure.message += ` (through upstream proxy ${this.route.label}: ${err.message})`;
+    this.fail(failure);
   }
 
   private onResponse(response: http.IncomingMessage): void {

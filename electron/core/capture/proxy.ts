@@ -13,7 +13,7 @@ import type { Flow } from '../../common/flow';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from '../store/sink';
-import { connectTargetProblem, parseReverseTarget, plainIp, type Target } from './target';
+import { connectTargetProblem, parseAuthority, parseReverseTarget, plainIp, urlHost, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
 import { LiveWebSockets } from './websocket/registry';
@@ -24,6 +24,12 @@ import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
 import { createH2Front } from './h2/front';
 import { servePrefaceAsH2 } from './h2/preface';
+import { doNotRecord, passthroughRule } from './connection-rules';
+import { passThrough, type PassthroughContext } from './passthrough';
+import { connectDirect } from '../upstream-proxy/direct';
+import { UpstreamProxies } from '../upstream-proxy/service';
+import { ClientCertificates } from '../client-certs/agents';
+import { serveSocks, sniffSocks, type SocksContext, type SocksCredentials } from './socks';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -71,6 +77,10 @@ export interface CaptureProxyOptions {
    * true when it answered the request. `clientIp` is the real client, also inside a tunnel.
    */
   devicePage?: (req: http.IncomingMessage, res: http.ServerResponse, clientIp: string) => boolean;
+  /** The data folder: client certificates (mTLS) are read from it. */
+  dataDir?: string;
+  /** SOCKS5 clients on the proxy port must give this username and password (RFC 1929); absent: no authentication. */
+  socksCredentials?: SocksCredentials;
   /** Errors the proxy survived (bad TLS from a client, a refused tunnel): for the log, never fatal. */
   onError?: (kind: string, err: unknown) => void;
 }
@@ -101,7 +111,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     http2: options.http2 !== 'off',
   });
-  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished });
+  const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished, skip: doNotRecord(options.rules) });
   const clientSockets = new Set<net.Socket>();
   const upgradedSockets = new Set<Duplex>();
   const refused = new WeakSet<net.Socket>();
@@ -110,7 +120,13 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const isSelf = (target: Target) =>
     ((target.port === port && !target.tunnelled) || options.ownPorts?.has(target.port) === true) &&
     (target.host === options.host || target.host === 'localhost' || /^127\.|^::1$|^::ffff:127\./.test(target.host));
+  const proxies = options.rules
+    ? new UpstreamProxies({ rules: options.rules, lookup: options.lookup, self: () => ({ host: options.host, ports: [port, ...(options.ownPorts ?? [])] }) })
+    : undefined;
+  const clientCertificates = options.rules && options.dataDir ? new ClientCertificates(options.dataDir, options.rules, upstream) : undefined;
   const forwardContext: ForwardContext = {
+    proxies,
+    clientCertificates,
     upstream,
     recorder,
     reverse,
@@ -149,6 +165,18 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
 
   const proxy = new Proxy();
   proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
+  const passthrough: PassthroughContext = {
+    recorder,
+    async open(host, port, clientIp) {
+      if (!proxies) return { socket: await connectDirect(host, port, options.lookup) };
+      const route = await proxies.route(() => ({ clientIp, method: 'CONNECT', url: `https://${urlHost(host)}:${port}/`, headers: [] }), { host, port });
+      return { socket: await proxies.openTunnel(route, host, port), via: route?.label };
+    },
+    track(socket) {
+      upgradedSockets.add(socket);
+      socket.once('close', () => upgradedSockets.delete(socket));
+    },
+  };
   proxy.onConnect((req, socket, _head, callback) => {
     if (refused.has(req.socket)) return callback(new Error('client not allowed'));
     // The target is checked before the tunnel is answered: `CONNECT garbage` gets 400 and a reason, not 200.
@@ -160,6 +188,11 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       );
       return;
     }
+    // A passthrough rule takes the tunnel here: the library never sees it (its callback is not called).
+    const clientIp = plainIp(req.socket.remoteAddress ?? '');
+    const to = parseAuthority(req.url ?? '', 443)!;
+    const rule = passthroughRule(options.rules, clientIp, to.host, to.port, req);
+    if (rule) return passThrough(passthrough, req, socket as net.Socket, _head, { to, client: { ip: clientIp, port: req.socket.remotePort ?? 0 }, rule });
     return callback();
   });
   await new Promise<void>((resolve, reject) => {
@@ -197,6 +230,18 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   port = (server.address() as net.AddressInfo).port;
   // Reverse mode: a plain connection that opens with the HTTP/2 preface is h2c (h2/preface.ts).
   if (reverse && http2On) servePrefaceAsH2(server, (socket) => h2Front.take(socket, false));
+  const socks: SocksContext = {
+    credentials: options.socksCredentials,
+    onError: options.onError,
+    onConnect(socket, connect, to, reply) {
+      const clientIp = plainIp(socket.remoteAddress ?? '');
+      const rule = passthroughRule(options.rules, clientIp, to.host, to.port, connect);
+      if (rule) return passThrough(passthrough, connect, socket, Buffer.alloc(0), { to, client: { ip: clientIp, port: socket.remotePort ?? 0 }, rule }, reply);
+      reply.opened(socket);
+      interceptTunnel(proxy, socket, connect);
+    },
+  };
+  sniffSocks(server, (socket) => (refused.has(socket) ? socket.destroy() : serveSocks(socks, socket)));
   server.prependListener('connection', (socket: net.Socket) => {
     clientSockets.add(socket);
     socket.once('close', () => clientSockets.delete(socket));
@@ -232,8 +277,37 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
         for (const socket of clientSockets) socket.destroy();
         for (const socket of upgradedSockets) socket.destroy();
         upstream.dispose();
+        proxies?.dispose();
+        clientCertificates?.dispose();
       });
       return disposed;
     },
   };
+}
+
+/** What http-mitm-proxy (patched) offers for handing a tunnel to its in-process servers. */
+interface TunnelHandOff {
+  httpServer?: http.Server;
+  _startTunnelTls(req: http.IncomingMessage, socket: net.Socket, handshakeTimeout: number): void;
+}
+
+const TUNNEL_HANDSHAKE_MS = 120_000;
+
+/**
+ * A SOCKS tunnel the proxy intercepts, handed over like the patch's _handOffTunnel does for CONNECT (minus
+ * its "200" line: the SOCKS reply was sent): TLS to the in-process HTTPS server, anything else to the HTTP one.
+ */
+function interceptTunnel(proxy: Proxy, socket: net.Socket, connect: http.IncomingMessage): void {
+  const handOff = proxy as unknown as TunnelHandOff;
+  (socket as net.Socket & { connectRequest?: http.IncomingMessage }).connectRequest = connect;
+  socket.setTimeout(TUNNEL_HANDSHAKE_MS, () => socket.destroy());
+  socket.once('data', (first: Buffer) => {
+    socket.pause();
+    socket.unshift(first);
+    if (first[0] === 0x16 || first[0] === 0x80 || first[0] === 0x00) return handOff._startTunnelTls(connect, socket, TUNNEL_HANDSHAKE_MS);
+    socket.setTimeout(0);
+    handOff.httpServer!.emit('connection', socket);
+    socket.resume();
+  });
+  socket.resume();
 }

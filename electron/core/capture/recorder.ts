@@ -33,6 +33,8 @@ export interface RecorderOptions {
   messages?: MessageLogLike;
   /** Called once per flow when it completed or failed (the structured log, status counters). */
   onFinished?: (flow: Flow) => void;
+  /** True for an exchange that must not be recorded (a do-not-record rule, capture/connection-rules.ts). */
+  skip?: (clientIp: string, req: http.IncomingMessage, url: string) => boolean;
 }
 
 export class Recorder {
@@ -44,6 +46,7 @@ export class Recorder {
     if (!this.enabled && !replay) return undefined;
     // A store that is behind sheds new exchanges rather than slow the proxy; a replay the user asked for is kept.
     if (!replay && this.options.sink.admit?.() === false) return undefined;
+    if (!replay && this.options.skip?.(client.ip, req, url)) return undefined;
     const flow: Flow = {
       id: newFlowId(),
       seq: this.options.nextSeq(),
@@ -185,7 +188,8 @@ export class FlowRecording {
     const server = this.flow.server;
     // A socket that never connected (DNS failure, refused) has nothing to tell.
     const address = socket.remoteAddress ?? timesOf(socket)?.remoteAddress;
-    if (!server || server.ip || !address) return;
+    // Through an upstream proxy the socket's peer is the proxy, not the server.
+    if (!server || server.ip || !address || this.flow.upstreamProxy) return;
     server.ip = plainIp(address);
     if (socket instanceof tls.TLSSocket) {
       const info: NonNullable<typeof server.tls> = {};

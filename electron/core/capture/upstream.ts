@@ -14,7 +14,8 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { Target } from './target';
+import { urlHost, type Target } from './target';
+import type { ProxyPlan } from '../upstream-proxy/service';
 import { H2Upstream, type H2UpstreamRequest } from './h2/upstream-h2';
 
 export interface UpstreamOptions {
@@ -73,6 +74,12 @@ export class Upstream {
   readonly bodyIdleTimeoutMs: number;
   /** HTTP/2 sessions to origins (h2/upstream-h2.ts); undefined with HTTP/2 off. */
   readonly h2?: H2Upstream;
+  /** What a request through an upstream proxy's agent needs to verify the server like the pool does. */
+  private serverTls: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; lookup?: net.LookupFunction };
+
+  private readonly pool: http.AgentOptions & { lookup?: net.LookupFunction };
+  private extraCa: string[];
+  private readonly insecure: boolean;
 
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
@@ -88,9 +95,13 @@ export class Upstream {
       timeout: options.poolIdleMs ?? 60_000,
       ...(options.lookup ? { lookup: options.lookup } : {}),
     };
+    this.pool = pool;
+    this.extraCa = options.extraCa ?? [];
+    this.insecure = !!options.insecure;
     this.httpAgent = new http.Agent(pool);
     this.httpsPool = { ...pool, rejectUnauthorized: !options.insecure, ALPNProtocols: ['http/1.1'] };
     this.httpsAgent = this.newHttpsAgent(secureContext);
+    this.serverTls = { secureContext, rejectUnauthorized: !options.insecure, ...(options.lookup ? { lookup: options.lookup } : {}) };
     recordConnectionTimes(this.httpAgent);
     if (options.http2 !== false) {
       this.h2 = new H2Upstream({
@@ -123,6 +134,8 @@ export class Upstream {
     old.on('free', (socket: net.Socket) => socket.destroy());
     for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
     this.h2?.setSecureContext(secureContext);
+    this.extraCa = extraCa;
+    this.serverTls = { ...this.serverTls, secureContext };
   }
 
   /** Whether this request goes out over HTTP/2 (see h2/upstream-h2.ts for how an origin's protocol is learned). */
@@ -142,9 +155,28 @@ export class Upstream {
     return this.h2.probe(target);
   }
 
-  /** Throws (synchronously) on what Node refuses to send, e.g. a path with spaces. */
-  request(target: Target, method: string, headers: string[], traits?: RequestTraits): http.ClientRequest {
-    if (this.h2 && this.viaH2(target, traits)) return this.h2.request(target, method, headers) as H2UpstreamRequest & http.ClientRequest;
+  /** A pool for https servers that also presents a client certificate (mTLS); the caller caches it. */
+  httpsAgentWith(identity: tls.SecureContextOptions): https.Agent {
+    const agent = new https.Agent({ ...this.pool, rejectUnauthorized: !this.insecure, secureContext: upstreamSecureContext(this.extraCa, identity), ALPNProtocols: ['http/1.1'] });
+    recordConnectionTimes(agent);
+    return agent;
+  }
+
+  /**
+   * Throws (synchronously) on what Node refuses to send, e.g. a path with spaces. `via`: through an upstream
+   * proxy (electron/core/upstream-proxy) instead of the direct pools.
+   */
+  request(target: Target, method: string, headers: string[], traits?: RequestTraits, via?: ProxyPlan): http.ClientRequest {
+    // Through an upstream proxy or with a client certificate: HTTP/1.1 (those paths build their own connections).
+    if (!via && this.h2 && this.viaH2(target, traits)) return this.h2.request(target, method, headers) as H2UpstreamRequest & http.ClientRequest;
+    if (via?.absoluteForm) {
+      // An http:// request through an HTTP(S) proxy: the proxy gets the absolute URL, the server's Host stays.
+      const to = via.absoluteForm;
+      const options: https.RequestOptions = { host: to.host, port: to.port, method, path: `http://${urlHost(target.host)}:${target.port}${target.path}`, headers: [...headers, ...to.headers], setHost: false, timeout: 0, agent: via.agent };
+      if (!to.tls) return this.withDeadlines(http.request(options));
+      return this.withDeadlines(https.request({ ...options, ...this.serverTls, ...(net.isIP(to.host) ? {} : { servername: to.host }) }));
+    }
+    const viaAgent = via?.agent;
     const options: https.RequestOptions = {
       host: target.host,
       port: target.port,
@@ -154,7 +186,8 @@ export class Upstream {
       setHost: false,
       // No idle limit on the socket while it carries this exchange: a long-poll or a quiet stream is not cut.
       timeout: 0,
-      agent: target.secure ? this.httpsAgent : this.httpAgent,
+      agent: viaAgent ?? (target.secure ? this.httpsAgent : this.httpAgent),
+      ...(viaAgent && !via?.ownTls ? this.serverTls : {}),
     };
     if (!target.secure) return this.withDeadlines(http.request(options));
     if (!net.isIP(target.host)) options.servername = target.host;
@@ -204,8 +237,8 @@ export class Upstream {
   }
 }
 
-function upstreamSecureContext(extraCa: string[]): tls.SecureContext {
-  if (extraCa.length === 0) return tls.createSecureContext({});
+function upstreamSecureContext(extraCa: string[], identity: tls.SecureContextOptions = {}): tls.SecureContext {
+  if (extraCa.length === 0) return tls.createSecureContext(identity);
   // Passing `ca` replaces the default store, so the defaults are listed again.
   const envCa: string[] = [];
   const envFile = process.env.NODE_EXTRA_CA_CERTS;
@@ -216,7 +249,7 @@ function upstreamSecureContext(extraCa: string[]): tls.SecureContext {
       // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so do we, by ignoring it.
     }
   }
-  return tls.createSecureContext({ ca: [...tls.rootCertificates, ...envCa, ...extraCa] });
+  return tls.createSecureContext({ ...identity, ca: [...tls.rootCertificates, ...envCa, ...extraCa] });
 }
 
 type CreateConnection = (options: Record<string, unknown>, callback?: (err: Error | null, socket: net.Socket) => void) => net.Socket;

@@ -34,6 +34,7 @@ import { urlAuthority } from '../../common/url';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
 import { grpcMockHttp1 } from '../grpc/respond';
 import type { ProtoSchemas } from '../grpc/schema';
+import type { ConnectionKind } from '../../common/connection-rule';
 
 /** The bytes of a paused body the API shows (and the UI edits); bigger bodies are shown cut. */
 export const PAUSED_BODY_SHOWN = 4 * 1024 * 1024;
@@ -114,6 +115,16 @@ export class RulePipeline implements Disposable {
   match(input: MatchInput): MatchedRules | undefined {
     const set = this.options.rules();
     return set.size === 0 ? undefined : set.match(input);
+  }
+
+  /** True when any connection rule is enabled (the proxy asks nothing otherwise). */
+  hasConnectionRules(): boolean {
+    return this.options.rules().connectionRuleCount > 0;
+  }
+
+  /** The first connection rule of a kind (passthrough, do-not-record, upstream-proxy) that applies, if any. */
+  connectionRule(kind: ConnectionKind, input: MatchInput): Rule | undefined {
+    return this.options.rules().matchConnection(kind, input);
   }
 
   /** The ws-message rules for a WebSocket handshake (none when no rule applies). */

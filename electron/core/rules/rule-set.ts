@@ -7,6 +7,7 @@
 import { splitUrl, type Headers } from '../../common/flow';
 import type { DeviceProfile, Rule } from '../../common/rule';
 import { compileRule, type CompiledRule } from '../../common/rule-match';
+import { isConnectionKind, type ConnectionKind } from '../../common/connection-rule';
 
 export interface MatchInput {
   clientIp: string;
@@ -36,7 +37,7 @@ export const MAX_MATCHED_URL = 8 * 1024;
 interface Entry {
   rule: Rule;
   compiled: CompiledRule;
-  slot: Exclude<Rule['action']['type'], 'conditions' | 'ws-message'>;
+  slot: Exclude<Rule['action']['type'], 'conditions' | 'ws-message' | ConnectionKind>;
   /** Position in priority order. */
   order: number;
   /** A host the request must have for the rule to match (from a literal host or URL matcher). */
@@ -83,6 +84,11 @@ export class RuleSet {
    * upgraded socket (electron/core/rules/ws-message.ts), never to an exchange, and every match applies.
    */
   private readonly messageRules: { rule: Rule; compiled: CompiledRule }[] = [];
+  /**
+   * Connection rules (passthrough, do-not-record, upstream-proxy), in priority order. Kept apart like
+   * conditions: the proxy asks for them when a tunnel opens, a flow starts or a connection is made.
+   */
+  private readonly connectionRules: { rule: Rule; compiled: CompiledRule }[] = [];
   /** Enabled rules the pipeline runs (every action but conditions and ws-message). */
   readonly size: number;
 
@@ -95,7 +101,8 @@ export class RuleSet {
     private readonly profiles: readonly DeviceProfile[],
     private readonly hits: ReadonlyMap<string, number>,
   ) {
-    const enabled = rules.filter((r) => r.enabled && r.action.type !== 'conditions' && r.action.type !== 'ws-message');
+    const enabled = rules.filter((r) => r.enabled && r.action.type !== 'conditions' && r.action.type !== 'ws-message' && !isConnectionKind(r.action.type));
+    for (const rule of rules) if (rule.enabled && isConnectionKind(rule.action.type)) this.connectionRules.push({ rule, compiled: compileRule(rule) });
     for (const rule of rules) if (rule.enabled && rule.action.type === 'ws-message') this.messageRules.push({ rule, compiled: compileRule(rule) });
     for (const rule of rules) if (rule.enabled && rule.action.type === 'conditions') this.conditionRules.push({ rule, compiled: compileRule(rule) });
     enabled.forEach((rule, order) => {
@@ -127,6 +134,23 @@ export class RuleSet {
     if (this.conditionRules.length === 0) return undefined;
     const req = input.url.length > MAX_MATCHED_URL ? { ...input, url: input.url.slice(0, MAX_MATCHED_URL) } : input;
     for (const { rule, compiled } of this.conditionRules) {
+      if (rule.times !== undefined && (this.hits.get(rule.id) ?? 0) >= rule.times) continue;
+      if (compiled.admitsClient(req.clientIp, this.profiles) && compiled.matchesRequest(req)) return rule;
+    }
+    return undefined;
+  }
+
+  /** How many enabled connection rules there are (the proxy skips asking when none). */
+  get connectionRuleCount(): number {
+    return this.connectionRules.length;
+  }
+
+  /** The first enabled connection rule of this kind, in priority order, that applies; undefined when none. */
+  matchConnection(kind: ConnectionKind, input: MatchInput): Rule | undefined {
+    if (this.connectionRules.length === 0) return undefined;
+    const req = input.url.length > MAX_MATCHED_URL ? { ...input, url: input.url.slice(0, MAX_MATCHED_URL) } : input;
+    for (const { rule, compiled } of this.connectionRules) {
+      if (rule.action.type !== kind) continue;
       if (rule.times !== undefined && (this.hits.get(rule.id) ?? 0) >= rule.times) continue;
       if (compiled.admitsClient(req.clientIp, this.profiles) && compiled.matchesRequest(req)) return rule;
     }

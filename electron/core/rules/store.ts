@@ -10,6 +10,7 @@
  *   { _id: 'settings',     kind: 'settings', schema, breakpointTimeoutMs }
  * A profile's rules are the rules whose scope.profile names it; they live in the one ordered rule list.
  */
+import { ClientCertificateError, storeClientCertificate } from './client-cert-files';
 import crypto from 'node:crypto';
 import { ApiError } from '../../common/api';
 import { Emitter, type Disposable } from '../../common/events';
@@ -63,7 +64,7 @@ export class RuleStore implements Disposable {
   private readonly warnings: string[] = [];
 
   /** `docs`: where the documents live (default the data folder's rules.db; a team's PostgreSQL: pg-rule-docs.ts). */
-  constructor(dataDir: string, docs?: RuleDocStore) {
+  constructor(private readonly dataDir: string, docs?: RuleDocStore) {
     this.db = docs ?? new NedbRuleDocs(dataPaths(dataDir).rulesDb);
     this.ready = this.load();
     // Another node saved rules, profiles or settings: take its documents whole (they are few).
@@ -288,6 +289,15 @@ export class RuleStore implements Disposable {
     const checked = validateRule(raw);
     if (!checked.ok) throw invalidRule(checked.errors, prefix);
     const rule = checked.rule;
+    if (rule.action.type === 'client-certificate') {
+      // The key material goes to an owner-only file (electron/core/client-certs); the rule keeps a reference.
+      try {
+        rule.action = storeClientCertificate(this.dataDir, rule.action);
+      } catch (err) {
+        if (err instanceof ClientCertificateError) throw invalidRule(err.fields, prefix);
+        throw err;
+      }
+    }
     const existing = this.get(rule.id);
     if (raw.priority === undefined) {
       const all = [...this.rules.map((r) => r.rule), ...pending];

@@ -30,3 +30,12 @@ test('--proto DIR, repeatable, resolved; a folder that does not exist is named',
   assert.deepEqual([dirs([]), dirs(['--proto', fixtures, '--proto', path.join(fixtures, 'demo')])], [undefined, [fixtures, path.join(fixtures, 'demo')]]);
   assert.throws(() => parseServeArgs(['--proto', '/no/such/protos']), { message: '--proto /no/such/protos: no such folder' });
 });
+
+test('--socks-user takes the SOCKS5 login name; its password only from HINDSIGHT_SOCKS_PASSWORD', () => {
+  const parsed = parseServeArgs(['--socks-user', 'lan'], { HINDSIGHT_SOCKS_PASSWORD: 's3cret' });
+  assert.deepEqual(parsed !== 'help' && parsed.socksCredentials, { username: 'lan', password: 's3cret' });
+  const none = parseServeArgs([], {});
+  assert.equal(none !== 'help' && none.socksCredentials, undefined);
+  assert.throws(() => parseServeArgs(['--socks-user', 'lan'], {}), { message: '--socks-user needs the password (1 to 255 bytes) in the HINDSIGHT_SOCKS_PASSWORD environment variable' });
+  assert.throws(() => parseServeArgs(['--socks-user', ''], { HINDSIGHT_SOCKS_PASSWORD: 'x' }), { message: '--socks-user expects a name of 1 to 255 bytes' });
+});

@@ -57,3 +57,23 @@ describe('profile share', () => {
     );
   });
 });
+
+describe('profile share of connection rules', () => {
+  it('keeps passthrough, do-not-record and upstream proxies (password dropped); never client certificates', () => {
+    const rule = (id: string, action: DeviceProfile['rules'][number]['action']) => ({ id, name: id, enabled: true, priority: 0, scope: { profile: 'p2' }, matchers: [{ type: 'host' as const, host: 'bank.test' }], action });
+    const withConnections: DeviceProfile = {
+      id: 'p2',
+      name: 'Corp laptop',
+      clients: ['10.1.2.3'],
+      rules: [
+        rule('a', { type: 'passthrough' }),
+        rule('b', { type: 'do-not-record' }),
+        rule('c', { type: 'upstream-proxy', proxy: 'socks5h://me:secret@proxy.corp:1080' }),
+        rule('d', { type: 'client-certificate', certificate: '0b0c3a52-9f3e-4a43-8f5e-111111111111', subject: 'CN=me' }),
+      ],
+    };
+    const decoded = decodeProfileLink(profileShareLink(toProfileExport(withConnections, 1)));
+    assert.ok(decoded.ok);
+    assert.deepEqual(decoded.value.rules, [rule('a', { type: 'passthrough' }), rule('b', { type: 'do-not-record' }), rule('c', { type: 'upstream-proxy', proxy: 'socks5h://me@proxy.corp:1080' })]);
+  });
+});

@@ -84,7 +84,7 @@ test('validateRule names every bad field with a reason', () => {
       [
         { field: 'id', message: 'is required' },
         { field: 'name', message: 'is required' },
-        { field: 'action', message: 'must be an object with a "type" (mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message)' },
+        { field: 'action', message: 'must be an object with a "type" (mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message, passthrough, do-not-record, upstream-proxy, client-certificate)' },
       ],
       [{ field: 'name', message: 'must not be empty' }],
       [
@@ -121,7 +121,7 @@ test('validateRule names every bad field with a reason', () => {
       [{ field: 'action.to', message: 'must be an absolute URL like https://staging.example.com:8443/prefix' }],
       [{ field: 'action.to', message: '"bad_host!" is not a valid host name' }],
       [{ field: 'action.url', message: 'must be an absolute http:// or https:// URL' }],
-      [{ field: 'action.type', message: 'unknown action type "teleport"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message' }],
+      [{ field: 'action.type', message: 'unknown action type "teleport"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message, passthrough, do-not-record, upstream-proxy, client-certificate' }],
       [{ field: 'action.on', message: 'must be one of "request", "response", "both", not "never"' }],
       [
         { field: 'scope.clients[1]', message: 'CIDR prefix /33 is longer than 32 bits for IPv4' },

@@ -48,6 +48,13 @@ export interface RuleForm {
   conditions: ConditionsForm;
   /** ws-message: rewrite or drop WebSocket text messages. */
   wsMessage: WsMessageForm;
+  /** upstream-proxy: the proxy as typed (http://…, socks5://…, pac+file:///…, direct). */
+  upstream: { proxy: string };
+  /**
+   * client-certificate: new material (PEM text, or a PKCS#12 file as base64 with its passphrase), or the
+   * stored certificate the rule already names (kept when no new material is given).
+   */
+  clientCert: { format: 'pem' | 'pkcs12'; pem: string; pkcs12: string; passphrase: string; certificate?: string; subject?: string };
   /** IPs and CIDRs, separated by commas or spaces. */
   clients: string;
   /** A device profile id, or '' for none. */
@@ -75,6 +82,10 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   breakpoint: 'Breakpoint',
   conditions: 'Network conditions',
   'ws-message': 'WebSocket messages',
+  passthrough: 'Passthrough (no decryption)',
+  'do-not-record': 'Do not record',
+  'upstream-proxy': 'Upstream proxy',
+  'client-certificate': 'Client certificate',
 };
 
 export interface WsMessageForm {
@@ -100,6 +111,8 @@ export function emptyForm(): RuleForm {
     breakpoint: { on: 'both' },
     conditions: defaultConditionsForm(),
     wsMessage: { direction: 'both', find: '', syntax: 'text', flags: '', effect: 'replace', replace: '' },
+    upstream: { proxy: '' },
+    clientCert: { format: 'pem', pem: '', pkcs12: '', passphrase: '' },
     clients: '',
     profile: '',
     times: '',
@@ -161,6 +174,12 @@ export function formFromRule(rule: RuleDraft): RuleForm {
       break;
     case 'ws-message':
       form.wsMessage = { direction: a.direction, find: a.find, syntax: a.syntax, flags: a.flags ?? '', effect: a.effect, replace: a.replace ?? '' };
+      break;
+    case 'upstream-proxy':
+      form.upstream = { proxy: a.proxy };
+      break;
+    case 'client-certificate':
+      form.clientCert = { format: 'pem', pem: '', pkcs12: '', passphrase: '', certificate: a.certificate, subject: a.subject };
       break;
   }
   return form;
@@ -225,6 +244,17 @@ function actionOf(form: RuleForm): Record<string, unknown> {
         effect: w.effect,
         ...(w.effect === 'replace' ? { replace: w.replace } : {}),
       };
+    }
+    case 'passthrough':
+    case 'do-not-record':
+      return { type: form.action };
+    case 'upstream-proxy':
+      return { type: 'upstream-proxy', proxy: form.upstream.proxy };
+    case 'client-certificate': {
+      const c = form.clientCert;
+      if (c.format === 'pem' && c.pem.trim()) return { type: 'client-certificate', pem: c.pem, ...(c.passphrase ? { passphrase: c.passphrase } : {}) };
+      if (c.format === 'pkcs12' && c.pkcs12) return { type: 'client-certificate', pkcs12: c.pkcs12, passphrase: c.passphrase };
+      return { type: 'client-certificate', ...(c.certificate ? { certificate: c.certificate } : {}), ...(c.subject ? { subject: c.subject } : {}) };
     }
   }
 }

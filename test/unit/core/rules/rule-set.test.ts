@@ -1,3 +1,4 @@
+import { isConnectionKind } from '../../../../electron/common/connection-rule';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -39,7 +40,7 @@ function bruteForce(rules: Rule[], hits: Map<string, number>, req: MatchInput): 
     if (r.action.type === 'breakpoint') {
       if (r.action.on !== 'response') found.requestBreakpoint ??= r;
       if (r.action.on !== 'request') found.responseBreakpoint ??= r;
-    } else if (r.action.type !== 'conditions' && r.action.type !== 'ws-message') found[r.action.type] ??= r;
+    } else if (r.action.type !== 'conditions' && r.action.type !== 'ws-message' && !isConnectionKind(r.action.type)) found[r.action.type] ??= r;
   }
   return found;
 }

@@ -78,7 +78,7 @@ describe('--rules FILE', () => {
     }
     errors.push(await loadRulesFile(store, path.join(dir, 'missing.json')).then(() => 'loaded', (e: Error) => e.message.replaceAll(dir + path.sep, '')));
     assert.deepEqual(errors, [
-      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message',
+      'bad.json: refused, nothing was loaded:\n  rules[1].action.status: must be from 100 to 599 (an HTTP status), not 999\n  rules[2].action.type: unknown action type "nope"; use one of mock, mock-request, map-remote, map-local, rewrite, breakpoint, conditions, ws-message, passthrough, do-not-record, upstream-proxy, client-certificate',
       "broken.json: is not JSON (Expected property name or '}' in JSON at position 2)",
       'object.json: must hold an array of rules or a device profile export ({"format": "hindsight-profile", …})',
       'missing.json: cannot be read (ENOENT)',
