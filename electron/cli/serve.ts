@@ -33,6 +33,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--upstream-ca FILE…] [--inspect-relay [PORT]]
                        [--log-bodies [KB]] [--log-file PATH] [--log-unmasked]
                        [--upstream-timeout S] [--body-timeout S] [--rotate-token]
+                       [--max-header-size BYTES]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -65,6 +66,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         (default 300, as Firefox waits); then 504. A response that has begun is never
                         cut for being quiet: SSE, long-polls and WebSockets stay open
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
+  --max-header-size BYTES  largest request or response header section accepted (default 65536, 64 KB;
+                        1024–16777216); a request over it gets 431, a response over it 502, both recorded
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   -h, --help            show this help`;
 
@@ -93,6 +96,8 @@ export interface ServeOptions {
   upstreamTimeoutMs?: number;
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
+  /** bytes; absent: the core's default (64 KB). */
+  maxHeaderSize?: number;
   rotateToken?: boolean;
 }
 
@@ -129,6 +134,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'inspect-relay': { type: 'string' },
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
+      'max-header-size': { type: 'string' },
       'rotate-token': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -181,6 +187,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
+    maxHeaderSize: headerSizeOption(values['max-header-size']),
     rotateToken: !!values['rotate-token'],
   };
 }
@@ -196,6 +203,14 @@ function secondsOption(flag: string, text: string | undefined): number | undefin
   const seconds = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86_400) throw new Error(`${flag} expects a number of seconds between 0 and 86400, got '${text}'`);
   return Math.round(seconds * 1000);
+}
+
+/** `--max-header-size BYTES`: from 1 KB to 16 MB (Node's parser takes any size; beyond that it is memory for nothing). */
+function headerSizeOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = Number(text);
+  if (!/^\d+$/.test(text) || bytes < 1024 || bytes > 16 * 1024 * 1024) throw new Error(`--max-header-size expects a number of bytes from 1024 to 16777216, got '${text}'`);
+  return bytes;
 }
 
 function portOption(flag: string, text: string | undefined, fallback: number): number {
@@ -296,6 +311,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       upstreamCa,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      maxHeaderSize: options.maxHeaderSize,
       version,
       onFlowFinished: logger?.push,
     });

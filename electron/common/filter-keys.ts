@@ -18,7 +18,8 @@ export type FilterKeyName =
   | 'pinned'
   | 'size'
   | 'reqsize'
-  | 'duration';
+  | 'duration'
+  | 'error';
 
 export interface FilterOption {
   /** The text autocomplete inserts. */
@@ -54,6 +55,18 @@ export const IS_VALUES: readonly (FilterOption & { label: IsValue })[] = [
   { label: 'ws', help: 'WebSocket upgrades' },
   { label: 'pinned', help: 'pinned flows (same as `pinned`)' },
   { label: 'sse', help: 'Server-Sent Event streams (text/event-stream responses)' },
+];
+
+/** `error:` values: the phase a flow failed in (FlowErrorPhase). */
+export const ERROR_PHASE_VALUES: readonly FilterOption[] = [
+  { label: 'client', help: 'the client went away, or sent a request Hindsight refused (431, 400)' },
+  { label: 'tls', help: 'a TLS handshake: the client rejected Hindsight’s certificate, or the server’s failed verification' },
+  { label: 'dns', help: 'the host name did not resolve' },
+  { label: 'connect', help: 'no connection to the server' },
+  { label: 'upstream', help: 'the server’s answer was malformed or broke off' },
+  { label: 'timeout', help: 'no answer in time' },
+  { label: 'rule', help: 'a rule failed on the flow' },
+  { label: 'store', help: 'the flow could not be stored completely' },
 ];
 
 const METHOD_VALUES: readonly FilterOption[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT'].map(
@@ -110,6 +123,13 @@ export const FILTER_KEYS: readonly FilterKeyInfo[] = [
   },
   { name: 'reqsize', code: 'reqsize>', help: 'request body size, like size', example: 'reqsize>0', comparable: true },
   { name: 'duration', code: 'duration>', help: 'total time in ms, s or m', example: 'duration>1.5s', comparable: true },
+  {
+    name: 'error',
+    code: 'error:',
+    help: 'failed in a phase (' + ERROR_PHASE_VALUES.map((v) => v.label).join(', ') + '), or text in the failure message',
+    example: 'error:tls',
+    values: ERROR_PHASE_VALUES,
+  },
 ];
 
 export interface FilterOperatorInfo {

@@ -55,7 +55,22 @@ export type FlowErrorPhase = 'client' | 'dns' | 'connect' | 'tls' | 'upstream' |
 
 export interface FlowError {
   phase: FlowErrorPhase;
+  /** One readable sentence naming what happened (no library dump, no newline). */
   message: string;
+  /** The raw code behind the message when there is one (ECONNRESET, HPE_INVALID_CONSTANT, ERR_SSL_…). */
+  code?: string;
+  /**
+   * Failures before a request existed (TLS rejected, unparseable request) are recorded at most once per client,
+   * reason and second: how many like this one from the same client were not recorded since the last.
+   */
+  repeats?: number;
+}
+
+/** An informational (1xx) response passed to the client before the final one, e.g. 103 Early Hints. */
+export interface InterimResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
 }
 
 export interface AppliedRule {
@@ -101,6 +116,12 @@ export interface Flow {
    * messages themselves are in the flow's message log (electron/common/message.ts), fetched by reference.
    */
   messages?: MessageStats;
+  /** HTTP trailer fields after the request body (chunked HTTP/1.1, HTTP/2), when the client sent any. */
+  requestTrailers?: Headers;
+  /** HTTP trailer fields after the response body, when the server sent any. */
+  responseTrailers?: Headers;
+  /** 1xx responses (103 Early Hints, 100 Continue) the server sent before its final response, in order. */
+  interimResponses?: InterimResponse[];
   pinned?: boolean;
   tags?: string[];
   comment?: string;

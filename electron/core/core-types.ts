@@ -29,6 +29,8 @@ export interface CoreOptions {
   upstreamTimeoutMs?: number;
   /** Cut a response body quiet this long, in ms (off by default: SSE, long-polls and slow streams are never cut). */
   bodyIdleTimeoutMs?: number;
+  /** The largest request and response header section the proxy accepts, in bytes (default 64 KB). */
+  maxHeaderSize?: number;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;
   /** Extra CA certificates (PEM) trusted for upstream TLS, besides the system roots. */

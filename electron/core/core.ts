@@ -61,6 +61,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       lookup: options.lookup,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      maxHeaderSize: options.maxHeaderSize,
       allowClient,
       ownPorts,
       onFinished: (flow) => {

@@ -8,7 +8,9 @@
 import type http from 'node:http';
 import { endToEndHeaders, setHost } from './headers';
 import { ExchangeClock } from './clock';
-import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
+import { clientAborted, failureText, midBodyFailure, timeoutFailure, upstreamFailure, type Failure } from './failure';
+import { oneLine } from './failure-reasons';
+import { duplicateHostProblem, expectsContinue, passInterim, sendableHeadProblem } from './http1-edges';
 import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
@@ -47,7 +49,11 @@ export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, r
     return;
   }
   if (ctx.setupPage && !ctx.reverse && isSetupHost(target.host)) return ctx.setupPage(req, res);
-  new Exchange(ctx, req, res, target).start();
+  const exchange = new Exchange(ctx, req, res, target);
+  // RFC 9112 §3.2: a request with more than one Host field gets a 400 (proxies disagreeing on it is smuggling).
+  const hostProblem = duplicateHostProblem(req.rawHeaders);
+  if (hostProblem) return exchange.refuse({ phase: 'client', message: hostProblem, status: 400 });
+  exchange.start();
 }
 
 export function sendText(res: http.ServerResponse, status: number, text: string): void {
@@ -74,6 +80,15 @@ class Exchange {
   private readonly replay: ReplayMark | undefined;
   /** Set when network conditions apply to this exchange (electron/core/conditions). */
   private shaping?: Shaping;
+  /** The server's response once its head arrived, and how many body bytes of it came. */
+  private response?: http.IncomingMessage;
+  private received = 0;
+  /** The code of an error on the upstream socket while the body streamed (a reset, not a clean close). */
+  private resetCode?: string;
+  /** The response head was handed to the client (it goes with the first body byte, see onResponse). */
+  private headPassed = false;
+  /** The client's `Expect: 100-continue` is answered by the server (relayed), not by the proxy. */
+  private continueRelayed = false;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -87,8 +102,23 @@ class Exchange {
     this.recording = ctx.recorder.begin(req, target, client, undefined, this.replay);
   }
 
+  /** Answers the request with the failure (a 400 for a malformed request) and records it; the connection closes. */
+  refuse(failure: Failure): void {
+    this.req.resume();
+    this.res.shouldKeepAlive = false;
+    this.fail(failure);
+  }
+
   start(): void {
     const { req, res, recording } = this;
+    if (expectsContinue(req)) {
+      // The proxy does not answer `Expect: 100-continue` itself (proxy.ts sends such requests here unanswered): the
+      // server's own 100, or its early final answer, is relayed (send()). Whatever else reads the body first (a
+      // rule) needs it now, so the client gets the 100 from the proxy then.
+      req.once('resume', () => {
+        if (!this.continueRelayed && !res.headersSent && !res.destroyed) res.writeContinue();
+      });
+    }
     res.on('close', () => {
       if (!res.writableFinished) this.fail(clientAborted());
     });
@@ -157,13 +187,27 @@ class Exchange {
     }
     this.upstreamRequest = upstream;
     this.clock.watch(upstream);
+    if (expectsContinue(req) && !rewrite?.body) this.continueRelayed = true;
+    upstream.on('information', (info: http.InformationEvent) => {
+      if (upstream !== this.upstreamRequest || this.done) return;
+      this.recording?.interim(info.statusCode, info.statusMessage, info.rawHeaders);
+      passInterim(this.res, info, this.continueRelayed);
+    });
     upstream.on('response', (response: http.IncomingMessage) => this.onResponse(response));
     upstream.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(upstream, err));
     upstream.on('timeout', () => {
       if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream));
     });
     if (rewrite?.body) endShaped(upstream, rewrite.body, this.shaping?.upload);
-    else if (this.withBody) pipeShaped(req, upstream, this.shaping?.upload);
+    else if (this.withBody) {
+      // Trailer fields after a chunked body go on with it (they exist once the body ended, before pipe ends `upstream`).
+      req.once('end', () => {
+        if (req.rawTrailers.length === 0 || upstream !== this.upstreamRequest) return;
+        this.recording?.trailers('request', req.rawTrailers);
+        upstream.addTrailers(headerPairs(req.rawTrailers));
+      });
+      pipeShaped(req, upstream, this.shaping?.upload);
+    }
     else {
       req.resume();
       upstream.end();
@@ -175,12 +219,25 @@ class Exchange {
     // A pooled connection the server closed while idle: the classic keep-alive race. Try once more on a
     // fresh connection when nothing of the request body was consumed.
     const { clock } = this;
+    // Bytes after a complete response (more than its Content-Length): the response the client gets is whole, as
+    // curl would take it; the connection is dropped by Node, never reused.
+    if (this.response?.complete) return;
     if (clock.reused && clock.responseAt === undefined && (!this.withBody || this.rewrite?.body) && !this.retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
       this.retried = true;
       this.send();
       return;
     }
-    this.fail(upstreamFailure(err, clock.failureContext(this.target)));
+    const at = clock.failureContext(this.target);
+    if (this.response && !err.code?.startsWith('HPE_')) this.fail(midBodyFailure(at, this.received, this.expectedLength(), err.code));
+    else this.fail(upstreamFailure(err, at, this.ctx.upstream.maxHeaderSize));
+  }
+
+  /** The response's Content-Length when it frames the body. */
+  private expectedLength(): number | undefined {
+    const headers = this.response?.headers;
+    if (!headers || headers['transfer-encoding'] !== undefined) return undefined;
+    const length = Number(headers['content-length']);
+    return headers['content-length'] !== undefined && Number.isSafeInteger(length) ? length : undefined;
   }
 
   private onResponse(response: http.IncomingMessage): void {
@@ -196,19 +253,48 @@ class Exchange {
     }
     const { res, recording, clock } = this;
     clock.responseStarted();
+    this.response = response;
     recording?.response(response, clock.socket ?? null);
-    if (recording && isEventStream(response)) recordEvents(recording, response);
-    try {
-      res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
-    } catch (err) {
-      this.fail({ phase: 'upstream', message: `the response cannot be passed on (${(err as Error).message})`, status: 502 });
+    const problem = sendableHeadProblem(response);
+    if (problem) {
+      this.fail({ phase: 'upstream', message: `${this.target.host}:${this.target.port} ${problem}`, status: 502 });
       return;
     }
-    if (recording) response.on('data', (chunk: Buffer) => recording.responseChunk(chunk));
-    response.on('end', () => clock.responseEnded());
+    if (recording && isEventStream(response)) recordEvents(recording, response);
+    // The head reaches the client with the first body byte or the end (Node sends it no sooner anyway), so a body
+    // that breaks before its first byte (a bad chunk size) still gets a 502 naming the problem.
+    const passHead = () => {
+      if (this.headPassed || this.done) return;
+      this.headPassed = true;
+      try {
+        res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
+      } catch (err) {
+        // Unreachable after sendableHeadProblem(); were it reached, pipe's write after the 502 must not throw.
+        res.on('error', () => {});
+        this.fail({ phase: 'upstream', message: `the response cannot be passed on (${oneLine((err as Error).message)})`, status: 502 });
+      }
+    };
+    response.on('data', (chunk: Buffer) => {
+      passHead();
+      this.received += chunk.length;
+      recording?.responseChunk(chunk);
+    });
+    response.on('end', () => {
+      passHead();
+      clock.responseEnded();
+      // Trailer fields go to the client with the last chunk (before pipe ends `res`) and into the flow.
+      if (response.rawTrailers.length > 0) {
+        recording?.trailers('response', response.rawTrailers);
+        res.addTrailers(headerPairs(response.rawTrailers));
+      }
+    });
     response.on('error', () => {});
+    const socket = response.socket;
+    const onSocketError = (err: NodeJS.ErrnoException) => (this.resetCode ??= err.code);
+    socket?.on('error', onSocketError);
     response.on('close', () => {
-      if (!response.complete) this.fail(upstreamFailure(aborted(), clock.failureContext(this.target)));
+      socket?.off('error', onSocketError);
+      if (!response.complete) this.fail(midBodyFailure(clock.failureContext(this.target), this.received, this.expectedLength(), this.resetCode));
     });
     res.on('finish', () => this.complete());
     pipeShaped(response, res, this.shaping?.download);
@@ -226,6 +312,8 @@ class Exchange {
     const { res, recording, clock } = this;
     // Read the server's address before the socket is destroyed (it is gone after).
     if (recording && clock.socket) recording.connectedTo(clock.socket);
+    // A response whose head never reached the client: the client gets the failure instead, and so does the flow.
+    if (this.response && !this.headPassed) recording?.responseWithdrawn();
     if (!failure.reset && !res.headersSent && !res.destroyed) sendText(res, failure.status, failureText(failure));
     else res.destroy();
     this.upstreamRequest?.destroy();

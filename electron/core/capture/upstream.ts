@@ -15,6 +15,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Target } from './target';
+import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
 
 export interface UpstreamOptions {
   /** Skip certificate verification (`--insecure-upstream`). */
@@ -29,6 +30,8 @@ export interface UpstreamOptions {
   timeoutMs: number;
   /** Cut a response body quiet for this long (off when absent or 0). */
   bodyIdleTimeoutMs?: number;
+  /** The largest response header section accepted, in bytes (default 64 KB, header-limit.ts). */
+  maxHeaderSize?: number;
   /** Idle pooled connections are closed after this long (default 60 s). */
   poolIdleMs?: number;
   maxSocketsPerHost?: number;
@@ -56,9 +59,11 @@ export class Upstream {
   readonly httpsAgent: https.Agent;
   readonly timeoutMs: number;
   readonly bodyIdleTimeoutMs: number;
+  readonly maxHeaderSize: number;
 
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
     this.bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 0;
     const pool = {
       keepAlive: true,
@@ -90,6 +95,7 @@ export class Upstream {
       path: target.path,
       headers,
       setHost: false,
+      maxHeaderSize: this.maxHeaderSize,
       // No idle limit on the socket while it carries this exchange: a long-poll or a quiet stream is not cut.
       timeout: 0,
       agent: target.secure ? this.httpsAgent : this.httpAgent,

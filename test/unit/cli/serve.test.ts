@@ -19,3 +19,13 @@ test('--upstream-timeout and --body-timeout take seconds; absent, the core decid
   assert.throws(() => parseServeArgs(['--upstream-timeout', 'soon']), { message: "--upstream-timeout expects a number of seconds between 0 and 86400, got 'soon'" });
   assert.throws(() => parseServeArgs(['--body-timeout', '0']), { message: "--body-timeout expects a number of seconds between 0 and 86400, got '0'" });
 });
+
+test('--max-header-size takes bytes from 1024 to 16 MB; absent, the core decides (64 KB)', () => {
+  const pick = (argv: string[]) => {
+    const o = parseServeArgs(argv);
+    return o === 'help' ? o : o.maxHeaderSize;
+  };
+  assert.deepEqual([pick([]), pick(['--max-header-size', '262144'])], [undefined, 262_144]);
+  assert.throws(() => parseServeArgs(['--max-header-size', '64kb']), { message: "--max-header-size expects a number of bytes from 1024 to 16777216, got '64kb'" });
+  assert.throws(() => parseServeArgs(['--max-header-size', '100']), { message: "--max-header-size expects a number of bytes from 1024 to 16777216, got '100'" });
+});
