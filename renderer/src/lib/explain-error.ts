@@ -72,13 +72,13 @@ const BEFORE_REQUEST: { phase: FlowError['phase']; test: RegExp; explanation: Er
     explanation: {
       title: 'The client rejected Hindsight’s certificate',
       meaning:
-        'The device or app does not trust Hindsight’s certificate authority yet. Install and trust it: run `hindsight ca` for the file, or open http://hindsight.ca/ through the proxy on the device. Apps that pin their certificates cannot be inspected this way.',
+        'The device or app does not trust Hindsight’s certificate authority yet. Install and trust it: run hindsight ca for the file, or open http://hindsight.ca/ through the proxy on the device. Apps that pin their certificates cannot be inspected this way.',
     },
   },
   {
     phase: 'client',
     test: /Hindsight answered 431$/,
-    explanation: { title: 'Hindsight refused the request: headers too large', meaning: 'The request’s headers are over the proxy’s limit. Raise it with `serve --max-header-size BYTES`.' },
+    explanation: { title: 'Hindsight refused the request: headers too large', meaning: 'The request’s headers are over the proxy’s limit. Raise it with serve --max-header-size BYTES.' },
   },
   {
     phase: 'client',
