@@ -10,7 +10,7 @@ import { endToEndHeaders, setHost } from './headers';
 import { ExchangeClock } from './clock';
 import { clientAborted, failureText, midBodyFailure, timeoutFailure, upstreamFailure, type Failure } from './failure';
 import { oneLine } from './failure-reasons';
-import { duplicateHostProblem, expectsContinue, passInterim, sendableHeadProblem } from './http1-edges';
+import { duplicateHostProblem, expectsContinue, passInterim } from './http1-edges';
 import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
@@ -255,23 +255,19 @@ class Exchange {
     clock.responseStarted();
     this.response = response;
     recording?.response(response, clock.socket ?? null);
-    const problem = sendableHeadProblem(response);
-    if (problem) {
-      this.fail({ phase: 'upstream', message: `${this.target.host}:${this.target.port} ${problem}`, status: 502 });
-      return;
-    }
     if (recording && isEventStream(response)) recordEvents(recording, response);
     // The head reaches the client with the first body byte or the end (Node sends it no sooner anyway), so a body
     // that breaks before its first byte (a bad chunk size) still gets a 502 naming the problem.
     const passHead = () => {
       if (this.headPassed || this.done) return;
-      this.headPassed = true;
       try {
         res.writeHead(response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
+        this.headPassed = true;
       } catch (err) {
-        // Unreachable after sendableHeadProblem(); were it reached, pipe's write after the 502 must not throw.
+        // A head Node's parser took but its writer refuses (a status out of range, a character it will not send):
+        // nothing went out, so the client gets the 502; pipe's write after it must not throw.
         res.on('error', () => {});
-        this.fail({ phase: 'upstream', message: `the response cannot be passed on (${oneLine((err as Error).message)})`, status: 502 });
+        this.fail({ phase: 'upstream', message: `${this.target.host}:${this.target.port} sent a response head that cannot be passed on (${oneLine((err as Error).message)})`, status: 502 });
       }
     };
     response.on('data', (chunk: Buffer) => {

@@ -62,18 +62,3 @@ function isSendable(name: string, value: string): boolean {
     return false;
   }
 }
-
-/**
- * Why a server's response head cannot be written to the client as it is (llhttp accepted it, Node's writer
- * refuses it), or undefined. Checked before the head is passed on, so the client gets a 502 naming it.
- */
-export function sendableHeadProblem(response: http.IncomingMessage): string | undefined {
-  const status = response.statusCode ?? 0;
-  if (status < 100 || status > 999) return `answered with status ${status}, which cannot be passed on`;
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(response.statusMessage ?? '')) return 'answered with a control character in its status line';
-  const raw = response.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (!isSendable(raw[i], raw[i + 1])) return `sent a header that cannot be passed on (${JSON.stringify(raw[i].slice(0, 100))})`;
-  }
-  return undefined;
-}

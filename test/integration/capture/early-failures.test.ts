@@ -56,27 +56,26 @@ async function settledFlows(count: number): Promise<Flow[]> {
 }
 
 const connectHeaders = (target: string): [string, string][] => [['Host', target]];
+const noBody = { size: 0, storedSize: 0, truncated: false };
+
+/** A failure before any request, as stableFlow() shows it: only where, the request as read and the error vary. */
+function earlyFlow(parts: { server?: unknown; request: unknown; error: unknown }): Record<string, unknown> {
+  const { server, request, error } = parts;
+  return { id: 'ID', seq: 1, schema: 1, startedAt: 0, state: 'failed', client: { ip: '127.0.0.1', port: 0 }, ...(server ? { server } : {}), request, timings: { totalMs: 'ms' }, appliedRules: [], error };
+}
 
 describe('a client that rejects the CA', () => {
   test('Node TLS client trusting another CA: one failed flow, phase tls, telling what to do', async () => {
     assert.equal(await rejectingHandshake('api.example.com:443'), 'SELF_SIGNED_CERT_IN_CHAIN');
     const [flow] = await settledFlows(1);
-    assert.deepEqual(stableFlow(flow), {
-      id: 'ID',
-      seq: 1,
-      schema: 1,
-      startedAt: 0,
-      state: 'failed',
-      client: { ip: '127.0.0.1', port: 0 },
+    assert.deepEqual(stableFlow(flow), earlyFlow({
       server: { host: 'api.example.com', port: 443 },
-      request: { method: 'CONNECT', url: 'https://api.example.com/', httpVersion: '1.1', headers: connectHeaders('api.example.com:443'), body: { size: 0, storedSize: 0, truncated: false } },
-      timings: { totalMs: 'ms' },
-      appliedRules: [],
+      request: { method: 'CONNECT', url: 'https://api.example.com/', httpVersion: '1.1', headers: connectHeaders('api.example.com:443'), body: noBody },
       error: {
         phase: 'tls',
         message: "the client closed the connection during the TLS handshake for api.example.com, right after receiving Hindsight's certificate — if it does not trust it, trust the CA: hindsight ca",
       },
-    });
+    }));
   });
 
   test('curl (OpenSSL) with another CA sends alert unknown_ca: the flow names the alert', async () => {
@@ -91,23 +90,15 @@ describe('a client that rejects the CA', () => {
     const stable = stableFlow(flow) as { request: { headers: [string, string][] } };
     assert.deepEqual(
       { ...stable, request: { ...stable.request, headers: stable.request.headers.map(([name]) => name) } },
-      {
-        id: 'ID',
-        seq: 1,
-        schema: 1,
-        startedAt: 0,
-        state: 'failed',
-        client: { ip: '127.0.0.1', port: 0 },
+      earlyFlow({
         server: { host: 'api.example.com', port: 8443 },
-        request: { method: 'CONNECT', url: 'https://api.example.com:8443/', httpVersion: '1.1', headers: ['Host', 'User-Agent', 'Proxy-Connection'], body: { size: 0, storedSize: 0, truncated: false } },
-        timings: { totalMs: 'ms' },
-        appliedRules: [],
+        request: { method: 'CONNECT', url: 'https://api.example.com:8443/', httpVersion: '1.1', headers: ['Host', 'User-Agent', 'Proxy-Connection'], body: noBody },
         error: {
           phase: 'tls',
           message: "the client rejected Hindsight's certificate for api.example.com (alert unknown_ca) — trust the CA: hindsight ca",
           code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
         },
-      },
+      }),
     );
   });
 
@@ -149,19 +140,11 @@ describe('requests the parser refuses', () => {
     const message = "the request's headers are larger than the 64 KB limit (raise it with --max-header-size); Hindsight answered 431";
     assert.deepEqual({ status: result.status, body: result.body }, { status: 431, body: `Hindsight: ${message}\n` });
     const [flow] = await settledFlows(1);
-    assert.deepEqual(stableFlow(flow), {
-      id: 'ID',
-      seq: 1,
-      schema: 1,
-      startedAt: 0,
-      state: 'failed',
-      client: { ip: '127.0.0.1', port: 0 },
+    assert.deepEqual(stableFlow(flow), earlyFlow({
       // The request line came in an earlier chunk than the one over the limit: Node no longer has it.
-      request: { method: '', url: '', httpVersion: '1.1', headers: [], body: { size: 0, storedSize: 0, truncated: false } },
-      timings: { totalMs: 'ms' },
-      appliedRules: [],
+      request: { method: '', url: '', httpVersion: '1.1', headers: [], body: noBody },
       error: { phase: 'client', message, code: 'HPE_HEADER_OVERFLOW' },
-    });
+    }));
   });
 
   test('an unparseable request: 400 naming the parse error, one failed flow in phase client', async () => {
@@ -177,18 +160,10 @@ describe('requests the parser refuses', () => {
       `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
     );
     const [flow] = await settledFlows(1);
-    assert.deepEqual(stableFlow(flow), {
-      id: 'ID',
-      seq: 1,
-      schema: 1,
-      startedAt: 0,
-      state: 'failed',
-      client: { ip: '127.0.0.1', port: 0 },
+    assert.deepEqual(stableFlow(flow), earlyFlow({
       server: { host: 'origin.test', port: origin.httpPort },
-      request: { method: 'GET', url: origin.url('/echo'), httpVersion: '1.1', headers: [], body: { size: 0, storedSize: 0, truncated: false } },
-      timings: { totalMs: 'ms' },
-      appliedRules: [],
+      request: { method: 'GET', url: origin.url('/echo'), httpVersion: '1.1', headers: [], body: noBody },
       error: { phase: 'client', message, code: 'HPE_INVALID_HEADER_TOKEN' },
-    });
+    }));
   });
 });
