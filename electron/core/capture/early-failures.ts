@@ -50,11 +50,6 @@ export class EarlyFailures {
     private readonly maxHeaderSize: number,
   ) {}
 
-  /** Failures held back by the rate limit since start. */
-  get suppressed(): number {
-    return this.limit.suppressed;
-  }
-
   /** A CONNECT tunnel opened: watch whether it starts a TLS handshake and whether that completes. */
   watchTunnel(req: http.IncomingMessage, socket: net.Socket): void {
     const tunnel: Tunnel = { req, client: clientOf(socket), startedAt: Date.now(), secured: false, reported: false };

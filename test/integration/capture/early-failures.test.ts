@@ -147,6 +147,34 @@ describe('requests the parser refuses', () => {
     }));
   });
 
+  test('a scanner sending garbage from one address: one flow per second, each refusal counted', async () => {
+    const sent = 30;
+    const started = Date.now();
+    for (let i = 0; i < sent; i++) {
+      const socket = net.connect({ port: proxy.port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.end('\x16\x03\x01 not http at all\r\n\r\n');
+      for await (const chunk of socket) assert.match((chunk as Buffer).toString(), /^HTTP\/1\.1 400 Bad Request/);
+    }
+    const elapsed = Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const last = net.connect({ port: proxy.port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+    last.on('error', () => {});
+    await once(last, 'connect');
+    last.end('\x16\x03\x01 not http at all\r\n\r\n');
+    for await (const _ of last);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const flows = proxy.core.store.query({ limit: 100 }).flows;
+    const recorded = await Promise.all(flows.map((f) => proxy.core.store.get(f.id)));
+    const repeats = recorded.reduce((sum, f) => sum + (f?.error?.repeats ?? 0), 0);
+    assert.ok(flows.length >= 2 && flows.length <= Math.ceil(elapsed / 1000) + 2, `${flows.length} flows in ${elapsed} ms`);
+    assert.deepEqual(
+      { seen: flows.length + repeats, phases: [...new Set(recorded.map((f) => `${f?.error?.phase} ${f?.error?.code}`))], clients: [...new Set(flows.map((f) => f.clientIp))] },
+      { seen: sent + 1, phases: ['client HPE_INVALID_METHOD'], clients: ['127.0.0.3'] },
+    );
+  });
+
   test('an unparseable request: 400 naming the parse error, one failed flow in phase client', async () => {
     const socket = net.connect(proxy.port, '127.0.0.1');
     await once(socket, 'connect');
