@@ -35,8 +35,7 @@ interface Tunnel {
   client: { ip: string; port: number };
   startedAt: number;
   /** The client's connection (its byte counts tell whether Hindsight's certificate went out). */
-  socket?: net.Socket;
-  secured: boolean;
+  socket: net.Socket;
   reported: boolean;
 }
 
@@ -50,17 +49,9 @@ export class EarlyFailures {
     private readonly maxHeaderSize: number,
   ) {}
 
-  /** A CONNECT tunnel opened: watch whether it starts a TLS handshake and whether that completes. */
+  /** A CONNECT tunnel opened: what a failed handshake inside it is reported with (client, start, host). */
   watchTunnel(req: http.IncomingMessage, socket: net.Socket): void {
-    const tunnel: Tunnel = { req, client: clientOf(socket), startedAt: Date.now(), secured: false, reported: false };
-    this.tunnels.set(req, tunnel);
-    tunnel.socket = socket;
-  }
-
-  /** The in-process TLS server completed a handshake inside a tunnel. */
-  secured(tlsSocket: tls.TLSSocket): void {
-    const tunnel = this.tunnelOf(tlsSocket);
-    if (tunnel) tunnel.secured = true;
+    this.tunnels.set(req, { req, client: clientOf(socket), startedAt: Date.now(), socket, reported: false });
   }
 
   /** The in-process TLS server's handshake with a client failed (`tlsClientError`). */
@@ -72,7 +63,7 @@ export class EarlyFailures {
     const code = err.code ?? 'ERR_TLS';
     if (code === 'ECONNRESET') {
       // Closed before Hindsight's certificate went out (only the "200" line was written): nothing it rejected.
-      if ((tunnel.socket?.bytesWritten ?? 0) <= TUNNEL_OK.length) return;
+      if (tunnel.socket.bytesWritten <= TUNNEL_OK.length) return;
       const message = `the client closed the connection during the TLS handshake for ${name}, right after receiving Hindsight's certificate — if it does not trust it, trust the CA: hindsight ca`;
       return this.recordTls(tunnel, { ...host, name }, { phase: 'tls', message });
     }

@@ -210,7 +210,6 @@ function watchBeforeRequests(server: http.Server, httpsServer: http.Server | und
     front.on('clientError', (err: Error, socket: Duplex) => early.clientError(err, socket as net.Socket, secure));
   }
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket) => early.watchTunnel(req, socket));
-  httpsServer?.on('secureConnection', (socket: tls.TLSSocket) => early.secured(socket));
   httpsServer?.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => early.tlsClientError(err, socket));
   return early;
 }
