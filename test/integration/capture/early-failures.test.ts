@@ -55,6 +55,19 @@ async function settledFlows(count: number): Promise<Flow[]> {
   return flows;
 }
 
+/**
+ * After a flood (lasting `elapsed` ms) and one more a second later: the flows stored, and the failures they say
+ * were held back. One flow per second of flood at most (plus the last), and at least two.
+ */
+async function rateLimited(elapsed: number) {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const flows = proxy.core.store.query({ limit: 100 }).flows;
+  const recorded = await Promise.all(flows.map((f) => proxy.core.store.get(f.id)));
+  const repeats = recorded.reduce((sum, f) => sum + (f?.error?.repeats ?? 0), 0);
+  assert.ok(flows.length >= 2 && flows.length <= Math.ceil(elapsed / 1000) + 2, `${flows.length} flows in ${elapsed} ms`);
+  return { flows, recorded, repeats };
+}
+
 const connectHeaders = (target: string): [string, string][] => [['Host', target]];
 const noBody = { size: 0, storedSize: 0, truncated: false };
 
@@ -122,11 +135,7 @@ describe('a client that rejects the CA', () => {
     // A second later one more: it is recorded, carrying the count of those held back since the last flow.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await rejectingHandshake('last.example.com:443', '127.0.0.2');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const flows = proxy.core.store.query({ limit: 100 }).flows;
-    const recorded = await Promise.all(flows.map((f) => proxy.core.store.get(f.id)));
-    const repeats = recorded.reduce((sum, f) => sum + (f?.error?.repeats ?? 0), 0);
-    assert.ok(flows.length >= 2 && flows.length <= Math.ceil(elapsed / 1000) + 2, `${flows.length} flows in ${elapsed} ms`);
+    const { flows, recorded, repeats } = await rateLimited(elapsed);
     assert.deepEqual(
       { seen: flows.length + repeats, clients: [...new Set(flows.map((f) => f.clientIp))], last: flows.some((f) => f.url === 'https://last.example.com/') },
       { seen: flood + 1, clients: ['127.0.0.2'], last: true },
@@ -164,11 +173,7 @@ describe('requests the parser refuses', () => {
     await once(last, 'connect');
     last.end('\x16\x03\x01 not http at all\r\n\r\n');
     for await (const _ of last);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const flows = proxy.core.store.query({ limit: 100 }).flows;
-    const recorded = await Promise.all(flows.map((f) => proxy.core.store.get(f.id)));
-    const repeats = recorded.reduce((sum, f) => sum + (f?.error?.repeats ?? 0), 0);
-    assert.ok(flows.length >= 2 && flows.length <= Math.ceil(elapsed / 1000) + 2, `${flows.length} flows in ${elapsed} ms`);
+    const { flows, recorded, repeats } = await rateLimited(elapsed);
     assert.deepEqual(
       { seen: flows.length + repeats, phases: [...new Set(recorded.map((f) => `${f?.error?.phase} ${f?.error?.code}`))], clients: [...new Set(flows.map((f) => f.clientIp))] },
       { seen: sent + 1, phases: ['client HPE_INVALID_METHOD'], clients: ['127.0.0.3'] },
