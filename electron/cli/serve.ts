@@ -41,6 +41,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--store postgres://…] [--node NAME] [--keep-flows N] [--keep-days D]
                        [--proto DIR…]
                        [--socks-user NAME]
+                       [--max-header-size BYTES]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -77,6 +78,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
   --body-timeout S      cut a response body that stays quiet S seconds (default: never)
   --http2 auto|off      HTTP/2 with clients (ALPN h2, h2c in tunnels and reverse mode) and with servers that
                         negotiate it (default auto); off keeps both sides on HTTP/1.1
+  --max-header-size BYTES  largest request or response header section accepted (default 65536, 64 KB;
+                        1024–16777216); a request over it gets 431, a response over it 502, both recorded
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   --no-capture          start with capture off: traffic is forwarded (rules still apply), nothing is recorded
                         until capture is switched on in the UI
@@ -122,6 +125,8 @@ export interface ServeOptions {
   upstreamTimeoutMs?: number;
   /** ms; absent: a quiet body is never cut. */
   bodyIdleTimeoutMs?: number;
+  /** bytes; absent: the core's default (64 KB). */
+  maxHeaderSize?: number;
   rotateToken?: boolean;
   /** `--no-capture`: start with capture off (forwarding only). */
   noCapture?: boolean;
@@ -172,6 +177,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'inspect-relay': { type: 'string' },
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
+      'max-header-size': { type: 'string' },
       'rotate-token': { type: 'boolean' },
       'no-capture': { type: 'boolean' },
       http2: { type: 'string' },
@@ -247,6 +253,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     ...(values['inspect-relay'] !== undefined ? { inspectRelay: portOption('--inspect-relay', values['inspect-relay'], DEFAULT_RELAY_PORT) } : {}),
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
+    maxHeaderSize: headerSizeOption(values['max-header-size']),
     rotateToken: !!values['rotate-token'],
     ...(values['no-capture'] ? { noCapture: true } : {}),
     ...(values.http2 !== undefined ? { http2: values.http2 } : {}),
@@ -272,6 +279,14 @@ function secondsOption(flag: string, text: string | undefined): number | undefin
   const seconds = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86_400) throw new Error(`${flag} expects a number of seconds between 0 and 86400, got '${text}'`);
   return Math.round(seconds * 1000);
+}
+
+/** `--max-header-size BYTES`: from 1 KB to 16 MB (Node's parser takes any size; beyond that it is memory for nothing). */
+function headerSizeOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = Number(text);
+  if (!/^\d+$/.test(text) || bytes < 1024 || bytes > 16 * 1024 * 1024) throw new Error(`--max-header-size expects a number of bytes from 1024 to 16777216, got '${text}'`);
+  return bytes;
 }
 
 function portOption(flag: string, text: string | undefined, fallback: number): number {
@@ -374,6 +389,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       http2: options.http2,
+      maxHeaderSize: options.maxHeaderSize,
       version,
       onFlowFinished: logger?.push,
       store: retentionOf(options.keepFlows, options.keepDays),

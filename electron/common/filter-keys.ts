@@ -19,7 +19,8 @@ export type FilterKeyName =
   | 'size'
   | 'reqsize'
   | 'duration'
-  | 'grpc';
+  | 'grpc'
+  | 'error';
 
 export interface FilterOption {
   /** The text autocomplete inserts. */
@@ -67,6 +68,18 @@ const GRPC_VALUES: readonly FilterOption[] = [
   { label: 'UNIMPLEMENTED', help: 'status 12' },
   { label: 'NOT_FOUND', help: 'status 5' },
   { label: 'none', help: 'calls without a status (still open, or cut off)' },
+];
+
+/** `error:` values: the phase a flow failed in (FlowErrorPhase). */
+export const ERROR_PHASE_VALUES: readonly FilterOption[] = [
+  { label: 'client', help: 'the client went away, or sent a request Hindsight refused (431, 400)' },
+  { label: 'tls', help: 'a TLS handshake: the client rejected Hindsight’s certificate, or the server’s failed verification' },
+  { label: 'dns', help: 'the host name did not resolve' },
+  { label: 'connect', help: 'no connection to the server' },
+  { label: 'upstream', help: 'the server’s answer was malformed or broke off' },
+  { label: 'timeout', help: 'no answer in time' },
+  { label: 'rule', help: 'a rule failed on the flow' },
+  { label: 'store', help: 'the flow could not be stored completely' },
 ];
 
 const METHOD_VALUES: readonly FilterOption[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT'].map(
@@ -129,6 +142,13 @@ export const FILTER_KEYS: readonly FilterKeyInfo[] = [
     help: 'gRPC status of a call: a code (0-16) or its name, `error` (any but OK), `none` (no status yet)',
     example: 'grpc:UNAVAILABLE',
     values: GRPC_VALUES,
+  },
+  {
+    name: 'error',
+    code: 'error:',
+    help: 'failed in a phase (' + ERROR_PHASE_VALUES.map((v) => v.label).join(', ') + '), or text in the failure message',
+    example: 'error:tls',
+    values: ERROR_PHASE_VALUES,
   },
 ];
 

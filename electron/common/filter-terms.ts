@@ -7,7 +7,7 @@
 import { ipInRange, parseIpRange } from './cidr';
 import { parseGrpcStatus } from './grpc';
 import { FilterError } from './filter-error';
-import { IS_VALUES, filterKeyByName, type IsValue } from './filter-keys';
+import { ERROR_PHASE_VALUES, IS_VALUES, filterKeyByName, type IsValue } from './filter-keys';
 import type { FilterOp, TermToken } from './filter-lex';
 import type { FlowSummary } from './flow';
 import { MAX_PATTERN_LENGTH, compileUserRegex, compileWildcard, type UserRegex } from './user-regex';
@@ -167,6 +167,19 @@ function grpcPredicate(text: string, t: TermToken): Predicate {
   return (s) => s.grpcStatus === code;
 }
 
+const ERROR_PHASES = new Set(ERROR_PHASE_VALUES.map((v) => v.label));
+
+/** `error:tls` — the phase (FlowSummary.error is "phase: message"); any other value is text in the message. */
+function errorPredicate(value: string): Predicate {
+  const lower = value.toLowerCase();
+  if (ERROR_PHASES.has(lower)) {
+    const prefix = `${lower}: `;
+    return (s) => s.error !== undefined && s.error.startsWith(prefix);
+  }
+  const re = new RegExp(escapeRegex(value), 'i');
+  return (s) => s.error !== undefined && re.test(s.error);
+}
+
 /** Compiles one term; throws FilterError when its value is bad. `text` is the whole expression. */
 export function compileTerm(text: string, t: TermToken): Predicate {
   const needsValue = t.key !== 'text' && t.key !== 'pinned';
@@ -224,6 +237,8 @@ export function compileTerm(text: string, t: TermToken): Predicate {
       return boundsPredicate((s) => s.durationMs, quantityBounds(text, t, parseDuration, 'a time like 250ms, 1.5s or 2m'));
     case 'grpc':
       return grpcPredicate(text, t);
+    case 'error':
+      return errorPredicate(t.value);
   }
 }
 

@@ -57,7 +57,22 @@ export type FlowErrorPhase = 'client' | 'dns' | 'connect' | 'tls' | 'upstream' |
 
 export interface FlowError {
   phase: FlowErrorPhase;
+  /** One readable sentence naming what happened (no library dump, no newline). */
   message: string;
+  /** The raw code behind the message when there is one (ECONNRESET, HPE_INVALID_CONSTANT, ERR_SSL_…). */
+  code?: string;
+  /**
+   * Failures before a request existed (TLS rejected, unparseable request) are recorded at most once per client,
+   * reason and second: how many like this one from the same client were not recorded since the last.
+   */
+  repeats?: number;
+}
+
+/** An informational (1xx) response passed to the client before the final one, e.g. 103 Early Hints. */
+export interface InterimResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
 }
 
 export interface AppliedRule {
@@ -113,6 +128,8 @@ export interface Flow {
   messages?: MessageStats;
   /** Set on gRPC calls (by content type): service, method and, once known, grpc-status (electron/common/grpc.ts). */
   grpc?: GrpcCall;
+  /** 1xx responses (103 Early Hints, 100 Continue) the server sent before its final response, in order. */
+  interimResponses?: InterimResponse[];
   pinned?: boolean;
   /** The `serve --node` that captured it, when several nodes share one PostgreSQL store. */
   node?: string;

@@ -34,6 +34,8 @@ export interface CoreOptions {
   upstreamTimeoutMs?: number;
   /** Cut a response body quiet this long, in ms (off by default: SSE, long-polls and slow streams are never cut). */
   bodyIdleTimeoutMs?: number;
+  /** The largest request and response header section the proxy accepts, in bytes (default 64 KB). */
+  maxHeaderSize?: number;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;
   /** HTTP/2 with clients and origins ('auto', the default) or HTTP/1.1 only ('off'): `serve --http2`. */

@@ -93,6 +93,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
       lookup: options.lookup,
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      maxHeaderSize: options.maxHeaderSize,
       allowClient,
       ownPorts,
       onFinished: (flow) => {

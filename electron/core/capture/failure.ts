@@ -4,6 +4,8 @@
  */
 import type { FlowError } from '../../common/flow';
 import { urlHost } from './target';
+import { closedBeforeResponse, closedMidBody, parseErrorReason, tlsHandshakeDetail } from './failure-reasons';
+import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
 
 export interface Failure extends FlowError {
   /** 502, or 504 for timeouts. */
@@ -25,19 +27,29 @@ export interface FailureContext {
   responding: boolean;
 }
 
-export function upstreamFailure(err: NodeJS.ErrnoException, at: FailureContext): Failure {
+/** `maxHeaderSize`: the response header limit in force, named when a server exceeded it. */
+export function upstreamFailure(err: NodeJS.ErrnoException, at: FailureContext, maxHeaderSize = DEFAULT_MAX_HEADER_SIZE): Failure {
   const where = `${urlHost(at.host)}:${at.port}`;
   const code = err.code ?? 'error';
-  if (DNS_CODES.has(code)) return { phase: 'dns', message: `could not resolve ${at.host} (${code})`, status: 502 };
-  if (!at.connected) return { phase: 'connect', message: `could not connect to ${where} (${code})`, status: 502 };
+  if (DNS_CODES.has(code)) return { phase: 'dns', message: `could not resolve ${at.host} (${code})`, code, status: 502 };
+  if (!at.connected) return { phase: 'connect', message: `could not connect to ${where} (${code})`, code, status: 502 };
   if (at.secure && !at.tlsDone) {
-    // Certificate errors carry a short `reason` ("Host: x. is not in the cert's altnames: …").
-    const reason = (err as { reason?: string }).reason ?? err.message;
-    const detail = reason && reason !== code ? `${code}: ${reason}` : code;
-    return { phase: 'tls', message: `TLS handshake with ${where} failed (${detail})`, status: 502 };
+    const tls = tlsHandshakeDetail(err);
+    return { phase: 'tls', message: `TLS handshake with ${where} ${tls.did}`, code: tls.code, status: 502 };
   }
-  if (at.responding) return { phase: 'upstream', message: `${where} closed the connection mid-body (${code})`, status: 502 };
-  return { phase: 'upstream', message: `${where} closed the connection before responding (${code})`, status: 502 };
+  const reason = parseErrorReason(err, maxHeaderSize) ?? (at.responding ? { did: 'closed the connection before its response ended', code } : closedBeforeResponse(err));
+  return withCode({ phase: 'upstream', message: `${where} ${reason.did}`, status: 502 }, reason.code);
+}
+
+/** A response body that stopped early: `received` of `expected` bytes; `resetCode` when the server reset the connection. */
+export function midBodyFailure(at: FailureContext, received: number, expected: number | undefined, resetCode?: string): Failure {
+  const reason = closedMidBody(received, expected, resetCode);
+  return withCode({ phase: 'upstream', message: `${urlHost(at.host)}:${at.port} ${reason.did}`, status: 502 }, reason.code);
+}
+
+function withCode(failure: Failure, code: string | undefined): Failure {
+  if (code) failure.code = code;
+  return failure;
 }
 
 /** `limits`: the wait for response headers, and the body idle limit (what a started response was cut by). */

@@ -8,7 +8,9 @@
 import type http from 'node:http';
 import { endToEndHeaders, setHost } from '../../common/headers';
 import { ExchangeClock } from './clock';
-import { clientAborted, failureText, timeoutFailure, upstreamFailure, type Failure } from './failure';
+import { clientAborted, failureText, midBodyFailure, timeoutFailure, upstreamFailure, type Failure } from './failure';
+import { oneLine } from './failure-reasons';
+import { duplicateHostProblem, expectsContinue, passInterim } from './http1-edges';
 import type { FlowRecording, Recorder } from './recorder';
 import { clientOf, isOriginForm, resolveTarget, type ReverseTarget, type Target } from './target';
 import type { Upstream } from './upstream';
@@ -59,7 +61,11 @@ export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, r
     return;
   }
   if (ctx.setupPage && !ctx.reverse && isSetupHost(target.host)) return ctx.setupPage(req, res);
-  new Exchange(ctx, req, res, target).start();
+  const exchange = new Exchange(ctx, req, res, target);
+  // RFC 9112 §3.2: a request with more than one Host field gets a 400 (proxies disagreeing on it is smuggling).
+  const hostProblem = duplicateHostProblem(req.rawHeaders);
+  if (hostProblem) return exchange.refuse({ phase: 'client', message: hostProblem, status: 400 });
+  exchange.start();
 }
 
 export function sendText(res: http.ServerResponse, status: number, text: string): void {
@@ -92,6 +98,15 @@ class Exchange {
   private shaping?: Shaping;
   /** The upstream proxy this exchange goes through (electron/core/upstream-proxy), if any. */
   private route?: ProxyRoute;
+  /** The server's response once its head arrived, and how many body bytes of it came. */
+  private response?: http.IncomingMessage;
+  private received = 0;
+  /** The code of an error on the upstream socket while the body streamed (a reset, not a clean close). */
+  private resetCode?: string;
+  /** The response head was handed to the client (it goes with the first body byte, see onResponse). */
+  private headPassed = false;
+  /** The client's `Expect: 100-continue` is answered by the server (relayed), not by the proxy. */
+  private continueRelayed = false;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -105,8 +120,23 @@ class Exchange {
     this.recording = ctx.recorder.begin(req, target, client, undefined, this.replay);
   }
 
+  /** Answers the request with the failure (a 400 for a malformed request) and records it; the connection closes. */
+  refuse(failure: Failure): void {
+    this.req.resume();
+    this.res.shouldKeepAlive = false;
+    this.fail(failure);
+  }
+
   start(): void {
     const { req, res, recording } = this;
+    if (expectsContinue(req)) {
+      // The proxy does not answer `Expect: 100-continue` itself (proxy.ts sends such requests here unanswered): the
+      // server's own 100, or its early final answer, is relayed (send()). Whatever else reads the body first (a
+      // rule) needs it now, so the client gets the 100 from the proxy then.
+      req.once('resume', () => {
+        if (!this.continueRelayed && !res.headersSent && !res.destroyed) res.writeContinue();
+      });
+    }
     res.on('close', () => {
       if (!responseDelivered(res)) this.fail(clientAborted());
     });
@@ -215,13 +245,28 @@ class Exchange {
     }
     this.upstreamRequest = upstream;
     this.clock.watch(upstream);
+    if (expectsContinue(req) && !rewrite?.body) this.continueRelayed = true;
+    upstream.on('information', (info: http.InformationEvent) => {
+      if (upstream !== this.upstreamRequest || this.done) return;
+      this.recording?.interim(info.statusCode, info.statusMessage, info.rawHeaders);
+      passInterim(this.res, info, this.continueRelayed);
+    });
     upstream.on('response', (response: http.IncomingMessage) => this.onResponse(response));
     upstream.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(upstream, err));
     upstream.on('timeout', () => {
       if (upstream === this.upstreamRequest) this.fail(timeoutFailure(this.clock.failureContext(target), this.ctx.upstream));
     });
     if (rewrite?.body) endShaped(upstream, rewrite.body, this.shaping?.upload);
-    else if (this.withBody) pipeShaped(req, upstream, this.shaping?.upload);
+    else if (this.withBody) {
+      // Trailer fields after a chunked body go on with it (they exist once the body ended, before pipe ends `upstream`).
+      req.once('end', () => {
+        if (req.rawTrailers.length === 0 || upstream !== this.upstreamRequest) return;
+        this.recording?.trailers('request', req.rawTrailers);
+        // An HTTP/2 upstream stream (h2/upstream-h2.ts) takes no trailers: they are recorded, not sent on.
+        if (typeof upstream.addTrailers === 'function') upstream.addTrailers(headerPairs(req.rawTrailers));
+      });
+      pipeShaped(req, upstream, this.shaping?.upload);
+    }
     else {
       req.resume();
       upstream.end();
@@ -246,6 +291,9 @@ class Exchange {
     // A pooled connection the server closed while idle: the classic keep-alive race. Try once more on a
     // fresh connection when nothing of the request body was consumed.
     const { clock } = this;
+    // Bytes after a complete response (more than its Content-Length): the response the client gets is whole, as
+    // curl would take it; the connection is dropped by Node, never reused.
+    if (this.response?.complete) return;
     if (clock.reused && clock.responseAt === undefined && (!this.withBody || this.rewrite?.body) && !this.retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
       this.retried = true;
       this.send();
@@ -259,9 +307,18 @@ class Exchange {
       this.send();
       return;
     }
-    const failure = upstreamFailure(err, clock.failureContext(this.target));
+    const at = clock.failureContext(this.target);
+    const failure = this.response && !err.code?.startsWith('HPE_') ? midBodyFailure(at, this.received, this.expectedLength(), err.code) : upstreamFailure(err, at, this.ctx.upstream.maxHeaderSize);
     if (this.route) failure.message += ` (through upstream proxy ${this.route.label}: ${err.message})`;
     this.fail(failure);
+  }
+
+  /** The response's Content-Length when it frames the body. */
+  private expectedLength(): number | undefined {
+    const headers = this.response?.headers;
+    if (!headers || headers['transfer-encoding'] !== undefined) return undefined;
+    const length = Number(headers['content-length']);
+    return headers['content-length'] !== undefined && Number.isSafeInteger(length) ? length : undefined;
   }
 
   private onResponse(response: http.IncomingMessage): void {
@@ -277,6 +334,7 @@ class Exchange {
     }
     const { res, recording, clock } = this;
     clock.responseStarted();
+    this.response = response;
     recording?.response(response, clock.socket ?? null);
     if (recording && isEventStream(response)) recordEvents(recording, response);
     if (recording?.flow.grpc) this.tapGrpcResponse(recording, response);
@@ -286,18 +344,44 @@ class Exchange {
         response.resume();
         return;
       }
-      writeResponseHead(res, response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
     } catch (err) {
-      this.fail({ phase: 'upstream', message: `the response cannot be passed on (${(err as Error).message})`, status: 502 });
+      this.fail({ phase: 'upstream', message: `the response cannot be passed on (${oneLine((err as Error).message)})`, status: 502 });
       return;
     }
+    // The head reaches the client with the first body byte or the end (Node sends it no sooner anyway), so a body
+    // that breaks before its first byte (a bad chunk size) still gets a 502 naming the problem.
+    const passHead = () => {
+      if (this.headPassed || this.done) return;
+      try {
+        writeResponseHead(res, response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
+        this.headPassed = true;
+      } catch (err) {
+        // A head Node's parser took but its writer refuses (a status out of range, a character it will not send):
+        // nothing went out, so the client gets the 502; pipe's write after it must not throw.
+        res.on('error', () => {});
+        this.fail({ phase: 'upstream', message: `${this.target.host}:${this.target.port} sent a response head that cannot be passed on (${oneLine((err as Error).message)})`, status: 502 });
+      }
+    };
     // The one place a response body passes on its way to the client: taps (SSE events, gRPC messages) attach here.
-    if (recording) response.on('data', (chunk: Buffer) => recording.responseChunk(chunk));
+    response.on('data', (chunk: Buffer) => {
+      passHead();
+      this.received += chunk.length;
+      recording?.responseChunk(chunk);
+    });
+    response.on('end', () => {
+      passHead();
+      clock.responseEnded();
+    });
+    // Trailer fields go to the client with the last chunk (before pipe ends `res`) and into the flow.
     passTrailers(response, 'response', recording, res);
-    response.on('end', () => clock.responseEnded());
     response.on('error', () => {});
+    // An HTTP/2 response's socket is its session's, shared by other streams: its errors are not this exchange's.
+    const socket = response.httpVersion === '2.0' ? undefined : response.socket;
+    const onSocketError = (err: NodeJS.ErrnoException) => (this.resetCode ??= err.code);
+    socket?.on('error', onSocketError);
     response.on('close', () => {
-      if (!response.complete) this.fail(upstreamFailure(aborted(), clock.failureContext(this.target)));
+      socket?.off('error', onSocketError);
+      if (!response.complete) this.fail(midBodyFailure(clock.failureContext(this.target), this.received, this.expectedLength(), this.resetCode));
     });
     res.on('finish', () => {
       if (responseDelivered(res)) this.complete();
@@ -326,6 +410,8 @@ class Exchange {
     const { res, recording, clock } = this;
     // Read the server's address before the socket is destroyed (it is gone after).
     if (recording && clock.socket) recording.connectedTo(clock.socket);
+    // A response whose head never reached the client: the client gets the failure instead, and so does the flow.
+    if (this.response && !this.headPassed) recording?.responseWithdrawn();
     if (!failure.reset && !res.headersSent && !res.destroyed) sendText(res, failure.status, failureText(failure));
     else res.destroy();
     this.upstreamRequest?.destroy();

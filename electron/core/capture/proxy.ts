@@ -5,6 +5,7 @@
  */
 import type { LookupFunction } from 'node:net';
 import type net from 'node:net';
+import type tls from 'node:tls';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Proxy } from 'http-mitm-proxy';
@@ -16,6 +17,8 @@ import type { BodyStoreLike, CaptureSink, MessageLogLike } from '../store/sink';
 import { connectTargetProblem, parseAuthority, parseReverseTarget, plainIp, urlHost, type Target } from './target';
 import { forwardUpgrade, type UpgradeContext } from './upgrade';
 import { Upstream } from './upstream';
+import { EarlyFailures } from './early-failures';
+import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
 import { LiveWebSockets } from './websocket/registry';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
@@ -56,6 +59,8 @@ export interface CaptureProxyOptions {
   upstreamTimeoutMs?: number;
   /** Cut a response body that stays quiet this long (off by default: SSE and long-polls stay open). */
   bodyIdleTimeoutMs?: number;
+  /** The largest request and response header section accepted, in bytes (default 64 KB). */
+  maxHeaderSize?: number;
   /** Which client addresses may use the proxy; everyone when absent. */
   allowClient?: (ip: string) => boolean;
   /** This Hindsight's other ports (the UI/API): requests to them on this machine are refused, never forwarded. */
@@ -110,6 +115,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     http2: options.http2 !== 'off',
+    maxHeaderSize: options.maxHeaderSize,
   });
   const recorder = new Recorder({ sink: options.sink, bodies: options.bodies, messages: options.messages, nextSeq: options.nextSeq, onFinished: options.onFinished, skip: doNotRecord(options.rules) });
   const clientSockets = new Set<net.Socket>();
@@ -228,6 +234,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   });
   const server = proxy.httpServer!;
   port = (server.address() as net.AddressInfo).port;
+  const early = watchBeforeRequests(server, proxy.httpsServer, recorder, options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
   // Reverse mode: a plain connection that opens with the HTTP/2 preface is h2c (h2/preface.ts).
   if (reverse && http2On) servePrefaceAsH2(server, (socket) => h2Front.take(socket, false));
   const socks: SocksContext = {
@@ -271,6 +278,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     },
     dispose() {
       disposed ??= new Promise<void>((resolve) => {
+        early.stop();
         server.close(() => resolve());
         proxy.httpsServer?.close();
         h2Front.dispose();
@@ -310,4 +318,23 @@ function interceptTunnel(proxy: Proxy, socket: net.Socket, connect: http.Incomin
     socket.resume();
   });
   socket.resume();
+}
+
+/**
+ * What happens on the front door before a request reaches forwardRequest(): the header limit of both servers
+ * (Node reads `maxHeaderSize` per connection), `Expect: 100-continue` handed on unanswered (forward.ts relays
+ * the server's own answer), and failures before a request exists recorded as flows (early-failures.ts).
+ */
+function watchBeforeRequests(server: http.Server, httpsServer: http.Server | undefined, recorder: Recorder, maxHeaderSize: number): EarlyFailures {
+  const early = new EarlyFailures(recorder, maxHeaderSize);
+  for (const [front, secure] of [[server, false], [httpsServer, true]] as const) {
+    if (!front) continue;
+    // Node has no setter for it after creation, but reads the field for every new connection (_http_server.js).
+    (front as http.Server & { maxHeaderSize?: number }).maxHeaderSize = maxHeaderSize;
+    front.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => front.emit('request', req, res));
+    front.on('clientError', (err: Error, socket: Duplex) => early.clientError(err, socket as net.Socket, secure));
+  }
+  server.on('connect', (req: http.IncomingMessage, socket: net.Socket) => early.watchTunnel(req, socket));
+  httpsServer?.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => early.tlsClientError(err, socket));
+  return early;
 }

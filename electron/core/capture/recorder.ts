@@ -37,9 +37,36 @@ export interface RecorderOptions {
   skip?: (clientIp: string, req: http.IncomingMessage, url: string) => boolean;
 }
 
+/** What a failure before any request existed knows (early-failures.ts): who, where, and the request as far as it was read. */
+export type EarlyFailure = Pick<Flow, 'client' | 'request' | 'startedAt'> & { server?: Flow['server'] };
+
 export class Recorder {
   enabled = true;
   constructor(private readonly options: RecorderOptions) {}
+
+  /**
+   * Records a failure before any request existed (a TLS handshake the client rejected, a request that could
+   * not be parsed) as one finished, failed flow. Nothing is recorded with capture off.
+   */
+  failedEarly(failure: EarlyFailure, error: FlowError): Flow | undefined {
+    if (!this.enabled) return undefined;
+    const flow: Flow = {
+      id: newFlowId(),
+      seq: this.options.nextSeq(),
+      schema: FLOW_SCHEMA,
+      startedAt: failure.startedAt,
+      state: 'failed',
+      client: failure.client,
+      request: failure.request,
+      timings: { totalMs: Math.max(0, Date.now() - failure.startedAt) },
+      appliedRules: [],
+      error,
+    };
+    if (failure.server) flow.server = failure.server;
+    this.options.sink.flowStarted(flow);
+    this.options.onFinished?.(flow);
+    return flow;
+  }
 
   /** `replay`: the exchange is Hindsight's own replay (electron/core/capture/replay-marks.ts), recorded even with capture off. */
   begin(req: http.IncomingMessage, target: Target, client: { ip: string; port: number }, url = target.url, replay?: ReplayMark): FlowRecording | undefined {
@@ -119,6 +146,21 @@ export class FlowRecording {
     // A trailers-only gRPC response carries its status in the headers.
     if (this.flow.grpc) this.setGrpcStatus(this.flow.response.headers);
     if (socket) this.connectedTo(socket);
+    this.options.sink.flowUpdated(this.flow);
+  }
+
+  /**
+   * The response head recorded by response() never reached the client (its body broke before the first byte
+   * and the client got Hindsight's 502 instead): the flow keeps only the failure.
+   */
+  responseWithdrawn(): void {
+    delete this.flow.response;
+    this.responseBody = undefined;
+  }
+
+  /** A 1xx response (103 Early Hints, 100 Continue) before the final one. */
+  interim(status: number, statusText: string, rawHeaders: string[]): void {
+    (this.flow.interimResponses ??= []).push({ status, statusText, headers: headerPairs(rawHeaders) });
     this.options.sink.flowUpdated(this.flow);
   }
 
@@ -243,6 +285,8 @@ export class FlowRecording {
     if (error) {
       flow.state = 'failed';
       flow.error = { phase: error.phase, message: error.message };
+      if (error.code) flow.error.code = error.code;
+      if (error.repeats) flow.error.repeats = error.repeats;
     } else {
       flow.state = 'completed';
     }

@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { urlHost, type Target } from './target';
 import type { ProxyPlan } from '../upstream-proxy/service';
 import { H2Upstream, type H2UpstreamRequest } from './h2/upstream-h2';
+import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
 
 export interface UpstreamOptions {
   /** Skip certificate verification (`--insecure-upstream`). */
@@ -31,6 +32,8 @@ export interface UpstreamOptions {
   timeoutMs: number;
   /** Cut a response body quiet for this long (off when absent or 0). */
   bodyIdleTimeoutMs?: number;
+  /** The largest response header section accepted, in bytes (default 64 KB, header-limit.ts). */
+  maxHeaderSize?: number;
   /** Idle pooled connections are closed after this long (default 60 s). */
   poolIdleMs?: number;
   maxSocketsPerHost?: number;
@@ -80,9 +83,11 @@ export class Upstream {
   private readonly pool: http.AgentOptions & { lookup?: net.LookupFunction };
   private extraCa: string[];
   private readonly insecure: boolean;
+  readonly maxHeaderSize: number;
 
   constructor(options: UpstreamOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
     this.bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 0;
     const secureContext = upstreamSecureContext(options.extraCa ?? []);
     const pool = {
@@ -184,6 +189,7 @@ export class Upstream {
       path: target.path,
       headers,
       setHost: false,
+      maxHeaderSize: this.maxHeaderSize,
       // No idle limit on the socket while it carries this exchange: a long-poll or a quiet stream is not cut.
       timeout: 0,
       agent: viaAgent ?? (target.secure ? this.httpsAgent : this.httpAgent),

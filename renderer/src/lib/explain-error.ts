@@ -64,9 +64,36 @@ const CAUSES: { test: RegExp; meaning: string }[] = [
   { test: /ENOSPC/i, meaning: 'The disk is full.' },
 ];
 
+/** Failures before a request existed (electron/core/capture/early-failures.ts): the client's side, not the server's. */
+const BEFORE_REQUEST: { phase: FlowError['phase']; test: RegExp; explanation: ErrorExplanation }[] = [
+  {
+    phase: 'tls',
+    test: /^the client (rejected|closed the connection during the TLS handshake)/,
+    explanation: {
+      title: 'The client rejected Hindsight’s certificate',
+      meaning:
+        'The device or app does not trust Hindsight’s certificate authority yet. Install and trust it: run hindsight ca for the file, or open http://hindsight.ca/ through the proxy on the device. Apps that pin their certificates cannot be inspected this way.',
+    },
+  },
+  {
+    phase: 'client',
+    test: /Hindsight answered 431$/,
+    explanation: { title: 'Hindsight refused the request: headers too large', meaning: 'The request’s headers are over the proxy’s limit. Raise it with serve --max-header-size BYTES.' },
+  },
+  {
+    phase: 'client',
+    test: /Hindsight answered 400$/,
+    explanation: { title: 'Hindsight refused the request: not valid HTTP', meaning: 'The client sent a request that does not parse as HTTP/1.1; the message below names what is wrong with it.' },
+  },
+];
+
 export function explainError(error: FlowError): ErrorExplanation {
+  const early = BEFORE_REQUEST.find((e) => e.phase === error.phase && e.test.test(error.message));
+  if (early) return early.explanation;
   const base = PHASES[error.phase] ?? { title: 'The exchange failed', meaning: '' };
-  const cause = CAUSES.find((c) => c.test.test(error.message));
+  // The raw code (ECONNRESET, HPE_…) is kept apart from the sentence; causes are read from both.
+  const text = error.code ? `${error.message} ${error.code}` : error.message;
+  const cause = CAUSES.find((c) => c.test.test(text));
   if (!cause) return base;
   // For the client phase the phase's own words say more than a generic reset does.
   if (error.phase === 'client' && /ECONNRESET|aborted|hang up/i.test(error.message)) return base;

@@ -44,7 +44,7 @@ describe('failures', () => {
       ],
     );
     const flows = await proxy.finishedFlows(2);
-    const error = { phase: 'dns', message: 'could not resolve nope.test (ENOTFOUND)' };
+    const error = { phase: 'dns', message: 'could not resolve nope.test (ENOTFOUND)', code: 'ENOTFOUND' };
     assert.deepEqual(flows.map(outcome), [
       { url: origin.url('/json', { host: 'nope.test' }), state: 'failed', error, status: undefined },
       { url: origin.url('/json', { host: 'nope.test', secure: true }), state: 'failed', error, status: undefined },
@@ -58,7 +58,7 @@ describe('failures', () => {
     const message = `could not connect to origin.test:${port} (ECONNREFUSED)`;
     assert.deepEqual({ status: result.status, body: result.body }, { status: 502, body: `Hindsight: ${message}\n` });
     const [flow] = await proxy.finishedFlows(1);
-    assert.deepEqual(outcome(flow), { url, state: 'failed', error: { phase: 'connect', message }, status: undefined });
+    assert.deepEqual(outcome(flow), { url, state: 'failed', error: { phase: 'connect', message, code: 'ECONNREFUSED' }, status: undefined });
   });
 
   test('upstream TLS failure (certificate for another name): 502, phase tls; the proxy verifies by default', async () => {
@@ -67,7 +67,7 @@ describe('failures', () => {
     const message = `TLS handshake with mismatch.test:${origin.httpsPort} failed (ERR_TLS_CERT_ALTNAME_INVALID: Host: mismatch.test. is not in the cert's altnames: DNS:someone-else.test)`;
     assert.deepEqual({ status: result.status, body: result.body }, { status: 502, body: `Hindsight: ${message}\n` });
     const [flow] = await proxy.finishedFlows(1);
-    assert.deepEqual(outcome(flow), { url, state: 'failed', error: { phase: 'tls', message }, status: undefined });
+    assert.deepEqual(outcome(flow), { url, state: 'failed', error: { phase: 'tls', message, code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, status: undefined });
   });
 
   test('--insecure-upstream accepts the same server', async () => {
@@ -89,7 +89,7 @@ describe('failures', () => {
     const [flow] = await proxy.finishedFlows(1);
     assert.deepEqual(
       { ...outcome(flow), bodySize: flow.response?.body.size },
-      { url, state: 'failed', error: { phase: 'upstream', message: `origin.test:${origin.httpPort} closed the connection mid-body (ECONNRESET)` }, status: 200, bodySize: 1000 },
+      { url, state: 'failed', error: { phase: 'upstream', message: `origin.test:${origin.httpPort} reset the connection after 1000 of 100000 body bytes`, code: 'ECONNRESET' }, status: 200, bodySize: 1000 },
     );
   });
 

@@ -179,7 +179,7 @@ describe('map-remote', () => {
       {
         status: 502,
         body: `Hindsight: could not connect to 127.0.0.1:${port} (ECONNREFUSED)\n`,
-        flow: { state: 'failed', url: `http://127.0.0.1:${port}/json`, status: undefined, applied: ['map-remote'], error: { phase: 'connect', message: `could not connect to 127.0.0.1:${port} (ECONNREFUSED)` } },
+        flow: { state: 'failed', url: `http://127.0.0.1:${port}/json`, status: undefined, applied: ['map-remote'], error: { phase: 'connect', message: `could not connect to 127.0.0.1:${port} (ECONNREFUSED)`, code: 'ECONNREFUSED' } },
       },
     );
   });

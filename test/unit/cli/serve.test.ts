@@ -39,3 +39,13 @@ test('--socks-user takes the SOCKS5 login name; its password only from HINDSIGHT
   assert.throws(() => parseServeArgs(['--socks-user', 'lan'], {}), { message: '--socks-user needs the password (1 to 255 bytes) in the HINDSIGHT_SOCKS_PASSWORD environment variable' });
   assert.throws(() => parseServeArgs(['--socks-user', ''], { HINDSIGHT_SOCKS_PASSWORD: 'x' }), { message: '--socks-user expects a name of 1 to 255 bytes' });
 });
+
+test('--max-header-size takes bytes from 1024 to 16 MB; absent, the core decides (64 KB)', () => {
+  const pick = (argv: string[]) => {
+    const o = parseServeArgs(argv);
+    return o === 'help' ? o : o.maxHeaderSize;
+  };
+  assert.deepEqual([pick([]), pick(['--max-header-size', '262144'])], [undefined, 262_144]);
+  assert.throws(() => parseServeArgs(['--max-header-size', '64kb']), { message: "--max-header-size expects a number of bytes from 1024 to 16777216, got '64kb'" });
+  assert.throws(() => parseServeArgs(['--max-header-size', '100']), { message: "--max-header-size expects a number of bytes from 1024 to 16777216, got '100'" });
+});

@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FlowRecording } from '../recorder';
+import { headerPairs } from '../../../common/headers';
 import { h1ResponseToH2 } from './translate';
 
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -51,8 +52,8 @@ export function endWithHeaders(res: http.ServerResponse, response: { endedWithHe
 }
 
 /**
- * Records the trailers of `from` (the server's response or the client's request) and, for the response to an
- * h2 client, sends them on after the body. Must be called before `from` is piped: its 'end' listener then runs
+ * Records the trailers of `from` (the server's response or the client's request) and, for the response, sends
+ * them on after the body (to an HTTP/1.1 client they go with the last chunk of a chunked body). Must be called before `from` is piped: its 'end' listener then runs
  * before pipe() ends the client's response.
  */
 export function passTrailers(from: Readable & { rawTrailers?: string[] }, side: 'request' | 'response', recording: FlowRecording | undefined, to?: http.ServerResponse): void {
@@ -61,6 +62,8 @@ export function passTrailers(from: Readable & { rawTrailers?: string[] }, side: 
     if (raw.length === 0) return;
     recording?.trailers(side, raw);
     const any = to as AnyResponse | undefined;
-    if (any && isH2Response(any) && !any.stream.destroyed) any.addTrailers(h1ResponseToH2(raw));
+    if (any && isH2Response(any)) {
+      if (!any.stream.destroyed) any.addTrailers(h1ResponseToH2(raw));
+    } else to?.addTrailers(headerPairs(raw));
   });
 }
