@@ -19,7 +19,8 @@ import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
 import type { RulePipeline } from '../rules/pipeline';
 import { MAX_HELD_BODY } from '../rules/held-body';
-import { writeResponseHead } from './h2/response';
+import { addH2Trailers, isH2Response, writeResponseHead } from './h2/response';
+import type { GrpcResponseParts } from '../grpc/respond';
 import { recordAnsweredGrpcRequest, recordAnsweredGrpcResponse } from './grpc/record';
 
 /** What to send upstream instead of the client's request. */
@@ -139,9 +140,12 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
 }
 
 /** Sends a response Hindsight made (a mock, an answer, an edited response) and records it as sent. */
-function respond(exchange: RuleExchange, message: { status: number; statusText: string; headers: Headers; body: Buffer }): void {
+function respond(exchange: RuleExchange, answer: { status: number; statusText: string; headers: Headers; body: Buffer; grpc?: GrpcResponseParts }): void {
   const { res, recording } = exchange;
   if (res.destroyed || res.headersSent) return;
+  // A gRPC mock to an HTTP/2 client goes as gRPC is spoken there: headers, the message, then the status as trailers.
+  const h2Grpc = answer.grpc && isH2Response(res) ? answer.grpc : undefined;
+  const message = h2Grpc ? { ...answer, headers: h2Grpc.headers, body: h2Grpc.body } : answer;
   if (recording) {
     const flow = recording.flow;
     // The body file is written from what is sent now; an upstream body read for a pause was never recorded.
@@ -153,9 +157,14 @@ function respond(exchange: RuleExchange, message: { status: number; statusText: 
     flow.response = { status: message.status, statusText: message.statusText, headers: message.headers, body };
     if (message.body.length > 0) recording.responseChunk(message.body);
     if (flow.grpc) recordAnsweredGrpcResponse(recording, message.headers, message.body);
+    if (h2Grpc?.trailers.length) {
+      recording.trailers('response', h2Grpc.trailers.flat());
+      recording.grpcTrailers(h2Grpc.trailers);
+    }
   }
   try {
     writeResponseHead(res, message.status, message.statusText, flat(message.headers));
+    if (h2Grpc?.trailers.length) addH2Trailers(res, h2Grpc.trailers);
   } catch (err) {
     exchange.fail({ phase: 'rule', message: `the rule's response cannot be sent (${(err as Error).message})`, status: 502 });
     return;

@@ -41,9 +41,16 @@ export function buildGrpcResponse(answer: GrpcMockAnswer, call: { path: string; 
   return { headers, body: framing.base64 ? Buffer.from(body.toString('base64')) : body, trailers: [] };
 }
 
-/** The mock as an HTTP/1.1 response (the rules pipeline's respond decision). */
-export function grpcMockHttp1(answer: GrpcMockAnswer, call: { path: string; contentType: string | undefined }, protos: ProtoSchemas | undefined): { status: number; statusText: string; headers: Headers; body: Buffer } {
+/**
+ * The mock as the rules pipeline's respond decision: an HTTP/1.1-shaped response, and the parts as built
+ * (`grpc`) for a transport that has trailers (HTTP/2 sends headers, body, then trailers as trailing HEADERS).
+ */
+export function grpcMockAnswer(answer: GrpcMockAnswer, call: { path: string; contentType: string | undefined }, protos: ProtoSchemas | undefined): { status: number; statusText: string; headers: Headers; body: Buffer; grpc: GrpcResponseParts } {
   const parts = buildGrpcResponse(answer, call, protos);
+  return { ...grpcPartsHttp1(parts), grpc: parts };
+}
+
+function grpcPartsHttp1(parts: GrpcResponseParts): { status: number; statusText: string; headers: Headers; body: Buffer } {
   // Native gRPC over HTTP/1.1 has no trailers to carry the status: a trailers-only answer puts it in the headers.
   const headers = parts.trailers.length && parts.body.length === 0 ? [...parts.headers, ...parts.trailers] : parts.headers;
   return { status: 200, statusText: 'OK', headers: [...headers, ['content-length', String(parts.body.length)]], body: parts.body };

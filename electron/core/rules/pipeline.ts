@@ -32,7 +32,7 @@ import { bodyFromText, framedFor, reasonPhrase } from './message';
 import { sameHeaders, setHeader } from '../../common/headers';
 import { urlAuthority } from '../../common/url';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
-import { grpcMockHttp1 } from '../grpc/respond';
+import { grpcMockAnswer, type GrpcResponseParts } from '../grpc/respond';
 import type { ProtoSchemas } from '../grpc/schema';
 import type { ConnectionKind } from '../../common/connection-rule';
 
@@ -68,7 +68,16 @@ export type RequestDecision =
       /** A rewrite rule with response edits: the response is held and rewritten. */
       responseRewrite?: Rule;
     }
-  | { type: 'respond'; status: number; statusText: string; headers: Headers; body: Buffer; applied: AppliedRule[] }
+  | {
+      type: 'respond';
+      status: number;
+      statusText: string;
+      headers: Headers;
+      body: Buffer;
+      /** A gRPC mock's parts, for a client whose protocol has trailers (HTTP/2); the fields above are its HTTP/1.1 form. */
+      grpc?: GrpcResponseParts;
+      applied: AppliedRule[];
+    }
   | { type: 'stop'; stop: Stop; applied: AppliedRule[] };
 
 export interface ResponseContext {
@@ -209,7 +218,7 @@ export class RulePipeline implements Disposable {
       if (action.delayMs && !(await this.delay(action.delayMs, ctx.signal))) return { type: 'stop', stop: releasedWhilePaused(), applied };
       if (action.grpc) {
         const call = { path: splitUrl(url).path, contentType: headerValue(headers, 'content-type') };
-        return { type: 'respond', ...grpcMockHttp1(action.grpc, call, this.options.protos), applied };
+        return { type: 'respond', ...grpcMockAnswer(action.grpc, call, this.options.protos), applied };
       }
       return { type: 'respond', ...mockResponse(action), applied };
     }

@@ -67,3 +67,9 @@ export function passTrailers(from: Readable & { rawTrailers?: string[] }, side: 
     } else to?.addTrailers(headerPairs(raw));
   });
 }
+
+/** Trailers for an h2 response Hindsight writes itself (sent after the body, as trailing HEADERS). Call before end(). */
+export function addH2Trailers(res: http.ServerResponse, trailers: [string, string][]): void {
+  const any = res as AnyResponse;
+  if (isH2Response(any)) any.addTrailers(h1ResponseToH2(trailers.flat()));
+}
