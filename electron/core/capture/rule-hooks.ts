@@ -20,7 +20,6 @@ import type { Rule } from '../../common/rule';
 import type { RulePipeline } from '../rules/pipeline';
 import { MAX_HELD_BODY } from '../rules/held-body';
 import { addH2Trailers, isH2Response, writeResponseHead } from './h2/response';
-import type { GrpcResponseParts } from '../grpc/respond';
 import { recordAnsweredGrpcRequest, recordAnsweredGrpcResponse } from './grpc/record';
 
 /** What to send upstream instead of the client's request. */
@@ -140,7 +139,7 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
 }
 
 /** Sends a response Hindsight made (a mock, an answer, an edited response) and records it as sent. */
-function respond(exchange: RuleExchange, answer: { status: number; statusText: string; headers: Headers; body: Buffer; grpc?: GrpcResponseParts }): void {
+function respond(exchange: RuleExchange, answer: { status: number; statusText: string; headers: Headers; body: Buffer; grpc?: { headers: Headers; body: Buffer; trailers: Headers } }): void {
   const { res, recording } = exchange;
   if (res.destroyed || res.headersSent) return;
   // A gRPC mock to an HTTP/2 client goes as gRPC is spoken there: headers, the message, then the status as trailers.
