@@ -18,6 +18,7 @@ import type { InspectState, RelayInfo } from './inspect';
 import type { SessionReport } from './session-report';
 import type { SessionInfo } from './users';
 import type { ProtoInfo } from './grpc';
+import type { Http2Info, Http2Mode } from './http2-setting';
 import type { CoverageQuery, CoverageReport, EndpointReport, ErrorReport, ReportKind, ReportQuery } from './report';
 
 export interface FlowQuery {
@@ -335,6 +336,10 @@ export interface ApiMethods {
   'grpc.protos': { params: Record<string, never>; result: ProtoInfo };
   /** Replaces the Settings folders (absolute paths that exist) and reloads every .proto; kept in <data>/grpc.json. */
   'grpc.setProtos': { params: { folders: string[] }; result: ProtoInfo };
+  // HTTP/2 with clients and origins (electron/core/capture/h2/setting.ts), kept in <data>/http2.json.
+  'http2.get': { params: Record<string, never>; result: Http2Info };
+  /** Saves the choice and applies it to new connections at once, unless `serve --http2` fixed it for this run. */
+  'http2.set': { params: { mode: Http2Mode }; result: Http2Info };
 }
 export type ApiMethod = keyof ApiMethods;
 export type ApiParams<M extends ApiMethod> = ApiMethods[M]['params'];
@@ -430,6 +435,8 @@ export const API_METHODS = [
   'upstreamCa.clear',
   'grpc.protos',
   'grpc.setProtos',
+  'http2.get',
+  'http2.set',
 ] as const satisfies readonly ApiMethod[];
 export const API_EVENTS = [
   'flows/add',

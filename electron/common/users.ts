@@ -68,6 +68,7 @@ export const ADMIN_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>([
   'lan.set',
   'lan.allow',
   'trust.set',
+  'http2.set',
 ]);
 
 /** True when `role` may call `method` with `params` (breakpoints.settings without a new timeout only reads). */

@@ -19,6 +19,7 @@ import type { UserStore } from './users/types';
 import type { DeviceBinder } from './devices/binder';
 import type { CoreMetrics } from './metrics/collector';
 import type { ProtoSchemas } from './grpc/schema';
+import type { Http2Service } from './capture/h2/setting';
 
 export interface CoreOptions {
   dataDir: string;
@@ -85,6 +86,8 @@ export interface Core<S extends AnyFlowStore = FlowStore> {
   readonly inspect: InspectService;
   /** Private CAs trusted for servers' TLS: the data folder's setting, changed while running (capture/upstream-ca.ts). */
   readonly upstreamCa: UpstreamCaService;
+  /** HTTP/2 on/off as set in Settings, applied to new connections (capture/h2/setting.ts). */
+  readonly http2: Http2Service;
   proxyAddress(): { host: string; port: number };
   /** The global network-conditions switch (persisted); the new status. */
   setConditionsEnabled(enabled: boolean): Promise<Status>;

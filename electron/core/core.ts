@@ -24,6 +24,7 @@ import { Recorder } from './capture/recorder';
 import { createInspectService, inspectSettingsFile } from './inspect/service';
 import { ProtoSchemas } from './grpc/schema';
 import { grpcSettingsFile, readProtoFolders } from './grpc/settings';
+import { createHttp2Service, http2SettingFile, readHttp2Setting } from './capture/h2/setting';
 import { mkdirPrivate, tightenDataDir } from './private-files';
 import { FileUserStore } from './users/file-store';
 import { FileDeviceBindingStore } from './devices/file-store';
@@ -64,6 +65,9 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   // The data folder's upstream-ca.pem (capture/upstream-ca.ts) is read first: a bad one stops the start.
   const savedUpstreamCa = upstreamCaSetting(paths.dataDir)?.certs ?? [];
   const upstreamCa = [...(options.upstreamCa ?? []), ...savedUpstreamCa];
+  // HTTP/2 as set in Settings (<data>/http2.json); `serve --http2` wins for its run.
+  const savedHttp2 = readHttp2Setting(http2SettingFile(paths.dataDir));
+  if (savedHttp2.error) startupNotices.push(`HTTP/2: ${savedHttp2.error}`);
   const ca = await loadOrCreateCa(paths.caDir);
   const store = await openStore(paths.dataDir);
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
@@ -105,7 +109,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
       rules: rules.pipeline,
       replays,
       conditions: conditions.service,
-      http2: options.http2,
+      http2: options.http2 ?? savedHttp2.mode,
       devicePage: (req, res, clientIp) => serveBindPage(devices, req, res, clientIp),
       socksCredentials: options.socksCredentials,
       dataDir: paths.dataDir,
@@ -145,6 +149,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     saved: savedUpstreamCa,
     apply: (certs) => proxy.setUpstreamCa(certs),
   });
+  const http2Service = createHttp2Service({ dataDir: paths.dataDir, fromFlag: options.http2, saved: savedHttp2.mode, apply: (on) => proxy.setHttp2(on) });
   const kept = readProtoFolders(grpcSettingsFile(paths.dataDir));
   if (kept.error) startupNotices.push(`Protobuf: ${kept.error}`);
   if (options.protoDirs?.length || kept.folders.length) {
@@ -199,6 +204,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     },
     inspect,
     upstreamCa: upstreamCaService,
+    http2: http2Service,
     proxyAddress: () => proxy.address(),
     get webSockets() {
       return proxy.webSockets;

@@ -19,6 +19,7 @@ import { readFlowBody } from '../store/body-read';
 import { createMessageApiHandlers } from './messages';
 import { MAX_FLOW_PAGE } from '../../common/flow-pages';
 import { createGrpcApiHandlers } from '../grpc/api-handlers';
+import { createHttp2ApiHandlers } from '../capture/h2/api-handlers';
 import {
   optionalBoolean,
   optionalInteger,
@@ -58,6 +59,7 @@ export function createApiHandlers(core: AnyCore): ApiHandlers {
     ...createTeamApiHandlers(core),
     // grpc.protos, grpc.setProtos: electron/core/grpc/api-handlers.ts
     ...createGrpcApiHandlers(core),
+    ...createHttp2ApiHandlers(core.http2),
     async 'status.get'(params) {
       paramsObject('status.get', params, []);
       return core.status();

@@ -102,6 +102,8 @@ export interface CaptureProxy {
   setCapture(enabled: boolean): void;
   /** Replaces the private CAs trusted for servers' TLS (upstream-ca.ts). */
   setUpstreamCa(certs: string[]): void;
+  /** HTTP/2 with clients and origins on or off for new connections (Settings; `serve --http2 off` wins at start). */
+  setHttp2(on: boolean): void;
   /** Stops listening, closes every client and upstream socket. */
   dispose(): Promise<void>;
 }
@@ -167,7 +169,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     },
     (kind, err) => options.onError?.(kind, err),
   );
-  const http2On = options.http2 !== 'off';
+  // Asked per connection, so Settings can switch it while running (new connections; open ones keep theirs).
+  let http2On = options.http2 !== 'off';
 
   const proxy = new Proxy();
   proxy.onError((_ctx, err, kind) => options.onError?.(kind ?? 'PROXY_ERROR', err));
@@ -209,6 +212,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
         forceSNI: true,
         alpnProtocols: () => (http2On ? ['h2', 'http/1.1'] : ['http/1.1']),
         handleHttp2: (socket, isSSL) => {
+          // Off: a plain tunnel opening with the preface gets no h2 session (TLS offers no h2 then).
+          if (!http2On) return void socket.destroy();
           clientSockets.add(socket);
           socket.once('close', () => clientSockets.delete(socket));
           h2Front.take(socket, isSSL);
@@ -236,7 +241,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   port = (server.address() as net.AddressInfo).port;
   const early = watchBeforeRequests(server, proxy.httpsServer, recorder, options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
   // Reverse mode: a plain connection that opens with the HTTP/2 preface is h2c (h2/preface.ts).
-  if (reverse && http2On) servePrefaceAsH2(server, (socket) => h2Front.take(socket, false));
+  if (reverse) servePrefaceAsH2(server, () => http2On, (socket) => h2Front.take(socket, false));
   const socks: SocksContext = {
     credentials: options.socksCredentials,
     onError: options.onError,
@@ -275,6 +280,10 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     },
     setUpstreamCa(certs) {
       upstream.setExtraCa(certs);
+    },
+    setHttp2(on) {
+      http2On = on;
+      upstream.setHttp2(on);
     },
     dispose() {
       disposed ??= new Promise<void>((resolve) => {

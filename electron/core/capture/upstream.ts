@@ -75,8 +75,10 @@ export class Upstream {
   private readonly httpsPool: https.AgentOptions;
   readonly timeoutMs: number;
   readonly bodyIdleTimeoutMs: number;
-  /** HTTP/2 sessions to origins (h2/upstream-h2.ts); undefined with HTTP/2 off. */
-  readonly h2?: H2Upstream;
+  /** HTTP/2 sessions to origins (h2/upstream-h2.ts); kept while HTTP/2 is off, for clients still on h2. */
+  private readonly h2Pool: H2Upstream;
+  /** HTTP/2 with origins for new requests (`serve --http2`, Settings); switchable while running. */
+  private http2On: boolean;
   /** What a request through an upstream proxy's agent needs to verify the server like the pool does. */
   private serverTls: { secureContext?: tls.SecureContext; rejectUnauthorized: boolean; lookup?: net.LookupFunction };
 
@@ -108,16 +110,16 @@ export class Upstream {
     this.httpsAgent = this.newHttpsAgent(secureContext);
     this.serverTls = { secureContext, rejectUnauthorized: !options.insecure, ...(options.lookup ? { lookup: options.lookup } : {}) };
     recordConnectionTimes(this.httpAgent);
-    if (options.http2 !== false) {
-      this.h2 = new H2Upstream({
-        insecure: options.insecure,
-        secureContext,
-        lookup: options.lookup,
-        timeoutMs: this.timeoutMs,
-        bodyIdleTimeoutMs: this.bodyIdleTimeoutMs,
-        idleMs: options.poolIdleMs ?? 60_000,
-      });
-    }
+    this.http2On = options.http2 !== false;
+    // Made even with HTTP/2 off (it opens nothing until asked), so Settings can turn HTTP/2 on while running.
+    this.h2Pool = new H2Upstream({
+      insecure: options.insecure,
+      secureContext,
+      lookup: options.lookup,
+      timeoutMs: this.timeoutMs,
+      bodyIdleTimeoutMs: this.bodyIdleTimeoutMs,
+      idleMs: options.poolIdleMs ?? 60_000,
+    });
   }
 
   private newHttpsAgent(secureContext: tls.SecureContext): https.Agent {
@@ -138,17 +140,33 @@ export class Upstream {
     this.httpsAgent = this.newHttpsAgent(secureContext);
     old.on('free', (socket: net.Socket) => socket.destroy());
     for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
-    this.h2?.setSecureContext(secureContext);
+    this.h2Pool.setSecureContext(secureContext);
     this.extraCa = extraCa;
     this.serverTls = { ...this.serverTls, secureContext };
   }
 
+  /** The HTTP/2 sessions to origins, when HTTP/2 is on (undefined with `serve --http2 off` or Settings off). */
+  get h2(): H2Upstream | undefined {
+    return this.http2On ? this.h2Pool : undefined;
+  }
+
+  /** Turns HTTP/2 with origins on or off for new requests; a client still on an h2 connection keeps h2 upstream. */
+  setHttp2(on: boolean): void {
+    this.http2On = on;
+  }
+
+  /** The sessions for this request: also with HTTP/2 off when its client still speaks h2 (it was on when it connected). */
+  private h2For(traits: RequestTraits | undefined): H2Upstream | undefined {
+    return traits?.fromH2 ? this.h2Pool : this.h2;
+  }
+
   /** Whether this request goes out over HTTP/2 (see h2/upstream-h2.ts for how an origin's protocol is learned). */
   viaH2(target: Target, traits: RequestTraits | undefined): boolean {
-    if (!this.h2) return false;
+    const h2 = this.h2For(traits);
+    if (!h2) return false;
     if (!target.secure) return traits?.fromH2 === true && (traits.h2Only || traits.priorKnowledge === true);
     // Unknown after prepare() asked: the origin could not be reached, and HTTP/1.1's path names the failure.
-    return this.h2.protocolOf(target) === 'h2';
+    return h2.protocolOf(target) === 'h2';
   }
 
   /**
@@ -156,8 +174,9 @@ export class Upstream {
    * asks the origin by ALPN first. Undefined when nothing needs asking (the common case: no wait at all).
    */
   prepare(target: Target, traits: RequestTraits | undefined): Promise<void> | undefined {
-    if (!this.h2 || !target.secure || !traits?.fromH2 || this.h2.protocolOf(target)) return undefined;
-    return this.h2.probe(target);
+    const h2 = this.h2For(traits);
+    if (!h2 || !target.secure || !traits?.fromH2 || h2.protocolOf(target)) return undefined;
+    return h2.probe(target);
   }
 
   /** A pool for https servers that also presents a client certificate (mTLS); the caller caches it. */
@@ -173,7 +192,7 @@ export class Upstream {
    */
   request(target: Target, method: string, headers: string[], traits?: RequestTraits, via?: ProxyPlan): http.ClientRequest {
     // Through an upstream proxy or with a client certificate: HTTP/1.1 (those paths build their own connections).
-    if (!via && this.h2 && this.viaH2(target, traits)) return this.h2.request(target, method, headers) as H2UpstreamRequest & http.ClientRequest;
+    if (!via && this.viaH2(target, traits)) return this.h2Pool.request(target, method, headers) as H2UpstreamRequest & http.ClientRequest;
     if (via?.absoluteForm) {
       // An http:// request through an HTTP(S) proxy: the proxy gets the absolute URL, the server's Host stays.
       const to = via.absoluteForm;
@@ -239,7 +258,7 @@ export class Upstream {
   dispose(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-    this.h2?.dispose();
+    this.h2Pool.dispose();
   }
 }
 

@@ -8,14 +8,15 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { PREFACE_START } from './front';
 
-export function servePrefaceAsH2(server: http.Server, toH2: (socket: net.Socket) => void): void {
+/** `on`: asked per connection (HTTP/2 can be switched off and on while running; off, the preface goes to HTTP/1.1). */
+export function servePrefaceAsH2(server: http.Server, on: () => boolean, toH2: (socket: net.Socket) => void): void {
   const http1 = server.listeners('connection') as ((socket: net.Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: net.Socket) => {
     const start = (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
-      if (first.length >= PREFACE_START.length && first.toString('latin1', 0, PREFACE_START.length) === PREFACE_START) return toH2(socket);
+      if (on() && first.length >= PREFACE_START.length && first.toString('latin1', 0, PREFACE_START.length) === PREFACE_START) return toH2(socket);
       for (const listener of http1) listener.call(server, socket);
       socket.resume();
     };

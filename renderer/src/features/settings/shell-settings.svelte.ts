@@ -7,7 +7,7 @@
  */
 import { ApiError, type ApiClient, type LanInfo, type LanRefusal, type SysproxyInfo, type TrustInfo } from '../../../../electron/common/api';
 
-export type SettingsSectionId = 'sysproxy' | 'lan' | 'trust' | 'upstream-ca' | 'protos' | 'access';
+export type SettingsSectionId = 'sysproxy' | 'lan' | 'trust' | 'upstream-ca' | 'protos' | 'access' | 'http2';
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
