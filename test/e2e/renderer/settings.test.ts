@@ -94,7 +94,7 @@ describe('settings against headless serve (no shell methods)', { skip: skipBrows
           lan: { lead: 'The LAN switch is available in the desktop app.', commands: ['hindsight serve --host 0.0.0.0 --allow 192.168.1.0/24'] },
           trust: { lead: 'Installing the CA from here is available in the desktop app.', commands: ['hindsight ca', 'hindsight ca --path'] },
         },
-        summaries: ['desktop', 'desktop', 'desktop', '', '', ''],
+        summaries: ['desktop', 'desktop', 'desktop', '', '', '', ''],
         controls: 0,
         serveAddress: `This server’s proxy listens on 127.0.0.1:${harness.test.port}.`,
         errors: [],
