@@ -4,31 +4,18 @@
 // exactly the mocked status or reply, and the flow records both messages and the status. No server hears it.
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { createApiHandlers } from '../../../../electron/core/api/handlers';
 import type { MessagePage } from '../../../../electron/common/message';
 import type { Flow } from '../../../../electron/common/flow';
 import { stableFlow, startTestCore, type TestCore } from '../../../helpers/core';
-
-interface Note {
-  text: string;
-  n: number;
-}
-type EchoClient = grpc.Client & {
-  Say(note: Note, metadata: grpc.Metadata, options: grpc.CallOptions, done: (err: grpc.ServiceError | null, reply?: Note) => void): grpc.ClientUnaryCall;
-};
-
-const fixtures = path.join(__dirname, 'fixtures');
-const definition = protoLoader.loadSync(path.join(fixtures, 'echo.proto'), { keepCase: true, defaults: true });
-const Echo = (grpc.loadPackageDefinition(definition) as unknown as { hindsight: { test: { Echo: grpc.ServiceClientConstructor } } }).hindsight.test.Echo;
+import { bindEcho, ECHO_PROTO_DIR, Echo, echoClient, useGrpcProxy, type Note } from '../../../helpers/grpc-echo';
 
 let server: grpc.Server;
 let port: number;
 let heard = 0;
 let proxy: TestCore;
-const savedProxy = { grpc_proxy: process.env.grpc_proxy, no_grpc_proxy: process.env.no_grpc_proxy, no_proxy: process.env.no_proxy };
+let restoreEnv: () => void;
 
 before(async () => {
   server = new grpc.Server();
@@ -38,22 +25,17 @@ before(async () => {
       done(null, { text: `real ${call.request.text}`, n: 0 });
     },
   });
-  port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  port = await bindEcho(server, false);
 });
-after(() => {
-  server.forceShutdown();
-  for (const [name, value] of Object.entries(savedProxy)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+after(() => server.forceShutdown());
 beforeEach(async () => {
-  proxy = await startTestCore({ protoDirs: [fixtures] });
-  process.env.grpc_proxy = proxy.proxyUrl;
-  delete process.env.no_grpc_proxy;
-  delete process.env.no_proxy;
+  proxy = await startTestCore({ protoDirs: [ECHO_PROTO_DIR] });
+  restoreEnv = useGrpcProxy(proxy.proxyUrl);
 });
-afterEach(() => proxy.dispose());
+afterEach(async () => {
+  restoreEnv();
+  await proxy.dispose();
+});
 
 const mockRule = (grpcAnswer: Record<string, unknown>) => ({
   name: 'echo mock',
@@ -62,7 +44,7 @@ const mockRule = (grpcAnswer: Record<string, unknown>) => ({
 });
 
 function say(note: Note): Promise<{ reply?: Note; err?: { code: number; details: string } }> {
-  const c = new Echo(`grpc.test:${port}`, grpc.credentials.createInsecure()) as unknown as EchoClient;
+  const c = echoClient(port, null);
   return new Promise((resolve) => {
     c.Say(note, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (err, reply) => {
       c.close();
@@ -70,6 +52,16 @@ function say(note: Note): Promise<{ reply?: Note; err?: { code: number; details:
     });
   });
 }
+
+/** What a mocked call's flow must be, besides its response, gRPC status and messages. */
+const mocked = (parts: { response: unknown; grpc: unknown; messages: unknown[] }) => ({
+  state: 'completed',
+  error: undefined,
+  server: undefined,
+  applied: ['mock'],
+  request: { method: 'POST', url: `http://grpc.test:${port}/hindsight.test.Echo/Say`, httpVersion: '2', contentType: 'application/grpc' },
+  ...parts,
+});
 
 /** The whole flow with its volatile parts normalised, and its messages decoded with the loaded .proto. */
 async function recorded(): Promise<Record<string, unknown>> {
@@ -93,16 +85,14 @@ test('a unary call mocked with status 14 and a message gets exactly that error; 
   const result = await say({ text: 'hi', n: 1 });
   assert.deepEqual(result, { err: { code: grpc.status.UNAVAILABLE, details: 'down for ✓ maintenance' } });
   const trailers = [['grpc-status', '14'], ['grpc-message', 'down for %E2%9C%93 maintenance']];
-  assert.deepEqual(await recorded(), {
-    state: 'completed',
-    error: undefined,
-    server: undefined,
-    applied: ['mock'],
-    request: { method: 'POST', url: `http://grpc.test:${port}/hindsight.test.Echo/Say`, httpVersion: '2', contentType: 'application/grpc' },
-    response: { status: 200, headers: [['content-type', 'application/grpc+proto']], trailers, bodySize: 0 },
-    grpc: { service: 'hindsight.test.Echo', method: 'Say', status: 14, message: 'down for ✓ maintenance', trailers },
-    messages: [['to-server', ['text=hi', 'n=1']]],
-  });
+  assert.deepEqual(
+    await recorded(),
+    mocked({
+      response: { status: 200, headers: [['content-type', 'application/grpc+proto']], trailers, bodySize: 0 },
+      grpc: { service: 'hindsight.test.Echo', method: 'Say', status: 14, message: 'down for ✓ maintenance', trailers },
+      messages: [['to-server', ['text=hi', 'n=1']]],
+    }),
+  );
   assert.equal(heard, 0, 'the server heard nothing');
 });
 
@@ -111,19 +101,17 @@ test('a unary call mocked with OK and a JSON reply gets the decoded reply; the f
   const result = await say({ text: 'ada', n: 2 });
   assert.deepEqual(result, { reply: { text: 'mocked', n: 7 } });
   const trailers = [['grpc-status', '0']];
-  assert.deepEqual(await recorded(), {
-    state: 'completed',
-    error: undefined,
-    server: undefined,
-    applied: ['mock'],
-    request: { method: 'POST', url: `http://grpc.test:${port}/hindsight.test.Echo/Say`, httpVersion: '2', contentType: 'application/grpc' },
-    // One message frame: 5 bytes of prefix + the protobuf of {text: 'mocked', n: 7} (8 + 2 bytes).
-    response: { status: 200, headers: [['content-type', 'application/grpc+proto']], trailers, bodySize: 15 },
-    grpc: { service: 'hindsight.test.Echo', method: 'Say', status: 0, trailers },
-    messages: [
-      ['to-server', ['text=ada', 'n=2']],
-      ['to-client', ['text=mocked', 'n=7']],
-    ],
-  });
+  assert.deepEqual(
+    await recorded(),
+    mocked({
+      // One message frame: 5 bytes of prefix + the protobuf of {text: 'mocked', n: 7} (8 + 2 bytes).
+      response: { status: 200, headers: [['content-type', 'application/grpc+proto']], trailers, bodySize: 15 },
+      grpc: { service: 'hindsight.test.Echo', method: 'Say', status: 0, trailers },
+      messages: [
+        ['to-server', ['text=ada', 'n=2']],
+        ['to-client', ['text=mocked', 'n=7']],
+      ],
+    }),
+  );
   assert.equal(heard, 0, 'the server heard nothing');
 });

@@ -4,38 +4,21 @@
 // signed by the test CA) and insecure (h2c).
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { createApiHandlers } from '../../../../electron/core/api/handlers';
 import type { MessagePage } from '../../../../electron/common/message';
 import type { Flow } from '../../../../electron/common/flow';
 import { originCa } from '../../../helpers/origin';
 import { startTestCore, type TestCore } from '../../../helpers/core';
-
-interface Note {
-  text: string;
-  n: number;
-}
-type EchoClient = grpc.Client & {
-  Say(note: Note, metadata: grpc.Metadata, options: grpc.CallOptions, done: (err: grpc.ServiceError | null, reply?: Note) => void): grpc.ClientUnaryCall;
-};
-
-const fixtures = path.join(__dirname, 'fixtures');
-const definition = protoLoader.loadSync(path.join(fixtures, 'echo.proto'), { keepCase: true, defaults: true });
-const Echo = (grpc.loadPackageDefinition(definition) as unknown as { hindsight: { test: { Echo: grpc.ServiceClientConstructor } } }).hindsight.test.Echo;
+import { bindEcho, ECHO_PROTO_DIR, Echo, echoClient, useGrpcProxy, type Note } from '../../../helpers/grpc-echo';
 
 let server: grpc.Server;
 let tlsPort: number;
 let plainPort: number;
 let proxy: TestCore;
+let restoreEnv: () => void;
 /** What the server heard: the message and the caller's x-user metadata, per call. */
 const heard: { note: Note; user: unknown }[] = [];
-const savedProxy = { grpc_proxy: process.env.grpc_proxy, no_grpc_proxy: process.env.no_grpc_proxy, no_proxy: process.env.no_proxy };
-
-function bind(credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))));
-}
 
 before(async () => {
   server = new grpc.Server();
@@ -45,31 +28,23 @@ before(async () => {
       done(null, { text: `heard ${call.request.text}`, n: heard.length });
     },
   });
-  const { ca } = await originCa();
-  const leaf = ca.leafFor('grpc.test');
-  tlsPort = await bind(grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(leaf.key), cert_chain: Buffer.from(leaf.cert) }]));
-  plainPort = await bind(grpc.ServerCredentials.createInsecure());
+  tlsPort = await bindEcho(server, true);
+  plainPort = await bindEcho(server, false);
 });
-after(() => {
-  server.forceShutdown();
-  for (const [name, value] of Object.entries(savedProxy)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+after(() => server.forceShutdown());
 beforeEach(async () => {
   const { ca } = await originCa();
-  proxy = await startTestCore({ upstreamCa: [ca.certPem], protoDirs: [fixtures] });
-  process.env.grpc_proxy = proxy.proxyUrl;
-  delete process.env.no_grpc_proxy;
-  delete process.env.no_proxy;
+  proxy = await startTestCore({ upstreamCa: [ca.certPem], protoDirs: [ECHO_PROTO_DIR] });
+  restoreEnv = useGrpcProxy(proxy.proxyUrl);
   heard.length = 0;
 });
-afterEach(() => proxy.dispose());
+afterEach(async () => {
+  restoreEnv();
+  await proxy.dispose();
+});
 
 function say(secure: boolean, note: Note): Promise<Note | undefined> {
-  const credentials = secure ? grpc.credentials.createSsl(Buffer.from(proxy.caPem)) : grpc.credentials.createInsecure();
-  const c = new Echo(`grpc.test:${secure ? tlsPort : plainPort}`, credentials) as unknown as EchoClient;
+  const c = echoClient(secure ? tlsPort : plainPort, secure ? proxy.caPem : null);
   const metadata = new grpc.Metadata();
   metadata.set('x-user', 'ada');
   return new Promise((resolve, reject) => {

@@ -5,36 +5,18 @@
 // each call is one flow over HTTP/2 with its trailers recorded.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { originCa } from '../../../helpers/origin';
 import { stableFlow, startTestCore, type TestCore } from '../../../helpers/core';
+import { bindEcho, Echo, echoClient, useGrpcProxy, type EchoClient, type Note } from '../../../helpers/grpc-echo';
 import type { Flow } from '../../../../electron/common/flow';
-
-interface Note {
-  text: string;
-  n: number;
-}
-type EchoClient = grpc.Client & {
-  Say(note: Note, metadata: grpc.Metadata, options: grpc.CallOptions, done: (err: grpc.ServiceError | null, reply?: Note) => void): grpc.ClientUnaryCall;
-  Count(note: Note, metadata: grpc.Metadata): grpc.ClientReadableStream<Note>;
-  Chat(metadata: grpc.Metadata): grpc.ClientDuplexStream<Note, Note>;
-};
-
-const definition = protoLoader.loadSync(path.join(__dirname, 'fixtures', 'echo.proto'), { keepCase: true, defaults: true });
-const Echo = (grpc.loadPackageDefinition(definition) as unknown as { hindsight: { test: { Echo: grpc.ServiceClientConstructor } } }).hindsight.test.Echo;
 
 let server: grpc.Server;
 let seenDeadline: grpc.Deadline | undefined;
 let tlsPort: number;
 let plainPort: number;
 let proxy: TestCore;
-const savedProxy = { grpc_proxy: process.env.grpc_proxy, no_grpc_proxy: process.env.no_grpc_proxy, no_proxy: process.env.no_proxy };
-
-function startServer(credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))));
-}
+let restoreEnv: () => void;
 
 before(async () => {
   server = new grpc.Server();
@@ -61,31 +43,22 @@ before(async () => {
       call.on('end', () => call.end());
     },
   });
-  const { ca } = await originCa();
-  const leaf = ca.leafFor('grpc.test');
-  tlsPort = await startServer(grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(leaf.key), cert_chain: Buffer.from(leaf.cert) }]));
-  plainPort = await startServer(grpc.ServerCredentials.createInsecure());
+  tlsPort = await bindEcho(server, true);
+  plainPort = await bindEcho(server, false);
 });
-after(() => {
-  server.forceShutdown();
-  for (const [name, value] of Object.entries(savedProxy)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+after(() => server.forceShutdown());
 beforeEach(async () => {
   const { ca } = await originCa();
   proxy = await startTestCore({ upstreamCa: [ca.certPem] });
-  // How a user points grpc-js at a proxy; read when a channel is created.
-  process.env.grpc_proxy = proxy.proxyUrl;
-  delete process.env.no_grpc_proxy;
-  delete process.env.no_proxy;
+  restoreEnv = useGrpcProxy(proxy.proxyUrl);
 });
-afterEach(() => proxy.dispose());
+afterEach(async () => {
+  restoreEnv();
+  await proxy.dispose();
+});
 
 function client(secure: boolean): EchoClient {
-  const credentials = secure ? grpc.credentials.createSsl(Buffer.from(proxy.caPem)) : grpc.credentials.createInsecure();
-  return new Echo(`grpc.test:${secure ? tlsPort : plainPort}`, credentials) as unknown as EchoClient;
+  return echoClient(secure ? tlsPort : plainPort, secure ? proxy.caPem : null);
 }
 
 function metadata(): grpc.Metadata {
