@@ -92,17 +92,22 @@ export class UpstreamProxies {
     );
   }
 
-  /** How a request to an http (secure false) or https server goes through the route's proxy. */
-  planFor(route: ProxyRoute, secure: boolean): ProxyPlan {
+  /**
+   * How a request to an http (secure false) or https server goes through the route's proxy. `tunnel`: an http
+   * server is reached through a CONNECT tunnel too, not absolute-form (WebSocket upgrades, as browsers do: an
+   * HTTP proxy need not pass an Upgrade on).
+   */
+  planFor(route: ProxyRoute, secure: boolean, tunnel = false): ProxyPlan {
     const p = route.proxy;
-    const absoluteForm = !secure && (p.kind === 'http' || p.kind === 'https');
-    const key = `${absoluteForm ? 'a' : secure ? 's' : 'p'}|${p.kind}|${p.host}|${p.port}|${p.username ?? ''}|${p.password ?? ''}`;
+    const absoluteForm = !secure && !tunnel && (p.kind === 'http' || p.kind === 'https');
+    const key = `${absoluteForm ? 'a' : secure ? 's' : tunnel ? 't' : 'p'}|${p.kind}|${p.host}|${p.port}|${p.username ?? ''}|${p.password ?? ''}`;
     let agent = this.agents.get(key);
     if (!agent) {
       const url = proxyUrl(p);
       const pool = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 };
       if (p.kind === 'socks5' || p.kind === 'socks5h') agent = new SocksProxyAgent(url, pool);
-      else if (secure) agent = new HttpsProxyAgent(url, pool);
+      // CONNECT, then TLS to the server for an https one (agent-base tells them apart per request).
+      else if (secure || tunnel) agent = new HttpsProxyAgent(url, pool);
       else agent = p.kind === 'https' ? new https.Agent(pool) : new http.Agent(pool);
       this.agents.set(key, agent);
     }
