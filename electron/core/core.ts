@@ -125,6 +125,8 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     throw err;
   }
 
+  // Upstream-proxy rules naming this Hindsight are refused on save (rules/own-proxy.ts).
+  rules.store.setOwnAddress(() => ({ host, ports: [proxy.address().port, ...ownPorts] }));
   let storeProblem: string | undefined;
   const storeFailed = store.onDidFail?.((err) => (storeProblem = err.message));
   metrics.attach({

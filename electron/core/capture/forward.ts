@@ -29,7 +29,8 @@ import { endWithHeaders, passTrailers, responseDelivered, writeResponseHead } fr
 import { h2RequestToH1 } from './h2/translate';
 import type { RequestTraits } from './upstream';
 import { createGrpcTap, recordGrpcMessages } from './grpc/record';
-import type { ProxyPlan, ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
+import type { ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
+import { connectionPlan, pickRoute } from './connection-plan';
 import type { ClientCertificates } from '../client-certs/agents';
 
 export interface ForwardContext {
@@ -214,16 +215,7 @@ class Exchange {
   /** Picks the upstream proxy (a rule may name one; a PAC script is asked asynchronously), then sends. */
   private send(): void {
     const proxies = this.replay?.bypassRules ? undefined : this.ctx.proxies;
-    if (!proxies) return this.sendVia(undefined);
-    const failRoute = (err: Error & { status?: number }) => this.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 });
-    let route: ReturnType<UpstreamProxies['route']>;
-    try {
-      route = proxies.route(() => ({ ...this.matchInput(), url: this.target.url }), this.target);
-    } catch (err) {
-      return failRoute(err as Error);
-    }
-    if (route instanceof Promise) route.then((r) => this.sendVia(r), failRoute);
-    else this.sendVia(route);
+    pickRoute(proxies, this.target, () => ({ ...this.matchInput(), url: this.target.url }), (route) => this.sendVia(route), (failure) => this.fail(failure));
   }
 
   private sendVia(route: ProxyRoute | undefined): void {
@@ -231,13 +223,11 @@ class Exchange {
     const { req, target, rewrite, recording } = this;
     const traits = requestTraits(req, target);
     this.route = route;
-    if (route && recording && recording.flow.upstreamProxy === undefined) {
-      recording.flow.upstreamProxy = route.label;
-      recording.flow.appliedRules.push({ id: route.rule.id, kind: 'upstream-proxy', name: route.rule.name });
-    }
+    // A replay that bypasses rules presents no client certificate either.
+    const rules = this.replay?.bypassRules ? {} : this.ctx;
     let upstream: http.ClientRequest;
     try {
-      const plan = route ? this.ctx.proxies!.planFor(route, target.secure) : this.clientCertificatePlan();
+      const plan = connectionPlan(rules, route, { target, matchInput: () => ({ ...this.matchInput(), url: target.url }), flow: recording?.flow });
       upstream = this.ctx.upstream.request(target, rewrite?.method ?? req.method ?? 'GET', rewrite?.headers ?? upstreamHeaders(req, target), traits, plan);
     } catch (err) {
       this.fail({ phase: 'client', message: `the request cannot be forwarded (${(err as Error).message})`, status: 400 });
@@ -271,19 +261,6 @@ class Exchange {
       req.resume();
       upstream.end();
     }
-  }
-
-  /** A client certificate's pool for an https server a client-certificate rule names (direct connections only). */
-  private clientCertificatePlan(): ProxyPlan | undefined {
-    const certs = this.replay?.bypassRules || !this.target.secure ? undefined : this.ctx.clientCertificates;
-    const use = certs?.forRequest(() => ({ ...this.matchInput(), url: this.target.url }));
-    if (!use) return undefined;
-    const flow = this.recording?.flow;
-    if (flow && flow.clientCertificate === undefined) {
-      flow.clientCertificate = use.subject;
-      flow.appliedRules.push({ id: use.rule.id, kind: 'client-certificate', name: use.rule.name });
-    }
-    return { agent: use.agent, ownTls: true };
   }
 
   private onUpstreamError(upstream: http.ClientRequest, err: NodeJS.ErrnoException): void {

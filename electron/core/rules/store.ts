@@ -11,6 +11,8 @@
  * A profile's rules are the rules whose scope.profile names it; they live in the one ordered rule list.
  */
 import { ClientCertificateError, storeClientCertificate } from './client-cert-files';
+import { parseUpstreamProxy } from '../../common/connection-rule';
+import { isOwnProxy, type OwnAddress } from './own-proxy';
 import crypto from 'node:crypto';
 import { ApiError } from '../../common/api';
 import { Emitter, type Disposable } from '../../common/events';
@@ -62,6 +64,8 @@ export class RuleStore implements Disposable {
   readonly onDidChange = this._onDidChange.event;
 
   private readonly warnings: string[] = [];
+  /** This Hindsight's address once its proxy listens: an upstream proxy there is refused on save. */
+  private ownAddress?: () => OwnAddress;
 
   /** `docs`: where the documents live (default the data folder's rules.db; a team's PostgreSQL: pg-rule-docs.ts). */
   constructor(private readonly dataDir: string, docs?: RuleDocStore) {
@@ -96,6 +100,11 @@ export class RuleStore implements Disposable {
     }
     this.sort();
     this.rebuild(reload);
+  }
+
+  /** Tells the store where this Hindsight listens (core.ts, once the proxy is up), for refusing proxy loops. */
+  setOwnAddress(own: () => OwnAddress): void {
+    this.ownAddress = own;
   }
 
   /** The compiled snapshot the proxy matches against. */
@@ -298,6 +307,7 @@ export class RuleStore implements Disposable {
         throw err;
       }
     }
+    if (rule.action.type === 'upstream-proxy') this.refuseLoop(rule.action.proxy, prefix);
     const existing = this.get(rule.id);
     if (raw.priority === undefined) {
       const all = [...this.rules.map((r) => r.rule), ...pending];
@@ -309,6 +319,15 @@ export class RuleStore implements Disposable {
     }
     rule.version = (existing?.version ?? 0) + 1;
     return rule;
+  }
+
+  /** An upstream proxy that is this Hindsight itself would send every matching request round in a loop. */
+  private refuseLoop(text: string, prefix: string): void {
+    const parsed = parseUpstreamProxy(text);
+    if (!parsed.ok || parsed.proxy.kind === 'direct' || parsed.proxy.kind === 'pac' || !this.ownAddress) return;
+    const { host, port } = parsed.proxy;
+    if (!isOwnProxy({ host, port }, this.ownAddress())) return;
+    throw invalidRule([{ field: `${prefix}action.proxy`, message: `is this Hindsight itself (port ${port} is its own); traffic sent there would loop` }]);
   }
 
   private async putRules(rules: Rule[], rebuild = true): Promise<void> {

@@ -8,13 +8,13 @@
  *   from Node's header map and would drop the raw header list the proxy forwards), https:// targets use
  *   https-proxy-agent (CONNECT, then TLS to the server, verified as usual), SOCKS5 uses socks-proxy-agent
  *   for both. Tunnels (passthrough) use a bare CONNECT or SOCKS5.
- * - A proxy that is this Hindsight itself (its proxy or UI port on a local address) is refused: the
- *   exchange fails with 508 and says so, instead of looping until sockets run out.
+ * - A proxy that is this Hindsight itself (its proxy or UI port on a local address, rules/own-proxy.ts) is
+ *   refused: a rule naming it cannot be saved, and what gets through (a PAC script's answer, a rule saved by
+ *   another node or for another port) fails the exchange with 508.
  */
 import dns from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import tls from 'node:tls';
 import https from 'node:https';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -24,6 +24,7 @@ import { describeUpstreamProxy, parseUpstreamProxy, type UpstreamProxy } from '.
 import type { Rule } from '../../common/rule';
 import type { RulePipeline } from '../rules/pipeline';
 import type { MatchInput } from '../rules/rule-set';
+import { isOwnProxy, type OwnAddress } from '../rules/own-proxy';
 import { connectDirect } from './direct';
 import { PacScripts } from './pac';
 
@@ -58,7 +59,7 @@ export interface UpstreamProxiesOptions {
   rules: RulePipeline;
   lookup?: net.LookupFunction;
   /** The ports of this Hindsight (proxy, UI/API) and the host the proxy listens on. */
-  self: () => { host: string; ports: readonly number[] };
+  self: () => OwnAddress;
 }
 
 const TUNNEL_TIMEOUT_MS = 30_000;
@@ -92,17 +93,22 @@ export class UpstreamProxies {
     );
   }
 
-  /** How a request to an http (secure false) or https server goes through the route's proxy. */
-  planFor(route: ProxyRoute, secure: boolean): ProxyPlan {
+  /**
+   * How a request to an http (secure false) or https server goes through the route's proxy. `tunnel`: an http
+   * server is reached through a CONNECT tunnel too, not absolute-form (WebSocket upgrades, as browsers do: an
+   * HTTP proxy need not pass an Upgrade on).
+   */
+  planFor(route: ProxyRoute, secure: boolean, tunnel = false): ProxyPlan {
     const p = route.proxy;
-    const absoluteForm = !secure && (p.kind === 'http' || p.kind === 'https');
-    const key = `${absoluteForm ? 'a' : secure ? 's' : 'p'}|${p.kind}|${p.host}|${p.port}|${p.username ?? ''}|${p.password ?? ''}`;
+    const absoluteForm = !secure && !tunnel && (p.kind === 'http' || p.kind === 'https');
+    const key = `${absoluteForm ? 'a' : secure ? 's' : tunnel ? 't' : 'p'}|${p.kind}|${p.host}|${p.port}|${p.username ?? ''}|${p.password ?? ''}`;
     let agent = this.agents.get(key);
     if (!agent) {
       const url = proxyUrl(p);
       const pool = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 };
       if (p.kind === 'socks5' || p.kind === 'socks5h') agent = new SocksProxyAgent(url, pool);
-      else if (secure) agent = new HttpsProxyAgent(url, pool);
+      // CONNECT, then TLS to the server for an https one (agent-base tells them apart per request).
+      else if (secure || tunnel) agent = new HttpsProxyAgent(url, pool);
       else agent = p.kind === 'https' ? new https.Agent(pool) : new http.Agent(pool);
       this.agents.set(key, agent);
     }
@@ -143,11 +149,7 @@ export class UpstreamProxies {
   }
 
   private isSelf(proxy: ViaProxy): boolean {
-    const self = this.options.self();
-    if (!self.ports.includes(proxy.port)) return false;
-    const host = proxy.host.toLowerCase();
-    if (host === 'localhost' || host === self.host || /^127\.|^::1$|^::ffff:127\.|^0\.0\.0\.0$|^::$/.test(host)) return true;
-    return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address.toLowerCase() === host));
+    return isOwnProxy(proxy, this.options.self());
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Connection rules in the UI against real cores: an upstream-proxy rule written in the editor (a bad proxy
- * named while typing, the one-line explanation) carries curl's request through a second core, and the flow
- * names the proxy; the passthrough and client-certificate forms refuse what they cannot use.
+ * named while typing, this Hindsight's own port refused on save, the one-line explanation) carries curl's
+ * request through a second core, and the flow names the proxy; the passthrough and client-certificate forms
+ * refuse what they cannot use.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +27,11 @@ describe('connection rules', () => {
       await page.click('[data-testid=action-upstream-proxy]');
       await page.fill('[data-testid=upstream-proxy]', 'gopher://proxy.corp');
       await page.waitForSelector('.field-error:has-text("the scheme must be http, https, socks5, socks5h or pac+…, not gopher")', WAIT);
+      // This Hindsight's own proxy port would loop: refused on save, the error under the proxy field.
+      await page.fill('[data-testid=upstream-proxy]', `http://localhost:${bed.harness.test.port}`);
+      await page.click('[data-testid=save-rule]');
+      await page.waitForSelector(`.field-error:text-is("is this Hindsight itself (port ${bed.harness.test.port} is its own); traffic sent there would loop")`, WAIT);
+      await themeScreenshots(page, 'upstream-proxy-loop-refused');
       await page.fill('[data-testid=upstream-proxy]', `http://127.0.0.1:${upstream.port}`);
       await page.waitForSelector(`[data-testid=rule-explanation]:has-text("Send */json* for every client through upstream proxy http://127.0.0.1:${upstream.port}")`, WAIT);
       await themeScreenshots(page, 'upstream-proxy-rule-editor');

@@ -1,6 +1,7 @@
 // Upstream proxies through real proxies: a second Hindsight core on loopback is the corporate proxy (HTTP
 // proxy requests, CONNECT for HTTPS and passthrough tunnels), a PAC file picks it per host, each flow names
-// the proxy that carried it, and a rule pointing back at this Hindsight is refused with a clear error.
+// the proxy that carried it, and a rule pointing back at this Hindsight is refused on save (naming
+// action.proxy) or, named by a PAC script, when the request is sent.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { startTestCore, type TestCore } from '../../helpers/core';
 import { curl, pemFile } from '../capture/clients';
+import { loadRulesFile } from '../../../electron/core/rules/rules-file';
+import { PROFILE_EXPORT_FORMAT, PROFILE_EXPORT_VERSION } from '../../../electron/common/profile-share';
 
 let origin: Origin;
 let back: TestCore;
@@ -136,13 +139,50 @@ describe('upstream proxy', () => {
     assert.deepEqual({ method: flow.request.method, via: flow.upstreamProxy, tunnel: !!flow.tunnel, server: flow.server }, { method: 'CONNECT', via: `http://127.0.0.1:${back.port}`, tunnel: true, server: { host: 'pinned.test', port: origin.httpsPort } });
   });
 
-  test('an upstream proxy that is this Hindsight itself is refused with a clear error, not looped', async () => {
-    await front.core.rules.store.save({ name: 'oops', action: { type: 'upstream-proxy', proxy: `http://localhost:${front.port}` } });
-    const r = await curl(front.proxyUrl, [origin.url('/json', { host: 'api.test' })]);
-    const message = `the upstream proxy http://localhost:${front.port} of rule "oops" is this Hindsight itself; refusing to send traffic in a loop`;
-    assert.deepEqual([r.status, r.body], [508, `Hindsight: ${message}\n`]);
-    const flows = await front.finishedFlows(1);
-    assert.deepEqual([flows.length, flows[0].error, origin.received.length], [1, { phase: 'rule', message }, 0]);
+  test('an upstream proxy that is this Hindsight itself is refused on save naming action.proxy: editor, rules file and profile', async () => {
+    const loop = `is this Hindsight itself (port ${front.port} is its own); traffic sent there would loop`;
+    const fieldsOf = async (saving: Promise<unknown>) => {
+      const err = (await saving.then(() => undefined, (e: Error & { fields?: unknown }) => e)) as (Error & { fields?: unknown }) | undefined;
+      return err && { message: err.message, fields: err.fields };
+    };
+    // The rule editor's path (rules.save): loopback names and addresses, and the address the proxy listens on.
+    const saves = [];
+    for (const host of ['localhost', '127.0.0.1', '127.0.0.2', '[::1]']) {
+      saves.push(await fieldsOf(front.core.rules.store.save({ name: 'oops', action: { type: 'upstream-proxy', proxy: `http://${host}:${front.port}` } })));
+    }
+    assert.deepEqual(saves, Array.from({ length: 4 }, () => ({ message: `invalid rule: action.proxy: ${loop}`, fields: [{ field: 'action.proxy', message: loop }] })));
+    // Another Hindsight on this machine is a fine upstream proxy, and so is socks5h to it.
+    await front.core.rules.store.save({ name: 'fine', action: { type: 'upstream-proxy', proxy: `socks5h://127.0.0.1:${back.port}` } });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-rules-'));
+    try {
+      // `serve --rules FILE`: an array of rules, and a device profile export.
+      const rulesFile = path.join(dir, 'rules.json');
+      fs.writeFileSync(rulesFile, JSON.stringify([{ name: 'loop', action: { type: 'upstream-proxy', proxy: `socks5://localhost:${front.port}` } }]));
+      await assert.rejects(loadRulesFile(front.core.rules.store, rulesFile), { message: `${rulesFile}: refused, nothing was loaded:\n  rules[0].action.proxy: ${loop}` });
+      const profileFile = path.join(dir, 'profile.json');
+      fs.writeFileSync(profileFile, JSON.stringify({ format: PROFILE_EXPORT_FORMAT, version: PROFILE_EXPORT_VERSION, profile: { name: 'Phone', clients: ['127.0.0.2'] }, rules: [{ name: 'loop', matchers: [], action: { type: 'upstream-proxy', proxy: `http://127.0.0.1:${front.port}` } }] }));
+      await assert.rejects(loadRulesFile(front.core.rules.store, profileFile), { message: `${profileFile}: refused, nothing was loaded:\n  rules[0].action.proxy: ${loop}` });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(front.core.rules.store.list().map((r) => r.rule.name), ['fine']);
+  });
+
+  test('a PAC script that names this Hindsight itself gets a 508 with a clear error, not a loop', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-pac-'));
+    const pac = path.join(dir, 'self.pac');
+    fs.writeFileSync(pac, `function FindProxyForURL(url, host) { return "PROXY localhost:${front.port}"; }\n`);
+    try {
+      await front.core.rules.store.save({ name: 'oops', action: { type: 'upstream-proxy', proxy: `pac+file://${pac}` } });
+      const r = await curl(front.proxyUrl, [origin.url('/json', { host: 'api.test' })]);
+      const message = `the upstream proxy http://localhost:${front.port} of rule "oops" is this Hindsight itself; refusing to send traffic in a loop`;
+      assert.deepEqual([r.status, r.body], [508, `Hindsight: ${message}\n`]);
+      const flows = await front.finishedFlows(1);
+      assert.deepEqual([flows.length, flows[0].error, origin.received.length], [1, { phase: 'rule', message }, 0]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('an upstream proxy that is down fails the flow naming it', async () => {
