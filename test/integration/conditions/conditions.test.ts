@@ -109,6 +109,25 @@ describe('network conditions: bandwidth', () => {
     );
   });
 
+  test('an HTTP/2 client is shaped the same: curl --http2 from 127.0.0.2 gets 100 KB at 400 kbit/s in 2 s ± 10 %', { timeout: 60_000 }, async () => {
+    await profileWith({ downloadKbps: 400 });
+    const ca = pemFile(proxy.core.ca.certPem);
+    try {
+      const started = performance.now();
+      const result = await curl(proxy.proxyUrl, ['--http2', '--interface', PHONE, '-o', '/dev/null', origin.url('/bytes?n=100000', { secure: true })], { caFile: ca.file, timeoutMs: 30_000 });
+      const ms = performance.now() - started;
+      const expectedMs = (100_000 * 8) / 400_000 * 1000;
+      const [flow] = await proxy.finishedFlows(1);
+      assert.deepEqual(
+        { status: result.status, onTime: within(ms, expectedMs, 0.1), h2: flow.http2 !== undefined, size: flow.response?.body.size, state: flow.state },
+        { status: 200, onTime: true, h2: true, size: 100_000, state: 'completed' },
+        `took ${ms.toFixed(0)} ms (expected ${expectedMs} ms)`,
+      );
+    } finally {
+      ca.dispose();
+    }
+  });
+
   test('upload bandwidth: a 50 KB request body at 200 kbit/s takes 2 s ± 10 %; the origin gets every byte', { timeout: 30_000 }, async () => {
     await profileWith({ uploadKbps: 200 });
     const body = Buffer.alloc(50_000, 'u');
