@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool, ProxyAgent, request } from 'undici';
 import type { RuleDraft } from '../electron/common/rule-state';
 import { createCore } from '../electron/core/core';
+import { ConditionsService } from '../electron/core/conditions/service';
 import { RuleStore } from '../electron/core/rules/store';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 
@@ -21,8 +22,11 @@ const WARMUP_MS = 800;
 const CONNECTIONS = 8;
 const MATCH_RUNS = 20_000;
 
-/** Rules that look like real ones (URL wildcards and regexes, hosts, methods, headers, client scopes) but match nothing sent here. */
-function decoys(n: number): RuleDraft[] {
+/**
+ * Rules that look like real ones (URL wildcards and regexes, hosts, methods, headers, client scopes) but match
+ * nothing sent here. `conditions`: every fifth is a network-conditions rule (latency, bandwidth, failures).
+ */
+function decoys(n: number, conditions = false): RuleDraft[] {
   const rules: RuleDraft[] = [];
   for (let i = 0; i < n; i++) {
     const kind = i % 5;
@@ -39,7 +43,12 @@ function decoys(n: number): RuleDraft[] {
     rules.push({
       name: `decoy ${i}`,
       matchers,
-      action: i % 2 ? { type: 'mock', status: 500, headers: [], body: 'x' } : { type: 'map-remote', to: `https://staging-${i}.example.test` },
+      action:
+        conditions && kind === 4
+          ? { type: 'conditions', conditions: { latencyMs: 300, jitterMs: 50, downloadKbps: 780, resetPercent: 5 } }
+          : i % 2
+            ? { type: 'mock', status: 500, headers: [], body: 'x' }
+            : { type: 'map-remote', to: `https://staging-${i}.example.test` },
       ...(i % 7 === 0 ? { scope: { clients: ['10.1.0.0/16'] } } : {}),
     });
   }
@@ -75,7 +84,8 @@ async function throughput(proxyUrl: string, url: string): Promise<{ rps: number;
   return { rps: (latencies.length / elapsed) * 1000, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)], errors };
 }
 
-async function matchingCost(dataDir: string, rules: RuleDraft[], url: string): Promise<number> {
+/** CPU µs per request of RuleSet.match, and of the network-conditions lookup the proxy makes first (ConditionsService.forRequest). */
+async function matchingCost(dataDir: string, rules: RuleDraft[], url: string): Promise<{ match: number; conditions: number }> {
   const store = new RuleStore(path.join(dataDir, `match-${rules.length}`));
   await store.ready;
   if (rules.length) await store.saveAll(rules);
@@ -87,8 +97,14 @@ async function matchingCost(dataDir: string, rules: RuleDraft[], url: string): P
   for (let i = 0; i < MATCH_RUNS; i++) set.match(input);
   const used = process.cpuUsage(cpu);
   const perCall = (used.user + used.system) / MATCH_RUNS;
+  const conditions = new ConditionsService({ rules: () => set, hit: () => true });
+  const connection = {};
+  for (let i = 0; i < 2000; i++) conditions.forRequest(input, connection);
+  const cpu2 = process.cpuUsage();
+  for (let i = 0; i < MATCH_RUNS; i++) conditions.forRequest(input, connection);
+  const used2 = process.cpuUsage(cpu2);
   await store.close();
-  return perCall;
+  return { match: perCall, conditions: (used2.user + used2.system) / MATCH_RUNS };
 }
 
 async function main() {
@@ -99,13 +115,14 @@ async function main() {
     { label: '0 rules', rules: [] },
     { label: '100 rules, none matching', rules: decoys(100) },
     { label: '100 rules, the last matching', rules: [...decoys(99), lastMatching] },
+    { label: '100 rules (20 of them network conditions), none matching', rules: decoys(100, true) },
     { label: '1,000 rules, none matching', rules: decoys(1000) },
     { label: '1,000 rules, the last matching', rules: [...decoys(999), lastMatching] },
   ];
   console.log(`Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`HTTP GET 1 KB through the proxy, ${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s per run after ${WARMUP_MS} ms warm-up, capture on\n`);
-  console.log('| rules loaded | requests/s | p50 ms | p99 ms | errors | RuleSet.match CPU µs/request |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| rules loaded | requests/s | p50 ms | p99 ms | errors | RuleSet.match CPU µs/request | conditions lookup CPU µs/request |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const scenario of scenarios) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-'));
     const core = await createCore({ dataDir, port: 0, lookup: testLookup, version: 'bench' });
@@ -114,7 +131,7 @@ async function main() {
       const { port } = core.proxyAddress();
       const result = await throughput(`http://127.0.0.1:${port}`, url);
       const match = await matchingCost(dataDir, scenario.rules, url);
-      console.log(`| ${scenario.label} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ${result.errors} | ${match.toFixed(2)} |`);
+      console.log(`| ${scenario.label} | ${result.rps.toFixed(0)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ${result.errors} | ${match.match.toFixed(2)} | ${match.conditions.toFixed(2)} |`);
     } finally {
       await core.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -10,7 +10,7 @@
  * `encoding` even when a Content-Encoding header is listed. Hindsight's own `_` fields (see
  * ../export/har.ts) are read back, so an export imports as the same flows.
  */
-import { JSONParser } from '@streamparser/json';
+import { JSONParser, TokenType } from '@streamparser/json';
 import { messagesOfEntry, type ImportedMessage } from './har-messages';
 import { newFlowId } from '../capture/ids';
 import { FLOW_SCHEMA, headerValue, type BodyRef, type Flow, type FlowError, type FlowErrorPhase, type FlowTimings, type Headers } from '../../common/flow';
@@ -287,6 +287,8 @@ export async function scanHar(input: string | Buffer | AsyncIterable<Buffer | st
   let bytes = 0;
 
   const parser = new JSONParser({ paths: ['$.log.version', '$.log.creator', '$.log.entries.*'], keepStack: false });
+  // What log.entries is, read from the tokens: asking the parser for `$.log.entries` itself would keep every entry.
+  const entriesKind = watchLogEntries(parser);
   parser.onValue = ({ value, key, stack }) => {
     const path = stack.map((s) => s.key).slice(1);
     if (path.length === 1 && key === 'version') version = value;
@@ -321,10 +323,52 @@ export async function scanHar(input: string | Buffer | AsyncIterable<Buffer | st
     throw new HarImportError([`not valid JSON (${(err as Error).message})`]);
   }
   if (badEntries > problems.length) problems.push(`… and ${badEntries - problems.length} more bad entries`);
-  if (!entriesIsArray) problems.unshift('log.entries must be an array');
+  const kind = entriesKind();
+  if (!entriesIsArray || kind === 'other') problems.unshift('log.entries must be an array');
+  else if (kind === undefined && version !== undefined) problems.unshift('no log.entries: a HAR lists its requests in log.entries');
   if (typeof version !== 'string') problems.unshift(version === undefined ? 'no log.version: this is not a HAR file (expected {"log": {"version": "1.2", "entries": [...]}})' : 'log.version must be a string');
   if (problems.length) throw new HarImportError(problems);
   return creator ? { count, creator } : { count };
+}
+
+/**
+ * Follows the token stream just far enough to tell what `log.entries` is: 'array', 'other' (a string, an object,
+ * …) or undefined (absent). Keys are told from string values by position: a string right after `{` or after a
+ * comma inside an object is a key.
+ */
+function watchLogEntries(parser: JSONParser): () => 'array' | 'other' | undefined {
+  /** Open containers: whether each is an object, and the key it was opened under. */
+  const open: { object: boolean; key: string | null }[] = [];
+  let expectKey = false;
+  let key: string | null = null;
+  let kind: 'array' | 'other' | undefined;
+  const inLog = () => open.length === 2 && open[0].object && open[1].object && open[1].key === 'log';
+  parser.onToken = ({ token, value }) => {
+    const valueStarts = token !== TokenType.RIGHT_BRACE && token !== TokenType.RIGHT_BRACKET && token !== TokenType.COLON && token !== TokenType.COMMA;
+    if (expectKey && token === TokenType.STRING) {
+      key = value as string;
+      expectKey = false;
+      return;
+    }
+    if (valueStarts && kind === undefined && key === 'entries' && inLog()) kind = token === TokenType.LEFT_BRACKET ? 'array' : 'other';
+    switch (token) {
+      case TokenType.LEFT_BRACE:
+      case TokenType.LEFT_BRACKET:
+        open.push({ object: token === TokenType.LEFT_BRACE, key: open.at(-1)?.object ? key : null });
+        expectKey = token === TokenType.LEFT_BRACE;
+        key = null;
+        break;
+      case TokenType.RIGHT_BRACE:
+      case TokenType.RIGHT_BRACKET:
+        open.pop();
+        key = null;
+        break;
+      case TokenType.COMMA:
+        expectKey = open.at(-1)?.object ?? false;
+        break;
+    }
+  };
+  return () => kind;
 }
 
 /**

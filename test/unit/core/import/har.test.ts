@@ -123,6 +123,9 @@ describe('HAR import', () => {
         e[3].startedDateTime = 'yesterday';
       })],
       ['bad encoding', withEntries((e) => (e[0].response.content.encoding = 'gzip'))],
+      ['entries a string', '{"log":{"version":"1.2","entries":"nope"}}'],
+      ['entries an empty object', '{"log":{"version":"1.2","entries":{}}}'],
+      ['no entries', '{"log":{"version":"1.2","pages":[{"entries":[]}]},"entries":[]}'],
     ];
     const messages: Record<string, string> = {};
     for (const [name, input] of cases) {
@@ -144,6 +147,9 @@ describe('HAR import', () => {
         'bad base64': 'not a usable HAR file: entry 2: response.content.text is not valid base64',
         'two bad': 'not a usable HAR file:\n  entry 0: request must be an object\n  entry 3: startedDateTime is not a date',
         'bad encoding': "not a usable HAR file: entry 0: response.content.encoding 'gzip' is not supported (only base64)",
+        'entries a string': 'not a usable HAR file: log.entries must be an array',
+        'entries an empty object': 'not a usable HAR file: log.entries must be an array',
+        'no entries': 'not a usable HAR file: no log.entries: a HAR lists its requests in log.entries',
       },
     );
   });
