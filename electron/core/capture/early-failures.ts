@@ -58,6 +58,9 @@ export class EarlyFailures {
   tlsClientError(err: NodeJS.ErrnoException & { reason?: string }, tlsSocket: tls.TLSSocket): void {
     const tunnel = this.tunnelOf(tlsSocket);
     if (!tunnel || tunnel.reported || this.stopped) return;
+    // The patch reports every error of the tunnel's TLS socket; one after a completed handshake (a client that
+    // resets the connection when it is done, as curl does over HTTP/2) is not a rejected certificate.
+    if ((tlsSocket as tls.TLSSocket & { _secureEstablished?: boolean })._secureEstablished) return;
     const host = connectHost(tunnel.req);
     const name = typeof tlsSocket.servername === 'string' && tlsSocket.servername ? tlsSocket.servername : host.name;
     const code = err.code ?? 'ERR_TLS';

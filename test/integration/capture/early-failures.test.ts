@@ -127,6 +127,20 @@ describe('a client that rejects the CA', () => {
     assert.deepEqual(flows.map((f) => [f.state, f.request.method]), [['completed', 'GET']]);
   });
 
+  test('a client that resets the connection after its exchange is done leaves no TLS failure behind', async () => {
+    const target = new URL(origin.url('/json', { secure: true })).host;
+    const socket = await tunnel(target);
+    const client = tls.connect({ socket, servername: 'origin.test', ca: [proxy.caPem] });
+    await once(client, 'secureConnect');
+    client.write(`GET /json HTTP/1.1\r\nHost: ${target}\r\nConnection: keep-alive\r\n\r\n`);
+    let answer = '';
+    while (!/\r\n\r\n[\s\S]*\}/.test(answer)) answer += ((await once(client, 'data')) as [Buffer])[0].toString('latin1');
+    // A TCP reset of the tunnel's connection, as curl's connection teardown can look under load.
+    socket.resetAndDestroy();
+    const flows = await settledFlows(1);
+    assert.deepEqual([answer.slice(0, 15), flows.map((f) => [f.state, f.request.method])], ['HTTP/1.1 200 OK', [['completed', 'GET']]]);
+  });
+
   test('a flood of bad handshakes from one client: one flow per second, the rest counted on the next', async () => {
     const flood = 25;
     const started = Date.now();
