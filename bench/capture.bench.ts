@@ -32,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../certs';
 import { emptyBody, type BodyRef } from '../electron/common/flow';
-import { FlowLogger } from '../electron/core/log/flow-logger';
+import { FlowLogger, LOG_RECENT_BODIES } from '../electron/core/log/flow-logger';
 import { LogFile } from '../electron/core/log/log-file';
 import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore } from '../electron/core/core';
@@ -108,11 +108,21 @@ async function proxyRole(): Promise<void> {
 }
 
 /** The log lines of `serve --log` / `--log-bodies --log-file`, as serve builds them (BENCH_LOG). */
-async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer> }): Promise<FlowLogger | undefined> {
+async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer>; keepRecent?(maxBytes: number): void }): Promise<FlowLogger | undefined> {
   const mode = process.env.BENCH_LOG;
   if (mode !== 'on' && mode !== 'bodies') return undefined;
   const file = await LogFile.open(path.join(dataDir, 'flows.log'));
-  return new FlowLogger({ write: (text) => file.write(text), read: (ref) => bodies().read(ref), bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined });
+  let kept = false;
+  return new FlowLogger({
+    write: (text) => file.write(text),
+    read: (ref) => {
+      const store = bodies();
+      if (!kept && mode === 'bodies') store.keepRecent?.(LOG_RECENT_BODIES);
+      kept = true;
+      return store.read(ref);
+    },
+    bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined,
+  });
 }
 
 function cpuMicros(): number {

@@ -24,7 +24,7 @@ import { applyRulesFile, describeLoadedRules, readRulesFile, type RulesFile } fr
 import { readUpstreamCaFile } from '../core/capture/upstream-ca';
 import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../common/inspect';
-import { FlowLogger } from '../core/log/flow-logger';
+import { FlowLogger, LOG_RECENT_BODIES } from '../core/log/flow-logger';
 import { LogFile } from '../core/log/log-file';
 import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
 import { redactUrl } from '../core/store/pg/pg-db';
@@ -396,6 +396,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       protoDirs: options.protoDirs,
     };
     core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, node: options.node }) : await createCore(coreOptions);
+    // Every body is read back for its log line moments after it was written: keep the newest in memory.
+    if (options.log && options.logBodyBytes !== undefined) core.store.bodies.keepRecent?.(LOG_RECENT_BODIES);
     // Before the first turn of the event loop, so not one exchange is recorded.
     if (options.noCapture) core.setCapture(false);
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));

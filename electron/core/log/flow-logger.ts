@@ -11,7 +11,10 @@ import { loggedBody } from './body-text';
 import { maskedLogLine, toDetailedLogLine } from './detailed-line';
 
 export interface FlowLoggerOptions {
-  /** Where each line goes (with its newline); a returned promise is awaited before the next line. */
+  /**
+   * Where each line goes (with its newline). A returned promise is not awaited line by line (that would build
+   * one line per write): at most WRITE_AHEAD lines go out unawaited, and flush() waits for the last.
+   */
   write: (text: string) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
@@ -27,6 +30,15 @@ export interface FlowLoggerOptions {
   onError?: (err: Error) => void;
 }
 
+/**
+ * Body bytes the body store keeps in memory for `--log-bodies` (BodyStoreLike.keepRecent): a few seconds of
+ * small bodies at thousands of flows a second, so lines are built without reading each body back from disk.
+ */
+export const LOG_RECENT_BODIES = 16 * 1024 * 1024;
+
+/** Lines handed to `write` before its promise is awaited (backpressure from a slow output). */
+const WRITE_AHEAD = 256;
+
 export class FlowLogger {
   private readonly queue: Flow[] = [];
   private head = 0;
@@ -35,6 +47,8 @@ export class FlowLogger {
   private readonly maxBacklog: number;
   private readonly maxPending: number;
   private dropped = 0;
+  private lastWrite: Promise<void> | undefined;
+  private unawaited = 0;
 
   constructor(private readonly options: FlowLoggerOptions) {
     this.mask = options.mask ?? true;
@@ -64,7 +78,7 @@ export class FlowLogger {
         const backlog = this.queue.length - this.head;
         try {
           const line = await this.lineFor(flow, backlog > this.maxBacklog);
-          await this.options.write(`${JSON.stringify(line)}\n`);
+          await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
         } catch (err) {
           this.options.onError?.(err as Error);
         }
@@ -78,11 +92,23 @@ export class FlowLogger {
           this.head = 0;
         }
       }
+      await this.written(this.lastWrite, true);
     } finally {
       this.queue.length = 0;
       this.head = 0;
       this.draining = undefined;
     }
+  }
+
+  /** Waits for a write every WRITE_AHEAD lines, and for the last one when `all`; a failed write is reported. */
+  private async written(write: void | Promise<void> | undefined, all: boolean): Promise<void> {
+    if (!write) return;
+    const reported = write.catch((err: Error) => this.options.onError?.(err));
+    this.lastWrite = reported;
+    if (!all && ++this.unawaited < WRITE_AHEAD) return;
+    this.unawaited = 0;
+    this.lastWrite = undefined;
+    await reported;
   }
 
   private async lineFor(flow: Flow, behind: boolean): Promise<object> {

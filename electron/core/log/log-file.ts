@@ -2,7 +2,8 @@
  * The `--log-file PATH` sink: lines appended to a file created owner-only (0600), written one after another
  * so lines never interleave, and reopened by path on reopen() (SIGHUP), the way logrotate expects: after
  * `mv app.log app.log.1 && kill -HUP`, lines written before the signal land in the old file, later ones in a
- * new one at PATH, and none is lost.
+ * new one at PATH, and none is lost. Lines written while a write is under way go out together in the next one:
+ * one write per batch rather than per line (each is a trip through libuv's thread pool).
  */
 import fs from 'node:fs';
 
@@ -11,6 +12,8 @@ export class LogFile {
   /** Every write and reopen chains here, in call order. */
   private chain: Promise<void>;
   private failure: string | undefined;
+  /** Lines waiting for the write queued on the chain for them; a reopen or close starts a new batch. */
+  private batch: { lines: string[]; written: Promise<void> } | undefined;
 
   private constructor(
     readonly path: string,
@@ -26,21 +29,30 @@ export class LogFile {
     return new LogFile(path, await openAppend(path), onError);
   }
 
+  /** Resolves once the line is written (or its failure reported). */
   write(text: string): Promise<void> {
-    this.chain = this.chain.then(async () => {
+    if (this.batch) {
+      this.batch.lines.push(text);
+      return this.batch.written;
+    }
+    const lines = [text];
+    const written = (this.chain = this.chain.then(async () => {
+      if (this.batch?.lines === lines) this.batch = undefined;
       if (!this.handle) return;
       try {
-        await this.handle.appendFile(text);
+        await this.handle.appendFile(lines.join(''));
         this.failure = undefined;
       } catch (err) {
         this.report(`cannot write ${this.path}: ${(err as Error).message}`);
       }
-    });
-    return this.chain;
+    }));
+    this.batch = { lines, written };
+    return written;
   }
 
   /** Closes the current file and opens PATH again (after a rename, a new file). */
   reopen(): Promise<void> {
+    this.batch = undefined;
     this.chain = this.chain.then(async () => {
       const old = this.handle;
       try {
@@ -55,6 +67,7 @@ export class LogFile {
   }
 
   close(): Promise<void> {
+    this.batch = undefined;
     this.chain = this.chain.then(async () => {
       await this.handle?.close().catch(() => {});
       this.handle = undefined;

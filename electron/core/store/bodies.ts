@@ -64,6 +64,10 @@ export class BodyStore implements BodyStoreLike {
   private nextSegment: number;
   /** Segments whose file is open: the current one, and sealed ones until their queue is written. */
   private readonly openSegments = new Set<SegmentFile>();
+  /** keepRecent(): the newest small bodies by name, oldest first, and their bytes in all. */
+  private recent: Map<string, Buffer> | undefined;
+  private recentBytes = 0;
+  private recentMax = 0;
   /** Staging pages for direct segment writes; undefined when they are not wanted. */
   private readonly pages: DirectPages | undefined;
   private readonly segmentEvents: SegmentEvents = {
@@ -179,8 +183,10 @@ export class BodyStore implements BodyStoreLike {
         });
       } else if (held && !broken && this.segmentBytes > 0) {
         const appended = this.append(held, ref.storedSize);
-        if (typeof appended === 'string') ref.blob = appended;
-        else fail(appended);
+        if (typeof appended === 'string') {
+          ref.blob = appended;
+          if (this.recent) this.remember(appended, held);
+        } else fail(appended);
       } else if (held && !broken) {
         done = fs.promises.writeFile(this.pathOf(blob), held.length === 1 ? held[0] : Buffer.concat(held), { mode: PRIVATE_FILE_MODE }).catch(fail);
       }
@@ -302,8 +308,27 @@ export class BodyStore implements BodyStoreLike {
     this.failedAt = Date.now();
   }
 
+  keepRecent(maxBytes: number): void {
+    this.recentMax = maxBytes;
+    this.recent ??= new Map();
+  }
+
+  private remember(blob: string, chunks: Buffer[]): void {
+    const recent = this.recent!;
+    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    recent.set(blob, bytes);
+    this.recentBytes += bytes.length;
+    for (const [name, old] of recent) {
+      if (this.recentBytes <= this.recentMax) break;
+      recent.delete(name);
+      this.recentBytes -= old.length;
+    }
+  }
+
   async read(ref: BodyRef): Promise<Buffer> {
     if (!ref.blob) return Buffer.alloc(0);
+    const kept = this.recent?.get(ref.blob);
+    if (kept) return Buffer.from(kept);
     const slice = parseSlice(ref.blob);
     if (slice) return this.readSlice(slice.segment, slice.offset, slice.length);
     await this.pendingFiles.get(ref.blob);
@@ -340,6 +365,14 @@ export class BodyStore implements BodyStoreLike {
    * stored flow refers to it (the store's worker counts that, segments.ts).
    */
   async remove(blobs: string[]): Promise<void> {
+    if (this.recent) {
+      for (const b of blobs) {
+        const kept = this.recent.get(b);
+        if (!kept) continue;
+        this.recent.delete(b);
+        this.recentBytes -= kept.length;
+      }
+    }
     const slices: SegmentSlice[] = [];
     for (const b of blobs) {
       const slice = parseSlice(b);

@@ -21,6 +21,15 @@ export const DEFAULT_MESSAGE_CAP = { count: 10_000, bytes: 10 * 1024 * 1024 };
 /** Closed logs whose record offsets stay in memory (the detail pane pages through one flow at a time). */
 const INDEX_CACHE = 16;
 const MAX_WRITE_BUFFERS = 512;
+/**
+ * Appends wait up to this long to be written together: a busy socket's messages cost one writev per interval
+ * instead of one per message (each write is a trip through libuv's thread pool, which on a busy proxy cost more
+ * than the rest of recording a message). Reads and end() write at once; a killed process loses at most this
+ * much of what the OS did not have yet.
+ */
+const COALESCE_MS = 20;
+/** ...unless this many bytes are waiting. */
+const COALESCE_BYTES = 256 * 1024;
 
 export function messageLogName(flowId: string): string {
   return `${flowId}-messages`;
@@ -193,6 +202,8 @@ class LogWriter implements MessageWriter {
   private fd: number | undefined;
   private broken = false;
   private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
   private writing = false;
   private written = 0;
   private waiters: (() => void)[] = [];
@@ -224,7 +235,8 @@ class LogWriter implements MessageWriter {
     this.keptBytes += kept.length;
     // The payload is copied: the caller's buffer may be a reused socket chunk.
     this.queue.push(length, header, Buffer.from(kept));
-    this.pump();
+    this.queuedBytes += 4 + header.length + kept.length;
+    this.schedule();
     return meta;
   }
 
@@ -236,6 +248,7 @@ class LogWriter implements MessageWriter {
 
   whenWritten(): Promise<void> {
     if (this.written >= this.size || this.broken) return Promise.resolve();
+    this.pump();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -254,11 +267,25 @@ class LogWriter implements MessageWriter {
     this.broken = true;
     this.stats.truncated = true;
     this.queue = [];
+    this.queuedBytes = 0;
     this.onError(err);
     this.wake();
   }
 
+  /** Writes soon: at once when much is waiting or the log has ended, else after COALESCE_MS. */
+  private schedule(): void {
+    if (this.writing || this.timer) return;
+    if (this.queue.length === 0 && !this.ended) return;
+    if (this.ended || this.queuedBytes >= COALESCE_BYTES) return this.pump();
+    this.timer = setTimeout(() => this.pump(), COALESCE_MS);
+    this.timer.unref();
+  }
+
   private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.writing) return;
     if (this.queue.length === 0 || this.fd === undefined || this.broken) {
       if (this.ended) this.finish();
@@ -266,13 +293,15 @@ class LogWriter implements MessageWriter {
     }
     const batch = this.queue.splice(0, MAX_WRITE_BUFFERS);
     const bytes = batch.reduce((n, b) => n + b.length, 0);
+    this.queuedBytes -= bytes;
     this.writing = true;
     fs.writev(this.fd, batch, (err) => {
       this.writing = false;
       if (err) this.fail(err);
       else this.written += bytes;
       this.wake();
-      this.pump();
+      if (this.waiters.length) this.pump();
+      else this.schedule();
     });
   }
 

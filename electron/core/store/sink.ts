@@ -31,6 +31,12 @@ export interface BodyStoreLike {
   read(ref: BodyRef): Promise<Buffer>;
   /** Deletes body files; missing files are not an error. */
   remove(blobs: string[]): Promise<void>;
+  /**
+   * Keeps the newest small bodies (up to `maxBytes` in all) in memory for read(): for a reader that reads every
+   * body right after its flow finished (`serve --log-bodies`), which would otherwise wait for each segment
+   * write and read it back from the disk. Off unless asked for.
+   */
+  keepRecent?(maxBytes: number): void;
 }
 
 /** One message of a flow's log as read back: what the log keeps about it, and its stored payload. */

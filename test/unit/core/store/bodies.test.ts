@@ -100,3 +100,20 @@ test('a body read the moment it ends (no flush) comes back whole, streamed or he
     await store.close?.();
   }
 });
+
+test('keepRecent: the newest small bodies are read from memory, older ones past the limit from the disk, removed ones not at all', async () => {
+  const dir = tempDir();
+  const store = new BodyStore({ dir, segmentBytes: 1024 * 1024 });
+  store.keepRecent(10);
+  const refs = ['aaaa', 'bbbb', 'cccc'].map((text, i) => {
+    const w = store.open(`f${i}`, 'response', {});
+    w.write(Buffer.from(text));
+    return w.end();
+  });
+  await store.flush();
+  // With the segment files gone, only what is kept in memory can still be read: the newest 8 of 10 bytes.
+  fs.rmSync(path.join(dir, 'segments'), { recursive: true, force: true });
+  assert.deepEqual((await Promise.all(refs.map((r) => store.read(r)))).map(String), ['', 'bbbb', 'cccc']);
+  await store.remove([refs[2].blob!]);
+  assert.deepEqual((await Promise.all(refs.map((r) => store.read(r)))).map(String), ['', 'bbbb', '']);
+});
