@@ -5,37 +5,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { run as runImport } from '../../../electron/cli/import';
-import { acquireLock, type HeldLock } from '../../../electron/core/instance/lock';
-import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
 import { startTestCore, type TestCore } from '../../helpers/core';
+import { importCli as cli, serveImports } from '../../helpers/import-target';
 import { tempDirs } from '../../helpers/temp-dirs';
 
 let core: TestCore;
-let ui: UiServer;
-let lock: HeldLock;
+let served: Awaited<ReturnType<typeof serveImports>>;
 const tempDir = tempDirs('hindsight-import-limit-');
 
 before(async () => {
   core = await startTestCore({ store: { maxFlows: 20, trimCount: 4 } });
-  ui = await startUiServer(core.core, { port: 0 });
-  lock = acquireLock(core.dataDir, { uiHost: '127.0.0.1', uiPort: ui.port, token: ui.token, proxyPort: core.port });
+  served = await serveImports(core);
 });
 after(async () => {
-  lock.release();
-  await ui.close();
+  await served.close();
   await core.dispose();
 });
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = new PassThrough().on('data', (d: Buffer) => (stdout += d.toString()));
-  const err = new PassThrough().on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await runImport(args, { stdout: out, stderr: err } as never);
-  return { code, stdout, stderr };
-}
 
 test('a HAR of 50 entries into a store that keeps 20: the 20 newest are stored, and the output says so', async () => {
   const file = path.join(tempDir(), 'over.har');
