@@ -8,7 +8,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { readLock, type LockInfo } from '../core/instance/lock';
 import { HarImportError, scanHar } from '../core/import/har';
-import { describeImportTrim, importHar } from '../core/import/into-store';
+import { describeImportLimit, describeImportTrim, importHar } from '../core/import/into-store';
 import { defaultDataDir } from '../core/paths';
 import type { ImportUploadResult } from '../core/server/import-route';
 import { openFlowStore } from '../core/store';
@@ -74,13 +74,12 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   try {
     await store.ready;
     // Streamed entry by entry (the file is read once more): memory stays flat whatever the file's size.
-    const outcome = await importHar(store, () => fs.createReadStream(file));
+    // A large body text waits in the data folder (owner-only) while its entry is read.
+    const outcome = await importHar(store, () => fs.createReadStream(file), storeUrl ? {} : { spoolDir: dataDir });
     for (const w of store.warnings()) out.stderr.write(`hindsight import: warning: ${w}\n`);
     const from = outcome.creator ? ` (made by ${outcome.creator.name} ${outcome.creator.version})` : '';
-    const count = outcome.count;
-    out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file}${from} into ${into}\n`);
-    const trim = describeImportTrim(outcome);
-    if (trim) out.stdout.write(`${trim}\n`);
+    out.stdout.write(`${importedLine(outcome.count)} from ${file}${from} into ${into}\n`);
+    for (const line of [describeImportLimit(outcome), describeImportTrim(outcome)]) if (line) out.stdout.write(`${line}\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof HarImportError)) throw err;
@@ -121,10 +120,16 @@ async function importThroughRunning(dataDir: string, file: string, out: CliOutpu
     return 1;
   }
   const count = result.imported;
-  out.stdout.write(`Imported ${count} flow${count === 1 ? '' : 's'} from ${file} into the running hindsight (${dataDir})\n`);
+  out.stdout.write(`${importedLine(count)} from ${file} into the running hindsight (${dataDir})\n`);
+  const limit = describeImportLimit({ notKept: result.notKept ?? 0, ...(result.keeps !== undefined ? { keeps: result.keeps } : {}) });
   const trim = describeImportTrim({ count, kept: result.kept ?? count, trimmed: result.trimmed ?? 0, trimmedOther: result.trimmedOther ?? 0 });
-  if (trim) out.stdout.write(`${trim}\n`);
+  for (const line of [limit, trim]) if (line) out.stdout.write(`${line}\n`);
   return 0;
+}
+
+/** "Imported 100,000 flows": every entry of the file was read and checked, whether or not the store keeps it. */
+function importedLine(count: number): string {
+  return `Imported ${count.toLocaleString('en-US')} flow${count === 1 ? '' : 's'}`;
 }
 
 /** POSTs a file's bytes, streamed, to the running instance's UI server with its token; the answer's status and text. */

@@ -249,7 +249,8 @@ export interface ApiMethods {
   'export.ticket': { params: { ids?: string[]; filter?: string; format: ExportFormat; shell?: ExportShell }; result: { ticket: string; expiresAt: number } };
   /** Adds the flows of a HAR file, marked imported; a file that is not a usable HAR fails with 'bad-har' and adds nothing. */
   /** `ids`: the imported flows still stored; `trimmed`/`trimmedOther`: imported and older flows the store's trim removed at once. */
-  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[]; trimmed?: number; trimmedOther?: number } };
+  /** `notKept`: entries left out, the oldest, when the file has more than the store keeps (`keeps`). */
+  'flows.import': { params: { harText: string }; result: { imported: number; ids: string[]; trimmed?: number; trimmedOther?: number; notKept?: number; keeps?: number } };
   // Rules (electron/core/rules). A refused save fails with code 'invalid-rule' and `fields` naming each bad field.
   'rules.list': { params: Record<string, never>; result: RulesState };
   /** Creates (no id) or replaces a rule; saving resets its hit counter. */

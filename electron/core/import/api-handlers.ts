@@ -27,8 +27,8 @@ export function createImportApiHandlers(core: AnyCore): Pick<ApiHandlers, Import
       await core.store.ready;
       try {
         // Checked whole first, then stored entry by entry: only the text and one entry are in memory.
-        const outcome = await importHar(core.store, () => harText);
-        return { imported: outcome.count, ids: outcome.kept, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther };
+        const outcome = await importHar(core.store, () => harText, { spoolDir: core.dataDir });
+        return { imported: outcome.count, ids: outcome.kept, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther, notKept: outcome.notKept, ...(outcome.keeps !== undefined ? { keeps: outcome.keeps } : {}) };
       } catch (err) {
         if (err instanceof HarImportError) throw new ApiError(err.message, 'bad-har');
         throw err;

@@ -1,8 +1,9 @@
 /**
  * HAR import: turns a HAR 1.2 file (Chrome/Firefox devtools, Playwright's recordHar, Hindsight's own
  * export) into flows and their body bytes, ready for the store. The file is read as a stream, one entry
- * at a time (a HAR with bodies can be larger than one JavaScript string may be), and checked whole before
- * anything is returned: one bad entry and nothing is imported, with the entry and field named.
+ * at a time (a HAR with bodies can be larger than one JavaScript string may be), body texts streamed past
+ * the parser in pieces (har-tokens.ts, har-body-text.ts), and checked whole before anything is returned:
+ * one bad entry and nothing is imported, with the entry and field named.
  *
  * Imported flows are `imported: true`, `seq: 0` (the store assigns it), state 'completed', or 'failed'
  * when the response has status 0 (Chrome) or -1 (Playwright) or an error (`_error` from Chrome and Hindsight, `_failureText` from
@@ -10,14 +11,20 @@
  * `encoding` even when a Content-Encoding header is listed. Hindsight's own `_` fields (see
  * ../export/har.ts) are read back, so an export imports as the same flows.
  */
-import { JSONParser, TokenType } from '@streamparser/json';
+import os from 'node:os';
 import { messagesOfEntry, type ImportedMessage } from './har-messages';
+import type { BodyBytes, BodyText, TextEncoding } from './har-body-text';
+import { HarParser, type TextSide } from './har-tokens';
 import { newFlowId } from '../capture/ids';
 import { FLOW_SCHEMA, headerValue, type BodyRef, type Flow, type FlowError, type FlowErrorPhase, type FlowTimings, type Headers } from '../../common/flow';
 
-export interface ImportedBodies {
-  request: Buffer | null;
-  response: Buffer | null;
+/**
+ * An entry's body bytes. While a HAR is scanned a large body text arrives as a StreamedBody
+ * (har-body-text.ts), readable only during the onFlow call that hands it over; parseHar holds Buffers.
+ */
+export interface ImportedBodies<B extends BodyBytes = BodyBytes> {
+  request: B | null;
+  response: B | null;
   /** WebSocket messages (har-messages.ts), for the flow's message log. */
   messages?: ImportedMessage[];
 }
@@ -25,7 +32,7 @@ export interface ImportedBodies {
 export interface HarImport {
   flows: Flow[];
   /** Body bytes by flow id; the flows' BodyRefs have no `blob` until the store writes these. */
-  bodies: Map<string, ImportedBodies>;
+  bodies: Map<string, ImportedBodies<Buffer>>;
   creator?: { name: string; version: string };
 }
 
@@ -76,16 +83,26 @@ function httpVersionOf(v: string | undefined): string {
   return h ? `${h[1]}.0` : '1.1';
 }
 
-function bytesOf(text: string | undefined, encoding: unknown, field: string): Buffer | null {
+function encodingOf(encoding: unknown, field: string): TextEncoding {
+  if (encoding === undefined || encoding === null || encoding === '') return 'utf8';
+  return need(encoding === 'base64', 'base64' as const, `${field}.encoding`, `'${String(encoding)}' is not supported (only base64)`);
+}
+
+/** A body's bytes from its text: the string, or the same text streamed past the parser (`streamed`). */
+function bytesOf(text: string | undefined, encoding: unknown, field: string, streamed?: BodyText): BodyBytes | null {
   if (text === undefined) return null;
-  if (encoding === undefined || encoding === null || encoding === '') return Buffer.from(text, 'utf8');
-  need(encoding === 'base64', 0, `${field}.encoding`, `'${String(encoding)}' is not supported (only base64)`);
+  const as = encodingOf(encoding, field);
+  if (streamed) {
+    need(as === 'utf8' || streamed.isBase64(), 0, `${field}.text`, 'is not valid base64');
+    return streamed.as(as);
+  }
+  if (as === 'utf8') return Buffer.from(text, 'utf8');
   const compact = text.replace(/\s+/g, '');
   need(/^[A-Za-z0-9+/]*={0,2}$/.test(compact) && compact.length % 4 !== 1, 0, `${field}.text`, 'is not valid base64');
   return Buffer.from(compact, 'base64');
 }
 
-function bodyRef(bytes: Buffer | null, truncated: boolean, declaredSize: number | undefined, contentType: string | undefined): BodyRef {
+function bodyRef(bytes: BodyBytes | null, truncated: boolean, declaredSize: number | undefined, contentType: string | undefined): BodyRef {
   const stored = bytes?.length ?? 0;
   const ref: BodyRef = { size: truncated && declaredSize !== undefined && declaredSize > stored ? declaredSize : stored, storedSize: stored, truncated };
   if (contentType) ref.contentType = contentType;
@@ -93,11 +110,12 @@ function bodyRef(bytes: Buffer | null, truncated: boolean, declaredSize: number 
 }
 
 /** Request body: postData.text (with Hindsight's `_encoding`), or a form rebuilt from postData.params. */
-function requestBody(request: Json, headers: Headers): { bytes: Buffer | null; ref: BodyRef } {
+function requestBody(request: Json, headers: Headers, streamed: BodyText | undefined): { bytes: BodyBytes | null; ref: BodyRef } {
   if (request.postData === undefined || request.postData === null) return { bytes: null, ref: bodyRef(null, false, undefined, undefined) };
   const postData = obj(request, 'postData', 'request');
   const field = 'request.postData';
   let text = optStr(postData, 'text', field);
+  const fromText = text !== undefined;
   if (text === undefined && Array.isArray(postData.params)) {
     text = postData.params
       .map((p, i) => {
@@ -106,7 +124,7 @@ function requestBody(request: Json, headers: Headers): { bytes: Buffer | null; r
       })
       .join('&');
   }
-  const bytes = bytesOf(text, postData._encoding ?? postData.encoding, field);
+  const bytes = bytesOf(text, postData._encoding ?? postData.encoding, field, fromText ? streamed : undefined);
   const contentType = headerValue(headers, 'content-type') ?? (optStr(postData, 'mimeType', field) || undefined);
   const size = optNum(request, 'bodySize');
   return { bytes: bytes?.length ? bytes : null, ref: bodyRef(bytes, postData._truncated === true, size, contentType) };
@@ -198,7 +216,8 @@ function appliedRulesOf(entry: Json): Flow['appliedRules'] {
   });
 }
 
-function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
+/** `texts`: the entry's body texts that were streamed past the parser (their fields hold ''). */
+function toFlow(entry: Json, texts: ReadonlyMap<TextSide, BodyText>): { flow: Flow; bodies: ImportedBodies } {
   const deep = tooDeep(entry);
   need(deep === undefined, 0, deep ?? '', `is nested more than ${MAX_ENTRY_DEPTH} levels deep (the limit for a HAR entry)`);
   const started = Date.parse(str(entry, 'startedDateTime', ''));
@@ -209,14 +228,14 @@ function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
   const url = str(request, 'url', 'request');
   need(/^[a-z][a-z0-9+.-]*:\/\/./i.test(url), 0, 'request.url', `'${url.slice(0, 80)}' is not an absolute URL`);
   const requestHeaders = headersOf(request, 'request');
-  const reqBody = requestBody(request, requestHeaders);
+  const reqBody = requestBody(request, requestHeaders, texts.get('request'));
 
   const response = obj(entry, 'response', '');
   // 0 (Chrome) and -1 (Playwright) stand for "no response".
   const status = need(Number.isInteger(response.status), response.status as number, 'response.status', 'must be a whole number');
   const responseHeaders = headersOf(response, 'response');
   const content = response.content === undefined ? {} : obj(response, 'content', 'response');
-  const respBytes = bytesOf(optStr(content, 'text', 'response.content'), content.encoding, 'response.content');
+  const respBytes = bytesOf(optStr(content, 'text', 'response.content'), content.encoding, 'response.content', texts.get('response'));
   const respType = headerValue(responseHeaders, 'content-type') ?? (optStr(content, 'mimeType', 'response.content') || undefined);
   const failure = optStr(response, '_error', 'response') ?? optStr(response, '_failureText', 'response');
 
@@ -258,8 +277,13 @@ function toFlow(entry: Json): { flow: Flow; bodies: ImportedBodies } {
   return { flow, bodies: { request: reqBody.bytes, response: status > 0 && respBytes?.length ? respBytes : null, ...(messages ? { messages } : {}) } };
 }
 
+/** Text is handed to the parser a slice at a time: it would otherwise encode the whole document at once. */
+const TEXT_SLICE = 1024 * 1024;
+
 async function* chunksOf(input: string | Buffer | AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
-  if (typeof input === 'string' || Buffer.isBuffer(input)) yield input;
+  // The tokenizer holds back a surrogate half at a slice's end until the next slice.
+  if (typeof input === 'string') for (let i = 0; i < input.length; i += TEXT_SLICE) yield input.slice(i, i + TEXT_SLICE);
+  else if (Buffer.isBuffer(input)) yield input;
   else yield* input;
 }
 
@@ -268,16 +292,38 @@ export interface HarScan {
   /** Entries read (all of them valid: a bad entry throws). */
   count: number;
   creator?: { name: string; version: string };
+  /** Each entry's start time and pinned mark, in file order (with `times`). */
+  times?: EntryTimes;
+}
+
+export interface EntryTimes {
+  startedAt: number[];
+  pinned: boolean[];
+}
+
+export interface ScanOptions {
+  /** The entries handed to onFlow, by index (default: all); the others are checked and counted only. */
+  select?: (entry: number) => boolean;
+  /** Where a body text too large to hold waits while its entry is read (default: the system's temp folder). */
+  spoolDir?: string;
+  /** Collect each entry's start time and pinned mark (HarScan.times): about 16 bytes an entry. */
+  times?: boolean;
 }
 
 /**
  * One pass over a HAR document (text, bytes, or a stream such as fs.createReadStream), entry by entry: each
  * valid entry is handed to `onFlow` as soon as it is read and then let go, so memory does not grow with
- * the number of entries. Throws HarImportError naming the bad entries and fields when the file is not JSON,
- * not a HAR, or any entry is bad; `onFlow` stops being called at the first bad entry. To import all or
- * nothing, check the file first (a pass without onFlow), then read it again with onFlow (importHar does).
+ * the number of entries, nor with the size of a body (body texts are streamed past the parser: har-tokens.ts;
+ * a StreamedBody in `bodies` is readable only during the call). Throws HarImportError naming the bad entries
+ * and fields when the file is not JSON, not a HAR, or any entry is bad; `onFlow` stops being called at the
+ * first bad entry. To import all or nothing, check the file first (a pass without onFlow), then read it
+ * again with onFlow (importHar does).
  */
-export async function scanHar(input: string | Buffer | AsyncIterable<Buffer | string>, onFlow?: (flow: Flow, bodies: ImportedBodies) => void): Promise<HarScan> {
+export async function scanHar(
+  input: string | Buffer | AsyncIterable<Buffer | string>,
+  onFlow?: (flow: Flow, bodies: ImportedBodies) => void,
+  options: ScanOptions = {},
+): Promise<HarScan> {
   const problems: string[] = [];
   let badEntries = 0;
   let count = 0;
@@ -285,29 +331,38 @@ export async function scanHar(input: string | Buffer | AsyncIterable<Buffer | st
   let creator: HarScan['creator'];
   let entriesIsArray = true;
   let bytes = 0;
+  const times: EntryTimes | undefined = options.times ? { startedAt: [], pinned: [] } : undefined;
+  const handed = (entry: number) => onFlow !== undefined && (options.select?.(entry) ?? true);
+  const spool = { spoolDir: options.spoolDir ?? os.tmpdir() };
 
-  const parser = new JSONParser({ paths: ['$.log.version', '$.log.creator', '$.log.entries.*'], keepStack: false });
-  // What log.entries is, read from the tokens: asking the parser for `$.log.entries` itself would keep every entry.
-  const entriesKind = watchLogEntries(parser);
+  // Body texts keep their bytes only where they will be stored; the checking pass keeps none.
+  const parser = new HarParser(['$.log.version', '$.log.creator', '$.log.entries.*'], (entry) => (handed(entry) ? spool : false));
   parser.onValue = ({ value, key, stack }) => {
     const path = stack.map((s) => s.key).slice(1);
     if (path.length === 1 && key === 'version') version = value;
     else if (path.length === 1 && key === 'creator') {
       if (isObject(value) && typeof value.name === 'string' && typeof value.version === 'string') creator = { name: value.name, version: value.version };
     } else if (path.length === 2 && path[1] === 'entries') {
-      if (typeof key !== 'number') {
-        entriesIsArray = false;
-        return;
-      }
+      const texts = parser.takeTexts();
       try {
+        if (typeof key !== 'number') {
+          entriesIsArray = false;
+          return;
+        }
         need(isObject(value), 0, 'the entry', 'must be an object');
-        const { flow, bodies } = toFlow(value as Json);
+        const { flow, bodies } = toFlow(value as Json, texts);
         count++;
-        if (problems.length === 0) onFlow?.(flow, bodies);
+        if (times) {
+          times.startedAt.push(flow.startedAt);
+          times.pinned.push(flow.pinned === true);
+        }
+        if (problems.length === 0 && handed(key)) onFlow?.(flow, bodies);
       } catch (err) {
         if (!(err instanceof FieldError)) throw err;
         badEntries++;
         if (problems.length < MAX_PROBLEMS) problems.push(`entry ${key}: ${err.message}`);
+      } finally {
+        for (const text of texts.values()) text.dispose();
       }
     }
   };
@@ -319,56 +374,22 @@ export async function scanHar(input: string | Buffer | AsyncIterable<Buffer | st
     if (bytes === 0) throw new HarImportError(['the file is empty']);
     if (!parser.isEnded) parser.end();
   } catch (err) {
-    if (err instanceof HarImportError) throw err;
+    // A spool file that cannot be written is the disk's problem, not the file's.
+    if (err instanceof HarImportError || (err as NodeJS.ErrnoException).syscall) throw err;
     throw new HarImportError([`not valid JSON (${(err as Error).message})`]);
+  } finally {
+    parser.dispose();
   }
   if (badEntries > problems.length) problems.push(`… and ${badEntries - problems.length} more bad entries`);
-  const kind = entriesKind();
+  const kind = parser.entriesKind;
   if (!entriesIsArray || kind === 'other') problems.unshift('log.entries must be an array');
   else if (kind === undefined && version !== undefined) problems.unshift('no log.entries: a HAR lists its requests in log.entries');
   if (typeof version !== 'string') problems.unshift(version === undefined ? 'no log.version: this is not a HAR file (expected {"log": {"version": "1.2", "entries": [...]}})' : 'log.version must be a string');
   if (problems.length) throw new HarImportError(problems);
-  return creator ? { count, creator } : { count };
-}
-
-/**
- * Follows the token stream just far enough to tell what `log.entries` is: 'array', 'other' (a string, an object,
- * …) or undefined (absent). Keys are told from string values by position: a string right after `{` or after a
- * comma inside an object is a key.
- */
-function watchLogEntries(parser: JSONParser): () => 'array' | 'other' | undefined {
-  /** Open containers: whether each is an object, and the key it was opened under. */
-  const open: { object: boolean; key: string | null }[] = [];
-  let expectKey = false;
-  let key: string | null = null;
-  let kind: 'array' | 'other' | undefined;
-  const inLog = () => open.length === 2 && open[0].object && open[1].object && open[1].key === 'log';
-  parser.onToken = ({ token, value }) => {
-    const valueStarts = token !== TokenType.RIGHT_BRACE && token !== TokenType.RIGHT_BRACKET && token !== TokenType.COLON && token !== TokenType.COMMA;
-    if (expectKey && token === TokenType.STRING) {
-      key = value as string;
-      expectKey = false;
-      return;
-    }
-    if (valueStarts && kind === undefined && key === 'entries' && inLog()) kind = token === TokenType.LEFT_BRACKET ? 'array' : 'other';
-    switch (token) {
-      case TokenType.LEFT_BRACE:
-      case TokenType.LEFT_BRACKET:
-        open.push({ object: token === TokenType.LEFT_BRACE, key: open.at(-1)?.object ? key : null });
-        expectKey = token === TokenType.LEFT_BRACE;
-        key = null;
-        break;
-      case TokenType.RIGHT_BRACE:
-      case TokenType.RIGHT_BRACKET:
-        open.pop();
-        key = null;
-        break;
-      case TokenType.COMMA:
-        expectKey = open.at(-1)?.object ?? false;
-        break;
-    }
-  };
-  return () => kind;
+  const scan: HarScan = { count };
+  if (creator) scan.creator = creator;
+  if (times) scan.times = times;
+  return scan;
 }
 
 /**
@@ -377,10 +398,11 @@ function watchLogEntries(parser: JSONParser): () => 'array' | 'other' | undefine
  */
 export async function parseHar(input: string | Buffer | AsyncIterable<Buffer | string>): Promise<HarImport> {
   const flows: Flow[] = [];
-  const bodies = new Map<string, ImportedBodies>();
+  const bodies = new Map<string, ImportedBodies<Buffer>>();
+  const whole = (b: BodyBytes | null) => (b === null || Buffer.isBuffer(b) ? b : b.toBuffer());
   const scan = await scanHar(input, (flow, b) => {
     flows.push(flow);
-    bodies.set(flow.id, b);
+    bodies.set(flow.id, { ...b, request: whole(b.request), response: whole(b.response) });
   });
   const result: HarImport = { flows, bodies };
   if (scan.creator) result.creator = scan.creator;

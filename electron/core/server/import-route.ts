@@ -5,7 +5,7 @@
  * owner-only file in the data folder as it arrives and then imported entry by entry from that file, like an
  * offline import. The token check happens in ui-server.ts before this runs.
  *
- * Answers 200 with JSON `{ imported, kept, trimmed, trimmedOther }`, 422 with `{ error }` for a file that is
+ * Answers 200 with JSON `{ imported, kept, notKept, keeps?, trimmed, trimmedOther }`, 422 with `{ error }` for a file that is
  * not a usable HAR (nothing stored), 413 past MAX_IMPORT_BYTES.
  */
 import crypto from 'node:crypto';
@@ -17,6 +17,7 @@ import { Transform } from 'node:stream';
 import type { AnyCore } from '../core-types';
 import { HarImportError } from '../import/har';
 import { importHar } from '../import/into-store';
+import { BODY_SPOOL_NAME } from '../import/har-body-text';
 import { PRIVATE_FILE_MODE } from '../private-files';
 
 /** Far beyond any devtools export; a bound so an upload cannot fill the disk. */
@@ -27,6 +28,9 @@ export interface ImportUploadResult {
   imported: number;
   /** Imported flows still stored after the store's trim. */
   kept: number;
+  /** Entries left out because the store keeps fewer (the oldest); `keeps` is its limit then. */
+  notKept: number;
+  keeps?: number;
   trimmed: number;
   trimmedOther: number;
 }
@@ -73,8 +77,15 @@ async function importUpload(core: AnyCore, req: http.IncomingMessage, spool: str
   }
   await core.store.ready;
   try {
-    const outcome = await importHar(core.store, () => fs.createReadStream(spool));
-    const result: ImportUploadResult = { imported: outcome.count, kept: outcome.kept.length, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther };
+    const outcome = await importHar(core.store, () => fs.createReadStream(spool), { spoolDir: core.dataDir });
+    const result: ImportUploadResult = {
+      imported: outcome.count,
+      kept: outcome.kept.length,
+      notKept: outcome.notKept,
+      ...(outcome.keeps !== undefined ? { keeps: outcome.keeps } : {}),
+      trimmed: outcome.trimmed,
+      trimmedOther: outcome.trimmedOther,
+    };
     return { status: 200, value: result };
   } catch (err) {
     if (err instanceof HarImportError) return { status: 422, value: { error: err.message } };
@@ -82,7 +93,7 @@ async function importUpload(core: AnyCore, req: http.IncomingMessage, spool: str
   }
 }
 
-/** Uploads a crash cut short: this server holds the data folder now, so none of them is still being written. */
+/** Uploads and body texts (har-body-text.ts) a crash cut short: this server holds the data folder now, so none is still being written. */
 export function removeStaleImportSpools(dataDir: string): void {
   let names: string[];
   try {
@@ -90,7 +101,7 @@ export function removeStaleImportSpools(dataDir: string): void {
   } catch {
     return;
   }
-  for (const name of names) if (SPOOL_NAME.test(name)) fs.rmSync(path.join(dataDir, name), { force: true });
+  for (const name of names) if (SPOOL_NAME.test(name) || BODY_SPOOL_NAME.test(name)) fs.rmSync(path.join(dataDir, name), { force: true });
 }
 
 const SPOOL_NAME = /^import-[0-9a-f]{16}\.har\.part$/;

@@ -284,6 +284,10 @@ class WorkerFlowStore implements FlowStore {
     return this.summaries.size;
   }
 
+  keepLimit(): number {
+    return this.maxFlows;
+  }
+
   lastTrim(): TrimInfo | undefined {
     return this.meta.lastTrim;
   }

@@ -62,6 +62,8 @@ export interface AnyFlowStore extends CaptureSink {
   clear(options?: { includePinned?: boolean }): Promise<number>;
   /** Flows stored now (pinned included). */
   count(): number;
+  /** How many unpinned flows the store keeps before its trim (maxFlows; Infinity when unbounded). Optional: HAR import reads it. */
+  keepLimit?(): number;
   lastTrim(): TrimInfo | undefined;
   /** False while the store's backlog to the disk is full: the exchange is forwarded unrecorded and counted. */
   admit(): boolean;

@@ -1,11 +1,11 @@
-// Issue 14, item 7 (and issue 13's note on ids): a HAR import past the store's limit says what was kept and
-// what the trim removed; the entries are stored one by one as they are read (the file is checked first, all
-// or nothing); a document nested too deep is refused naming the entry, the field and the limit; imported
+// Issue 14, item 7 (and issue 13's note on ids): a HAR with more entries than the store keeps stores the
+// newest by startedDateTime and says what was not kept and what the trim removed; the entries are stored one
+// by one as they are read (the file is checked first, all or nothing); a document nested too deep is refused naming the entry, the field and the limit; imported
 // flows get ids like captured ones.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HarImportError, MAX_ENTRY_DEPTH } from '../../../electron/core/import/har';
-import { describeImportTrim, importHar } from '../../../electron/core/import/into-store';
+import { describeImportLimit, describeImportTrim, importHar } from '../../../electron/core/import/into-store';
 import { openFlowStore } from '../../../electron/core/store';
 import type { FlowStore } from '../../../electron/core/store/types';
 import { allSummaryIds, tempDirs } from '../store/store-helpers';
@@ -34,34 +34,66 @@ async function smallStore(): Promise<FlowStore> {
   return store;
 }
 
-test('an import past the limit reports what was kept and what the trim removed; the newest entries stay', async () => {
+/** 45 entries out of time order (entry i started at second (17 i) mod 45), so the file's last are not its newest. */
+const shuffled = (extra: (second: number) => object = () => ({})) => Array.from({ length: 45 }, (_, i) => (i * 17) % 45).map((second) => entry(second, extra(second)));
+const secondsOf = (store: FlowStore) =>
+  store
+    .query({ limit: 100 })
+    .flows.map((f) => Number(f.url.split('/').at(-1)))
+    .sort((a, b) => a - b);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+test('a file with more entries than the store keeps stores the newest by startedDateTime (and every pinned one), and says what was not kept', async () => {
   const store = await smallStore();
-  const outcome = await importHar(store, () => har(Array.from({ length: 45 }, (_, i) => entry(i))));
-  const stored = allSummaryIds(store);
-  const urls = store.query({ limit: 100 }).flows.map((f) => f.url);
+  // The oldest entry is pinned: kept whatever its age, and not counted against the limit.
+  const outcome = await importHar(store, () => har(shuffled((second) => (second === 0 ? { _pinned: true } : {}))));
   assert.deepEqual(
     {
-      count: outcome.count,
-      trimmed: outcome.trimmed,
-      trimmedOther: outcome.trimmedOther,
-      keptAreStored: [...outcome.kept].sort().join() === [...stored].sort().join(),
-      newest: urls[0],
-      oldestKept: urls[urls.length - 1],
+      outcome: { count: outcome.count, notKept: outcome.notKept, keeps: outcome.keeps, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther, kept: outcome.kept.length },
+      seconds: secondsOf(store),
+      keptAreStored: [...outcome.kept].sort().join() === [...allSummaryIds(store)].sort().join(),
       idsLikeCaptured: outcome.kept.every((id) => /^[0-9A-Za-z]{12}$/.test(id)),
-      sentence: describeImportTrim(outcome),
+      sentences: [describeImportLimit(outcome), describeImportTrim(outcome)],
     },
     {
-      count: 45,
-      trimmed: 45 - stored.length,
-      trimmedOther: 0,
+      outcome: { count: 45, notKept: 24, keeps: 20, trimmed: 0, trimmedOther: 0, kept: 21 },
+      seconds: [0, ...range(25, 44)],
       keptAreStored: true,
-      newest: 'http://har.test/item/44',
-      oldestKept: `http://har.test/item/${45 - stored.length}`,
       idsLikeCaptured: true,
-      sentence: `The store went over its limit and trimmed at once ${45 - stored.length} of the imported flows (the oldest); ${stored.length} of the 45 imported flows are kept.`,
+      sentences: ['The store keeps the newest 20 — 24 older ones were not kept.', ''],
     },
   );
-  assert.ok(stored.length <= 20 && stored.length > 0, `stored ${stored.length}`);
+});
+
+test('an import that takes a store holding flows past its limit says what its trim removed', async () => {
+  const store = await smallStore();
+  await importHar(store, () => har([100, 101, 102, 103, 104].map((second) => entry(second))));
+  const outcome = await importHar(store, () => har(shuffled()));
+  // The trim drops the 10 first recorded: the 5 flows stored before, and the first 5 of the 20 newest stored.
+  assert.deepEqual(
+    {
+      outcome: { count: outcome.count, notKept: outcome.notKept, keeps: outcome.keeps, trimmed: outcome.trimmed, trimmedOther: outcome.trimmedOther, kept: outcome.kept.length },
+      stored: store.count(),
+      sentences: [describeImportLimit(outcome), describeImportTrim(outcome)],
+    },
+    {
+      outcome: { count: 45, notKept: 25, keeps: 20, trimmed: 5, trimmedOther: 5, kept: 15 },
+      stored: 15,
+      sentences: [
+        'The store keeps the newest 20 — 25 older ones were not kept.',
+        'The store went over its limit and trimmed at once 5 of the imported flows (those stored first) and 5 flows stored before; 15 of the 45 imported flows are kept.',
+      ],
+    },
+  );
+});
+
+test('a file within the limit is stored whole, in its own order', async () => {
+  const store = await smallStore();
+  const outcome = await importHar(store, () => har(range(0, 19).map((second) => entry(second))));
+  assert.deepEqual(
+    { count: outcome.count, notKept: outcome.notKept, keeps: outcome.keeps, seconds: secondsOf(store), sentence: describeImportLimit(outcome) },
+    { count: 20, notKept: 0, keeps: undefined, seconds: range(0, 19), sentence: '' },
+  );
 });
 
 test('a bad entry anywhere stores nothing; a document nested too deep names the entry, field and limit', async () => {

@@ -9,16 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { run as runImport } from '../../../electron/cli/import';
-import { acquireLock, type HeldLock } from '../../../electron/core/instance/lock';
-import { startUiServer, type UiServer } from '../../../electron/core/server/ui-server';
 import { startTestCore, type TestCore } from '../../helpers/core';
+import { importCli as cli, serveImports } from '../../helpers/import-target';
 import { tempDirs } from '../../helpers/temp-dirs';
 
 let core: TestCore;
-let ui: UiServer;
-let lock: HeldLock;
+let served: Awaited<ReturnType<typeof serveImports>>;
 const tempDir = tempDirs('hindsight-import-route-');
 
 /** What a crash mid-upload leaves behind; the server removes it at start. */
@@ -27,23 +23,12 @@ before(async () => {
   core = await startTestCore();
   staleSpool = path.join(core.dataDir, 'import-0123456789abcdef.har.part');
   fs.writeFileSync(staleSpool, '{"log":');
-  ui = await startUiServer(core.core, { port: 0 });
-  lock = acquireLock(core.dataDir, { uiHost: '127.0.0.1', uiPort: ui.port, token: ui.token, proxyPort: core.port });
+  served = await serveImports(core);
 });
 after(async () => {
-  lock.release();
-  await ui.close();
+  await served.close();
   await core.dispose();
 });
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = new PassThrough().on('data', (d: Buffer) => (stdout += d.toString()));
-  const err = new PassThrough().on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await runImport(args, { stdout: out, stderr: err } as never);
-  return { code, stdout, stderr };
-}
 
 /** A HAR of `count` GETs, each response carrying `bodyBytes` of text, written without holding it whole. */
 async function writeHar(file: string, count: number, bodyBytes: number): Promise<void> {
@@ -94,7 +79,7 @@ test('a 20 MB HAR is streamed to the running instance and imported; a bad one im
 test('POST /api/import wants the token, refuses a token in the URL and a foreign Origin, and says why a HAR is unusable', async () => {
   const post = (pathname: string, headers: Record<string, string>, body: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: ui.port, method: 'POST', path: pathname, headers }, (res) => {
+      const req = http.request({ host: '127.0.0.1', port: served.ui.port, method: 'POST', path: pathname, headers }, (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text.trim() }));
@@ -102,11 +87,11 @@ test('POST /api/import wants the token, refuses a token in the URL and a foreign
       req.on('error', reject);
       req.end(body);
     });
-  const auth = { authorization: `Bearer ${ui.token}` };
+  const auth = { authorization: `Bearer ${served.ui.token}` };
   assert.deepEqual(
     {
       noToken: await post('/api/import', {}, '{}'),
-      tokenInUrl: await post(`/api/import?token=${ui.token}`, {}, '{}'),
+      tokenInUrl: await post(`/api/import?token=${served.ui.token}`, {}, '{}'),
       foreignOrigin: (await post('/api/import', { ...auth, origin: 'http://evil.test' }, '{}')).status,
       notHar: await post('/api/import', auth, '{"log": {"version": "1.2", "entries": [{"startedDateTime": "yesterday"}]}}'),
       spools: spools(),
