@@ -72,7 +72,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const store = await openStore(paths.dataDir);
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
   const protos = new ProtoSchemas(options.protoDirs ?? []);
-  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store), protos });
+  const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store), protos });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.

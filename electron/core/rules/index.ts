@@ -3,7 +3,6 @@
  * pipeline the proxy calls. createCore() makes one per data dir; the API and `--rules FILE` use it.
  */
 import type { Disposable } from '../../common/events';
-import type { CaptureSink } from '../store/sink';
 import { Breakpoints, DEFAULT_BREAKPOINT_TIMEOUT_MS } from './breakpoints';
 import { RulePipeline } from './pipeline';
 import { RuleStore } from './store';
@@ -13,8 +12,6 @@ import type { ProtoSchemas } from '../grpc/schema';
 
 export interface RulesOptions {
   dataDir: string;
-  /** Where the pipeline reports a flow's pauses (the flow store). */
-  sink?: CaptureSink;
   /** Overrides the stored breakpoint timeout setting (tests use short ones). */
   breakpointTimeoutMs?: number;
   /** Where rules, profiles and settings are kept (default the data folder's rules.db). */
@@ -37,7 +34,7 @@ export interface RulesService extends Disposable {
 export function createRules(options: RulesOptions): RulesService {
   const store = new RuleStore(options.dataDir, options.docs);
   const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
-  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink, protos: options.protos });
+  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, protos: options.protos });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
   const ready = store.ready.then(() => {
     const stored = store.settings().breakpointTimeoutMs;
