@@ -14,7 +14,7 @@ import { Pool, ProxyAgent, request } from 'undici';
 import type { RuleDraft } from '../electron/common/rule-state';
 import { createCore } from '../electron/core/core';
 import { ConditionsService } from '../electron/core/conditions/service';
-import { RuleStore } from '../electron/core/rules/store';
+import { RuleBook } from '../electron/core/rules/rule-book';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 
 const DURATION_MS = 4000;
@@ -86,7 +86,7 @@ async function throughput(proxyUrl: string, url: string): Promise<{ rps: number;
 
 /** CPU µs per request of RuleSet.match, and of the network-conditions lookup the proxy makes first (ConditionsService.forRequest). */
 async function matchingCost(dataDir: string, rules: RuleDraft[], url: string): Promise<{ match: number; conditions: number }> {
-  const store = new RuleStore(path.join(dataDir, `match-${rules.length}`));
+  const store = new RuleBook(path.join(dataDir, `match-${rules.length}`));
   await store.ready;
   if (rules.length) await store.saveAll(rules);
   const set = store.ruleSet();

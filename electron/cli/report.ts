@@ -20,7 +20,7 @@ import { readOpenApiFile } from '../core/report/openapi-file';
 import { allSummaries, harSummaries } from '../core/report/source';
 import type { DeviceProfile } from '../common/rule';
 import { reportTable } from '../core/report/table';
-import { RuleStore } from '../core/rules/store';
+import { RuleBook } from '../core/rules/rule-book';
 import { parseCommandArgs, type CliOutput } from './args';
 import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
 import { parseTimeWindow } from './time-arg';
@@ -152,10 +152,10 @@ async function computeReport(args: ReportArgs): Promise<{ report: Report } | { p
   }
 }
 
-/** Device profiles of the data dir's rule store, when it has one (a report never creates it). */
+/** Device profiles of the data dir's rule book, when it has one (a report never creates it). */
 async function storedProfiles(dataDir: string): Promise<DeviceProfile[]> {
   if (!fs.existsSync(dataPaths(dataDir).rulesDb)) return [];
-  const rules = new RuleStore(dataDir);
+  const rules = new RuleBook(dataDir);
   try {
     await rules.ready;
     return rules.profileList();

@@ -13,7 +13,7 @@ import { openFlowStore } from '../core/store';
 import { isPostgresUrl, redactUrl } from '../core/store/pg/pg-db';
 import { openPgStore, type PgFlowStore } from '../core/store/pg/pg-store';
 import { PgRuleDocs } from '../core/rules/pg-rule-docs';
-import { copyRuleDocs, NedbRuleDocs, type RuleDocStore } from '../core/rules/rule-docs';
+import { copyRuleDocs, NedbRuleDocs, type RuleDocs } from '../core/rules/rule-docs';
 import type { AnyFlowStore } from '../core/store/types';
 import { parseCommandArgs, type CliOutput } from './args';
 
@@ -124,7 +124,7 @@ async function open(spec: StoreSpec): Promise<AnyFlowStore> {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The rule documents of a store: the data folder's rules.db, or the database's (beside the flows). */
-function ruleDocsOf(spec: StoreSpec, store: AnyFlowStore): RuleDocStore {
+function ruleDocsOf(spec: StoreSpec, store: AnyFlowStore): RuleDocs {
   if (spec.url) return new PgRuleDocs((store as PgFlowStore).pool, spec.url, () => {});
   return new NedbRuleDocs(dataPaths(spec.dir!).rulesDb);
 }

@@ -1,13 +1,13 @@
 /**
  * `hindsight users add|list|revoke`: named users of a team server (issue 21), each with a token of their
- * own. Works on the data folder's users file (electron/core/users/file-store.ts) whether or not a
+ * own. Works on the data folder's users file (electron/core/users/users-file.ts) whether or not a
  * `hindsight serve` runs on it: the server notices the change at once, and a revoked user's open UI tabs
  * are disconnected. Roles: electron/common/users.ts.
  */
 import path from 'node:path';
 import { userNameProblem, type UserRole } from '../common/users';
 import { defaultDataDir } from '../core/paths';
-import { FileUserStore, usersFile } from '../core/users/file-store';
+import { UsersFile, usersFile } from '../core/users/users-file';
 import { parseCommandArgs, type CliOutput } from './args';
 
 export const usage = `Usage: hindsight users add NAME [--admin] [--data DIR]
@@ -45,7 +45,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   if (nameProblem) return bad(nameProblem);
 
   const dataDir = path.resolve(values.data ?? defaultDataDir());
-  const store = new FileUserStore(dataDir);
+  const store = new UsersFile(dataDir);
   try {
     if (store.problem) {
       out.stderr.write(`hindsight users: ${store.problem}\n`);

@@ -15,7 +15,7 @@ import type { AnyFlowStore, FlowStore, StoreOptions } from './store/types';
 import type { InspectService } from './inspect/service';
 import type { UpstreamCaService } from './capture/upstream-ca';
 import type { LiveWebSockets } from './capture/websocket/registry';
-import type { UserStore } from './users/types';
+import type { UserDirectory } from './users/types';
 import type { DeviceBinder } from './devices/binder';
 import type { CoreMetrics } from './metrics/collector';
 import type { ProtoSchemas } from './grpc/schema';
@@ -106,7 +106,7 @@ export interface Core<S extends AnyFlowStore = FlowStore> {
   status(): Status;
   readonly onDidChangeStatus: Event<Status>;
   /** Named users and their tokens (team mode, electron/core/users); empty in single-user mode. */
-  readonly users: UserStore;
+  readonly users: UserDirectory;
   /** Device bind codes and the bind page's bindings (electron/core/devices). */
   readonly devices: DeviceBinder;
   /** Counters for GET /metrics and /healthz (electron/core/metrics). */

@@ -17,7 +17,7 @@ import { ReplayMarks } from './capture/replay-marks';
 import { openFlowStore } from './store';
 import { openPgStore } from './store/pg/pg-store';
 import { PgRuleDocs } from './rules/pg-rule-docs';
-import type { RuleDocStore } from './rules/rule-docs';
+import type { RuleDocs } from './rules/rule-docs';
 import type { AnyFlowStore } from './store/types';
 import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
@@ -26,8 +26,8 @@ import { ProtoSchemas } from './grpc/schema';
 import { grpcSettingsFile, readProtoFolders } from './grpc/settings';
 import { createHttp2Service, http2SettingFile, readHttp2Setting } from './capture/h2/setting';
 import { mkdirPrivate, tightenDataDir } from './private-files';
-import { FileUserStore } from './users/file-store';
-import { FileDeviceBindingStore } from './devices/file-store';
+import { UsersFile } from './users/users-file';
+import { DeviceBindingsFile } from './devices/bindings-file';
 import { createDeviceBinder } from './devices/binder';
 import { serveBindPage } from './devices/bind-page';
 import { CoreMetrics } from './metrics/collector';
@@ -52,7 +52,7 @@ export async function createTeamCore(options: TeamCoreOptions): Promise<AnyCore>
   );
 }
 
-async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, ruleDocs?: (store: S) => RuleDocStore): Promise<Core<S>> {
+async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, ruleDocs?: (store: S) => RuleDocs): Promise<Core<S>> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
@@ -72,12 +72,12 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const store = await openStore(paths.dataDir);
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
   const protos = new ProtoSchemas(options.protoDirs ?? []);
-  const rules = createRules({ dataDir: paths.dataDir, sink: store, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store), protos });
+  const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store), protos });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.
-  const users = new FileUserStore(paths.dataDir, { watch: true });
-  const devices = createDeviceBinder({ store: new FileDeviceBindingStore(paths.dataDir), rules: rules.store, users });
+  const users = new UsersFile(paths.dataDir, { watch: true });
+  const devices = createDeviceBinder({ store: new DeviceBindingsFile(paths.dataDir), rules: rules.store, users });
   const metrics = new CoreMetrics();
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
   const ownPorts = new Set<number>();

@@ -116,3 +116,29 @@ export function orderCycles(order: Readonly<Record<string, readonly string[]>>):
   for (const part of Object.keys(order)) visit(part, []);
   return cycles;
 }
+
+/**
+ * Who may tell a store about a flow (a sink's flowStarted / flowUpdated). A flow being captured has one
+ * writer, its recording in capture/: the rules pipeline and every other module report to capture, which
+ * applies what they report (capture/rule-hooks.ts); the store implements the calls and may call its own.
+ * Import and store copy hand a store whole flows read from elsewhere, once each, so they may start a flow but
+ * never update one.
+ */
+export const FLOW_WRITERS: Readonly<Record<'flowStarted' | 'flowUpdated', readonly string[]>> = {
+  flowUpdated: ['electron/core/capture/', 'electron/core/store/'],
+  flowStarted: ['electron/core/capture/', 'electron/core/store/', 'electron/core/import/into-store.ts', 'electron/core/export/store-copy.ts'],
+};
+
+/** `file: call()` for every call of flowStarted / flowUpdated in electron/ and certs/ that FLOW_WRITERS refuses. */
+export function flowWriterViolations(root: string, writers = FLOW_WRITERS): string[] {
+  const violations: string[] = [];
+  for (const file of [...sourceFiles(root, 'electron'), ...sourceFiles(root, 'certs')]) {
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    const rel = file.split(path.sep).join('/');
+    for (const call of new Set([...text.matchAll(/\.\s*(flowStarted|flowUpdated)\s*\(/g)].map((m) => m[1] as keyof typeof writers))) {
+      const allowed = writers[call];
+      if (!allowed.some((prefix) => rel === prefix || (prefix.endsWith('/') && rel.startsWith(prefix)))) violations.push(`${rel}: ${call}() (only ${allowed.join(', ')} may call it)`);
+    }
+  }
+  return violations;
+}

@@ -3,13 +3,14 @@
  * does): electron/common is pure; electron/core and certs/ never import electron; the renderer takes only
  * pure code and types from electron/common; nothing imports upwards. Inside the core, each electron/core/*
  * folder and certs/ may import only the parts below it (CORE_ORDER in ../helpers/layers.ts, drawn in
- * docs/ARCHITECTURE.md).
+ * docs/ARCHITECTURE.md). A flow has one writer: only capture/ (and the store itself) tells a store a flow
+ * changed (FLOW_WRITERS).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CORE_ORDER, KNOWN_UPWARD, coreOrderViolations, corePartOf, importsOf as importsIn, orderCycles, sourceFiles as filesIn } from '../helpers/layers';
+import { CORE_ORDER, KNOWN_UPWARD, coreOrderViolations, corePartOf, flowWriterViolations, importsOf as importsIn, orderCycles, sourceFiles as filesIn } from '../helpers/layers';
 
 const root = path.resolve(__dirname, '..', '..');
 const sourceFiles = (dir: string) => filesIn(root, dir);
@@ -79,4 +80,14 @@ test('an upward import fails, naming the file and the import (test/fixtures/laye
     'certs/ca.ts: ../electron/core/store/sink (certs may not import store)',
   ]);
   assert.deepEqual(orderCycles({ store: ['capture'], capture: ['rules'], rules: ['store'] }), ['store → capture → rules → store']);
+});
+
+test('only capture and the store tell a store about a flow (a Flow has one writer)', () => {
+  assert.deepEqual(flowWriterViolations(root), []);
+});
+
+test('a flow written outside capture fails, naming the file (test/fixtures/layers/flow-writer)', () => {
+  assert.deepEqual(flowWriterViolations(path.join(root, 'test/fixtures/layers/flow-writer')), [
+    'electron/core/rules/pipeline.ts: flowUpdated() (only electron/core/capture/, electron/core/store/ may call it)',
+  ]);
 });

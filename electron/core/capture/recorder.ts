@@ -2,17 +2,20 @@
  * Turns one exchange into a Flow: allocates id and seq, tees both bodies into body files as they stream,
  * and tells the sink at three moments (request arrived, response headers arrived, finished or failed).
  * The proxy keeps updating the same Flow object until it is finished; sinks must not modify it.
+ * Only capture writes a Flow, through its recording: what the rules pipeline did reaches the flow through
+ * the methods below (rulesApplied, requestChanged, paused, …), called by capture/rule-hooks.ts.
  * With capture off, begin() returns undefined and the proxy forwards without any of this.
  */
 import type http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { FLOW_SCHEMA, emptyBody, splitUrl, type Flow, type FlowError, type FlowTimings, type Headers } from '../../common/flow';
+import { FLOW_SCHEMA, emptyBody, splitUrl, type AppliedRule, type Flow, type FlowError, type FlowTimings, type Headers } from '../../common/flow';
 import { grpcFraming, grpcMethodOf, grpcStatusFrom } from '../../common/grpc';
 import { headerPairs, rawHeader } from '../../common/headers';
 import { newFlowId } from './ids';
 import type { BodyStoreLike, BodyWriter, CaptureSink, MessageLogLike, MessageWriter } from '../store/sink';
 import type { MessageMeta } from '../../common/message';
+import type { RequestHead, ResponseHead } from '../rules/pipeline';
 
 /** A live flow's message totals reach the store (and the list) at most this often. */
 const MESSAGE_UPDATE_MS = 250;
@@ -161,6 +164,39 @@ export class FlowRecording {
   /** A 1xx response (103 Early Hints, 100 Continue) before the final one. */
   interim(status: number, statusText: string, rawHeaders: string[]): void {
     (this.flow.interimResponses ??= []).push({ status, statusText, headers: headerPairs(rawHeaders) });
+    this.options.sink.flowUpdated(this.flow);
+  }
+
+  // ---- What the rules pipeline did (its RuleEvents, applied by capture/rule-hooks.ts) ----
+
+  /** Rules that applied to this exchange, in order. */
+  rulesApplied(rules: AppliedRule[]): void {
+    this.flow.appliedRules = [...this.flow.appliedRules, ...rules];
+  }
+
+  /** A rule changed the request: the flow shows what went on, and keeps what the client sent as `original.request`. */
+  requestChanged(original: RequestHead, sent: RequestHead, bodyReplaced: boolean): void {
+    const flow = this.flow;
+    flow.original = { ...flow.original, request: { method: original.method, url: original.url, headers: original.headers, ...(bodyReplaced ? { bodyReplaced: true } : {}) } };
+    flow.request = { ...flow.request, method: sent.method, url: sent.url, headers: sent.headers };
+  }
+
+  /** A rule or a breakpoint edit changed the response: what the server sent is kept as `original.response`. */
+  responseChanged(original: ResponseHead, bodyReplaced: boolean): void {
+    const flow = this.flow;
+    flow.original = { ...flow.original, response: { status: original.status, statusText: original.statusText, headers: original.headers, ...(bodyReplaced ? { bodyReplaced: true } : {}) } };
+  }
+
+  /** Held at a breakpoint: the store hears at once, so the list shows the flow intercepted while it waits. */
+  paused(): void {
+    this.flow.state = 'intercepted';
+    this.options.sink.flowUpdated(this.flow);
+  }
+
+  /** The pause ended; a flow that finished meanwhile (its client left) keeps its final state. */
+  resumed(): void {
+    if (this.flow.state !== 'intercepted') return;
+    this.flow.state = 'live';
     this.options.sink.flowUpdated(this.flow);
   }
 

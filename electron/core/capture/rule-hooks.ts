@@ -5,6 +5,9 @@
  *     exactly as without rules: nothing read, nothing buffered), true when the rules took the exchange;
  *   - runResponseRules() when response headers arrive for an exchange the request decision marked with
  *     a response breakpoint.
+ * The pipeline decides and reports (RuleEvents); it never touches the flow. reportTo() turns its reports
+ * into the recording's own calls, so the recording stays the flow's only writer and the only one to tell
+ * the store (docs/ARCHITECTURE.md, "Who writes a Flow").
  * What the proxy exposes is the small RuleExchange below; the rest of the exchange stays its business.
  */
 import type http from 'node:http';
@@ -17,7 +20,7 @@ import { parseAuthority, type Target } from './target';
 import type { Budget } from '../conditions/budget';
 import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
-import type { RulePipeline } from '../rules/pipeline';
+import type { RulePipeline, RuleEvent, RuleReport } from '../rules/pipeline';
 import { MAX_HELD_BODY } from '../rules/held-body';
 import { addH2Trailers, isH2Response, writeResponseHead } from './h2/response';
 import { recordAnsweredGrpcRequest, recordAnsweredGrpcResponse } from './grpc/record';
@@ -74,7 +77,7 @@ export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange):
   let bodyRead: Promise<Buffer> | undefined;
   const readBody = () => (bodyRead ??= readAll(req, 'request'));
   pipeline
-    .onRequest({ ...match, flowId: recording?.flow.id ?? '', flow: recording?.flow, signal: clientGone(exchange.res), readBody }, found)
+    .onRequest({ ...match, flowId: recording?.flow.id ?? '', report: recording && reportTo(recording), signal: clientGone(exchange.res), readBody }, found)
     .then((decision) => {
       if (decision.type === 'stop') return exchange.fail(decision.stop);
       if (decision.type === 'respond') {
@@ -104,6 +107,20 @@ export function runRequestRules(pipeline: RulePipeline, exchange: RuleExchange):
   return true;
 }
 
+/** How each RuleEvent is recorded: a lookup by type, so a new kind of event without its recording does not compile. */
+const RECORD: { [K in RuleEvent['type']]: (recording: FlowRecording, event: Extract<RuleEvent, { type: K }>) => void } = {
+  applied: (recording, event) => recording.rulesApplied(event.rules),
+  'request-changed': (recording, event) => recording.requestChanged(event.original, event.sent, event.bodyReplaced),
+  'response-changed': (recording, event) => recording.responseChanged(event.original, event.bodyReplaced),
+  paused: (recording) => recording.paused(),
+  resumed: (recording) => recording.resumed(),
+};
+
+/** Where the pipeline's reports on one exchange go: its recording, which applies each to the flow. */
+export function reportTo(recording: FlowRecording): RuleReport {
+  return (event) => (RECORD[event.type] as (recording: FlowRecording, event: RuleEvent) => void)(recording, event);
+}
+
 /** For an exchange whose request decision asked to hold the response (a response breakpoint or rewrite). */
 export function holdsResponse(rewrite: Rewrite | undefined): rewrite is Rewrite {
   return !!rewrite && (rewrite.responseBreakpoint !== undefined || rewrite.responseRewrite !== undefined);
@@ -128,7 +145,7 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
         }),
       ...(rewrite.responseBreakpoint ? { breakpoint: rewrite.responseBreakpoint } : {}),
       ...(rewrite.responseRewrite ? { rewrite: rewrite.responseRewrite } : {}),
-      flow: recording?.flow,
+      report: recording && reportTo(recording),
       signal: clientGone(res),
     })
     .then((decision) => {

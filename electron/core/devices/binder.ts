@@ -6,9 +6,9 @@
  */
 import crypto from 'node:crypto';
 import type { DeviceProfile } from '../../common/rule';
-import type { RuleStore } from '../rules/store';
-import type { UserStore } from '../users/types';
-import type { BindCode, BindTarget, DeviceBindingStore, DeviceRecord } from './types';
+import type { RuleBook } from '../rules/rule-book';
+import type { UserDirectory } from '../users/types';
+import type { BindCode, BindTarget, DeviceBindings, DeviceRecord } from './types';
 
 /** How long a bind code (a QR code on screen) stays valid: long enough to find the phone, short enough not to matter when leaked. */
 export const BIND_CODE_TTL_MS = 15 * 60_000;
@@ -33,7 +33,7 @@ export interface DeviceBinder {
   dispose(): void;
 }
 
-export function createDeviceBinder(deps: { store: DeviceBindingStore; rules: RuleStore; users: UserStore }): DeviceBinder {
+export function createDeviceBinder(deps: { store: DeviceBindings; rules: RuleBook; users: UserDirectory }): DeviceBinder {
   const { store, rules, users } = deps;
   /** Binds run one at a time: two phones scanning at once must not lose each other's profile save. */
   let queue: Promise<unknown> = Promise.resolve();

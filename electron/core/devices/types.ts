@@ -2,7 +2,7 @@
  * Binding a device by scanning (issue 21): a bind code names what a device joins (a device profile, a
  * user, or both); the device keeps a cookie whose record remembers where it was bound, so when its address
  * changes, opening the page again moves the binding. Behind one small interface: the embedded store keeps
- * devices in an owner-only file and codes in memory (file-store.ts); a database-backed store can do both.
+ * devices in an owner-only file and codes in memory (bindings-file.ts); a database could do both.
  */
 
 /** What a scanned code binds a device to. */
@@ -30,7 +30,7 @@ export interface DeviceRecord {
   boundAt: number;
 }
 
-export interface DeviceBindingStore {
+export interface DeviceBindings {
   /** A fresh code for `target`, valid until `ttlMs` from now; every phone scanning it within that time is bound. */
   issueCode(target: BindTarget, ttlMs: number): BindCode;
   /** The target of a code that exists and has not expired. */

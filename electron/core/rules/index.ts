@@ -1,31 +1,28 @@
 /**
- * The rules engine as one service of the core: the persisted rule store, the breakpoint queue and the
+ * The rules engine as one service of the core: the rule book (saved rules, profiles, settings), the breakpoint queue and the
  * pipeline the proxy calls. createCore() makes one per data dir; the API and `--rules FILE` use it.
  */
 import type { Disposable } from '../../common/events';
-import type { CaptureSink } from '../store/sink';
 import { Breakpoints, DEFAULT_BREAKPOINT_TIMEOUT_MS } from './breakpoints';
 import { RulePipeline } from './pipeline';
-import { RuleStore } from './store';
+import { RuleBook } from './rule-book';
 
-import type { RuleDocStore } from './rule-docs';
+import type { RuleDocs } from './rule-docs';
 import type { ProtoSchemas } from '../grpc/schema';
 
 export interface RulesOptions {
   dataDir: string;
-  /** Where the pipeline reports a flow's pauses (the flow store). */
-  sink?: CaptureSink;
   /** Overrides the stored breakpoint timeout setting (tests use short ones). */
   breakpointTimeoutMs?: number;
   /** Where rules, profiles and settings are kept (default the data folder's rules.db). */
-  docs?: RuleDocStore;
+  docs?: RuleDocs;
   /** The loaded .proto files, for gRPC mocks. */
   protos?: ProtoSchemas;
 }
 
 export interface RulesService extends Disposable {
   readonly ready: Promise<void>;
-  readonly store: RuleStore;
+  readonly store: RuleBook;
   readonly breakpoints: Breakpoints;
   readonly pipeline: RulePipeline;
   /** How long a pause waits before continuing unchanged; persisted. */
@@ -35,9 +32,9 @@ export interface RulesService extends Disposable {
 }
 
 export function createRules(options: RulesOptions): RulesService {
-  const store = new RuleStore(options.dataDir, options.docs);
+  const store = new RuleBook(options.dataDir, options.docs);
   const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
-  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink, protos: options.protos });
+  const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, protos: options.protos });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
   const ready = store.ready.then(() => {
     const stored = store.settings().breakpointTimeoutMs;

@@ -2,7 +2,7 @@
  * Whether a proxy address is this Hindsight itself: one of its ports (the proxy's, the UI/API's) on a loopback
  * address, `localhost`, the address the proxy listens on, an unspecified address, or an address of one of
  * this machine's interfaces. Sending traffic there would loop until sockets run out, so an upstream-proxy rule
- * naming it is refused on save (store.ts) and, for what a PAC script names, when a request is sent
+ * naming it is refused on save (rule-book.ts) and, for what a PAC script names, when a request is sent
  * (electron/core/upstream-proxy).
  */
 import os from 'node:os';

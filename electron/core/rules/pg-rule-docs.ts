@@ -1,5 +1,5 @@
 /**
- * The rule store's documents in PostgreSQL (issue 21): rules, device profiles and settings saved on one node
+ * The rule book's documents in PostgreSQL (issue 21): rules, device profiles and settings saved on one node
  * apply on every node. Each change NOTIFYs `hindsight_rules` with this instance's id; every other node
  * LISTENs and reloads the documents (a few hundred at most) within a round trip. Hit counters are written
  * per node and are not summed across nodes.
@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Emitter } from '../../common/events';
 import { ChannelListener } from '../store/pg/pg-listen';
-import type { Doc, RuleDocStore } from './rule-docs';
+import type { Doc, RuleDocs } from './rule-docs';
 
 const CHANNEL = 'hindsight_rules';
 
-export class PgRuleDocs implements RuleDocStore {
+export class PgRuleDocs implements RuleDocs {
   private readonly origin = randomUUID();
   private readonly _onRemoteChange = new Emitter<void>();
   readonly onRemoteChange = this._onRemoteChange.event;

@@ -12,18 +12,19 @@
  * is matched against the request as the CLIENT sent it (what the user sees in the list and writes rules
  * from), and per action type only the first matching rule in priority order applies.
  *
- * Decisions carry the messages to send, already framed (a replaced body comes with its Content-Length),
- * and the pipeline writes what happened onto the recorded flow: appliedRules, `original` (what the client
- * or server sent, when it was changed), and the 'intercepted' state while paused.
+ * Decisions carry the messages to send, already framed (a replaced body comes with its Content-Length).
+ * What happened on the way is told as RuleEvents (rules applied, what the client or server sent when it was
+ * changed, a pause and its end) through the context's `report`; capture records them on the flow
+ * (capture/rule-hooks.ts → capture/recorder.ts). The pipeline never holds or changes a Flow, and never
+ * tells the store anything: the recording is a flow's only writer (docs/ARCHITECTURE.md, "Who writes a Flow").
  *
  * With no rules loaded or none matching, onRequest resolves at once with the unchanged request.
  */
 import { BREAKPOINT_ABORT_TEXT, type MockAnswer, type PausedBody, type RequestEdits, type ResponseEdits } from '../../common/breakpoint';
 import type { Disposable } from '../../common/events';
 import type { MessageDirection } from '../../common/message';
-import { headerValue, splitUrl, type AppliedRule, type Flow, type FlowError, type Headers } from '../../common/flow';
+import { headerValue, splitUrl, type AppliedRule, type FlowError, type Headers } from '../../common/flow';
 import type { Action, RewriteAction, Rule } from '../../common/rule';
-import type { CaptureSink } from '../store/sink';
 import type { Breakpoints, PauseOutcome } from './breakpoints';
 import { answerFromDisk } from './map-local';
 import { editHeaders, editQuery, hasResponseEdits, replaceInBody } from './rewrite';
@@ -39,12 +40,44 @@ import type { ConnectionKind } from '../../common/connection-rule';
 /** The bytes of a paused body the API shows (and the UI edits); bigger bodies are shown cut. */
 export const PAUSED_BODY_SHOWN = 4 * 1024 * 1024;
 
+/** A request's line and headers, as the pipeline compares and reports them. */
+export interface RequestHead {
+  method: string;
+  url: string;
+  headers: Headers;
+}
+
+/** A response's status line and headers. */
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  headers: Headers;
+}
+
+/**
+ * What the pipeline did to one exchange, told as it happens and in this order, so the flow shows each step
+ * when it happened (a pause while it lasts). Capture records them on the flow (capture/rule-hooks.ts).
+ */
+export type RuleEvent =
+  /** Rules that applied, in order (they go to flow.appliedRules). */
+  | { type: 'applied'; rules: AppliedRule[] }
+  /** The request goes on changed: `original` is what the client sent, `sent` what goes on instead. */
+  | { type: 'request-changed'; original: RequestHead; sent: RequestHead; bodyReplaced: boolean }
+  /** The client gets a changed response: `original` is what the server sent. */
+  | { type: 'response-changed'; original: ResponseHead; bodyReplaced: boolean }
+  /** The exchange waits in the breakpoint queue (until 'resumed'). */
+  | { type: 'paused' }
+  /** The pause ended, however it ended (resumed, answered, aborted, released, timed out). */
+  | { type: 'resumed' };
+
+/** Where the pipeline tells what it did; absent with capture off (nothing is recorded then). */
+export type RuleReport = (event: RuleEvent) => void;
+
 export interface RequestContext extends MatchInput {
   flowId: string;
   /** Reads the whole request body (once; later calls get the same bytes). Only called when a rule needs it. */
   readBody(): Promise<Buffer>;
-  /** The recorded flow (absent with capture off): the pipeline marks rules, edits and pauses on it. */
-  flow?: Flow;
+  report?: RuleReport;
   /** Aborts when the client disconnects: pauses and mock delays are released. */
   signal?: AbortSignal;
 }
@@ -91,7 +124,7 @@ export interface ResponseContext {
   breakpoint?: AppliedRule;
   /** The rewrite rule whose response edits apply first, if any. */
   rewrite?: Rule;
-  flow?: Flow;
+  report?: RuleReport;
   signal?: AbortSignal;
 }
 
@@ -104,8 +137,6 @@ export interface PipelineOptions {
   /** Counts an application of a rule; false when its `times` ran out meanwhile (then it does not apply). */
   hit: (rule: Rule) => boolean;
   breakpoints: Breakpoints;
-  /** Where flow changes go while the proxy is not updating the flow itself (a pause). */
-  sink?: CaptureSink;
   /** The loaded .proto files: a gRPC mock encodes its reply with them (electron/core/grpc/respond.ts). */
   protos?: ProtoSchemas;
 }
@@ -208,13 +239,13 @@ export class RulePipeline implements Disposable {
     const mapLocal = found['map-local'];
     if (use(mapLocal)) {
       const action = mapLocal.action as Extract<Action, { type: 'map-local' }>;
-      this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+      reportRequest(ctx, applied, { method, url, headers }, bodyReplaced);
       return { type: 'respond', ...(await answerFromDisk(action, mapLocal.matchers, { method, url, headers })), applied };
     }
     const mock = found.mock;
     if (use(mock)) {
       const action = mock.action as Extract<Action, { type: 'mock' }>;
-      this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+      reportRequest(ctx, applied, { method, url, headers }, bodyReplaced);
       if (action.delayMs && !(await this.delay(action.delayMs, ctx.signal))) return { type: 'stop', stop: releasedWhilePaused(), applied };
       if (action.grpc) {
         const call = { path: splitUrl(url).path, contentType: headerValue(headers, 'content-type') };
@@ -235,7 +266,7 @@ export class RulePipeline implements Disposable {
       const rule = applied[applied.length - 1];
       // Once read, the client's body is gone from the socket: from here on it is always sent from memory.
       body ??= await ctx.readBody();
-      const outcome = await this.pause(ctx.flow, {
+      const outcome = await this.pause(ctx.report, {
         flowId: ctx.flowId,
         phase: 'request',
         clientIp: ctx.clientIp,
@@ -246,12 +277,12 @@ export class RulePipeline implements Disposable {
       requestTimedOut = outcome.type === 'resume' && outcome.timedOut;
       const result = applyRequestOutcome(outcome, { method, url, headers, body });
       if (result.type === 'stop') {
-        this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+        reportRequest(ctx, applied, { method, url, headers }, bodyReplaced);
         return { ...result, applied };
       }
       if (result.type === 'respond') {
         applied.push({ id: rule.id, kind: 'breakpoint-answer', name: rule.name });
-        this.markFlow(ctx.flow, applied, { method, url, headers }, ctx, bodyReplaced);
+        reportRequest(ctx, applied, { method, url, headers }, bodyReplaced);
         return { ...result, applied };
       }
       if (result.edited) applied.push({ id: rule.id, kind: 'breakpoint-edit', name: rule.name });
@@ -261,7 +292,7 @@ export class RulePipeline implements Disposable {
     // A body sent from memory needs a Content-Length; when it is the client's own bytes that reframing is
     // not an edit, so the flow records the headers as they were.
     const framed = body === undefined ? headers : framedFor(headers, body.length, { keepEncoding: !bodyReplaced });
-    this.markFlow(ctx.flow, applied, { method, url, headers: bodyReplaced ? framed : headers }, ctx, bodyReplaced);
+    reportRequest(ctx, applied, { method, url, headers: bodyReplaced ? framed : headers }, bodyReplaced);
     headers = framed;
     const decision: RequestDecision = { type: 'forward', method, url, headers, applied };
     if (body !== undefined) decision.body = body;
@@ -277,13 +308,11 @@ export class RulePipeline implements Disposable {
     const rewritten = ctx.rewrite ? rewriteResponse(ctx.rewrite.action as RewriteAction, server, serverBody) : undefined;
     const original = rewritten ?? server;
     const body = rewritten?.body ?? serverBody;
-    if (ctx.flow && rewritten?.changed) {
-      ctx.flow.original = { ...ctx.flow.original, response: { status: server.status, statusText: server.statusText, headers: server.headers, ...(rewritten.bodyReplaced ? { bodyReplaced: true } : {}) } };
-    }
+    if (rewritten?.changed) ctx.report?.({ type: 'response-changed', original: responseHead(server), bodyReplaced: rewritten.bodyReplaced });
     if (!ctx.breakpoint) {
       return { type: 'forward', status: original.status, statusText: original.statusText, headers: framedFor(original.headers, body.length, { keepEncoding: !rewritten?.bodyReplaced }), body };
     }
-    const outcome = await this.pause(ctx.flow, {
+    const outcome = await this.pause(ctx.report, {
       flowId: ctx.flowId,
       phase: 'response',
       clientIp: ctx.clientIp,
@@ -296,39 +325,20 @@ export class RulePipeline implements Disposable {
       outcome.type === 'answer'
         ? { type: 'forward' as const, ...mockResponse(outcome.response), edited: true }
         : { type: 'forward' as const, ...editResponse(original, body, outcome.edits as ResponseEdits | undefined) };
-    const flow = ctx.flow;
-    if (flow && result.edited) {
+    if (ctx.report && result.edited) {
       const kind = outcome.type === 'answer' ? 'breakpoint-answer' : 'breakpoint-edit';
-      flow.appliedRules = [...flow.appliedRules, { ...ctx.breakpoint, kind }];
-      flow.original = { ...flow.original, response: { status: server.status, statusText: server.statusText, headers: server.headers } };
-      if (result.body !== serverBody) flow.original.response!.bodyReplaced = true;
+      ctx.report({ type: 'applied', rules: [{ ...ctx.breakpoint, kind }] });
+      ctx.report({ type: 'response-changed', original: responseHead(server), bodyReplaced: result.body !== serverBody });
     }
     const { edited: _edited, ...decision } = result;
     return decision;
   }
 
-  private async pause(flow: Flow | undefined, request: Parameters<Breakpoints['pause']>[0]): Promise<PauseOutcome> {
-    if (flow) {
-      flow.state = 'intercepted';
-      this.options.sink?.flowUpdated(flow);
-    }
+  private async pause(report: RuleReport | undefined, request: Parameters<Breakpoints['pause']>[0]): Promise<PauseOutcome> {
+    report?.({ type: 'paused' });
     const outcome = await this.options.breakpoints.pause(request);
-    if (flow && flow.state === 'intercepted') {
-      flow.state = 'live';
-      this.options.sink?.flowUpdated(flow);
-    }
+    report?.({ type: 'resumed' });
     return outcome;
-  }
-
-  /** Records applied rules and, when the request changed, what the client sent. */
-  private markFlow(flow: Flow | undefined, applied: AppliedRule[], sent: { method: string; url: string; headers: Headers }, ctx: RequestContext, bodyReplaced: boolean): void {
-    if (!flow || applied.length === 0) return;
-    flow.appliedRules = [...flow.appliedRules, ...applied];
-    const changed = sent.method !== ctx.method || sent.url !== ctx.url || !sameHeaders(sent.headers, ctx.headers) || bodyReplaced;
-    if (!changed) return;
-    flow.original = { ...flow.original, request: { method: ctx.method, url: ctx.url, headers: ctx.headers } };
-    if (bodyReplaced) flow.original.request!.bodyReplaced = true;
-    flow.request = { ...flow.request, method: sent.method, url: sent.url, headers: sent.headers };
   }
 
   /** Waits; false when the client left (or the pipeline was disposed) first. */
@@ -354,6 +364,16 @@ export class RulePipeline implements Disposable {
     for (const entry of [...this.timers]) entry.done();
   }
 }
+
+/** Reports the rules applied to a request and, when the request changed, what the client sent. */
+function reportRequest(ctx: RequestContext, applied: AppliedRule[], sent: RequestHead, bodyReplaced: boolean): void {
+  if (!ctx.report || applied.length === 0) return;
+  ctx.report({ type: 'applied', rules: applied });
+  const changed = sent.method !== ctx.method || sent.url !== ctx.url || !sameHeaders(sent.headers, ctx.headers) || bodyReplaced;
+  if (changed) ctx.report({ type: 'request-changed', original: { method: ctx.method, url: ctx.url, headers: ctx.headers }, sent, bodyReplaced });
+}
+
+const responseHead = (r: ResponseHead): ResponseHead => ({ status: r.status, statusText: r.statusText, headers: r.headers });
 
 /** The server's response after a rewrite rule's response edits; a replaced body is decoded and sent identity. */
 function rewriteResponse(action: RewriteAction, server: { status: number; statusText: string; headers: Headers }, body: Buffer) {

@@ -9,9 +9,9 @@ import { ApiError } from '../../common/api';
 import { previewSharedProfile, sharedRulesToImport } from '../../common/profile-preview';
 import type { ProfileExport } from '../../common/profile-share';
 import type { DeviceProfile } from '../../common/rule';
-import { newRuleId, type RuleStore } from './store';
+import { newRuleId, type RuleBook } from './rule-book';
 
-export function importProfile(store: RuleStore, doc: ProfileExport, overrides: { clients?: string[]; name?: string } = {}): Promise<DeviceProfile> {
+export function importProfile(store: RuleBook, doc: ProfileExport, overrides: { clients?: string[]; name?: string } = {}): Promise<DeviceProfile> {
   const clients = overrides.clients ?? doc.profile.clients;
   const checked = previewSharedProfile(doc, clients);
   if (!checked.ok) return Promise.reject(new ApiError(`the shared profile is refused: ${checked.error}`, 'invalid-rule'));

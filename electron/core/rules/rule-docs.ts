@@ -1,6 +1,6 @@
 /**
- * Where the rule store's documents (rules, device profiles, settings) are kept: the data folder's rules.db
- * (nedb, the default) or, for a team, PostgreSQL (pg-rule-docs.ts), shared by every node. RuleStore keeps
+ * Where the rule book's documents (rules, device profiles, settings) are kept: the data folder's rules.db
+ * (nedb, the default) or, for a team, PostgreSQL (pg-rule-docs.ts), shared by every node. RuleBook keeps
  * everything in memory and writes through this; `onRemoteChange` tells it another node changed the documents.
  */
 import Datastore from 'nedb-promises';
@@ -33,7 +33,7 @@ export interface SettingsDoc {
 }
 export type Doc = RuleDoc | ProfileDoc | SettingsDoc;
 
-export interface RuleDocStore {
+export interface RuleDocs {
   /** Every document; `warnings` says what was repaired or set aside on the way. */
   load(): Promise<{ docs: Doc[]; warnings: string[] }>;
   put(doc: Doc): Promise<void>;
@@ -45,7 +45,7 @@ export interface RuleDocStore {
 }
 
 /** rules.db in the data folder. */
-export class NedbRuleDocs implements RuleDocStore {
+export class NedbRuleDocs implements RuleDocs {
   private db: Datastore<Doc>;
 
   constructor(private readonly file: string) {
@@ -92,7 +92,7 @@ function rulesDbOptions(filename: string): { filename: string; autoload: false }
 }
 
 /** Copies every rule, profile and the settings from one document store to another (`hindsight store copy`). */
-export async function copyRuleDocs(from: RuleDocStore, to: RuleDocStore): Promise<{ rules: number; profiles: number }> {
+export async function copyRuleDocs(from: RuleDocs, to: RuleDocs): Promise<{ rules: number; profiles: number }> {
   const { docs } = await from.load();
   await to.load();
   for (const doc of docs) await to.put(doc);

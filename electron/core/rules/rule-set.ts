@@ -1,6 +1,6 @@
 /**
  * The in-memory, compiled snapshot of the rules the proxy runs: enabled rules in priority order with
- * their matchers compiled once (RegExp objects, parsed CIDRs), rebuilt by the rule store on every change,
+ * their matchers compiled once (RegExp objects, parsed CIDRs), rebuilt by the rule book on every change,
  * so the hot path never touches the disk or compiles anything. One pass over the rules finds, per
  * pipeline step, the first rule that applies to a request.
  */

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isProfileExport, parseProfileExport } from '../../common/profile-share';
 import { validateDeviceProfile, validateRule, type FieldError } from '../../common/rule-validate';
-import type { RuleStore } from './store';
+import type { RuleBook } from './rule-book';
 
 export class RulesFileError extends Error {
   override name = 'RulesFileError';
@@ -76,7 +76,7 @@ function refuse(file: string, fields: FieldError[]): void {
 }
 
 /** Stores a checked rules file: all its rules or none. */
-export async function applyRulesFile(store: RuleStore, content: RulesFile): Promise<LoadedRules> {
+export async function applyRulesFile(store: RuleBook, content: RulesFile): Promise<LoadedRules> {
   await store.ready;
   try {
     if ('rules' in content) {
@@ -93,7 +93,7 @@ export async function applyRulesFile(store: RuleStore, content: RulesFile): Prom
 }
 
 /** readRulesFile + applyRulesFile. */
-export async function loadRulesFile(store: RuleStore, file: string): Promise<LoadedRules> {
+export async function loadRulesFile(store: RuleBook, file: string): Promise<LoadedRules> {
   return applyRulesFile(store, readRulesFile(file));
 }
 

@@ -5,9 +5,9 @@
  */
 import { OWNER_NAME } from '../../common/users';
 import { tokenMatches } from './access';
-import type { Principal, UserStore } from '../users/types';
+import type { Principal, UserDirectory } from '../users/types';
 
-export function authorize(token: string | undefined, uiToken: string, users: UserStore): Principal | undefined {
+export function authorize(token: string | undefined, uiToken: string, users: UserDirectory): Principal | undefined {
   if (!token) return undefined;
   if (tokenMatches(token, uiToken)) return { kind: 'owner', name: OWNER_NAME, role: 'admin' };
   const user = users.authenticate(token);

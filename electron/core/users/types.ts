@@ -1,12 +1,12 @@
 /**
- * Named users (team mode, issue 21) behind one small interface: the embedded store keeps them in an
- * owner-only file in the data folder (file-store.ts); a database-backed store can implement the same.
+ * Named users (team mode, issue 21) behind one small interface: UsersFile keeps them in an
+ * owner-only file in the data folder (users-file.ts); a database could implement the same.
  * Tokens are never stored, only their SHA-256: a leaked users file signs nobody in.
  */
 import type { Event } from '../../common/events';
 import type { UserInfo, UserRole } from '../../common/users';
 
-export interface UserStore {
+export interface UserDirectory {
   /** Every user, by name. */
   list(): UserInfo[];
   /** Why the stored users could not be read (then only the UI token works), if they could not. */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../../electron/cli/store';
 import type { BodyRef, Flow } from '../../../electron/common/flow';
-import { RuleStore } from '../../../electron/core/rules/store';
+import { RuleBook } from '../../../electron/core/rules/rule-book';
 import { openFlowStore } from '../../../electron/core/store';
 import type { FlowStore } from '../../../electron/core/store/types';
 import { makeFlow } from '../../helpers/flows';
@@ -92,7 +92,7 @@ test('store copy: embedded → PostgreSQL → embedded gives back the same flows
   }
   await store.close();
   // A profile with a rule, a rule of its own and a setting, saved the way the UI saves them.
-  const rules = new RuleStore(first);
+  const rules = new RuleBook(first);
   await rules.ready;
   await rules.saveProfile({ name: 'Phone A', clients: ['127.0.0.2'], rules: [{ name: 'mock A', matchers: [{ type: 'url', pattern: '*/a', syntax: 'wildcard' }], action: { type: 'mock', status: 201, headers: [], body: 'a' } }] });
   await rules.save({ name: 'mock all', matchers: [{ type: 'url', pattern: '*/all', syntax: 'wildcard' }], action: { type: 'mock', status: 202, headers: [], body: 'all' } });
@@ -107,7 +107,7 @@ test('store copy: embedded → PostgreSQL → embedded gives back the same flows
   fs.rmdirSync(back);
   assert.deepEqual(await cli(['copy', '--from', url, '--to', back]), { code: 0, stdout: `Copied 30 flows from ${url} to ${back}\nCopied 2 rules and 1 device profile\n`, stderr: '' });
   assert.deepEqual(await contents(back), original);
-  const backRules = new RuleStore(back);
+  const backRules = new RuleBook(back);
   await backRules.ready;
   assert.deepEqual({ rules: backRules.list().map((r) => r.rule), profiles: backRules.profileList(), settings: backRules.settings() }, ruleState);
   await backRules.close();

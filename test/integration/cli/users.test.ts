@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { ApiError } from '../../../electron/common/api';
 import type { DisposableApiClient } from '../../../electron/common/api-client';
 import { connectWebSocket } from '../../../electron/core/instance/ws-client';
-import { usersFile } from '../../../electron/core/users/file-store';
+import { usersFile } from '../../../electron/core/users/users-file';
 import { handshake } from '../../helpers/ws-handshake';
 import { spawnCli, waitFor } from '../../helpers/cli-process';
 

@@ -5,8 +5,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { BreakpointInfo } from '../../../../electron/common/breakpoint';
 import type { Flow } from '../../../../electron/common/flow';
+import { FlowRecording } from '../../../../electron/core/capture/recorder';
+import { reportTo } from '../../../../electron/core/capture/rule-hooks';
 import { createRules, type RulesService } from '../../../../electron/core/rules/index';
 import type { RequestContext } from '../../../../electron/core/rules/pipeline';
+import { BodyStore } from '../../../../electron/core/store/bodies';
 import { makeFlow } from '../../../helpers/flows';
 
 const url = (p: string) => ({ type: 'url', pattern: `http://api.test${p}`, syntax: 'wildcard' });
@@ -35,13 +38,16 @@ describe('RulePipeline', () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
     updates.length = 0;
-    rules = createRules({ dataDir: dir, breakpointTimeoutMs: 60_000, sink: { flowStarted() {}, flowUpdated: (f) => updates.push(f.state) } });
+    rules = createRules({ dataDir: dir, breakpointTimeoutMs: 60_000 });
     await rules.ready;
   });
   afterEach(async () => {
     await rules.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  // The pipeline reports; capture's recording writes the flow and tells the sink (capture/rule-hooks.ts).
+  const recorded = (flow: Flow) =>
+    reportTo(new FlowRecording(flow, { sink: { flowStarted() {}, flowUpdated: (f) => updates.push(f.state) }, bodies: new BodyStore({ dir: path.join(dir, 'bodies') }), nextSeq: () => 0 }));
   const paused = () => new Promise<BreakpointInfo>((resolve) => {
     const sub = rules.breakpoints.onDidPause((info) => {
       sub.dispose();
@@ -60,7 +66,7 @@ describe('RulePipeline', () => {
     const a = await rules.store.save({ name: 'to local', matchers: [url('/v1/*')], action: { type: 'map-remote', to: 'http://127.0.0.1:4000/api' } });
     const b = await rules.store.save({ name: 'as PUT', matchers: [], action: { type: 'mock-request', method: 'put', body: 'bye' } });
     const flow = makeFlow({ request: { method: 'POST', url: 'http://api.test/v1/users?id=7', httpVersion: '1.1', headers: request().headers, body: { size: 5, storedSize: 5, truncated: false } } });
-    const ctx = request({ flow });
+    const ctx = request({ report: recorded(flow) });
     const decision = await rules.pipeline.onRequest(ctx);
     assert.deepEqual(decision, {
       type: 'forward',
@@ -102,7 +108,7 @@ describe('RulePipeline', () => {
     await rules.store.save({ name: 'bp', matchers: [url('/v1/*')], action: { type: 'breakpoint', on: 'request' } });
     const flow: Flow = makeFlow();
     const pause = paused();
-    const pending = rules.pipeline.onRequest(request({ flow }));
+    const pending = rules.pipeline.onRequest(request({ report: recorded(flow) }));
     const info = await pause;
     assert.deepEqual(
       { ...info, pausedAt: 0, continuesAt: info.continuesAt - info.pausedAt, list: rules.breakpoints.list().map((b) => b.id), state: flow.state },
@@ -143,7 +149,7 @@ describe('RulePipeline', () => {
     await rules.store.save({ name: 'bp', matchers: [], action: { type: 'breakpoint', on: 'request' } });
     const flow = makeFlow();
     const pause = paused();
-    const pending = rules.pipeline.onRequest(request({ flow }));
+    const pending = rules.pipeline.onRequest(request({ report: recorded(flow) }));
     rules.breakpoints.resume((await pause).id);
     const decision = await pending;
     assert.deepEqual(
@@ -191,7 +197,7 @@ describe('RulePipeline', () => {
       response: { status: 200, statusText: 'OK', headers: [['Content-Type', 'application/json'], ['Content-Encoding', 'gzip'], ['Content-Length', '40']] },
       readBody: () => Promise.resolve(Buffer.from('gzipped bytes')),
       breakpoint: decision.responseBreakpoint,
-      flow,
+      report: recorded(flow),
     });
     const info = await pause;
     assert.deepEqual(info.response, { status: 200, statusText: 'OK', headers: [['Content-Type', 'application/json'], ['Content-Encoding', 'gzip'], ['Content-Length', '40']], body: { base64: Buffer.from('gzipped bytes').toString('base64'), size: 13, truncated: false } });

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { toProfileExport } from '../../../../electron/common/profile-share';
 import { loadRulesFile } from '../../../../electron/core/rules/rules-file';
-import { RuleStore } from '../../../../electron/core/rules/store';
+import { RuleBook } from '../../../../electron/core/rules/rule-book';
 
 const rule = (name: string, status: unknown = 200) => ({ name, matchers: [{ type: 'host', host: 'api.test' }], action: { type: 'mock', status, headers: [], body: name } });
 
 describe('--rules FILE', () => {
   let dir: string;
-  let store: RuleStore;
+  let store: RuleBook;
   const write = (name: string, content: unknown) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
@@ -19,7 +19,7 @@ describe('--rules FILE', () => {
   };
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
-    store = new RuleStore(path.join(dir, 'data'));
+    store = new RuleBook(path.join(dir, 'data'));
     await store.ready;
   });
   afterEach(async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Rule } from '../../../../electron/common/rule';
-import { RuleStore } from '../../../../electron/core/rules/store';
+import { RuleBook } from '../../../../electron/core/rules/rule-book';
 
 const mock = (id: string, extra: Partial<Rule> = {}) => ({
   id,
@@ -13,14 +13,14 @@ const mock = (id: string, extra: Partial<Rule> = {}) => ({
   action: { type: 'mock', status: 200, headers: [], body: id },
   ...extra,
 });
-const ids = (store: RuleStore) => store.list().map((r) => r.rule.id);
+const ids = (store: RuleBook) => store.list().map((r) => r.rule.id);
 
-describe('RuleStore', () => {
+describe('RuleBook', () => {
   let dir: string;
-  let store: RuleStore;
+  let store: RuleBook;
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
-    store = new RuleStore(dir);
+    store = new RuleBook(dir);
     await store.ready;
   });
   afterEach(async () => {
@@ -47,7 +47,7 @@ describe('RuleStore', () => {
     await store.save({ ...mock('e'), priority: -1 });
     assert.equal(store.hit(store.get('c')!), true);
     await store.close();
-    store = new RuleStore(dir);
+    store = new RuleBook(dir);
     await store.ready;
     assert.deepEqual(
       store.list().map((r) => [r.rule.id, r.rule.version, r.hits]),
@@ -95,22 +95,22 @@ describe('RuleStore', () => {
   });
 });
 
-describe('RuleStore on a damaged file', () => {
+describe('RuleBook on a damaged file', () => {
   it('drops a torn last record, and moves an unreadable file aside, starting without its rules', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-'));
     try {
-      let store = new RuleStore(dir);
+      let store = new RuleBook(dir);
       await store.ready;
       await store.save(mock('kept'));
       await store.close();
       const file = path.join(dir, 'rules.db');
       fs.appendFileSync(file, '{"_id":"rule:torn","kind":"ru');
-      store = new RuleStore(dir);
+      store = new RuleBook(dir);
       await store.ready;
       const torn = { ids: ids(store), warnings: store.state().warnings };
       await store.close();
       fs.writeFileSync(file, 'not json\n'.repeat(20));
-      store = new RuleStore(dir);
+      store = new RuleBook(dir);
       await store.ready;
       const refused = { ids: ids(store), warnings: store.state().warnings.map((w) => w.replace(/rules\.db\.corrupt-[\w-]+/, 'ASIDE').replace(dir, 'DIR')) };
       await store.close();

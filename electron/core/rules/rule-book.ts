@@ -1,5 +1,5 @@
 /**
- * Rules and device profiles, persisted in their own nedb file (dataPaths(dataDir).rulesDb) as versioned
+ * The rule book: rules and device profiles, persisted in their own nedb file (dataPaths(dataDir).rulesDb) as versioned
  * documents, validated on save (validateRule: a refusal names each bad field), kept in an explicit
  * priority order, with `times` counters. The proxy reads only the compiled snapshot (ruleSet()), rebuilt
  * in memory on every change, so its hot path never waits on the disk.
@@ -22,7 +22,7 @@ import type { RuleInfo, RulesState } from '../../common/rule-state';
 import { validateDeviceProfile, validateRule, type FieldError } from '../../common/rule-validate';
 import { dataPaths } from '../paths';
 import { RuleSet } from './rule-set';
-import { NedbRuleDocs, type Doc, type ProfileMeta, type RuleDoc, type RuleDocStore } from './rule-docs';
+import { NedbRuleDocs, type Doc, type ProfileMeta, type RuleDoc, type RuleDocs } from './rule-docs';
 
 export const RULES_SCHEMA = 1;
 /** Hit counters reach the disk at most this often (they change on the proxy's hot path). */
@@ -43,8 +43,8 @@ export function invalidRule(errors: FieldError[], prefix = ''): ApiError {
 
 export const newRuleId = (): string => crypto.randomUUID();
 
-export class RuleStore implements Disposable {
-  private readonly db: RuleDocStore;
+export class RuleBook implements Disposable {
+  private readonly db: RuleDocs;
   /** Sorted by priority, then seq. */
   private rules: { rule: Rule; seq: number }[] = [];
   private profiles = new Map<string, ProfileMeta>();
@@ -68,7 +68,7 @@ export class RuleStore implements Disposable {
   private ownAddress?: () => OwnAddress;
 
   /** `docs`: where the documents live (default the data folder's rules.db; a team's PostgreSQL: pg-rule-docs.ts). */
-  constructor(private readonly dataDir: string, docs?: RuleDocStore) {
+  constructor(private readonly dataDir: string, docs?: RuleDocs) {
     this.db = docs ?? new NedbRuleDocs(dataPaths(dataDir).rulesDb);
     this.ready = this.load();
     // Another node saved rules, profiles or settings: take its documents whole (they are few).

@@ -1,11 +1,11 @@
-// The embedded user store (electron/core/users/file-store.ts): hashed tokens in an owner-only file, another
+// The users file (electron/core/users/users-file.ts): hashed tokens in an owner-only file, another
 // process's change seen at once, and an unreadable file failing closed.
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileUserStore, usersFile } from '../../../../electron/core/users/file-store';
+import { UsersFile, usersFile } from '../../../../electron/core/users/users-file';
 
 let dir: string;
 beforeEach(() => {
@@ -14,8 +14,8 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('tokens authenticate their user only; a second store (another process) sees adds and revokes at once', () => {
-  const server = new FileUserStore(dir);
-  const cli = new FileUserStore(dir);
+  const server = new UsersFile(dir);
+  const cli = new UsersFile(dir);
   try {
     const ana = cli.add('ana', 'admin');
     const tess = cli.add('tess', 'member');
@@ -55,7 +55,7 @@ test('tokens authenticate their user only; a second store (another process) sees
 
 test('an unreadable users file signs nobody in, says why, and is not overwritten', () => {
   fs.writeFileSync(usersFile(dir), '{ not json', { mode: 0o600 });
-  const store = new FileUserStore(dir);
+  const store = new UsersFile(dir);
   try {
     assert.deepEqual([store.hasUsers(), /users\.json cannot be read/.test(store.problem ?? '')], [false, true]);
     assert.throws(() => store.add('ana', 'admin'), /cannot be read/);

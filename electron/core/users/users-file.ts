@@ -1,5 +1,5 @@
 /**
- * The embedded UserStore: `<data>/users.json` (0600, replaced whole through a temporary file), read again
+ * The embedded UserDirectory: `<data>/users.json` (0600, replaced whole through a temporary file), read again
  * whenever it changed on disk, so `hindsight users add|revoke` run beside a `hindsight serve` takes effect
  * in the server at once: every authentication checks the file's identity (a stat, no read), and a watcher
  * (inotify where available, a one-second poll besides) tells the server to drop a revoked user's open sockets.
@@ -12,7 +12,7 @@ import { Emitter } from '../../common/events';
 import { userNameProblem, type UserInfo, type UserRole } from '../../common/users';
 import { mkdirPrivate, PRIVATE_FILE_MODE } from '../private-files';
 import { hashToken, newUserToken, tokenHashMatches } from './token';
-import type { UserStore } from './types';
+import type { UserDirectory } from './types';
 
 export const USERS_FILE = 'users.json';
 const POLL_MS = 1000;
@@ -25,7 +25,7 @@ export function usersFile(dataDir: string): string {
   return path.join(dataDir, USERS_FILE);
 }
 
-export class FileUserStore implements UserStore {
+export class UsersFile implements UserDirectory {
   private records: UserRecord[] = [];
   /** Why the file could not be read, if it could not. */
   problem: string | undefined;

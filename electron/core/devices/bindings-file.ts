@@ -1,18 +1,18 @@
 /**
- * The embedded DeviceBindingStore: bound devices in `<data>/devices.json` (0600, replaced whole), bind
+ * The embedded DeviceBindings: bound devices in `<data>/devices.json` (0600, replaced whole), bind
  * codes in memory only: they live minutes, and one `serve` holds a data folder at a time.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { mkdirPrivate, PRIVATE_FILE_MODE } from '../private-files';
-import type { BindCode, BindTarget, DeviceBindingStore, DeviceRecord } from './types';
+import type { BindCode, BindTarget, DeviceBindings, DeviceRecord } from './types';
 
 export const DEVICES_FILE = 'devices.json';
 /** Codes kept at most; the oldest go first (issuing is an admin's or a signed-in user's click). */
 const MAX_CODES = 1000;
 
-export class FileDeviceBindingStore implements DeviceBindingStore {
+export class DeviceBindingsFile implements DeviceBindings {
   private readonly codes = new Map<string, BindCode>();
   private devices = new Map<string, DeviceRecord>();
   private readonly file: string;
