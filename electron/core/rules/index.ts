@@ -10,6 +10,13 @@ import { RuleStore } from './store';
 
 import type { RuleDocStore } from './rule-docs';
 import type { ProtoSchemas } from '../grpc/schema';
+import type { SharedHitCounts } from './shared-hits';
+
+/** The other nodes' side of the breakpoint queue (pg-breakpoints.ts), started with the rules and closed after the queue. */
+export interface BreakpointPeersService {
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface RulesOptions {
   dataDir: string;
@@ -21,6 +28,12 @@ export interface RulesOptions {
   docs?: RuleDocStore;
   /** The loaded .proto files, for gRPC mocks. */
   protos?: ProtoSchemas;
+  /** This node's name on a team store, shown on its pauses. */
+  node?: string;
+  /** Rule hit counters summed over a team's nodes (pg-rule-hits.ts). */
+  sharedHits?: SharedHitCounts;
+  /** Lists and decides other nodes' pauses (pg-breakpoints.ts). */
+  breakpointPeers?: (breakpoints: Breakpoints) => BreakpointPeersService;
 }
 
 export interface RulesService extends Disposable {
@@ -35,17 +48,19 @@ export interface RulesService extends Disposable {
 }
 
 export function createRules(options: RulesOptions): RulesService {
-  const store = new RuleStore(options.dataDir, options.docs);
-  const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS });
+  const store = new RuleStore(options.dataDir, options.docs, options.sharedHits);
+  const breakpoints = new Breakpoints({ timeoutMs: options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS, node: options.node });
+  const peers = options.breakpointPeers?.(breakpoints);
   const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink, protos: options.protos });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
-  const ready = store.ready.then(() => {
+  const settingsRead = store.ready.then(() => {
     const stored = store.settings().breakpointTimeoutMs;
     if (options.breakpointTimeoutMs === undefined && stored !== undefined) {
       timeoutMs = stored;
       breakpoints.setTimeout(stored);
     }
   });
+  const ready = peers ? Promise.all([settingsRead, peers.start()]).then(() => {}) : settingsRead;
   let closing: Promise<void> | undefined;
   const service: RulesService = {
     ready,
@@ -63,6 +78,8 @@ export function createRules(options: RulesOptions): RulesService {
       // Paused exchanges continue unchanged, so no client is left hanging by a shutdown.
       closing ??= (async () => {
         breakpoints.dispose();
+        // After the queue: its pauses have ended, so their rows are withdrawn before the peers stop.
+        await peers?.close();
         pipeline.dispose();
         await store.close();
       })();
