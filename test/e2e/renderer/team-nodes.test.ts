@@ -9,10 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, type PageGlobals } from '../../helpers/browser';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
-import { getThrough, startNode, stopNode, type TeamNode } from '../../helpers/team-nodes';
+import { getThrough, sendThrough, startNodes, stopNode, type TeamNode } from '../../helpers/team-nodes';
 import { connectToRunning } from '../../../electron/core/instance/lock';
 import { themeScreenshots } from '../../helpers/theme-screenshots';
-import http from 'node:http';
 
 const skip = postgresUnavailable();
 const WAIT = { timeout: 30_000 };
@@ -50,11 +49,7 @@ async function waitForRows(page: Page, count: number): Promise<void> {
 }
 
 test('both nodes\' UIs list every node\'s flows live, and filter them by client', { skip, timeout: 180_000 }, async () => {
-  const url = await cluster.database();
-  const a = await startNode(url, 'node-a');
-  nodes.push(a);
-  const b = await startNode(url, 'node-b');
-  nodes.push(b);
+  const [a, b] = await startNodes(await cluster.database(), ['node-a', 'node-b'], nodes);
   const pages: Page[] = [];
   for (const node of [a, b]) {
     const { page, errors } = await openPage(browser, node.uiUrl, { width: 1280 });
@@ -78,11 +73,7 @@ test('both nodes\' UIs list every node\'s flows live, and filter them by client'
 });
 
 test('a request paused on node A is edited and continued in node B\'s UI; the client gets what the origin saw', { skip, timeout: 180_000 }, async () => {
-  const url = await cluster.database();
-  const a = await startNode(url, 'node-a');
-  nodes.push(a);
-  const b = await startNode(url, 'node-b');
-  nodes.push(b);
+  const [a, b] = await startNodes(await cluster.database(), ['node-a', 'node-b'], nodes);
   const apiA = (await connectToRunning(a.dataDir))!;
   try {
     await apiA.call('rules.save', { rule: { name: 'Pause echo', matchers: [{ type: 'url', pattern: '*/echo?team*', syntax: 'wildcard' }], action: { type: 'breakpoint', on: 'request' } } });
@@ -92,16 +83,7 @@ test('a request paused on node A is edited and continued in node B\'s UI; the cl
   const { page, errors } = await openPage(browser, b.uiUrl, { width: 1280 });
   await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")', WAIT);
   // A client of node A, from 127.0.0.2.
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: a.proxyPort, localAddress: '127.0.0.2', path: `http://127.0.0.1:${origin.httpPort}/echo?team=1`, agent: false, headers: { 'X-Who': 'client' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const answer = sendThrough(a, '127.0.0.2', `http://127.0.0.1:${origin.httpPort}/echo?team=1`, { 'X-Who': 'client' });
   await page.waitForSelector('[data-testid=paused-count]:has-text("1 paused")', WAIT);
   await page.click('[data-testid=bp-next]');
   await page.waitForSelector('[data-testid=breakpoint-editor][data-phase=request]', WAIT);

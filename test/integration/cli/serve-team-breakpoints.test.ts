@@ -2,62 +2,17 @@
 // Two real `hindsight serve` nodes on one real PostgreSQL; a request through node A from 127.0.0.2 pauses;
 // node B's API lists it (and its UI hears of it), decides it, and node A applies the decision; a node killed
 // with -9 leaves no paused item listed anywhere.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import type { ApiEvents } from '../../../electron/common/api';
 import type { DisposableApiClient } from '../../../electron/common/api-client';
 import type { BreakpointInfo } from '../../../electron/common/breakpoint';
-import { connectToRunning } from '../../../electron/core/instance/lock';
-import { startNode, stopNode, type TeamNode } from '../../helpers/team-nodes';
-import { startOrigin, type Origin } from '../../helpers/origin';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import { sendThrough, useTeamBed } from '../../helpers/team-nodes';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-let origin: Origin;
-const nodes: TeamNode[] = [];
-const clients: DisposableApiClient[] = [];
-
-before(async () => {
-  if (skip) return;
-  cluster = await startTestCluster();
-  origin = await startOrigin();
-});
-after(async () => {
-  for (const c of clients) c.dispose();
-  for (const n of nodes) await stopNode(n);
-  await origin?.close();
-  await cluster?.stop();
-});
+const bed = useTeamBed();
+const skip = bed.skip;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function twoNodes(): Promise<{ a: TeamNode; b: TeamNode; apiA: DisposableApiClient; apiB: DisposableApiClient }> {
-  const url = await cluster.database();
-  const a = await startNode(url, 'node-a');
-  nodes.push(a);
-  const b = await startNode(url, 'node-b');
-  nodes.push(b);
-  const apiA = (await connectToRunning(a.dataDir))!;
-  const apiB = (await connectToRunning(b.dataDir))!;
-  clients.push(apiA, apiB);
-  return { a, b, apiA, apiB };
-}
-
-/** A GET through a node's proxy from `from` with one extra header; the status and body it got. */
-function getThrough(node: TeamNode, from: string, target: string, header: [string, string]): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: node.proxyPort, localAddress: from, path: target, agent: false, headers: { [header[0]]: header[1] } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Polls a node's breakpoints.list until `done` holds (a loaded machine may delay a notification), at most `ms`. */
 async function pausedOn(api: DisposableApiClient, done: (paused: BreakpointInfo[]) => boolean, ms = 10_000): Promise<BreakpointInfo[]> {
@@ -85,12 +40,12 @@ async function saveBreakpoint(api: DisposableApiClient, query: string): Promise<
 }
 
 test('a request paused on node A is listed on node B, resumed there with an edited header; the origin gets the edit and the client the response', { skip, timeout: 180_000 }, async () => {
-  const { a, apiA, apiB } = await twoNodes();
+  const { a, apiA, apiB } = await bed.twoNodes();
   const eventsOnB = recordEvents(apiB);
   const ruleId = await saveBreakpoint(apiA, 'resume');
-  const target = `http://127.0.0.1:${origin.httpPort}/echo?resume=1`;
+  const target = `http://127.0.0.1:${bed.origin.httpPort}/echo?resume=1`;
 
-  const response = getThrough(a, '127.0.0.2', target, ['X-Team', 'original']);
+  const response = sendThrough(a, '127.0.0.2', target, { 'X-Team': 'original' });
   const [listed] = await pausedOn(apiB, (p) => p.length === 1);
   assert.ok(listed, 'node B lists the pause held by node A');
   const { pausedAt, continuesAt, request, ...rest } = listed;
@@ -116,7 +71,7 @@ test('a request paused on node A is listed on node B, resumed there with an edit
   const echoed = JSON.parse(got.body) as { url: string; rawHeaders: string[] };
   const teamHeader = (raw: string[]) => raw.flatMap((v, i) => (i % 2 === 0 && v === 'X-Team' ? [raw[i + 1]] : []));
   assert.deepEqual(
-    { status: got.status, echoed: { url: echoed.url, team: teamHeader(echoed.rawHeaders) }, atOrigin: teamHeader(origin.received.at(-1)!.rawHeaders) },
+    { status: got.status, echoed: { url: echoed.url, team: teamHeader(echoed.rawHeaders) }, atOrigin: teamHeader(bed.origin.received.at(-1)!.rawHeaders) },
     { status: 200, echoed: { url: '/echo?resume=1', team: ['edited on node B'] }, atOrigin: ['edited on node B'] },
   );
   // Gone everywhere.
@@ -157,28 +112,28 @@ test('a request paused on node A is listed on node B, resumed there with an edit
 });
 
 test('abort and answer from node B reach the client on node A; a bad edit is refused on B naming the field; kill -9 of node A leaves nothing listed on B', { skip, timeout: 180_000 }, async () => {
-  const { a, apiA, apiB } = await twoNodes();
+  const { a, apiA, apiB } = await bed.twoNodes();
   await saveBreakpoint(apiA, 'decide');
-  const target = (n: number) => `http://127.0.0.1:${origin.httpPort}/echo?decide=${n}`;
-  const receivedBefore = origin.received.length;
+  const target = (n: number) => `http://127.0.0.1:${bed.origin.httpPort}/echo?decide=${n}`;
+  const receivedBefore = bed.origin.received.length;
 
-  const aborted = getThrough(a, '127.0.0.2', target(1), ['X-Team', 'abort me']);
+  const aborted = sendThrough(a, '127.0.0.2', target(1), { 'X-Team': 'abort me' });
   let [paused] = await pausedOn(apiB, (p) => p.length === 1);
   await assert.rejects(apiB.call('breakpoints.resume', { id: paused.id, edits: { status: 201 } }), /edits\.status: cannot be edited on a paused request/);
   await assert.rejects(apiB.call('breakpoints.resume', { id: 'no-such-flow:request' }), /no paused exchange with id "no-such-flow:request"/);
   assert.deepEqual(await apiB.call('breakpoints.abort', { id: paused.id }), { paused: 0 });
 
-  const answered = getThrough(a, '127.0.0.3', target(2), ['X-Team', 'answer me']);
+  const answered = sendThrough(a, '127.0.0.3', target(2), { 'X-Team': 'answer me' });
   [paused] = await pausedOn(apiB, (p) => p.length === 1);
   await apiB.call('breakpoints.answer', { id: paused.id, response: { status: 203, headers: [['X-Answered-By', 'node-b']], body: 'answered on B' } });
   assert.deepEqual(
-    { aborted: await aborted, answered: await answered, atOrigin: origin.received.length - receivedBefore },
+    { aborted: await aborted, answered: await answered, atOrigin: bed.origin.received.length - receivedBefore },
     { aborted: { status: 502, body: 'Hindsight: aborted at a breakpoint\n' }, answered: { status: 203, body: 'answered on B' }, atOrigin: 0 },
   );
 
   // Node A dies while a pause is held there: node B stops listing it (no heartbeat), and says so.
   const eventsOnB = recordEvents(apiB);
-  const lost = getThrough(a, '127.0.0.2', target(3), ['X-Team', 'lost']).catch((err: Error) => err.message);
+  const lost = sendThrough(a, '127.0.0.2', target(3), { 'X-Team': 'lost' }).catch((err: Error) => err.message);
   [paused] = await pausedOn(apiB, (p) => p.length === 1);
   assert.equal(paused.node, 'node-a');
   a.child.kill('SIGKILL');

@@ -1,31 +1,13 @@
 // Issue 21: a rule's hit count is the sum over the nodes of a team. Two real `hindsight serve` nodes on one
 // real PostgreSQL; a mock rule saved on node A applies on both; hits through each node add up on both nodes'
 // API within a few seconds; saving the rule again starts the count over on both.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DisposableApiClient } from '../../../electron/common/api-client';
-import { connectToRunning } from '../../../electron/core/instance/lock';
-import { getThrough, startNode, stopNode, type TeamNode } from '../../helpers/team-nodes';
-import { startOrigin, type Origin } from '../../helpers/origin';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import { getThrough, useTeamBed } from '../../helpers/team-nodes';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-let origin: Origin;
-const nodes: TeamNode[] = [];
-const clients: DisposableApiClient[] = [];
-
-before(async () => {
-  if (skip) return;
-  cluster = await startTestCluster();
-  origin = await startOrigin();
-});
-after(async () => {
-  for (const c of clients) c.dispose();
-  for (const n of nodes) await stopNode(n);
-  await origin?.close();
-  await cluster?.stop();
-});
+const bed = useTeamBed();
+const skip = bed.skip;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,14 +22,7 @@ async function hitsOnBoth(apis: DisposableApiClient[], ruleId: string, expected:
 }
 
 test('hits of one rule through two nodes are summed on both; saving the rule again resets the count on both', { skip, timeout: 180_000 }, async () => {
-  const url = await cluster.database();
-  const a = await startNode(url, 'node-a');
-  nodes.push(a);
-  const b = await startNode(url, 'node-b');
-  nodes.push(b);
-  const apiA = (await connectToRunning(a.dataDir))!;
-  const apiB = (await connectToRunning(b.dataDir))!;
-  clients.push(apiA, apiB);
+  const { a, b, apiA, apiB } = await bed.twoNodes();
 
   const rule = {
     name: 'team mock',
@@ -55,7 +30,7 @@ test('hits of one rule through two nodes are summed on both; saving the rule aga
     action: { type: 'mock' as const, status: 418, headers: [['Content-Type', 'text/plain']] as [string, string][], body: 'counted' },
   };
   const saved = await apiA.call('rules.save', { rule });
-  const target = (n: number) => `http://127.0.0.1:${origin.httpPort}/status/200?hits=${n}`;
+  const target = (n: number) => `http://127.0.0.1:${bed.origin.httpPort}/status/200?hits=${n}`;
   // Node B has the rule once it mocks (rules reach every node within a second).
   let status = 0;
   for (let i = 0; i < 50 && status !== 418; i++) {
