@@ -53,13 +53,16 @@ export function createRules(options: RulesOptions): RulesService {
   const peers = options.breakpointPeers?.(breakpoints);
   const pipeline = new RulePipeline({ rules: () => store.ruleSet(), hit: (rule) => store.hit(rule), breakpoints, sink: options.sink, protos: options.protos });
   let timeoutMs = options.breakpointTimeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
-  const settingsRead = store.ready.then(() => {
+  const applyStoredTimeout = () => {
     const stored = store.settings().breakpointTimeoutMs;
-    if (options.breakpointTimeoutMs === undefined && stored !== undefined) {
+    if (options.breakpointTimeoutMs === undefined && stored !== undefined && stored !== timeoutMs) {
       timeoutMs = stored;
       breakpoints.setTimeout(stored);
     }
-  });
+  };
+  const settingsRead = store.ready.then(applyStoredTimeout);
+  // On a team store another node may change the setting: its documents reload here and fire a change.
+  const settingsFollowed = store.onDidChange(applyStoredTimeout);
   const ready = peers ? Promise.all([settingsRead, peers.start()]).then(() => {}) : settingsRead;
   let closing: Promise<void> | undefined;
   const service: RulesService = {
@@ -77,6 +80,7 @@ export function createRules(options: RulesOptions): RulesService {
     close() {
       // Paused exchanges continue unchanged, so no client is left hanging by a shutdown.
       closing ??= (async () => {
+        settingsFollowed.dispose();
         breakpoints.dispose();
         // After the queue: its pauses have ended, so their rows are withdrawn before the peers stop.
         await peers?.close();
