@@ -2,7 +2,8 @@
  * `hindsight report endpoints|errors|coverage`: per-endpoint statistics, errors grouped by endpoint and
  * status, and endpoint coverage of a release, as a table, JSON, CSV or a self-contained HTML file. Reads
  * stored summaries only, never bodies: through the API of the running instance that holds the data dir
- * (the report is computed there), else from the store's files, or from a HAR file (`--har`).
+ * (the report is computed there), else from the store's files, or from a HAR file (`--har`). With `--store`
+ * the flows and the device profiles (for --profile and the profile column) come from the team's database.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,8 @@ import { allSummaries, harSummaries } from '../core/report/source';
 import type { DeviceProfile } from '../common/rule';
 import { reportTable } from '../core/report/table';
 import { RuleBook } from '../core/rules/rule-book';
+import { PgRuleDocs } from '../core/rules/pg-rule-docs';
+import { openPool } from '../core/store/pg/pg-db';
 import { parseCommandArgs, type CliOutput } from './args';
 import { STORE_FLAG, STORE_USAGE, storeUrlOf } from './store-flags';
 import { parseTimeWindow } from './time-arg';
@@ -146,7 +149,8 @@ async function computeReport(args: ReportArgs): Promise<{ report: Report } | { p
   if ('problem' in opened) return opened;
   try {
     const summaries = await allSummaries((q) => opened.source.query(q));
-    return { report: buildReport(args.kind, summaries, args.query, { spec: args.spec, profiles: await storedProfiles(args.dataDir) }) };
+    const profiles = args.storeUrl ? await teamProfiles(args.dataDir, args.storeUrl) : await storedProfiles(args.dataDir);
+    return { report: buildReport(args.kind, summaries, args.query, { spec: args.spec, profiles }) };
   } finally {
     await opened.close();
   }
@@ -161,6 +165,21 @@ async function storedProfiles(dataDir: string): Promise<DeviceProfile[]> {
     return rules.profileList();
   } finally {
     await rules.close();
+  }
+}
+
+/** Device profiles saved in a team's database (`--store`): the ones every node applies, not the data folder's. */
+async function teamProfiles(dataDir: string, url: string): Promise<DeviceProfile[]> {
+  const pool = openPool(url);
+  // An idle client's error (the server going away) must not crash the command; the query reports it.
+  pool.on('error', () => {});
+  const rules = new RuleBook(dataDir, new PgRuleDocs(pool, url, () => {}));
+  try {
+    await rules.ready;
+    return rules.profileList();
+  } finally {
+    await rules.close();
+    await pool.end();
   }
 }
 

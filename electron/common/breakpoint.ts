@@ -33,6 +33,8 @@ export interface BreakpointInfo extends PausedMessage {
   pausedAt: number;
   /** When the exchange continues unchanged if nobody decides (epoch ms). */
   continuesAt: number;
+  /** The `serve --node` holding the connection, when several nodes share one PostgreSQL store. */
+  node?: string;
 }
 
 /** What is paused: a request, a response, or one WebSocket message (the socket's other messages in that direction wait behind it). */

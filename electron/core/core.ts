@@ -10,14 +10,13 @@ import { toLogLine } from '../common/log-line';
 import { startCaptureProxy, type CaptureProxy } from './capture/proxy';
 import type { AnyCore, Core, CoreOptions, TeamCoreOptions } from './core-types';
 import { dataPaths } from './paths';
-import { createRules } from './rules';
+import { createRules, type RulesOptions } from './rules';
 import { createConditions } from './conditions';
 import { createReplayService } from './replay';
 import { ReplayMarks } from './capture/replay-marks';
 import { openFlowStore } from './store';
 import { openPgStore } from './store/pg/pg-store';
-import { PgRuleDocs } from './rules/pg-rule-docs';
-import type { RuleDocs } from './rules/rule-docs';
+import { teamRulesOptions } from './rules/pg-team-rules';
 import type { AnyFlowStore } from './store/types';
 import { createUpstreamCaService, upstreamCaSetting } from './capture/upstream-ca';
 import { Recorder } from './capture/recorder';
@@ -47,12 +46,12 @@ export async function createTeamCore(options: TeamCoreOptions): Promise<AnyCore>
   return buildCore(
     options,
     () => openPgStore({ ...options.store, url: options.storeUrl, node: options.node }),
-    // Rules, profiles and settings in the same database: saved on one node, applied on all.
-    (store) => new PgRuleDocs(store.pool, options.storeUrl, (m) => store.warn(m)),
+    // Rules, profiles, settings, hit counters and paused exchanges in the same database, shared by every node.
+    (store) => teamRulesOptions(store, options.storeUrl),
   );
 }
 
-async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, ruleDocs?: (store: S) => RuleDocs): Promise<Core<S>> {
+async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, teamRules?: (store: S) => Partial<RulesOptions>): Promise<Core<S>> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
@@ -72,7 +71,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const store = await openStore(paths.dataDir);
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
   const protos = new ProtoSchemas(options.protoDirs ?? []);
-  const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, docs: ruleDocs?.(store), protos });
+  const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, protos, ...teamRules?.(store) });
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.

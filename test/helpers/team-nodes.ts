@@ -10,7 +10,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
+import type { DisposableApiClient } from '../../electron/common/api-client';
+import { connectToRunning } from '../../electron/core/instance/lock';
 import { spawnCli, waitFor } from './cli-process';
+import { startOrigin, type Origin } from './origin';
+import { postgresUnavailable, startTestCluster, type TestCluster } from './postgres';
 
 export interface TeamNode {
   child: ChildProcess;
@@ -49,4 +54,74 @@ export function getThrough(node: TeamNode, from: string, target: string): Promis
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Starts one node per name on the database at `url`, in order; each is added to `started` (stopped by the caller). */
+export async function startNodes(url: string, names: string[], started: TeamNode[]): Promise<TeamNode[]> {
+  const result: TeamNode[] = [];
+  for (const name of names) {
+    const node = await startNode(url, name);
+    started.push(node);
+    result.push(node);
+  }
+  return result;
+}
+
+/** A GET of `target` through a node's proxy from `from`, with extra headers; the status and the body as text. */
+export function sendThrough(node: TeamNode, from: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: node.proxyPort, localAddress: from, path: target, agent: false, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface TeamBed {
+  readonly skip: string | false;
+  readonly cluster: TestCluster;
+  readonly origin: Origin;
+  /** node-a and node-b on a fresh database, with an API client each; all stopped after the file's tests. */
+  twoNodes(): Promise<{ url: string; a: TeamNode; b: TeamNode; apiA: DisposableApiClient; apiB: DisposableApiClient }>;
+}
+
+/** A test file's PostgreSQL cluster and origin: started before its tests, stopped with every node and client after. */
+export function useTeamBed(): TeamBed {
+  const skip = postgresUnavailable();
+  let cluster: TestCluster | undefined;
+  let origin: Origin | undefined;
+  const nodes: TeamNode[] = [];
+  const clients: DisposableApiClient[] = [];
+  before(async () => {
+    if (skip) return;
+    cluster = await startTestCluster();
+    origin = await startOrigin();
+  });
+  after(async () => {
+    for (const c of clients) c.dispose();
+    for (const n of nodes) await stopNode(n);
+    await origin?.close();
+    await cluster?.stop();
+  });
+  return {
+    skip,
+    get cluster() {
+      return cluster!;
+    },
+    get origin() {
+      return origin!;
+    },
+    async twoNodes() {
+      const url = await cluster!.database();
+      const [a, b] = await startNodes(url, ['node-a', 'node-b'], nodes);
+      const apiA = (await connectToRunning(a.dataDir))!;
+      const apiB = (await connectToRunning(b.dataDir))!;
+      clients.push(apiA, apiB);
+      return { url, a, b, apiA, apiB };
+    },
+  };
 }

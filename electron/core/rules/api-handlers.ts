@@ -138,19 +138,19 @@ export function createRuleApiHandlers(rules: RulesService): Pick<ApiHandlers, Ru
       const p = paramsObject('breakpoints.resume', params, ['id', 'edits']);
       const id = requiredId('breakpoints.resume', p, 'id');
       const edits = p.edits === undefined ? undefined : checkEdits('breakpoints.resume', requiredObject('breakpoints.resume', p, 'edits'));
-      breakpoints.resume(id, edits);
+      await breakpoints.decide(id, { type: 'resume', edits });
       return pausedCount();
     },
     async 'breakpoints.abort'(params) {
       const p = paramsObject('breakpoints.abort', params, ['id']);
-      breakpoints.abort(requiredId('breakpoints.abort', p, 'id'));
+      await breakpoints.decide(requiredId('breakpoints.abort', p, 'id'), { type: 'abort' });
       return pausedCount();
     },
     async 'breakpoints.answer'(params) {
       const m = 'breakpoints.answer';
       const p = paramsObject(m, params, ['id', 'response']);
       const id = requiredId(m, p, 'id');
-      breakpoints.answer(id, checkAnswer(m, requiredObject(m, p, 'response')));
+      await breakpoints.decide(id, { type: 'answer', response: checkAnswer(m, requiredObject(m, p, 'response')) });
       return pausedCount();
     },
     async 'breakpoints.settings'(params) {

@@ -33,6 +33,25 @@ export interface PauseRequest {
   signal?: AbortSignal;
 }
 
+/** What the API decides for a paused exchange, as one value (a decision sent to another node is this). */
+export type BreakpointDecision =
+  | { type: 'resume'; edits?: RequestEdits | ResponseEdits | MessageEdits }
+  | { type: 'abort' }
+  | { type: 'answer'; response: MockAnswer };
+
+/**
+ * Pauses held by the other nodes of a team (rules/pg-breakpoints.ts): listed beside ours, and decided by
+ * sending the decision to the node that holds the connection.
+ */
+export interface BreakpointPeers {
+  /** Paused on other nodes. */
+  list(): BreakpointInfo[];
+  /** Another node's pause with this id, if one is known. */
+  get(id: string): BreakpointInfo | undefined;
+  /** Sends the decision to the node holding `id`; resolves once that node applied it, rejects with its refusal. */
+  decide(id: string, decision: BreakpointDecision): Promise<void>;
+}
+
 interface Pending {
   info: BreakpointInfo;
   settle: (outcome: PauseOutcome, how: BreakpointResumed['how']) => void;
@@ -46,9 +65,28 @@ export class Breakpoints implements Disposable {
   readonly onDidPause = this._onDidPause.event;
   private readonly _onDidResume = new Emitter<BreakpointResumed>();
   readonly onDidResume = this._onDidResume.event;
+  private readonly node: string | undefined;
+  private peers: BreakpointPeers | undefined;
 
-  constructor(options: { timeoutMs?: number } = {}) {
+  /** `node`: this node's name on a team store, shown on its pauses. */
+  constructor(options: { timeoutMs?: number; node?: string } = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_BREAKPOINT_TIMEOUT_MS;
+    this.node = options.node || undefined;
+  }
+
+  /** Lists the other nodes' pauses with ours and routes decisions on them (team mode). */
+  attachPeers(peers: BreakpointPeers): void {
+    this.peers = peers;
+  }
+
+  /** Another node paused an exchange: announced like one of ours (the API's breakpoints/paused event). */
+  peerDidPause(info: BreakpointInfo): void {
+    if (!this.disposed) this._onDidPause.fire(info);
+  }
+
+  /** Another node's pause ended (decided, timed out, released, or that node is gone). */
+  peerDidResume(resumed: BreakpointResumed): void {
+    if (!this.disposed) this._onDidResume.fire(resumed);
   }
 
   /** Applies to pauses that start after the change. */
@@ -69,6 +107,7 @@ export class Breakpoints implements Disposable {
       rule: request.rule,
       pausedAt,
       continuesAt: pausedAt + this.timeoutMs,
+      ...(this.node ? { node: this.node } : {}),
       ...request.message,
     };
     return new Promise<PauseOutcome>((resolve) => {
@@ -91,13 +130,39 @@ export class Breakpoints implements Disposable {
     });
   }
 
-  /** Paused items, oldest first: the queue the user walks. */
+  /** Paused items, oldest first: the queue the user walks (every node's, on a team store). */
   list(): BreakpointInfo[] {
-    return [...this.pending.values()].map((p) => p.info);
+    const here = [...this.pending.values()].map((p) => p.info);
+    if (!this.peers) return here;
+    return [...here, ...this.peers.list()].sort((a, b) => a.pausedAt - b.pausedAt);
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + (this.peers?.list().length ?? 0);
+  }
+
+  /** True when this node holds the pause (its connection is here). */
+  holds(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  /**
+   * Applies a decision to a pause held here, or sends it to the node holding it. Checked here first either
+   * way, so a bad edit is refused by the node the user talks to.
+   */
+  async decide(id: string, decision: BreakpointDecision): Promise<void> {
+    const remote = this.pending.has(id) ? undefined : this.peers?.get(id);
+    if (!remote) return this.apply(id, decision);
+    if (decision.type === 'resume' && decision.edits) checkEdits(remote.phase, decision.edits);
+    if (decision.type === 'answer' && remote.phase === 'message') throw cannotAnswerMessage();
+    await this.peers!.decide(id, decision);
+  }
+
+  /** A decision on a pause held here (the API's, or one another node sent). */
+  apply(id: string, decision: BreakpointDecision): void {
+    if (decision.type === 'resume') this.resume(id, decision.edits);
+    else if (decision.type === 'abort') this.abort(id);
+    else this.answer(id, decision.response);
   }
 
   resume(id: string, edits?: RequestEdits | ResponseEdits | MessageEdits): void {
@@ -112,7 +177,7 @@ export class Breakpoints implements Disposable {
 
   answer(id: string, response: MockAnswer): void {
     const entry = this.get(id);
-    if (entry.info.phase === 'message') throw new ApiError('a paused WebSocket message cannot be answered: resume it (edited or not) or drop it', 'bad-params');
+    if (entry.info.phase === 'message') throw cannotAnswerMessage();
     entry.settle({ type: 'answer', response }, 'answered');
   }
 
@@ -130,6 +195,10 @@ export class Breakpoints implements Disposable {
     this._onDidPause.dispose();
     this._onDidResume.dispose();
   }
+}
+
+function cannotAnswerMessage(): ApiError {
+  return new ApiError('a paused WebSocket message cannot be answered: resume it (edited or not) or drop it', 'bad-params');
 }
 
 const REQUEST_EDIT_KEYS = new Set(['method', 'url', 'headers', 'body', 'bodyEncoding']);

@@ -1,8 +1,8 @@
 /**
  * The rule book's documents in PostgreSQL (issue 21): rules, device profiles and settings saved on one node
  * apply on every node. Each change NOTIFYs `hindsight_rules` with this instance's id; every other node
- * LISTENs and reloads the documents (a few hundred at most) within a round trip. Hit counters are written
- * per node and are not summed across nodes.
+ * LISTENs and reloads the documents (a few hundred at most) within a round trip. Hit counters are not
+ * documents: they are summed over the nodes in their own table (pg-rule-hits.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -39,11 +39,6 @@ export class PgRuleDocs implements RuleDocs {
 
   async put(doc: Doc): Promise<void> {
     await this.changed('INSERT INTO rule_docs (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc', [doc._id, JSON.stringify(doc)]);
-  }
-
-  async setHits(id: string, hits: number): Promise<void> {
-    // Counters change on every hit: written, but not announced (nodes count their own).
-    await this.pool.query(`UPDATE rule_docs SET doc = jsonb_set(doc, '{hits}', to_jsonb($2::int)) WHERE id = $1`, [`rule:${id}`, hits]);
   }
 
   async remove(ids: string[]): Promise<void> {

@@ -23,6 +23,7 @@ import { validateDeviceProfile, validateRule, type FieldError } from '../../comm
 import { dataPaths } from '../paths';
 import { RuleSet } from './rule-set';
 import { NedbRuleDocs, type Doc, type ProfileMeta, type RuleDoc, type RuleDocs } from './rule-docs';
+import type { SharedHitCounts } from './shared-hits';
 
 export const RULES_SCHEMA = 1;
 /** Hit counters reach the disk at most this often (they change on the proxy's hot path). */
@@ -51,6 +52,10 @@ export class RuleBook implements Disposable {
   private settingsDoc: RuleSettings = {};
   private readonly hits = new Map<string, number>();
   private readonly dirtyHits = new Set<string>();
+  /** With shared counters: this node's hits not yet added to the shared totals. */
+  private readonly unsentHits = new Map<string, number>();
+  /** Shared totals are read and added one operation at a time, so an older total never overwrites a newer one. */
+  private hitsOrder: Promise<unknown> = Promise.resolve();
   private hitsTimer: ReturnType<typeof setTimeout> | undefined;
   private nextSeq = 1;
   private snapshot = RuleSet.empty;
@@ -67,12 +72,21 @@ export class RuleBook implements Disposable {
   /** This Hindsight's address once its proxy listens: an upstream proxy there is refused on save. */
   private ownAddress?: () => OwnAddress;
 
-  /** `docs`: where the documents live (default the data folder's rules.db; a team's PostgreSQL: pg-rule-docs.ts). */
-  constructor(private readonly dataDir: string, docs?: RuleDocs) {
+  /**
+   * `docs`: where the documents live (default the data folder's rules.db; a team's PostgreSQL: pg-rule-docs.ts).
+   * `sharedHits`: counters summed over a team's nodes (pg-rule-hits.ts); without it each rule document keeps
+   * this process's count.
+   */
+  constructor(
+    private readonly dataDir: string,
+    docs?: RuleDocs,
+    private readonly sharedHits?: SharedHitCounts,
+  ) {
     this.db = docs ?? new NedbRuleDocs(dataPaths(dataDir).rulesDb);
     this.ready = this.load();
     // Another node saved rules, profiles or settings: take its documents whole (they are few).
     this.db.onRemoteChange?.(() => void this.serial(() => this.load(true)).catch(() => {}));
+    this.sharedHits?.onDidChange(() => this.refreshHits());
   }
 
   private async load(reload = false): Promise<void> {
@@ -90,7 +104,7 @@ export class RuleBook implements Disposable {
         const checked = validateRule(doc.rule);
         if (!checked.ok) continue;
         this.rules.push({ rule: checked.rule, seq: doc.seq });
-        if (doc.hits) this.hits.set(doc.rule.id, doc.hits);
+        if (doc.hits && !this.sharedHits) this.hits.set(doc.rule.id, doc.hits);
         this.nextSeq = Math.max(this.nextSeq, doc.seq + 1);
       } else if (doc.kind === 'profile') {
         this.profiles.set(doc.profile.id, doc.profile);
@@ -99,6 +113,8 @@ export class RuleBook implements Disposable {
       }
     }
     this.sort();
+    const shared = this.sharedHits;
+    if (shared) await this.inHitsOrder(async () => this.applyTotals(await shared.totals()));
     this.rebuild(reload);
   }
 
@@ -168,10 +184,7 @@ export class RuleBook implements Disposable {
       if (gone.size === 0) return 0;
       await this.db.remove([...gone].map((id) => `rule:${id}`));
       this.rules = this.rules.filter((r) => !gone.has(r.rule.id));
-      for (const id of gone) {
-        this.hits.delete(id);
-        this.dirtyHits.delete(id);
-      }
+      await this.forgetHits([...gone]);
       this.rebuild();
       return gone.size;
     });
@@ -204,6 +217,7 @@ export class RuleBook implements Disposable {
     if (rule.times !== undefined && count >= rule.times) return false;
     this.hits.set(rule.id, count + 1);
     this.dirtyHits.add(rule.id);
+    if (this.sharedHits) this.unsentHits.set(rule.id, (this.unsentHits.get(rule.id) ?? 0) + 1);
     this.hitsTimer ??= setTimeout(() => void this.flushHits(), HITS_FLUSH_MS);
     return true;
   }
@@ -252,6 +266,7 @@ export class RuleBook implements Disposable {
         const old = this.rules.filter((r) => r.rule.scope.profile === meta.id && !keep.has(r.rule.id)).map((r) => r.rule.id);
         if (old.length > 0) await this.db.remove(old.map((id) => `rule:${id}`));
         this.rules = this.rules.filter((r) => !old.includes(r.rule.id));
+        await this.forgetHits(old);
         await this.putRules(bound, false);
       }
       this.rebuild();
@@ -265,6 +280,7 @@ export class RuleBook implements Disposable {
       if (!this.profiles.has(id)) return false;
       const ruleIds = this.rules.filter((r) => r.rule.scope.profile === id).map((r) => r.rule.id);
       await this.db.remove([`profile:${id}`, ...ruleIds.map((r) => `rule:${r}`)]);
+      await this.forgetHits(ruleIds);
       this.profiles.delete(id);
       this.rules = this.rules.filter((r) => r.rule.scope.profile !== id);
       this.rebuild();
@@ -331,14 +347,14 @@ export class RuleBook implements Disposable {
   }
 
   private async putRules(rules: Rule[], rebuild = true): Promise<void> {
+    // Saving starts a rule's count over, on every node: reset before the save is announced.
+    await this.forgetHits(rules.map((r) => r.id));
     for (const rule of rules) {
       const at = this.rules.findIndex((r) => r.rule.id === rule.id);
       const seq = at >= 0 ? this.rules[at].seq : this.nextSeq++;
       await this.writeRule(rule, seq, 0);
       if (at >= 0) this.rules[at] = { rule, seq };
       else this.rules.push({ rule, seq });
-      this.hits.delete(rule.id);
-      this.dirtyHits.delete(rule.id);
     }
     this.sort();
     if (rebuild) this.rebuild();
@@ -354,8 +370,62 @@ export class RuleBook implements Disposable {
     const ids = [...this.dirtyHits];
     this.dirtyHits.clear();
     if (ids.length === 0 || this.disposed) return;
-    await Promise.all(ids.map((id) => this.db.setHits(id, this.hits.get(id) ?? 0)));
+    const shared = this.sharedHits;
+    if (shared) {
+      const deltas = new Map(this.unsentHits);
+      this.unsentHits.clear();
+      try {
+        await this.inHitsOrder(async () => this.applyTotals(await shared.add(deltas)));
+      } catch {
+        // Kept for the next flush (the database restarting): no hit is lost.
+        for (const [id, n] of deltas) this.unsentHits.set(id, (this.unsentHits.get(id) ?? 0) + n);
+        for (const id of ids) this.dirtyHits.add(id);
+        if (!this.disposed) this.hitsTimer ??= setTimeout(() => void this.flushHits(), HITS_FLUSH_MS);
+        return;
+      }
+    } else {
+      await Promise.all(ids.map((id) => this.db.setHits?.(id, this.hits.get(id) ?? 0)));
+    }
     this._onDidChange.fire(this.state());
+  }
+
+  /** Every node's totals plus this node's hits not sent yet; true when a count changed. */
+  private applyTotals(totals: ReadonlyMap<string, number>): boolean {
+    let changed = false;
+    for (const { rule } of this.rules) {
+      const hits = (totals.get(rule.id) ?? 0) + (this.unsentHits.get(rule.id) ?? 0);
+      if ((this.hits.get(rule.id) ?? 0) === hits) continue;
+      changed = true;
+      if (hits === 0) this.hits.delete(rule.id);
+      else this.hits.set(rule.id, hits);
+    }
+    return changed;
+  }
+
+  /** Another node added hits: read the totals again. A failed read waits for the next change or flush. */
+  private refreshHits(): void {
+    const shared = this.sharedHits;
+    if (!shared || this.disposed) return;
+    this.inHitsOrder(async () => {
+      if (this.applyTotals(await shared.totals()) && !this.disposed) this._onDidChange.fire(this.state());
+    }).catch(() => {});
+  }
+
+  private inHitsOrder<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.hitsOrder.then(work);
+    this.hitsOrder = run.catch(() => {});
+    return run;
+  }
+
+  /** Drops counts of rules saved again or deleted (on every node when the counters are shared). */
+  private async forgetHits(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      this.hits.delete(id);
+      this.dirtyHits.delete(id);
+      this.unsentHits.delete(id);
+    }
+    const shared = this.sharedHits;
+    if (shared) await this.inHitsOrder(() => shared.reset(ids));
   }
 
   private sort(): void {
@@ -394,7 +464,10 @@ export class RuleBook implements Disposable {
     await this.ready.catch(() => {});
     await this.flushHits().catch(() => {});
     this.disposed = true;
+    if (this.hitsTimer) clearTimeout(this.hitsTimer);
+    await this.hitsOrder;
     await this.db.close();
+    await this.sharedHits?.close();
     this._onDidChange.dispose();
   }
 

@@ -37,7 +37,8 @@ export interface RuleDocs {
   /** Every document; `warnings` says what was repaired or set aside on the way. */
   load(): Promise<{ docs: Doc[]; warnings: string[] }>;
   put(doc: Doc): Promise<void>;
-  setHits(id: string, hits: number): Promise<void>;
+  /** Keeps a rule's hit count in its document (a team's store sums counters in their own table instead: shared-hits.ts). */
+  setHits?(id: string, hits: number): Promise<void>;
   remove(ids: string[]): Promise<void>;
   close(): Promise<void>;
   /** Another process changed the documents (a shared store only). */

@@ -9,7 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, type PageGlobals } from '../../helpers/browser';
 import { startOrigin, type Origin } from '../../helpers/origin';
 import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
-import { getThrough, startNode, stopNode, type TeamNode } from '../../helpers/team-nodes';
+import { getThrough, sendThrough, startNodes, stopNode, type TeamNode } from '../../helpers/team-nodes';
+import { connectToRunning } from '../../../electron/core/instance/lock';
+import { themeScreenshots } from '../../helpers/theme-screenshots';
 
 const skip = postgresUnavailable();
 const WAIT = { timeout: 30_000 };
@@ -47,11 +49,7 @@ async function waitForRows(page: Page, count: number): Promise<void> {
 }
 
 test('both nodes\' UIs list every node\'s flows live, and filter them by client', { skip, timeout: 180_000 }, async () => {
-  const url = await cluster.database();
-  const a = await startNode(url, 'node-a');
-  nodes.push(a);
-  const b = await startNode(url, 'node-b');
-  nodes.push(b);
+  const [a, b] = await startNodes(await cluster.database(), ['node-a', 'node-b'], nodes);
   const pages: Page[] = [];
   for (const node of [a, b]) {
     const { page, errors } = await openPage(browser, node.uiUrl, { width: 1280 });
@@ -72,4 +70,34 @@ test('both nodes\' UIs list every node\'s flows live, and filter them by client'
   await pages[0].fill('[data-testid=filter-ip]', '127.0.0.3');
   await waitForRows(pages[0], 2);
   assert.deepEqual(await rows(pages[0]), expected.slice(1));
+});
+
+test('a request paused on node A is edited and continued in node B\'s UI; the client gets what the origin saw', { skip, timeout: 180_000 }, async () => {
+  const [a, b] = await startNodes(await cluster.database(), ['node-a', 'node-b'], nodes);
+  const apiA = (await connectToRunning(a.dataDir))!;
+  try {
+    await apiA.call('rules.save', { rule: { name: 'Pause echo', matchers: [{ type: 'url', pattern: '*/echo?team*', syntax: 'wildcard' }], action: { type: 'breakpoint', on: 'request' } } });
+  } finally {
+    apiA.dispose();
+  }
+  const { page, errors } = await openPage(browser, b.uiUrl, { width: 1280 });
+  await page.waitForSelector('[data-testid=connection-state]:has-text("Connected")', WAIT);
+  // A client of node A, from 127.0.0.2.
+  const answer = sendThrough(a, '127.0.0.2', `http://127.0.0.1:${origin.httpPort}/echo?team=1`, { 'X-Who': 'client' });
+  await page.waitForSelector('[data-testid=paused-count]:has-text("1 paused")', WAIT);
+  await page.click('[data-testid=bp-next]');
+  await page.waitForSelector('[data-testid=breakpoint-editor][data-phase=request]', WAIT);
+  const shownNode = await page.textContent('[data-testid=bp-node]');
+  const names = await page.$$eval('[data-testid=bp-headers-name]', (inputs) => inputs.map((i) => (i as unknown as { value: string }).value));
+  await page.locator('[data-testid=bp-headers-value]').nth(names.indexOf('X-Who')).fill('edited in node B');
+  await page.waitForSelector('[data-testid=bp-continue]:has-text("Continue with edits")', WAIT);
+  await themeScreenshots(page, 'team-breakpoint');
+  await page.click('[data-testid=bp-continue]');
+  const got = await answer;
+  await page.waitForSelector('[data-testid=breakpoint-strip]', { state: 'detached', ...WAIT });
+  const raw = (JSON.parse(got.body) as { rawHeaders: string[] }).rawHeaders;
+  assert.deepEqual(
+    { shownNode, status: got.status, who: raw[raw.indexOf('X-Who') + 1], errors },
+    { shownNode: 'node-a', status: 200, who: 'edited in node B', errors: [] },
+  );
 });

@@ -69,6 +69,33 @@ const MIGRATIONS: string[] = [
     doc jsonb NOT NULL
   );
   `,
+  // 3: breakpoints decided from any node (rules/pg-breakpoints.ts) and rule hits summed over nodes
+  // (rules/pg-rule-hits.ts). seen_at/created_at use the database's clock, so node clocks need not agree.
+  `
+  CREATE TABLE breakpoint_pauses (
+    id text PRIMARY KEY,
+    instance text NOT NULL,
+    node text NOT NULL,
+    info jsonb NOT NULL,
+    seen_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX breakpoint_pauses_instance ON breakpoint_pauses (instance);
+  CREATE TABLE breakpoint_commands (
+    id text PRIMARY KEY,
+    instance text NOT NULL,
+    origin text NOT NULL,
+    pause_id text NOT NULL,
+    decision jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX breakpoint_commands_instance ON breakpoint_commands (instance);
+  CREATE TABLE rule_hits (
+    rule_id text NOT NULL,
+    node text NOT NULL,
+    hits bigint NOT NULL,
+    PRIMARY KEY (rule_id, node)
+  );
+  `,
 ];
 
 /** The schema version this build writes; a database at a higher one was written by a newer Hindsight. */
