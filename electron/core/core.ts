@@ -28,6 +28,10 @@ import { createHttp2Service, http2SettingFile, readHttp2Setting } from './captur
 import { mkdirPrivate, tightenDataDir } from './private-files';
 import { FileUserStore } from './users/file-store';
 import { FileDeviceBindingStore } from './devices/file-store';
+import { PgUserStore } from './users/pg-store';
+import { PgDeviceBindingStore } from './devices/pg-store';
+import type { UserStore } from './users/types';
+import type { DeviceBindingStore } from './devices/types';
 import { createDeviceBinder } from './devices/binder';
 import { serveBindPage } from './devices/bind-page';
 import { CoreMetrics } from './metrics/collector';
@@ -49,10 +53,23 @@ export async function createTeamCore(options: TeamCoreOptions): Promise<AnyCore>
     () => openPgStore({ ...options.store, url: options.storeUrl, node: options.node }),
     // Rules, profiles and settings in the same database: saved on one node, applied on all.
     (store) => new PgRuleDocs(store.pool, options.storeUrl, (m) => store.warn(m)),
+    // Users, bind codes and bound devices too: a user added on one node signs in on all.
+    async (store) => ({
+      users: await PgUserStore.open(store.pool, options.storeUrl, { listen: true, warn: (m) => store.warn(m) }),
+      bindings: new PgDeviceBindingStore(store.pool),
+    }),
   );
 }
 
-async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, ruleDocs?: (store: S) => RuleDocStore): Promise<Core<S>> {
+/** Where a core keeps its users and device bindings. */
+type PeopleStores = { users: UserStore; bindings: DeviceBindingStore };
+
+async function buildCore<S extends AnyFlowStore>(
+  options: CoreOptions,
+  openStore: (dataDir: string) => S | Promise<S>,
+  ruleDocs?: (store: S) => RuleDocStore,
+  people?: (store: S) => Promise<PeopleStores>,
+): Promise<Core<S>> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
@@ -76,8 +93,16 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.
-  const users = new FileUserStore(paths.dataDir, { watch: true });
-  const devices = createDeviceBinder({ store: new FileDeviceBindingStore(paths.dataDir), rules: rules.store, users });
+  let stores: PeopleStores;
+  try {
+    stores = people ? await people(store) : { users: new FileUserStore(paths.dataDir, { watch: true }), bindings: new FileDeviceBindingStore(paths.dataDir) };
+  } catch (err) {
+    await rules.close();
+    await store.close();
+    throw err;
+  }
+  const users = stores.users;
+  const devices = createDeviceBinder({ store: stores.bindings, rules: rules.store, users });
   const metrics = new CoreMetrics();
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
   const ownPorts = new Set<number>();
@@ -116,7 +141,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     });
   } catch (err) {
     devices.dispose();
-    users.dispose();
+    await users.dispose();
     await rules.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -234,11 +259,12 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
         replay.dispose();
         await inspect.dispose();
         await proxy.dispose();
+        // Users before the store: on PostgreSQL their listener closes before the pool the store owns.
+        devices.dispose();
+        await users.dispose();
         // After the proxy: its closed client sockets have released every breakpoint pause.
         await rules.close();
         await store.close();
-        devices.dispose();
-        users.dispose();
       })();
       return disposing;
     },

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Emitter } from '../../common/events';
+import { checkOut } from '../store/pg/pg-db';
 import { ChannelListener } from '../store/pg/pg-listen';
 import type { Doc, RuleDocStore } from './rule-docs';
 
@@ -25,9 +26,16 @@ export class PgRuleDocs implements RuleDocStore {
     url: string,
     warn: (message: string) => void,
   ) {
-    this.listener = new ChannelListener(url, CHANNEL, (payload) => {
-      if (payload !== this.origin) this._onRemoteChange.fire();
-    }, warn);
+    this.listener = new ChannelListener(
+      url,
+      CHANNEL,
+      (payload) => {
+        if (payload !== this.origin) this._onRemoteChange.fire();
+      },
+      warn,
+      // Changes made while the connection was down were not announced to us: reload once it is back.
+      { onReconnected: () => this._onRemoteChange.fire() },
+    );
   }
 
   async load(): Promise<{ docs: Doc[]; warnings: string[] }> {
@@ -52,7 +60,7 @@ export class PgRuleDocs implements RuleDocStore {
 
   /** Runs the change and announces it in one transaction, so a node notified reads it. */
   private async changed(sql: string, params: unknown[]): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkOut(this.pool);
     try {
       await client.query('BEGIN');
       await client.query(sql, params);
@@ -62,7 +70,7 @@ export class PgRuleDocs implements RuleDocStore {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      client.release();
+      release();
     }
   }
 
