@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Emitter } from '../../common/events';
-import { checkOut } from '../store/pg/pg-db';
+import { changeAndNotify } from '../store/pg/pg-db';
 import { ChannelListener } from '../store/pg/pg-listen';
 import type { Doc, RuleDocStore } from './rule-docs';
 
@@ -60,18 +60,7 @@ export class PgRuleDocs implements RuleDocStore {
 
   /** Runs the change and announces it in one transaction, so a node notified reads it. */
   private async changed(sql: string, params: unknown[]): Promise<void> {
-    const { client, release } = await checkOut(this.pool);
-    try {
-      await client.query('BEGIN');
-      await client.query(sql, params);
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.origin]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      release();
-    }
+    await changeAndNotify(this.pool, sql, params, { channel: CHANNEL, payload: this.origin, always: true });
   }
 
   async close(): Promise<void> {

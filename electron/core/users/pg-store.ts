@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import { Emitter } from '../../common/events';
 import { userNameProblem, type UserInfo, type UserRole } from '../../common/users';
-import { checkOut } from '../store/pg/pg-db';
+import { changeAndNotify } from '../store/pg/pg-db';
 import { ChannelListener } from '../store/pg/pg-listen';
 import { hashToken, newUserToken, tokenHashMatches } from './token';
 import type { UserStore } from './types';
@@ -121,19 +121,7 @@ export class PgUserStore implements UserStore {
 
   /** Runs one statement and announces it in the same transaction, then reads the users again here. */
   private async change<R>(sql: string, params: unknown[]): Promise<R[]> {
-    const { client, release } = await checkOut(this.pool);
-    let rows: R[];
-    try {
-      await client.query('BEGIN');
-      rows = (await client.query(sql, params)).rows as R[];
-      if (rows.length) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, 'changed']);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      release();
-    }
+    const rows = (await changeAndNotify(this.pool, sql, params, { channel: CHANNEL, payload: 'changed' })) as R[];
     if (rows.length) await this.reload();
     return rows;
   }

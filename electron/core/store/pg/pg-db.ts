@@ -45,6 +45,26 @@ export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; 
 }
 
 /**
+ * Runs `sql` and, when it touched rows (or always, with `always`), `pg_notify(channel, payload)` in one
+ * transaction: a node woken by the notification reads the change. Returns the statement's rows.
+ */
+export async function changeAndNotify(pool: pg.Pool, sql: string, params: unknown[], notice: { channel: string; payload: string; always?: boolean }): Promise<unknown[]> {
+  const { client, release } = await checkOut(pool);
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query(sql, params);
+    if (rows.length || notice.always) await client.query('SELECT pg_notify($1, $2)', [notice.channel, notice.payload]);
+    await client.query('COMMIT');
+    return rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+/**
  * A pool on a database migrated to this build's schema (the migration runs once per database, under a
  * lock). An idle client's error (the server restarting) does not crash the process; the next query
  * reconnects. Throws, with the pool closed, when the database cannot be reached or migrated.
