@@ -2,17 +2,23 @@
  * `hindsight users add|list|revoke`: named users of a team server (issue 21), each with a token of their
  * own. Works on the data folder's users file (electron/core/users/users-file.ts) whether or not a
  * `hindsight serve` runs on it: the server notices the change at once, and a revoked user's open UI tabs
- * are disconnected. Roles: electron/common/users.ts.
+ * are disconnected. With `--store postgres://…` (or HINDSIGHT_STORE) it works on the team store's users
+ * table instead (electron/core/users/pg-store.ts), which every node on that database reads: each node
+ * notices within a round trip. Roles: electron/common/users.ts.
  */
 import path from 'node:path';
 import { userNameProblem, type UserRole } from '../common/users';
 import { defaultDataDir } from '../core/paths';
+import { openMigratedPool, redactUrl } from '../core/store/pg/pg-db';
 import { UsersFile, usersFile } from '../core/users/users-file';
+import { PgUsers } from '../core/users/pg-store';
+import type { UserDirectory } from '../core/users/types';
 import { parseCommandArgs, type CliOutput } from './args';
+import { commandStoreUrl, STORE_FLAG, STORE_USAGE } from './store-flags';
 
-export const usage = `Usage: hindsight users add NAME [--admin] [--data DIR]
-       hindsight users list [--json] [--data DIR]
-       hindsight users revoke NAME [--data DIR]
+export const usage = `Usage: hindsight users add NAME [--admin] [--data DIR | --store URL]
+       hindsight users list [--json] [--data DIR | --store URL]
+       hindsight users revoke NAME [--data DIR | --store URL]
 
 Named users for a shared (team) Hindsight. While no user exists, the UI token of the data folder is the
 only way in, as always; it stays valid (as the owner, an admin) once users exist.
@@ -25,10 +31,12 @@ only way in, as always; it stays valid (as the owner, an admin) once users exist
                and replays everything but cannot change rules, profiles or settings
   --json       (list) one JSON object per user
   --data DIR   data folder (default: ${defaultDataDir()})
+${STORE_USAGE}
+               (the users of every node on that database; a revoke reaches each node's open tabs)
   -h, --help   show this help`;
 
 export async function run(argv: string[], out: CliOutput = process): Promise<number> {
-  const parsed = parseCommandArgs('users', argv, { data: { type: 'string' }, admin: { type: 'boolean' }, json: { type: 'boolean' } }, usage, out, true);
+  const parsed = parseCommandArgs('users', argv, { data: { type: 'string' }, admin: { type: 'boolean' }, json: { type: 'boolean' }, ...STORE_FLAG }, usage, out, true);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [action, name, ...extra] = positionals;
@@ -44,8 +52,24 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const nameProblem = action === 'add' ? userNameProblem(name!) : undefined;
   if (nameProblem) return bad(nameProblem);
 
+  const storeUrl = commandStoreUrl('users', values.store, out);
+  if (typeof storeUrl === 'number') return storeUrl;
+  if (values.store !== undefined && values.data !== undefined) return bad('--data and --store name two different user lists: give one');
   const dataDir = path.resolve(values.data ?? defaultDataDir());
-  const store = new UsersFile(dataDir);
+  const where = storeUrl.url ? redactUrl(storeUrl.url) : usersFile(dataDir);
+  let store: UserDirectory;
+  let closePool = async () => {};
+  if (storeUrl.url) {
+    try {
+      const pool = await openMigratedPool(storeUrl.url);
+      closePool = () => pool.end().catch(() => {});
+      store = await PgUsers.open(pool, storeUrl.url, { listen: false });
+    } catch (err) {
+      await closePool();
+      out.stderr.write(`hindsight users: the store ${where} cannot be used: ${(err as Error).message}\n`);
+      return 1;
+    }
+  } else store = new UsersFile(dataDir);
   try {
     if (store.problem) {
       out.stderr.write(`hindsight users: ${store.problem}\n`);
@@ -55,7 +79,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       const role: UserRole = values.admin ? 'admin' : 'member';
       let added;
       try {
-        added = store.add(name!, role);
+        added = await store.add(name!, role);
       } catch (err) {
         out.stderr.write(`hindsight users: ${(err as Error).message}\n`);
         return 1;
@@ -65,8 +89,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       return 0;
     }
     if (action === 'revoke') {
-      if (!store.revoke(name!)) {
-        out.stderr.write(`hindsight users: no user named ${name} in ${usersFile(dataDir)}\n`);
+      if (!(await store.revoke(name!))) {
+        out.stderr.write(`hindsight users: no user named ${name} in ${where}\n`);
         return 1;
       }
       out.stderr.write(`Revoked ${name}: their token no longer works.\n`);
@@ -88,6 +112,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     }
     return 0;
   } finally {
-    store.dispose();
+    await store.dispose();
+    await closePool();
   }
 }

@@ -20,7 +20,8 @@ export type FilterKeyName =
   | 'reqsize'
   | 'duration'
   | 'grpc'
-  | 'error';
+  | 'error'
+  | 'node';
 
 export interface FilterOption {
   /** The text autocomplete inserts. */
@@ -150,6 +151,7 @@ export const FILTER_KEYS: readonly FilterKeyInfo[] = [
     example: 'error:tls',
     values: ERROR_PHASE_VALUES,
   },
+  { name: 'node', code: 'node:', help: 'the team node (`serve --node NAME`) that captured the flow, exact name', example: 'node:lab-1' },
 ];
 
 export interface FilterOperatorInfo {

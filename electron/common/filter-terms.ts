@@ -239,6 +239,11 @@ export function compileTerm(text: string, t: TermToken): Predicate {
       return grpcPredicate(text, t);
     case 'error':
       return errorPredicate(t.value);
+    case 'node': {
+      // Exact and case-sensitive: node names are what `--node` was given, shown as such in the Node column.
+      const name = t.value;
+      return (s) => s.node === name;
+    }
   }
 }
 

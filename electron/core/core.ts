@@ -27,6 +27,10 @@ import { createHttp2Service, http2SettingFile, readHttp2Setting } from './captur
 import { mkdirPrivate, tightenDataDir } from './private-files';
 import { UsersFile } from './users/users-file';
 import { DeviceBindingsFile } from './devices/bindings-file';
+import { PgUsers } from './users/pg-store';
+import { PgDeviceBindings } from './devices/pg-store';
+import type { UserDirectory } from './users/types';
+import type { DeviceBindings } from './devices/types';
 import { createDeviceBinder } from './devices/binder';
 import { serveBindPage } from './devices/bind-page';
 import { CoreMetrics } from './metrics/collector';
@@ -48,10 +52,23 @@ export async function createTeamCore(options: TeamCoreOptions): Promise<AnyCore>
     () => openPgStore({ ...options.store, url: options.storeUrl, node: options.node }),
     // Rules, profiles, settings, hit counters and paused exchanges in the same database, shared by every node.
     (store) => teamRulesOptions(store, options.storeUrl),
+    // Users, bind codes and bound devices too: a user added on one node signs in on all.
+    async (store) => ({
+      users: await PgUsers.open(store.pool, options.storeUrl, { listen: true, warn: (m) => store.warn(m) }),
+      bindings: new PgDeviceBindings(store.pool),
+    }),
   );
 }
 
-async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore: (dataDir: string) => S | Promise<S>, teamRules?: (store: S) => Partial<RulesOptions>): Promise<Core<S>> {
+/** Where a core keeps its users and device bindings. */
+type PeopleStores = { users: UserDirectory; bindings: DeviceBindings };
+
+async function buildCore<S extends AnyFlowStore>(
+  options: CoreOptions,
+  openStore: (dataDir: string) => S | Promise<S>,
+  teamRules?: (store: S) => Partial<RulesOptions>,
+  people?: (store: S) => Promise<PeopleStores>,
+): Promise<Core<S>> {
   const paths = dataPaths(options.dataDir);
   mkdirPrivate(paths.dataDir);
   // Stores written before files were made owner-only (or by hand) are tightened once here (issue 14).
@@ -75,8 +92,16 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
   const replays = new ReplayMarks();
   const conditions = createConditions(rules);
   // Team mode (issue 21): users, device bindings and the counters behind /metrics.
-  const users = new UsersFile(paths.dataDir, { watch: true });
-  const devices = createDeviceBinder({ store: new DeviceBindingsFile(paths.dataDir), rules: rules.store, users });
+  let stores: PeopleStores;
+  try {
+    stores = people ? await people(store) : { users: new UsersFile(paths.dataDir, { watch: true }), bindings: new DeviceBindingsFile(paths.dataDir) };
+  } catch (err) {
+    await rules.close();
+    await store.close();
+    throw err;
+  }
+  const users = stores.users;
+  const devices = createDeviceBinder({ store: stores.bindings, rules: rules.store, users });
   const metrics = new CoreMetrics();
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
   const ownPorts = new Set<number>();
@@ -115,7 +140,7 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
     });
   } catch (err) {
     devices.dispose();
-    users.dispose();
+    await users.dispose();
     await rules.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
@@ -233,11 +258,12 @@ async function buildCore<S extends AnyFlowStore>(options: CoreOptions, openStore
         replay.dispose();
         await inspect.dispose();
         await proxy.dispose();
+        // Users before the store: on PostgreSQL their listener closes before the pool the store owns.
+        devices.dispose();
+        await users.dispose();
         // After the proxy: its closed client sockets have released every breakpoint pause.
         await rules.close();
         await store.close();
-        devices.dispose();
-        users.dispose();
       })();
       return disposing;
     },

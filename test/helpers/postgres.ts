@@ -49,6 +49,10 @@ export interface TestCluster {
   stop(): Promise<void>;
   /** Stops the server (immediate mode, like a crash) and starts it again on the same port. */
   restart(): Promise<void>;
+  /** restart() in two steps, for tests that act while the database is down: stops it (immediate mode)… */
+  down(): Promise<void>;
+  /** …and starts it again on the same port. */
+  up(): Promise<void>;
 }
 
 /** A non-root user to run the server as, when we are root. */
@@ -112,6 +116,12 @@ export async function startTestCluster(): Promise<TestCluster> {
     },
     async restart() {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      start();
+    },
+    async down() {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    },
+    async up() {
       start();
     },
     async stop() {

@@ -33,11 +33,11 @@ export function bindParams(params: unknown): { profileId?: string; forMe: boolea
 }
 
 /** A code for the profile and/or `user` (the signed-in user when `forMe`); refused when it would bind to nothing. */
-export function issueBindLink(core: AnyCore, params: { profileId?: string; forMe: boolean }, user: string | undefined): BindLink {
+export async function issueBindLink(core: AnyCore, params: { profileId?: string; forMe: boolean }, user: string | undefined): Promise<BindLink> {
   if (params.forMe && !user) throw new ApiError('devices.bindCode: binding a device to yourself needs a user of your own (hindsight users add NAME)', 'bad-params');
   if (!params.profileId && !params.forMe) throw new ApiError('devices.bindCode: name a profileId, or set forMe', 'bad-params');
   if (params.profileId) core.rules.store.profile(params.profileId);
   const target: BindTarget = { ...(params.profileId ? { profileId: params.profileId } : {}), ...(params.forMe && user ? { user } : {}) };
-  const issued = core.devices.issueCode(target);
+  const issued = await core.devices.issueCode(target);
   return { code: issued.code, url: `http://${SETUP_HOST}/bind/${issued.code}`, expiresAt: issued.expiresAt };
 }

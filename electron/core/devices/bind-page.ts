@@ -1,8 +1,9 @@
 /**
  * The bind page, `http://hindsight.ca/bind/<code>` (a QR code in the UI) and `http://hindsight.ca/bind`,
  * answered by the proxy itself like the setup page (../capture/setup-page.ts): opening it through the
- * proxy binds the device's client address (binder.ts) and says so. The page leaves a cookie naming the
- * device, so opening it again after the address changed moves the binding. Never recorded as a flow.
+ * proxy binds the device's client address (binder.ts) and says so; a code already spent by another device
+ * gets a page saying so (410). The page leaves a cookie naming the device, so opening it again after the
+ * address changed moves the binding. Never recorded as a flow.
  */
 import type http from 'node:http';
 import { escapeHtml } from '../capture/setup-page';
@@ -38,7 +39,7 @@ export function serveBindPage(binder: DeviceBinder, req: http.IncomingMessage, r
 
 function answer(res: http.ServerResponse, outcome: BindOutcome): void {
   const cookie: Record<string, string> = outcome.cookie ? { 'Set-Cookie': `${DEVICE_COOKIE}=${outcome.cookie}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Lax` } : {};
-  if (!outcome.ok) return send(res, outcome.reason === 'expired-code' ? 410 : 404, page('Not bound', outcome.message), cookie);
+  if (!outcome.ok) return send(res, outcome.reason === 'unknown-device' ? 404 : 410, page(outcome.reason === 'used-code' ? 'Code already used' : 'Not bound', outcome.message), cookie);
   const to = [...outcome.profiles.map((p) => `profile <b>${escapeHtml(p)}</b>`), ...outcome.users.map((u) => `user <b>${escapeHtml(u)}</b>`)];
   const moved = outcome.movedFrom ? `<p>It was ${escapeHtml(outcome.movedFrom)} before; that address is no longer bound.</p>` : '';
   const body = `<p>This device (<code>${escapeHtml(outcome.address)}</code>) is bound to ${to.length ? to.join(' and ') : 'nothing any more (its profiles and users were removed)'}.</p>

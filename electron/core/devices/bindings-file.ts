@@ -6,14 +6,19 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { mkdirPrivate, PRIVATE_FILE_MODE } from '../private-files';
-import type { BindCode, BindTarget, DeviceBindings, DeviceRecord } from './types';
+import type { BindCode, BindTarget, CodeClaim, DeviceBindings, DeviceRecord } from './types';
 
 export const DEVICES_FILE = 'devices.json';
 /** Codes kept at most; the oldest go first (issuing is an admin's or a signed-in user's click). */
 const MAX_CODES = 1000;
 
+interface HeldCode extends BindCode {
+  /** The key of the device that spent it. */
+  usedBy?: string;
+}
+
 export class DeviceBindingsFile implements DeviceBindings {
-  private readonly codes = new Map<string, BindCode>();
+  private readonly codes = new Map<string, HeldCode>();
   private devices = new Map<string, DeviceRecord>();
   private readonly file: string;
 
@@ -27,30 +32,38 @@ export class DeviceBindingsFile implements DeviceBindings {
     }
   }
 
-  issueCode(target: BindTarget, ttlMs: number): BindCode {
+  async issueCode(target: BindTarget, ttlMs: number): Promise<BindCode> {
     const now = Date.now();
     for (const [code, entry] of this.codes) if (entry.expiresAt <= now || this.codes.size >= MAX_CODES) this.codes.delete(code);
     const issued: BindCode = { code: crypto.randomBytes(16).toString('base64url'), target: { ...target }, expiresAt: now + ttlMs };
-    this.codes.set(issued.code, issued);
+    this.codes.set(issued.code, { ...issued, target: { ...target } });
     return issued;
   }
 
-  codeTarget(code: string): BindTarget | undefined {
+  async claimCode(code: string, deviceKey: string): Promise<CodeClaim> {
     const entry = this.codes.get(code);
-    if (!entry) return undefined;
+    if (!entry) return { ok: false, reason: 'unknown' };
     if (entry.expiresAt <= Date.now()) {
       this.codes.delete(code);
-      return undefined;
+      return { ok: false, reason: 'unknown' };
     }
-    return { ...entry.target };
+    if (entry.usedBy !== undefined && entry.usedBy !== deviceKey) return { ok: false, reason: 'used' };
+    const first = entry.usedBy === undefined;
+    entry.usedBy = deviceKey;
+    return { ok: true, target: { ...entry.target }, first };
   }
 
-  device(key: string): DeviceRecord | undefined {
+  async releaseCode(code: string, deviceKey: string): Promise<void> {
+    const entry = this.codes.get(code);
+    if (entry?.usedBy === deviceKey) delete entry.usedBy;
+  }
+
+  async device(key: string): Promise<DeviceRecord | undefined> {
     const found = this.devices.get(key);
     return found && structuredClone(found);
   }
 
-  saveDevice(record: DeviceRecord): void {
+  async saveDevice(record: DeviceRecord): Promise<void> {
     this.devices.set(record.key, structuredClone(record));
     mkdirPrivate(this.dataDir);
     const tmp = `${this.file}.${process.pid}.tmp`;

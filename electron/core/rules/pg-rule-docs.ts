@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Emitter } from '../../common/events';
+import { changeAndNotify } from '../store/pg/pg-db';
 import { ChannelListener } from '../store/pg/pg-listen';
 import type { Doc, RuleDocs } from './rule-docs';
 
@@ -25,9 +26,16 @@ export class PgRuleDocs implements RuleDocs {
     url: string,
     warn: (message: string) => void,
   ) {
-    this.listener = new ChannelListener(url, CHANNEL, (payload) => {
-      if (payload !== this.origin) this._onRemoteChange.fire();
-    }, warn);
+    this.listener = new ChannelListener(
+      url,
+      CHANNEL,
+      (payload) => {
+        if (payload !== this.origin) this._onRemoteChange.fire();
+      },
+      warn,
+      // Changes made while the connection was down were not announced to us: reload once it is back.
+      { onReconnected: () => this._onRemoteChange.fire() },
+    );
   }
 
   async load(): Promise<{ docs: Doc[]; warnings: string[] }> {
@@ -47,18 +55,7 @@ export class PgRuleDocs implements RuleDocs {
 
   /** Runs the change and announces it in one transaction, so a node notified reads it. */
   private async changed(sql: string, params: unknown[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(sql, params);
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.origin]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    await changeAndNotify(this.pool, sql, params, { channel: CHANNEL, payload: this.origin, always: true });
   }
 
   async close(): Promise<void> {

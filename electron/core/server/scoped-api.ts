@@ -32,7 +32,7 @@ export function scopedApi(api: ApiServerSide, core: AnyCore, principal: Principa
         const p = bindParams(params);
         // Binding a device to a profile changes the profile: an admin's decision. Anyone may bind their own.
         if (p.profileId && principal.role !== 'admin') throw forbidden('binding a device to a profile');
-        return { id, result: issueBindLink(core, p, principal.kind === 'user' ? principal.name : undefined) };
+        return { id, result: await issueBindLink(core, p, principal.kind === 'user' ? principal.name : undefined) };
       }
     } catch (err) {
       return { id, error: errorInfo(err) };

@@ -68,7 +68,7 @@ export class UsersFile implements UserDirectory {
     return this.records.length > 0;
   }
 
-  add(name: string, role: UserRole): { user: UserInfo; token: string } {
+  async add(name: string, role: UserRole): Promise<{ user: UserInfo; token: string }> {
     const problem = userNameProblem(name);
     if (problem) throw new Error(problem);
     return this.change(() => {
@@ -80,7 +80,7 @@ export class UsersFile implements UserDirectory {
     });
   }
 
-  revoke(name: string): boolean {
+  async revoke(name: string): Promise<boolean> {
     return this.change(() => {
       const before = this.records.length;
       this.records = this.records.filter((u) => u.name !== name);
@@ -97,7 +97,7 @@ export class UsersFile implements UserDirectory {
     return found && publicInfo(found);
   }
 
-  bindDevice(name: string, address: string, replacing?: string): UserInfo | undefined {
+  async bindDevice(name: string, address: string, replacing?: string): Promise<UserInfo | undefined> {
     return this.change(() => {
       const record = this.records.find((u) => u.name === name);
       if (!record) return undefined;

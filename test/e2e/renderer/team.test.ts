@@ -36,11 +36,11 @@ const rowCount = (page: Page, count: number) =>
 
 test('a member sees their own devices first, everyone on one click, and cannot save rules; an admin shows a bind QR code', { timeout: TIMEOUT }, async () => {
   const { core } = bed.harness;
-  const tess = core.users.add('tess', 'member');
-  const ana = core.users.add('ana', 'admin');
+  const tess = await core.users.add('tess', 'member');
+  const ana = await core.users.add('ana', 'admin');
   const profile = await core.rules.store.saveProfile({ name: 'QA phones', clients: [] });
   // Tess's phone (127.0.0.2) is bound to her by opening her bind link through the proxy.
-  const code = core.devices.issueCode({ user: 'tess' });
+  const code = await core.devices.issueCode({ user: 'tess' });
   const bound = await bed.send(`http://hindsight.ca/bind/${code.code}`, [], '127.0.0.2');
   assert.equal(bound.status, 200);
   const url = bed.harness.origin.url('/json');

@@ -1,7 +1,8 @@
 // Binding a device by scanning (issue 21): the bind link from devices.bindCode, opened through the real
 // proxy by curl from 127.0.0.2, binds that address to the profile (and to the user who asked) and leaves a
 // cookie; the same cookie from 127.0.0.3 moves the binding instead of adding a second address. Codes are
-// short-lived and never a token; a device with neither a code nor a known cookie is told to scan one.
+// short-lived, single-use and never a token: a second phone opening a spent code is told so; a device with
+// neither a code nor a known cookie is told to scan one.
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -33,7 +34,7 @@ function open(url: string, from: string, jar: string) {
 const text = (html: string) => html.replace(/<style>[\s\S]*<\/style>/, '').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
 
 test('a scanned bind link binds 127.0.0.2 to the profile and the user; the same cookie from 127.0.0.3 moves it', async () => {
-  const { user, token } = proxy.core.users.add('tess', 'member');
+  const { user, token } = await proxy.core.users.add('tess', 'member');
   void user;
   const profile = await proxy.core.rules.store.saveProfile({ name: 'Test phones', clients: ['10.9.9.9'] });
   const asAdmin = await connectWebSocket(`ws://127.0.0.1:${ui.port}/api/ws`, ui.token);
@@ -91,25 +92,30 @@ test('a scanned bind link binds 127.0.0.2 to the profile and the user; the same 
   }
 });
 
-test('a second phone with its own cookie is bound beside the first; unknown codes and unknown devices are refused', async () => {
+test('a code binds one phone: a second phone is told it was used and binds with a new code beside the first; unknown codes and devices are refused', async () => {
   const profile = await proxy.core.rules.store.saveProfile({ name: 'Lab', clients: [] });
-  const code = proxy.core.devices.issueCode({ profileId: profile.id });
+  const code = await proxy.core.devices.issueCode({ profileId: profile.id });
   const a = await open(`http://hindsight.ca/bind/${code.code}`, '127.0.0.2', path.join(jarDir, 'a.txt'));
-  const b = await open(`http://hindsight.ca/bind/${code.code}`, '127.0.0.3', path.join(jarDir, 'b.txt'));
+  const spent = await open(`http://hindsight.ca/bind/${code.code}`, '127.0.0.3', path.join(jarDir, 'b.txt'));
+  const again = await open(`http://hindsight.ca/bind/${code.code}`, '127.0.0.2', path.join(jarDir, 'a.txt'));
+  const next = await proxy.core.devices.issueCode({ profileId: profile.id });
+  const b = await open(`http://hindsight.ca/bind/${next.code}`, '127.0.0.3', path.join(jarDir, 'b.txt'));
   const unknownCode = await open('http://hindsight.ca/bind/not-a-real-code', '127.0.0.4', path.join(jarDir, 'c.txt'));
   const noCookie = await open('http://hindsight.ca/bind', '127.0.0.4', path.join(jarDir, 'd.txt'));
   const badCode = await open('http://hindsight.ca/bind/%3Cscript%3E', '127.0.0.4', path.join(jarDir, 'e.txt'));
   const setup = await open('http://hindsight.ca/', '127.0.0.4', path.join(jarDir, 'f.txt'));
   assert.deepEqual(
     {
-      statuses: [a.status, b.status, unknownCode.status, noCookie.status, badCode.status, setup.status],
+      statuses: [a.status, spent.status, again.status, b.status, unknownCode.status, noCookie.status, badCode.status, setup.status],
+      spent: text(spent.body).replace(/^.*?Code already used Code already used /, ''),
       unknownCode: text(unknownCode.body).replace(/^.*?Not bound Not bound /, ''),
       noCookie: text(noCookie.body).replace(/^.*?Not bound Not bound /, ''),
       clients: proxy.core.rules.store.profile(profile.id).clients,
       setupPage: /Trust Hindsight on this device/.test(setup.body),
     },
     {
-      statuses: [200, 200, 410, 404, 400, 200],
+      statuses: [200, 410, 200, 200, 410, 404, 400, 200],
+      spent: 'This bind code was already used: each code binds one device. For this one, press New code under the QR code in Hindsight (on the device profile, or on your user) and scan the new code.',
       unknownCode: 'This bind code is unknown or has expired. Show the QR code again in Hindsight and scan the new one.',
       noCookie: 'This device is not bound yet. Scan the QR code a device profile or a user shows in Hindsight.',
       clients: ['127.0.0.2', '127.0.0.3'],
@@ -120,7 +126,7 @@ test('a second phone with its own cookie is bound beside the first; unknown code
 
 test('over HTTPS (inside a CONNECT tunnel) the bound address is still the phone’s own, not 127.0.0.1', async () => {
   const profile = await proxy.core.rules.store.saveProfile({ name: 'Secure', clients: [] });
-  const code = proxy.core.devices.issueCode({ profileId: profile.id });
+  const code = await proxy.core.devices.issueCode({ profileId: profile.id });
   const ca = path.join(jarDir, 'ca.pem');
   fs.writeFileSync(ca, proxy.caPem);
   const result = await curl(proxy.proxyUrl, ['--interface', '127.0.0.5', '--cacert', ca, `https://hindsight.ca/bind/${code.code}`]);

@@ -36,7 +36,7 @@ function samples(text: string): string[] {
 
 test('/healthz needs no token; /metrics needs one and counts flows, failures by phase and rule hits', async () => {
   const rule = await proxy.core.rules.store.save({ name: 'tea "pot"', matchers: [{ type: 'url', pattern: '*/teapot', syntax: 'wildcard' }], action: { type: 'mock', status: 418, headers: [], body: 'tea' } });
-  const { token: memberToken } = proxy.core.users.add('viewer', 'member');
+  const { token: memberToken } = await proxy.core.users.add('viewer', 'member');
   const closed = await origin.closedPort();
   const results = [
     await curl(proxy.proxyUrl, [origin.url('/json')]),

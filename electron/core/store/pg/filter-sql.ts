@@ -150,6 +150,9 @@ function termSql(t: FilterTermNode, param: (v: unknown) => string): Part {
       return { sql: `strpos(summary->>'contentType', ${param(t.value.toLowerCase())}) > 0`, exact: true };
     case 'id':
       return { sql: `id = ${param(t.value)}`, exact: true };
+    case 'node':
+      // flows_node index (schema.ts). A flow stored without a node has '' there, which no node: value names.
+      return { sql: `node = ${param(t.value)}`, exact: true };
     case 'is': {
       const sql = IS_SQL[t.value.toLowerCase()];
       return sql ? { sql, exact: true } : { exact: false };

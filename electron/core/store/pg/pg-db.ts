@@ -2,6 +2,7 @@
  * The connection side of the PostgreSQL store: what a store URL looks like, and a pool opened on one.
  */
 import pg from 'pg';
+import { migrate } from './schema';
 
 /** What the store's parts run their statements on (a pool, or a client inside a transaction). */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -20,6 +21,69 @@ export function openPool(url: string): pg.Pool {
   // bigint columns (seq, started_at) fit in a JS number: epoch ms and seqs are far below 2^53.
   const pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'hindsight' });
   return pool;
+}
+
+/**
+ * A client checked out of the pool for a transaction. The pool listens for errors only on idle clients, so a
+ * connection lost while checked out (the database restarting) would be an uncaught 'error' event and end the
+ * process; here the statement in flight fails instead, and release() discards the broken connection.
+ */
+export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: (broken?: boolean) => void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(broken = false) {
+      client.removeListener('error', onError);
+      client.release(broken || lost);
+    },
+  };
+}
+
+/**
+ * Runs `sql` and, when it touched rows (or always, with `always`), `pg_notify(channel, payload)` in one
+ * transaction: a node woken by the notification reads the change. Returns the statement's rows.
+ */
+export async function changeAndNotify(pool: pg.Pool, sql: string, params: unknown[], notice: { channel: string; payload: string; always?: boolean }): Promise<unknown[]> {
+  const { client, release } = await checkOut(pool);
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query(sql, params);
+    if (rows.length || notice.always) await client.query('SELECT pg_notify($1, $2)', [notice.channel, notice.payload]);
+    await client.query('COMMIT');
+    return rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * A pool on a database migrated to this build's schema (the migration runs once per database, under a
+ * lock). An idle client's error (the server restarting) does not crash the process; the next query
+ * reconnects. Throws, with the pool closed, when the database cannot be reached or migrated.
+ */
+export async function openMigratedPool(url: string): Promise<pg.Pool> {
+  const pool = openPool(url);
+  pool.on('error', () => {});
+  try {
+    const { client, release } = await checkOut(pool);
+    try {
+      await migrate(client);
+    } finally {
+      release();
+    }
+    return pool;
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
 }
 
 /** int8 as a JS number instead of a string (all our bigints are below 2^53). */

@@ -2,7 +2,9 @@
  * Live changes between nodes: every node LISTENs on one channel on a connection of its own, and each write,
  * pin, delete and trim NOTIFYs the ids it touched. A notification carries ids only (PostgreSQL caps a payload
  * at 8,000 bytes; larger changes are split); the listening node reads the summaries it needs.
- * A lost connection is reopened every second until it is back.
+ * A lost connection is reopened every second until it is back; what its owner missed meanwhile, it reads
+ * again when told the connection is back (ListenHooks.onReconnected): the flow store catches up on flows
+ * (pg-catch-up.ts), the rule, user and device stores reload.
  */
 import pg from 'pg';
 import type { TrimInfo } from '../../../common/api';
@@ -22,7 +24,17 @@ export interface FlowNotice {
 
 /** Below PostgreSQL's 8,000-byte payload limit, with room for the JSON around the ids. */
 const MAX_PAYLOAD = 7_000;
-const RECONNECT_MS = 1_000;
+export const RECONNECT_MS = 1_000;
+
+/** What the owner of a listener is told about its connection. */
+export interface ListenHooks {
+  /** The connection was lost: notifications sent from now on are missed until it is back. */
+  onLost?: () => void;
+  /** LISTEN runs again after a loss; notifications from now on arrive. Read what changed meanwhile. */
+  onReconnected?: () => void;
+  /** Wait between attempts to reconnect (default RECONNECT_MS). */
+  retryMs?: number;
+}
 
 /** The change as notification payloads, ids split so each fits. */
 export function notifyPayloads(origin: string, change: Omit<FlowNotice, 'o'>): string[] {
@@ -62,6 +74,7 @@ export class ChannelListener {
     private readonly channel: string,
     private readonly onPayload: (payload: string) => void,
     private readonly warn: (message: string) => void,
+    private readonly hooks: ListenHooks = {},
   ) {}
 
   async start(): Promise<void> {
@@ -80,7 +93,8 @@ export class ChannelListener {
     this.client = client;
     if (this.lost) {
       this.lost = false;
-      this.warn(`The connection for other nodes' changes (${this.channel}) is back; what changed elsewhere while it was lost shows after a reload.`);
+      this.warn(`The connection for other nodes' changes (${this.channel}) was lost and is back; what changed meanwhile was read again.`);
+      this.hooks.onReconnected?.();
     }
   }
 
@@ -88,15 +102,16 @@ export class ChannelListener {
     if (this.stopped || this.client !== client) return;
     this.client = undefined;
     this.lost = true;
+    this.hooks.onLost?.();
     client.end().catch(() => {});
     const attempt = () => {
       this.retry = undefined;
       if (this.stopped) return;
       this.connect().catch(() => {
-        if (!this.stopped) this.retry = setTimeout(attempt, RECONNECT_MS);
+        if (!this.stopped) this.retry = setTimeout(attempt, this.hooks.retryMs ?? RECONNECT_MS);
       });
     };
-    this.retry = setTimeout(attempt, RECONNECT_MS);
+    this.retry = setTimeout(attempt, this.hooks.retryMs ?? RECONNECT_MS);
   }
 
   async stop(): Promise<void> {
@@ -112,7 +127,7 @@ export class ChannelListener {
 export class FlowListener extends ChannelListener {
   static readonly CHANNEL = 'hindsight_flows';
 
-  constructor(url: string, onNotice: (notice: FlowNotice) => void, warn: (message: string) => void) {
+  constructor(url: string, onNotice: (notice: FlowNotice) => void, warn: (message: string) => void, hooks: ListenHooks = {}) {
     super(
       url,
       FlowListener.CHANNEL,
@@ -127,6 +142,7 @@ export class FlowListener extends ChannelListener {
         onNotice(notice);
       },
       warn,
+      hooks,
     );
   }
 }

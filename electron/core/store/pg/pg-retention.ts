@@ -13,6 +13,7 @@ import type pg from 'pg';
 import type { TrimInfo } from '../../../common/api';
 import { DEFAULT_MAX_FLOWS, DEFAULT_TRIM_COUNT } from '../index';
 import type { StoreOptions } from '../types';
+import { checkOut } from './pg-db';
 
 /** The embedded store's retention settings, with its defaults. */
 export type RetentionOptions = Pick<StoreOptions, 'maxFlows' | 'trimCount' | 'keepDays'>;
@@ -82,7 +83,7 @@ export class Retention {
   }
 
   private async trim(): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkOut(this.pool);
     let removed: string[] = [];
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [TRIM_LOCK]);
@@ -93,7 +94,7 @@ export class Retention {
         await client.query('SELECT pg_advisory_unlock($1)', [TRIM_LOCK]);
       }
     } finally {
-      client.release();
+      release();
     }
     if (removed.length === 0) return;
     const { rows } = await this.pool.query<{ removed_total: number }>('SELECT removed_total FROM store_counts');

@@ -12,6 +12,9 @@
  *   other nodes captured, so any node's UI lists every node's flows live.
  * - Retention (pg-retention.ts): batched deletes in their own short transactions, off the write path.
  * - Seqs: blocks from a database sequence (pg-seq.ts), unique across nodes without a round trip per flow.
+ *   They order flows, not writes (blocks interleave), so every write also takes a revision from one more
+ *   sequence: when the LISTEN connection comes back after a loss, the flows written since the last revision
+ *   seen are read and fired as events (pg-catch-up.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -22,13 +25,13 @@ import { toSummary, type Flow, type FlowSummary } from '../../../common/flow';
 import { DEFAULT_BODY_CAP } from '../bodies';
 import type { AnyFlowStore } from '../types';
 import { PgBodyStore, type BodyRow } from './pg-bodies';
-import { openPool } from './pg-db';
+import { checkOut, openMigratedPool } from './pg-db';
+import { flowsSince, latestRev } from './pg-catch-up';
 import { FlowListener, notifyPayloads, type FlowNotice } from './pg-listen';
 import { PgMessageLog, type MessageRow } from './pg-messages';
 import { queryFlows } from './pg-query';
 import { Retention, type RetentionOptions } from './pg-retention';
 import { SeqBlocks } from './pg-seq';
-import { migrate } from './schema';
 
 export interface PgStoreOptions extends RetentionOptions {
   url: string;
@@ -36,6 +39,8 @@ export interface PgStoreOptions extends RetentionOptions {
   node?: string;
   bodyCap?: number;
   messageCap?: { count?: number; bytes?: number };
+  /** Wait between attempts to reopen a lost LISTEN connection (default one second). */
+  listenRetryMs?: number;
 }
 
 const FLUSH_INTERVAL_MS = 50;
@@ -48,16 +53,8 @@ const MAX_WARNINGS = 20;
 
 /** Opens (and migrates) the store; resolves once it is ready to capture. */
 export async function openPgStore(options: PgStoreOptions): Promise<PgFlowStore> {
-  const pool = openPool(options.url);
-  // An idle client's error (the server restarting) must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
+  const pool = await openMigratedPool(options.url);
   try {
-    const client = await pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
     const seqs = await SeqBlocks.open(pool);
     const store = new PgFlowStore(pool, seqs, options);
     await store.start();
@@ -106,6 +103,14 @@ export class PgFlowStore implements AnyFlowStore {
   private readonly retention: Retention;
   private closing: Promise<void> | undefined;
   private notices: Promise<void> = Promise.resolve();
+  /** The highest flow revision this node has seen (its own writes, notices, catch-ups): where a catch-up starts. */
+  private seenRev = 0;
+  /** The LISTEN connection is down (or back, not yet caught up): notifications are being missed. */
+  private listenLost = false;
+  /** This node's own writes while listenLost, id → revision: the catch-up leaves them out (already fired). */
+  private ownWhileLost = new Map<string, number>();
+  /** What the last catch-up fired, id → revision: a late notification of the same write is not fired again. */
+  private caughtUp = new Map<string, number>();
 
   constructor(
     /** Also used by the rule store's documents on the same database (rules/pg-rule-docs.ts). */
@@ -119,7 +124,15 @@ export class PgFlowStore implements AnyFlowStore {
     this.messages = new PgMessageLog(pool, options.messageCap, schedule, () => this.flush());
     // One notice at a time, in the order they came: an add read after the update that followed it would
     // otherwise reach the UI with the flow's older state.
-    this.listener = new FlowListener(options.url, (notice) => (this.notices = this.notices.then(() => this.onNotice(notice))), (m) => this.warn(m));
+    this.listener = new FlowListener(options.url, (notice) => (this.notices = this.notices.then(() => this.onNotice(notice))), (m) => this.warn(m), {
+      retryMs: options.listenRetryMs,
+      onLost: () => {
+        this.listenLost = true;
+        this.caughtUp = new Map();
+      },
+      // In the same queue as notices: those arriving from now on are handled after the catch-up.
+      onReconnected: () => (this.notices = this.notices.then(() => this.catchUp())),
+    });
     this.retention = new Retention(pool, options, {
       removed: (ids, trim) => this.removed(ids, false, trim),
       warn: (m) => this.warn(m),
@@ -130,6 +143,8 @@ export class PgFlowStore implements AnyFlowStore {
   async start(): Promise<void> {
     await this.refreshCounts();
     await this.listener.start();
+    // After LISTEN: a write between the two is then notified, or below this watermark, never missed.
+    this.seenRev = Math.max(this.seenRev, await latestRev(this.pool));
     this.retention.start();
   }
 
@@ -206,12 +221,14 @@ export class PgFlowStore implements AnyFlowStore {
 
   async pin(ids: string[], pinned: boolean): Promise<number> {
     await this.flush();
-    const { rows } = await this.pool.query<{ summary: FlowSummary }>(
+    const { rows } = await this.pool.query<{ summary: FlowSummary; rev: number }>(
       `UPDATE flows SET pinned = $2, summary = jsonb_set(summary, '{pinned}', to_jsonb($2::boolean)),
-         flow = CASE WHEN $2 THEN flow || '{"pinned":true}'::jsonb ELSE flow - 'pinned' END
-       WHERE id = ANY($1) AND pinned <> $2 RETURNING summary`,
+         flow = CASE WHEN $2 THEN flow || '{"pinned":true}'::jsonb ELSE flow - 'pinned' END,
+         rev = nextval('flow_revs')
+       WHERE id = ANY($1) AND pinned <> $2 RETURNING summary, rev`,
       [[...new Set(ids)], pinned],
     );
+    this.wrote(rows.map((r): [string, number] => [r.summary.id, r.rev]));
     if (rows.length) {
       const summaries = rows.map((r) => r.summary);
       this._onDidUpdate.fire(summaries);
@@ -248,10 +265,18 @@ export class PgFlowStore implements AnyFlowStore {
   private scheduleFlush(): void {
     if (this.pending.size >= FLUSH_AT_FLOWS) {
       if (this.flushTimer) clearTimeout(this.flushTimer);
-      this.flushTimer = setTimeout(() => void this.flushSoon(), 0);
+      this.flushTimer = setTimeout(() => this.flushInBackground(), 0);
     } else {
-      this.flushTimer ??= setTimeout(() => void this.flushSoon(), FLUSH_INTERVAL_MS);
+      this.flushTimer ??= setTimeout(() => this.flushInBackground(), FLUSH_INTERVAL_MS);
     }
+  }
+
+  /**
+   * A flush nobody waits for (the timers'): its failure was warned about and a retry scheduled by flushSoon,
+   * so the rejection is dropped here; left unhandled it would end the process while the database is down.
+   */
+  private flushInBackground(): void {
+    this.flushSoon().catch(() => {});
   }
 
   /** One flush at a time; a failed one is retried later with what came meanwhile. */
@@ -262,7 +287,7 @@ export class PgFlowStore implements AnyFlowStore {
     this.flushing = this.writeBatch()
       .catch((err: Error) => {
         this.warn(`Captured flows could not be written to the database (${err.message}); retrying.`);
-        if (!this.closing) this.flushTimer = setTimeout(() => void this.flushSoon(), RETRY_MS);
+        if (!this.closing) this.flushTimer = setTimeout(() => this.flushInBackground(), RETRY_MS);
         throw err;
       })
       .finally(() => {
@@ -277,7 +302,7 @@ export class PgFlowStore implements AnyFlowStore {
     this.pending = new Map();
     const bodies = this.bodies.take();
     const messages = this.messages.take();
-    let result: { added: FlowSummary[]; updated: FlowSummary[] };
+    let result: { added: FlowSummary[]; updated: FlowSummary[]; revs: [string, number][] };
     try {
       result = await this.writeAll([...batch.values()], bodies, messages);
     } catch (err) {
@@ -289,13 +314,14 @@ export class PgFlowStore implements AnyFlowStore {
       throw err;
     }
     this.bodies.settled(bodies, true);
+    this.wrote(result.revs);
     if (result.added.length) this._onDidAdd.fire(result.added);
     if (result.updated.length) this._onDidUpdate.fire(result.updated);
     this.retention.wake(this.total);
   }
 
-  private async writeAll(batch: Pending[], bodies: BodyRow[], messages: MessageRow[]): Promise<{ added: FlowSummary[]; updated: FlowSummary[] }> {
-    const client = await this.pool.connect();
+  private async writeAll(batch: Pending[], bodies: BodyRow[], messages: MessageRow[]): Promise<{ added: FlowSummary[]; updated: FlowSummary[]; revs: [string, number][] }> {
+    const { client, release } = await checkOut(this.pool);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -318,18 +344,20 @@ export class PgFlowStore implements AnyFlowStore {
       const updates = batch.filter((p) => !p.fresh).map((p) => rowOf(p.flow));
       const added: FlowSummary[] = [];
       const updated: FlowSummary[] = [];
+      const revs: [string, number][] = [];
       let inserted = 0;
       if (fresh.length) {
-        const { rows } = await client.query<{ id: string; inserted: boolean; pinned: boolean }>(
-          `INSERT INTO flows (id, seq, started_at, node, state, client_ip, ip, method, url, host, path, status, summary, flow, pinned)
-           SELECT id, seq, started_at, node, state, client_ip, ip::inet, method, url, host, path, status, summary::jsonb, flow::jsonb, pinned
-           FROM unnest(${UNNEST_ARGS}) AS u(${UNNEST_COLUMNS})
+        const { rows } = await client.query<{ id: string; inserted: boolean; pinned: boolean; rev: number }>(
+          `INSERT INTO flows (id, seq, started_at, node, state, client_ip, ip, method, url, host, path, status, summary, flow, pinned, rev, added_rev)
+           SELECT id, seq, started_at, node, state, client_ip, ip::inet, method, url, host, path, status, summary::jsonb, flow::jsonb, pinned, r, r
+           FROM (SELECT *, nextval('flow_revs') AS r FROM unnest(${UNNEST_ARGS}) AS u(${UNNEST_COLUMNS})) AS x
            ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}
-           RETURNING id, (xmax = 0) AS inserted, pinned`,
+           RETURNING id, (xmax = 0) AS inserted, pinned, rev`,
           columnsOf(fresh),
         );
         const summaryOf = summariesById(fresh);
         for (const r of rows) {
+          revs.push([r.id, r.rev]);
           const summary = summaryOf(r.id, r.pinned);
           if (r.inserted) {
             inserted++;
@@ -338,15 +366,18 @@ export class PgFlowStore implements AnyFlowStore {
         }
       }
       if (updates.length) {
-        const { rows } = await client.query<{ id: string; pinned: boolean }>(
+        const { rows } = await client.query<{ id: string; pinned: boolean; rev: number }>(
           `UPDATE flows AS flows SET ${UPDATE_SET.replaceAll('EXCLUDED.', 'u.')}
            FROM (SELECT id, seq, started_at, node, state, client_ip, ip::inet AS ip, method, url, host, path, status, summary::jsonb AS summary, flow::jsonb AS flow, pinned
                  FROM unnest(${UNNEST_ARGS}) AS x(${UNNEST_COLUMNS})) AS u
-           WHERE flows.id = u.id RETURNING flows.id, flows.pinned`,
+           WHERE flows.id = u.id RETURNING flows.id, flows.pinned, flows.rev`,
           columnsOf(updates),
         );
         const summaryOf = summariesById(updates);
-        for (const r of rows) updated.push(summaryOf(r.id, r.pinned));
+        for (const r of rows) {
+          revs.push([r.id, r.rev]);
+          updated.push(summaryOf(r.id, r.pinned));
+        }
       }
       const { rows: counts } = await client.query<{ flows: number }>('UPDATE store_counts SET flows = flows + $1 RETURNING flows', [inserted]);
       for (const payload of notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) })) {
@@ -354,14 +385,14 @@ export class PgFlowStore implements AnyFlowStore {
       }
       await client.query('COMMIT');
       this.total = counts[0].flows;
-      return { added, updated };
+      return { added, updated, revs };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
       throw err;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
@@ -380,7 +411,10 @@ export class PgFlowStore implements AnyFlowStore {
     try {
       const ids = [...(notice.a ?? []), ...(notice.u ?? [])];
       if (ids.length) {
-        const { rows } = await this.pool.query<{ summary: FlowSummary }>('SELECT summary FROM flows WHERE id = ANY($1) ORDER BY started_at, seq', [ids]);
+        const { rows: all } = await this.pool.query<{ summary: FlowSummary; rev: number | null }>('SELECT summary, rev FROM flows WHERE id = ANY($1) ORDER BY started_at, seq', [ids]);
+        for (const r of all) if (r.rev !== null && r.rev > this.seenRev) this.seenRev = r.rev;
+        // A write the catch-up after a lost connection already fired is not fired again.
+        const rows = this.caughtUp.size ? all.filter((r) => this.caughtUp.get(r.summary.id) !== r.rev) : all;
         const added = new Set(notice.a ?? []);
         const a = rows.filter((r) => added.has(r.summary.id)).map((r) => r.summary);
         const u = rows.filter((r) => !added.has(r.summary.id)).map((r) => r.summary);
@@ -395,6 +429,33 @@ export class PgFlowStore implements AnyFlowStore {
       await this.refreshCounts();
     } catch (err) {
       this.warn(`Flows from another node could not be read: ${(err as Error).message}`);
+    }
+  }
+
+  /** This node wrote these flows (id, revision): the watermark moves, unless notifications are being missed. */
+  private wrote(revs: [string, number][]): void {
+    for (const [id, rev] of revs) {
+      if (this.listenLost) this.ownWhileLost.set(id, rev);
+      else if (rev > this.seenRev) this.seenRev = rev;
+    }
+  }
+
+  /** LISTEN is back after a loss: fires what other nodes wrote meanwhile, as if it had been notified. */
+  private async catchUp(): Promise<void> {
+    const own = this.ownWhileLost;
+    try {
+      const result = await flowsSince(this.pool, this.seenRev, (id, rev) => own.get(id) === rev);
+      this.seenRev = Math.max(this.seenRev, result.rev);
+      this.caughtUp = result.revs;
+      if (result.added.length) this._onDidAdd.fire(result.added);
+      if (result.updated.length) this._onDidUpdate.fire(result.updated);
+      if (result.truncated) this.warn(`More flows changed on other nodes while the connection was lost than are read back live; reload to see them all.`);
+      await this.refreshCounts();
+    } catch (err) {
+      this.warn(`Flows other nodes wrote while the connection was lost could not be read (${(err as Error).message}); they show after a reload.`);
+    } finally {
+      this.listenLost = false;
+      this.ownWhileLost = new Map();
     }
   }
 
@@ -445,7 +506,7 @@ const UNNEST_COLUMNS = 'id, seq, started_at, node, state, client_ip, ip, method,
 const UNNEST_ARGS = '$1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::boolean[]';
 const COLUMN_COUNT = 15;
 /** Everything but `pinned`, which only pin() changes (the proxy's later records of a flow do not carry it). */
-const UPDATE_SET = `seq = EXCLUDED.seq, started_at = EXCLUDED.started_at, node = EXCLUDED.node, state = EXCLUDED.state,
+const UPDATE_SET = `rev = nextval('flow_revs'), seq = EXCLUDED.seq, started_at = EXCLUDED.started_at, node = EXCLUDED.node, state = EXCLUDED.state,
   client_ip = EXCLUDED.client_ip, ip = EXCLUDED.ip, method = EXCLUDED.method, url = EXCLUDED.url, host = EXCLUDED.host,
   path = EXCLUDED.path, status = EXCLUDED.status,
   summary = EXCLUDED.summary || jsonb_build_object('pinned', flows.pinned),

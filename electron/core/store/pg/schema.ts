@@ -96,6 +96,38 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (rule_id, node)
   );
   `,
+  // 4: named users, bind codes and bound devices, shared by every node (users/pg-store.ts, devices/pg-store.ts):
+  // a user added on one node signs in on all, a code shown by one node binds through any.
+  `
+  CREATE TABLE users (
+    name text PRIMARY KEY,
+    role text NOT NULL CHECK (role IN ('admin', 'member')),
+    token_hash text NOT NULL,
+    created_at bigint NOT NULL,
+    devices jsonb NOT NULL DEFAULT '[]'::jsonb
+  );
+  -- used_by: the key of the device that spent the code (a code binds one device).
+  CREATE TABLE bind_codes (
+    code text PRIMARY KEY,
+    target jsonb NOT NULL,
+    expires_at bigint NOT NULL,
+    used_by text,
+    used_at bigint
+  );
+  CREATE TABLE bound_devices (
+    key text PRIMARY KEY,
+    record jsonb NOT NULL
+  );
+  `,
+  // 5: a revision per flow write, from one sequence: a node whose LISTEN connection was lost reads the flows
+  // written since the last revision it saw (pg-catch-up.ts). added_rev is the revision of the first write, so
+  // the catch-up tells flows added from flows updated. Rows written before this migration keep NULL: older
+  // than any revision a node can have seen.
+  `
+  CREATE SEQUENCE flow_revs;
+  ALTER TABLE flows ADD COLUMN rev bigint, ADD COLUMN added_rev bigint;
+  CREATE INDEX flows_rev ON flows (rev);
+  `,
 ];
 
 /** The schema version this build writes; a database at a higher one was written by a newer Hindsight. */

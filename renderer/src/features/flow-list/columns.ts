@@ -7,16 +7,19 @@ import { ABSOLUTE_URL, withoutUserinfo } from '../../../../electron/common/url';
 import type { SortKey } from '../../lib/state/sort';
 
 export interface Column {
-  id: 'marker' | 'time' | 'client' | 'method' | 'host' | 'path' | 'status' | 'type' | 'size' | 'duration';
+  id: 'marker' | 'time' | 'client' | 'node' | 'method' | 'host' | 'path' | 'status' | 'type' | 'size' | 'duration';
   label: string;
   sort?: SortKey;
   align?: 'end';
+  /** Shown only when the list holds flows from more than one team node (FlowListState.multiNode). */
+  teamOnly?: boolean;
 }
 
 export const COLUMNS: readonly Column[] = [
   { id: 'marker', label: '' },
   { id: 'time', label: 'Time', sort: 'time' },
   { id: 'client', label: 'Client', sort: 'clientIp' },
+  { id: 'node', label: 'Node', teamOnly: true },
   { id: 'method', label: 'Method', sort: 'method' },
   { id: 'host', label: 'Host', sort: 'host' },
   { id: 'path', label: 'Path', sort: 'path' },
@@ -27,6 +30,11 @@ export const COLUMNS: readonly Column[] = [
 ];
 
 export const ROW_HEIGHT = 24;
+
+/** The columns to show: the Node column only once flows from two or more nodes are listed. */
+export function visibleColumns(multiNode: boolean): readonly Column[] {
+  return multiNode ? COLUMNS : COLUMNS.filter((c) => !c.teamOnly);
+}
 
 /** The row's colour class: what went wrong or what changed it, most important first. */
 export function rowTone(flow: FlowSummary): 'failed' | 'paused' | 'mocked' | 'mapped' | undefined {

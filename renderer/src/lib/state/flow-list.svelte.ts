@@ -86,6 +86,10 @@ export class FlowListState {
   filter = $state('');
   sort = $state.raw<SortSpec>(DEFAULT_SORT);
   selectedId = $state<string | null>(null);
+  /** The loaded rows came from more than one team node: the list shows a Node column. */
+  multiNode = $state(false);
+  /** Node names seen among the loaded rows since the last reload (a handful at most). */
+  readonly #nodes = new Set<string>();
 
   readonly #rows = new FlowRows();
   /** Bumped by every new filter/sort load: answers for an older one are dropped. */
@@ -173,6 +177,8 @@ export class FlowListState {
       const page = await this.client.call('flows.query', { filter: this.filter, limit: PAGE_SIZE });
       if (generation !== this.#generation) return;
       this.#rows.clear();
+      this.#nodes.clear();
+      this.#noteNodes(page.flows);
       this.#rows.merge(page.flows);
       this.#rows.cursor = cursorOf(page);
       this.hasMore = page.nextCursor !== undefined;
@@ -204,6 +210,7 @@ export class FlowListState {
     try {
       const page = await this.client.call('flows.query', { filter: this.filter, before: this.#rows.cursor?.seq, beforeTime: this.#rows.cursor?.startedAt, limit });
       if (generation !== this.#generation) return;
+      this.#noteNodes(page.flows);
       this.#rows.merge(page.flows);
       this.#rows.cursor = cursorOf(page);
       this.hasMore = page.nextCursor !== undefined;
@@ -266,8 +273,10 @@ export class FlowListState {
     const delta: CountDelta = { matched: 0, total: 0 };
     for (const op of ops) {
       const counts = op.counted ? { matched: 0, total: 0 } : delta;
-      if (op.type === 'add') recount = this.#rows.applyAdds(op.flows, change, counts) || recount;
-      else if (op.type === 'update') this.#rows.applyUpdates(op.flows, change, counts);
+      if (op.type === 'add') {
+        this.#noteNodes(op.flows);
+        recount = this.#rows.applyAdds(op.flows, change, counts) || recount;
+      } else if (op.type === 'update') this.#rows.applyUpdates(op.flows, change, counts);
       else if (op.all) reload = true;
       else recount = this.#rows.applyRemoves(op.ids, change, counts) || recount;
     }
@@ -288,6 +297,14 @@ export class FlowListState {
       await this.loadMore(BULK_PAGE_SIZE);
       if (this.loadingMore) return; // another caller's page is in flight; it continues from there
     }
+  }
+
+  /** Remembers the nodes of flows entering the rows; two or more switch the Node column on. */
+  #noteNodes(flows: FlowSummary[]): void {
+    if (this.multiNode && this.#nodes.size > 1) return;
+    for (const f of flows) if (f.node) this.#nodes.add(f.node);
+    const multi = this.#nodes.size > 1;
+    if (multi !== this.multiNode) this.multiNode = multi;
   }
 
   #changed(): void {

@@ -13,17 +13,17 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('tokens authenticate their user only; a second store (another process) sees adds and revokes at once', () => {
+test('tokens authenticate their user only; a second store (another process) sees adds and revokes at once', async () => {
   const server = new UsersFile(dir);
   const cli = new UsersFile(dir);
   try {
-    const ana = cli.add('ana', 'admin');
-    const tess = cli.add('tess', 'member');
+    const ana = await cli.add('ana', 'admin');
+    const tess = await cli.add('tess', 'member');
     const seen = [server.authenticate(ana.token)?.name, server.authenticate(tess.token)?.name, server.authenticate('nope'), server.authenticate('')];
-    cli.revoke('tess');
+    await cli.revoke('tess');
     const afterRevoke = [server.authenticate(ana.token)?.name, server.authenticate(tess.token)];
-    const bound = server.bindDevice('ana', '10.0.0.7');
-    const moved = server.bindDevice('ana', '10.0.0.8', '10.0.0.7');
+    const bound = await server.bindDevice('ana', '10.0.0.7');
+    const moved = await server.bindDevice('ana', '10.0.0.8', '10.0.0.7');
     const stored = JSON.parse(fs.readFileSync(usersFile(dir), 'utf8'));
     assert.deepEqual(
       {
@@ -53,12 +53,12 @@ test('tokens authenticate their user only; a second store (another process) sees
   }
 });
 
-test('an unreadable users file signs nobody in, says why, and is not overwritten', () => {
+test('an unreadable users file signs nobody in, says why, and is not overwritten', async () => {
   fs.writeFileSync(usersFile(dir), '{ not json', { mode: 0o600 });
   const store = new UsersFile(dir);
   try {
     assert.deepEqual([store.hasUsers(), /users\.json cannot be read/.test(store.problem ?? '')], [false, true]);
-    assert.throws(() => store.add('ana', 'admin'), /cannot be read/);
+    await assert.rejects(store.add('ana', 'admin'), /cannot be read/);
     assert.equal(fs.readFileSync(usersFile(dir), 'utf8'), '{ not json');
   } finally {
     store.dispose();
