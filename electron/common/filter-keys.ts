@@ -20,7 +20,8 @@ export type FilterKeyName =
   | 'reqsize'
   | 'duration'
   | 'grpc'
-  | 'error';
+  | 'error'
+  | 'msg';
 
 export interface FilterOption {
   /** The text autocomplete inserts. */
@@ -149,6 +150,12 @@ export const FILTER_KEYS: readonly FilterKeyInfo[] = [
     help: 'failed in a phase (' + ERROR_PHASE_VALUES.map((v) => v.label).join(', ') + '), or text in the failure message',
     example: 'error:tls',
     values: ERROR_PHASE_VALUES,
+  },
+  {
+    name: 'msg',
+    code: 'msg:',
+    help: 'text inside a flow’s WebSocket or SSE messages, case-insensitive, or /regex/flags; read from the message logs when flows are listed (bounded, see below)',
+    example: 'msg:hello',
   },
 ];
 
