@@ -46,6 +46,21 @@ export interface FlowPage {
   nextCursor?: number;
   /** Pass as `beforeTime` with `before`. */
   nextCursorTime?: number;
+  /**
+   * Present when the filter has `msg:` terms (docs/FILTERS.md): the page was found by reading message logs,
+   * newest first. `matched` then counts the flows found (this page, plus one when there are more).
+   */
+  messageScan?: MessageScan;
+}
+
+/** How much of the message logs a `msg:` query read. */
+export interface MessageScan {
+  /** Flows whose message logs were read. */
+  flows: number;
+  /** Message bytes read. */
+  bytes: number;
+  /** A bound (5,000 flows or 200 MB) stopped the scan: older flows were not searched; `nextCursor` continues. */
+  bounded: boolean;
 }
 
 export interface TrimInfo {

@@ -21,7 +21,8 @@ export type FilterKeyName =
   | 'duration'
   | 'grpc'
   | 'error'
-  | 'node';
+  | 'node'
+  | 'msg';
 
 export interface FilterOption {
   /** The text autocomplete inserts. */
@@ -152,6 +153,12 @@ export const FILTER_KEYS: readonly FilterKeyInfo[] = [
     values: ERROR_PHASE_VALUES,
   },
   { name: 'node', code: 'node:', help: 'the team node (`serve --node NAME`) that captured the flow, exact name', example: 'node:lab-1' },
+  {
+    name: 'msg',
+    code: 'msg:',
+    help: 'text inside a flow’s WebSocket or SSE messages, case-insensitive, or /regex/flags; read from the message logs when flows are listed (bounded, see below)',
+    example: 'msg:hello',
+  },
 ];
 
 export interface FilterOperatorInfo {

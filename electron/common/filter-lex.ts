@@ -19,7 +19,7 @@ export interface TermToken {
   op: FilterOp;
   value: string;
   quoted: boolean;
-  /** Set for an unquoted `/source/flags` value of url: or path:. */
+  /** Set for an unquoted `/source/flags` value of url:, path: or msg:. */
   regex?: { source: string; flags: string };
   start: number;
   end: number;
@@ -38,7 +38,7 @@ export type Token = TermToken | MarkToken;
 const KEY_PREFIX = /([A-Za-z][A-Za-z-]*)(>=|<=|:|>|<)/y;
 const REGEX_FLAGS = /[a-z]*/y;
 const VALID_FLAGS = /^[dgimsuyv]*$/;
-const REGEX_KEYS: ReadonlySet<FilterKeyName | 'text'> = new Set(['url', 'path']);
+const REGEX_KEYS: ReadonlySet<FilterKeyName | 'text'> = new Set(['url', 'path', 'msg']);
 
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 

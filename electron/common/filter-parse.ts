@@ -8,8 +8,10 @@
  */
 import { FilterError } from './filter-error';
 import type { FilterKeyName } from './filter-keys';
-import { lex, type FilterOp, type MarkToken, type Token } from './filter-lex';
+import type { FlowSummary } from './flow';
+import { lex, type FilterOp, type MarkToken, type TermToken, type Token } from './filter-lex';
 import { compileTerm, type Predicate } from './filter-terms';
+import { hasMessages, messageMatcher, type MessageOracle, type MessageTerm } from './filter-messages';
 
 export interface FilterTermNode {
   type: 'term';
@@ -36,6 +38,13 @@ export interface ParsedFilter {
   test: Predicate;
 }
 
+/** A whole expression, parsed: the tree, the predicate, and its `msg:` terms in order (filter-messages.ts). */
+export interface CompiledFilter extends ParsedFilter {
+  messageTerms: readonly MessageTerm[];
+  /** A superset of the matches without reading any message log: the store reads logs only for these. */
+  mayMatch(s: FlowSummary): boolean;
+}
+
 const matchAll: Predicate = () => true;
 
 function span(node: FilterNode): { start: number; end: number } {
@@ -46,10 +55,10 @@ function allOf(tests: Predicate[]): Predicate {
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
     const [a, b] = tests;
-    return (s) => a(s) && b(s);
+    return (s, m) => a(s, m) && b(s, m);
   }
-  return (s) => {
-    for (let i = 0; i < tests.length; i++) if (!tests[i](s)) return false;
+  return (s, m) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i](s, m)) return false;
     return true;
   };
 }
@@ -58,17 +67,25 @@ function anyOf(tests: Predicate[]): Predicate {
   if (tests.length === 1) return tests[0];
   if (tests.length === 2) {
     const [a, b] = tests;
-    return (s) => a(s) || b(s);
+    return (s, m) => a(s, m) || b(s, m);
   }
-  return (s) => {
-    for (let i = 0; i < tests.length; i++) if (tests[i](s)) return true;
+  return (s, m) => {
+    for (let i = 0; i < tests.length; i++) if (tests[i](s, m)) return true;
     return false;
   };
 }
 
-export function parse(text: string): ParsedFilter {
+export function parse(text: string): CompiledFilter {
   const tokens = lex(text);
   let pos = 0;
+  /** `-` operators around the term being parsed: an odd count makes a `msg:` term negated. */
+  let negations = 0;
+  const messageTerms: MessageTerm[] = [];
+  const messageTerm = (t: TermToken): Predicate => {
+    const index = messageTerms.length;
+    messageTerms.push({ negated: negations % 2 === 1, test: messageMatcher(text, t), source: text.slice(t.start, t.end) });
+    return (s, m) => m !== undefined && hasMessages(s) && m(index, s);
+  };
   const peek = (): Token | undefined => tokens[pos];
   function bad(t: Token, reason: string): never {
     throw new FilterError(reason, t.start, t.end, text.slice(t.start, t.end));
@@ -112,9 +129,11 @@ export function parse(text: string): ParsedFilter {
     if (t.kind === 'not') {
       const next = peek();
       if (endsGroup(next) || next!.start !== t.end) bad(t, '"-" must be followed directly by a term or group, e.g. -host:cdn.test');
+      negations++;
       const inner = parseUnary();
+      negations--;
       const test = inner.test;
-      return { node: { type: 'not', child: inner.node, start: t.start, end: span(inner.node).end }, test: (s) => !test(s) };
+      return { node: { type: 'not', child: inner.node, start: t.start, end: span(inner.node).end }, test: (s, m) => !test(s, m) };
     }
     if (t.kind === 'lparen') {
       const inner = parseOr();
@@ -127,7 +146,7 @@ export function parse(text: string): ParsedFilter {
       const node: FilterTermNode = { type: 'term', key: t.key, op: t.op, value: t.value, start: t.start, end: t.end };
       if (t.quoted) node.quoted = true;
       if (t.regex) node.regex = t.regex;
-      return { node, test: compileTerm(text, t) };
+      return { node, test: compileTerm(text, t, messageTerm) };
     }
     return bad(t, `unexpected "${text.slice(t.start, t.end)}"`);
   };
@@ -141,9 +160,13 @@ export function parse(text: string): ParsedFilter {
     return { node, test: type === 'and' ? allOf(tests) : anyOf(tests) };
   };
 
-  if (tokens.length === 0) return { node: { type: 'all' }, test: matchAll };
+  if (tokens.length === 0) return { node: { type: 'all' }, test: matchAll, messageTerms, mayMatch: matchAll };
   const result = parseOr();
   const rest = peek();
   if (rest) bad(rest as MarkToken, rest.kind === 'rparen' ? 'unmatched ")": no "(" opens it' : `unexpected "${text.slice(rest.start, rest.end)}"`);
-  return result;
+  const { test } = result;
+  if (messageTerms.length === 0) return { ...result, messageTerms, mayMatch: test };
+  // Positive msg: terms may match (for flows with messages), negated ones may not: monotone, so a superset.
+  const optimistic: MessageOracle = (term) => !messageTerms[term].negated;
+  return { ...result, messageTerms, mayMatch: (s) => test(s, optimistic) };
 }

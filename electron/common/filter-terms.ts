@@ -10,10 +10,15 @@ import { FilterError } from './filter-error';
 import { ERROR_PHASE_VALUES, IS_VALUES, filterKeyByName, type IsValue } from './filter-keys';
 import type { FilterOp, TermToken } from './filter-lex';
 import type { FlowSummary } from './flow';
+import type { MessageOracle } from './filter-messages';
 import { MAX_PATTERN_LENGTH, compileUserRegex, compileWildcard, type UserRegex } from './user-regex';
 import { escapeRegex, hasWildcard } from './wildcard';
 
-export type Predicate = (s: FlowSummary) => boolean;
+/** `messages` answers `msg:` terms (filter-messages.ts); without it they match nothing. */
+export type Predicate = (s: FlowSummary, messages?: MessageOracle) => boolean;
+
+/** Compiles a `msg:` term of the filter being parsed (the parser numbers them and notes their polarity). */
+export type MessageTermCompiler = (t: TermToken) => Predicate;
 
 const IS_TESTS: { [K in IsValue]: Predicate } = {
   error: (s) => s.state === 'failed' || s.error !== undefined,
@@ -181,7 +186,7 @@ function errorPredicate(value: string): Predicate {
 }
 
 /** Compiles one term; throws FilterError when its value is bad. `text` is the whole expression. */
-export function compileTerm(text: string, t: TermToken): Predicate {
+export function compileTerm(text: string, t: TermToken, messageTerm: MessageTermCompiler): Predicate {
   const needsValue = t.key !== 'text' && t.key !== 'pinned';
   if (needsValue && t.value.trim() === '') fail(text, t, `${t.key}${t.op} needs a value, e.g. ${filterKeyByName(t.key)?.example}`);
   switch (t.key) {
@@ -244,6 +249,8 @@ export function compileTerm(text: string, t: TermToken): Predicate {
       const name = t.value;
       return (s) => s.node === name;
     }
+    case 'msg':
+      return messageTerm(t);
   }
 }
 

@@ -6,15 +6,17 @@
  * Example: `host:*.example.com status:5xx or is:error -method:OPTIONS`
  */
 import type { FlowSummary } from './flow';
-import { parse, type FilterNode } from './filter-parse';
+import { parse, type CompiledFilter, type FilterNode } from './filter-parse';
 
 export { FilterError, formatFilterError } from './filter-error';
 export { FILTER_KEYS, FILTER_OPERATORS, IS_VALUES, filterHelpMarkdown } from './filter-keys';
 export type { FilterKeyInfo, FilterKeyName, FilterOption, FilterOperatorInfo, IsValue } from './filter-keys';
 export type { FilterOp } from './filter-lex';
-export type { FilterNode, FilterTermNode } from './filter-parse';
+export type { CompiledFilter, FilterNode, FilterTermNode } from './filter-parse';
+export { hasMessages, type MessageOracle, type MessageTerm } from './filter-messages';
 export { suggestFilter, type FilterSuggestion } from './filter-suggest';
 
+/** One argument only, so it can go straight to Array.filter; `msg:` terms match nothing here (CompiledFilter.test takes their answers). */
 export type FlowPredicate = (s: FlowSummary) => boolean;
 
 /** Parses an expression into its plain-data tree; throws FilterError pointing at the bad token. */
@@ -24,18 +26,30 @@ export function parseFilter(text: string): FilterNode {
 
 // The list re-filters with the same few expressions as the user types and pages: keep the last ones.
 const CACHE_SIZE = 16;
-const cache = new Map<string, FlowPredicate>();
+const cache = new Map<string, { compiled: CompiledFilter; predicate: FlowPredicate }>();
 
-/** A predicate for the expression (empty = match all), cached; throws FilterError when it is bad. */
-export function compileFilter(text: string): FlowPredicate {
+function cached(text: string): { compiled: CompiledFilter; predicate: FlowPredicate } {
   const hit = cache.get(text);
   if (hit) {
     cache.delete(text);
     cache.set(text, hit);
     return hit;
   }
-  const test = parse(text).test;
+  const compiled = parse(text);
+  const test = compiled.test;
+  // Array.filter passes an index second: the predicate handed out takes the summary alone.
+  const entry = { compiled, predicate: (s: FlowSummary) => test(s) };
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(text, test);
-  return test;
+  cache.set(text, entry);
+  return entry;
+}
+
+/** A predicate for the expression (empty = match all), cached; throws FilterError when it is bad. */
+export function compileFilter(text: string): FlowPredicate {
+  return cached(text).predicate;
+}
+
+/** The expression compiled with its `msg:` terms (filter-messages.ts), cached; throws FilterError when it is bad. */
+export function compileFilterQuery(text: string): CompiledFilter {
+  return cached(text).compiled;
 }

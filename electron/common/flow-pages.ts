@@ -20,7 +20,8 @@ export async function collectFlows(query: FlowQueryFn, options: { filter?: strin
   while (flows.length < limit) {
     const page = await query({ filter: options.filter, before, beforeTime, limit: Math.min(MAX_FLOW_PAGE, limit - flows.length) });
     for (const s of page.flows) flows.push(s);
-    if (page.nextCursor === undefined || page.flows.length === 0) break;
+    // A msg: scan stopped by its bound may find nothing in its stretch and still continue (message-filter.ts).
+    if (page.nextCursor === undefined || (page.flows.length === 0 && !page.messageScan?.bounded)) break;
     before = page.nextCursor;
     beforeTime = page.nextCursorTime;
   }

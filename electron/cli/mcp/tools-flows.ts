@@ -5,7 +5,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod/v4';
-import { compileFilter } from '../../common/filter';
+import { compileFilterQuery } from '../../common/filter';
 import type { Flow, FlowSummary } from '../../common/flow';
 import { jsonResult, masker, ToolError, type ToolContext } from './context';
 
@@ -162,13 +162,21 @@ export function registerFlowTools(server: McpServer, ctx: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     async ({ filter, timeoutMs = 30_000 }) => {
-      const matches = compileFilter(filter);
+      const compiled = compileFilterQuery(filter);
       // Only flows newer than the newest one stored now count: "the next" flow.
       const newest = (await ctx.api.call('flows.query', { limit: 1 })).flows[0]?.seq ?? 0;
       const found = await new Promise<FlowSummary | null>((resolve) => {
+        const finished = (s: FlowSummary) => s.seq > newest && (s.state === 'completed' || s.state === 'failed');
         const check = (list: FlowSummary[]) => {
-          const hit = list.find((s) => s.seq > newest && (s.state === 'completed' || s.state === 'failed') && matches(s));
-          if (hit) finish(hit);
+          if (compiled.messageTerms.length === 0) {
+            const hit = list.find((s) => finished(s) && compiled.test(s));
+            if (hit) finish(hit);
+            return;
+          }
+          // msg: (text inside messages) is decided by the store, which reads the flow's message log.
+          for (const s of list.filter((f) => finished(f) && compiled.mayMatch(f))) {
+            void ctx.api.call('flows.query', { filter: `id:"${s.id}" (${filter})`, limit: 1 }).then((page) => page.flows[0] && finish(page.flows[0]), () => {});
+          }
         };
         const unsubscribe = [ctx.api.on('flows/add', check), ctx.api.on('flows/update', check)];
         const timer = setTimeout(() => finish(null), timeoutMs);

@@ -16,6 +16,7 @@ import { createReplayApiHandlers } from '../replay/api-handlers';
 import { createRuleApiHandlers } from '../rules/api-handlers';
 import { UpstreamCaError } from '../capture/upstream-ca';
 import { readFlowBody } from '../store/body-read';
+import { queryStore } from '../store/message-filter';
 import { createMessageApiHandlers } from './messages';
 import { MAX_FLOW_PAGE } from '../../common/flow-pages';
 import { createGrpcApiHandlers } from '../grpc/api-handlers';
@@ -82,7 +83,7 @@ export function createApiHandlers(core: AnyCore): ApiHandlers {
       const beforeTime = optionalInteger(m, p, 'beforeTime', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       await store.ready;
       try {
-        return await store.query({ filter, before, limit, beforeTime });
+        return await queryStore(store, { filter, before, limit, beforeTime });
       } catch (err) {
         throw asFilterError(err) ?? err;
       }

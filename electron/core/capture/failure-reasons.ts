@@ -33,9 +33,15 @@ export function parseErrorReason(err: NodeJS.ErrnoException & { reason?: string 
         return detail.includes('content-length') ? 'sent both Content-Length and Transfer-Encoding' : 'sent a malformed Transfer-Encoding';
       case 'HPE_INVALID_CHUNK_SIZE':
         return 'sent a malformed chunk size in a chunked body';
+      // Bare LF is taken in response heads (bare-lf-heads.ts), not in a chunked body's framing.
       case 'HPE_CR_EXPECTED':
+        return detail.includes('chunk')
+          ? 'ended a line of its chunked body framing with a bare LF instead of CRLF, which Hindsight refuses'
+          : 'ended a line of its response with a bare LF instead of CRLF, which Hindsight refuses';
       case 'HPE_LF_EXPECTED':
-        return 'ended a line of its response with a bare LF instead of CRLF, which Hindsight refuses';
+        return 'ended a line of its response with a bare CR instead of CRLF';
+      case 'HPE_STRICT':
+        return detail.includes('lf after cr') ? 'ended a line of its response with a bare CR instead of CRLF' : `sent a response Hindsight cannot parse (${oneLine(err.reason ?? code).toLowerCase()})`;
       case 'HPE_INVALID_HEADER_TOKEN':
         return 'sent a malformed header line';
       case 'HPE_HEADER_OVERFLOW':

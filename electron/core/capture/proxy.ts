@@ -27,6 +27,7 @@ import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
 import { createH2Front } from './h2/front';
 import { servePrefaceAsH2 } from './h2/preface';
+import { encodeRequestTargets } from './request-target-bytes';
 import { doNotRecord, passthroughRule } from './connection-rules';
 import { passThrough, type PassthroughContext } from './passthrough';
 import { connectDirect } from '../upstream-proxy/direct';
@@ -240,6 +241,10 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const server = proxy.httpServer!;
   port = (server.address() as net.AddressInfo).port;
   const early = watchBeforeRequests(server, proxy.httpsServer, recorder, options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+  // Raw UTF-8 in request targets, percent-encoded before the strict parser (request-target-bytes.ts); first,
+  // so the sniffers below (h2c preface, SOCKS) stay in front of it.
+  encodeRequestTargets(server, 'connection', options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+  if (proxy.httpsServer) encodeRequestTargets(proxy.httpsServer, 'secureConnection', options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
   // Reverse mode: a plain connection that opens with the HTTP/2 preface is h2c (h2/preface.ts).
   if (reverse) servePrefaceAsH2(server, () => http2On, (socket) => h2Front.take(socket, false));
   const socks: SocksContext = {

@@ -18,6 +18,7 @@ import { urlHost, type Target } from './target';
 import type { ProxyPlan } from '../upstream-proxy/service';
 import { H2Upstream, type H2UpstreamRequest } from './h2/upstream-h2';
 import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
+import { acceptBareLfHeads } from './bare-lf-heads';
 
 export interface UpstreamOptions {
   /** Skip certificate verification (`--insecure-upstream`). */
@@ -224,6 +225,9 @@ export class Upstream {
    * `bodyIdleTimeoutMs` is set) when its response body is quiet that long; callers fail the exchange on it.
    */
   private withDeadlines(request: http.ClientRequest): http.ClientRequest {
+    // Every HTTP/1.1 request passes here: response heads with bare-LF line ends are taken (bare-lf-heads.ts).
+    // Twice the header limit: interim 1xx heads come first, and the parser refuses an oversized head itself.
+    acceptBareLfHeads(request, 2 * this.maxHeaderSize);
     let timer = setTimeout(() => request.emit('timeout'), this.timeoutMs);
     timer.unref();
     let answered = false;

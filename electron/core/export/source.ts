@@ -17,6 +17,7 @@ import type { ExportRecord } from './records';
 import type { FlowMessage } from '../../common/message';
 import { collectFlows } from '../../common/flow-pages';
 import { toFlowMessage } from '../store/flow-message';
+import { queryStore } from '../store/message-filter';
 
 export interface FlowSource {
   query(q: FlowQuery): Promise<FlowPage>;
@@ -43,7 +44,7 @@ async function allMessages(page: (after: number) => Promise<{ messages: FlowMess
 
 export function storeSource(store: AnyFlowStore): FlowSource {
   return {
-    query: async (q) => store.query(q),
+    query: (q) => queryStore(store, q),
     get: (id) => store.get(id),
     body: async (flow, side) => {
       const ref = side === 'request' ? flow.request.body : flow.response?.body;

@@ -21,7 +21,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FlowPage, FlowQuery, TrimInfo } from '../../common/api';
 import { Emitter } from '../../common/events';
-import { compileFilter } from '../../common/filter';
+import { compileFilterQuery } from '../../common/filter';
+import { messageFilterPage } from './message-filter';
 import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { LruCache } from '../../common/lru';
 import { dataPaths } from '../paths';
@@ -260,7 +261,10 @@ class WorkerFlowStore implements FlowStore {
 
   query(q: FlowQuery): FlowPage {
     const text = q.filter?.trim() ?? '';
-    const match = text ? compileFilter(text) : undefined;
+    const compiled = text ? compileFilterQuery(text) : undefined;
+    // Text inside messages is on disk: such a filter is answered asynchronously (queryStore in message-filter.ts routes it to queryMessages).
+    if (compiled?.messageTerms.length) throw new Error('a filter with msg: terms reads message logs: ask queryMessages');
+    const match = compiled?.test;
     const limit = Math.min(MAX_FLOW_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
     const cursor = q.before === undefined ? undefined : { seq: q.before, startedAt: q.beforeTime };
     const page = this.summaries.page(match, cursor, limit);
@@ -268,6 +272,18 @@ class WorkerFlowStore implements FlowStore {
     if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
     if (page.nextCursorTime !== undefined) result.nextCursorTime = page.nextCursorTime;
     return result;
+  }
+
+  /** Any filter, `msg:` terms included: those are decided by reading message logs (message-filter.ts). */
+  async queryMessages(q: FlowQuery): Promise<FlowPage> {
+    const text = q.filter?.trim() ?? '';
+    const compiled = compileFilterQuery(text);
+    if (compiled.messageTerms.length === 0) return this.query(q);
+    const limit = Math.min(MAX_FLOW_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
+    const cursor = q.before === undefined ? undefined : { seq: q.before, startedAt: q.beforeTime };
+    const summaries = this.summaries;
+    const candidates = summaries.listed(cursor, compiled.mayMatch);
+    return messageFilterPage(candidates, compiled, this.messages, limit, summaries.size);
   }
 
   async get(id: string): Promise<Flow | null> {

@@ -180,6 +180,21 @@ export class SummaryList {
     return withCursor({ flows, matched }, more);
   }
 
+  /**
+   * Every summary after the cursor (older) that passes `keep`, newest first in time order: a snapshot, so a
+   * caller that reads message logs for them (message-filter.ts) is not disturbed by flows added or trimmed meanwhile.
+   */
+  listed(cursor: PageCursor | undefined, keep: (s: FlowSummary) => boolean): FlowSummary[] {
+    const list = this.byTime;
+    const after = cursor && this.cursorPosition(cursor);
+    const out: FlowSummary[] = [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i];
+      if ((!after || after(s)) && keep(s)) out.push(s);
+    }
+    return out;
+  }
+
   clear(): void {
     this.list = [];
     this.byTime = [];

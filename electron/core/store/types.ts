@@ -55,6 +55,12 @@ export interface AnyFlowStore extends CaptureSink {
    * from its in-memory summaries, the PostgreSQL store (pg/pg-store.ts) asynchronously from the database.
    */
   query(q: FlowQuery): FlowPage | Promise<FlowPage>;
+  /**
+   * Like query, for any filter including `msg:` terms (text inside messages), which are decided by reading
+   * message logs in a bounded scan (message-filter.ts; the embedded store's query refuses them). Callers
+   * with a user's filter go through queryStore (message-filter.ts).
+   */
+  queryMessages(q: FlowQuery): Promise<FlowPage>;
   get(id: string): Promise<Flow | null>;
   pin(ids: string[], pinned: boolean): Promise<number>;
   delete(ids: string[]): Promise<number>;

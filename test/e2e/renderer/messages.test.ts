@@ -113,5 +113,29 @@ describe('messages pane', () => {
     // The list shows the message totals.
     assert.match((await page.textContent(`${row('/socket')} [data-testid=message-count]`)) ?? '', /^5 msg$/);
     await themeScreenshots(page, 'messages-sse');
+
+    // msg: finds flows by text inside their messages (read by the core); the bar says the list is as loaded.
+    await page.fill('[data-testid=filter-input]', 'msg:"plain text"');
+    await page.waitForSelector('[data-testid=filter-messages-note]', WAIT);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]').length === 1, undefined, WAIT);
+    assert.equal(await page.locator(row('/socket')).count(), 1);
+    assert.equal((await page.textContent('[data-testid=filter-messages-note]'))?.replace(/\s+/g, ' ').trim(), 'Search messages again · matched as loaded, not live');
+    // A second socket says the same: the list is the store's answer as loaded, and "Search again" asks anew.
+    await appPage.evaluate(
+      "new Promise((resolve) => { const ws = new WebSocket('ws://' + location.host + '/socket'); ws.onopen = () => ws.send('plain text again'); ws.onmessage = () => resolve(null); })",
+    );
+    // (The new message reaches the store's summary within a flush or two: ask again until it is there, boundedly.)
+    const twoRows = () => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]').length === 2;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await page.click('[data-testid=filter-messages-note]');
+      if (await page.waitForFunction(twoRows, undefined, { timeout: 1000 }).then(() => true, () => false)) break;
+    }
+    await page.waitForFunction(twoRows, undefined, WAIT);
+    await page.fill('[data-testid=filter-input]', 'msg:/"n":[23]/');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-flow-id]').length === 1, undefined, WAIT);
+    assert.equal(await page.locator(row('/events')).count(), 1);
+    await themeScreenshots(page, 'filter-msg');
+    await page.fill('[data-testid=filter-input]', '');
+    await page.waitForSelector('[data-testid=filter-messages-note]', { state: 'detached', ...WAIT });
   });
 });

@@ -56,6 +56,10 @@ before(async () => {
         () => socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`),
         () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'),
         () => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'),
+        // Bare-LF heads are taken; with both Content-Length and Transfer-Encoding, or a bare CR, still refused.
+        () => socket.end('HTTP/1.1 200 OK\nContent-Length: 2\n\nhi'),
+        () => socket.end('HTTP/1.1 200 OK\nContent-Length: 2\nTransfer-Encoding: chunked\n\n2\r\nhi\r\n0\r\n\r\n'),
+        () => socket.end('HTTP/1.1 200 OK\rContent-Length: 2\r\n\r\nhi'),
         () => socket.destroy(),
         () => socket.resetAndDestroy(),
       ];
@@ -105,6 +109,14 @@ function makeInput(random: () => number): Input {
     () => [`GET http://bad.test:${badPort}/ws HTTP/1.1\r\nHost: bad.test:${badPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`],
     () => [`GET http://${host}/ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`, randomBytes(random, 50)],
     () => [`GET http://${host}/bytes?n=1000000 HTTP/1.1\r\nHost: ${host}\r\n\r\n`],
+    // Raw UTF-8 targets (percent-encoded on the way), split anywhere; bare-LF requests (refused).
+    () => [Buffer.from(`GET http://${host}/caf\u00e9?q=\u00f1 HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 'utf8')],
+    () => {
+      const bytes = Buffer.from(`POST http://${host}/echo HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 4\r\n\r\n\u00e9\u00e9GET /\u00fc HTTP/1.1\r\n\r\n`, 'utf8');
+      const cut = Math.floor(random() * bytes.length);
+      return [bytes.subarray(0, cut), bytes.subarray(cut)];
+    },
+    () => [`GET http://${host}/json HTTP/1.1\nHost: ${host}\n\n`, `POST http://${host}/echo HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n`],
   ];
   const pieces = pick(shapes)();
   return { pieces, closeEarly: random() < 0.3 };

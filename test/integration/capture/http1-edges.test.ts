@@ -11,7 +11,8 @@ import path from 'node:path';
 import { once } from 'node:events';
 import type { Flow } from '../../../electron/common/flow';
 import { stableFlow, startTestCore, type TestCore } from '../../helpers/core';
-import { curl } from './clients';
+import { curl, pemFile } from './clients';
+import { startOrigin } from '../../helpers/origin';
 
 /** Raw answers by path: what a broken server writes, byte for byte, before closing. */
 const RAW: Record<string, string> = {
@@ -23,7 +24,20 @@ const RAW: Record<string, string> = {
   '/excess': `HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n${'x'.repeat(100)}`,
   '/short': 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello',
   '/big-header': `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(100_000)}\r\nContent-Length: 2\r\n\r\nok`,
+  // Bare-LF heads: taken (curl takes them); what else is wrong with them is still refused.
+  '/bare-lf': 'HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 2\n\nhi',
+  '/bare-lf-103': 'HTTP/1.1 103 Early Hints\nLink: </a.css>; rel=preload\n\nHTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nhi',
+  '/bare-lf-chunked': 'HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\r\nhi\r\n0\r\n\r\n',
+  '/bare-lf-cl-te': 'HTTP/1.1 200 OK\nContent-Length: 2\nTransfer-Encoding: chunked\n\n2\r\nok\r\n0\r\n\r\n',
+  '/bare-lf-dup-cl': 'HTTP/1.1 200 OK\nContent-Length: 2\nContent-Length: 3\n\nok',
+  '/bare-lf-control': 'HTTP/1.1 200 OK\nX-Bad: a\x01b\nContent-Length: 2\n\nok',
+  '/bare-lf-version': 'HTTP/1.7 200 OK\nContent-Length: 2\n\nok',
+  '/bare-cr': 'HTTP/1.1 200 OK\rContent-Length: 2\r\n\r\nok',
+  '/bare-lf-chunk-framing': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\n0\n\n',
+  '/caf%C3%A9': 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ncafe',
 };
+/** Request lines the raw origin received, in order. */
+const rawSeen: string[] = [];
 
 let raw: net.Server;
 let rawPort: number;
@@ -37,7 +51,9 @@ before(async () => {
   raw = net.createServer((socket) => {
     socket.on('error', () => {});
     socket.once('data', (chunk: Buffer) => {
-      const path = /^[A-Z]+ \S*?(\/[^\s?]*)/.exec(chunk.toString('latin1'))?.[1] ?? '';
+      const text = chunk.toString('latin1');
+      rawSeen.push(text.slice(0, text.indexOf('\r\n')));
+      const path = /^[A-Z]+ \S*?(\/[^\s?]*)/.exec(text)?.[1] ?? '';
       socket.end(RAW[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
     });
   });
@@ -66,6 +82,7 @@ after(() => {
 });
 beforeEach(async () => {
   seen.length = 0;
+  rawSeen.length = 0;
   proxy = await startTestCore({});
 });
 afterEach(() => proxy.dispose());
@@ -280,24 +297,6 @@ describe('103 Early Hints and trailers', () => {
 });
 
 describe('requests refused', () => {
-  // Node's parser refuses raw bytes >= 0x80 in a request target; accepting them would take its
-  // insecureHTTPParser, which also lets request smuggling through. So: a clear 400, and the flow shows the path.
-  test('a request path with raw UTF-8 bytes: 400 naming the request target, the flow shows the path as sent', async () => {
-    const socket = net.connect(proxy.port, '127.0.0.1');
-    await once(socket, 'connect');
-    socket.end(Buffer.from(`GET ${goodUrl('/café?q=ñ')} HTTP/1.1\r\nHost: good.test:${goodPort}\r\n\r\n`, 'utf8'));
-    const chunks: Buffer[] = [];
-    for await (const chunk of socket) chunks.push(chunk as Buffer);
-    const message = 'the client sent a request Hindsight cannot parse: its request target is malformed; Hindsight answered 400';
-    assert.ok(Buffer.concat(chunks).toString().startsWith('HTTP/1.1 400 Bad Request\r\n'));
-    const [flow] = await proxy.finishedFlows(1);
-    assert.deepEqual(
-      { method: flow.request.method, url: flow.request.url, state: flow.state, error: flow.error, server: flow.server },
-      { method: 'GET', url: goodUrl('/café?q=ñ'), state: 'failed', error: { phase: 'client', message, code: 'HPE_INVALID_URL' }, server: { host: 'good.test', port: goodPort } },
-    );
-    assert.deepEqual(seen, []);
-  });
-
   test('two different Host headers: 400, the origin never sees it, a failed flow in phase client', async () => {
     const socket = net.connect(proxy.port, '127.0.0.1');
     await once(socket, 'connect');
@@ -310,6 +309,208 @@ describe('requests refused', () => {
     assert.ok(reply.endsWith(`\r\n\r\nHindsight: ${message}\n`), reply);
     const [flow] = await proxy.finishedFlows(1);
     assert.deepEqual(outcome(flow), { url: goodUrl('/x'), state: 'failed', error: { phase: 'client', message }, status: undefined, bodySize: undefined });
+    assert.deepEqual(seen, []);
+  });
+});
+
+/**
+ * One exchange over a raw socket through the proxy: the whole reply, its Date lines blanked. The request is
+ * written, not ended (a client's half-close makes Node's server end the connection at once); its last request
+ * says `Connection: close`, so the proxy closes after answering.
+ */
+async function rawExchange(request: string | Buffer): Promise<string> {
+  const socket = net.connect(proxy.port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(request);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('latin1').replace(/\r\nDate: [^\r]*/g, '\r\nDate: X');
+}
+
+const rawGet = (p: string) => `GET ${rawUrl(p)} HTTP/1.1\r\nHost: raw.test:${rawPort}\r\nConnection: close\r\n\r\n`;
+
+/** A flow as the tests compare it whole: ids, times and ports made stable. */
+function wholeFlow(flow: Flow): Flow {
+  const stable = stableFlow(flow) as unknown as Flow;
+  return { ...stable, server: { ...stable.server!, port: 0 } };
+}
+
+/** The whole completed flow of a GET through rawGet to the raw origin, answered text/plain with `body`. */
+function rawOriginFlow(flow: Flow, url: string, body: string): Flow {
+  return {
+    id: 'ID',
+    seq: 1,
+    schema: 1,
+    startedAt: 0,
+    state: 'completed',
+    client: { ip: '127.0.0.1', port: 0 },
+    server: { host: 'raw.test', port: 0, ip: '127.0.0.1' },
+    request: {
+      method: 'GET',
+      url,
+      httpVersion: '1.1',
+      headers: [
+        ['Host', `raw.test:${rawPort}`],
+        ['Connection', 'close'],
+      ],
+      body: { size: 0, storedSize: 0, truncated: false },
+    },
+    response: {
+      status: 200,
+      statusText: 'OK',
+      headers: [
+        ['Content-Type', 'text/plain'],
+        ['Content-Length', String(body.length)],
+      ],
+      body: { size: body.length, storedSize: body.length, truncated: false, contentType: 'text/plain', blob: flow.response!.body.blob?.split(flow.id).join('ID') },
+    },
+    timings: wholeFlow(flow).timings,
+    appliedRules: [],
+  } as unknown as Flow;
+}
+
+describe('what curl accepts from servers, where it is safe', () => {
+  test('a bare-LF response head is taken; the client gets it with CRLF line ends; the flow checked whole', async () => {
+    const reply = await rawExchange(rawGet('/bare-lf'));
+    assert.equal(reply, 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nDate: X\r\nConnection: close\r\n\r\nhi');
+    const [flow] = await proxy.finishedFlows(1);
+    assert.deepEqual(wholeFlow(flow), rawOriginFlow(flow, rawUrl('/bare-lf'), 'hi'));
+    assert.deepEqual(rawSeen, [`GET ${'/bare-lf'} HTTP/1.1`]);
+  });
+
+  test('bare-LF heads after a 103, and before a chunked body, as curl sees them', async () => {
+    const paths = ['/bare-lf-103', '/bare-lf-chunked'];
+    const results = [];
+    for (const p of paths) results.push(await curl(proxy.proxyUrl, [rawUrl(p)]));
+    assert.deepEqual(
+      results.map((r) => ({ exit: r.exit, status: r.status, body: r.body })),
+      paths.map(() => ({ exit: 0, status: 200, body: 'hi' })),
+    );
+    const flows = await proxy.finishedFlows(paths.length);
+    assert.deepEqual(
+      flows.map((f) => ({ ...outcome(f), interim: f.interimResponses })),
+      [
+        { url: rawUrl('/bare-lf-103'), state: 'completed', error: undefined, status: 200, bodySize: 2, interim: [{ status: 103, statusText: 'Early Hints', headers: [['Link', '</a.css>; rel=preload']] }] },
+        { url: rawUrl('/bare-lf-chunked'), state: 'completed', error: undefined, status: 200, bodySize: 2, interim: undefined },
+      ],
+    );
+  });
+
+  test('what a bare-LF head must not let through is still refused with a 502, and a bare CR too', async () => {
+    const where = `raw.test:${rawPort}`;
+    const cases: [string, string, string][] = [
+      ['/bare-lf-cl-te', 'sent both Content-Length and Transfer-Encoding', 'HPE_INVALID_TRANSFER_ENCODING'],
+      ['/bare-lf-dup-cl', 'sent two Content-Length headers', 'HPE_UNEXPECTED_CONTENT_LENGTH'],
+      ['/bare-lf-control', 'sent a malformed header line', 'HPE_INVALID_HEADER_TOKEN'],
+      ['/bare-lf-version', 'answered with an unknown HTTP version', 'HPE_INVALID_VERSION'],
+      ['/bare-cr', 'ended a line of its response with a bare CR instead of CRLF', 'HPE_STRICT'],
+      ['/bare-lf-chunk-framing', 'ended a line of its chunked body framing with a bare LF instead of CRLF, which Hindsight refuses', 'HPE_CR_EXPECTED'],
+    ];
+    const replies = [];
+    for (const [p] of cases) replies.push(await rawExchange(rawGet(p)));
+    assert.deepEqual(
+      replies.map((r) => r.slice(r.indexOf('\r\n\r\n') + 4)),
+      cases.map(([, did]) => `Hindsight: ${where} ${did}\n`),
+    );
+    assert.ok(replies.every((r) => r.startsWith('HTTP/1.1 502 Bad Gateway\r\n')), replies.join('\n'));
+    const flows = await proxy.finishedFlows(cases.length);
+    assert.deepEqual(
+      flows.map(outcome),
+      cases.map(([p, did, code]) => ({ url: rawUrl(p), state: 'failed', error: { phase: 'upstream', message: `${where} ${did}`, code }, status: undefined, bodySize: undefined })),
+    );
+  });
+
+  test('a pooled connection whose responses had bare-LF heads is reused, each response whole', async () => {
+    let connections = 0;
+    const sockets = new Set<net.Socket>();
+    const keep = net.createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('error', () => {});
+      let n = 0;
+      socket.on('data', (chunk: Buffer) => {
+        for (const _ of chunk.toString('latin1').matchAll(/ HTTP\/1\.1\r\n/g)) {
+          n++;
+          socket.write(`HTTP/1.1 200 OK\nContent-Length: ${`response ${n}`.length}\n\nresponse ${n}`);
+        }
+      });
+    });
+    keep.listen(0, '127.0.0.1');
+    await once(keep, 'listening');
+    try {
+      const url = `http://keep.test:${(keep.address() as net.AddressInfo).port}/again`;
+      const first = await curl(proxy.proxyUrl, [url]);
+      const second = await curl(proxy.proxyUrl, [url]);
+      assert.deepEqual([first.body, second.body, connections], ['response 1', 'response 2', 1]);
+    } finally {
+      keep.close();
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
+  test('raw UTF-8 in a request path reaches the origin percent-encoded; the client and the flow see it whole', async () => {
+    const reply = await rawExchange(Buffer.from(rawGet('/café?q=ñ'), 'utf8'));
+    assert.equal(reply, 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nDate: X\r\nConnection: close\r\n\r\ncafe');
+    assert.deepEqual(rawSeen, ['GET /caf%C3%A9?q=%C3%B1 HTTP/1.1']);
+    const [flow] = await proxy.finishedFlows(1);
+    assert.deepEqual(wholeFlow(flow), rawOriginFlow(flow, rawUrl('/caf%C3%A9?q=%C3%B1'), 'cafe'));
+  });
+
+  test('curl sends raw UTF-8 paths: plain and through a TLS tunnel, the origin gets them percent-encoded', async () => {
+    const origin = await startOrigin();
+    await proxy.dispose();
+    proxy = await startTestCore({ origin });
+    const ca = pemFile(proxy.caPem);
+    try {
+      const urls = [origin.url('/echo?q=café'), origin.url('/echo?q=über', { secure: true })];
+      const results = [];
+      // HTTP/1.1 inside the tunnel too (curl would offer h2, whose :path is another parser's business).
+      for (const url of urls) results.push(await curl(proxy.proxyUrl, ['--http1.1', url], { caFile: ca.file }));
+      assert.deepEqual(
+        results.map((r) => ({ exit: r.exit, status: r.status, url: (JSON.parse(r.body) as { url: string }).url })),
+        [
+          { exit: 0, status: 200, url: '/echo?q=caf%C3%A9' },
+          { exit: 0, status: 200, url: '/echo?q=%C3%BCber' },
+        ],
+      );
+      const flows = await proxy.finishedFlows(2);
+      assert.deepEqual(
+        flows.map((f) => ({ url: f.request.url, state: f.state, status: f.response?.status })),
+        [
+          { url: origin.url('/echo?q=caf%C3%A9'), state: 'completed', status: 200 },
+          { url: origin.url('/echo?q=%C3%BCber', { secure: true }), state: 'completed', status: 200 },
+        ],
+      );
+    } finally {
+      ca.dispose();
+      await origin.close();
+    }
+  });
+
+  test('keep-alive: a body that looks like a request line is left alone, the next request line is encoded', async () => {
+    const body = Buffer.from('é\r\nGET /ü HTTP/1.1\r\n\r\n', 'utf8');
+    const reply = await rawExchange(
+      Buffer.concat([
+        Buffer.from(`POST ${goodUrl('/upload')} HTTP/1.1\r\nHost: good.test:${goodPort}\r\nContent-Length: ${body.length}\r\n\r\n`),
+        body,
+        Buffer.from(`GET ${goodUrl('/über')} HTTP/1.1\r\nHost: good.test:${goodPort}\r\nConnection: close\r\n\r\n`, 'utf8'),
+      ]),
+    );
+    // The origin answers chunked; the proxy passes that on.
+    const answer = (text: string, close: boolean) =>
+      `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: X\r\nTransfer-Encoding: chunked\r\nConnection: ${close ? 'close' : 'keep-alive'}\r\n${close ? '' : 'Keep-Alive: timeout=5\r\n'}\r\n${text.length.toString(16)}\r\n${text}\r\n0\r\n\r\n`;
+    assert.equal(reply, answer(`got ${body.length} bytes`, false) + answer('got 0 bytes', true));
+    assert.deepEqual(seen, [
+      { path: '/upload', bodyBytes: body.length, trailers: [] },
+      { path: '/%C3%BCber', bodyBytes: 0, trailers: [] },
+    ]);
+  });
+
+  test('a request with bare-LF line ends is still refused with a 400; the origin never sees it', async () => {
+    const reply = await rawExchange(`GET ${goodUrl('/x')} HTTP/1.1\nHost: good.test:${goodPort}\n\n`);
+    assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    const [flow] = await proxy.finishedFlows(1);
+    assert.deepEqual({ url: flow.request.url, state: flow.state, error: flow.error }, { url: goodUrl('/x'), state: 'failed', error: { phase: 'client', message: 'the client sent a request Hindsight cannot parse: its HTTP version is not HTTP/1.0 or HTTP/1.1; Hindsight answered 400', code: 'HPE_INVALID_VERSION' } });
     assert.deepEqual(seen, []);
   });
 });

@@ -14,6 +14,7 @@ import { openPgStore, type PgFlowStore, type PgStoreOptions } from '../../../ele
 import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
 import { makeFlow, type MakeFlowOptions } from '../../helpers/flows';
 import { nextEvent } from './store-helpers';
+import { checkMessageFilters } from './message-filter-contract';
 
 const skip = postgresUnavailable();
 let cluster: TestCluster;
@@ -252,4 +253,9 @@ test('the database restarted under capture: writes wait in memory, then arrive; 
     ids = await allPages(s).then((flows) => flows.map((f) => f.id), () => []);
   }
   assert.deepEqual(ids, [...before, ...during].map((f) => f.id).reverse());
+});
+
+test('msg: terms (text inside messages): the EXISTS prefilter over the messages table, then the logs decide; the shared contract', { skip }, async () => {
+  const s = await store(await cluster.database());
+  await checkMessageFilters(s, () => s.flush());
 });

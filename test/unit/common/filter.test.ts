@@ -137,7 +137,7 @@ test('errors name the problem and point at the bad token', () => {
       end: 4,
       token: 'foo:',
       message:
-        'unknown key "foo:"; keys are ip: host: url: path: method: status: type: id: is: pinned size: reqsize: duration: grpc: error: node: (quote the word to search URLs for it) (at column 1)',
+        'unknown key "foo:"; keys are ip: host: url: path: method: status: type: id: is: pinned size: reqsize: duration: grpc: error: node: msg: (quote the word to search URLs for it) (at column 1)',
     },
     { start: 11, end: 16, token: 'hots:', message: 'unknown key "hots:"; did you mean "host:"? (quote the word to search URLs for it) (at column 12)' },
     { start: 3, end: 14, token: '10.0.0.0/33', message: 'ip: CIDR prefix /33 is longer than 32 bits for IPv4 (at column 4)' },

@@ -157,6 +157,15 @@ function termSql(t: FilterTermNode, param: (v: unknown) => string): Part {
       const sql = IS_SQL[t.value.toLowerCase()];
       return sql ? { sql, exact: true } : { exact: false };
     }
+    case 'msg':
+      // Some message contains the ASCII text: every flow whose UTF-8 text has it passes (bytes >= 0x80 become
+      // \ooo escapes, ASCII stays as it is), a few more may (a needle of digits inside an escape): a
+      // prefilter, and reading the passing flows' logs decides (message-filter.ts).
+      if (t.regex || !ASCII.test(t.value) || t.value.includes('\\')) return { exact: false };
+      return {
+        sql: `EXISTS (SELECT 1 FROM messages m WHERE m.flow_id = flows.id AND strpos(lower(concat_ws(E'\\n', encode(m.payload, 'escape'), m.meta->>'eventType', m.meta->>'closeReason')), ${param(t.value.toLowerCase())}) > 0)`,
+        exact: false,
+      };
     default:
       // Terms without a column of their own (grpc:, error:, …): the scan finishes them with the filter code.
       return { exact: false };

@@ -8,11 +8,13 @@
  * count then cover those flows only.
  */
 import type { FlowPage, FlowQuery } from '../../../common/api';
-import { compileFilter, parseFilter } from '../../../common/filter';
+import { compileFilterQuery, parseFilter, type CompiledFilter } from '../../../common/filter';
 import type { FlowSummary } from '../../../common/flow';
 import { withCursor } from '../summaries';
 import { filterToSql } from './filter-sql';
 import type { Queryable } from './pg-db';
+import { messageFilterPage } from '../message-filter';
+import type { MessageLogStoreLike } from '../types';
 
 const DEFAULT_PAGE = 200;
 const MAX_PAGE = 5_000;
@@ -27,15 +29,64 @@ interface Cursor {
   seq: number;
 }
 
-export async function queryFlows(db: Queryable, q: FlowQuery, total: number): Promise<FlowPage> {
+export async function queryFlows(db: Queryable, q: FlowQuery, total: number, messages: Pick<MessageLogStoreLike, 'read'>): Promise<FlowPage> {
   const text = q.filter?.trim() ?? '';
   // Both throw FilterError on a bad expression, before anything is asked of the database.
-  const match = text ? compileFilter(text) : undefined;
+  const compiled = text ? compileFilterQuery(text) : undefined;
+  const match = compiled?.test;
   const filter = filterToSql(text ? parseFilter(text) : { type: 'all' });
   const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(q.limit ?? DEFAULT_PAGE)));
   const cursor = q.before === undefined ? undefined : await cursorOf(db, q.before, q.beforeTime);
+  if (compiled?.messageTerms.length) return messagePage(db, filter.where, filter.params, compiled, messages, cursor, limit, total);
   if (filter.exact || !match) return exactPage(db, filter.where, filter.params, cursor, limit, total);
   return scannedPage(db, filter.where, filter.params, match, cursor, limit, total);
+}
+
+/**
+ * `msg:` (message-filter.ts): the SQL prefilter (with its EXISTS over the messages table) lists candidates in
+ * chunks, newest first, at most SCAN_BOUND of them; reading the candidates' messages decides.
+ */
+async function messagePage(
+  db: Queryable,
+  where: string,
+  whereParams: unknown[],
+  filter: CompiledFilter,
+  messages: Pick<MessageLogStoreLike, 'read'>,
+  cursor: Cursor | undefined,
+  limit: number,
+  total: number,
+): Promise<FlowPage> {
+  const listed = { count: 0, last: undefined as FlowSummary | undefined, exhausted: false };
+  async function* candidates(): AsyncGenerator<FlowSummary> {
+    let from = cursor;
+    while (listed.count < SCAN_BOUND) {
+      const params = [...whereParams];
+      const after = cursorSql(from, params);
+      params.push(Math.min(SCAN_CHUNK, SCAN_BOUND - listed.count));
+      const { rows } = await db.query<{ summary: FlowSummary }>(
+        `SELECT summary FROM flows WHERE (${where}) AND ${after} ORDER BY started_at DESC, seq DESC LIMIT $${params.length}`,
+        params,
+      );
+      for (const { summary } of rows) {
+        listed.count++;
+        listed.last = summary;
+        yield summary;
+      }
+      if (rows.length < SCAN_CHUNK) {
+        listed.exhausted = true;
+        return;
+      }
+      from = { seq: listed.last!.seq, startedAt: listed.last!.startedAt };
+    }
+  }
+  const page = await messageFilterPage(candidates(), filter, messages, limit, total);
+  // The candidate list itself stopped at its bound: the scan is bounded there too, and continues after it.
+  if (!listed.exhausted && listed.count >= SCAN_BOUND && page.nextCursor === undefined && listed.last) {
+    page.messageScan!.bounded = true;
+    page.nextCursor = listed.last.seq;
+    page.nextCursorTime = listed.last.startedAt;
+  }
+  return page;
 }
 
 /** A cursor without its time is looked up by seq; when that flow is gone, seq alone decides. */

@@ -195,7 +195,12 @@ export class PgFlowStore implements AnyFlowStore {
   // ---- reads ----
 
   query(q: FlowQuery): Promise<FlowPage> {
-    return queryFlows(this.pool, q, this.total);
+    return queryFlows(this.pool, q, this.total, this.messages);
+  }
+
+  /** A filter with `msg:` terms: query() answers it too (message-filter.ts). */
+  queryMessages(q: FlowQuery): Promise<FlowPage> {
+    return this.query(q);
   }
 
   async get(id: string): Promise<Flow | null> {

@@ -11,7 +11,7 @@
  * rows is FlowRows' (flow-rows.ts, plain and tested in Node); this class decides when, and tells Svelte.
  */
 import type { ApiClient, FlowPage } from '../../../../electron/common/api';
-import { compileFilter } from '../../../../electron/common/filter';
+import { compileFilterQuery } from '../../../../electron/common/filter';
 import type { FlowSummary } from '../../../../electron/common/flow';
 import type { TimeKey } from '../../../../electron/common/flow-order';
 import { Emitter } from '../../../../electron/common/events';
@@ -21,6 +21,8 @@ import { FlowRows, type CountDelta, type RowsChange } from './flow-rows';
 
 /** Rows per page while scrolling; the first page fills a tall window several times over. */
 export const PAGE_SIZE = 500;
+/** Pages a msg: filter loads by itself after the first while they do not fill the list (each scan is bounded). */
+const MESSAGE_SEARCH_PAGES = 20;
 /** Rows per page when a non-default sort needs every matching flow (the API's maximum). */
 export const BULK_PAGE_SIZE = MAX_FLOW_PAGE;
 
@@ -84,6 +86,12 @@ export class FlowListState {
   loadError = $state<string | null>(null);
   /** The composed expression the rows match (validated before it gets here). */
   filter = $state('');
+  /**
+   * The filter has `msg:` terms (text inside messages): only the store can decide them, by reading message
+   * logs, so the rows are its answer as loaded — listed flows stay and update, new flows do not join until
+   * the list is loaded again (docs/FILTERS.md). The filter bar says so.
+   */
+  searchesMessages = $state(false);
   sort = $state.raw<SortSpec>(DEFAULT_SORT);
   selectedId = $state<string | null>(null);
   /** The loaded rows came from more than one team node: the list shows a Node column. */
@@ -153,7 +161,10 @@ export class FlowListState {
   setFilter(expression: string): Promise<void> {
     if (expression === this.filter && !this.loadError) return Promise.resolve();
     this.filter = expression;
-    this.#rows.predicate = compileFilter(expression);
+    const compiled = compileFilterQuery(expression);
+    this.searchesMessages = compiled.messageTerms.length > 0;
+    const rows = this.#rows;
+    this.#rows.predicate = this.searchesMessages ? (s) => rows.byId.has(s.id) : compiled.test;
     return this.reload();
   }
 
@@ -199,6 +210,18 @@ export class FlowListState {
       this.#scheduleFlush();
     }
     if (generation === this.#generation && !isDefaultSort(this.sort) && this.hasMore) await this.#loadAll(generation);
+    else if (generation === this.#generation && this.searchesMessages) await this.#continueMessageSearch(generation);
+  }
+
+  /**
+   * A msg: page may stop at the store's scan bound with few rows (docs/FILTERS.md); scrolling cannot ask for
+   * more while the rows do not fill the list, so the search goes on by itself, at most MESSAGE_SEARCH_PAGES pages.
+   */
+  async #continueMessageSearch(generation: number): Promise<void> {
+    for (let pages = 0; pages < MESSAGE_SEARCH_PAGES && this.hasMore && generation === this.#generation && !this.loadError && this.#rows.rows.length < PAGE_SIZE; pages++) {
+      await this.loadMore();
+      if (this.loadingMore) return;
+    }
   }
 
   /** Loads the next older page, when there is one and none is on its way. */
@@ -321,10 +344,12 @@ export class FlowListState {
     this.#recountTimer = setTimeout(() => {
       this.#recountDue = 0;
       const generation = this.#generation;
-      this.client.call('flows.query', { filter: this.filter, limit: 1 }).then(
+      // With msg: the store's `matched` is what one page's scan found: only the total is asked again.
+      const searchesMessages = this.searchesMessages;
+      this.client.call('flows.query', { filter: searchesMessages ? '' : this.filter, limit: 1 }).then(
         (page) => {
           if (generation !== this.#generation) return;
-          this.matched = page.matched;
+          if (!searchesMessages) this.matched = page.matched;
           this.total = page.total;
           // Events that arrived before this answer are in its counts already. Ones the server had
           // batched but not yet sent will be counted twice: settle again once the stream pauses.
