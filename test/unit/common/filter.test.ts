@@ -337,5 +337,5 @@ test('suggestFilter offers keys for a word and values after is:, method:, status
       { from: 0, to: 2, labels: [] },
     ],
   );
-  assert.equal(suggestFilter('', 0).options.length, 16);
+  assert.equal(suggestFilter('', 0).options.length, 17);
 });
