@@ -14,7 +14,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { originCa, patternBytes } from './origin';
+import { ipCertificate, originCa, patternBytes } from './origin';
 
 export interface H2Received {
   httpVersion: string;
@@ -47,7 +47,8 @@ export async function startH2Origin(options: { allowHTTP1?: boolean } = {}): Pro
       answer(req, res, Buffer.concat(chunks));
     });
   };
-  const secure = http2.createSecureServer({ SNICallback: (name, cb) => cb(null, ca.leafFor(name).context), allowHTTP1: options.allowHTTP1 ?? false }, handler);
+  // Clients that connect by IP send no SNI: they get the certificate for 127.0.0.1.
+  const secure = http2.createSecureServer({ SNICallback: (name, cb) => cb(null, ca.leafFor(name).context), ...ipCertificate(ca), allowHTTP1: options.allowHTTP1 ?? false }, handler);
   const plain = http2.createServer({}, handler);
   const sockets = new Set<net.Socket>();
   for (const server of [secure, plain] as net.Server[]) {

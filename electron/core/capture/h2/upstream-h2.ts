@@ -16,7 +16,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Writable } from 'node:stream';
-import type { Target } from '../target';
+import { urlHost, type Target } from '../target';
 import { h1RequestToH2, h1ResponseToH2, objectToRaw } from './translate';
 import { timedSocket } from '../upstream';
 
@@ -102,8 +102,14 @@ export class H2Upstream {
         socket.off('error', done);
         socket.off('close', done);
         if (socket.alpnProtocol === 'h2') {
-          this.protocols.set(key, 'h2');
-          this.open(target, () => socket);
+          try {
+            this.open(target, () => socket);
+            this.protocols.set(key, 'h2');
+          } catch {
+            // Thrown inside a socket event it would end the process: the origin stays unknown, and the request
+            // goes the HTTP/1.1 path, which names what fails.
+            socket.destroy();
+          }
         } else {
           this.protocols.set(key, 'http/1.1');
           socket.destroy();
@@ -140,7 +146,9 @@ export class H2Upstream {
   private open(target: Target, connect: () => net.Socket): http2.ClientHttp2Session {
     const key = keyOf(target);
     let socket: net.Socket | undefined;
-    const session = http2.connect(`${target.secure ? 'https' : 'http'}://${key}`, { createConnection: () => (socket = connect()) });
+    // The origin's URL, not the pool key: "s127.0.0.1" (the key of an https origin by IPv4) is no valid host, and
+    // http2.connect() threw on it, taking the proxy down with it.
+    const session = http2.connect(`${target.secure ? 'https' : 'http'}://${urlHost(target.host)}:${target.port}`, { createConnection: () => (socket = connect()) });
     if (socket) this.sockets.set(session, socket);
     this.sessions.set(key, session);
     const forget = () => {
