@@ -23,7 +23,6 @@
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +39,7 @@ import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
 import type http2 from 'node:http2';
+import { peakRssMB, percentile, startChild, type Child, type Message } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -52,7 +52,6 @@ const CONCURRENCY = 32;
 const NEW_HOSTS = 50;
 const TIMEOUT_MS = 10_000;
 
-type Message = { type: string; [key: string]: unknown };
 
 // ---------- the two helper roles ----------
 
@@ -130,10 +129,6 @@ function cpuMicros(): number {
   return usage.user + usage.system;
 }
 
-function peakRssMB(): number {
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
-}
 
 function rssMB(): number {
   return Math.round(process.memoryUsage.rss() / (1024 * 1024));
@@ -141,40 +136,8 @@ function rssMB(): number {
 
 // ---------- the load client ----------
 
-interface Child {
-  process: ChildProcess;
-  ready: Message;
-  ask(type: string): Promise<Message>;
-  stop(): Promise<void>;
-}
-
 /** `file`: this bench, or the same bench in another checkout (BENCH_BEFORE), whose proxy role then runs that code. */
-async function startChild(role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), file], {
-    env: { ...process.env, ...env, BENCH_ROLE: role },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<Message>((resolve, reject) => {
-    child.once('message', (m: Message) => resolve(m));
-    child.once('exit', (code) => reject(new Error(`${role} exited (${code}) before it was ready`)));
-  });
-  return {
-    process: child,
-    ready,
-    ask: (type) =>
-      new Promise((resolve) => {
-        child.once('message', (m: Message) => resolve(m));
-        child.send({ type });
-      }),
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ type: 'stop' });
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
-}
+const startRole = (role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> => startChild(file, role, env);
 
 interface Row {
   scenario: string;
@@ -187,10 +150,6 @@ interface Row {
   note?: string;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 async function fetchAll(url: string, dispatcher: Dispatcher, expectBytes: number): Promise<void> {
   const { statusCode, body } = await request(url, { dispatcher, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
@@ -216,7 +175,7 @@ interface Sample {
  * RSS and store counts are asked for on that schedule from the start of the load (the sustained row).
  */
 async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[]): Promise<Row> {
-  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
   const dispatcher = new ProxyAgent({
     uri: `http://127.0.0.1:${proxy.ready.port}`,
     proxyTunnel: false,
@@ -303,7 +262,7 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
 /** HTTP/2 end to end: 4 tunnels with ALPN h2 only, 8 streams in flight on each (32 in all), closed loop. */
 async function h2Throughput(name: string, h2Port: number, expectBytes: number, originCa: string, capture: CaptureMode): Promise<Row> {
   const TUNNELS = 4;
-  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
   const sessions: http2.ClientHttp2Session[] = [];
   for (let i = 0; i < TUNNELS; i++) sessions.push(await h2ThroughProxy(proxy.ready.port as number, 'h2.test', h2Port, proxy.ready.caPem as string));
   const get = (session: http2.ClientHttp2Session) =>
@@ -338,7 +297,7 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
       socket.once('error', reject);
     });
   }
-  const proxy = await startChild('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: 'on' }, file);
+  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: 'on' }, file);
   const first: number[] = [];
   const second: number[] = [];
   let errors = 0;
@@ -380,7 +339,7 @@ async function main(): Promise<void> {
     process.exit(3);
   }, (4 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
-  const origin = await startChild('origin');
+  const origin = await startRole('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
   const originCa = path.join(caDir, 'origin-ca.pem');
   fs.writeFileSync(originCa, origin.ready.caPem as string);

@@ -88,6 +88,12 @@ export interface Status {
    * to the disk were full): the proxy never waits for the store. Absent or 0 when none.
    */
   dropped?: number;
+  /**
+   * Failures before a request exists (a client rejecting Hindsight's certificate, a request refused as too large
+   * or unparseable) not recorded as flows since the start: one is kept per client, reason and second, and each
+   * kept flow counts those held back before it in error.repeats. Absent or 0 when none.
+   */
+  suppressedFailures?: number;
 }
 
 export interface BodyResult {

@@ -200,6 +200,8 @@ async function buildCore<S extends AnyFlowStore>(
     result.conditions = conditions.summary();
     const dropped = store.dropped();
     if (dropped) result.dropped = dropped;
+    const suppressedFailures = proxy.suppressedFailures();
+    if (suppressedFailures) result.suppressedFailures = suppressedFailures;
     return result;
   };
   // The store's events are batched (one per flush), so following them costs little.
@@ -211,6 +213,12 @@ async function buildCore<S extends AnyFlowStore>(
   // Exchanges dropped while the store is behind (batched by the store, at most every 50 ms).
   subscriptions.push(
     store.onDidDrop(() => {
+      if (onDidChangeStatus.hasListeners) onDidChangeStatus.fire(status());
+    }),
+  );
+  // Early failures held back by their rate limit: no flow tells of them (announced at most once a second).
+  subscriptions.push(
+    proxy.onDidSuppressFailure(() => {
       if (onDidChangeStatus.hasListeners) onDidChangeStatus.fire(status());
     }),
   );

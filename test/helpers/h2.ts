@@ -8,19 +8,21 @@
  *   ANY /trailers   200 text "body", then the trailers x-checksum: abc and x-count: 2
  *   ANY /status/NNN that status, an empty body
  *   GET /bytes?n=N  N bytes of origin.ts's pattern (patternBytes), with content-length
- * Each request is appended to `received` with the HTTP version it came over.
+ * Each request is appended to `received` with the HTTP version it came over (and its trailers once it ended).
  */
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { originCa, patternBytes } from './origin';
+import { ipCertificate, originCa, patternBytes } from './origin';
 
 export interface H2Received {
   httpVersion: string;
   method: string;
   path: string;
   headers: http2.IncomingHttpHeaders;
+  /** Trailer fields after the body, as a flat raw list; filled in when the request ended. */
+  trailers: string[];
 }
 
 export interface H2Origin {
@@ -36,12 +38,17 @@ export async function startH2Origin(options: { allowHTTP1?: boolean } = {}): Pro
   const { ca } = await originCa();
   const received: H2Received[] = [];
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    received.push({ httpVersion: req.httpVersion, method: req.method, path: req.url, headers: req.headers });
+    const entry: H2Received = { httpVersion: req.httpVersion, method: req.method, path: req.url, headers: req.headers, trailers: [] };
+    received.push(entry);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => answer(req, res, Buffer.concat(chunks)));
+    req.on('end', () => {
+      entry.trailers = req.rawTrailers;
+      answer(req, res, Buffer.concat(chunks));
+    });
   };
-  const secure = http2.createSecureServer({ SNICallback: (name, cb) => cb(null, ca.leafFor(name).context), allowHTTP1: options.allowHTTP1 ?? false }, handler);
+  // Clients that connect by IP send no SNI: they get the certificate for 127.0.0.1.
+  const secure = http2.createSecureServer({ SNICallback: (name, cb) => cb(null, ca.leafFor(name).context), ...ipCertificate(ca), allowHTTP1: options.allowHTTP1 ?? false }, handler);
   const plain = http2.createServer({}, handler);
   const sockets = new Set<net.Socket>();
   for (const server of [secure, plain] as net.Server[]) {
@@ -121,10 +128,11 @@ export interface H2Answer {
   body: string;
 }
 
-/** One request on a session; resolves with the whole answer. */
-export function h2Request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string | Buffer): Promise<H2Answer> {
+/** One request on a session; resolves with the whole answer. `requestTrailers`: sent after the body (RFC 9113 §8.1). */
+export function h2Request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string | Buffer, requestTrailers?: http2.OutgoingHttpHeaders): Promise<H2Answer> {
   return new Promise((resolve, reject) => {
-    const stream = session.request(headers, { endStream: body === undefined });
+    const stream = session.request(headers, { endStream: body === undefined && requestTrailers === undefined, waitForTrailers: requestTrailers !== undefined });
+    if (requestTrailers) stream.once('wantTrailers', () => stream.sendTrailers(requestTrailers));
     let head: http2.IncomingHttpHeaders = {};
     let trailers: http2.IncomingHttpHeaders = {};
     const chunks: Buffer[] = [];
@@ -137,6 +145,6 @@ export function h2Request(session: http2.ClientHttp2Session, headers: http2.Outg
       resolve({ status: Number(status), headers: Object.fromEntries(Object.entries(rest)), trailers: Object.fromEntries(Object.entries(trailers)), body: Buffer.concat(chunks).toString('utf8') });
     });
     stream.on('error', reject);
-    if (body !== undefined) stream.end(body);
+    if (body !== undefined || requestTrailers !== undefined) stream.end(body);
   });
 }

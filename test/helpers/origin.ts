@@ -178,7 +178,7 @@ export async function startOrigin(): Promise<Origin> {
 }
 
 /** Clients that connect by IP send no SNI: they get the certificate for 127.0.0.1. */
-function ipCertificate(ca: CertificateAuthority): { cert: string; key: string } {
+export function ipCertificate(ca: CertificateAuthority): { cert: string; key: string } {
   const leaf = ca.leafFor('127.0.0.1');
   return { cert: leaf.cert + ca.certPem, key: leaf.key };
 }

@@ -17,12 +17,14 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { emptyBody, type Flow, type FlowError } from '../../common/flow';
+import { Emitter } from '../../common/events';
 import { opensslReason, oneLine } from './failure-reasons';
 import { FailureRateLimit } from './failure-limit';
 import { headerPairs } from '../../common/headers';
 import { headerLimitText } from './header-limit';
 import type { EarlyFailure, Recorder } from './recorder';
 import { clientOf, parseAuthority, plainIp, urlHost } from './target';
+import { firstRequestLine, requestLineOf, requestParsed } from './request-line';
 
 /** The longest URL a failure flow keeps of a request line that could not be parsed (a 70 KB one is the failure). */
 const MAX_URL = 2_048;
@@ -39,10 +41,17 @@ interface Tunnel {
   reported: boolean;
 }
 
+/** The suppressed count is announced at most this often: a flood is counted, not announced refusal by refusal. */
+const ANNOUNCE_MS = 1_000;
+
 export class EarlyFailures {
   private readonly tunnels = new WeakMap<http.IncomingMessage, Tunnel>();
   private readonly limit = new FailureRateLimit();
   private stopped = false;
+  private readonly _onDidSuppress = new Emitter<number>();
+  /** Failures held back by the rate limit since the last announcement (the new total; at most once a second). */
+  readonly onDidSuppress = this._onDidSuppress.event;
+  private announcing?: NodeJS.Timeout;
 
   constructor(
     private readonly recorder: Recorder,
@@ -51,6 +60,8 @@ export class EarlyFailures {
 
   /** A CONNECT tunnel opened: what a failed handshake inside it is reported with (client, start, host). */
   watchTunnel(req: http.IncomingMessage, socket: net.Socket): void {
+    // The CONNECT line was the connection's first request: the tunnel's own first request comes next.
+    requestParsed(req.socket);
     this.tunnels.set(req, { req, client: clientOf(socket), startedAt: Date.now(), socket, reported: false });
   }
 
@@ -100,15 +111,32 @@ export class EarlyFailures {
     if (this.stopped) return;
     const client = clientOf(socket);
     const repeats = this.limit.admit(`${client.ip}|client|${code}`);
-    if (repeats === undefined) return;
+    if (repeats === undefined) return this.heldBack();
     const error: FlowError = { phase: 'client', message, code };
     if (repeats > 0) error.repeats = repeats;
     this.recorder.failedEarly(requestAsRead(err.rawPacket, socket, secure, client), error);
   }
 
+  /** Failures held back by the rate limit since the start (each recorded flow counts its own in error.repeats). */
+  get suppressed(): number {
+    return this.limit.suppressed;
+  }
+
   /** No more flows: the proxy is closing every socket. */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.announcing);
+    this._onDidSuppress.dispose();
+  }
+
+  /** The rate limit held one back: the new total is announced within a second (no flow is added to tell of it). */
+  private heldBack(): void {
+    if (this.announcing || this.stopped) return;
+    this.announcing = setTimeout(() => {
+      this.announcing = undefined;
+      this._onDidSuppress.fire(this.limit.suppressed);
+    }, ANNOUNCE_MS);
+    this.announcing.unref();
   }
 
   private tunnelOf(tlsSocket: tls.TLSSocket): Tunnel | undefined {
@@ -120,7 +148,7 @@ export class EarlyFailures {
     tunnel.reported = true;
     const { client } = tunnel;
     const repeats = this.limit.admit(`${client.ip}|tls|${error.code ?? 'closed'}`);
-    if (repeats === undefined) return;
+    if (repeats === undefined) return this.heldBack();
     if (repeats > 0) error.repeats = repeats;
     const { req } = tunnel;
     const failure: EarlyFailure = {
@@ -176,13 +204,15 @@ function requestParseProblem(err: NodeJS.ErrnoException & { reason?: string }): 
   }
 }
 
-/** The request as far as it can be read from the bytes the parser refused: the request line, if any. */
+/**
+ * The request as far as it can be read: the request line from the bytes the parser refused or, when those hold
+ * none (the line came in an earlier chunk, as with headers over the limit), from the connection's first chunk
+ * while its first request is the one refused (request-line.ts).
+ */
 function requestAsRead(raw: Buffer | undefined, socket: net.Socket, secure: boolean, client: { ip: string; port: number }): EarlyFailure {
-  // UTF-8: a request target with raw UTF-8 bytes (refused by Node's parser) is shown as the client meant it.
-  const head = raw ? raw.subarray(0, MAX_URL + 64).toString('utf8') : '';
-  const line = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}) (\S+)(?: HTTP\/(\d\.\d))?/.exec(head);
+  const line = (raw && requestLineOf(raw)) || firstRequestLine(socket);
   const tunnel = (socket as net.Socket & { connectRequest?: http.IncomingMessage }).connectRequest;
-  const target = line?.[2] ?? '/';
+  const target = line?.target ?? '/';
   let url: string;
   let server: Flow['server'];
   if (/^https?:\/\//i.test(target)) {
@@ -194,13 +224,13 @@ function requestAsRead(raw: Buffer | undefined, socket: net.Socket, secure: bool
     url = `${secure ? 'https' : 'http'}://${tunnel.url ?? ''}${target.startsWith('/') ? target : '/'}`;
     if (to) server = { host: to.host, port: to.port };
   } else {
-    // The request line was in an earlier chunk than the one refused (headers over the limit): unknown.
+    // No request line (neither in the refused bytes nor in the connection's first chunk): unknown.
     url = line ? `http://${urlHost(plainIp(socket.localAddress ?? '127.0.0.1'))}:${socket.localPort ?? 0}${target.startsWith('/') ? target : '/'}` : '';
   }
   const failure: EarlyFailure = {
     startedAt: Date.now(),
     client,
-    request: { method: line?.[1] ?? '', url: url.length > MAX_URL ? `${url.slice(0, MAX_URL)}…` : url, httpVersion: line?.[3] ?? '1.1', headers: [], body: emptyBody() },
+    request: { method: line?.method ?? '', url: url.length > MAX_URL ? `${url.slice(0, MAX_URL)}…` : url, httpVersion: line?.version ?? '1.1', headers: [], body: emptyBody() },
   };
   if (server) failure.server = server;
   return failure;

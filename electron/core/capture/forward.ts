@@ -248,12 +248,18 @@ class Exchange {
     });
     if (rewrite?.body) endShaped(upstream, rewrite.body, this.shaping?.upload);
     else if (this.withBody) {
-      // Trailer fields after a chunked body go on with it (they exist once the body ended, before pipe ends `upstream`).
+      // Trailer fields after the body (HTTP/2, or a chunked HTTP/1.1 body) go on with it: they exist once the body
+      // ended, before pipe ends `upstream`. Over HTTP/2 they follow the last DATA frame (h2/upstream-h2.ts); over
+      // HTTP/1.1 they go with the last chunk, and only a chunked request carries them (RFC 9110 §6.5). proceed()
+      // records them.
       req.once('end', () => {
         if (req.rawTrailers.length === 0 || upstream !== this.upstreamRequest) return;
-        this.recording?.trailers('request', req.rawTrailers);
-        // An HTTP/2 upstream stream (h2/upstream-h2.ts) takes no trailers: they are recorded, not sent on.
-        if (typeof upstream.addTrailers === 'function') upstream.addTrailers(headerPairs(req.rawTrailers));
+        try {
+          upstream.addTrailers(headerPairs(req.rawTrailers));
+        } catch (err) {
+          // A field Node's writer refuses: thrown inside an 'end' listener it would take the process down.
+          this.fail({ phase: 'client', message: `the request's trailers cannot be forwarded (${oneLine((err as Error).message)})`, status: 400 });
+        }
       });
       pipeShaped(req, upstream, this.shaping?.upload);
     }

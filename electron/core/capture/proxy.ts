@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { Proxy } from 'http-mitm-proxy';
 import type { CertificateAuthority } from '../../../certs/types';
 import type { Flow } from '../../common/flow';
+import type { Event } from '../../common/events';
 import { forwardRequest, type ForwardContext } from './forward';
 import { Recorder } from './recorder';
 import type { BodyStoreLike, CaptureSink, MessageLogLike } from '../store/sink';
@@ -34,6 +35,7 @@ import { connectDirect } from '../upstream-proxy/direct';
 import { UpstreamProxies } from '../upstream-proxy/service';
 import { ClientCertificates } from '../client-certs/agents';
 import { serveSocks, sniffSocks, type SocksContext, type SocksCredentials } from './socks';
+import { noteFirstChunk, requestParsed } from './request-line';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -105,6 +107,13 @@ export interface CaptureProxy {
   setUpstreamCa(certs: string[]): void;
   /** HTTP/2 with clients and origins on or off for new connections (Settings; `serve --http2 off` wins at start). */
   setHttp2(on: boolean): void;
+  /**
+   * Failures before a request exists (a rejected certificate, a refused request) that the rate limit held back
+   * since the start, over every client and reason (early-failures.ts).
+   */
+  suppressedFailures(): number;
+  /** That count grew: its new value, at most once a second. */
+  readonly onDidSuppressFailure: Event<number>;
   /** Stops listening, closes every client and upstream socket. */
   dispose(): Promise<void>;
 }
@@ -258,7 +267,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       interceptTunnel(proxy, socket, connect);
     },
   };
-  sniffSocks(server, (socket) => (refused.has(socket) ? socket.destroy() : serveSocks(socks, socket)));
+  sniffSocks(server, (socket) => (refused.has(socket) ? socket.destroy() : serveSocks(socks, socket)), noteFirstChunk);
   server.prependListener('connection', (socket: net.Socket) => {
     clientSockets.add(socket);
     socket.once('close', () => clientSockets.delete(socket));
@@ -290,6 +299,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       http2On = on;
       upstream.setHttp2(on);
     },
+    suppressedFailures: () => early.suppressed,
+    onDidSuppressFailure: early.onDidSuppress,
     dispose() {
       disposed ??= new Promise<void>((resolve) => {
         early.stop();
@@ -348,6 +359,9 @@ function watchBeforeRequests(server: http.Server, httpsServer: http.Server | und
     front.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => front.emit('request', req, res));
     front.on('clientError', (err: Error, socket: Duplex) => early.clientError(err, socket as net.Socket, secure));
   }
+  // A refusal after this is about a later request than the one whose line the first chunk held (request-line.ts;
+  // only the plain server's connections have their first chunk noted).
+  server.on('request', (req: http.IncomingMessage) => requestParsed(req.socket));
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket) => early.watchTunnel(req, socket));
   httpsServer?.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => early.tlsClientError(err, socket));
   return early;

@@ -160,20 +160,27 @@ function ipv6(bytes: Buffer): string {
 /**
  * Puts the SOCKS5 sniffer in front of an HTTP server's 'connection' listeners: a connection whose first
  * byte is 0x05 goes to `socks`, every other one (and sockets handed over from tunnels) to the listeners
- * that were there, with its first bytes put back. Call once, after the server listens.
+ * that were there, with its first bytes put back. Call once, after the server listens. `seen` is told the
+ * first bytes of every HTTP connection, plain tunnels included (request-line.ts keeps their request line).
  */
-export function sniffSocks(server: net.Server, socks: (socket: net.Socket) => void): void {
+export function sniffSocks(server: net.Server, socks: (socket: net.Socket) => void, seen?: (socket: net.Socket, first: Buffer) => void): void {
   const httpListeners = server.listeners('connection') as ((socket: net.Socket) => void)[];
   server.removeAllListeners('connection');
   const toHttp = (socket: net.Socket) => {
     for (const listener of httpListeners) listener.call(server, socket);
   };
   server.on('connection', (socket: net.Socket) => {
-    if ((socket as net.Socket & { connectRequest?: unknown }).connectRequest) return toHttp(socket);
+    if ((socket as net.Socket & { connectRequest?: unknown }).connectRequest) {
+      // A plain tunnel, handed over paused with its first bytes put back: they come again when it resumes, to this
+      // listener first (added before the HTTP server's own).
+      if (seen) socket.once('data', (first: Buffer) => seen(socket, first));
+      return toHttp(socket);
+    }
     socket.once('data', (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
       if (first[0] === SOCKS_VERSION) return socks(socket);
+      seen?.(socket, first);
       toHttp(socket);
       socket.resume();
     });

@@ -8,6 +8,8 @@
  * `_flowId`, `_clientIp`, `_clientPort`, `_serverHost`, `_serverPort` (Playwright's name), `_tls`,
  * `_reusedConnection`, `_errorPhase` (+ Chrome's `response._error`), `_appliedRules`, `_replayOf`,
  * `_websocket`, `_pinned`, `_tags`. A WebSocket's messages go in `_webSocketMessages`, as Chromium exports them.
+ * Trailer fields (HTTP/2, chunked HTTP/1.1; gRPC's status) go in `request._trailers` and `response._trailers`,
+ * name/value lists like `headers`.
  */
 import type { Writable } from 'node:stream';
 import type { Content, Cookie, Entry, Header, PostData, QueryString, Request, Response, Timings } from 'har-format';
@@ -114,7 +116,7 @@ export function harHttpVersion(httpVersion: string): string {
 
 async function harRequest(flow: Flow, stored: Buffer | null): Promise<Request> {
   const { method, url, httpVersion, headers, body: ref } = flow.request;
-  const request: Request = {
+  const request: Request & { _trailers?: Header[] } = {
     method,
     url,
     httpVersion: harHttpVersion(httpVersion),
@@ -125,6 +127,7 @@ async function harRequest(flow: Flow, stored: Buffer | null): Promise<Request> {
     headersSize: -1,
     bodySize: ref.size,
   };
+  if (flow.request.trailers?.length) request._trailers = toHarHeaders(flow.request.trailers);
   if (ref.size > 0 || (stored && stored.length > 0)) {
     const body = await harBody(stored, ref);
     const postData: PostData & BodyExtras = { mimeType: mimeTypeOf(ref, headers), text: body.text ?? '' };
@@ -139,7 +142,7 @@ async function harRequest(flow: Flow, stored: Buffer | null): Promise<Request> {
 async function harResponse(flow: Flow, stored: Buffer | null): Promise<Response> {
   const response = flow.response;
   // Chrome marks a failed request with response._error; Hindsight keeps the message there too.
-  const harResponse: Response & { _error?: string } = response
+  const harResponse: Response & { _error?: string; _trailers?: Header[] } = response
     ? {
         status: response.status,
         statusText: response.statusText,
@@ -150,6 +153,7 @@ async function harResponse(flow: Flow, stored: Buffer | null): Promise<Response>
         redirectURL: headerValue(response.headers, 'location') ?? '',
         headersSize: -1,
         bodySize: response.body.size,
+        ...(response.trailers?.length ? { _trailers: toHarHeaders(response.trailers) } : {}),
       }
     : { status: 0, statusText: '', httpVersion: '', cookies: [], headers: [], content: { size: 0, mimeType: '' }, redirectURL: '', headersSize: -1, bodySize: -1 };
   if (flow.error) harResponse._error = flow.error.message;

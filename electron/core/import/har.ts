@@ -9,7 +9,7 @@
  * when the response has status 0 (Chrome) or -1 (Playwright) or an error (`_error` from Chrome and Hindsight, `_failureText` from
  * Playwright). Body files hold bytes as received; HAR carries decoded content, so imported bodies have no
  * `encoding` even when a Content-Encoding header is listed. Hindsight's own `_` fields (see
- * ../export/har.ts) are read back, so an export imports as the same flows.
+ * ../export/har.ts) are read back, so an export imports as the same flows: trailers too (`_trailers`).
  */
 import os from 'node:os';
 import { messagesOfEntry, type ImportedMessage } from './har-messages';
@@ -64,15 +64,18 @@ const optStr = (o: Json, key: string, field: string): string | undefined => (o[k
 const obj = (o: Json, key: string, field: string): Json => need(isObject(o[key]), o[key] as Json, at(field, key), 'must be an object');
 const optNum = (o: Json, key: string): number | undefined => (typeof o[key] === 'number' && Number.isFinite(o[key]) ? (o[key] as number) : undefined);
 
-function headersOf(o: Json, field: string): Headers {
-  if (o.headers === undefined) return [];
-  const list = need(Array.isArray(o.headers), o.headers as unknown[], `${field}.headers`, 'must be an array');
+/** A HAR name/value list (`headers`, or Hindsight's `_trailers`) as Headers; absent: undefined. */
+function fieldsOf(o: Json, key: string, field: string): Headers | undefined {
+  if (o[key] === undefined) return undefined;
+  const list = need(Array.isArray(o[key]), o[key] as unknown[], `${field}.${key}`, 'must be an array');
   return list.map((h, i) => {
-    const at = `${field}.headers[${i}]`;
+    const at = `${field}.${key}[${i}]`;
     need(isObject(h), h, at, 'must be an object with name and value');
     return [str(h as Json, 'name', at), str(h as Json, 'value', at)];
   });
 }
+
+const headersOf = (o: Json, field: string): Headers => fieldsOf(o, 'headers', field) ?? [];
 
 /** HAR writes "HTTP/1.1"; Chrome writes "http/2.0", "h2", "h3" or "unknown". */
 function httpVersionOf(v: string | undefined): string {
@@ -254,6 +257,9 @@ function toFlow(entry: Json, texts: ReadonlyMap<TextSide, BodyText>): { flow: Fl
   };
   const server = serverOf(entry, url);
   if (server) flow.server = server;
+  // Fields after the body (HTTP/2, chunked HTTP/1.1), which HAR has no place for: Hindsight's `_trailers`.
+  const requestTrailers = fieldsOf(request, '_trailers', 'request');
+  if (requestTrailers?.length) flow.request.trailers = requestTrailers;
   if (status > 0) {
     flow.response = {
       status,
@@ -261,6 +267,8 @@ function toFlow(entry: Json, texts: ReadonlyMap<TextSide, BodyText>): { flow: Fl
       headers: responseHeaders,
       body: bodyRef(respBytes, content._truncated === true, optNum(content, 'size'), respType),
     };
+    const responseTrailers = fieldsOf(response, '_trailers', 'response');
+    if (responseTrailers?.length) flow.response.trailers = responseTrailers;
   }
   if (flow.state === 'failed') {
     const message = failure ?? 'no response';

@@ -164,10 +164,68 @@ describe('requests the parser refuses', () => {
     assert.deepEqual({ status: result.status, body: result.body }, { status: 431, body: `Hindsight: ${message}\n` });
     const [flow] = await settledFlows(1);
     assert.deepEqual(stableFlow(flow), earlyFlow({
-      // The request line came in an earlier chunk than the one over the limit: Node no longer has it.
-      request: { method: '', url: '', httpVersion: '1.1', headers: [], body: noBody },
+      // The request line came in an earlier chunk than the one over the limit: kept from the connection's first chunk.
+      server: { host: 'origin.test', port: origin.httpPort },
+      request: { method: 'GET', url: origin.url('/echo'), httpVersion: '1.1', headers: [], body: noBody },
       error: { phase: 'client', message, code: 'HPE_HEADER_OVERFLOW' },
     }));
+  });
+
+  test('the request line first, 70 KB of headers later: the 431 flow names the method and URL from the first chunk', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    const url = origin.url('/echo?q=1');
+    socket.write(`POST ${url} HTTP/1.1\r\nHost: origin.test:${origin.httpPort}\r\n`);
+    // The proxy reads the line on its own before the headers arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.end(`X-Big: ${'b'.repeat(70 * 1024)}\r\n\r\n`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    const message = "the request's headers are larger than the 64 KB limit (raise it with --max-header-size); Hindsight answered 431";
+    assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const [flow] = await settledFlows(1);
+    assert.deepEqual(stableFlow(flow), earlyFlow({
+      server: { host: 'origin.test', port: origin.httpPort },
+      request: { method: 'POST', url, httpVersion: '1.1', headers: [], body: noBody },
+      error: { phase: 'client', message, code: 'HPE_HEADER_OVERFLOW' },
+    }));
+  });
+
+  test('inside a plain CONNECT tunnel too: the tunnel\'s first request line names the 431 flow', async () => {
+    const target = `origin.test:${origin.httpPort}`;
+    const socket = await tunnel(target);
+    socket.write(`GET /echo?in=tunnel HTTP/1.1\r\nHost: ${target}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.end(`X-Big: ${'b'.repeat(70 * 1024)}\r\n\r\n`);
+    for await (const _ of socket);
+    const [flow] = await settledFlows(1);
+    assert.deepEqual(stableFlow(flow), earlyFlow({
+      server: { host: 'origin.test', port: origin.httpPort },
+      request: { method: 'GET', url: origin.url('/echo?in=tunnel'), httpVersion: '1.1', headers: [], body: noBody },
+      error: { phase: 'client', message: "the request's headers are larger than the 64 KB limit (raise it with --max-header-size); Hindsight answered 431", code: 'HPE_HEADER_OVERFLOW' },
+    }));
+  });
+
+  test('a second request on a kept-alive connection over the limit is not named after the first one', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.write(`GET ${origin.url('/json')} HTTP/1.1\r\nHost: origin.test:${origin.httpPort}\r\n\r\n`);
+    const [answer] = (await once(socket, 'data')) as [Buffer];
+    assert.match(answer.toString('latin1'), /^HTTP\/1\.1 200 OK\r\n/);
+    socket.write(`GET ${origin.url('/echo')} HTTP/1.1\r\nHost: origin.test:${origin.httpPort}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.end(`X-Big: ${'b'.repeat(70 * 1024)}\r\n\r\n`);
+    for await (const _ of socket);
+    const flows = await settledFlows(2);
+    assert.deepEqual(
+      flows.map((f) => [f.state, f.request.method, f.request.url, f.error?.code ?? null]),
+      [
+        ['completed', 'GET', origin.url('/json'), null],
+        ['failed', '', '', 'HPE_HEADER_OVERFLOW'],
+      ],
+    );
   });
 
   test('a scanner sending garbage from one address: one flow per second, each refusal counted', async () => {

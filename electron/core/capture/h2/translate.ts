@@ -65,7 +65,7 @@ export function h1RequestToH2(raw: string[], method: string, path: string, schem
   return headers;
 }
 
-/** Response fields (flat raw list) as h2 response headers: lower-case names, connection-specific fields out. */
+/** Response or trailer fields (flat raw list) as h2 headers: lower-case names, connection-specific fields out. */
 export function h1ResponseToH2(raw: string[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {

@@ -16,8 +16,8 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Writable } from 'node:stream';
-import type { Target } from '../target';
-import { h1RequestToH2, objectToRaw } from './translate';
+import { urlHost, type Target } from '../target';
+import { h1RequestToH2, h1ResponseToH2, objectToRaw } from './translate';
 import { timedSocket } from '../upstream';
 
 export type OriginProtocol = 'h2' | 'http/1.1';
@@ -102,8 +102,14 @@ export class H2Upstream {
         socket.off('error', done);
         socket.off('close', done);
         if (socket.alpnProtocol === 'h2') {
-          this.protocols.set(key, 'h2');
-          this.open(target, () => socket);
+          try {
+            this.open(target, () => socket);
+            this.protocols.set(key, 'h2');
+          } catch {
+            // Thrown inside a socket event it would end the process: the origin stays unknown, and the request
+            // goes the HTTP/1.1 path, which names what fails.
+            socket.destroy();
+          }
         } else {
           this.protocols.set(key, 'http/1.1');
           socket.destroy();
@@ -140,7 +146,9 @@ export class H2Upstream {
   private open(target: Target, connect: () => net.Socket): http2.ClientHttp2Session {
     const key = keyOf(target);
     let socket: net.Socket | undefined;
-    const session = http2.connect(`${target.secure ? 'https' : 'http'}://${key}`, { createConnection: () => (socket = connect()) });
+    // The origin's URL, not the pool key: "s127.0.0.1" (the key of an https origin by IPv4) is no valid host, and
+    // http2.connect() threw on it, taking the proxy down with it.
+    const session = http2.connect(`${target.secure ? 'https' : 'http'}://${urlHost(target.host)}:${target.port}`, { createConnection: () => (socket = connect()) });
     if (socket) this.sockets.set(session, socket);
     this.sessions.set(key, session);
     const forget = () => {
@@ -182,6 +190,8 @@ export class H2UpstreamRequest extends Writable {
   readonly stream: http2.ClientHttp2Stream;
   private timer?: NodeJS.Timeout;
   private answered = false;
+  /** The request's trailer fields (addTrailers), sent when the body has gone ('wantTrailers'). */
+  private trailers: Record<string, string | string[]> = {};
 
   constructor(
     session: http2.ClientHttp2Session,
@@ -193,8 +203,11 @@ export class H2UpstreamRequest extends Writable {
     // Not destroyed on finish: the request body has ended, the response is still to come on the same stream.
     super({ autoDestroy: false });
     this.reusedSocket = reused;
-    this.stream = session.request(headers, { endStream: false });
+    // waitForTrailers: the stream stays open after the body's last DATA frame, so trailer fields the client sends
+    // after its body (known only once the body ended) can follow it (RFC 9113 §8.1); none: an empty frame ends it.
+    this.stream = session.request(headers, { endStream: false, waitForTrailers: true });
     const stream = this.stream;
+    stream.once('wantTrailers', () => this.sendTrailers());
     this.arm();
     process.nextTick(() => this.emit('socket', socket));
     // A session's error reaches each of its streams as that stream's error.
@@ -210,6 +223,14 @@ export class H2UpstreamRequest extends Writable {
     });
   }
 
+  /**
+   * Trailer fields to send after the body, as http.ClientRequest takes them (forward.ts calls it when the client's
+   * body ended, before the body's end reaches this stream). Names lower-cased, connection-specific fields left out.
+   */
+  addTrailers(trailers: [string, string][]): void {
+    this.trailers = h1ResponseToH2(trailers.flat());
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     this.stream.write(chunk, (err?: Error | null) => callback(err));
   }
@@ -223,6 +244,17 @@ export class H2UpstreamRequest extends Writable {
     this.clear();
     if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
     callback(err);
+  }
+
+  private sendTrailers(): void {
+    if (this.stream.destroyed) return;
+    try {
+      this.stream.sendTrailers(this.trailers);
+    } catch (err) {
+      // A field Node will not send (an invalid name): the stream cannot end cleanly, so the exchange fails saying why.
+      this.stream.close(NGHTTP2_CANCEL);
+      this.failed(Object.assign(new Error(`the request's trailers cannot be sent over HTTP/2 (${(err as Error).message})`), { code: (err as NodeJS.ErrnoException).code }));
+    }
   }
 
   private onResponse(head: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number): void {

@@ -139,6 +139,22 @@ describe('HTTP/2 translation and reach', () => {
     );
   });
 
+  test('an h2 origin addressed by its IPv4 address: reached over h2 (its session once crashed the proxy)', async () => {
+    const run = await curl(proxy.proxyUrl, ['--http2', '-sS', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `https://127.0.0.1:${h2origin.tlsPort}/status/204`], { caFile: ca.file });
+    const again = await curl(proxy.proxyUrl, ['--http2', '-sS', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', `https://127.0.0.1:${h2origin.tlsPort}/status/204`], { caFile: ca.file });
+    const flows = await proxy.finishedFlows(2);
+    assert.deepEqual(
+      { runs: [run.body.trim(), again.body.trim()], flows: flows.map((f) => [f.state, f.request.url, f.response?.status, f.server?.tls?.alpn]) },
+      {
+        runs: ['2 204', '2 204'],
+        flows: [
+          ['completed', `https://127.0.0.1:${h2origin.tlsPort}/status/204`, 204, 'h2'],
+          ['completed', `https://127.0.0.1:${h2origin.tlsPort}/status/204`, 204, 'h2'],
+        ],
+      },
+    );
+  });
+
   test('curl --http2 over TLS and --http2-prior-knowledge (h2c) inside a tunnel are served over HTTP/2', async () => {
     const tlsRun = await curl(proxy.proxyUrl, ['--http2', '-sS', '-o', '/dev/null', '-w', '%{http_version}', `https://h2.test:${h2origin.tlsPort}/status/204`], { caFile: ca.file });
     const plainRun = await curl(proxy.proxyUrl, ['--http2-prior-knowledge', '--proxytunnel', `http://h2.test:${h2origin.plainPort}/echo`]);

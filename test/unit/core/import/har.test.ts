@@ -5,6 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseHar, HarImportError, type HarImport } from '../../../../electron/core/import/har';
 import { writeHar } from '../../../../electron/core/export/har';
+import { HarValidator } from '@har-sdk/validator';
 import type { ExportRecord } from '../../../../electron/core/export/records';
 import { FLOW_SCHEMA, type BodyRef, type Flow } from '../../../../electron/common/flow';
 import { makeFlow } from '../../../helpers/flows';
@@ -231,5 +232,54 @@ describe('HAR import', () => {
     await writeHar([{ flow: gzFlow, request: null, response: gz }], sink2, { version: '0.1.0' });
     const back = await parseHar(sink2.text);
     assert.deepStrictEqual({ body: back.flows[0].response?.body, bytes: back.bodies.get(back.flows[0].id)?.response }, { body: ref(json.length, 'application/json'), bytes: json });
+  });
+
+  it('round trip: request and response trailers travel as _trailers name/value lists and come back', async () => {
+    const upload = Buffer.from('part one, part two');
+    const answer = Buffer.from('stored');
+    const flow = makeFlow({
+      state: 'completed',
+      request: {
+        method: 'PUT', url: 'http://files.test/upload', httpVersion: '1.1',
+        headers: [['Host', 'files.test'], ['Transfer-Encoding', 'chunked'], ['Trailer', 'X-Checksum'], ['Content-Type', 'text/plain']],
+        body: { ...ref(upload.length, 'text/plain'), blob: 'r' },
+        trailers: [['X-Checksum', 'c0ffee'], ['X-Count', '2']],
+      },
+      response: {
+        status: 200, statusText: 'OK', headers: [['Content-Type', 'text/plain'], ['Transfer-Encoding', 'chunked']],
+        body: { ...ref(answer.length, 'text/plain'), blob: 'p' },
+        trailers: [['grpc-status', '0'], ['grpc-message', 'all good']],
+      },
+      timings: { totalMs: 4 },
+    });
+    const sink = new TextSink();
+    await writeHar([{ flow, request: upload, response: answer }], sink, { version: '0.1.0' });
+    const har = JSON.parse(sink.text) as { log: { entries: { request: Record<string, unknown>; response: Record<string, unknown> }[] } };
+    // `_` fields are HAR's extension point: the schema still accepts the document.
+    assert.deepStrictEqual(await new HarValidator().verify(har as unknown as Parameters<HarValidator['verify']>[0]), []);
+    const imported = await parseHar(sink.text);
+    const { id: _id, seq: _seq, imported: _imported, ...back } = structuredClone(imported.flows[0]);
+    const { id: _id2, seq: _seq2, ...original } = structuredClone(flow);
+    delete original.request.body.blob;
+    delete original.response!.body.blob;
+    assert.deepStrictEqual(
+      { request: har.log.entries[0].request._trailers, response: har.log.entries[0].response._trailers, back, bodies: imported.bodies.get(imported.flows[0].id) },
+      {
+        request: [{ name: 'X-Checksum', value: 'c0ffee' }, { name: 'X-Count', value: '2' }],
+        response: [{ name: 'grpc-status', value: '0' }, { name: 'grpc-message', value: 'all good' }],
+        back: original,
+        bodies: { request: upload, response: answer },
+      },
+    );
+  });
+
+  it('a _trailers that is not a name/value list is refused, naming the field', async () => {
+    const entry = (request: Record<string, unknown>) =>
+      JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [{ startedDateTime: '2025-01-01T00:00:00Z', time: 1, request: { method: 'GET', url: 'http://a.test/', httpVersion: 'HTTP/1.1', headers: [], ...request }, response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], content: { size: 0, mimeType: '' } }, timings: {} }] } });
+    const problems = await Promise.all([{ _trailers: 'x' }, { _trailers: [{ name: 'a' }] }].map((r) => parseHar(entry(r)).then(() => 'accepted', (err: Error) => err.message)));
+    assert.deepStrictEqual(problems, [
+      'not a usable HAR file: entry 0: request._trailers must be an array',
+      'not a usable HAR file: entry 0: request._trailers[0].value must be a string',
+    ]);
   });
 });
