@@ -137,8 +137,6 @@ class WorkerFlowStore implements FlowStore {
   private trimRunning: Promise<unknown> | undefined;
   /** Ids trimmed from the list while a trim ran: the worker removes them with the next one. */
   private trimBacklog: string[] = [];
-  /** How many flows the trim in flight removes. */
-  private trimRunningIds = 0;
 
   constructor(options: StoreOptions) {
     const paths = dataPaths(options.dataDir);
@@ -197,11 +195,7 @@ class WorkerFlowStore implements FlowStore {
    */
   admit(): boolean {
     const backlog = this.window.backlogChars + this.journal.queuedChars + this.bodies.unwrittenBytes();
-    // Flows trimmed from the list but not yet removed by the worker stay in its index (about 330 bytes each)
-    // and in the datafile: when removals fall behind the capture rate that lag grew without bound (issue 16,
-    // 115,000 index entries against a 60,000 cap), so it counts too: at most two trims' worth.
-    const unremoved = this.trimRunningIds + this.trimBacklog.length;
-    if (backlog <= this.maxBacklog && unremoved <= 2 * this.trimCount) return true;
+    if (backlog <= this.maxBacklog) return true;
     // Counted, not warned about: the status carries the count (`dropped`), which the status bar shows.
     this.droppedCount++;
     // One event per flush interval however many are dropped: nothing else may change meanwhile.
@@ -395,12 +389,10 @@ class WorkerFlowStore implements FlowStore {
     if (this.trimRunning || this.trimBacklog.length === 0) return;
     const ids = this.trimBacklog;
     this.trimBacklog = [];
-    this.trimRunningIds = ids.length;
     const running = this.removeOnDisk(ids, false)
       .catch((err: Error) => this.warn(`Trimmed flows could not be removed from disk: ${err.message}`))
       .finally(() => {
         this.trimRunning = undefined;
-        this.trimRunningIds = 0;
         this.removeTrimmed();
       });
     this.trimRunning = running;
