@@ -35,6 +35,7 @@ import { FlowLogger, LOG_RECENT_BODIES } from '../electron/core/log/flow-logger'
 import { LogFile } from '../electron/core/log/log-file';
 import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore } from '../electron/core/core';
+import { boundHeapGrowth } from '../electron/core/base/heap-growth';
 import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
@@ -69,6 +70,8 @@ async function originRole(): Promise<void> {
 }
 
 async function proxyRole(): Promise<void> {
+  // As serve and the desktop app do (electron/core/base/heap-growth.ts).
+  boundHeapGrowth();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-'));
   const upstreamCa = [fs.readFileSync(process.env.BENCH_ORIGIN_CA!, 'utf8')];
   const storage = process.env.BENCH_STORAGE ?? 'full';

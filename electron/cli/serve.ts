@@ -29,6 +29,7 @@ import { LogFile } from '../core/log/log-file';
 import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
 import { redactUrl } from '../core/store/pg/pg-db';
 import { keepDaysOf, keepFlowsOf, retentionOf, STORE_FLAG, storeUrlOf } from './store-flags';
+import { boundHeapGrowth } from '../core/base/heap-growth';
 
 export const DEFAULT_LOG_BODY_KB = 64;
 
@@ -309,6 +310,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 0;
   }
   const say = (line: string) => out.stderr.write(`${line}\n`);
+  // Heaps within 1.5× what is live under sustained capture (core/base/heap-growth.ts).
+  boundHeapGrowth();
   // Rules (electron/core/rules/rules-file.ts): checked before anything starts, stored once the core is up.
   let rulesFile: RulesFile | undefined;
   try {
