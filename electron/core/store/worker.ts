@@ -78,6 +78,11 @@ const bodies = new BodyStore({ dir: start.bodiesDir });
 let store: RawDatastore;
 /** Open for `get` between compactions (closed before one replaces the file: Windows refuses to rename an open file). */
 let readFd: number | undefined;
+/**
+ * The datafile open for appending, between compactions likewise: opening and closing it around every batch's
+ * append were two of its four trips through the thread pool.
+ */
+let appendFile: fs.promises.FileHandle | undefined;
 let loaded = false;
 /**
  * Body files of flows whose write has arrived but not yet reached the index: a later write or a removal of
@@ -379,11 +384,15 @@ function entryOf(doc: FlowDoc): Entry {
 }
 
 /** A write request's lines with their keys (the main side sends one key per line, in order). */
-function entriesOf(lines: string, keys: DocKey[]): Entry[] {
-  const split = lines.split('\n');
-  if (split[split.length - 1] === '') split.pop();
-  if (split.length !== keys.length) throw new Error(`a write of ${split.length} lines came with ${keys.length} keys`);
-  return split.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
+function entriesOf(chunks: string[], keys: DocKey[]): Entry[] {
+  const lines: string[] = [];
+  for (const chunk of chunks) {
+    const split = chunk.split('\n');
+    if (split[split.length - 1] === '') split.pop();
+    for (const line of split) lines.push(line);
+  }
+  if (lines.length !== keys.length) throw new Error(`a write of ${lines.length} lines came with ${keys.length} keys`);
+  return lines.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
 }
 
 /** The body files a flow has as far as this worker has been told (pending writes included). */
@@ -421,15 +430,11 @@ async function persistDocs(docs: Entry[]): Promise<void> {
 /** Appends the entries' lines in one write and points the index at them. Only on nedb's executor. */
 async function appendNow(entries: Entry[]): Promise<void> {
   const text = Buffer.from(entries.map((e) => e.line).join('\n') + '\n', 'utf8');
-  const file = await fs.promises.open(store.filename, 'a', store.persistence.modes.fileMode);
-  let at: number;
-  try {
-    // Nothing else writes the file while this task runs, so its size now is where the append lands.
-    at = (await file.stat()).size;
-    await file.writeFile(text);
-  } finally {
-    await file.close();
-  }
+  const file = (appendFile ??= await fs.promises.open(store.filename, 'a', store.persistence.modes.fileMode));
+  // Nothing else writes the file while this task runs, so its size now is where the append lands (nedb's own
+  // appends, of removals, go through their own handle: the size is asked each time).
+  let at = (await file.stat()).size;
+  await file.writeFile(text);
   for (const e of entries) {
     const len = Buffer.byteLength(e.line, 'utf8');
     const ref = refOf(e.id, at, len, e.blobs);
@@ -448,10 +453,13 @@ function readDoc(id: string): FlowDoc | null {
   return JSON.parse(readLine(readFd, ref)) as FlowDoc;
 }
 
-function closeReadFd(): void {
-  if (readFd === undefined) return;
-  fs.closeSync(readFd);
+/** Closes the datafile's handles (before a compaction replaces the file, and at the end). */
+async function closeDatafile(): Promise<void> {
+  if (readFd !== undefined) fs.closeSync(readFd);
   readFd = undefined;
+  const file = appendFile;
+  appendFile = undefined;
+  await file?.close();
 }
 
 /**
@@ -461,7 +469,7 @@ function closeReadFd(): void {
  */
 async function compactNow(): Promise<void> {
   const refs = store.getAllData();
-  closeReadFd();
+  await closeDatafile();
   const newAt = rewriteLines(store.filename, refs, store.persistence.modes.fileMode);
   refs.forEach((ref, i) => (ref.at = newAt[i]!));
 }
@@ -609,8 +617,8 @@ function handle(request: WorkerRequest): void {
     case 'close':
       answer(
         request.id,
-        settled().then(() => {
-          closeReadFd();
+        settled().then(async () => {
+          await closeDatafile();
           // Nothing else will come: let the thread end once this answer is sent.
           setImmediate(() => port.close());
         }),
