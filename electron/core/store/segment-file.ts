@@ -15,8 +15,8 @@
  * after, by the next write of that page; the padding past the last body is cut off when the file is closed.
  * Writes of different pages cover different blocks and may run side by side; a page has one write at a time.
  *
- * A full page is written at once; the bytes of the partly filled last page (or the buffered queue) wait up to
- * WRITE_DELAY_MS for more bodies, so one write carries every small body ended meanwhile.
+ * A full page is written at once; the bytes of the partly filled last page (or the buffered queue, up to
+ * WRITE_AT_BYTES) wait up to WRITE_DELAY_MS for more bodies, so one write carries every small body ended meanwhile.
  */
 import fs from 'node:fs';
 import { BLOCK, PAGE, openDirect, type DirectPages } from './direct-pages';
@@ -31,13 +31,16 @@ const MAX_WRITE_BUFFERS = 512;
  */
 const MAX_DIRECT_WRITES = 2;
 /**
- * How long the bytes of small bodies wait for more before they are written. Written as each body ended, every
- * 1 KB body cost the proxy's thread a write of its own (a trip through the thread pool, a context switch on a
- * busy core) and, on a direct segment, a rewrite of the whole block it ended in: a 4 KB write per 1 KB body.
- * Bodies still reach the disk well within the store's second (index.ts); a reader (whenWritten) or a seal
- * has them written at once.
+ * How long the bytes of small bodies wait for more before they are written: the store's own batch interval
+ * (index.ts). Written as each body ended, every 1 KB body cost a write of its own (a trip through the thread
+ * pool and back, two context switches on a busy core) and, on a direct segment, a rewrite of the whole block
+ * it ended in: a 4 KB write per 1 KB body. Waiting costs no memory on a direct segment (the bytes are in the
+ * staging page already; a full page is written at once) and at most WRITE_AT_BYTES on a buffered one. Bodies
+ * still reach the disk well within the store's second; a reader (whenWritten) or a seal has them written at once.
  */
-const WRITE_DELAY_MS = 10;
+const WRITE_DELAY_MS = 50;
+/** Buffered: queued bytes that are written at once, without waiting for the delay. */
+const WRITE_AT_BYTES = 1024 * 1024;
 
 export interface SegmentEvents {
   /** A write failed (the file stays open; what was not written reads back as missing). */
@@ -74,6 +77,7 @@ export class SegmentFile {
   private waiters: { until: number; wake: () => void }[] = [];
   /** Buffered: chunks not yet written, and the bytes written before them. */
   private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
   private queuedFrom = 0;
   /** Direct: the pages not yet wholly written, in file order. */
   private readonly pages: StagedPage[] = [];
@@ -138,7 +142,10 @@ export class SegmentFile {
   append(chunks: readonly Buffer[], length: number): number {
     const offset = this.size;
     if (this.direct) this.stage(chunks, offset);
-    else for (const c of chunks) this.queue.push(c);
+    else {
+      for (const c of chunks) this.queue.push(c);
+      this.queuedBytes += length;
+    }
     this.size += length;
     this.drain();
     this.delay ??= setTimeout(() => {
@@ -205,7 +212,7 @@ export class SegmentFile {
         if (page === last) this.due = false;
         this.writePage(page, end);
       }
-    } else if (this.writing === 0 && this.queue.length > 0 && now) {
+    } else if (this.writing === 0 && this.queue.length > 0 && (now || this.queuedBytes >= WRITE_AT_BYTES)) {
       this.writeQueued();
       if (this.queue.length === 0) this.due = false;
     }
@@ -219,6 +226,7 @@ export class SegmentFile {
     const buffers = this.queue.splice(0, MAX_WRITE_BUFFERS);
     let bytes = 0;
     for (const b of buffers) bytes += b.length;
+    this.queuedBytes -= bytes;
     const position = this.queuedFrom;
     this.writing++;
     this.writes++;
