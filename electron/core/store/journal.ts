@@ -8,6 +8,12 @@
  * applied everything journaled so far. A restart replays what is left on top of the datafile, so a kill -9
  * loses no change the main side had handed on (every 50 ms).
  *
+ * Captured flows are journaled only when the worker is slow to apply them (appendUnlessApplied): while it
+ * keeps up, it appends each batch to the datafile within milliseconds, and writing the same text to the
+ * journal as well was a second write of every flow, paid for on the proxy's thread. A batch the worker has
+ * not applied within a quarter of a second is written here as before, so a change waiting behind a load or a
+ * compaction is still on disk well within a second.
+ *
  * Records, one JSON object per line:
  * - a flow document (`_id` = flow id): insert or replace;
  * - `{ "$$deleted": true, "_id": id }`: remove, with the flow's body files (nedb's own deletion marker);
@@ -24,6 +30,12 @@ import { PRIVATE_FILE_MODE } from '../private-files';
  * replaying records already applied ends in the same state.
  */
 const TRUNCATE_AT_CHARS = 8 * 1024 * 1024;
+/**
+ * ...or once this long has passed since it was last emptied: a journal holding anything makes every batch
+ * after it be written too (appendUnlessApplied), so after a slow spell it is emptied again soon, not only
+ * once TRUNCATE_AT_CHARS more has come.
+ */
+const TRUNCATE_AFTER_MS = 1_000;
 
 export type FlowDoc = Flow & { _id: string };
 
@@ -74,8 +86,21 @@ export function readJournal(file: string): { records: JournalRecord[]; unreadabl
  * pool does the I/O; the caller's thread never waits). A journal that cannot be written (full disk) reports
  * once and then stands aside: the worker's nedb appends go on.
  */
+/** A batch held back by appendUnlessApplied: written only if not applied by `due`. */
+interface Deferred {
+  chunks: string[];
+  chars: number;
+  due: number;
+  applied: boolean;
+  /** Handed to the file (the deadline passed, or a change after it had to be journaled). */
+  written: boolean;
+}
+
 export class JournalWriter {
   private chain: Promise<void> = Promise.resolve();
+  /** Batches held back, oldest first. */
+  private deferred: Deferred[] = [];
+  private deferTimer: NodeJS.Timeout | undefined;
   private fd: Promise<fs.promises.FileHandle> | undefined;
   /** Journaled changes the worker has not applied yet. */
   private outstanding = 0;
@@ -85,6 +110,7 @@ export class JournalWriter {
   queuedChars = 0;
   /** Characters appended since the file was last emptied; unknown (so: emptied at the first chance) at start. */
   private sinceEmptied = Number.POSITIVE_INFINITY;
+  private emptiedAt = 0;
 
   constructor(
     readonly file: string,
@@ -94,7 +120,70 @@ export class JournalWriter {
   /** Queues the text (whole JSON lines) for appending; returns the function to call once the worker applied it. */
   append(lines: string): () => void {
     if (this.failed || this.closed) return () => {};
+    // Journaled in order: what was held back before this goes first.
+    this.writeDeferred();
     this.queuedChars += lines.length;
+    this.write(lines);
+    return this.hold();
+  }
+
+  /**
+   * Holds flow lines (chunks of whole JSON lines) back for up to `withinMs`: if the returned function is
+   * called by then (the worker applied them), they are never written; else they are appended as `append`
+   * does. Only while the file is empty: a record already in the file would be replayed over the newer state
+   * the worker applied, had the newer record not been journaled after it. Counted in `queuedChars` meanwhile.
+   */
+  appendUnlessApplied(chunks: string[], withinMs: number): () => void {
+    if (this.failed || this.closed) return () => {};
+    let chars = 0;
+    for (const c of chunks) chars += c.length;
+    if (this.sinceEmptied !== 0) {
+      this.writeDeferred();
+      this.queuedChars += chars;
+      for (const c of chunks) this.write(c);
+      return this.hold();
+    }
+    const entry: Deferred = { chunks, chars, due: Date.now() + withinMs, applied: false, written: false };
+    this.deferred.push(entry);
+    this.queuedChars += chars;
+    this.deferTimer ??= setTimeout(() => this.writeDeferred(), withinMs);
+    const release = this.hold();
+    return () => {
+      if (entry.applied) return;
+      entry.applied = true;
+      if (!entry.written) this.dropApplied();
+      release();
+    };
+  }
+
+  /**
+   * Lets go of held-back batches the worker applied, from the oldest on: one applied after an older one that
+   * is not stays, so the journal never holds an older record without the newer ones after it.
+   */
+  private dropApplied(): void {
+    let n = 0;
+    while (n < this.deferred.length && this.deferred[n].applied) this.queuedChars -= this.deferred[n++].chars;
+    if (n === 0) return;
+    this.deferred.splice(0, n);
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
+    const next = this.deferred[0];
+    if (next) this.deferTimer = setTimeout(() => this.writeDeferred(), Math.max(0, next.due - Date.now()));
+  }
+
+  /** Appends every held-back batch, in order (their deadline passed, or a change after them is journaled). */
+  private writeDeferred(): void {
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
+    if (this.deferred.length === 0) return;
+    for (const entry of this.deferred.splice(0)) {
+      entry.written = true;
+      for (const c of entry.chunks) this.write(c);
+    }
+  }
+
+  /** Appends text already counted in queuedChars. */
+  private write(lines: string): void {
     this.sinceEmptied += lines.length;
     this.enqueue(async () => {
       try {
@@ -104,7 +193,6 @@ export class JournalWriter {
         this.queuedChars -= lines.length;
       }
     });
-    return this.hold();
   }
 
   /**
@@ -121,13 +209,15 @@ export class JournalWriter {
     };
   }
 
-  /** Resolves when everything queued so far is written. */
+  /** Resolves when everything queued so far is written (held-back batches not applied yet included). */
   async flush(): Promise<void> {
+    this.writeDeferred();
     await this.chain;
   }
 
   /** Writes what is queued and closes the file; changes after this are not journaled. */
   async close(): Promise<void> {
+    this.writeDeferred();
     // Emptied whatever its size when everything in it was applied: the next start need not replay it.
     this.enqueue(() => this.truncateIfApplied(true));
     await this.chain;
@@ -140,11 +230,13 @@ export class JournalWriter {
 
   private async truncateIfApplied(whateverSize = false): Promise<void> {
     // Checked when it runs, not when it was queued: a change journaled meanwhile keeps the lines.
-    if (this.outstanding > 0 || this.closed || (this.sinceEmptied < TRUNCATE_AT_CHARS && !whateverSize)) return;
+    const due = whateverSize || this.sinceEmptied >= TRUNCATE_AT_CHARS || Date.now() - this.emptiedAt >= TRUNCATE_AFTER_MS;
+    if (this.outstanding > 0 || this.closed || !due) return;
     if (this.sinceEmptied === 0) return;
     this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
     await (await this.fd).truncate(0);
     this.sinceEmptied = 0;
+    this.emptiedAt = Date.now();
   }
 
   private enqueue(op: () => Promise<void>): void {

@@ -23,10 +23,11 @@ export interface WorkerStart {
 
 export type WorkerRequest =
   /**
-   * Persist the newest value of each flow: JSON lines of flow documents, exactly as journaled, with each
-   * line's flow id and body names (so the worker need not parse the lines to index them).
+   * Persist the newest value of each flow: JSON lines of flow documents, exactly as journaled, in chunks of
+   * whole lines (index.ts says why), with each line's flow id and body names, in order (so the worker need
+   * not parse the lines to index them).
    */
-  | { type: 'write'; id: number; lines: string; keys: DocKey[] }
+  | { type: 'write'; id: number; lines: string[]; keys: DocKey[] }
   | { type: 'get'; id: number; flowId: string }
   | { type: 'pin'; id: number; flowIds: string[]; pinned: boolean }
   /** Removes flows and their body files in chunks; compacts the datafile afterwards when asked. */

@@ -64,11 +64,15 @@ export function entryOf(doc: FlowDoc): Entry {
 }
 
 /** A write request's lines with their keys (the main side sends one key per line, in order). */
-export function entriesOf(lines: string, keys: DocKey[]): Entry[] {
-  const split = lines.split('\n');
-  if (split[split.length - 1] === '') split.pop();
-  if (split.length !== keys.length) throw new Error(`a write of ${split.length} lines came with ${keys.length} keys`);
-  return split.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
+export function entriesOf(chunks: string[], keys: DocKey[]): Entry[] {
+  const lines: string[] = [];
+  for (const chunk of chunks) {
+    const split = chunk.split('\n');
+    if (split[split.length - 1] === '') split.pop();
+    for (const line of split) lines.push(line);
+  }
+  if (lines.length !== keys.length) throw new Error(`a write of ${lines.length} lines came with ${keys.length} keys`);
+  return lines.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
 }
 
 export function stripId(doc: FlowDoc): Flow {
@@ -88,6 +92,11 @@ const MIN_DEAD_BYTES = 16 * 1024 * 1024;
 export class StoredFlows {
   /** Open for `get` between compactions (closed before one replaces the file: Windows refuses to rename an open file). */
   private readFd: number | undefined;
+  /**
+   * The datafile open for appending, between compactions likewise: opening and closing it around every batch's
+   * append were two of its four trips through the thread pool.
+   */
+  private appendFile: fs.promises.FileHandle | undefined;
   /**
    * Body files of flows whose write has arrived but not yet reached the index: a later write or a removal of
    * the same flow must uncount these, not the older ones the index still holds.
@@ -147,15 +156,11 @@ export class StoredFlows {
   private async appendNow(entries: Entry[]): Promise<void> {
     const store = this.store;
     const text = Buffer.from(entries.map((e) => e.line).join('\n') + '\n', 'utf8');
-    const file = await fs.promises.open(store.filename, 'a', store.persistence.modes.fileMode);
-    let at: number;
-    try {
-      // Nothing else writes the file while this task runs, so its size now is where the append lands.
-      at = (await file.stat()).size;
-      await file.writeFile(text);
-    } finally {
-      await file.close();
-    }
+    const file = (this.appendFile ??= await fs.promises.open(store.filename, 'a', store.persistence.modes.fileMode));
+    // Nothing else writes the file while this task runs, so its size now is where the append lands (nedb's own
+    // appends, of removals, go through their own handle: the size is asked each time).
+    let at = (await file.stat()).size;
+    await file.writeFile(text);
     for (const e of entries) {
       const len = Buffer.byteLength(e.line, 'utf8');
       const ref = refOf(e.id, at, len, e.blobs);
@@ -174,16 +179,19 @@ export class StoredFlows {
     return JSON.parse(readLine(this.readFd, ref)) as FlowDoc;
   }
 
-  closeReadFd(): void {
-    if (this.readFd === undefined) return;
-    fs.closeSync(this.readFd);
+  /** Closes the datafile's handles (before a compaction replaces the file, and at the end). */
+  async closeDatafile(): Promise<void> {
+    if (this.readFd !== undefined) fs.closeSync(this.readFd);
     this.readFd = undefined;
+    const file = this.appendFile;
+    this.appendFile = undefined;
+    await file?.close();
   }
 
   /** Copies the lines still in use into a new datafile and moves the references to where they now lie. */
   private async compactNow(): Promise<void> {
     const refs = this.store.getAllData();
-    this.closeReadFd();
+    await this.closeDatafile();
     const newAt = rewriteLines(this.store.filename, refs, this.store.persistence.modes.fileMode);
     refs.forEach((ref, i) => (ref.at = newAt[i]!));
   }

@@ -105,8 +105,8 @@ function handle(flows: StoredFlows, request: WorkerRequest): void {
     case 'close':
       answer(
         request.id,
-        settled().then(() => {
-          flows.closeReadFd();
+        settled().then(async () => {
+          await flows.closeDatafile();
           // Nothing else will come: let the thread end once this answer is sent.
           setImmediate(() => port.close());
         }),

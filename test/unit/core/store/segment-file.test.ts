@@ -78,3 +78,21 @@ test('the direct pages leave no scratch file behind', async () => {
   pages?.close();
   assert.deepEqual(fs.readdirSync(dir), ['1.seg']);
 });
+
+for (const direct of [true, false]) {
+  test(`${direct ? 'direct' : 'buffered'} segment: small bodies ended together go to the disk in one write, unasked, within moments`, async () => {
+    const { segment, file, pages, errors } = newSegment(tempDir(), direct);
+    const bodies = Array.from({ length: 100 }, (_, i) => Buffer.alloc(1_000 + i, i & 0xff));
+    for (const b of bodies) segment.append([b], b.length);
+    // Nobody waits for them (no whenWritten): the bodies still reach the disk by themselves. Bounded: 5 s.
+    for (let waited = 0; segment.written < segment.size && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    const onDisk = fs.readFileSync(file).subarray(0, segment.size);
+    assert.deepEqual(
+      { written: segment.written, writes: segment.writes, content: onDisk.equals(Buffer.concat(bodies)), errors },
+      { written: segment.size, writes: 1, content: true, errors: [] },
+    );
+    segment.seal();
+    await segment.closed;
+    pages?.close();
+  });
+}
