@@ -73,7 +73,13 @@ export class FlowLogger {
 
   private async drain(): Promise<void> {
     try {
-      while (this.head < this.queue.length) {
+      // Flows pushed while the last write is awaited are drained too: nothing may be left in the queue when
+      // the finally below empties it.
+      while (this.head < this.queue.length || this.lastWrite) {
+        if (this.head >= this.queue.length) {
+          await this.written(this.lastWrite, true);
+          continue;
+        }
         const flow = this.queue[this.head++];
         const backlog = this.queue.length - this.head;
         try {
@@ -92,7 +98,6 @@ export class FlowLogger {
           this.head = 0;
         }
       }
-      await this.written(this.lastWrite, true);
     } finally {
       this.queue.length = 0;
       this.head = 0;

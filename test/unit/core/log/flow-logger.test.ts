@@ -35,3 +35,28 @@ test('a stalled output bounds the queue: flows past maxPending are counted and r
     errors: ['2 flows were not logged: the log output could not keep up'],
   });
 });
+
+test('a flow finished while the last line is still being written is logged too, and flush() waits for it', async () => {
+  const written: string[] = [];
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  const logger = new FlowLogger({
+    write: async (text) => {
+      await slow;
+      written.push((JSON.parse(text) as { url: string }).url);
+    },
+    read: async () => Buffer.alloc(0),
+  });
+  const flowAt = (i: number) => {
+    const flow = makeFlow();
+    flow.request.url = `http://a.test/${i}`;
+    return flow;
+  };
+  logger.push(flowAt(0));
+  // Let the logger hand line 0 to the output and wait for that write, then finish another flow.
+  await new Promise((resolve) => setImmediate(resolve));
+  logger.push(flowAt(1));
+  release();
+  await logger.flush();
+  assert.deepEqual(written, ['http://a.test/0', 'http://a.test/1']);
+});
