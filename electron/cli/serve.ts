@@ -42,7 +42,7 @@ export const usage = `Usage: hindsight serve [--port 8080] [--ui-port 8081] [--h
                        [--store postgres://…] [--node NAME] [--keep-flows N] [--keep-days D]
                        [--proto DIR…]
                        [--socks-user NAME]
-                       [--max-header-size BYTES]
+                       [--max-header-size BYTES] [--raw-utf8-paths]
 
 Runs the capture proxy and the web UI until interrupted (Ctrl-C). Point any HTTP client at the proxy; trust
 the printed CA for HTTPS. Every exchange is recorded in the data folder.
@@ -81,6 +81,8 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         negotiate it (default auto); off keeps both sides on HTTP/1.1
   --max-header-size BYTES  largest request or response header section accepted (default 65536, 64 KB;
                         1024–16777216); a request over it gets 431, a response over it 502, both recorded
+  --raw-utf8-paths      accept raw UTF-8 bytes in HTTP/1.1 request paths (curl sends them) by percent-encoding
+                        them, instead of answering 400; costs 10–20 % of HTTP/1.1 forwarding speed
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   --no-capture          start with capture off: traffic is forwarded (rules still apply), nothing is recorded
                         until capture is switched on in the UI
@@ -128,6 +130,7 @@ export interface ServeOptions {
   bodyIdleTimeoutMs?: number;
   /** bytes; absent: the core's default (64 KB). */
   maxHeaderSize?: number;
+  rawUtf8Paths?: boolean;
   rotateToken?: boolean;
   /** `--no-capture`: start with capture off (forwarding only). */
   noCapture?: boolean;
@@ -179,6 +182,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'upstream-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       'max-header-size': { type: 'string' },
+      'raw-utf8-paths': { type: 'boolean' },
       'rotate-token': { type: 'boolean' },
       'no-capture': { type: 'boolean' },
       http2: { type: 'string' },
@@ -255,6 +259,7 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
     upstreamTimeoutMs: secondsOption('--upstream-timeout', values['upstream-timeout']),
     bodyIdleTimeoutMs: secondsOption('--body-timeout', values['body-timeout']),
     maxHeaderSize: headerSizeOption(values['max-header-size']),
+    rawUtf8Paths: values['raw-utf8-paths'] === true ? true : undefined,
     rotateToken: !!values['rotate-token'],
     ...(values['no-capture'] ? { noCapture: true } : {}),
     ...(values.http2 !== undefined ? { http2: values.http2 } : {}),
@@ -393,6 +398,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       http2: options.http2,
       maxHeaderSize: options.maxHeaderSize,
+      rawUtf8Paths: options.rawUtf8Paths,
       version,
       onFlowFinished: logger?.push,
       store: retentionOf(options.keepFlows, options.keepDays),

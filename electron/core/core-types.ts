@@ -37,6 +37,8 @@ export interface CoreOptions {
   bodyIdleTimeoutMs?: number;
   /** The largest request and response header section the proxy accepts, in bytes (default 64 KB). */
   maxHeaderSize?: number;
+  /** Percent-encode raw UTF-8 bytes in HTTP/1.1 request targets instead of refusing them (`serve --raw-utf8-paths`). */
+  rawUtf8Paths?: boolean;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;
   /** HTTP/2 with clients and origins ('auto', the default) or HTTP/1.1 only ('off'): `serve --http2`. */

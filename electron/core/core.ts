@@ -122,6 +122,7 @@ async function buildCore<S extends AnyFlowStore>(
       upstreamTimeoutMs: options.upstreamTimeoutMs,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       maxHeaderSize: options.maxHeaderSize,
+      rawUtf8Paths: options.rawUtf8Paths,
       allowClient,
       ownPorts,
       onFinished: (flow) => {

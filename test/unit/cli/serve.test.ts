@@ -49,3 +49,11 @@ test('--max-header-size takes bytes from 1024 to 16 MB; absent, the core decides
   assert.throws(() => parseServeArgs(['--max-header-size', '64kb']), { message: "--max-header-size expects a number of bytes from 1024 to 16777216, got '64kb'" });
   assert.throws(() => parseServeArgs(['--max-header-size', '100']), { message: "--max-header-size expects a number of bytes from 1024 to 16777216, got '100'" });
 });
+
+test('--raw-utf8-paths turns the request-target encoder on; absent, it stays off', () => {
+  const pick = (argv: string[]) => {
+    const o = parseServeArgs(argv);
+    return o === 'help' ? o : o.rawUtf8Paths;
+  };
+  assert.deepEqual([pick([]), pick(['--raw-utf8-paths'])], [undefined, true]);
+});
