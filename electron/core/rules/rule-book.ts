@@ -22,7 +22,7 @@ import type { RuleInfo, RulesState } from '../../common/rule-state';
 import { validateDeviceProfile, validateRule, type FieldError } from '../../common/rule-validate';
 import { dataPaths } from '../paths';
 import { RuleSet } from './rule-set';
-import { NedbRuleDocs, type Doc, type ProfileMeta, type RuleDoc, type RuleDocs } from './rule-docs';
+import { NedbRuleDocs, type ProfileMeta, type RuleDoc, type RuleDocs } from './rule-docs';
 import type { SharedHitCounts } from './shared-hits';
 
 export const RULES_SCHEMA = 1;

@@ -149,7 +149,7 @@ describe('a client that rejects the CA', () => {
     // A second later one more: it is recorded, carrying the count of those held back since the last flow.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await rejectingHandshake('last.example.com:443', '127.0.0.2');
-    const { flows, recorded, repeats } = await rateLimited(elapsed);
+    const { flows, repeats } = await rateLimited(elapsed);
     assert.deepEqual(
       { seen: flows.length + repeats, clients: [...new Set(flows.map((f) => f.clientIp))], last: flows.some((f) => f.url === 'https://last.example.com/') },
       { seen: flood + 1, clients: ['127.0.0.2'], last: true },

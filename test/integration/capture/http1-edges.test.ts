@@ -123,7 +123,7 @@ describe('malformed responses', () => {
       ['/big-header', 502, 'sent response headers larger than the 64 KB limit (raise it with --max-header-size)', { code: 'HPE_HEADER_OVERFLOW' }],
     ];
     const where = `raw.test:${rawPort}`;
-    for (const [p, status, did, extra] of cases) {
+    for (const [p, status, did] of cases) {
       const result = await curl(proxy.proxyUrl, [rawUrl(p)]);
       assert.deepEqual({ p, status: result.status, body: result.body }, { p, status, body: `Hindsight: ${where} ${did}\n` });
     }
