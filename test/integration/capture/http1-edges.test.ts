@@ -83,7 +83,7 @@ after(() => {
 beforeEach(async () => {
   seen.length = 0;
   rawSeen.length = 0;
-  proxy = await startTestCore({ rawUtf8Paths: true });
+  proxy = await startTestCore();
 });
 afterEach(() => proxy.dispose());
 
@@ -459,7 +459,7 @@ describe('what curl accepts from servers, where it is safe', () => {
   test('curl sends raw UTF-8 paths: plain and through a TLS tunnel, the origin gets them percent-encoded', async () => {
     const origin = await startOrigin();
     await proxy.dispose();
-    proxy = await startTestCore({ origin, rawUtf8Paths: true });
+    proxy = await startTestCore({ origin });
     const ca = pemFile(proxy.caPem);
     try {
       const urls = [origin.url('/echo?q=café'), origin.url('/echo?q=über', { secure: true })];
