@@ -143,6 +143,15 @@ describe('raw UTF-8 request targets, by default', () => {
     assert.deepEqual(origin.received, []);
   });
 
+  test('serve --raw-utf8-paths (every connection through the encoder) takes that request line too', async () => {
+    await proxy.dispose();
+    proxy = await startTestCore({ origin, rawUtf8Paths: true });
+    const bytes = get('é', true);
+    const cut = bytes.indexOf(0xc3) - 1;
+    const reply = await exchange([bytes.subarray(0, cut), bytes.subarray(cut)], 300);
+    assert.deepEqual(answers(reply), [{ status: 200, url: '/echo?q=%C3%A9' }]);
+  });
+
   test('what is malformed besides the raw bytes is still refused: 400, a failed flow, the origin never sees it', async () => {
     const cases: [Buffer, string, string][] = [
       // Not a request line the encoder follows: the bytes reach the parser as they came.
