@@ -69,6 +69,11 @@ function recover(server: http.Server, connectionListener: Listener, err: ParseEr
   const s = socket as HttpSocket;
   // The refused parser reads no more: later bytes wait in the socket until the new connection takes them.
   s.removeListener('data', node.data);
+  // Nor does it see the client's end (its parser would refuse it again): the new connection is told at hand-over.
+  s.removeListener('end', node.end);
+  let ended = false;
+  const onEnd = () => (ended = true);
+  s.once('end', onEnd);
   if (s.parser?._consumed) {
     s.parser.unconsume();
     s.parser._consumed = false;
@@ -89,7 +94,10 @@ function recover(server: http.Server, connectionListener: Listener, err: ParseEr
     encodeSocketData(s, new RequestTargetEncoder(maxLine));
     connectionListener.call(server, s);
     readInJavaScript(s);
+    s.removeListener('end', onEnd);
     s.emit('data', rest);
+    // A client that half-closed after its request (Node answers it, then closes): the new parser hears of it too.
+    if (ended) s.emit('end');
     s.resume();
     // The stream still waits on the read it asked for before the pause, which the native parser took: without
     // a new one, nothing more is read (net.Socket's _read starts the handle reading when it is not).
@@ -101,7 +109,7 @@ function recover(server: http.Server, connectionListener: Listener, err: ParseEr
 }
 
 /** The listeners Node's HTTP server put on a socket for its connection, by name; undefined if one is missing. */
-function nodeListeners(socket: net.Socket): { data: Listener; close: () => void; all: [string, Listener][] } | undefined {
+function nodeListeners(socket: net.Socket): { data: Listener; end: Listener; close: () => void; all: [string, Listener][] } | undefined {
   const find = (event: string, name: string) => (socket.listeners(event) as Listener[]).find((listener) => listener.name === name);
   const names: [string, string][] = [
     ['data', 'bound socketOnData'],
@@ -122,5 +130,5 @@ function nodeListeners(socket: net.Socket): { data: Listener; close: () => void;
     if (listener) all.push([event, listener]);
   }
   const close = all[2][1];
-  return { data: all[0][1], close: () => close(), all };
+  return { data: all[0][1], end: all[1][1], close: () => close(), all };
 }
