@@ -87,6 +87,16 @@ describe('raw UTF-8 request targets, by default', () => {
     }
   });
 
+  test('reverse mode (its h2c sniffer wraps the server\'s connection listeners): curl /café reaches the target as /caf%C3%A9', async () => {
+    await proxy.dispose();
+    const target = `http://127.0.0.1:${origin.httpPort}`;
+    proxy = await startTestCore({ origin, reverse: target });
+    const result = await curl(null, ['--http1.1', '--path-as-is', `${proxy.proxyUrl}/echo?q=revé`]);
+    assert.deepEqual({ exit: result.exit, status: result.status, url: (JSON.parse(result.body) as { url: string }).url }, { exit: 0, status: 200, url: '/echo?q=rev%C3%A9' });
+    const [flow] = await proxy.finishedFlows(1);
+    assert.deepEqual({ url: flow.request.url, state: flow.state }, { url: `${target}/echo?q=rev%C3%A9`, state: 'completed' });
+  });
+
   test('keep-alive: the second request has raw UTF-8, the third is plain ASCII; all answered on one connection', async () => {
     const socket = net.connect(proxy.port, '127.0.0.1');
     await once(socket, 'connect');
