@@ -22,6 +22,8 @@
  * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
+ * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
+ * request-target encoder in JavaScript), to compare with the default native read.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,7 +81,7 @@ async function proxyRole(): Promise<void> {
   if (storage === 'full') {
     const logger = await benchLogger(dataDir, () => core.store.bodies);
     const store = { ...(MAX_FLOWS !== undefined ? { maxFlows: MAX_FLOWS } : {}), ...(TRIM_COUNT !== undefined ? { trimCount: TRIM_COUNT } : {}) };
-    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store });
+    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store, rawUtf8Paths: process.env.BENCH_RAW_UTF8_PATHS === '1' || undefined });
     // Capture off measures forwarding alone, to tell what recording costs.
     if (process.env.BENCH_PROXY_CAPTURE === 'off') core.setCapture(false);
     proxy = {

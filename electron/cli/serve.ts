@@ -81,8 +81,10 @@ the printed CA for HTTPS. Every exchange is recorded in the data folder.
                         negotiate it (default auto); off keeps both sides on HTTP/1.1
   --max-header-size BYTES  largest request or response header section accepted (default 65536, 64 KB;
                         1024–16777216); a request over it gets 431, a response over it 502, both recorded
-  --raw-utf8-paths      accept raw UTF-8 bytes in HTTP/1.1 request paths (curl sends them) by percent-encoding
-                        them, instead of answering 400; costs 10–20 % of HTTP/1.1 forwarding speed
+  --raw-utf8-paths      raw UTF-8 bytes in HTTP/1.1 request paths (curl sends them) are taken by default (sent on
+                        percent-encoded); this reads every connection through the encoder, as before that
+                        default, which also takes a request line cut across TCP reads; costs 10–20 % of
+                        HTTP/1.1 forwarding speed
   --rotate-token        replace the UI token kept in the data folder (open tabs and scripts need the new URL)
   --no-capture          start with capture off: traffic is forwarded (rules still apply), nothing is recorded
                         until capture is switched on in the UI

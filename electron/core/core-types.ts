@@ -37,7 +37,10 @@ export interface CoreOptions {
   bodyIdleTimeoutMs?: number;
   /** The largest request and response header section the proxy accepts, in bytes (default 64 KB). */
   maxHeaderSize?: number;
-  /** Percent-encode raw UTF-8 bytes in HTTP/1.1 request targets instead of refusing them (`serve --raw-utf8-paths`). */
+  /**
+   * Read every HTTP/1.1 client connection through the request-target encoder (`serve --raw-utf8-paths`). Raw
+   * UTF-8 targets are taken without it: only the connection that sends one moves to the encoder.
+   */
   rawUtf8Paths?: boolean;
   /** Skip upstream certificate verification (off by default). */
   insecureUpstream?: boolean;

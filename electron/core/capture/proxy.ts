@@ -29,6 +29,7 @@ import type { ConditionsService } from '../conditions/service';
 import { createH2Front } from './h2/front';
 import { servePrefaceAsH2 } from './h2/preface';
 import { encodeRequestTargets } from './request-target-bytes';
+import { rawUtf8Recovery } from './raw-utf8-recovery';
 import { doNotRecord, passthroughRule } from './connection-rules';
 import { passThrough, type PassthroughContext } from './passthrough';
 import { connectDirect } from '../upstream-proxy/direct';
@@ -65,9 +66,11 @@ export interface CaptureProxyOptions {
   /** The largest request and response header section accepted, in bytes (default 64 KB). */
   maxHeaderSize?: number;
   /**
-   * Percent-encode raw UTF-8 bytes in request targets (request-target-bytes.ts) rather than answer 400. Off by
-   * default: it reads every client connection in JavaScript instead of Node's native parser path, which cost
-   * 12–26 µs of CPU per request in the quiet benchmark (10–20 % of HTTP/1.1 forwarding).
+   * Read every client connection through the request-target encoder (request-target-bytes.ts), as before raw
+   * UTF-8 targets were taken by default. Off by default: only a connection whose target Node's parser refuses
+   * for raw UTF-8 moves to that path (raw-utf8-recovery.ts); reading all of them in JavaScript cost 12–26 µs
+   * of CPU per request in the quiet benchmark (10–20 % of HTTP/1.1 forwarding). On, it still takes a request
+   * line whose start came in an earlier TCP read, which the default gives a 400.
    */
   rawUtf8Paths?: boolean;
   /** Which client addresses may use the proxy; everyone when absent. */
@@ -256,8 +259,9 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const server = proxy.httpServer!;
   port = (server.address() as net.AddressInfo).port;
   const early = watchBeforeRequests(server, proxy.httpsServer, recorder, options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
-  // Raw UTF-8 in request targets, percent-encoded before the strict parser (request-target-bytes.ts); first,
-  // so the sniffers below (h2c preface, SOCKS) stay in front of it.
+  // --raw-utf8-paths: every connection read in JavaScript through the request-target encoder, as before raw
+  // UTF-8 targets were taken by default (raw-utf8-recovery.ts); first, so the sniffers below (h2c preface,
+  // SOCKS) stay in front of it.
   if (options.rawUtf8Paths) {
     encodeRequestTargets(server, 'connection', options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
     if (proxy.httpsServer) encodeRequestTargets(proxy.httpsServer, 'secureConnection', options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
@@ -365,7 +369,10 @@ function watchBeforeRequests(server: http.Server, httpsServer: http.Server | und
     // Node has no setter for it after creation, but reads the field for every new connection (_http_server.js).
     (front as http.Server & { maxHeaderSize?: number }).maxHeaderSize = maxHeaderSize;
     front.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => front.emit('request', req, res));
-    front.on('clientError', (err: Error, socket: Duplex) => early.clientError(err, socket as net.Socket, secure));
+    // A target refused for raw UTF-8 moves its one connection to the encoder (raw-utf8-recovery.ts); any other
+    // refusal is answered and recorded.
+    const recoverRawUtf8 = rawUtf8Recovery(front, secure ? 'secureConnection' : 'connection', maxHeaderSize);
+    front.on('clientError', (err: Error, socket: Duplex) => recoverRawUtf8(err, socket as net.Socket) || early.clientError(err, socket as net.Socket, secure));
   }
   // A refusal after this is about a later request than the one whose line the first chunk held (request-line.ts;
   // only the plain server's connections have their first chunk noted).

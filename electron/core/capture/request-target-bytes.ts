@@ -8,9 +8,10 @@
  * The flow and the origin see the encoded target.
  *
  * Where client bytes arrive: Node's HTTP server reads a socket natively (parser.consume), unless someone
- * listens to its 'data', in which case it reads 'data' events in JavaScript. Each socket that reaches the
- * HTTP/1.1 handler (direct, through a tunnel, or after TLS) is switched to that path, and its 'data' passes
- * through here before the parser: request lines are rewritten, heads
+ * listens to its 'data', in which case it reads 'data' events in JavaScript. A socket switched to that path
+ * — by default only one whose target the native parser refused for raw UTF-8 (raw-utf8-recovery.ts); with
+ * `serve --raw-utf8-paths` each socket that reaches the HTTP/1.1 handler (direct, through a tunnel, or after
+ * TLS) — has its 'data' pass through here before the parser: request lines are rewritten, heads
  * and Content-Length bodies are counted so only request lines are ever touched. Anything this module does not
  * follow exactly — a chunked body, an Upgrade, CONNECT, a line that is not a well-formed HTTP/1.x request
  * line, a control byte, an oversized line — turns it off for the rest of the connection, and the bytes go to
@@ -182,32 +183,45 @@ export function encodeRequestTargets(server: net.Server, event: 'connection' | '
   const http1 = server.listeners(event) as ((socket: net.Socket) => void)[];
   server.removeAllListeners(event);
   server.on(event, (socket: net.Socket) => {
-    const encoder = new RequestTargetEncoder(maxLine);
-    const emit = socket.emit;
-    const emitAs = emit as (this: net.Socket, name: string | symbol, ...args: unknown[]) => boolean;
-    const restore = () => {
-      if (socket.emit !== emit) socket.emit = emit;
-    };
-    socket.emit = function (this: net.Socket, name: string | symbol, ...args: unknown[]): boolean {
-      if (name === 'data' && Buffer.isBuffer(args[0])) {
-        const out = encoder.push(args[0]);
-        if (encoder.state === 'off') restore();
-        return out.length === 0 ? true : emitAs.call(this, 'data', out);
-      }
-      if (name === 'end') {
-        restore();
-        const held = encoder.flush();
-        if (held.length > 0) emitAs.call(this, 'data', held);
-      } else if (name === 'close') {
-        restore();
-      }
-      return emitAs.call(this, name, ...args);
-    } as typeof socket.emit;
+    encodeSocketData(socket, new RequestTargetEncoder(maxLine));
     for (const listener of http1) listener.call(server, socket);
-    // Node's server reads the socket natively (parser.consume), past 'data' events; a 'data' listener makes it
-    // read them in JavaScript instead (_http_server.js, unconsume), where they pass through the encoder first.
-    const noop = () => {};
-    socket.on('data', noop);
-    socket.removeListener('data', noop);
+    readInJavaScript(socket);
   });
+}
+
+/**
+ * Passes every 'data' event of `socket` through `encoder` until it stops following the connection (or the
+ * socket ends or closes). Whoever reads 'data' after this gets the encoded bytes.
+ */
+export function encodeSocketData(socket: net.Socket, encoder: RequestTargetEncoder): void {
+  const emit = socket.emit;
+  const emitAs = emit as (this: net.Socket, name: string | symbol, ...args: unknown[]) => boolean;
+  const restore = () => {
+    if (socket.emit !== emit) socket.emit = emit;
+  };
+  socket.emit = function (this: net.Socket, name: string | symbol, ...args: unknown[]): boolean {
+    if (name === 'data' && Buffer.isBuffer(args[0])) {
+      const out = encoder.push(args[0]);
+      if (encoder.state === 'off') restore();
+      return out.length === 0 ? true : emitAs.call(this, 'data', out);
+    }
+    if (name === 'end') {
+      restore();
+      const held = encoder.flush();
+      if (held.length > 0) emitAs.call(this, 'data', held);
+    } else if (name === 'close') {
+      restore();
+    }
+    return emitAs.call(this, name, ...args);
+  } as typeof socket.emit;
+}
+
+/**
+ * Node's server reads a socket natively (parser.consume), past 'data' events; a 'data' listener makes it read
+ * them in JavaScript instead (_http_server.js, unconsume), where they pass through the encoder first.
+ */
+export function readInJavaScript(socket: net.Socket): void {
+  const noop = () => {};
+  socket.on('data', noop);
+  socket.removeListener('data', noop);
 }

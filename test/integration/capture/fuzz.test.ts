@@ -40,7 +40,7 @@ before(async () => {
   process.on('uncaughtException', onEscape);
   process.on('unhandledRejection', onEscape);
   origin = await startOrigin();
-  proxy = await startTestCore({ origin, upstreamTimeoutMs: 1000, rawUtf8Paths: true });
+  proxy = await startTestCore({ origin, upstreamTimeoutMs: 1000 });
   // A server that answers every request with seeded garbage.
   const garbage = rng(SEED ^ 0x5eed);
   badServer = net.createServer((socket) => {

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import type { Flow } from '../../../electron/common/flow';
 import { stableFlow, startTestCore, type TestCore } from '../../helpers/core';
-import { curl, pemFile } from './clients';
-import { startOrigin } from '../../helpers/origin';
+import { curl } from './clients';
 
 /** Raw answers by path: what a broken server writes, byte for byte, before closing. */
 const RAW: Record<string, string> = {
@@ -83,7 +82,7 @@ after(() => {
 beforeEach(async () => {
   seen.length = 0;
   rawSeen.length = 0;
-  proxy = await startTestCore({ rawUtf8Paths: true });
+  proxy = await startTestCore();
 });
 afterEach(() => proxy.dispose());
 
@@ -454,37 +453,6 @@ describe('what curl accepts from servers, where it is safe', () => {
     assert.deepEqual(rawSeen, ['GET /caf%C3%A9?q=%C3%B1 HTTP/1.1']);
     const [flow] = await proxy.finishedFlows(1);
     assert.deepEqual(wholeFlow(flow), rawOriginFlow(flow, rawUrl('/caf%C3%A9?q=%C3%B1'), 'cafe'));
-  });
-
-  test('curl sends raw UTF-8 paths: plain and through a TLS tunnel, the origin gets them percent-encoded', async () => {
-    const origin = await startOrigin();
-    await proxy.dispose();
-    proxy = await startTestCore({ origin, rawUtf8Paths: true });
-    const ca = pemFile(proxy.caPem);
-    try {
-      const urls = [origin.url('/echo?q=café'), origin.url('/echo?q=über', { secure: true })];
-      const results = [];
-      // HTTP/1.1 inside the tunnel too (curl would offer h2, whose :path is another parser's business).
-      for (const url of urls) results.push(await curl(proxy.proxyUrl, ['--http1.1', url], { caFile: ca.file }));
-      assert.deepEqual(
-        results.map((r) => ({ exit: r.exit, status: r.status, url: (JSON.parse(r.body) as { url: string }).url })),
-        [
-          { exit: 0, status: 200, url: '/echo?q=caf%C3%A9' },
-          { exit: 0, status: 200, url: '/echo?q=%C3%BCber' },
-        ],
-      );
-      const flows = await proxy.finishedFlows(2);
-      assert.deepEqual(
-        flows.map((f) => ({ url: f.request.url, state: f.state, status: f.response?.status })),
-        [
-          { url: origin.url('/echo?q=caf%C3%A9'), state: 'completed', status: 200 },
-          { url: origin.url('/echo?q=%C3%BCber', { secure: true }), state: 'completed', status: 200 },
-        ],
-      );
-    } finally {
-      ca.dispose();
-      await origin.close();
-    }
   });
 
   test('keep-alive: a body that looks like a request line is left alone, the next request line is encoded', async () => {
