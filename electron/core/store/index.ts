@@ -16,6 +16,8 @@
  * backlog is over maxBacklogBytes (32 MB) a new exchange is forwarded without being recorded (admit), counted in
  * `dropped()` and shown in the status. The proxy never waits for the store. Trims run one at a time: ids
  * trimmed while one runs are removed from the list at once and go to the worker together with the next.
+ * Flows trimmed but not yet removed by the worker count in admission too, so its index holds at most the
+ * cap and one trim's worth of unpinned flows however far its removals fall behind.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -143,6 +145,11 @@ class WorkerFlowStore implements FlowStore {
   private trimRunning: Promise<unknown> | undefined;
   /** Ids trimmed from the list while a trim ran: the worker removes them with the next one. */
   private trimBacklog: string[] = [];
+  /**
+   * Flows trimmed from the list whose removal the worker has not finished (the trim running and its
+   * backlog): the worker's index still holds them, so admission counts them (admit).
+   */
+  private trimmedNotRemoved = 0;
 
   constructor(options: StoreOptions) {
     const paths = dataPaths(options.dataDir);
@@ -201,7 +208,7 @@ class WorkerFlowStore implements FlowStore {
    */
   admit(): boolean {
     const backlog = this.window.backlogChars + this.journal.queuedChars + this.bodies.unwrittenBytes();
-    if (backlog <= this.maxBacklog) return true;
+    if (backlog <= this.maxBacklog && !this.removalsBehind()) return true;
     // Counted, not warned about: the status carries the count (`dropped`), which the status bar shows.
     this.droppedCount++;
     // One event per flush interval however many are dropped: nothing else may change meanwhile.
@@ -214,6 +221,16 @@ class WorkerFlowStore implements FlowStore {
 
   dropped(): number {
     return this.droppedCount;
+  }
+
+  /**
+   * True when the worker's index would pass the cap and one trim's worth: the flows listed (unpinned; those
+   * added since the last flush may be counted twice, which errs on the side of shedding) plus those trimmed
+   * whose removal is not done. While one trim is removed the next may gather; a third must wait for the first,
+   * so the removals' lag is bounded and a removal that fell behind sheds capture instead of growing the index.
+   */
+  private removalsBehind(): boolean {
+    return this.summaryList.unpinnedCount + this.added.size + this.trimmedNotRemoved > this.maxFlows + this.trimCount;
   }
 
   /** A seq above every stored or reserved one: the capture proxy's allocator. */
@@ -399,6 +416,7 @@ class WorkerFlowStore implements FlowStore {
     this.meta.lastTrim = info;
     this.metaWriter.save(this.meta);
     for (const id of removed) this.trimBacklog.push(id);
+    this.trimmedNotRemoved += removed.length;
     this.removeTrimmed();
     this._onDidRemove.fire({ ids: removed });
     this._onDidTrim.fire(info);
@@ -416,6 +434,8 @@ class WorkerFlowStore implements FlowStore {
     const running = this.removeOnDisk(ids, false)
       .catch((err: Error) => this.warn(`Trimmed flows could not be removed from disk: ${err.message}`))
       .finally(() => {
+        // Also after a failure: the warning says so, and capture must not stay shed for good.
+        this.trimmedNotRemoved -= ids.length;
         this.trimRunning = undefined;
         this.removeTrimmed();
       });
@@ -604,6 +624,15 @@ class WorkerFlowStore implements FlowStore {
     await this.journal.flush();
     await this.bodies.flush();
     await this.messages.flush();
+  }
+
+  /**
+   * How many flows the worker's index holds once the work sent so far is done: the stored flows plus those
+   * trimmed whose removal has not reached the worker yet (tests and diagnostics compare it with count()).
+   */
+  async storedOnDisk(): Promise<number> {
+    await this.ready;
+    return (await this.request({ type: 'sync', id: 0 })) as number;
   }
 
   /** Waits for the removals in progress, and for those they start (a trim's backlog goes when the trim before it ends). */

@@ -107,4 +107,6 @@ export interface AnyFlowStore extends CaptureSink {
 /** The embedded store: queries are answered at once from its in-memory summaries. */
 export interface FlowStore extends AnyFlowStore {
   query(q: FlowQuery): FlowPage;
+  /** Flows the worker's index holds once the work sent so far is done (trimmed ones not yet removed included). */
+  storedOnDisk(): Promise<number>;
 }
