@@ -137,6 +137,8 @@ class WorkerFlowStore implements FlowStore {
   private isReady = false;
   private readonly warningList: string[] = [];
   private closing: Promise<void> | undefined;
+  /** What close() waits for now (closeProgress). */
+  private closeStep: (() => string) | undefined;
   /** Every request to the worker, in order, with at most WORKER_WINDOW_CHARS of writes unanswered. */
   private readonly window = new WriteWindow(WORKER_WINDOW_CHARS);
   private droppedCount = 0;
@@ -645,27 +647,39 @@ class WorkerFlowStore implements FlowStore {
     return this.closing;
   }
 
+  closeProgress(): string | undefined {
+    return this.closeStep?.();
+  }
+
   private async shutdown(): Promise<void> {
     if (this.ageTimer) clearInterval(this.ageTimer);
+    this.closeStep = () => 'the stored flows to load';
     await this.ready.catch(() => {});
     this.sendPending();
+    this.closeStep = () => `the removal of ${this.trimmedNotRemoved} trimmed flows and the body writes before it`;
     await this.settleWaiting();
     if (!this.workerGone) {
+      this.closeStep = () => `the store's worker to write ${this.window.backlogChars} characters of flows and close the datafile`;
       const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
       await this.request({ type: 'close', id: 0 }).catch(() => {});
       // The worker ends by itself once its port closes; terminate only if it has not by then.
       await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
       if (!this.workerGone) await this.worker.terminate();
     }
+    this.closeStep = () => `the journal (${this.journal.queuedChars} characters unwritten)`;
     await this.journal.close();
+    this.closeStep = () => 'the message logs';
     await this.messages.close();
+    this.closeStep = () => `the body files (${this.bodies.unwrittenBytes()} bytes unwritten)`;
     await this.bodies.close();
+    this.closeStep = () => 'the meta file';
     // Every flow is on disk now: the reservation shrinks to the seqs actually used, so the next run continues
     // from the last flow's number instead of the end of a block (a jump of up to SEQ_BLOCK per restart).
     // After a crash this is never reached and the block still guarantees no seq is handed out twice.
     this.meta.seqReserved = this.maxSeq;
     this.metaWriter.save(this.meta);
     await this.metaWriter.flush();
+    this.closeStep = undefined;
     if (this.dropTimer) clearTimeout(this.dropTimer);
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }

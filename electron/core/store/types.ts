@@ -102,6 +102,8 @@ export interface AnyFlowStore extends CaptureSink {
   readonly onDidFail?: Event<Error>;
   /** Flushes pending writes and closes files. */
   close(): Promise<void>;
+  /** While close() runs: what it is waiting for now, in words (`serve` says it if it gives up waiting). */
+  closeProgress?(): string | undefined;
 }
 
 /** The embedded store: queries are answered at once from its in-memory summaries. */
