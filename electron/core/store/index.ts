@@ -225,6 +225,10 @@ class WorkerFlowStore implements FlowStore {
     return this.droppedCount;
   }
 
+  trimmedUnremoved(): number {
+    return this.trimmedNotRemoved;
+  }
+
   /**
    * True when the worker's index would pass the cap and one trim's worth: the flows listed (unpinned; those
    * added since the last flush may be counted twice, which errs on the side of shedding) plus those trimmed

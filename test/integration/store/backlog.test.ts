@@ -81,13 +81,13 @@ test('flows trimmed but not yet removed by the worker count in admission: the in
   capture(store, Array.from({ length: 99 }, () => storedFlow(store)));
   const atBound = store.admit();
   capture(store, [storedFlow(store)]);
-  const past = { admitted: store.admit(), dropped: store.dropped() };
+  const past = { admitted: store.admit(), dropped: store.dropped(), unremoved: store.trimmedUnremoved() };
   await flushed;
-  const afterRemoval = store.admit();
+  const afterRemoval = { admitted: store.admit(), unremoved: store.trimmedUnremoved() };
   // The 100 captured meanwhile pass the cap again: the next flush trims 100 more, and the worker keeps up.
   await store.flush();
   assert.deepEqual(
     { atBound, past, afterRemoval, stored: store.count(), onDisk: await store.storedOnDisk() },
-    { atBound: true, past: { admitted: false, dropped: 1 }, afterRemoval: true, stored: 201, onDisk: 201 },
+    { atBound: true, past: { admitted: false, dropped: 1, unremoved: 100 }, afterRemoval: { admitted: true, unremoved: 0 }, stored: 201, onDisk: 201 },
   );
 });
