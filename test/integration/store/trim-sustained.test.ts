@@ -8,19 +8,10 @@ import assert from 'node:assert/strict';
 import { startOrigin } from '../../helpers/origin';
 import { startTestCore } from '../../helpers/core';
 import { sustainedLoad } from '../../helpers/sustained-load';
+import { eventually } from '../../helpers/inspect';
 
 const MAX_FLOWS = 2_000;
 const TRIM_COUNT = 500;
-
-/** Polls `check` every 100 ms until it returns true or `ms` pass; returns whether it did. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test('under sustained capture at a small cap the worker removes every trimmed flow, its index stays within the cap and one trim, and the store closes promptly', { timeout: 120_000 }, async () => {
   const origin = await startOrigin();
@@ -41,10 +32,14 @@ test('under sustained capture at a small cap the worker removes every trimmed fl
     sampling = false;
     await sampler;
     let last = { stored: -1, onDisk: -2 };
-    const converged = await within(10_000, async () => {
-      last = { stored: store.count(), onDisk: await store.storedOnDisk() };
-      return last.stored === last.onDisk;
-    });
+    const converged = await eventually(
+      async () => {
+        last = { stored: store.count(), onDisk: await store.storedOnDisk() };
+        return last.stored === last.onDisk || undefined;
+      },
+      "the worker's index to match the stored count",
+      10_000,
+    ).catch(() => false);
     const closeStarted = Date.now();
     const closed = await Promise.race([t.dispose().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref())]);
     disposed = closed;
