@@ -30,6 +30,7 @@ import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-
 import { redactUrl } from '../core/store/pg/pg-db';
 import { keepDaysOf, keepFlowsOf, retentionOf, STORE_FLAG, storeUrlOf } from './store-flags';
 import { boundHeapGrowth } from '../core/base/heap-growth';
+import { SHUTDOWN_DEADLINE_MS, stopWithin } from './shutdown';
 
 export const DEFAULT_LOG_BODY_KB = 64;
 
@@ -371,19 +372,25 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   let lock: HeldLock | undefined;
   let systemProxy: SystemProxy | undefined;
   let systemProxySet = false;
-  const stop = async () => {
+  const stop = async (step: (what: string, detail?: () => string | undefined) => void = () => {}) => {
     if (systemProxy) {
+      step('restoring the system proxy');
       const outcome = await systemProxy.disable().catch((err: Error) => ({ restored: false as const, reason: 'unsupported' as const, detail: err.message }));
       if (systemProxySet) say(`System proxy: ${describeOutcome(outcome)}`);
       await systemProxy.dispose();
     }
     lock?.release();
+    step('closing the web UI');
     await ui?.close();
+    step('writing the log');
     await logger?.flush();
+    step('closing the proxy and the flow store', () => core?.store.closeProgress?.());
     await core?.dispose();
     // Flows the shutdown cut short are logged too (their bodies may be gone with the store).
+    step('writing the log');
     await logger?.flush();
     process.off('SIGHUP', onHangup);
+    step('closing the log file');
     await logFile?.close();
   };
   try {
@@ -505,6 +512,11 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 1;
   }
   say('Stopping…');
-  await stop();
+  const stopped = await stopWithin(SHUTDOWN_DEADLINE_MS, stop);
+  if (!stopped.done) {
+    say(`hindsight serve: gave up after ${SHUTDOWN_DEADLINE_MS / 1000} s waiting for ${stopped.waitingFor}; exiting (flows not yet in the datafile are replayed from the journal at the next start)`);
+    // What did not finish still holds handles (a worker, a file) that would keep the process alive.
+    process.exit(1);
+  }
   return 0;
 }

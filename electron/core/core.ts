@@ -161,6 +161,8 @@ async function buildCore<S extends AnyFlowStore>(
     storeWriteLagMs: () => store.writeLagMs?.(),
     storeHealthy: () => (storeProblem ? { ok: false, problem: storeProblem } : { ok: true }),
     ruleHits: () => rules.store.list().map((r) => ({ id: r.rule.id, name: r.rule.name, hits: r.hits })),
+    dropped: () => store.dropped(),
+    trimmedUnremoved: () => store.trimmedUnremoved?.() ?? 0,
   });
   const replay = createReplayService({ store, marks: replays, caPem: ca.certPem, proxyAddress: () => proxy.address() });
   // Inspector relays record their sessions through a recorder of their own into the same store.

@@ -18,6 +18,10 @@ export interface MetricSources {
   storeHealthy(): { ok: boolean; problem?: string };
   /** Each rule's hits since it was last saved. */
   ruleHits(): { id: string; name: string; hits: number }[];
+  /** Exchanges forwarded unrecorded because the store was behind, since start. */
+  dropped(): number;
+  /** Flows trimmed whose removal from the disk is not finished (0 when the store cannot tell). */
+  trimmedUnremoved(): number;
 }
 
 export class CoreMetrics {
@@ -46,6 +50,8 @@ export class CoreMetrics {
       stored: s?.stored() ?? 0,
       storeWriteLagSeconds: (s?.storeWriteLagMs() ?? 0) / 1000,
       ruleHits: s?.ruleHits() ?? [],
+      flowsDropped: s?.dropped() ?? 0,
+      trimmedUnremoved: s?.trimmedUnremoved() ?? 0,
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
     };
   }
@@ -65,6 +71,8 @@ export interface MetricsSnapshot {
   stored: number;
   storeWriteLagSeconds: number;
   ruleHits: { id: string; name: string; hits: number }[];
+  flowsDropped: number;
+  trimmedUnremoved: number;
   uptimeSeconds: number;
 }
 

@@ -31,6 +31,8 @@ export function renderPrometheus(m: MetricsSnapshot): string {
       type: 'gauge',
       samples: m.ruleHits.map((r) => ({ labels: { rule_id: r.id, rule: r.name }, value: r.hits })),
     },
+    { name: 'hindsight_flows_dropped_total', help: 'Exchanges forwarded without being recorded because the store was behind, since start.', type: 'counter', samples: [{ value: m.flowsDropped }] },
+    { name: 'hindsight_store_trimmed_unremoved_flows', help: 'Flows trimmed from the store whose removal from the disk is not finished (bounded: past one trim more, new exchanges are dropped).', type: 'gauge', samples: [{ value: m.trimmedUnremoved }] },
     { name: 'hindsight_uptime_seconds', help: 'Seconds since this process started capturing.', type: 'gauge', samples: [{ value: m.uptimeSeconds }] },
   ];
   const lines: string[] = [];

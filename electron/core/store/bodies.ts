@@ -404,8 +404,12 @@ export class BodyStore implements BodyStoreLike {
       this.segment.seal();
       this.segment = undefined;
     }
+    // Only the segments open now: one opened while this waits holds only bodies handed out after the call.
+    // Under sustained capture it stays open until it fills, so waiting for it too held every trim's removal
+    // for a whole segment's worth of bodies, and once capture stopped (a shutdown) for ever (issue 16).
+    const sealed = [...this.openSegments].filter((s) => s.isDirect).map((s) => s.closed);
     await this.flush();
-    await Promise.all([...this.openSegments].filter((s) => s.isDirect).map((s) => s.closed));
+    await Promise.all(sealed);
   }
 
   /** Resolves when every body ended so far is written. */

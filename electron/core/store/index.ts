@@ -16,6 +16,8 @@
  * backlog is over maxBacklogBytes (32 MB) a new exchange is forwarded without being recorded (admit), counted in
  * `dropped()` and shown in the status. The proxy never waits for the store. Trims run one at a time: ids
  * trimmed while one runs are removed from the list at once and go to the worker together with the next.
+ * Flows trimmed but not yet removed by the worker count in admission too, so its index holds at most the
+ * cap and one trim's worth of unpinned flows however far its removals fall behind.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -135,6 +137,8 @@ class WorkerFlowStore implements FlowStore {
   private isReady = false;
   private readonly warningList: string[] = [];
   private closing: Promise<void> | undefined;
+  /** What close() waits for now (closeProgress). */
+  private closeStep: (() => string) | undefined;
   /** Every request to the worker, in order, with at most WORKER_WINDOW_CHARS of writes unanswered. */
   private readonly window = new WriteWindow(WORKER_WINDOW_CHARS);
   private droppedCount = 0;
@@ -143,6 +147,11 @@ class WorkerFlowStore implements FlowStore {
   private trimRunning: Promise<unknown> | undefined;
   /** Ids trimmed from the list while a trim ran: the worker removes them with the next one. */
   private trimBacklog: string[] = [];
+  /**
+   * Flows trimmed from the list whose removal the worker has not finished (the trim running and its
+   * backlog): the worker's index still holds them, so admission counts them (admit).
+   */
+  private trimmedNotRemoved = 0;
 
   constructor(options: StoreOptions) {
     const paths = dataPaths(options.dataDir);
@@ -201,7 +210,7 @@ class WorkerFlowStore implements FlowStore {
    */
   admit(): boolean {
     const backlog = this.window.backlogChars + this.journal.queuedChars + this.bodies.unwrittenBytes();
-    if (backlog <= this.maxBacklog) return true;
+    if (backlog <= this.maxBacklog && !this.removalsBehind()) return true;
     // Counted, not warned about: the status carries the count (`dropped`), which the status bar shows.
     this.droppedCount++;
     // One event per flush interval however many are dropped: nothing else may change meanwhile.
@@ -214,6 +223,20 @@ class WorkerFlowStore implements FlowStore {
 
   dropped(): number {
     return this.droppedCount;
+  }
+
+  trimmedUnremoved(): number {
+    return this.trimmedNotRemoved;
+  }
+
+  /**
+   * True when the worker's index would pass the cap and one trim's worth: the flows listed (unpinned; those
+   * added since the last flush may be counted twice, which errs on the side of shedding) plus those trimmed
+   * whose removal is not done. While one trim is removed the next may gather; a third must wait for the first,
+   * so the removals' lag is bounded and a removal that fell behind sheds capture instead of growing the index.
+   */
+  private removalsBehind(): boolean {
+    return this.summaryList.unpinnedCount + this.added.size + this.trimmedNotRemoved > this.maxFlows + this.trimCount;
   }
 
   /** A seq above every stored or reserved one: the capture proxy's allocator. */
@@ -399,6 +422,7 @@ class WorkerFlowStore implements FlowStore {
     this.meta.lastTrim = info;
     this.metaWriter.save(this.meta);
     for (const id of removed) this.trimBacklog.push(id);
+    this.trimmedNotRemoved += removed.length;
     this.removeTrimmed();
     this._onDidRemove.fire({ ids: removed });
     this._onDidTrim.fire(info);
@@ -416,6 +440,8 @@ class WorkerFlowStore implements FlowStore {
     const running = this.removeOnDisk(ids, false)
       .catch((err: Error) => this.warn(`Trimmed flows could not be removed from disk: ${err.message}`))
       .finally(() => {
+        // Also after a failure: the warning says so, and capture must not stay shed for good.
+        this.trimmedNotRemoved -= ids.length;
         this.trimRunning = undefined;
         this.removeTrimmed();
       });
@@ -606,6 +632,15 @@ class WorkerFlowStore implements FlowStore {
     await this.messages.flush();
   }
 
+  /**
+   * How many flows the worker's index holds once the work sent so far is done: the stored flows plus those
+   * trimmed whose removal has not reached the worker yet (tests and diagnostics compare it with count()).
+   */
+  async storedOnDisk(): Promise<number> {
+    await this.ready;
+    return (await this.request({ type: 'sync', id: 0 })) as number;
+  }
+
   /** Waits for the removals in progress, and for those they start (a trim's backlog goes when the trim before it ends). */
   private async settleWaiting(): Promise<void> {
     while (this.waiting.size) await Promise.all([...this.waiting]);
@@ -616,27 +651,39 @@ class WorkerFlowStore implements FlowStore {
     return this.closing;
   }
 
+  closeProgress(): string | undefined {
+    return this.closeStep?.();
+  }
+
   private async shutdown(): Promise<void> {
     if (this.ageTimer) clearInterval(this.ageTimer);
+    this.closeStep = () => 'the stored flows to load';
     await this.ready.catch(() => {});
     this.sendPending();
+    this.closeStep = () => `the removal of ${this.trimmedNotRemoved} trimmed flows and the body writes before it`;
     await this.settleWaiting();
     if (!this.workerGone) {
+      this.closeStep = () => `the store's worker to write ${this.window.backlogChars} characters of flows and close the datafile`;
       const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
       await this.request({ type: 'close', id: 0 }).catch(() => {});
       // The worker ends by itself once its port closes; terminate only if it has not by then.
       await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
       if (!this.workerGone) await this.worker.terminate();
     }
+    this.closeStep = () => `the journal (${this.journal.queuedChars} characters unwritten)`;
     await this.journal.close();
+    this.closeStep = () => 'the message logs';
     await this.messages.close();
+    this.closeStep = () => `the body files (${this.bodies.unwrittenBytes()} bytes unwritten)`;
     await this.bodies.close();
+    this.closeStep = () => 'the meta file';
     // Every flow is on disk now: the reservation shrinks to the seqs actually used, so the next run continues
     // from the last flow's number instead of the end of a block (a jump of up to SEQ_BLOCK per restart).
     // After a crash this is never reached and the block still guarantees no seq is handed out twice.
     this.meta.seqReserved = this.maxSeq;
     this.metaWriter.save(this.meta);
     await this.metaWriter.flush();
+    this.closeStep = undefined;
     if (this.dropTimer) clearTimeout(this.dropTimer);
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }

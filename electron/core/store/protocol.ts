@@ -36,7 +36,7 @@ export type WorkerRequest =
   | { type: 'remove-bodies'; blobs: string[] }
   /** The main side took a `loaded` chunk: the next one may come. */
   | { type: 'loaded-ack' }
-  /** Answered once every earlier request is done. */
+  /** Answered once every earlier request is done, with the number of flows the worker's index then holds. */
   | { type: 'sync'; id: number }
   | { type: 'close'; id: number };
 

@@ -102,9 +102,16 @@ export interface AnyFlowStore extends CaptureSink {
   readonly onDidFail?: Event<Error>;
   /** Flushes pending writes and closes files. */
   close(): Promise<void>;
+  /** Flows trimmed whose removal from the disk is not finished; counted in admission, shown in /metrics. */
+  trimmedUnremoved?(): number;
+  /** While close() runs: what it is waiting for now, in words (`serve` says it if it gives up waiting). */
+  closeProgress?(): string | undefined;
 }
 
 /** The embedded store: queries are answered at once from its in-memory summaries. */
 export interface FlowStore extends AnyFlowStore {
   query(q: FlowQuery): FlowPage;
+  /** Flows the worker's index holds once the work sent so far is done (trimmed ones not yet removed included). */
+  storedOnDisk(): Promise<number>;
+  trimmedUnremoved(): number;
 }

@@ -41,7 +41,7 @@ export interface RawDatastore {
   getAllData(): StoredRef[];
   compactDatafileAsync(): Promise<void>;
   removeAsync(query: object, options: { multi: boolean }): Promise<number>;
-  indexes: { _id: { getMatching(value: string): StoredRef[] } };
+  indexes: { _id: { getMatching(value: string): StoredRef[]; tree: { getNumberOfKeys(): number } } };
   executor: { ready: boolean; pushAsync<T>(task: () => Promise<T>): Promise<T>; processBuffer(): void };
   persistence: { modes: { fileMode: number }; persistCachedDatabaseAsync(): Promise<void> };
   filename: string;
@@ -224,6 +224,11 @@ export class StoredFlows {
       const dead = size - live;
       if (dead > 0 && dead >= (this.start.compactDeadBytes ?? Math.max(MIN_DEAD_BYTES, live))) await this.compactNow();
     });
+  }
+
+  /** Flows nedb's `_id` index holds: the stored ones, and trimmed ones whose removal has not reached here yet. */
+  indexSize(): number {
+    return this.store.indexes._id.tree.getNumberOfKeys();
   }
 
   /** Deletes segment files no stored flow refers to any more. */

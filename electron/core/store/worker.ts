@@ -100,7 +100,8 @@ function handle(flows: StoredFlows, request: WorkerRequest): void {
       void track(bodies.remove(request.blobs));
       return;
     case 'sync':
-      answer(request.id, settled(), false);
+      // The answer carries how many flows the index holds once that work is done (FlowStore.storedOnDisk).
+      answer(request.id, settled().then(() => flows.indexSize()), false);
       return;
     case 'close':
       answer(

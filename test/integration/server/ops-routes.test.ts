@@ -73,6 +73,8 @@ test('/healthz needs no token; /metrics needs one and counts flows, failures by 
         'hindsight_flows_stored 3',
         'hindsight_store_write_lag_seconds 0',
         `hindsight_rule_hits{rule_id="${rule.rule.id}",rule="tea \\"pot\\""} 1`,
+        'hindsight_flows_dropped_total 0',
+        'hindsight_store_trimmed_unremoved_flows 0',
       ],
       helpLines: [
         '# TYPE hindsight_flows_captured_total counter',
@@ -81,6 +83,8 @@ test('/healthz needs no token; /metrics needs one and counts flows, failures by 
         '# TYPE hindsight_flows_stored gauge',
         '# TYPE hindsight_store_write_lag_seconds gauge',
         '# TYPE hindsight_rule_hits gauge',
+        '# TYPE hindsight_flows_dropped_total counter',
+        '# TYPE hindsight_store_trimmed_unremoved_flows gauge',
         '# TYPE hindsight_uptime_seconds gauge',
       ],
     },

@@ -70,3 +70,24 @@ test('under sustained capture trims leave exactly the cap, run one at a time, an
     { kept, lines: 300 },
   );
 });
+
+test('flows trimmed but not yet removed by the worker count in admission: the index may hold the cap and one trim, no more, until the removal is done', async () => {
+  const store = await openStore({ dataDir: temp.make(), maxFlows: 300, trimCount: 100 });
+  capture(store, Array.from({ length: 301 }, () => storedFlow(store)));
+  // The flush trims the oldest 100 at once (201 listed); their removal is on its way to the worker, which
+  // cannot answer before the event loop turns.
+  const flushed = store.flush();
+  await microtasks();
+  capture(store, Array.from({ length: 99 }, () => storedFlow(store)));
+  const atBound = store.admit();
+  capture(store, [storedFlow(store)]);
+  const past = { admitted: store.admit(), dropped: store.dropped(), unremoved: store.trimmedUnremoved() };
+  await flushed;
+  const afterRemoval = { admitted: store.admit(), unremoved: store.trimmedUnremoved() };
+  // The 100 captured meanwhile pass the cap again: the next flush trims 100 more, and the worker keeps up.
+  await store.flush();
+  assert.deepEqual(
+    { atBound, past, afterRemoval, stored: store.count(), onDisk: await store.storedOnDisk() },
+    { atBound: true, past: { admitted: false, dropped: 1, unremoved: 100 }, afterRemoval: { admitted: true, unremoved: 0 }, stored: 201, onDisk: 201 },
+  );
+});

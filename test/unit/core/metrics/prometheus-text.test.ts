@@ -11,6 +11,8 @@ test('families with HELP and TYPE, labels escaped, fractions to the millisecond'
     stored: 10,
     storeWriteLagSeconds: 0.0425,
     ruleHits: [{ id: 'r1', name: 'say "hi"\\\nnow', hits: 4 }],
+    flowsDropped: 7,
+    trimmedUnremoved: 834,
     uptimeSeconds: 61.5,
   });
   assert.equal(
@@ -35,6 +37,12 @@ test('families with HELP and TYPE, labels escaped, fractions to the millisecond'
       '# HELP hindsight_rule_hits Times each rule applied since it was last saved.',
       '# TYPE hindsight_rule_hits gauge',
       'hindsight_rule_hits{rule_id="r1",rule="say \\"hi\\"\\\\\\nnow"} 4',
+      '# HELP hindsight_flows_dropped_total Exchanges forwarded without being recorded because the store was behind, since start.',
+      '# TYPE hindsight_flows_dropped_total counter',
+      'hindsight_flows_dropped_total 7',
+      '# HELP hindsight_store_trimmed_unremoved_flows Flows trimmed from the store whose removal from the disk is not finished (bounded: past one trim more, new exchanges are dropped).',
+      '# TYPE hindsight_store_trimmed_unremoved_flows gauge',
+      'hindsight_store_trimmed_unremoved_flows 834',
       '# HELP hindsight_uptime_seconds Seconds since this process started capturing.',
       '# TYPE hindsight_uptime_seconds gauge',
       'hindsight_uptime_seconds 61.500',

@@ -117,3 +117,26 @@ test('keepRecent: the newest small bodies are read from memory, older ones past 
   await store.remove([refs[2].blob!]);
   assert.deepEqual((await Promise.all(refs.map((r) => store.read(r)))).map(String), ['', 'bbbb', '']);
 });
+
+test('settle waits for the bodies handed out before it, not for a segment opened after it (one that fills only under further capture)', async () => {
+  for (const directWrites of [true, false]) {
+    const store = new BodyStore({ dir: tempDir(), segmentBytes: 32 * 1024 * 1024, directWrites });
+    const body = (flowId: string, text: string) => {
+      const w = store.open(flowId, 'response', {});
+      w.write(Buffer.from(text));
+      return w.end();
+    };
+    const before = body('se-before', 'handed out before');
+    const settled = store.settle();
+    const after = body('se-after', 'handed out after');
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([settled.then(() => 'settled'), new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting after 5 s'), 5_000)))]);
+    clearTimeout(timer);
+    assert.deepEqual(
+      { outcome, before: (await store.read(before)).toString(), after: (await store.read(after)).toString() },
+      { outcome: 'settled', before: 'handed out before', after: 'handed out after' },
+      `directWrites ${directWrites}`,
+    );
+    await store.close();
+  }
+});
