@@ -30,6 +30,11 @@ const MAX_WRITE_BUFFERS = 512;
 const COALESCE_MS = 20;
 /** ...unless this many bytes are waiting. */
 const COALESCE_BYTES = 256 * 1024;
+/**
+ * Records are encoded into slabs of this size: each payload is copied once, into the slab, and a batch is a few
+ * slab slices, not three small buffers per message. A record larger than this gets a slab of its own size.
+ */
+const SLAB_BYTES = 16 * 1024;
 
 export function messageLogName(flowId: string): string {
   return `${flowId}-messages`;
@@ -201,8 +206,14 @@ class LogWriter implements MessageWriter {
   private keptBytes = 0;
   private fd: number | undefined;
   private broken = false;
+  /** Encoded records waiting to be written: slices of slabs, in order. */
   private queue: Buffer[] = [];
+  /** Bytes encoded and not yet handed to a write (in the queue or the current slab). */
   private queuedBytes = 0;
+  /** The slab records are encoded into; bytes [slabQueued, slabUsed) are not in the queue yet. */
+  private slab: Buffer | undefined;
+  private slabUsed = 0;
+  private slabQueued = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing = false;
   private written = 0;
@@ -227,17 +238,39 @@ class LogWriter implements MessageWriter {
     const { meta, kept } = countMessage(this.stats, message, payload, this.ended ? undefined : this.broken ? 0 : this.room());
     if (!kept) return meta;
     if (this.fd === undefined && !this.openFile()) return meta;
-    const header = Buffer.from(JSON.stringify({ ...meta, stored: kept.length }));
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(header.length, 0);
+    const header = recordHeader(meta, kept.length);
+    const headerBytes = header.ascii ? header.json.length : Buffer.byteLength(header.json);
+    const bytes = 4 + headerBytes + kept.length;
+    const slab = this.slabWithRoom(bytes);
+    let at = this.slabUsed;
+    at = slab.writeUInt32BE(headerBytes, at);
+    at += slab.write(header.json, at, headerBytes, header.ascii ? 'latin1' : 'utf8');
+    // The payload is copied (into the slab): the caller's buffer may be a view of a socket chunk.
+    kept.copy(slab, at);
+    this.slabUsed += bytes;
     this.offsets.push(this.size);
-    this.size += 4 + header.length + kept.length;
+    this.size += bytes;
     this.keptBytes += kept.length;
-    // The payload is copied: the caller's buffer may be a reused socket chunk.
-    this.queue.push(length, header, Buffer.from(kept));
-    this.queuedBytes += 4 + header.length + kept.length;
+    this.queuedBytes += bytes;
     this.schedule();
     return meta;
+  }
+
+  /** The current slab when `bytes` fit in what it has left, else a new one (what the old one holds joins the queue). */
+  private slabWithRoom(bytes: number): Buffer {
+    if (this.slab && this.slab.length - this.slabUsed >= bytes) return this.slab;
+    this.queueSlab();
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    this.slabUsed = 0;
+    this.slabQueued = 0;
+    return this.slab;
+  }
+
+  /** What the slab holds beyond what is queued joins the queue (the slab's later records go after it). */
+  private queueSlab(): void {
+    if (!this.slab || this.slabUsed === this.slabQueued) return;
+    this.queue.push(this.slab.subarray(this.slabQueued, this.slabUsed));
+    this.slabQueued = this.slabUsed;
   }
 
   end(): void {
@@ -268,6 +301,7 @@ class LogWriter implements MessageWriter {
     this.stats.truncated = true;
     this.queue = [];
     this.queuedBytes = 0;
+    this.slab = undefined;
     this.onError(err);
     this.wake();
   }
@@ -275,7 +309,7 @@ class LogWriter implements MessageWriter {
   /** Writes soon: at once when much is waiting or the log has ended, else after COALESCE_MS. */
   private schedule(): void {
     if (this.writing || this.timer) return;
-    if (this.queue.length === 0 && !this.ended) return;
+    if (this.queuedBytes === 0 && !this.ended) return;
     if (this.ended || this.queuedBytes >= COALESCE_BYTES) return this.pump();
     this.timer = setTimeout(() => this.pump(), COALESCE_MS);
     this.timer.unref();
@@ -287,6 +321,9 @@ class LogWriter implements MessageWriter {
       this.timer = undefined;
     }
     if (this.writing) return;
+    this.queueSlab();
+    // An ended log writes no more records: its slab goes once what it holds is queued.
+    if (this.ended) this.slab = undefined;
     if (this.queue.length === 0 || this.fd === undefined || this.broken) {
       if (this.ended) this.finish();
       return;
@@ -323,6 +360,24 @@ class LogWriter implements MessageWriter {
     fs.close(fd, () => done());
   }
 }
+
+/**
+ * A record's header: the message's meta plus `stored`, as JSON. The usual message (the keys the relay sets, with
+ * `compressed` and `injected` when present) is written by hand, the same text JSON.stringify gives, since this runs
+ * for every message a busy socket carries; any other key (a close code, SSE fields, applied rules …) goes through
+ * JSON.stringify. `ascii`: the text is ASCII, one byte per character.
+ */
+export function recordHeader(meta: MessageMeta, stored: number): { json: string; ascii: boolean } {
+  const { seq, at, dir, kind, size, truncated, compressed, injected } = meta;
+  const usual = 6 + (compressed === undefined ? 0 : 1) + (injected === undefined ? 0 : 1);
+  if (Object.keys(meta).length !== usual || !PLAIN.test(dir) || !PLAIN.test(kind) || !Number.isFinite(seq + at + size)) return { json: JSON.stringify({ ...meta, stored }), ascii: false };
+  let json = `{"seq":${seq},"at":${at},"dir":"${dir}","kind":"${kind}","size":${size},"truncated":${truncated}`;
+  if (compressed !== undefined) json += `,"compressed":${compressed}`;
+  if (injected !== undefined) json += `,"injected":${injected}`;
+  return { json: `${json},"stored":${stored}}`, ascii: true };
+}
+/** A string JSON writes as it is between quotes. */
+const PLAIN = /^[a-z-]+$/;
 
 /** Records in `buffer` (at most `max`), stopping at a record cut short. */
 function parseRecords(buffer: Buffer, max: number): StoredMessage[] {
