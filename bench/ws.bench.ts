@@ -27,6 +27,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createCore } from '../electron/core/core';
+import { DEFAULT_MESSAGE_CAP } from '../electron/core/store/message-log';
 import { originCa, testLookup } from '../test/helpers/origin';
 import { TunnelAgent } from '../test/integration/capture/tunnel-agent';
 import { peakRssMB, startChild, type Child, type Message } from './child';
@@ -66,10 +67,17 @@ async function hindsightRole(): Promise<void> {
   // Capture off (`serve --no-capture`) measures forwarding alone, to tell what recording costs.
   if (process.env.BENCH_PROXY_CAPTURE === 'off') core.setCapture(false);
   process.send!({ type: 'ready', port: core.proxyAddress().port, caPem: core.ca.certPem });
+  // The flows' message totals: whether every message was kept, or the per-flow cap (10,000 messages or 10 MB)
+  // stopped keeping them, which would make recording look cheaper than it is.
+  const messages = async () => {
+    const { flows } = await core.store.query({});
+    const capped = flows.filter((f) => (f.messageCount ?? 0) > DEFAULT_MESSAGE_CAP.count || (f.messageBytes ?? 0) > DEFAULT_MESSAGE_CAP.bytes);
+    return { messagesCounted: flows.reduce((n, f) => n + (f.messageCount ?? 0), 0), cappedFlows: capped.length };
+  };
   answerUntilStopped(async () => {
     await core.dispose();
     fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, messages);
 }
 
 /** The part of mockttp's API this bench uses. */
@@ -97,13 +105,13 @@ async function mockttpRole(): Promise<void> {
 }
 
 /** Answers 'usage' (CPU, peak and current RSS) until 'stop', which runs `stop` and lets the process end. */
-function answerUntilStopped(stop: () => Promise<void>): void {
+function answerUntilStopped(stop: () => Promise<void>, extra: () => Promise<Record<string, number>> = async () => ({})): void {
   // The load client gone (a crash, the watchdog): this helper goes too, rather than serve on as an orphan.
   process.once('disconnect', () => process.exit(0));
   process.on('message', async (m: Message) => {
     if (m.type === 'usage') {
       const usage = process.cpuUsage();
-      process.send!({ type: 'usage', cpuMicros: usage.user + usage.system, peakRssMB: peakRssMB(), rssMB: Math.round(process.memoryUsage.rss() / 1024 / 1024) });
+      process.send!({ type: 'usage', cpuMicros: usage.user + usage.system, peakRssMB: peakRssMB(), rssMB: Math.round(process.memoryUsage.rss() / 1024 / 1024), ...(await extra()) });
     }
     if (m.type === 'stop') {
       await stop();
@@ -207,7 +215,9 @@ async function closedLoop(originPort: number, proxy: Child, measureS: number, du
   const sample: Sample = { roundTripsPerSec: Math.round(measured / measureS), errors };
   if (usage && cpuAtStart !== undefined) sample.cpuMicrosPerRoundTrip = Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, measured));
   if (usage) sample.peakRssMB = usage.peakRssMB as number;
-  if (firstError) sample.note = `first error: ${firstError.split('\n')[0].slice(0, 120)}`;
+  if (usage?.cappedFlows) firstError = `${usage.cappedFlows as number} flows reached the message cap (${usage.messagesCounted as number} messages counted): the rest were counted, not kept${firstError ? `; first error: ${firstError}` : ''}`;
+  else if (firstError) firstError = `first error: ${firstError}`;
+  if (firstError) sample.note = firstError.split('\n')[0].slice(0, 160);
   return sample;
 }
 
