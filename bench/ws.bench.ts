@@ -21,7 +21,6 @@
  */
 import fs from 'node:fs';
 import https from 'node:https';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +29,7 @@ import { createCore } from '../electron/core/core';
 import { DEFAULT_MESSAGE_CAP } from '../electron/core/store/message-log';
 import { originCa, testLookup } from '../test/helpers/origin';
 import { TunnelAgent } from '../test/integration/capture/tunnel-agent';
-import { peakRssMB, startChild, type Child, type Message } from './child';
+import { answerUntilStopped, mockttpRole, startChild, type Child } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -78,46 +77,6 @@ async function hindsightRole(): Promise<void> {
     await core.dispose();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, messages);
-}
-
-/** The part of mockttp's API this bench uses. */
-interface Mockttp {
-  generateCACertificate(options: { commonName: string }): Promise<{ key: string; cert: string }>;
-  getLocal(options: Record<string, unknown>): {
-    start(port: number): Promise<void>;
-    stop(): Promise<void>;
-    port: number;
-    forAnyRequest(): { thenPassThrough(options: Record<string, unknown>): Promise<unknown> };
-    forAnyWebSocket(): { thenPassThrough(options: Record<string, unknown>): Promise<unknown> };
-  };
-}
-
-async function mockttpRole(): Promise<void> {
-  const mockttp = createRequire(path.join(path.resolve(process.env.BENCH_MOCKTTP_DIR!), 'package.json'))('mockttp') as Mockttp;
-  // Its own CA, as HTTP Toolkit runs it; the origin's CA is trusted through NODE_EXTRA_CA_CERTS (set by the parent).
-  const ca = await mockttp.generateCACertificate({ commonName: 'Hindsight ws bench mockttp CA' });
-  const server = mockttp.getLocal({ https: { key: ca.key, cert: ca.cert }, recordTraffic: false, http2: 'fallback' });
-  await server.start(0);
-  await server.forAnyRequest().thenPassThrough({});
-  await server.forAnyWebSocket().thenPassThrough({});
-  process.send!({ type: 'ready', port: server.port, caPem: ca.cert });
-  answerUntilStopped(() => server.stop());
-}
-
-/** Answers 'usage' (CPU, peak and current RSS) until 'stop', which runs `stop` and lets the process end. */
-function answerUntilStopped(stop: () => Promise<void>, extra: () => Promise<Record<string, number>> = async () => ({})): void {
-  // The load client gone (a crash, the watchdog): this helper goes too, rather than serve on as an orphan.
-  process.once('disconnect', () => process.exit(0));
-  process.on('message', async (m: Message) => {
-    if (m.type === 'usage') {
-      const usage = process.cpuUsage();
-      process.send!({ type: 'usage', cpuMicros: usage.user + usage.system, peakRssMB: peakRssMB(), rssMB: Math.round(process.memoryUsage.rss() / 1024 / 1024), ...(await extra()) });
-    }
-    if (m.type === 'stop') {
-      await stop();
-      process.exit(0);
-    }
-  });
 }
 
 // ---------- the load client ----------
@@ -302,7 +261,7 @@ async function main(): Promise<void> {
 }
 
 const role = process.env.BENCH_ROLE;
-(role === 'origin' ? originRole() : role === 'hindsight' ? hindsightRole() : role === 'mockttp' ? mockttpRole() : main()).catch((err) => {
+(role === 'origin' ? originRole() : role === 'hindsight' ? hindsightRole() : role === 'mockttp' ? mockttpRole('Hindsight ws bench mockttp CA', { webSockets: true }) : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });
