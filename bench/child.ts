@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 export type Message = { type: string; [key: string]: unknown };
 
@@ -58,4 +60,52 @@ export function percentile(sorted: number[], p: number): number {
 export function peakRssMB(): number {
   const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/**
+ * In a helper role: answers 'usage' (the process's CPU, peak and current RSS, plus what `extra` adds) until
+ * 'stop', which runs `stop` and lets the process end.
+ */
+export function answerUntilStopped(stop: () => Promise<void>, extra: () => Promise<Record<string, number>> = async () => ({})): void {
+  // The load client gone (a crash, the watchdog): this helper goes too, rather than serve on as an orphan.
+  process.once('disconnect', () => process.exit(0));
+  process.on('message', async (m: Message) => {
+    if (m.type === 'usage') {
+      const usage = process.cpuUsage();
+      process.send!({ type: 'usage', cpuMicros: usage.user + usage.system, peakRssMB: peakRssMB(), rssMB: Math.round(process.memoryUsage.rss() / 1024 / 1024), ...(await extra()) });
+    }
+    if (m.type === 'stop') {
+      await stop();
+      process.exit(0);
+    }
+  });
+}
+
+/** The part of mockttp's API the benches use. */
+interface Mockttp {
+  generateCACertificate(options: { commonName: string }): Promise<{ key: string; cert: string }>;
+  getLocal(options: Record<string, unknown>): {
+    start(port: number): Promise<void>;
+    stop(): Promise<void>;
+    port: number;
+    forAnyRequest(): { thenPassThrough(options: Record<string, unknown>): Promise<unknown> };
+    forAnyWebSocket(): { thenPassThrough(options: Record<string, unknown>): Promise<unknown> };
+  };
+}
+
+/**
+ * The mockttp role: a passthrough proxy from BENCH_MOCKTTP_DIR (where mockttp is installed), started as
+ * ../shared/bench/peers/mockttp-proxy.mjs starts one (recordTraffic off, http2 'fallback', its own CA as HTTP
+ * Toolkit runs it; the origin's CA is trusted through NODE_EXTRA_CA_CERTS, set by the parent). Sends 'ready' with
+ * its port and CA, then answers until stopped.
+ */
+export async function mockttpRole(caName: string, options: { webSockets?: boolean } = {}): Promise<void> {
+  const mockttp = createRequire(path.join(path.resolve(process.env.BENCH_MOCKTTP_DIR!), 'package.json'))('mockttp') as Mockttp;
+  const ca = await mockttp.generateCACertificate({ commonName: caName });
+  const server = mockttp.getLocal({ https: { key: ca.key, cert: ca.cert }, recordTraffic: false, http2: 'fallback' });
+  await server.start(0);
+  await server.forAnyRequest().thenPassThrough({});
+  if (options.webSockets) await server.forAnyWebSocket().thenPassThrough({});
+  process.send!({ type: 'ready', port: server.port, caPem: ca.cert });
+  answerUntilStopped(() => server.stop());
 }

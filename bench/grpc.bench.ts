@@ -20,7 +20,6 @@
  * BENCH_CAPTURE=on|off runs one Hindsight mode only.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +27,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createCore } from '../electron/core/core';
 import { originCa, testLookup } from '../test/helpers/origin';
 import { Echo, useGrpcProxy, type EchoClient, type Note } from '../test/helpers/grpc-echo';
-import { peakRssMB, percentile, startChild, type Child, type Message } from './child';
+import { answerUntilStopped, mockttpRole, percentile, startChild, type Child } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -73,45 +72,6 @@ async function hindsightRole(): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 }
-
-/** The part of mockttp's API this bench uses. */
-interface Mockttp {
-  generateCACertificate(options: { commonName: string }): Promise<{ key: string; cert: string }>;
-  getLocal(options: Record<string, unknown>): {
-    start(port: number): Promise<void>;
-    stop(): Promise<void>;
-    port: number;
-    forAnyRequest(): { thenPassThrough(options: Record<string, unknown>): Promise<unknown> };
-  };
-}
-
-async function mockttpRole(): Promise<void> {
-  const mockttp = createRequire(path.join(path.resolve(process.env.BENCH_MOCKTTP_DIR!), 'package.json'))('mockttp') as Mockttp;
-  // Its own CA, as HTTP Toolkit runs it; the server's CA is trusted through NODE_EXTRA_CA_CERTS (set by the parent).
-  const ca = await mockttp.generateCACertificate({ commonName: 'Hindsight gRPC bench mockttp CA' });
-  const server = mockttp.getLocal({ https: { key: ca.key, cert: ca.cert }, recordTraffic: false, http2: 'fallback' });
-  await server.start(0);
-  await server.forAnyRequest().thenPassThrough({});
-  process.send!({ type: 'ready', port: server.port, caPem: ca.cert });
-  answerUntilStopped(() => server.stop());
-}
-
-/** Answers 'usage' (the process's CPU and peak RSS) until 'stop', which runs `stop` and lets the process end. */
-function answerUntilStopped(stop: () => Promise<void>): void {
-  // The load client gone (a crash, the watchdog): this helper goes too, rather than serve on as an orphan.
-  process.once('disconnect', () => process.exit(0));
-  process.on('message', async (m: Message) => {
-    if (m.type === 'usage') {
-      const usage = process.cpuUsage();
-      process.send!({ type: 'usage', cpuMicros: usage.user + usage.system, peakRssMB: peakRssMB() });
-    }
-    if (m.type === 'stop') {
-      await stop();
-      process.exit(0);
-    }
-  });
-}
-
 
 // ---------- the load client ----------
 
@@ -245,7 +205,7 @@ async function main(): Promise<void> {
 }
 
 const role = process.env.BENCH_ROLE;
-(role === 'server' ? serverRole() : role === 'hindsight' ? hindsightRole() : role === 'mockttp' ? mockttpRole() : main()).catch((err) => {
+(role === 'server' ? serverRole() : role === 'hindsight' ? hindsightRole() : role === 'mockttp' ? mockttpRole('Hindsight gRPC bench mockttp CA') : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -62,6 +62,12 @@ class OrderedLog {
     };
   }
 
+  /** A message complete now: straight into the log when nothing waits before it (no slot, no closure). */
+  add(message: Omit<MessageMeta, 'seq'>, payload: Buffer): void {
+    if (this.slots.length === 0) this.recording.message(message, payload);
+    else this.reserve()(message, payload);
+  }
+
   get idle(): boolean {
     return this.slots.length === 0;
   }
@@ -274,7 +280,7 @@ class Direction {
         const payload = message.chunks.length === 1 ? message.chunks[0] : Buffer.concat(message.chunks);
         const meta: Omit<MessageMeta, 'seq'> = { at: Date.now(), dir: this.dir, kind: message.kind, size: message.wireSize, truncated: payload.length < message.wireSize };
         if (!frames) {
-          this.log.reserve()(meta, payload);
+          this.log.add(meta, payload);
         } else {
           const verdict = message.kind === 'text' ? this.gate!(this.dir, payload.toString('utf8'), this.signal) : undefined;
           if (verdict instanceof Promise || this.decisionsPending > 0) {
@@ -288,7 +294,7 @@ class Direction {
           } else {
             const decided = this.decide(message.kind, meta, payload, verdict, frames);
             for (const frame of decided.frames) this.output!.push(frame);
-            this.log.reserve()(decided.meta, decided.payload);
+            this.log.add(decided.meta, decided.payload);
           }
         }
       }
@@ -401,7 +407,7 @@ class Direction {
     } else if (kind === 'close') {
       stored = Buffer.alloc(0);
     }
-    this.log.reserve()(message, stored);
+    this.log.add(message, stored);
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MessageLogStore, messageLogName } from '../../../../electron/core/store/message-log';
+import { MessageLogStore, messageLogName, recordHeader } from '../../../../electron/core/store/message-log';
 import type { MessageMeta } from '../../../../electron/common/message';
 import { tempDirs } from '../../../helpers/temp-dirs';
 
@@ -71,4 +71,54 @@ test('a record torn by a crash ends the log; the records before it are read', as
   const file = path.join(dir, 'to', messageLogName('torn01'));
   fs.truncateSync(file, fs.statSync(file).size - 3);
   assert.deepEqual(await page(open(dir), 'torn01'), { texts: ['1:whole'], stored: 1, next: undefined });
+});
+
+test('records across many slabs (and one larger than a slab) read back whole, metas included, also after a restart', async () => {
+  const dir = tempDir();
+  const store = open(dir);
+  const writer = store.open('slabs1');
+  const sent: { meta: MessageMeta; payload: string }[] = [];
+  const append = (message: Omit<MessageMeta, 'seq'>, payload: Buffer) => {
+    const meta = writer.append(message, payload);
+    sent.push({ meta, payload: payload.toString('latin1') });
+    // The caller's buffer may be reused once append returns (a socket chunk): the log kept a copy.
+    payload.fill(0x2a);
+  };
+  for (let i = 0; i < 120; i++) {
+    const payload = Buffer.from(String.fromCharCode(97 + (i % 26)).repeat(100 + i * 13), 'latin1');
+    append({ at: 1000 + i, dir: i % 2 ? 'to-client' : 'to-server', kind: i % 3 ? 'binary' : 'text', size: payload.length, truncated: false, ...(i % 5 === 0 ? { compressed: true } : {}), ...(i % 7 === 0 ? { injected: true } : {}) }, payload);
+  }
+  append({ at: 2000, dir: 'to-client', kind: 'binary', size: 40_000, truncated: false }, Buffer.alloc(40_000, 0x62));
+  append({ at: 2001, dir: 'to-server', kind: 'close', size: 9, truncated: false, closeCode: 4001, closeReason: 'adiós' }, Buffer.from('adiós'));
+  const readAll = async (from: MessageLogStore) => {
+    const all: { meta: MessageMeta; payload: string }[] = [];
+    for (let after = 0; ; ) {
+      const result = await from.read('slabs1', { after, limit: 50 });
+      all.push(...result.messages.map((m) => ({ meta: m.meta, payload: m.payload.toString('latin1') })));
+      if (result.next === undefined) return all;
+      after = result.next;
+    }
+  };
+  assert.deepEqual(await readAll(store), sent);
+  writer.end();
+  await store.close();
+  assert.deepEqual(await readAll(open(dir)), sent);
+});
+
+test('a record header written by hand is the text JSON.stringify gives; other keys go through JSON.stringify', () => {
+  const metas: MessageMeta[] = [
+    { seq: 1, at: 1_700_000_000_123, dir: 'to-server', kind: 'text', size: 5, truncated: false },
+    { seq: 2, at: 1_700_000_000_124, dir: 'to-client', kind: 'binary', size: 1024, truncated: true, compressed: true },
+    { seq: 3, at: 1_700_000_000_125, dir: 'to-client', kind: 'text', size: 3, truncated: false, injected: true },
+    { seq: 4, at: 1_700_000_000_126, dir: 'to-server', kind: 'close', size: 9, truncated: false, closeCode: 1000, closeReason: 'adiós "x"' },
+  ];
+  assert.deepEqual(
+    metas.map((meta) => recordHeader(meta, 7)),
+    [
+      { json: JSON.stringify({ ...metas[0], stored: 7 }), ascii: true },
+      { json: JSON.stringify({ ...metas[1], stored: 7 }), ascii: true },
+      { json: JSON.stringify({ ...metas[2], stored: 7 }), ascii: true },
+      { json: JSON.stringify({ ...metas[3], stored: 7 }), ascii: false },
+    ],
+  );
 });

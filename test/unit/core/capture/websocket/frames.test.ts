@@ -2,7 +2,7 @@
 // forwarded chunk is never changed), and stops for good on a length no frame can have.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, FrameReader, type FrameHeader } from '../../../../../electron/core/capture/websocket/frames';
+import { encodeFrame, FrameReader, xorMask, type FrameHeader } from '../../../../../electron/core/capture/websocket/frames';
 
 interface Seen {
   header: FrameHeader;
@@ -68,4 +68,22 @@ test('a 64-bit length beyond what JavaScript counts exactly stops the reader for
   const reader = new FrameReader({ frameStart: (h) => seen.push(h), payload: () => {}, frameEnd: () => {} });
   reader.push(Buffer.concat([header, frames[0]]));
   assert.deepEqual({ broken: reader.broken, seen }, { broken: true, seen: [] });
+});
+
+test('xorMask gives the byte-by-byte XOR at every length, mask offset and alignment (word-wise in the middle)', () => {
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  const source = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7 + 3) & 0xff));
+  const mismatches: string[] = [];
+  for (const length of [0, 1, 3, 4, 31, 32, 33, 64, 127, 255]) {
+    for (let start = 0; start < 4; start++) {
+      for (let offset = 0; offset < 4; offset++) {
+        // A view at `start` in a larger buffer: aligned and unaligned byte offsets alike.
+        const buf = Buffer.from(source).subarray(start, start + length);
+        const expected = Buffer.from(buf.map((b, i) => b ^ mask[(offset + i) & 3]));
+        xorMask(buf, mask, offset);
+        if (!buf.equals(expected)) mismatches.push(`length ${length} start ${start} offset ${offset}`);
+      }
+    }
+  }
+  assert.deepEqual(mismatches, []);
 });
