@@ -70,6 +70,8 @@ export class BodyStore implements BodyStoreLike {
   private recentMax = 0;
   /** Staging pages for direct segment writes; undefined when they are not wanted. */
   private readonly pages: DirectPages | undefined;
+  /** The first staging page, made at start off the proxy's thread (DirectPages.prepare); close waits for it. */
+  private readonly pagesPrepared: Promise<void> = Promise.resolve();
   private readonly segmentEvents: SegmentEvents = {
     onError: (err) => this.failed(err),
     onClosed: (segment) => this.openSegments.delete(segment),
@@ -83,7 +85,10 @@ export class BodyStore implements BodyStoreLike {
     mkdirPrivate(this.dir);
     this.firstSegment = this.segmentBytes > 0 ? Math.max(0, ...this.segments()) + 1 : 0;
     this.nextSegment = this.firstSegment;
-    if (this.segmentBytes > 0 && options.directWrites !== false) this.pages = new DirectPages(path.join(this.dir, SEGMENTS));
+    if (this.segmentBytes > 0 && options.directWrites !== false) {
+      this.pages = new DirectPages(path.join(this.dir, SEGMENTS));
+      this.pagesPrepared = preparePages(this.pages, path.join(this.dir, SEGMENTS));
+    }
   }
 
   pathOf(blob: string): string {
@@ -420,6 +425,17 @@ export class BodyStore implements BodyStoreLike {
     this.segmentBytes = 0;
     await this.flush();
     await Promise.all([...this.openSegments].map((s) => s.closed));
+    await this.pagesPrepared;
     this.pages?.close();
   }
+}
+
+/** Makes the first staging page in the segments folder (DirectPages.prepare); a folder that cannot be made is reported by the first segment. */
+async function preparePages(pages: DirectPages, dir: string): Promise<void> {
+  try {
+    mkdirPrivate(dir);
+  } catch {
+    return;
+  }
+  await pages.prepare();
 }

@@ -34,6 +34,7 @@ export class DirectPages {
   usable = O_DIRECT !== undefined;
   /** Pages made so far (for tests and diagnostics: steady capture reuses pages instead of making new ones). */
   allocated = 0;
+  private closed = false;
 
   constructor(private readonly dir: string) {}
 
@@ -46,14 +47,42 @@ export class DirectPages {
     if (this.idle.length < IDLE_PAGES) this.idle.push(page);
   }
 
+  /**
+   * Makes one idle page ahead of the first segment, its search's test writes on the thread pool. Left to
+   * take(), the first search (up to 256 direct writes of a block, each failure an exception) ran on the
+   * proxy's thread inside the first request after a start: about 9 ms of it (issue 16, the new-host tail).
+   * Later pages align where this one did (lastOffset), so they cost one write. Never rejects: a failure
+   * leaves the search, and its report, to take().
+   */
+  async prepare(): Promise<void> {
+    if (this.closed || !this.usable || this.idle.length > 0) return;
+    try {
+      const fd = (this.probeFd ??= openProbe(this.dir));
+      const raw = Buffer.allocUnsafeSlow(PAGE + BLOCK);
+      for (const k of this.offsetsToTry()) {
+        if (this.closed) return;
+        try {
+          await writeAt(fd, raw, k);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EINVAL') continue;
+          throw err;
+        }
+        this.lastOffset = k;
+        this.allocated++;
+        this.give(raw.subarray(k, k + PAGE));
+        return;
+      }
+    } catch {
+      // take() searches again and throws what it meets.
+    }
+  }
+
   /** Throws when no aligned page can be made (a failed test write: a full disk, or no direct I/O here). */
   private allocate(): Buffer {
     const fd = (this.probeFd ??= openProbe(this.dir));
     // Unset bytes never reach a segment: writers copy bodies in and zero what they pad with.
     const raw = Buffer.allocUnsafeSlow(PAGE + BLOCK);
-    const offsets = [this.lastOffset];
-    for (let k = 0; k < BLOCK; k += STEP) if (k !== this.lastOffset) offsets.push(k);
-    for (const k of offsets) {
+    for (const k of this.offsetsToTry()) {
       try {
         fs.writeSync(fd, raw, k, BLOCK, 0);
       } catch (err) {
@@ -67,7 +96,16 @@ export class DirectPages {
     throw Object.assign(new Error('no block-aligned buffer accepted by a direct write'), { code: 'EINVAL' });
   }
 
+  /** Offsets into a new buffer where a page may start aligned: where the last one did first. */
+  private offsetsToTry(): number[] {
+    const offsets = [this.lastOffset];
+    for (let k = 0; k < BLOCK; k += STEP) if (k !== this.lastOffset) offsets.push(k);
+    return offsets;
+  }
+
+  /** Call only once no prepare() is under way (BodyStore.close waits for it): its writes use the probe file. */
   close(): void {
+    this.closed = true;
     if (this.probeFd !== undefined) fs.closeSync(this.probeFd);
     this.probeFd = undefined;
     this.idle.length = 0;
@@ -78,6 +116,11 @@ export class DirectPages {
 export function openDirect(file: string, flags: number): number {
   if (O_DIRECT === undefined) throw Object.assign(new Error('no direct I/O on this system'), { code: 'EINVAL' });
   return fs.openSync(file, flags | O_DIRECT | fs.constants.O_WRONLY, PRIVATE_FILE_MODE);
+}
+
+/** One block of `buffer` from `offset`, written at the start of the probe file, on the thread pool. */
+function writeAt(fd: number, buffer: Buffer, offset: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.write(fd, buffer, offset, BLOCK, 0, (err) => (err ? reject(err) : resolve())));
 }
 
 function openProbe(dir: string): number {
