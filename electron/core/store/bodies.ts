@@ -86,8 +86,9 @@ export class BodyStore implements BodyStoreLike {
     this.firstSegment = this.segmentBytes > 0 ? Math.max(0, ...this.segments()) + 1 : 0;
     this.nextSegment = this.firstSegment;
     if (this.segmentBytes > 0 && options.directWrites !== false) {
-      this.pages = new DirectPages(path.join(this.dir, SEGMENTS));
-      this.pagesPrepared = preparePages(this.pages, path.join(this.dir, SEGMENTS));
+      // The probe file (direct-pages.ts) goes in the bodies folder, made above: the segments folder appears with the first segment.
+      this.pages = new DirectPages(this.dir);
+      this.pagesPrepared = this.pages.prepare();
     }
   }
 
@@ -430,12 +431,3 @@ export class BodyStore implements BodyStoreLike {
   }
 }
 
-/** Makes the first staging page in the segments folder (DirectPages.prepare); a folder that cannot be made is reported by the first segment. */
-async function preparePages(pages: DirectPages, dir: string): Promise<void> {
-  try {
-    mkdirPrivate(dir);
-  } catch {
-    return;
-  }
-  await pages.prepare();
-}
