@@ -20,7 +20,7 @@ import type { Flow } from '../../common/flow';
 import type { BodyStore } from './bodies';
 import { readLine, rewriteLines } from './datafile-lines';
 import type { FlowDoc } from './journal';
-import { blobsOf, type DocKey, type WorkerStart } from './protocol';
+import { blobsOf, parseKeys, type DocKey, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 
 /** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
@@ -63,8 +63,9 @@ export function entryOf(doc: FlowDoc): Entry {
   return { id: doc._id, line: JSON.stringify(doc), blobs: blobsOf(doc) };
 }
 
-/** A write request's lines with their keys (the main side sends one key per line, in order). */
-export function entriesOf(chunks: string[], keys: DocKey[]): Entry[] {
+/** A write request's lines with their keys (the main side sends one key per line, in order: keyLine). */
+export function entriesOf(chunks: string[], keyText: string): Entry[] {
+  const keys = parseKeys(keyText);
   const lines: string[] = [];
   for (const chunk of chunks) {
     const split = chunk.split('\n');
