@@ -48,33 +48,25 @@ export class DirectPages {
   }
 
   /**
-   * Makes one idle page ahead of the first segment, its search's test writes on the thread pool. Left to
-   * take(), the first search (up to 256 direct writes of a block, each failure an exception) ran on the
-   * proxy's thread inside the first request after a start: about 9 ms of it (issue 16, the new-host tail).
-   * Later pages align where this one did (lastOffset), so they cost one write. Never rejects: a failure
-   * leaves the search, and its report, to take().
+   * Makes one idle page ahead of the first segment, in the event-loop turn after the store opens, while the
+   * start still waits on other I/O. Left to take(), the search (a test write per 16-byte offset until one is
+   * accepted, then that write reaching the disk) ran inside the first request after a start: 9–30 ms of
+   * it in profiles of that request on this machine (issue 16, the new-host tail). Done on the thread pool
+   * instead, it was often still queued behind the start's other file work when that request came. Later
+   * pages align where this one did (lastOffset), so they cost one write. Never rejects: a failure leaves
+   * the search, and its report, to take().
    */
-  async prepare(): Promise<void> {
-    if (this.closed || !this.usable || this.idle.length > 0) return;
-    try {
-      const fd = (this.probeFd ??= openProbe(this.dir));
-      const raw = Buffer.allocUnsafeSlow(PAGE + BLOCK);
-      for (const k of this.offsetsToTry()) {
-        if (this.closed) return;
+  prepare(): Promise<void> {
+    return new Promise((resolve) =>
+      setImmediate(() => {
         try {
-          await writeAt(fd, raw, k);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EINVAL') continue;
-          throw err;
+          if (!this.closed && this.usable && this.idle.length === 0) this.give(this.allocate());
+        } catch {
+          // take() searches again and throws what it meets.
         }
-        this.lastOffset = k;
-        this.allocated++;
-        this.give(raw.subarray(k, k + PAGE));
-        return;
-      }
-    } catch {
-      // take() searches again and throws what it meets.
-    }
+        resolve();
+      }),
+    );
   }
 
   /** Throws when no aligned page can be made (a failed test write: a full disk, or no direct I/O here). */
@@ -103,7 +95,7 @@ export class DirectPages {
     return offsets;
   }
 
-  /** Call only once no prepare() is under way (BodyStore.close waits for it): its writes use the probe file. */
+  /** A prepare() still waiting for its turn then makes no page. */
   close(): void {
     this.closed = true;
     if (this.probeFd !== undefined) fs.closeSync(this.probeFd);
@@ -116,11 +108,6 @@ export class DirectPages {
 export function openDirect(file: string, flags: number): number {
   if (O_DIRECT === undefined) throw Object.assign(new Error('no direct I/O on this system'), { code: 'EINVAL' });
   return fs.openSync(file, flags | O_DIRECT | fs.constants.O_WRONLY, PRIVATE_FILE_MODE);
-}
-
-/** One block of `buffer` from `offset`, written at the start of the probe file, on the thread pool. */
-function writeAt(fd: number, buffer: Buffer, offset: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.write(fd, buffer, offset, BLOCK, 0, (err) => (err ? reject(err) : resolve())));
 }
 
 function openProbe(dir: string): number {
