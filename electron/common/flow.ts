@@ -196,7 +196,8 @@ export function splitUrl(url: string): { host: string; path: string } {
 
 export function mediaType(contentType: string | undefined): string | undefined {
   if (!contentType) return undefined;
-  const t = contentType.split(';')[0].trim().toLowerCase();
+  const semicolon = contentType.indexOf(';');
+  const t = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   return t || undefined;
 }
 
@@ -219,7 +220,8 @@ export function toSummary(flow: Flow): FlowSummary {
     host,
     path,
     requestSize: flow.request.body.size,
-    appliedRuleKinds: [...new Set(flow.appliedRules.map((r) => r.kind))],
+    // Most flows match no rule: an empty list without the map, set and spread (toSummary runs for every flow).
+    appliedRuleKinds: flow.appliedRules.length === 0 ? [] : [...new Set(flow.appliedRules.map((r) => r.kind))],
     pinned: !!flow.pinned,
   };
   const contentType = mediaType(flow.response?.body.contentType ?? flow.request.body.contentType);

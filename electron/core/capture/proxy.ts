@@ -23,7 +23,7 @@ import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
 import { LiveWebSockets } from './websocket/registry';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
-import { warmUpInterception } from './warm-up';
+import { warmUpInterception, type WarmUp } from './warm-up';
 import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
 import { createH2Front } from './h2/front';
@@ -205,6 +205,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
       socket.once('close', () => upgradedSockets.delete(socket));
     },
   };
+  let warmUp: WarmUp | undefined;
   proxy.onConnect((req, socket, _head, callback) => {
     if (refused.has(req.socket)) return callback(new Error('client not allowed'));
     // The target is checked before the tunnel is answered: `CONNECT garbage` gets 400 and a reason, not 200.
@@ -219,7 +220,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     // A passthrough rule takes the tunnel here: the library never sees it (its callback is not called).
     const clientIp = plainIp(req.socket.remoteAddress ?? '');
     const to = parseAuthority(req.url ?? '', 443)!;
-    const rule = passthroughRule(options.rules, clientIp, to.host, to.port, req);
+    // The start's own warm-up is always intercepted: it asks the setup page, which never leaves this process.
+    const rule = warmUp?.isWarmUp(req.socket) ? undefined : passthroughRule(options.rules, clientIp, to.host, to.port, req);
     if (rule) return passThrough(passthrough, req, socket as net.Socket, _head, { to, client: { ip: clientIp, port: req.socket.remotePort ?? 0 }, rule });
     return callback();
   });
@@ -290,7 +292,9 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     }
   });
   // Before the proxy is announced: the first client's request then runs warm (warm-up.ts).
-  await warmUpInterception(options.host, port, options.ca.certPem);
+  warmUp = warmUpInterception(options.host, port, options.ca.certPem, !reverse);
+  await warmUp.done;
+  warmUp = undefined;
 
   let disposed: Promise<void> | undefined;
   return {

@@ -70,6 +70,8 @@ export class BodyStore implements BodyStoreLike {
   private recentMax = 0;
   /** Staging pages for direct segment writes; undefined when they are not wanted. */
   private readonly pages: DirectPages | undefined;
+  /** The first staging page, made at start off the proxy's thread (DirectPages.prepare); close waits for it. */
+  private readonly pagesPrepared: Promise<void> = Promise.resolve();
   private readonly segmentEvents: SegmentEvents = {
     onError: (err) => this.failed(err),
     onClosed: (segment) => this.openSegments.delete(segment),
@@ -83,7 +85,11 @@ export class BodyStore implements BodyStoreLike {
     mkdirPrivate(this.dir);
     this.firstSegment = this.segmentBytes > 0 ? Math.max(0, ...this.segments()) + 1 : 0;
     this.nextSegment = this.firstSegment;
-    if (this.segmentBytes > 0 && options.directWrites !== false) this.pages = new DirectPages(path.join(this.dir, SEGMENTS));
+    if (this.segmentBytes > 0 && options.directWrites !== false) {
+      // The probe file (direct-pages.ts) goes in the bodies folder, made above: the segments folder appears with the first segment.
+      this.pages = new DirectPages(this.dir);
+      this.pagesPrepared = this.pages.prepare();
+    }
   }
 
   pathOf(blob: string): string {
@@ -424,6 +430,8 @@ export class BodyStore implements BodyStoreLike {
     this.segmentBytes = 0;
     await this.flush();
     await Promise.all([...this.openSegments].map((s) => s.closed));
+    await this.pagesPrepared;
     this.pages?.close();
   }
 }
+

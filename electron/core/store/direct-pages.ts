@@ -34,6 +34,7 @@ export class DirectPages {
   usable = O_DIRECT !== undefined;
   /** Pages made so far (for tests and diagnostics: steady capture reuses pages instead of making new ones). */
   allocated = 0;
+  private closed = false;
 
   constructor(private readonly dir: string) {}
 
@@ -46,14 +47,34 @@ export class DirectPages {
     if (this.idle.length < IDLE_PAGES) this.idle.push(page);
   }
 
+  /**
+   * Makes one idle page ahead of the first segment, in the event-loop turn after the store opens, while the
+   * start still waits on other I/O. Left to take(), the search (a test write per 16-byte offset until one is
+   * accepted, then that write reaching the disk) ran inside the first request after a start: 9–30 ms of
+   * it in profiles of that request on this machine (issue 16, the new-host tail). Done on the thread pool
+   * instead, it was often still queued behind the start's other file work when that request came. Later
+   * pages align where this one did (lastOffset), so they cost one write. Never rejects: a failure leaves
+   * the search, and its report, to take().
+   */
+  prepare(): Promise<void> {
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        try {
+          if (!this.closed && this.usable && this.idle.length === 0) this.give(this.allocate());
+        } catch {
+          // take() searches again and throws what it meets.
+        }
+        resolve();
+      }),
+    );
+  }
+
   /** Throws when no aligned page can be made (a failed test write: a full disk, or no direct I/O here). */
   private allocate(): Buffer {
     const fd = (this.probeFd ??= openProbe(this.dir));
     // Unset bytes never reach a segment: writers copy bodies in and zero what they pad with.
     const raw = Buffer.allocUnsafeSlow(PAGE + BLOCK);
-    const offsets = [this.lastOffset];
-    for (let k = 0; k < BLOCK; k += STEP) if (k !== this.lastOffset) offsets.push(k);
-    for (const k of offsets) {
+    for (const k of this.offsetsToTry()) {
       try {
         fs.writeSync(fd, raw, k, BLOCK, 0);
       } catch (err) {
@@ -67,7 +88,16 @@ export class DirectPages {
     throw Object.assign(new Error('no block-aligned buffer accepted by a direct write'), { code: 'EINVAL' });
   }
 
+  /** Offsets into a new buffer where a page may start aligned: where the last one did first. */
+  private offsetsToTry(): number[] {
+    const offsets = [this.lastOffset];
+    for (let k = 0; k < BLOCK; k += STEP) if (k !== this.lastOffset) offsets.push(k);
+    return offsets;
+  }
+
+  /** A prepare() still waiting for its turn then makes no page. */
   close(): void {
+    this.closed = true;
     if (this.probeFd !== undefined) fs.closeSync(this.probeFd);
     this.probeFd = undefined;
     this.idle.length = 0;

@@ -32,7 +32,7 @@ import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
 import { MessageLogStore } from './message-log';
 import { JournalWriter, journalFile, toLines, type JournalRecord } from './journal';
 import { MetaWriter, readMeta, type StoreMeta } from './meta';
-import { blobsOf, type DocKey, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
+import { blobsOf, keyLine, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
 import { SummaryList } from './summaries';
 import type { FlowStore, StoreOptions } from './types';
 import { MAX_FLOW_PAGE } from '../../common/flow-pages';
@@ -698,11 +698,11 @@ const WRITE_CHUNK_CHARS = 64 * 1024;
 
 /**
  * Flows as datafile lines (nedb documents: the flow with `_id` = its id), in chunks of about
- * WRITE_CHUNK_CHARS, with every line's key in order, and the characters in all.
+ * WRITE_CHUNK_CHARS, with every line's key in order (keyLine), and the characters in all.
  */
-function docChunks(flows: Flow[]): { chunks: string[]; keys: DocKey[]; chars: number } {
+function docChunks(flows: Flow[]): { chunks: string[]; keys: string; chars: number } {
   const chunks: string[] = [];
-  const keys: DocKey[] = [];
+  let keys = '';
   let lines = '';
   let chars = 0;
   for (const flow of flows) {
@@ -714,7 +714,7 @@ function docChunks(flows: Flow[]): { chunks: string[]; keys: DocKey[]; chars: nu
       lines = '';
     }
     lines += line;
-    keys.push({ id: flow.id, blobs: blobsOf(flow) });
+    keys += keyLine(flow);
   }
   if (lines) {
     chunks.push(lines);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitUrl, toSummary } from '../../../electron/common/flow';
+import { mediaType, splitUrl, toSummary } from '../../../electron/common/flow';
 import { makeFlow } from '../../helpers/flows';
 
 test('splitUrl separates host and path+query, lower-cases the host, drops port and userinfo', () => {
@@ -29,4 +29,16 @@ test('toSummary derives the list row from a completed flow', () => {
     appliedRuleKinds: [],
     pinned: false,
   });
+});
+
+test('mediaType is the content type without parameters, lower case; nothing for an empty one', () => {
+  assert.deepEqual(
+    ['Text/HTML; charset=utf-8', 'application/json', ' image/png ;q=1', ' ; charset=utf-8', '', undefined].map(mediaType),
+    ['text/html', 'application/json', 'image/png', undefined, undefined, undefined],
+  );
+});
+
+test('toSummary lists each kind of rule applied once, in the order first applied, and none for a flow no rule touched', () => {
+  const ruled = makeFlow({ appliedRules: [{ id: 'a', kind: 'mock' }, { id: 'b', kind: 'map-remote' }, { id: 'c', kind: 'mock' }] });
+  assert.deepEqual([toSummary(ruled).appliedRuleKinds, toSummary(makeFlow()).appliedRuleKinds], [['mock', 'map-remote'], []]);
 });
