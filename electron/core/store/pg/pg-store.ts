@@ -24,14 +24,14 @@ import type { Flow, FlowSummary } from '../../../common/flow';
 import { DEFAULT_BODY_CAP } from '../bodies';
 import type { AnyFlowStore } from '../types';
 import { PgBodyStore, type BodyRow } from './pg-bodies';
-import { checkOut, openMigratedPool } from './pg-db';
+import { checkOut, openMigratedPool, openWriterPool } from './pg-db';
 import { flowsSince, latestRev } from './pg-catch-up';
 import { FlowListener, notifyPayloads, type FlowNotice } from './pg-listen';
 import { PgMessageLog, type MessageRow } from './pg-messages';
 import { queryFlows } from './pg-query';
 import { Retention, type RetentionOptions } from './pg-retention';
 import { SeqBlocks } from './pg-seq';
-import { writeBatchRows, type BatchResult, type PendingFlow } from './pg-write';
+import { writeBatch, type BatchResult, type PendingFlow } from './pg-write';
 
 export interface PgStoreOptions extends RetentionOptions {
   url: string;
@@ -108,6 +108,8 @@ export class PgFlowStore implements AnyFlowStore {
   private droppedFlows = 0;
   private dropTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
+  /** The connection batches are written on, pipelined (pg-db.ts openWriterPool); reads use `pool`. */
+  private readonly writer: pg.Pool;
   private readonly warningList: string[] = [];
   private readonly listener: FlowListener;
   private readonly retention: Retention;
@@ -130,6 +132,7 @@ export class PgFlowStore implements AnyFlowStore {
   ) {
     this.node = options.node ?? '';
     this.maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
+    this.writer = openWriterPool(options.url);
     const schedule = () => this.scheduleFlush();
     this.bodies = new PgBodyStore(pool, options.bodyCap ?? DEFAULT_BODY_CAP, schedule);
     this.messages = new PgMessageLog(pool, options.messageCap, schedule, () => this.flush());
@@ -353,17 +356,11 @@ export class PgFlowStore implements AnyFlowStore {
   }
 
   private async writeAll(batch: PendingFlow[], bodies: BodyRow[], messages: MessageRow[]): Promise<BatchResult> {
-    const { client, release } = await checkOut(this.pool);
+    const { client, release } = await checkOut(this.writer);
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const result = await writeBatchRows(client, batch, bodies, messages);
-      const { rows: counts } = await client.query<{ flows: number }>('UPDATE store_counts SET flows = flows + $1 RETURNING flows', [result.inserted]);
-      for (const payload of notifyPayloads(this.origin, { a: result.added.map((s) => s.id), u: result.updated.map((s) => s.id) })) {
-        await client.query('SELECT pg_notify($1, $2)', [FlowListener.CHANNEL, payload]);
-      }
-      await client.query('COMMIT');
-      this.total = counts[0].flows;
+      const result = await writeBatch(client, batch, bodies, messages, (added, updated) => notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) }));
+      this.total = result.total;
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {
@@ -480,6 +477,7 @@ export class PgFlowStore implements AnyFlowStore {
     await this.flushSoon().catch(() => {});
     await this.retention.idle();
     await this.listener.stop();
+    await this.writer.end().catch(() => {});
     await this.pool.end().catch(() => {});
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }

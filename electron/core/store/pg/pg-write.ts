@@ -18,6 +18,9 @@ import { normalizeIp } from '../../../common/cidr';
 import { toSummary, type Flow, type FlowSummary } from '../../../common/flow';
 import type { BodyRow } from './pg-bodies';
 import type { MessageRow } from './pg-messages';
+import { FlowListener } from './pg-listen';
+
+const FLOW_CHANNEL = FlowListener.CHANNEL;
 
 /** A flow waiting in the batch; `fresh`: started since the last flush, so written with an upsert. */
 export interface PendingFlow {
@@ -38,64 +41,105 @@ export interface BatchResult {
 const ROWS_PER_STATEMENT = 1_000;
 const BYTES_PER_STATEMENT = 1024 * 1024;
 
-/** Writes the batch inside the caller's transaction. */
-export async function writeBatchRows(client: pg.ClientBase, flows: PendingFlow[], bodies: BodyRow[], messages: MessageRow[]): Promise<BatchResult> {
-  await insertRows(
-    client,
-    'INSERT INTO bodies (blob, flow_id, data) VALUES',
-    ['', '', ''],
-    'ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data',
-    bodies.map((b) => [b.blob, b.flowId, b.data]),
-  );
-  await insertRows(
-    client,
-    'INSERT INTO messages (flow_id, idx, meta, payload) VALUES',
-    ['', '', '::jsonb', ''],
-    'ON CONFLICT DO NOTHING',
-    messages.map((m) => [m.flowId, m.idx, JSON.stringify(m.meta), m.payload]),
-  );
-  const result: BatchResult = { added: [], updated: [], revs: [], inserted: 0 };
-  const fresh = flows.filter((p) => p.fresh).map((p) => rowOf(p.flow));
-  const updates = flows.filter((p) => !p.fresh).map((p) => rowOf(p.flow));
-  if (fresh.length) {
-    const { rows } = await client.query<{ id: string; inserted: boolean; pinned: boolean; rev: number }>(
-      `INSERT INTO flows (${COLUMNS}, rev, added_rev)
-       SELECT ${COLUMNS}, r, r FROM (SELECT ${SELECTED}, nextval('flow_revs') AS r FROM ${RECORDS}) AS x
-       ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}
-       RETURNING id, (xmax = 0) AS inserted, pinned, rev`,
-      [JSON.stringify(fresh)],
-    );
-    const summaryOf = summariesById(fresh);
-    for (const r of rows) {
-      result.revs.push([r.id, r.rev]);
-      const summary = summaryOf(r.id, r.pinned);
-      if (r.inserted) {
-        result.inserted++;
-        result.added.push(summary);
-      } else result.updated.push(summary);
+/**
+ * Writes the batch in one transaction on `client` and returns what was written. Every statement is issued
+ * before any answer is awaited: on a pipelined connection (pg-db.ts openWriterPool) they travel together, so
+ * the batch costs two round trips (the statements, then the count, notifications and COMMIT that depend on
+ * their answers). A failed statement fails the rest of the transaction, which is rolled back; the caller retries.
+ */
+export async function writeBatch(
+  client: pg.ClientBase,
+  flows: PendingFlow[],
+  bodies: BodyRow[],
+  messages: MessageRow[],
+  /** The notifications for what was written (pg_notify payloads), sent inside the transaction. */
+  notices: (added: FlowSummary[], updated: FlowSummary[]) => string[],
+): Promise<BatchResult & { total: number }> {
+  const sent = new Statements(client);
+  try {
+    sent.query('BEGIN');
+    for (const statement of insertStatements('INSERT INTO bodies (blob, flow_id, data) VALUES', ['', '', ''], 'ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data', bodies.map((b) => [b.blob, b.flowId, b.data]))) {
+      sent.query(statement.text, statement.values);
     }
-  }
-  if (updates.length) {
-    const { rows } = await client.query<{ id: string; pinned: boolean; rev: number }>(
-      `UPDATE flows AS flows SET ${UPDATE_SET.replaceAll('EXCLUDED.', 'u.')}
-       FROM (SELECT ${SELECTED} FROM ${RECORDS}) AS u
-       WHERE flows.id = u.id RETURNING flows.id, flows.pinned, flows.rev`,
-      [JSON.stringify(updates)],
-    );
-    const summaryOf = summariesById(updates);
-    for (const r of rows) {
-      result.revs.push([r.id, r.rev]);
-      result.updated.push(summaryOf(r.id, r.pinned));
+    for (const statement of insertStatements('INSERT INTO messages (flow_id, idx, meta, payload) VALUES', ['', '', '::jsonb', ''], 'ON CONFLICT DO NOTHING', messages.map((m) => [m.flowId, m.idx, JSON.stringify(m.meta), m.payload]))) {
+      sent.query(statement.text, statement.values);
     }
+    const fresh = flows.filter((p) => p.fresh).map((p) => rowOf(p.flow));
+    const updates = flows.filter((p) => !p.fresh).map((p) => rowOf(p.flow));
+    const inserts = fresh.length
+      ? sent.query<{ id: string; inserted: boolean; pinned: boolean; rev: number }>(
+          `INSERT INTO flows (${COLUMNS}, rev, added_rev)
+           SELECT ${COLUMNS}, r, r FROM (SELECT ${SELECTED}, nextval('flow_revs') AS r FROM ${RECORDS}) AS x
+           ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}
+           RETURNING id, (xmax = 0) AS inserted, pinned, rev`,
+          [JSON.stringify(fresh)],
+        )
+      : undefined;
+    const changes = updates.length
+      ? sent.query<{ id: string; pinned: boolean; rev: number }>(
+          `UPDATE flows AS flows SET ${UPDATE_SET.replaceAll('EXCLUDED.', 'u.')}
+           FROM (SELECT ${SELECTED} FROM ${RECORDS}) AS u
+           WHERE flows.id = u.id RETURNING flows.id, flows.pinned, flows.rev`,
+          [JSON.stringify(updates)],
+        )
+      : undefined;
+    await sent.settled();
+    const result: BatchResult = { added: [], updated: [], revs: [], inserted: 0 };
+    if (inserts) {
+      const summaryOf = summariesById(fresh);
+      for (const r of (await inserts).rows) {
+        result.revs.push([r.id, r.rev]);
+        const summary = summaryOf(r.id, r.pinned);
+        if (r.inserted) {
+          result.inserted++;
+          result.added.push(summary);
+        } else result.updated.push(summary);
+      }
+    }
+    if (changes) {
+      const summaryOf = summariesById(updates);
+      for (const r of (await changes).rows) {
+        result.revs.push([r.id, r.rev]);
+        result.updated.push(summaryOf(r.id, r.pinned));
+      }
+    }
+    const counts = sent.query<{ flows: number }>('UPDATE store_counts SET flows = flows + $1 RETURNING flows', [result.inserted]);
+    for (const payload of notices(result.added, result.updated)) sent.query('SELECT pg_notify($1, $2)', [FLOW_CHANNEL, payload]);
+    sent.query('COMMIT');
+    await sent.settled();
+    return { ...result, total: (await counts).rows[0].flows };
+  } catch (err) {
+    await sent.settled();
+    throw err;
   }
-  return result;
+}
+
+/** Statements issued on one client without waiting between them; settled() waits for all, failing with the first error. */
+class Statements {
+  private issued: Promise<unknown>[] = [];
+  constructor(private readonly client: pg.ClientBase) {}
+
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const result = this.client.query<R>(text, values);
+    // Observed at once: a statement after a failed one fails too, and must not be an unhandled rejection.
+    result.catch(() => {});
+    this.issued.push(result);
+    return result;
+  }
+
+  async settled(): Promise<void> {
+    const outcomes = await Promise.allSettled(this.issued.splice(0));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 }
 
 /**
- * `head VALUES (…), (…) tail` for every row, in statements of at most ROWS_PER_STATEMENT rows and about
+ * `head VALUES (…), (…) tail` for every row, as statements of at most ROWS_PER_STATEMENT rows and about
  * BYTES_PER_STATEMENT payload bytes. `casts` per column, appended to its placeholder.
  */
-async function insertRows(client: pg.ClientBase, head: string, casts: string[], tail: string, rows: unknown[][]): Promise<void> {
+function insertStatements(head: string, casts: string[], tail: string, rows: unknown[][]): { text: string; values: unknown[] }[] {
+  const statements: { text: string; values: unknown[] }[] = [];
   let start = 0;
   while (start < rows.length) {
     let end = start;
@@ -105,13 +149,12 @@ async function insertRows(client: pg.ClientBase, head: string, casts: string[], 
       end++;
     }
     const tuples: string[] = [];
-    const params: unknown[] = [];
-    for (let i = start; i < end; i++) {
-      tuples.push(`(${casts.map((cast, column) => `$${params.push(rows[i][column])}${cast}`).join(', ')})`);
-    }
-    await client.query(`${head} ${tuples.join(', ')} ${tail}`, params);
+    const values: unknown[] = [];
+    for (let i = start; i < end; i++) tuples.push(`(${casts.map((cast, column) => `$${values.push(rows[i][column])}${cast}`).join(', ')})`);
+    statements.push({ text: `${head} ${tuples.join(', ')} ${tail}`, values });
     start = end;
   }
+  return statements;
 }
 
 // ---- flow rows ----
