@@ -4,30 +4,14 @@
  * size, flows as one JSON document per batch — so a batch larger than one statement must arrive whole and
  * byte-exact on another node, and a database that is away must shed new exchanges at the bound, counted.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Flow } from '../../../electron/common/flow';
-import { openPgStore, type PgFlowStore, type PgStoreOptions } from '../../../electron/core/store/pg/pg-store';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import type { PgFlowStore } from '../../../electron/core/store/pg/pg-store';
+import { pgStoreSuite } from '../../helpers/pg-stores';
 import { makeFlow } from '../../helpers/flows';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-const open: PgFlowStore[] = [];
-
-before(async () => {
-  if (!skip) cluster = await startTestCluster();
-});
-after(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cluster?.stop();
-});
-
-async function store(url: string, options: Partial<PgStoreOptions> = {}): Promise<PgFlowStore> {
-  const s = await openPgStore({ url, ...options });
-  open.push(s);
-  return s;
-}
+const { skip, cluster, store } = pgStoreSuite();
 
 /** Every byte value, then the flow's number: bodies that differ, with the bytes text encodings get wrong. */
 function bodyOf(i: number, size: number): Buffer {
@@ -55,6 +39,16 @@ function capture(s: PgFlowStore, i: number, size: number): Flow {
   s.flowStarted({ ...flow, state: 'live' });
   s.flowUpdated(flow);
   return flow;
+}
+
+/** The stored flows' ids, newest first, once `count` are there (the store retries every second) or after 30 s. */
+async function storedIds(s: PgFlowStore, count: number): Promise<string[]> {
+  let ids: string[] = [];
+  for (let i = 0; i < 60 && ids.length < count; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    ids = await s.query({ limit: 1000 }).then((page) => page.flows.map((f) => f.id), () => []);
+  }
+  return ids;
 }
 
 test('600 flows with 100 KB bodies in one burst: written in several statements, every flow, body and message read back byte-exact from another node', { skip, timeout: 120_000 }, async () => {
@@ -96,12 +90,7 @@ test('the database away: new exchanges are refused at the backlog bound and coun
     assert.deepEqual({ admitted: admitted.length, refused, dropped: s.dropped() }, { admitted: 11, refused: 29, dropped: 29 });
     await cluster.up();
     down = false;
-    let ids: string[] = [];
-    for (let i = 0; i < 60 && ids.length < admitted.length; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      ids = await s.query({ limit: 100 }).then((page) => page.flows.map((f) => f.id), () => []);
-    }
-    assert.deepEqual(ids, admitted.map((f) => f.id).reverse());
+    assert.deepEqual(await storedIds(s, admitted.length), admitted.map((f) => f.id).reverse());
     assert.deepEqual(await s.bodies.read(admitted[3].response!.body), bodyOf(3, 100 * 1024));
     assert.ok(s.admit(), 'admits again once the backlog is written');
   } finally {
@@ -118,12 +107,7 @@ test('the database restarted while a large batch is on the wire: the batch is re
   await new Promise((r) => setTimeout(r, 20));
   await cluster.restart();
   await flushed;
-  let ids: string[] = [];
-  for (let i = 0; i < 60 && ids.length < flows.length; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    ids = await s.query({ limit: 1000 }).then((page) => page.flows.map((f) => f.id), () => []);
-  }
-  assert.deepEqual(ids, flows.map((f) => f.id).reverse());
+  assert.deepEqual(await storedIds(s, flows.length), flows.map((f) => f.id).reverse());
   assert.deepEqual(await s.bodies.read(flows[299].response!.body), bodyOf(299, 100 * 1024));
   assert.equal(s.dropped(), 0);
   // The writer's new connection takes the next batch.
