@@ -24,6 +24,10 @@
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
  * request-target encoder in JavaScript), to compare with the default native read.
+ * BENCH_STORE=postgres://… (a cluster's admin URL): every throughput row runs with the embedded store (capture on)
+ * and with the PostgreSQL store (capture pg: createTeamCore as `serve --store`, a fresh database per proxy created
+ * and dropped through that URL), alternating; BENCH_PG_PID=<postmaster pid> adds PostgreSQL's CPU per request
+ * (the postmaster and its children, from /proc), so the database's share of the work is in the same table.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,7 +40,8 @@ import { emptyBody, type BodyRef } from '../electron/common/flow';
 import { FlowLogger, LOG_RECENT_BODIES } from '../electron/core/log/flow-logger';
 import { LogFile } from '../electron/core/log/log-file';
 import { startCaptureProxy } from '../electron/core/capture/proxy';
-import { createCore } from '../electron/core/core';
+import { createCore, createTeamCore } from '../electron/core/core';
+import { benchDatabase, postgresCpuMicros } from './pg-bench-db';
 import { boundHeapGrowth } from '../electron/core/base/heap-growth';
 import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
@@ -81,7 +86,10 @@ async function proxyRole(): Promise<void> {
   if (storage === 'full') {
     const logger = await benchLogger(dataDir, () => core.store.bodies);
     const store = { ...(MAX_FLOWS !== undefined ? { maxFlows: MAX_FLOWS } : {}), ...(TRIM_COUNT !== undefined ? { trimCount: TRIM_COUNT } : {}) };
-    const core = await createCore({ dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store, rawUtf8Paths: process.env.BENCH_RAW_UTF8_PATHS === '1' || undefined });
+    const coreOptions = { dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store, rawUtf8Paths: process.env.BENCH_RAW_UTF8_PATHS === '1' || undefined };
+    // capture pg: the PostgreSQL store as `serve --store postgres://… --node bench` opens it.
+    const database = process.env.BENCH_PROXY_CAPTURE === 'pg' ? await benchDatabase(process.env.BENCH_STORE!) : undefined;
+    const core = database ? await createTeamCore({ ...coreOptions, storeUrl: database.url, node: 'bench' }) : await createCore(coreOptions);
     // Capture off measures forwarding alone, to tell what recording costs.
     if (process.env.BENCH_PROXY_CAPTURE === 'off') core.setCapture(false);
     proxy = {
@@ -90,7 +98,10 @@ async function proxyRole(): Promise<void> {
       stored: () => core.store.count(),
       dropped: () => core.status().dropped ?? 0,
       trimmed: () => core.store.lastTrim()?.removedTotal ?? 0,
-      dispose: () => core.dispose(),
+      dispose: async () => {
+        await core.dispose();
+        await database?.drop();
+      },
     };
   } else {
     // The cost breakdown: the same proxy and recording, with flows dropped (none) or only body files kept.
@@ -151,6 +162,8 @@ interface Row {
   p99?: number;
   errors: number;
   cpuMicrosPerReq?: number;
+  /** PostgreSQL's CPU per request (capture pg with BENCH_PG_PID). */
+  pgCpuMicrosPerReq?: number;
   peakRssMB: number;
   note?: string;
 }
@@ -163,7 +176,8 @@ async function fetchAll(url: string, dispatcher: Dispatcher, expectBytes: number
   if (statusCode !== 200 || n !== expectBytes) throw new Error(`status ${statusCode}, ${n} bytes`);
 }
 
-type CaptureMode = 'on' | 'off';
+/** on: the embedded store; off: forwarding only; pg: the PostgreSQL store (BENCH_STORE). */
+type CaptureMode = 'on' | 'off' | 'pg';
 
 /** One sample of the sustained run: seconds since the load began, and the proxy's state then. */
 interface Sample {
@@ -209,7 +223,11 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   let completed = 0;
   let errors = 0;
   let cpuAtStart = 0;
-  const startMeasure = setTimeout(async () => (cpuAtStart = (await proxy.ask('usage')).cpuMicros as number), WARMUP_S * 1000);
+  let pgCpuAtStart: number | undefined;
+  const startMeasure = setTimeout(async () => {
+    if (capture === 'pg') pgCpuAtStart = postgresCpuMicros();
+    cpuAtStart = (await proxy.ask('usage')).cpuMicros as number;
+  }, WARMUP_S * 1000);
   let sampler: NodeJS.Timeout | undefined;
   if (samples) {
     let lastCompleted = 0;
@@ -248,6 +266,7 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   );
   clearTimeout(startMeasure);
   if (sampler) clearInterval(sampler);
+  const pgCpuAtEnd = capture === 'pg' ? postgresCpuMicros() : undefined;
   const usage = await proxy.ask('usage');
   latencies.sort((a, b) => a - b);
   const rate = latencies.length / durationS;
@@ -259,6 +278,7 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
     errors,
     // Includes the store's flushes and the body files, as a user pays them.
     cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
+    pgCpuMicrosPerReq: pgCpuAtStart !== undefined && pgCpuAtEnd !== undefined ? Math.round((pgCpuAtEnd - pgCpuAtStart) / Math.max(1, latencies.length)) : undefined,
     peakRssMB: usage.peakRssMB as number,
     note: (usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : undefined,
   };
@@ -338,7 +358,7 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
 async function main(): Promise<void> {
-  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : ['on', 'off'];
+  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
@@ -378,12 +398,13 @@ async function main(): Promise<void> {
   }
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`storage ${process.env.BENCH_STORAGE ?? 'full'}, log ${process.env.BENCH_LOG ?? 'off'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; load average before ${load(loadBefore)}, after ${load(os.loadavg())}\n`);
-  console.log('| scenario | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | proxy peak RSS MB |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|');
+  console.log('| scenario | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | PostgreSQL CPU µs/req | proxy peak RSS MB |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.peakRssMB} |`);
+    console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.pgCpuMicrosPerReq ?? '—'} | ${r.peakRssMB} |`);
   }
   printCaptureShare(rows);
+  printStoreShare(rows);
   if (samples.length) printSamples(samples);
 }
 
@@ -398,6 +419,21 @@ function printCaptureShare(rows: Row[]): void {
   }
   if (lines.length === 0) return;
   console.log('\n| row | CPU µs/req capture on | capture off | on ÷ off (goal ≤ 1.25×) | req/s on ÷ off |');
+  console.log('|---|--:|--:|--:|--:|');
+  for (const l of lines) console.log(l);
+}
+
+/** The PostgreSQL store against the embedded one, per row of this run (issue 21's goal: within 10 %). */
+function printStoreShare(rows: Row[]): void {
+  const lines: string[] = [];
+  for (const pgRow of rows) {
+    const name = pgRow.scenario.endsWith(', capture pg') ? pgRow.scenario.slice(0, -', capture pg'.length) : undefined;
+    const embedded = name && rows.find((r) => r.scenario === `${name}, capture on`);
+    if (!embedded || !pgRow.reqPerSec || !embedded.reqPerSec) continue;
+    lines.push(`| ${name} | ${pgRow.reqPerSec.toLocaleString('en-US')} | ${embedded.reqPerSec.toLocaleString('en-US')} | ${(pgRow.reqPerSec / embedded.reqPerSec).toFixed(2)}× | ${pgRow.peakRssMB} / ${embedded.peakRssMB} MB |`);
+  }
+  if (lines.length === 0) return;
+  console.log('\n| row | req/s PostgreSQL | embedded | PostgreSQL ÷ embedded (goal ≥ 0.90×) | peak RSS PostgreSQL / embedded |');
   console.log('|---|--:|--:|--:|--:|');
   for (const l of lines) console.log(l);
 }

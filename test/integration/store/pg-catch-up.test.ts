@@ -5,26 +5,16 @@
  * after five seconds here, so node A's writes after the restart surely land while B is not listening: they
  * can reach B only through the catch-up.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiEventBatch } from '../../../electron/common/api';
 import type { FlowSummary } from '../../../electron/common/flow';
 import { EventBatcher } from '../../../electron/core/api/event-batcher';
-import { openPgStore, type PgFlowStore } from '../../../electron/core/store/pg/pg-store';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import type { PgFlowStore } from '../../../electron/core/store/pg/pg-store';
+import { pgStoreSuite } from '../../helpers/pg-stores';
 import { makeFlow } from '../../helpers/flows';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-const open: PgFlowStore[] = [];
-
-before(async () => {
-  if (!skip) cluster = await startTestCluster();
-});
-after(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cluster?.stop();
-});
+const { skip, cluster, store } = pgStoreSuite();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,10 +37,8 @@ async function flushed(s: PgFlowStore): Promise<void> {
 
 test('after a database restart, node B\'s event stream receives what node A wrote while B was not listening, once each', { skip, timeout: 120_000 }, async () => {
   const url = await cluster.database();
-  const a = await openPgStore({ url, node: 'a' });
-  open.push(a);
-  const b = await openPgStore({ url, node: 'b', listenRetryMs: 5_000 });
-  open.push(b);
+  const a = await store(url, { node: 'a' });
+  const b = await store(url, { node: 'b', listenRetryMs: 5_000 });
   const events: { name: string; ids: string[]; pinned?: boolean[] }[] = [];
   const batcher = new EventBatcher({ store: b, onDidChangeStatus: () => ({ dispose() {} }) }, (batch: ApiEventBatch) => {
     for (const e of batch.events) {

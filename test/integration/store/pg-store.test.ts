@@ -3,39 +3,22 @@
  * embedded store's tests (store.test.ts, query.test.ts, message-logs.test.ts) where it applies, plus what a
  * shared database adds — several stores (nodes) on one database, retention in batches.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareByTime } from '../../../electron/common/flow-order';
 import { compileFilter, FilterError } from '../../../electron/common/filter';
 import type { FlowSummary } from '../../../electron/common/flow';
 import type { AnyFlowStore } from '../../../electron/core/store/types';
-import { openPgStore, type PgFlowStore, type PgStoreOptions } from '../../../electron/core/store/pg/pg-store';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import type { PgFlowStore } from '../../../electron/core/store/pg/pg-store';
+import { pgStoreSuite } from '../../helpers/pg-stores';
 import { makeFlow, type MakeFlowOptions } from '../../helpers/flows';
 import { nextEvent } from './store-helpers';
 import { checkMessageFilters } from './message-filter-contract';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-const open: PgFlowStore[] = [];
-
-before(async () => {
-  if (!skip) cluster = await startTestCluster();
-});
-after(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cluster?.stop();
-});
-
-async function store(url: string, options: Partial<PgStoreOptions> = {}): Promise<PgFlowStore> {
-  const s = await openPgStore({ url, ...options });
-  open.push(s);
-  return s;
-}
+const { skip, cluster, store } = pgStoreSuite();
 
 async function closeStore(s: PgFlowStore): Promise<void> {
-  open.splice(open.indexOf(s), 1);
   await s.close();
 }
 

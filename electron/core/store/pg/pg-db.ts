@@ -24,6 +24,18 @@ export function openPool(url: string): pg.Pool {
 }
 
 /**
+ * The flow store's writer: one connection in pipeline mode, so a batch's statements go out together and a
+ * flush waits for one round trip, not one per statement — under load each round trip also waits for the
+ * proxy's busy event loop, and a batch of 100 KB bodies took seconds that way (pg-write.ts). Only plain
+ * statements run on it (no cursors, which pipeline mode refuses). An idle error does not crash the process.
+ */
+export function openWriterPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'hindsight-writer', pipeline: true } as pg.PoolConfig);
+  pool.on('error', () => {});
+  return pool;
+}
+
+/**
  * A client checked out of the pool for a transaction. The pool listens for errors only on idle clients, so a
  * connection lost while checked out (the database restarting) would be an uncaught 'error' event and end the
  * process; here the statement in flight fails instead, and release() discards the broken connection.

@@ -22,6 +22,8 @@ const SEARCH_WINDOW = 256;
 
 export class PgMessageLog implements MessageLogStoreLike {
   private queued: MessageRow[] = [];
+  /** Payload bytes of `queued`: the store's admission counts them (pg-store.ts). */
+  private queuedBytes = 0;
   private readonly maxCount: number;
   private readonly maxBytes: number;
 
@@ -51,6 +53,7 @@ export class PgMessageLog implements MessageLogStoreLike {
         kept++;
         keptBytes += part.length;
         this.queued.push({ flowId, idx: kept, meta: { ...meta, stored: part.length }, payload: Buffer.from(part) });
+        this.queuedBytes += part.length;
         this.onQueued();
         return meta;
       },
@@ -60,15 +63,22 @@ export class PgMessageLog implements MessageLogStoreLike {
     };
   }
 
+  /** The rows queued since the last call; their bytes count as unwritten until settled(). */
   take(): MessageRow[] {
     const rows = this.queued;
     this.queued = [];
     return rows;
   }
 
-  /** Rows of a failed write go back in front of what was queued since. */
-  requeue(rows: MessageRow[]): void {
-    this.queued = rows.concat(this.queued);
+  /** The flush that took `rows` ended: committed, or failed (then they go back in front of what was queued since). */
+  settled(rows: MessageRow[], committed: boolean): void {
+    if (committed) this.queuedBytes -= rows.reduce((n, r) => n + r.payload.length, 0);
+    else this.queued = rows.concat(this.queued);
+  }
+
+  /** Payload bytes queued or being written, not yet committed. */
+  unwrittenBytes(): number {
+    return this.queuedBytes;
   }
 
   hasQueued(): boolean {

@@ -19,19 +19,19 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { FlowPage, FlowQuery, TrimInfo } from '../../../common/api';
-import { normalizeIp } from '../../../common/cidr';
 import { Emitter } from '../../../common/events';
-import { toSummary, type Flow, type FlowSummary } from '../../../common/flow';
+import type { Flow, FlowSummary } from '../../../common/flow';
 import { DEFAULT_BODY_CAP } from '../bodies';
 import type { AnyFlowStore } from '../types';
 import { PgBodyStore, type BodyRow } from './pg-bodies';
-import { checkOut, openMigratedPool } from './pg-db';
+import { checkOut, openMigratedPool, openWriterPool } from './pg-db';
 import { flowsSince, latestRev } from './pg-catch-up';
 import { FlowListener, notifyPayloads, type FlowNotice } from './pg-listen';
 import { PgMessageLog, type MessageRow } from './pg-messages';
 import { queryFlows } from './pg-query';
 import { Retention, type RetentionOptions } from './pg-retention';
 import { SeqBlocks } from './pg-seq';
+import { writeBatch, type BatchResult, type PendingFlow } from './pg-write';
 
 export interface PgStoreOptions extends RetentionOptions {
   url: string;
@@ -41,10 +41,24 @@ export interface PgStoreOptions extends RetentionOptions {
   messageCap?: { count?: number; bytes?: number };
   /** Wait between attempts to reopen a lost LISTEN connection (default one second). */
   listenRetryMs?: number;
+  /**
+   * Bytes that may wait for the database (bodies, message payloads, an estimate per pending flow) before new
+   * exchanges are forwarded unrecorded and counted in `dropped()` (default 64 MB).
+   */
+  maxBacklogBytes?: number;
 }
 
 const FLUSH_INTERVAL_MS = 50;
 const FLUSH_AT_FLOWS = 500;
+/** Body and message bytes that start a flush before the interval ends: statements and held memory stay small. */
+const FLUSH_AT_BYTES = 8 * 1024 * 1024;
+/**
+ * The embedded store's 32 MB doubled: a batch being written holds its bodies until it commits, and a database
+ * restart takes seconds during which flows wait here.
+ */
+const DEFAULT_MAX_BACKLOG = 64 * 1024 * 1024;
+/** What a pending flow's JSON is counted as in the backlog (a typical flow with headers: 1–3 KB). */
+const FLOW_BYTES_ESTIMATE = 2 * 1024;
 /** After a failed write, the next try waits this long (the database restarting, a network blip). */
 const RETRY_MS = 1_000;
 /** Flows held in memory while the database cannot be written; past this, new flows are counted and dropped. */
@@ -63,12 +77,6 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgFlowStore>
     await pool.end().catch(() => {});
     throw err;
   }
-}
-
-interface Pending {
-  flow: Flow;
-  /** Started since the last flush: written with an upsert (else an UPDATE of the stored row). */
-  fresh: boolean;
 }
 
 export class PgFlowStore implements AnyFlowStore {
@@ -92,12 +100,16 @@ export class PgFlowStore implements AnyFlowStore {
 
   /** This store instance, so it skips its own notifications. */
   private readonly origin = randomUUID();
-  private pending = new Map<string, Pending>();
+  private pending = new Map<string, PendingFlow>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private total = 0;
   private trimInfo: TrimInfo | undefined;
   private droppedFlows = 0;
+  private dropTimer: NodeJS.Timeout | undefined;
+  private readonly maxBacklog: number;
+  /** The connection batches are written on, pipelined (pg-db.ts openWriterPool); reads use `pool`. */
+  private readonly writer: pg.Pool;
   private readonly warningList: string[] = [];
   private readonly listener: FlowListener;
   private readonly retention: Retention;
@@ -119,6 +131,8 @@ export class PgFlowStore implements AnyFlowStore {
     options: PgStoreOptions,
   ) {
     this.node = options.node ?? '';
+    this.maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
+    this.writer = openWriterPool(options.url);
     const schedule = () => this.scheduleFlush();
     this.bodies = new PgBodyStore(pool, options.bodyCap ?? DEFAULT_BODY_CAP, schedule);
     this.messages = new PgMessageLog(pool, options.messageCap, schedule, () => this.flush());
@@ -162,8 +176,7 @@ export class PgFlowStore implements AnyFlowStore {
     if (this.closing) return;
     const known = this.pending.get(flow.id);
     if (!known && this.pending.size >= MAX_UNWRITTEN) {
-      this.droppedFlows++;
-      this._onDidDrop.fire(this.droppedFlows);
+      this.countDrop();
       this.warn(`The database is not taking writes; ${MAX_UNWRITTEN.toLocaleString('en-US')} flows are waiting in memory and newer ones are being dropped (forwarding continues).`);
       return;
     }
@@ -177,14 +190,28 @@ export class PgFlowStore implements AnyFlowStore {
   }
 
   /**
-   * The capture proxy asks before recording an exchange: false once MAX_UNWRITTEN flows wait for the
-   * database, so the exchange is forwarded unrecorded and counted instead of queued without bound.
+   * The capture proxy asks before recording an exchange: false while what waits for the database (pending
+   * flows, body and message bytes) is over the backlog bound or MAX_UNWRITTEN flows, so the exchange is
+   * forwarded unrecorded and counted instead of queued without bound — the embedded store's accounting.
    */
   admit(): boolean {
-    if (this.closing || this.pending.size < MAX_UNWRITTEN) return true;
-    this.droppedFlows++;
-    this._onDidDrop.fire(this.droppedFlows);
+    if (this.closing) return true;
+    if (this.pending.size < MAX_UNWRITTEN && this.backlogBytes() <= this.maxBacklog) return true;
+    this.countDrop();
     return false;
+  }
+
+  private backlogBytes(): number {
+    return this.bodies.unwrittenBytes() + this.messages.unwrittenBytes() + this.pending.size * FLOW_BYTES_ESTIMATE;
+  }
+
+  /** One drop event per flush interval however many are dropped, as the embedded store fires them. */
+  private countDrop(): void {
+    this.droppedFlows++;
+    this.dropTimer ??= setTimeout(() => {
+      this.dropTimer = undefined;
+      this._onDidDrop.fire(this.droppedFlows);
+    }, FLUSH_INTERVAL_MS);
   }
 
   /** Flows dropped because the database was unreachable for too long. */
@@ -268,7 +295,7 @@ export class PgFlowStore implements AnyFlowStore {
   // ---- writing ----
 
   private scheduleFlush(): void {
-    if (this.pending.size >= FLUSH_AT_FLOWS) {
+    if (this.pending.size >= FLUSH_AT_FLOWS || this.bodies.unwrittenBytes() + this.messages.unwrittenBytes() >= FLUSH_AT_BYTES) {
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = setTimeout(() => this.flushInBackground(), 0);
     } else {
@@ -297,17 +324,19 @@ export class PgFlowStore implements AnyFlowStore {
       })
       .finally(() => {
         this.flushing = undefined;
+        // What was recorded while this flush ran: its timer may have fired (and found this flush busy).
+        if (!this.closing && !this.flushTimer && this.hasUnwritten()) this.scheduleFlush();
       });
     return this.flushing;
   }
 
   private async writeBatch(): Promise<void> {
-    if (this.pending.size === 0 && !this.bodies.hasQueued() && !this.messages.hasQueued()) return;
+    if (!this.hasUnwritten()) return;
     const batch = this.pending;
     this.pending = new Map();
     const bodies = this.bodies.take();
     const messages = this.messages.take();
-    let result: { added: FlowSummary[]; updated: FlowSummary[]; revs: [string, number][] };
+    let result: BatchResult;
     try {
       result = await this.writeAll([...batch.values()], bodies, messages);
     } catch (err) {
@@ -315,82 +344,24 @@ export class PgFlowStore implements AnyFlowStore {
       for (const [id, p] of batch) if (!this.pending.has(id)) this.pending.set(id, p);
       else if (p.fresh) this.pending.get(id)!.fresh = true;
       this.bodies.settled(bodies, false);
-      this.messages.requeue(messages);
+      this.messages.settled(messages, false);
       throw err;
     }
     this.bodies.settled(bodies, true);
+    this.messages.settled(messages, true);
     this.wrote(result.revs);
     if (result.added.length) this._onDidAdd.fire(result.added);
     if (result.updated.length) this._onDidUpdate.fire(result.updated);
     this.retention.wake(this.total);
   }
 
-  private async writeAll(batch: Pending[], bodies: BodyRow[], messages: MessageRow[]): Promise<{ added: FlowSummary[]; updated: FlowSummary[]; revs: [string, number][] }> {
-    const { client, release } = await checkOut(this.pool);
+  private async writeAll(batch: PendingFlow[], bodies: BodyRow[], messages: MessageRow[]): Promise<BatchResult> {
+    const { client, release } = await checkOut(this.writer);
     let broken = false;
     try {
-      await client.query('BEGIN');
-      if (bodies.length) {
-        await client.query(
-          `INSERT INTO bodies (blob, flow_id, data) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
-           ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data`,
-          [bodies.map((b) => b.blob), bodies.map((b) => b.flowId), bodies.map((b) => b.data)],
-        );
-      }
-      if (messages.length) {
-        await client.query(
-          `INSERT INTO messages (flow_id, idx, meta, payload)
-           SELECT f, i, m::jsonb, p FROM unnest($1::text[], $2::int[], $3::text[], $4::bytea[]) AS u(f, i, m, p)
-           ON CONFLICT DO NOTHING`,
-          [messages.map((m) => m.flowId), messages.map((m) => m.idx), messages.map((m) => JSON.stringify(m.meta)), messages.map((m) => m.payload)],
-        );
-      }
-      const fresh = batch.filter((p) => p.fresh).map((p) => rowOf(p.flow));
-      const updates = batch.filter((p) => !p.fresh).map((p) => rowOf(p.flow));
-      const added: FlowSummary[] = [];
-      const updated: FlowSummary[] = [];
-      const revs: [string, number][] = [];
-      let inserted = 0;
-      if (fresh.length) {
-        const { rows } = await client.query<{ id: string; inserted: boolean; pinned: boolean; rev: number }>(
-          `INSERT INTO flows (id, seq, started_at, node, state, client_ip, ip, method, url, host, path, status, summary, flow, pinned, rev, added_rev)
-           SELECT id, seq, started_at, node, state, client_ip, ip::inet, method, url, host, path, status, summary::jsonb, flow::jsonb, pinned, r, r
-           FROM (SELECT *, nextval('flow_revs') AS r FROM unnest(${UNNEST_ARGS}) AS u(${UNNEST_COLUMNS})) AS x
-           ON CONFLICT (id) DO UPDATE SET ${UPDATE_SET}
-           RETURNING id, (xmax = 0) AS inserted, pinned, rev`,
-          columnsOf(fresh),
-        );
-        const summaryOf = summariesById(fresh);
-        for (const r of rows) {
-          revs.push([r.id, r.rev]);
-          const summary = summaryOf(r.id, r.pinned);
-          if (r.inserted) {
-            inserted++;
-            added.push(summary);
-          } else updated.push(summary);
-        }
-      }
-      if (updates.length) {
-        const { rows } = await client.query<{ id: string; pinned: boolean; rev: number }>(
-          `UPDATE flows AS flows SET ${UPDATE_SET.replaceAll('EXCLUDED.', 'u.')}
-           FROM (SELECT id, seq, started_at, node, state, client_ip, ip::inet AS ip, method, url, host, path, status, summary::jsonb AS summary, flow::jsonb AS flow, pinned
-                 FROM unnest(${UNNEST_ARGS}) AS x(${UNNEST_COLUMNS})) AS u
-           WHERE flows.id = u.id RETURNING flows.id, flows.pinned, flows.rev`,
-          columnsOf(updates),
-        );
-        const summaryOf = summariesById(updates);
-        for (const r of rows) {
-          revs.push([r.id, r.rev]);
-          updated.push(summaryOf(r.id, r.pinned));
-        }
-      }
-      const { rows: counts } = await client.query<{ flows: number }>('UPDATE store_counts SET flows = flows + $1 RETURNING flows', [inserted]);
-      for (const payload of notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) })) {
-        await client.query('SELECT pg_notify($1, $2)', [FlowListener.CHANNEL, payload]);
-      }
-      await client.query('COMMIT');
-      this.total = counts[0].flows;
-      return { added, updated, revs };
+      const result = await writeBatch(client, batch, bodies, messages, (added, updated) => notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) }));
+      this.total = result.total;
+      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
@@ -478,12 +449,17 @@ export class PgFlowStore implements AnyFlowStore {
     this._onDidWarn.fire(message);
   }
 
+  /** Flows, bodies or messages wait for the next flush. */
+  private hasUnwritten(): boolean {
+    return this.pending.size > 0 || this.bodies.hasQueued() || this.messages.hasQueued();
+  }
+
   /** Resolves when everything recorded so far is in the database. */
   async flush(): Promise<void> {
     // A flush may be running with an older batch: wait for it, then write what came since.
     for (let i = 0; i < 3; i++) {
       if (this.flushing) await this.flushing;
-      if (this.pending.size === 0 && !this.bodies.hasQueued() && !this.messages.hasQueued()) return;
+      if (!this.hasUnwritten()) return;
       await this.flushSoon();
     }
   }
@@ -497,51 +473,12 @@ export class PgFlowStore implements AnyFlowStore {
     this.retention.stop();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    if (this.dropTimer) clearTimeout(this.dropTimer);
     await this.flushSoon().catch(() => {});
     await this.retention.idle();
     await this.listener.stop();
+    await this.writer.end().catch(() => {});
     await this.pool.end().catch(() => {});
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }
-}
-
-// ---- rows ----
-
-const UNNEST_COLUMNS = 'id, seq, started_at, node, state, client_ip, ip, method, url, host, path, status, summary, flow, pinned';
-const UNNEST_ARGS = '$1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::boolean[]';
-const COLUMN_COUNT = 15;
-/** Everything but `pinned`, which only pin() changes (the proxy's later records of a flow do not carry it). */
-const UPDATE_SET = `rev = nextval('flow_revs'), seq = EXCLUDED.seq, started_at = EXCLUDED.started_at, node = EXCLUDED.node, state = EXCLUDED.state,
-  client_ip = EXCLUDED.client_ip, ip = EXCLUDED.ip, method = EXCLUDED.method, url = EXCLUDED.url, host = EXCLUDED.host,
-  path = EXCLUDED.path, status = EXCLUDED.status,
-  summary = EXCLUDED.summary || jsonb_build_object('pinned', flows.pinned),
-  flow = CASE WHEN flows.pinned THEN EXCLUDED.flow || '{"pinned":true}'::jsonb ELSE EXCLUDED.flow - 'pinned' END`;
-
-interface FlowRow {
-  summary: FlowSummary;
-  values: unknown[];
-}
-
-function rowOf(flow: Flow): FlowRow {
-  const s = toSummary(flow);
-  return {
-    summary: s,
-    values: [s.id, s.seq, s.startedAt, s.node ?? '', s.state, s.clientIp, normalizeIp(s.clientIp) ?? null, s.method.toUpperCase(), s.url, s.host, s.path, s.status ?? null, JSON.stringify(s), JSON.stringify(flow), s.pinned],
-  };
-}
-
-/** The rows as parallel arrays, one per column, for unnest. */
-function columnsOf(rows: FlowRow[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: COLUMN_COUNT }, () => []);
-  for (const r of rows) for (let i = 0; i < COLUMN_COUNT; i++) columns[i].push(r.values[i]);
-  return columns;
-}
-
-/** The summaries written, by id, with the pin as stored (only pin() changes it). */
-function summariesById(rows: FlowRow[]): (id: string, pinned: boolean) => FlowSummary {
-  const byId = new Map(rows.map((r) => [r.summary.id, r.summary]));
-  return (id, pinned) => {
-    const s = byId.get(id)!;
-    return s.pinned === pinned ? s : { ...s, pinned };
-  };
 }
