@@ -13,6 +13,8 @@
  * and the log file's lines are counted: every request must have its line, and lines whose bodies were
  * skipped because the logger fell behind are counted apart (those would flatter the figure).
  * BENCH_LOG_MODES=off,lines,bodies picks modes (default off,bodies); BENCH_ONLY=http-1k,… picks rows.
+ * BENCH_BEFORE=<a checkout, or a copy of its bin/, dist/ and package.json> and a mode written `bodies@before`
+ * run that mode with that serve, in the same run (before/after a change, under the same load).
  * BENCH_NODE_FLAGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) go to the serve process.
  * Uses dist/: run `npm run build` after changing electron/.
  */
@@ -31,12 +33,13 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const MAX_REQUESTS = Number(process.env.BENCH_MAX_REQUESTS ?? 1_000_000);
 const CONCURRENCY = 32;
 const TIMEOUT_MS = 10_000;
-/** BENCH_ROOT: another checkout (or a copy of its bin/, dist/ and package.json) whose serve to run, for a before/after. */
-const ROOT = path.resolve(process.env.BENCH_ROOT ?? path.join(__dirname, '..'));
+const ROOT = path.join(__dirname, '..');
 const CLOCK_TICK_MICROS = 10_000; // USER_HZ is 100 on Linux
 
-type Mode = 'off' | 'lines' | 'bodies';
-const MODE_FLAGS: Record<Mode, (logFile: string) => string[]> = {
+type Flags = 'off' | 'lines' | 'bodies';
+/** Flags, then `@before` for BENCH_BEFORE's serve. */
+type Mode = Flags | `${Flags}@before`;
+const MODE_FLAGS: Record<Flags, (logFile: string) => string[]> = {
   off: () => [],
   lines: (f) => ['--log-file', f],
   bodies: (f) => ['--log-file', f, '--log-bodies'],
@@ -66,8 +69,10 @@ async function startServe(mode: Mode, originCaFile: string): Promise<Serve> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-log-'));
   const logFile = path.join(dataDir, 'flows.log');
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const args = [...flags, path.join(ROOT, 'bin', 'hindsight.js'), 'serve', '--data', dataDir, '--port', '0', '--ui-port', '0', '--upstream-ca', originCaFile, ...MODE_FLAGS[mode](logFile)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HINDSIGHT_LOG: '' } });
+  const [name, before] = mode.split('@') as [Flags, string | undefined];
+  const root = before ? path.resolve(process.env.BENCH_BEFORE!) : ROOT;
+  const args = [...flags, path.join(root, 'bin', 'hindsight.js'), 'serve', '--data', dataDir, '--port', '0', '--ui-port', '0', '--upstream-ca', originCaFile, ...MODE_FLAGS[name](logFile)];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HINDSIGHT_LOG: '' } });
   let stderr = '';
   const started = await new Promise<{ port: number; caPath: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s: ${stderr}`)), 30_000);
@@ -189,7 +194,10 @@ const loadLine = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const modes = (process.env.BENCH_LOG_MODES ?? 'off,bodies').split(',') as Mode[];
-  for (const m of modes) if (!(m in MODE_FLAGS)) throw new Error(`BENCH_LOG_MODES: unknown mode '${m}'`);
+  for (const m of modes) {
+    const [name, before] = m.split('@');
+    if (!(name in MODE_FLAGS) || (before !== undefined && (before !== 'before' || !process.env.BENCH_BEFORE))) throw new Error(`BENCH_LOG_MODES: unknown mode '${m}' (off, lines, bodies; with @before when BENCH_BEFORE is set)`);
+  }
   const only = process.env.BENCH_ONLY?.split(',');
   const watchdog = setTimeout(() => {
     console.error('log-bodies bench: watchdog fired');

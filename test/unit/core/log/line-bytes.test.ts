@@ -38,20 +38,33 @@ test('bodies are classified as before: plain ASCII bytes, escaped text, masked J
   assert.deepEqual(got, CASES.map(([name, , , expected]) => [name, expected]));
 });
 
-test('the chunks of a line are the bytes of JSON.stringify(line) + newline, for every kind of body and both mask settings', () => {
+test('the chunks of a line are the bytes of JSON.stringify(line) + newline, for every kind of body, small and large (spliced in), and both mask settings', () => {
   const flow = makeFlow({ response: { status: 200, headers: [['requestBody', 'null'], ['Content-Type', 'text/plain']], body: ref(Buffer.alloc(3)) } } as Parameters<typeof makeFlow>[0]);
   // Names and values that look like the fields the chunks are cut at.
   flow.request.url = 'http://a.test/"requestBody":null,"responseBody":null?x="responseBody":null';
   flow.request.headers.push(['responseBody', '"requestBody":null']);
   const mismatches: string[] = [];
+  // Large: each case's bytes 500 times over (past the 4 KB from which plain bodies are spliced in as bytes).
+  const sizes = [{ times: 1, limit: LIMIT }, { times: 500, limit: 64 * 1024 }];
+  let spliced = 0;
   for (const mask of [true, false]) {
-    for (const [reqName, reqBytes, reqType] of CASES) {
-      for (const [resName, resBytes, resType] of CASES) {
-        const bodies = { request: bodyOfBytes(ref(reqBytes, reqType), reqBytes, LIMIT, mask), response: bodyOfBytes(ref(resBytes, resType), resBytes, LIMIT, mask) };
-        const expected = `${JSON.stringify(toDetailedLogLine(flow, bodies, mask))}\n`;
-        if (Buffer.concat(detailedLineChunks(flow, bodies, mask)).toString() !== expected) mismatches.push(`${reqName} / ${resName}, mask ${mask}`);
+    for (const { times, limit } of sizes) {
+      const body = (bytes: Buffer, type: string | undefined) => {
+        const all = Buffer.concat(Array<Buffer>(times).fill(bytes));
+        return bodyOfBytes(ref(all, type), all, limit, mask);
+      };
+      for (const [reqName, reqBytes, reqType] of CASES) {
+        for (const [resName, resBytes, resType] of CASES) {
+          const bodies = { request: body(reqBytes, reqType), response: body(resBytes, resType) };
+          const expected = `${JSON.stringify(toDetailedLogLine(flow, bodies, mask))}\n`;
+          const chunks = detailedLineChunks(flow, bodies, mask);
+          if (chunks.length > 1) spliced++;
+          if (Buffer.concat(chunks).toString() !== expected) mismatches.push(`${reqName} / ${resName} ×${times}, mask ${mask}`);
+        }
       }
     }
   }
-  assert.deepEqual(mismatches, []);
+  // Spliced: every large pair with a plain body on either side: 2 plain cases of 13 when masking, 3 without
+  // (the form body is not masked then).
+  assert.deepEqual({ mismatches, spliced }, { mismatches: [], spliced: 13 * 13 - 11 * 11 + (13 * 13 - 10 * 10) });
 });
