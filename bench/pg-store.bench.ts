@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { FLOW_SCHEMA, type Flow } from '../electron/common/flow';
 import { openPgStore, type PgFlowStore } from '../electron/core/store/pg/pg-store';
+import { storeReport } from '../electron/core/report/store-report';
 import { startTestCluster } from '../test/helpers/postgres';
 
 const WRITERS = 3;
@@ -18,6 +19,8 @@ const TOTAL = Number(process.env.BENCH_PG_FLOWS ?? 2_000_000);
 /** Flows one writer hands the store per event-loop turn (a busy proxy). */
 const TURN = 250;
 const QUERY_RUNS = 30;
+/** The endpoint report reads every flow: fewer runs. */
+const REPORT_RUNS = 5;
 
 function flowFor(store: PgFlowStore, i: number, writer: number): Flow {
   const seq = store.nextSeq();
@@ -79,6 +82,20 @@ async function timeQuery(store: PgFlowStore, filter: string): Promise<string> {
   return `| ${filter || '(first page, no filter)'} | ${matched} | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
 }
 
+/** The endpoint report (Insights) over every stored flow, aggregated in the database (report/pg-endpoints.ts). */
+async function timeReport(store: PgFlowStore): Promise<string> {
+  const times: number[] = [];
+  let endpoints = 0;
+  for (let i = 0; i < REPORT_RUNS; i++) {
+    const t = performance.now();
+    const report = await storeReport('endpoints', store, {});
+    times.push(performance.now() - t);
+    if (report.kind === 'endpoints') endpoints = report.endpoints.length;
+  }
+  times.sort((a, b) => a - b);
+  return `| endpoint report (${REPORT_RUNS} runs) | ${endpoints} endpoints | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
+}
+
 async function main(): Promise<void> {
   if (process.env.BENCH_ROLE === 'writer') return writer(process.env.BENCH_URL!, Number(process.env.BENCH_WRITER), Number(process.env.BENCH_COUNT));
   const cluster = process.env.BENCH_PG_URL ? undefined : await startTestCluster();
@@ -110,6 +127,7 @@ async function main(): Promise<void> {
     const store = await openPgStore({ url, maxFlows: Infinity });
     console.log(`\n| query (limit 200) | matched | p50 ms | p95 ms |\n|---|---|---|---|`);
     for (const filter of ['', 'ip:192.168.1.17 /items/42', 'status:503', 'method:POST status:5xx', 'host:api.example.test path:/api/v1/*']) console.log(await timeQuery(store, filter));
+    console.log(await timeReport(store));
     await store.close();
   } finally {
     await cluster?.stop();
