@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store (issue 21): N flows inserted by three writer processes at once (three nodes), then the
- * list's first page and filtered queries against the N stored flows, each p50/p95.
+ * list's first page and filtered queries against the N stored flows, and the endpoint report (aggregated in
+ * the database, report/pg-endpoints.ts), each p50/p95.
  *
  * Run: `npm run bench pg-store` — N is BENCH_PG_FLOWS (default 2,000,000: the issue's figure; set e.g. 20000 for
  * a short check). The database is BENCH_PG_URL when given (an empty database), else a throwaway cluster
