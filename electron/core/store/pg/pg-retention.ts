@@ -16,9 +16,19 @@ import type { StoreOptions } from '../types';
 import { checkOut } from './pg-db';
 
 /** The embedded store's retention settings, with its defaults. */
-export type RetentionOptions = Pick<StoreOptions, 'maxFlows' | 'trimCount' | 'keepDays'>;
+export type RetentionOptions = Pick<StoreOptions, 'maxFlows' | 'trimCount' | 'keepDays'> & {
+  /** Flows inserted since the table's last vacuum that make the next check run VACUUM (ANALYZE) (default VACUUM_AFTER_INSERTS). */
+  vacuumAfterInserts?: number;
+};
 
 const BATCH = 1_000;
+/**
+ * After a bulk load (a busy hour, an import, a store copy) the planner's statistics and the visibility map lag
+ * behind until autovacuum gets there: a filter then plans on stale row estimates (a bitmap over every match
+ * sorted, instead of the time-ordered index) and counting visits heap pages an index-only scan would skip.
+ * Past this many inserts since the last vacuum, the trimming node runs VACUUM (ANALYZE) itself.
+ */
+export const VACUUM_AFTER_INSERTS = 50_000;
 /** How often the age policy and a missed count check run. */
 const CHECK_MS = 10_000;
 const TRIM_LOCK = 0x48534d32;
@@ -50,6 +60,7 @@ export class Retention {
   private readonly maxFlows: number;
   private readonly trimCount: number;
   private readonly keepDays: number | undefined;
+  private readonly vacuumAfterInserts: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -62,6 +73,7 @@ export class Retention {
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
     this.keepDays = options.keepDays;
+    this.vacuumAfterInserts = options.vacuumAfterInserts ?? VACUUM_AFTER_INSERTS;
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
   }
 
@@ -103,6 +115,7 @@ export class Retention {
       if (!rows[0].locked) return;
       try {
         removed = await this.trimLocked(client);
+        await this.vacuumAfterLoad(client);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [TRIM_LOCK]);
       }
@@ -142,6 +155,14 @@ export class Retention {
       }
     }
     return removed;
+  }
+
+  /** VACUUM (ANALYZE) when many flows came in since the table's last vacuum (PostgreSQL's own counter). */
+  private async vacuumAfterLoad(client: pg.PoolClient): Promise<void> {
+    const { rows } = await client.query<{ inserted: number }>(`SELECT n_ins_since_vacuum AS inserted FROM pg_stat_user_tables WHERE relid = 'flows'::regclass`);
+    if (this.stopped || !rows.length || rows[0].inserted < this.vacuumAfterInserts) return;
+    // Outside a transaction (VACUUM cannot run in one); inserts and reads go on meanwhile.
+    await client.query('VACUUM (ANALYZE) flows');
   }
 
   /** Deletes the given flows (pinned too: the user asked for these). */
