@@ -4,24 +4,14 @@
  * flows and clears the rest. When B listens again, its event stream removes exactly those flows, without a
  * reload, and B's own removal meanwhile is not fired twice.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { openPgStore, type PgFlowStore } from '../../../electron/core/store/pg/pg-store';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import { useTestCluster } from '../../helpers/postgres';
 import { makeFlow } from '../../helpers/flows';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-const open: PgFlowStore[] = [];
-
-before(async () => {
-  if (!skip) cluster = await startTestCluster();
-});
-after(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cluster?.stop();
-});
+const { skip, cluster, track } = useTestCluster();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,11 +21,9 @@ function flowIn(s: PgFlowStore, name: string) {
 }
 
 test('removals made while node B was not listening reach B when it listens again', { skip, timeout: 120_000 }, async () => {
-  const url = await cluster.database();
-  const a = await openPgStore({ url, node: 'a' });
-  open.push(a);
-  const b = await openPgStore({ url, node: 'b', listenRetryMs: 4_000 });
-  open.push(b);
+  const url = await cluster().database();
+  const a = track(await openPgStore({ url, node: 'a' }));
+  const b = track(await openPgStore({ url, node: 'b', listenRetryMs: 4_000 }));
   const removals: { ids: string[]; all?: boolean }[] = [];
   b.onDidRemove((e) => removals.push({ ids: [...e.ids].sort(), ...(e.all ? { all: true } : {}) }));
   const lost = () => b.warnings().some((w) => /was lost and is back/.test(w));

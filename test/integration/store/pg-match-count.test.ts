@@ -3,23 +3,19 @@
  * of flows answers fast; past the cap the page says so (matchedCapped) instead of giving a wrong number, and
  * below it the count is exact with no flag, as the embedded store's.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPgStore, type PgFlowStore } from '../../../electron/core/store/pg/pg-store';
+import { openPgStore } from '../../../electron/core/store/pg/pg-store';
 import { MATCH_COUNT_CAP } from '../../../electron/core/store/pg/pg-query';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import { useTestCluster } from '../../helpers/postgres';
 import { makeFlow } from '../../helpers/flows';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-let store: PgFlowStore;
+const { skip, cluster, track } = useTestCluster();
 const BROAD = MATCH_COUNT_CAP + 3;
 const NARROW = 7;
 
-before(async () => {
-  if (skip) return;
-  cluster = await startTestCluster();
-  store = await openPgStore({ url: await cluster.database(), maxFlows: Infinity });
+test('past the cap, matched is the cap and flagged; under it, exact and unflagged', { skip, timeout: 120_000 }, async () => {
+  const store = track(await openPgStore({ url: await cluster().database(), maxFlows: Infinity }));
   for (let i = 0; i < BROAD + NARROW; i++) {
     const seq = store.nextSeq();
     const flow = makeFlow({ id: `c${i}`, seq, startedAt: 1_763_700_000_000 + i, response: true });
@@ -27,13 +23,6 @@ before(async () => {
     store.flowStarted(flow);
   }
   await store.flush();
-});
-after(async () => {
-  await store?.close();
-  await cluster?.stop();
-});
-
-test('past the cap, matched is the cap and flagged; under it, exact and unflagged', { skip, timeout: 120_000 }, async () => {
   const counts = async (filter: string) => {
     const { matched, matchedCapped, total, flows } = await store.query({ filter, limit: 2 });
     return { matched, matchedCapped, total, listed: flows.length };

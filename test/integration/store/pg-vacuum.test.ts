@@ -3,29 +3,18 @@
  * (pg-retention.ts), so filters plan on fresh statistics and counts can skip heap pages, without waiting for
  * autovacuum. Threshold lowered for the test (vacuumAfterInserts); a store under it runs none.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPgStore, type PgFlowStore } from '../../../electron/core/store/pg/pg-store';
-import { postgresUnavailable, startTestCluster, type TestCluster } from '../../helpers/postgres';
+import { useTestCluster } from '../../helpers/postgres';
 import { makeFlow } from '../../helpers/flows';
 
-const skip = postgresUnavailable();
-let cluster: TestCluster;
-const open: PgFlowStore[] = [];
-
-before(async () => {
-  if (!skip) cluster = await startTestCluster();
-});
-after(async () => {
-  for (const s of open.splice(0)) await s.close();
-  await cluster?.stop();
-});
+const { skip, cluster, track } = useTestCluster();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function load(threshold: number, flows: number): Promise<PgFlowStore> {
-  const store = await openPgStore({ url: await cluster.database(), maxFlows: Infinity, vacuumAfterInserts: threshold });
-  open.push(store);
+  const store = track(await openPgStore({ url: await cluster().database(), maxFlows: Infinity, vacuumAfterInserts: threshold }));
   for (let i = 0; i < flows; i++) store.flowStarted(makeFlow({ id: `v${i}`, seq: store.nextSeq(), response: true }));
   await store.flush();
   return store;
