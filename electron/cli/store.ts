@@ -10,7 +10,7 @@ import { readLock } from '../core/instance/lock';
 import { dataPaths } from '../core/paths';
 import { mkdirPrivate } from '../core/private-files';
 import { copyFlows } from '../core/export/store-copy';
-import { copyPeople, type PeopleStore } from '../core/export/people-copy';
+import { copyPeople, type PeopleStore } from '../core/devices/people-copy';
 import { openFlowStore } from '../core/store';
 import { isPostgresUrl, redactUrl } from '../core/store/pg/pg-db';
 import { openPgStore, type PgFlowStore } from '../core/store/pg/pg-store';

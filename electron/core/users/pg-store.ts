@@ -16,7 +16,7 @@ import { ChannelListener } from '../store/pg/pg-listen';
 import { hashToken, newUserToken, tokenHashMatches } from './token';
 import type { UserDirectory } from './types';
 
-/** Every change NOTIFYs here; `store copy` too (export/people-copy.ts). */
+/** Every change NOTIFYs here; `store copy` too (devices/people-copy.ts). */
 export const USERS_CHANNEL = 'hindsight_users';
 
 /** A row of `users` (a type, not an interface: pg's row type needs an index signature). */

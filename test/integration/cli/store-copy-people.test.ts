@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeviceBindingsFile, readDeviceRecords } from '../../../electron/core/devices/bindings-file';
 import type { DeviceRecord } from '../../../electron/core/devices/types';
-import { readPeople } from '../../../electron/core/export/people-copy';
+import { readPeople } from '../../../electron/core/devices/people-copy';
 import { openFlowStore } from '../../../electron/core/store';
 import { openPgStore } from '../../../electron/core/store/pg/pg-store';
 import { PgUsers } from '../../../electron/core/users/pg-store';

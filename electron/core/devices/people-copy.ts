@@ -4,8 +4,8 @@
  * (`users`, `bound_devices`), either way. A user with the same name, or a device with the same key, is
  * replaced, as rules with the same id are. Bind codes are not copied: they live minutes.
  */
-import type { DeviceRecord } from '../devices/types';
-import { readDeviceRecords, writeDeviceRecords } from '../devices/bindings-file';
+import type { DeviceRecord } from './types';
+import { readDeviceRecords, writeDeviceRecords } from './bindings-file';
 import type { Queryable } from '../store/pg/pg-db';
 import { USERS_CHANNEL } from '../users/pg-store';
 import { readUserRecords, writeUserRecords, type UserRecord } from '../users/users-file';
