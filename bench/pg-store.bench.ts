@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store (issue 21): N flows inserted by three writer processes at once (three nodes), then the
- * list's first page and filtered queries against the N stored flows, each p50/p95.
+ * list's first page and filtered queries against the N stored flows, and the endpoint report (aggregated in
+ * the database, report/pg-endpoints.ts), each p50/p95.
  *
  * Run: `npm run bench pg-store` — N is BENCH_PG_FLOWS (default 2,000,000: the issue's figure; set e.g. 20000 for
  * a short check). The database is BENCH_PG_URL when given (an empty database), else a throwaway cluster
@@ -11,6 +12,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { FLOW_SCHEMA, type Flow } from '../electron/common/flow';
 import { openPgStore, type PgFlowStore } from '../electron/core/store/pg/pg-store';
+import { storeReport } from '../electron/core/report/store-report';
+import { VACUUM_AFTER_INSERTS } from '../electron/core/store/pg/pg-retention';
 import { startTestCluster } from '../test/helpers/postgres';
 
 const WRITERS = 3;
@@ -18,6 +21,8 @@ const TOTAL = Number(process.env.BENCH_PG_FLOWS ?? 2_000_000);
 /** Flows one writer hands the store per event-loop turn (a busy proxy). */
 const TURN = 250;
 const QUERY_RUNS = 30;
+/** The endpoint report reads every flow: fewer runs. */
+const REPORT_RUNS = 5;
 
 function flowFor(store: PgFlowStore, i: number, writer: number): Flow {
   const seq = store.nextSeq();
@@ -79,6 +84,20 @@ async function timeQuery(store: PgFlowStore, filter: string): Promise<string> {
   return `| ${filter || '(first page, no filter)'} | ${matched} | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
 }
 
+/** The endpoint report (Insights) over every stored flow, aggregated in the database (report/pg-endpoints.ts). */
+async function timeReport(store: PgFlowStore): Promise<string> {
+  const times: number[] = [];
+  let endpoints = 0;
+  for (let i = 0; i < REPORT_RUNS; i++) {
+    const t = performance.now();
+    const report = await storeReport('endpoints', store, {});
+    times.push(performance.now() - t);
+    if (report.kind === 'endpoints') endpoints = report.endpoints.length;
+  }
+  times.sort((a, b) => a - b);
+  return `| endpoint report (${REPORT_RUNS} runs) | ${endpoints} endpoints | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
+}
+
 async function main(): Promise<void> {
   if (process.env.BENCH_ROLE === 'writer') return writer(process.env.BENCH_URL!, Number(process.env.BENCH_WRITER), Number(process.env.BENCH_COUNT));
   const cluster = process.env.BENCH_PG_URL ? undefined : await startTestCluster();
@@ -108,8 +127,19 @@ async function main(): Promise<void> {
     console.log(`${WRITERS} writers, ${share * WRITERS} flows: ${Math.round((share * WRITERS) / (slowest / 1000))} flows/s stored (slowest writer ${(slowest / 1000).toFixed(1)} s; ${(wall / 1000).toFixed(1)} s with process start-up)`);
 
     const store = await openPgStore({ url, maxFlows: Infinity });
+    // A serving node's retention check runs VACUUM (ANALYZE) within 10 s of a bulk load (pg-retention.ts):
+    // the queries are timed after it, as on a server that has been up a minute, not during it.
+    const vacuumed = performance.now();
+    for (let i = 0; i < 600; i++) {
+      const { rows } = await store.pool.query<{ n: number }>(`SELECT n_ins_since_vacuum AS n FROM pg_stat_user_tables WHERE relid = 'flows'::regclass`);
+      const { rows: running } = await store.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_progress_vacuum`);
+      if (rows[0].n < VACUUM_AFTER_INSERTS && running[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    console.log(`(waited ${((performance.now() - vacuumed) / 1000).toFixed(1)} s for the VACUUM (ANALYZE) after the load)`);
     console.log(`\n| query (limit 200) | matched | p50 ms | p95 ms |\n|---|---|---|---|`);
     for (const filter of ['', 'ip:192.168.1.17 /items/42', 'status:503', 'method:POST status:5xx', 'host:api.example.test path:/api/v1/*']) console.log(await timeQuery(store, filter));
+    console.log(await timeReport(store));
     await store.close();
   } finally {
     await cluster?.stop();

@@ -18,7 +18,8 @@ import { buildReport } from '../core/report/build';
 import { reportCsv } from '../core/report/csv';
 import { reportHtml } from '../core/report/html';
 import { readOpenApiFile } from '../core/report/openapi-file';
-import { allSummaries, harSummaries } from '../core/report/source';
+import { harSummaries } from '../core/report/source';
+import { storeReport } from '../core/report/store-report';
 import type { DeviceProfile } from '../common/rule';
 import { reportTable } from '../core/report/table';
 import { RuleBook } from '../core/rules/rule-book';
@@ -148,9 +149,8 @@ async function computeReport(args: ReportArgs): Promise<{ report: Report } | { p
   const opened = await openFlowSource(args.dataDir, args.storeUrl);
   if ('problem' in opened) return opened;
   try {
-    const summaries = await allSummaries((q) => opened.source.query(q));
     const profiles = args.storeUrl ? await teamProfiles(args.dataDir, args.storeUrl) : await storedProfiles(args.dataDir);
-    return { report: buildReport(args.kind, summaries, args.query, { spec: args.spec, profiles }) };
+    return { report: await storeReport(args.kind, opened.store ?? opened.source, args.query, { spec: args.spec, profiles }) };
   } finally {
     await opened.close();
   }

@@ -1,5 +1,6 @@
 /**
- * `hindsight store copy --from DIR|URL --to DIR|URL`: copies flows with their bodies and message logs between
+ * `hindsight store copy --from DIR|URL --to DIR|URL`: copies flows with their bodies and message logs (and
+ * rules, profiles, settings, users and bound devices) between
  * an embedded store (a data folder) and a PostgreSQL store (a postgres:// URL), either way (issue 21).
  * A data folder must not be held by a running hindsight (two processes never write the same files).
  */
@@ -9,6 +10,7 @@ import { readLock } from '../core/instance/lock';
 import { dataPaths } from '../core/paths';
 import { mkdirPrivate } from '../core/private-files';
 import { copyFlows } from '../core/export/store-copy';
+import { copyPeople, type PeopleStore } from '../core/devices/people-copy';
 import { openFlowStore } from '../core/store';
 import { isPostgresUrl, redactUrl } from '../core/store/pg/pg-db';
 import { openPgStore, type PgFlowStore } from '../core/store/pg/pg-store';
@@ -19,11 +21,12 @@ import { parseCommandArgs, type CliOutput } from './args';
 
 export const usage = `Usage: hindsight store copy --from DIR|URL --to DIR|URL
 
-Copies every flow, with its bodies and message log, and the rules, device profiles and settings, from one
-store to another: a data folder (the embedded store) or a PostgreSQL database (postgres://user@host/db),
-either way. Flows keep their ids (and their numbers when the destination is empty); flows the destination
-already has are skipped, so an interrupted copy can be run again; rules and profiles with the same id are
-replaced. Neither data folder may be in use by a running hindsight.
+Copies every flow, with its bodies and message log, the rules, device profiles and settings, and the
+users (their tokens keep working) and bound devices, from one store to another: a data folder (the
+embedded store) or a PostgreSQL database (postgres://user@host/db), either way. Flows keep their ids (and
+their numbers when the destination is empty); flows the destination already has are skipped, so an
+interrupted copy can be run again; rules and profiles with the same id, users with the same name and
+devices with the same key are replaced. Neither data folder may be in use by a running hindsight.
 
   --from DIR|URL  the store to read
   --to DIR|URL    the store to write (a data folder is created when missing)
@@ -61,6 +64,8 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     out.stdout.write(`Copied ${outcome.copied} flow${outcome.copied === 1 ? '' : 's'} from ${from.label} to ${to.label}${outcome.skipped ? ` (${outcome.skipped} already there, skipped)` : ''}\n`);
     const rules = await copyRules(from, source, to, target);
     if (rules) out.stdout.write(`Copied ${plural(rules.rules, 'rule')} and ${plural(rules.profiles, 'device profile')}\n`);
+    const people = await copyPeople(peopleStore(from, source), peopleStore(to, target));
+    out.stdout.write(`Copied ${plural(people.users, 'user')} and ${plural(people.devices, 'device binding')}\n`);
     for (const w of [...source.warnings(), ...target.warnings()]) out.stderr.write(`hindsight store copy: warning: ${w}\n`);
     return 0;
   } catch (err) {
@@ -127,6 +132,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function ruleDocsOf(spec: StoreSpec, store: AnyFlowStore): RuleDocs {
   if (spec.url) return new PgRuleDocs((store as PgFlowStore).pool, spec.url, () => {});
   return new NedbRuleDocs(dataPaths(spec.dir!).rulesDb);
+}
+
+/** Where a store keeps its users and bound devices: its data folder's files, or its database. */
+function peopleStore(spec: StoreSpec, store: AnyFlowStore): PeopleStore {
+  return spec.url ? { db: (store as PgFlowStore).pool } : { dir: spec.dir! };
 }
 
 /** Rules, device profiles and settings; undefined when a data folder to copy from has none. */

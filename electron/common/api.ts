@@ -40,6 +40,11 @@ export interface FlowPage {
   flows: FlowSummary[];
   /** Flows matching the filter (all pages). */
   matched: number;
+  /**
+   * True when counting stopped at a cap (the PostgreSQL store counts at most 10,000 matches, so a broad
+   * filter over millions of flows stays fast): `matched` is then a lower bound, shown as "10,000+".
+   */
+  matchedCapped?: boolean;
   /** Flows stored. */
   total: number;
   /** Pass as `before` for the next (older) page; absent on the last page. */

@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { after, before } from 'node:test';
 
 /** The folder holding initdb and pg_ctl, newest version first; undefined when PostgreSQL is not installed. */
 export function postgresBinDir(): string | undefined {
@@ -132,6 +133,31 @@ export async function startTestCluster(): Promise<TestCluster> {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    },
+  };
+}
+
+/**
+ * One throwaway cluster for a test file: registers before/after hooks that start it (unless PostgreSQL is
+ * unavailable: `skip` then says why) and, after the file's tests, close the stores handed to `track` and stop it.
+ */
+export function useTestCluster(): { skip: string | false; cluster: () => TestCluster; track: <T extends { close(): Promise<void> }>(store: T) => T } {
+  const skip = postgresUnavailable();
+  let cluster: TestCluster | undefined;
+  const open: { close(): Promise<void> }[] = [];
+  before(async () => {
+    if (!skip) cluster = await startTestCluster();
+  });
+  after(async () => {
+    for (const s of open.splice(0)) await s.close();
+    await cluster?.stop();
+  });
+  return {
+    skip,
+    cluster: () => cluster!,
+    track: (store) => {
+      open.push(store);
+      return store;
     },
   };
 }

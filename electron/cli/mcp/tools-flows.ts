@@ -69,7 +69,7 @@ export function registerFlowTools(server: McpServer, ctx: ToolContext): void {
     },
     async ({ filter, limit, before }) => {
       const page = await ctx.api.call('flows.query', { filter: filter ?? '', limit: limit ?? 50, ...(before !== undefined ? { before } : {}) });
-      return jsonResult({ matched: page.matched, total: page.total, nextCursor: page.nextCursor ?? null, flows: page.flows.map((s) => compact(s, m.url)) });
+      return jsonResult({ matched: page.matched, ...(page.matchedCapped ? { matchedCapped: true } : {}), total: page.total, nextCursor: page.nextCursor ?? null, flows: page.flows.map((s) => compact(s, m.url)) });
     },
   );
 

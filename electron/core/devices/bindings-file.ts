@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { mkdirPrivate, PRIVATE_FILE_MODE } from '../private-files';
+import { mkdirPrivate, writePrivateFileAtomic } from '../private-files';
 import type { BindCode, BindTarget, CodeClaim, DeviceBindings, DeviceRecord } from './types';
 
 export const DEVICES_FILE = 'devices.json';
@@ -20,16 +20,9 @@ interface HeldCode extends BindCode {
 export class DeviceBindingsFile implements DeviceBindings {
   private readonly codes = new Map<string, HeldCode>();
   private devices = new Map<string, DeviceRecord>();
-  private readonly file: string;
 
   constructor(private readonly dataDir: string) {
-    this.file = path.join(dataDir, DEVICES_FILE);
-    try {
-      const doc = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { version?: number; devices?: DeviceRecord[] };
-      if (doc.version === 1 && Array.isArray(doc.devices)) for (const d of doc.devices) if (d && typeof d.key === 'string') this.devices.set(d.key, d);
-    } catch {
-      // No file yet, or an unreadable one: bindings start over; profiles and users keep their addresses.
-    }
+    for (const d of readDeviceRecords(dataDir)) this.devices.set(d.key, d);
   }
 
   async issueCode(target: BindTarget, ttlMs: number): Promise<BindCode> {
@@ -65,13 +58,27 @@ export class DeviceBindingsFile implements DeviceBindings {
 
   async saveDevice(record: DeviceRecord): Promise<void> {
     this.devices.set(record.key, structuredClone(record));
-    mkdirPrivate(this.dataDir);
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ version: 1, devices: [...this.devices.values()] }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
-    fs.renameSync(tmp, this.file);
+    writeDeviceRecords(this.dataDir, [...this.devices.values()]);
   }
 
   dispose(): void {
     this.codes.clear();
   }
+}
+
+/** The devices bound in a data folder; [] without a file or with an unreadable one (bindings start over). */
+export function readDeviceRecords(dataDir: string): DeviceRecord[] {
+  try {
+    const doc = JSON.parse(fs.readFileSync(path.join(dataDir, DEVICES_FILE), 'utf8')) as { version?: number; devices?: DeviceRecord[] };
+    if (doc.version === 1 && Array.isArray(doc.devices)) return doc.devices.filter((d) => d && typeof d.key === 'string');
+  } catch {
+    // No file yet, or an unreadable one: profiles and users keep their addresses.
+  }
+  return [];
+}
+
+/** Replaces the data folder's devices file whole (owner-only, through a temporary file). */
+export function writeDeviceRecords(dataDir: string, records: readonly DeviceRecord[]): void {
+  mkdirPrivate(dataDir);
+  writePrivateFileAtomic(path.join(dataDir, DEVICES_FILE), `${JSON.stringify({ version: 1, devices: records }, null, 2)}\n`);
 }

@@ -107,6 +107,8 @@ export async function* idRecords(source: FlowSource, ids: readonly string[], sid
 
 export interface OpenedSource {
   source: FlowSource;
+  /** The store read, when this process opened one (not a running instance's API): reports aggregate in it. */
+  store?: AnyFlowStore;
   /** Store warnings the user should see (a datafile moved aside, …). */
   warnings: string[];
   close(): Promise<void>;
@@ -140,7 +142,7 @@ export async function openFlowSource(dataDir: string, storeUrl?: string): Promis
     await store.close();
     throw err;
   }
-  return { source: storeSource(store), warnings: store.warnings(), close: () => store.close() };
+  return { source: storeSource(store), store, warnings: store.warnings(), close: () => store.close() };
 }
 
 /**
@@ -150,7 +152,7 @@ export async function openFlowSource(dataDir: string, storeUrl?: string): Promis
 async function openPgSource(url: string): Promise<OpenedSource | { problem: string }> {
   try {
     const store = await openPgStore({ url, maxFlows: Infinity });
-    return { source: storeSource(store), warnings: store.warnings(), close: () => store.close() };
+    return { source: storeSource(store), store, warnings: store.warnings(), close: () => store.close() };
   } catch (err) {
     return { problem: `cannot open the store at ${redactUrl(url)}: ${(err as Error).message}` };
   }

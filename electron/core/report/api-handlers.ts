@@ -2,7 +2,7 @@
  * The API's report methods: `report.endpoints`, `report.errors`, `report.coverage` (the report as data) and
  * `report.html` (the self-contained HTML file the Reports view saves). Computed on the core's side from the
  * store's in-memory summaries, so a renderer or a CLI talking to a running instance never pages 60,000
- * summaries over the wire. createApiHandlers (../api/handlers.ts) spreads these in.
+ * summaries over the wire; on PostgreSQL the endpoint report is aggregated in the database (store-report.ts). createApiHandlers (../api/handlers.ts) spreads these in.
  */
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { FilterError } from '../../common/filter';
@@ -11,11 +11,10 @@ import { ReleasePatternError } from '../../common/release';
 import { REPORT_KINDS, type CoverageQuery, type Report, type ReportKind } from '../../common/report';
 import { optionalInteger, optionalString, paramsObject, requiredOneOf, type Params } from '../../common/api-params';
 import type { AnyCore } from '../core-types';
-import { buildReport } from './build';
 import { ReportQueryError } from './flows';
 import { reportHtml } from './html';
 import { MAX_OPENAPI_BYTES } from './openapi-file';
-import { allSummaries } from './source';
+import { storeReport } from './store-report';
 
 export type ReportMethod = 'report.endpoints' | 'report.errors' | 'report.coverage' | 'report.html';
 
@@ -60,7 +59,7 @@ export function createReportApiHandlers(core: AnyCore): Pick<ApiHandlers, Report
     await core.store.ready;
     await core.rules.store.ready;
     try {
-      return buildReport(kind, await allSummaries((q) => core.store.query(q)), query, { profiles: core.rules.store.profileList() }) as Extract<Report, { kind: K }>;
+      return (await storeReport(kind, core.store, query, { profiles: core.rules.store.profileList() })) as Extract<Report, { kind: K }>;
     } catch (err) {
       throw asReportError(method, err);
     }

@@ -22,11 +22,17 @@ export interface BuildOptions {
   now?: number;
 }
 
-export function buildReport(kind: ReportKind, all: readonly FlowSummary[], query: CoverageQuery, options: BuildOptions = {}): Report {
+/** The document parsed and the profiles resolved, as every report kind (and pg-endpoints.ts) uses them. */
+export function reportContext(query: CoverageQuery, options: BuildOptions = {}): ReportContext {
   const spec = options.spec ?? (query.openapi ? parseOpenApi(query.openapi) : undefined);
   const profiles = options.profiles ?? [];
   const context: ReportContext = { spec, profileOf: profileResolver(profiles), now: options.now };
   if (query.profile !== undefined) context.inProfile = profileMembers(profiles, query.profile);
+  return context;
+}
+
+export function buildReport(kind: ReportKind, all: readonly FlowSummary[], query: CoverageQuery, options: BuildOptions = {}): Report {
+  const context = reportContext(query, options);
   switch (kind) {
     case 'endpoints':
       return endpointReport(selectFlows(all, query, context.inProfile), context);

@@ -44,7 +44,7 @@ export interface ResolvedEndpoint {
  * summaries' own strings are looked up, and V8 keeps a string's hash once computed, so a hit costs three
  * lookups and no new string (a joined key was most of a report's time over 60,000 flows).
  */
-export function endpointResolver(spec?: OpenApiRoutes): (s: FlowSummary) => ResolvedEndpoint {
+export function endpointResolver(spec?: OpenApiRoutes): (s: Pick<FlowSummary, 'method' | 'host' | 'path'>) => ResolvedEndpoint {
   const cache = new Map<string, Map<string, Map<string, ResolvedEndpoint>>>();
   return (s) => {
     let byHost = cache.get(s.path);

@@ -16,7 +16,8 @@ import { ChannelListener } from '../store/pg/pg-listen';
 import { hashToken, newUserToken, tokenHashMatches } from './token';
 import type { UserDirectory } from './types';
 
-const CHANNEL = 'hindsight_users';
+/** Every change NOTIFYs here; `store copy` too (devices/people-copy.ts). */
+export const USERS_CHANNEL = 'hindsight_users';
 
 /** A row of `users` (a type, not an interface: pg's row type needs an index signature). */
 type UserRow = {
@@ -65,7 +66,7 @@ export class PgUsers implements UserDirectory {
   ) {
     const warn = options.warn ?? (() => {});
     if (options.listen) {
-      this.listener = new ChannelListener(url, CHANNEL, () => void this.reload(), warn, { onReconnected: () => void this.reload() });
+      this.listener = new ChannelListener(url, USERS_CHANNEL, () => void this.reload(), warn, { onReconnected: () => void this.reload() });
     }
   }
 
@@ -121,7 +122,7 @@ export class PgUsers implements UserDirectory {
 
   /** Runs one statement and announces it in the same transaction, then reads the users again here. */
   private async change<R>(sql: string, params: unknown[]): Promise<R[]> {
-    const rows = (await changeAndNotify(this.pool, sql, params, { channel: CHANNEL, payload: 'changed' })) as R[];
+    const rows = (await changeAndNotify(this.pool, sql, params, { channel: USERS_CHANNEL, payload: 'changed' })) as R[];
     if (rows.length) await this.reload();
     return rows;
   }

@@ -10,14 +10,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Emitter } from '../../common/events';
 import { userNameProblem, type UserInfo, type UserRole } from '../../common/users';
-import { mkdirPrivate, PRIVATE_FILE_MODE } from '../private-files';
+import { mkdirPrivate, writePrivateFileAtomic } from '../private-files';
 import { hashToken, newUserToken, tokenHashMatches } from './token';
 import type { UserDirectory } from './types';
 
 export const USERS_FILE = 'users.json';
 const POLL_MS = 1000;
 
-interface UserRecord extends UserInfo {
+/** A user as stored: the public info and the token's SHA-256 (what `store copy` moves between stores). */
+export interface UserRecord extends UserInfo {
   tokenHash: string;
 }
 
@@ -141,10 +142,7 @@ export class UsersFile implements UserDirectory {
     this.refresh();
     if (this.problem) throw new Error(this.problem);
     const result = work();
-    mkdirPrivate(this.dataDir);
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ version: 1, users: this.records }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
-    fs.renameSync(tmp, this.file);
+    writeUserRecords(this.dataDir, this.records);
     this.refresh();
     return result;
   }
@@ -152,6 +150,18 @@ export class UsersFile implements UserDirectory {
 
 function publicInfo(record: UserRecord): UserInfo {
   return { name: record.name, role: record.role, createdAt: record.createdAt, devices: [...record.devices] };
+}
+
+/** The users stored in a data folder ([] without a file); throws when the file cannot be read. */
+export function readUserRecords(dataDir: string): UserRecord[] {
+  const file = usersFile(dataDir);
+  return fs.existsSync(file) ? readRecords(file) : [];
+}
+
+/** Replaces the data folder's users file whole (owner-only, through a temporary file). */
+export function writeUserRecords(dataDir: string, records: readonly UserRecord[]): void {
+  mkdirPrivate(dataDir);
+  writePrivateFileAtomic(usersFile(dataDir), `${JSON.stringify({ version: 1, users: records }, null, 2)}\n`);
 }
 
 /** A file that cannot be read signs nobody in (and says why), rather than silently opening the server. */

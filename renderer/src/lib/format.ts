@@ -54,6 +54,11 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** A count of matching flows; "10,000+" when the store stopped counting there (FlowPage.matchedCapped). */
+export function formatMatched(list: { matched: number; matchedCapped: boolean }): string {
+  return `${formatCount(list.matched)}${list.matchedCapped ? '+' : ''}`;
+}
+
 /** The short name of a media type for the Type column: application/json → json, image/png → png. */
 export function shortType(contentType: string | undefined): string {
   if (!contentType) return '';

@@ -102,17 +102,17 @@ test('store copy: embedded → PostgreSQL → embedded gives back the same flows
   const original = await contents(first);
   assert.equal(original.length, 30);
 
-  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 30 flows from ${first} to ${url}\nCopied 2 rules and 1 device profile\n`, stderr: '' });
+  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 30 flows from ${first} to ${url}\nCopied 2 rules and 1 device profile\nCopied 0 users and 0 device bindings\n`, stderr: '' });
   const back = tempDir();
   fs.rmdirSync(back);
-  assert.deepEqual(await cli(['copy', '--from', url, '--to', back]), { code: 0, stdout: `Copied 30 flows from ${url} to ${back}\nCopied 2 rules and 1 device profile\n`, stderr: '' });
+  assert.deepEqual(await cli(['copy', '--from', url, '--to', back]), { code: 0, stdout: `Copied 30 flows from ${url} to ${back}\nCopied 2 rules and 1 device profile\nCopied 0 users and 0 device bindings\n`, stderr: '' });
   assert.deepEqual(await contents(back), original);
   const backRules = new RuleBook(back);
   await backRules.ready;
   assert.deepEqual({ rules: backRules.list().map((r) => r.rule), profiles: backRules.profileList(), settings: backRules.settings() }, ruleState);
   await backRules.close();
 
-  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 0 flows from ${first} to ${url} (30 already there, skipped)\nCopied 2 rules and 1 device profile\n`, stderr: '' });
+  assert.deepEqual(await cli(['copy', '--from', first, '--to', url]), { code: 0, stdout: `Copied 0 flows from ${first} to ${url} (30 already there, skipped)\nCopied 2 rules and 1 device profile\nCopied 0 users and 0 device bindings\n`, stderr: '' });
 });
 
 test('store copy refuses what it cannot do with one line and the usage where a flag is wrong', { skip }, async () => {

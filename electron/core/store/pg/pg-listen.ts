@@ -16,6 +16,8 @@ export interface FlowNotice {
   a?: string[];
   u?: string[];
   r?: string[];
+  /** The highest revision of the removals in `r` (flow_removals): the listening node's watermark moves past it. */
+  v?: number;
   /** The removal was a clear: lists drop everything. */
   all?: true;
   /** The removal was a trim. */
@@ -42,6 +44,7 @@ export function notifyPayloads(origin: string, change: Omit<FlowNotice, 'o'>): s
   const base: FlowNotice = { o: origin };
   if (change.all) base.all = true;
   if (change.t) base.t = change.t;
+  if (change.v !== undefined) base.v = change.v;
   let current: FlowNotice = { ...base };
   let size = JSON.stringify(current).length;
   let empty = true;
@@ -49,7 +52,9 @@ export function notifyPayloads(origin: string, change: Omit<FlowNotice, 'o'>): s
     for (const id of change[key] ?? []) {
       if (size + id.length + 8 > MAX_PAYLOAD && !empty) {
         payloads.push(JSON.stringify(current));
-        current = { o: origin };
+        current = { ...base };
+        delete current.all;
+        delete current.t;
         size = JSON.stringify(current).length;
         empty = true;
       }
@@ -58,7 +63,7 @@ export function notifyPayloads(origin: string, change: Omit<FlowNotice, 'o'>): s
       empty = false;
     }
   }
-  if (!empty || base.all || base.t) payloads.push(JSON.stringify(current));
+  if (!empty || base.all || base.t || base.v !== undefined) payloads.push(JSON.stringify(current));
   return payloads;
 }
 

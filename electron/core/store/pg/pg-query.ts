@@ -2,8 +2,10 @@
  * `flows.query` in the database: the filter compiled to SQL (filter-sql.ts), pages newest first in time order
  * (startedAt, then seq: electron/common/flow-order.ts) with the cursor as a row comparison on the time index.
  *
- * When the SQL is exact, the page and the count are the database's (the count stops at MATCH_COUNT_CAP, so
- * a broad filter over millions of flows stays fast). When it is only a prefilter (a regex, a wildcard), the
+ * When the SQL is exact, the page and the count are the database's, asked at once on two connections. The
+ * page comes from an index in a few milliseconds whatever the store's size; the count visits every matching
+ * row, so it stops at MATCH_COUNT_CAP (visiting at most that many rows, a bound that holds at any size) and
+ * then says so (`matchedCapped`: the UI shows "10,000+", never a wrong number). When it is only a prefilter (a regex, a wildcard), the
  * newest SCAN_BOUND flows passing it are read in chunks and the compiled predicate decides: the page and the
  * count then cover those flows only.
  */
@@ -21,8 +23,8 @@ const MAX_PAGE = 5_000;
 /** Flows a filter that SQL cannot decide alone reads at most per query. */
 export const SCAN_BOUND = 50_000;
 const SCAN_CHUNK = 2_000;
-/** Matching flows counted at most; `matched` is this number when more match. */
-export const MATCH_COUNT_CAP = 100_000;
+/** Matching flows counted at most; when more match, `matched` is this number and `matchedCapped` is set. */
+export const MATCH_COUNT_CAP = 10_000;
 
 interface Cursor {
   startedAt?: number;
@@ -109,17 +111,18 @@ async function exactPage(db: Queryable, where: string, whereParams: unknown[], c
   const params = [...whereParams];
   const after = cursorSql(cursor, params);
   params.push(limit + 1);
-  const { rows } = await db.query<{ summary: FlowSummary }>(
-    `SELECT summary FROM flows WHERE (${where}) AND ${after} ORDER BY started_at DESC, seq DESC LIMIT $${params.length}`,
-    params,
-  );
+  const [{ rows }, counted] = await Promise.all([
+    db.query<{ summary: FlowSummary }>(`SELECT summary FROM flows WHERE (${where}) AND ${after} ORDER BY started_at DESC, seq DESC LIMIT $${params.length}`, params),
+    where === 'TRUE' ? undefined : db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM flows WHERE ${where} LIMIT ${MATCH_COUNT_CAP + 1}) AS m`, whereParams),
+  ]);
   const flows = rows.slice(0, limit).map((r) => r.summary);
-  let matched = total;
-  if (where !== 'TRUE') {
-    const counted = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM flows WHERE ${where} LIMIT ${MATCH_COUNT_CAP}) AS m`, whereParams);
-    matched = counted.rows[0].n;
+  const page: FlowPage = { flows, matched: total, total };
+  if (counted) {
+    const n = counted.rows[0].n;
+    page.matched = Math.min(n, MATCH_COUNT_CAP);
+    if (n > MATCH_COUNT_CAP) page.matchedCapped = true;
   }
-  return withCursor({ flows, matched, total }, rows.length > limit);
+  return withCursor(page, rows.length > limit);
 }
 
 async function scannedPage(

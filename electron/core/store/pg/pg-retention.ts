@@ -16,27 +16,51 @@ import type { StoreOptions } from '../types';
 import { checkOut } from './pg-db';
 
 /** The embedded store's retention settings, with its defaults. */
-export type RetentionOptions = Pick<StoreOptions, 'maxFlows' | 'trimCount' | 'keepDays'>;
+export type RetentionOptions = Pick<StoreOptions, 'maxFlows' | 'trimCount' | 'keepDays'> & {
+  /** Flows inserted since the table's last vacuum that make the next check run VACUUM (ANALYZE) (default VACUUM_AFTER_INSERTS). */
+  vacuumAfterInserts?: number;
+};
 
 const BATCH = 1_000;
+/**
+ * After a bulk load (a busy hour, an import, a store copy) the planner's statistics and the visibility map lag
+ * behind until autovacuum gets there: a filter then plans on stale row estimates (a bitmap over every match
+ * sorted, instead of the time-ordered index) and counting visits heap pages an index-only scan would skip.
+ * Past this many inserts since the last vacuum, the trimming node runs VACUUM (ANALYZE) itself.
+ */
+export const VACUUM_AFTER_INSERTS = 50_000;
 /** How often the age policy and a missed count check run. */
 const CHECK_MS = 10_000;
 const TRIM_LOCK = 0x48534d32;
 const DAY_MS = 86_400_000;
 
-/** Deletes the flows `selectIds` picks (a SELECT of ids), with their bodies and messages; returns their ids. */
+/** A removed flow's id and the revision of its removal (flow_removals, read by pg-catch-up.ts). */
+export type RemovedFlow = [id: string, rev: number];
+
+/** Removal records older than this are pruned: a node offline longer reloads anyway (pg-catch-up.ts). */
+export const REMOVALS_KEPT_MS = DAY_MS;
+
+/**
+ * Deletes the flows `selectIds` picks (a SELECT of ids), with their bodies and messages, and records each
+ * removal under a revision; returns the ids with those revisions.
+ */
 function deleteSql(selectIds: string, countAsTrim: boolean): string {
   return `WITH d AS (DELETE FROM flows WHERE id IN (${selectIds}) RETURNING id),
     b AS (DELETE FROM bodies WHERE flow_id IN (SELECT id FROM d)),
     m AS (DELETE FROM messages WHERE flow_id IN (SELECT id FROM d)),
-    c AS (UPDATE store_counts SET flows = flows - (SELECT count(*) FROM d)${countAsTrim ? ', removed_total = removed_total + (SELECT count(*) FROM d)' : ''})
-    SELECT id FROM d`;
+    c AS (UPDATE store_counts SET flows = flows - (SELECT count(*) FROM d)${countAsTrim ? ', removed_total = removed_total + (SELECT count(*) FROM d)' : ''}),
+    t AS (INSERT INTO flow_removals (rev, id) SELECT nextval('flow_revs'), id FROM d RETURNING rev, id)
+    SELECT id, rev FROM t`;
 }
+
+type RemovedRows = { rows: { id: string; rev: number }[] };
+const pairs = (r: RemovedRows): RemovedFlow[] => r.rows.map((x) => [x.id, Number(x.rev)]);
 
 export class Retention {
   private readonly maxFlows: number;
   private readonly trimCount: number;
   private readonly keepDays: number | undefined;
+  private readonly vacuumAfterInserts: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -44,11 +68,12 @@ export class Retention {
   constructor(
     private readonly pool: pg.Pool,
     options: RetentionOptions,
-    private readonly on: { removed: (ids: string[], trim: TrimInfo) => Promise<void>; warn: (message: string) => void },
+    private readonly on: { removed: (flows: RemovedFlow[], trim: TrimInfo) => Promise<void>; warn: (message: string) => void },
   ) {
     this.maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.trimCount = options.trimCount ?? DEFAULT_TRIM_COUNT;
     this.keepDays = options.keepDays;
+    this.vacuumAfterInserts = options.vacuumAfterInserts ?? VACUUM_AFTER_INSERTS;
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
   }
 
@@ -84,12 +109,13 @@ export class Retention {
 
   private async trim(): Promise<void> {
     const { client, release } = await checkOut(this.pool);
-    let removed: string[] = [];
+    let removed: RemovedFlow[] = [];
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [TRIM_LOCK]);
       if (!rows[0].locked) return;
       try {
         removed = await this.trimLocked(client);
+        await this.vacuumAfterLoad(client);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [TRIM_LOCK]);
       }
@@ -103,8 +129,9 @@ export class Retention {
     await this.on.removed(removed, info);
   }
 
-  private async trimLocked(client: pg.PoolClient): Promise<string[]> {
-    const removed: string[] = [];
+  private async trimLocked(client: pg.PoolClient): Promise<RemovedFlow[]> {
+    const removed: RemovedFlow[] = [];
+    await client.query('DELETE FROM flow_removals WHERE at_ms < $1', [Date.now() - REMOVALS_KEPT_MS]);
     const { rows } = await client.query<{ unpinned: number }>('SELECT (SELECT flows FROM store_counts) - (SELECT count(*) FROM flows WHERE pinned) AS unpinned');
     let unpinned = rows[0].unpinned;
     // Whole trims of trimCount, as the embedded store does, until at or under the cap.
@@ -112,9 +139,9 @@ export class Retention {
     while (unpinned - due > this.maxFlows) due += this.trimCount;
     due = Math.min(due, unpinned);
     while (due > 0 && !this.stopped) {
-      const { rows: gone } = await client.query<{ id: string }>(deleteSql(`SELECT id FROM flows WHERE NOT pinned ORDER BY seq LIMIT $1`, true), [Math.min(BATCH, due)]);
+      const gone = pairs(await client.query(deleteSql(`SELECT id FROM flows WHERE NOT pinned ORDER BY seq LIMIT $1`, true), [Math.min(BATCH, due)]));
       if (gone.length === 0) break;
-      for (const r of gone) removed.push(r.id);
+      removed.push(...gone);
       due -= gone.length;
       unpinned -= gone.length;
     }
@@ -122,31 +149,36 @@ export class Retention {
       const before = Date.now() - this.keepDays * DAY_MS;
       for (;;) {
         if (this.stopped) break;
-        const { rows: gone } = await client.query<{ id: string }>(deleteSql(`SELECT id FROM flows WHERE NOT pinned AND started_at < $1 LIMIT ${BATCH}`, true), [before]);
-        for (const r of gone) removed.push(r.id);
+        const gone = pairs(await client.query(deleteSql(`SELECT id FROM flows WHERE NOT pinned AND started_at < $1 LIMIT ${BATCH}`, true), [before]));
+        removed.push(...gone);
         if (gone.length < BATCH) break;
       }
     }
     return removed;
   }
 
+  /** VACUUM (ANALYZE) when many flows came in since the table's last vacuum (PostgreSQL's own counter). */
+  private async vacuumAfterLoad(client: pg.PoolClient): Promise<void> {
+    const { rows } = await client.query<{ inserted: number }>(`SELECT n_ins_since_vacuum AS inserted FROM pg_stat_user_tables WHERE relid = 'flows'::regclass`);
+    if (this.stopped || !rows.length || rows[0].inserted < this.vacuumAfterInserts) return;
+    // Outside a transaction (VACUUM cannot run in one); inserts and reads go on meanwhile.
+    await client.query('VACUUM (ANALYZE) flows');
+  }
+
   /** Deletes the given flows (pinned too: the user asked for these). */
-  async deleteIds(ids: string[]): Promise<string[]> {
-    const removed: string[] = [];
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const { rows } = await this.pool.query<{ id: string }>(deleteSql('SELECT unnest($1::text[])', false), [ids.slice(i, i + BATCH)]);
-      for (const r of rows) removed.push(r.id);
-    }
+  async deleteIds(ids: string[]): Promise<RemovedFlow[]> {
+    const removed: RemovedFlow[] = [];
+    for (let i = 0; i < ids.length; i += BATCH) removed.push(...pairs(await this.pool.query(deleteSql('SELECT unnest($1::text[])', false), [ids.slice(i, i + BATCH)])));
     return removed;
   }
 
   /** Deletes every flow (pinned ones only when asked), in batches. */
-  async clear(includePinned: boolean): Promise<string[]> {
-    const removed: string[] = [];
+  async clear(includePinned: boolean): Promise<RemovedFlow[]> {
+    const removed: RemovedFlow[] = [];
     for (;;) {
-      const { rows } = await this.pool.query<{ id: string }>(deleteSql(`SELECT id FROM flows ${includePinned ? '' : 'WHERE NOT pinned'} LIMIT ${BATCH}`, false));
-      for (const r of rows) removed.push(r.id);
-      if (rows.length < BATCH) return removed;
+      const gone = pairs(await this.pool.query(deleteSql(`SELECT id FROM flows ${includePinned ? '' : 'WHERE NOT pinned'} LIMIT ${BATCH}`, false)));
+      removed.push(...gone);
+      if (gone.length < BATCH) return removed;
     }
   }
 }

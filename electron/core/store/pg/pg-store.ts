@@ -29,7 +29,7 @@ import { flowsSince, latestRev } from './pg-catch-up';
 import { FlowListener, notifyPayloads, type FlowNotice } from './pg-listen';
 import { PgMessageLog, type MessageRow } from './pg-messages';
 import { queryFlows } from './pg-query';
-import { Retention, type RetentionOptions } from './pg-retention';
+import { Retention, type RemovedFlow, type RetentionOptions } from './pg-retention';
 import { SeqBlocks } from './pg-seq';
 import { writeBatch, type BatchResult, type PendingFlow } from './pg-write';
 
@@ -148,7 +148,7 @@ export class PgFlowStore implements AnyFlowStore {
       onReconnected: () => (this.notices = this.notices.then(() => this.catchUp())),
     });
     this.retention = new Retention(pool, options, {
-      removed: (ids, trim) => this.removed(ids, false, trim),
+      removed: (flows, trim) => this.removed(flows, false, trim),
       warn: (m) => this.warn(m),
     });
     seqs.onError = (m) => this.warn(m);
@@ -284,12 +284,15 @@ export class PgFlowStore implements AnyFlowStore {
   }
 
   /** After rows were deleted here: forget them, fire the events, tell the other nodes. */
-  private async removed(ids: string[], all: boolean, trim?: TrimInfo): Promise<void> {
+  private async removed(flows: RemovedFlow[], all: boolean, trim?: TrimInfo): Promise<void> {
+    const ids = flows.map(([id]) => id);
     for (const id of ids) this.pending.delete(id);
+    this.wrote(flows);
     await this.refreshCounts().catch(() => {});
     if (ids.length || all) this._onDidRemove.fire(all ? { ids, all } : { ids });
     if (trim) this._onDidTrim.fire(trim);
-    await this.notify(all ? { r: ids, all: true } : { r: ids }, trim);
+    const v = flows.length ? flows.reduce((max, [, rev]) => (rev > max ? rev : max), 0) : undefined;
+    await this.notify({ r: ids, ...(all ? { all: true as const } : {}), ...(v !== undefined ? { v } : {}) }, trim);
   }
 
   // ---- writing ----
@@ -397,6 +400,7 @@ export class PgFlowStore implements AnyFlowStore {
         if (a.length) this._onDidAdd.fire(a);
         if (u.length) this._onDidUpdate.fire(u);
       }
+      if (notice.v !== undefined && notice.v > this.seenRev) this.seenRev = notice.v;
       if (notice.r || notice.all) this._onDidRemove.fire(notice.all ? { ids: notice.r ?? [], all: true } : { ids: notice.r ?? [] });
       if (notice.t) {
         this.trimInfo = notice.t;
@@ -425,6 +429,7 @@ export class PgFlowStore implements AnyFlowStore {
       this.caughtUp = result.revs;
       if (result.added.length) this._onDidAdd.fire(result.added);
       if (result.updated.length) this._onDidUpdate.fire(result.updated);
+      if (result.removed.length) this._onDidRemove.fire({ ids: result.removed });
       if (result.truncated) this.warn(`More flows changed on other nodes while the connection was lost than are read back live; reload to see them all.`);
       await this.refreshCounts();
     } catch (err) {

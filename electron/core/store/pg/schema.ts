@@ -143,6 +143,17 @@ const MIGRATIONS: string[] = [
     NULL;
   END $$;
   `,
+  // 7: removals in the same revision sequence as writes: a node whose LISTEN connection was lost reads the
+  // flows removed since its last revision too (pg-catch-up.ts). Rows older than a day are pruned by
+  // retention (pg-retention.ts); at_ms uses the database's clock.
+  `
+  CREATE TABLE flow_removals (
+    rev bigint PRIMARY KEY,
+    id text NOT NULL,
+    at_ms bigint NOT NULL DEFAULT (extract(epoch from clock_timestamp()) * 1000)::bigint
+  );
+  CREATE INDEX flow_removals_at ON flow_removals (at_ms);
+  `,
 ];
 
 /** The schema version this build writes; a database at a higher one was written by a newer Hindsight. */

@@ -9,6 +9,7 @@ import type { RuleChoice } from '../../../../electron/common/replay';
 import type { AppContext } from '../../lib/context';
 import type { ToolsContext } from '../../lib/tools-context';
 import type { MenuEntry } from '../../lib/ui/Menu.svelte';
+import { formatMatched } from '../../lib/format';
 import { copyCurl, saveExport, SHELL_LABELS, type ExportTarget } from '../export/export';
 import { draftOf, formFromFlow, requestedUrl, type FlowRuleKind } from '../rules/rule-form';
 
@@ -111,7 +112,7 @@ export function flowMenu(ctx: ActionContext, ids: string[]): MenuEntry[] {
   const one = ids.length === 1 ? ids[0] : undefined;
   const compare = compareTarget(ctx, ids);
   const many = ids.length > 1 ? ` ${ids.length}` : '';
-  const filtered = ctx.app.list.matched;
+  const filtered = formatMatched(ctx.app.list);
   // Replays go out, and exports list flows, in capture order, whatever order the list shows.
   const inOrder = [...ids].sort((x, y) => (ctx.app.list.get(x)?.seq ?? 0) - (ctx.app.list.get(y)?.seq ?? 0));
   const entries: MenuEntry[] = [
@@ -140,7 +141,7 @@ export function flowMenu(ctx: ActionContext, ids: string[]): MenuEntry[] {
     })),
     ...exportEntries(ctx, { ids: inOrder }, 'Save as'),
     { separator: true },
-    { heading: `All ${filtered.toLocaleString('en-US')} ${ctx.app.list.filter ? 'matching the filter' : 'stored'}` },
+    { heading: `All ${filtered} ${ctx.app.list.filter ? 'matching the filter' : 'stored'}` },
     ...exportEntries(ctx, { filter: ctx.app.list.filter }, 'Save as'),
     { label: 'Replay all against…', onSelect: () => workbench.open({ type: 'session-replay', filter: ctx.app.list.filter }), testid: 'menu-replay-filtered-against' },
   ];

@@ -75,6 +75,8 @@ export class FlowListState {
   length = $state(0);
   /** Flows matching the filter in the store (loaded or not). */
   matched = $state(0);
+  /** The store stopped counting at a cap: `matched` is a lower bound (shown "10,000+"). */
+  matchedCapped = $state(false);
   /** Flows stored. */
   total = $state(0);
   hasMore = $state(false);
@@ -194,6 +196,7 @@ export class FlowListState {
       this.#rows.cursor = cursorOf(page);
       this.hasMore = page.nextCursor !== undefined;
       this.matched = page.matched;
+      this.matchedCapped = !!page.matchedCapped;
       this.total = page.total;
       this.loadError = null;
       this.#changed();
@@ -349,7 +352,10 @@ export class FlowListState {
       this.client.call('flows.query', { filter: searchesMessages ? '' : this.filter, limit: 1 }).then(
         (page) => {
           if (generation !== this.#generation) return;
-          if (!searchesMessages) this.matched = page.matched;
+          if (!searchesMessages) {
+            this.matched = page.matched;
+            this.matchedCapped = !!page.matchedCapped;
+          }
           this.total = page.total;
           // Events that arrived before this answer are in its counts already. Ones the server had
           // batched but not yet sent will be counted twice: settle again once the stream pauses.
