@@ -4,55 +4,15 @@
 // records the trailers. Both compared whole.
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type http from 'node:http';
-import type net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import type http2 from 'node:http2';
-import { originCa, startOrigin, type Origin } from '../../../helpers/origin';
+import { startOrigin, type Origin } from '../../../helpers/origin';
 import { stableFlow, startTestCore, type TestCore } from '../../../helpers/core';
 import { h2Request, h2ThroughProxy, startH2Origin, tunnel, type H2Origin } from '../../../helpers/h2';
-
-/** What the HTTP/1.1 origin saw of one request. */
-interface H1Received {
-  httpVersion: string;
-  method: string;
-  url: string;
-  rawHeaders: string[];
-  body: string;
-  rawTrailers: string[];
-}
-
-/** An HTTPS origin that speaks only HTTP/1.1 (no ALPN h2) and records each request whole, trailers included. */
-async function startHttp1Origin(): Promise<{ port: number; received: H1Received[]; close(): Promise<void> }> {
-  const { ca } = await originCa();
-  const received: H1Received[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = https.createServer({ SNICallback: (name, cb) => cb(null, ca.leafFor(name).context) }, (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ httpVersion: req.httpVersion, method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString('utf8'), rawTrailers: req.rawTrailers });
-      res.writeHead(204);
-      res.end();
-    });
-  });
-  server.on('secureConnection', (s: net.Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { startHttp1Origin } from '../../../helpers/http1-origin';
 
 let origin: Origin;
 let h2origin: H2Origin;
