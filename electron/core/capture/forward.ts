@@ -26,7 +26,7 @@ import { isEventStream, recordEvents } from './sse';
 import { urlAuthority } from '../../common/url';
 import { isH2Request } from './h2/front';
 import { endWithHeaders, passTrailers, responseDelivered, withoutLengthForTrailers, writeResponseHead } from './h2/response';
-import { h2RequestToH1 } from './h2/translate';
+import { h2ReadableUrl, h2RequestToH1 } from './h2/translate';
 import type { RequestTraits } from './upstream';
 import { createGrpcTap, recordGrpcMessages } from './grpc/record';
 import type { ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
@@ -54,7 +54,7 @@ export interface ForwardContext {
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
-  const target = resolveTarget(req, isSSL, ctx.reverse);
+  const target = h2ReadableUrl(req, resolveTarget(req, isSSL, ctx.reverse));
   if (!target || ctx.isSelf(target)) {
     req.resume();
     if (target || isOriginForm(req)) sendText(res, 200, 'Hindsight is running. Set it as the HTTP and HTTPS proxy of your client to capture its traffic.\n');
