@@ -24,6 +24,8 @@ export interface OutgoingRequest {
   body?: string;
   /** How `body` is written: UTF-8 text (default) or base64 bytes. */
   bodyEncoding?: BodyEncoding;
+  /** Fields sent after the body (over HTTP/1.1 the request then goes chunked). Absent or empty: none. */
+  trailers?: Headers;
 }
 
 /** A stored request as a composer draft (flows.draft): exactly what a replay would send. */

@@ -6,6 +6,7 @@
  * Endpoints (both servers):
  *   ANY /echo       200 JSON { method, path, authority, scheme, headers (raw, no pseudo-headers), body }
  *   ANY /trailers   200 text "body", then the trailers x-checksum: abc and x-count: 2
+ *   ANY /trailers-with-length  the same with content-length: 4 and the trailers announced (trailer: x-checksum, x-count)
  *   ANY /status/NNN that status, an empty body
  *   GET /bytes?n=N  N bytes of origin.ts's pattern (patternBytes), with content-length
  * Each request is appended to `received` with the HTTP version it came over (and its trailers once it ended).
@@ -81,6 +82,12 @@ function answer(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, b
     const body = patternBytes(Math.min(Number(bytes[1]), 64 * 1024 * 1024));
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
     res.end(body);
+    return;
+  }
+  if (req.url === '/trailers-with-length') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 4, trailer: 'x-checksum, x-count' });
+    res.addTrailers({ 'x-checksum': 'abc', 'x-count': '2' });
+    res.end('body');
     return;
   }
   if (req.url.startsWith('/trailers')) {

@@ -25,8 +25,8 @@ import { isSetupHost } from './setup-page';
 import { isEventStream, recordEvents } from './sse';
 import { urlAuthority } from '../../common/url';
 import { isH2Request } from './h2/front';
-import { endWithHeaders, passTrailers, responseDelivered, writeResponseHead } from './h2/response';
-import { h2RequestToH1 } from './h2/translate';
+import { endWithHeaders, passTrailers, responseDelivered, withoutLengthForTrailers, writeResponseHead } from './h2/response';
+import { h2ReadableUrl, h2RequestToH1 } from './h2/translate';
 import type { RequestTraits } from './upstream';
 import { createGrpcTap, recordGrpcMessages } from './grpc/record';
 import type { ProxyRoute, UpstreamProxies } from '../upstream-proxy/service';
@@ -54,7 +54,7 @@ export interface ForwardContext {
 }
 
 export function forwardRequest(ctx: ForwardContext, req: http.IncomingMessage, res: http.ServerResponse, isSSL: boolean): void {
-  const target = resolveTarget(req, isSSL, ctx.reverse);
+  const target = h2ReadableUrl(req, resolveTarget(req, isSSL, ctx.reverse));
   if (!target || ctx.isSelf(target)) {
     req.resume();
     if (target || isOriginForm(req)) sendText(res, 200, 'Hindsight is running. Set it as the HTTP and HTTPS proxy of your client to capture its traffic.\n');
@@ -336,7 +336,9 @@ class Exchange {
     const passHead = () => {
       if (this.headPassed || this.done) return;
       try {
-        writeResponseHead(res, response.statusCode ?? 502, response.statusMessage, endToEndHeaders(response.rawHeaders));
+        // Trailers announced, or already arrived (a head passed at the end), make an HTTP/1.1 client's body chunked.
+        const status = response.statusCode ?? 502;
+        writeResponseHead(res, status, response.statusMessage, withoutLengthForTrailers(res, status, endToEndHeaders(response.rawHeaders), response.rawTrailers.length > 0));
         this.headPassed = true;
       } catch (err) {
         // A head Node's parser took but its writer refuses (a status out of range, a character it will not send):

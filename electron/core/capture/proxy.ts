@@ -36,7 +36,7 @@ import { connectDirect } from '../upstream-proxy/direct';
 import { UpstreamProxies } from '../upstream-proxy/service';
 import { ClientCertificates } from '../client-certs/agents';
 import { serveSocks, sniffSocks, type SocksContext, type SocksCredentials } from './socks';
-import { noteFirstChunk, requestParsed } from './request-line';
+import { noteFirstChunk, noteFirstTlsChunks, requestParsed } from './request-line';
 
 /**
  * How long a request waits for the server's response headers: 300 s, as Firefox waits
@@ -268,6 +268,8 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     encodeRequestTargets(server, 'connection', options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
     if (proxy.httpsServer) encodeRequestTargets(proxy.httpsServer, 'secureConnection', options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
   }
+  // The first request line of intercepted TLS connections, for a 431 that names it (request-line.ts); after the encoder.
+  if (proxy.httpsServer) noteFirstTlsChunks(proxy.httpsServer);
   // Reverse mode: a plain connection that opens with the HTTP/2 preface is h2c (h2/preface.ts).
   if (reverse) servePrefaceAsH2(server, () => http2On, (socket) => h2Front.take(socket, false));
   const socks: SocksContext = {
@@ -379,8 +381,9 @@ function watchBeforeRequests(server: http.Server, httpsServer: http.Server | und
     front.on('clientError', (err: Error, socket: Duplex) => recoverRawUtf8(err, socket as net.Socket) || early.clientError(err, socket as net.Socket, secure));
   }
   // A refusal after this is about a later request than the one whose line the first chunk held (request-line.ts;
-  // only the plain server's connections have their first chunk noted).
+  // both servers' connections have their first chunk noted).
   server.on('request', (req: http.IncomingMessage) => requestParsed(req.socket));
+  httpsServer?.on('request', (req: http.IncomingMessage) => requestParsed(req.socket));
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket) => early.watchTunnel(req, socket));
   httpsServer?.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => early.tlsClientError(err, socket));
   return early;

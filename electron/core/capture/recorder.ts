@@ -25,7 +25,7 @@ import type { ReplayMark } from './replay-marks';
 import { plainIp, type Target } from './target';
 import { timesOf } from './upstream';
 import { isH2Request, streamInfo } from './h2/front';
-import { splitPseudo } from './h2/translate';
+import { readablePseudo, splitPseudo } from './h2/translate';
 import type http2 from 'node:http2';
 
 export interface RecorderOptions {
@@ -93,7 +93,7 @@ export class Recorder {
       const { pseudo, fields } = splitPseudo(req.rawHeaders);
       flow.request.httpVersion = '2';
       flow.request.headers = fields;
-      flow.request.pseudoHeaders = pseudo;
+      flow.request.pseudoHeaders = readablePseudo(pseudo);
       flow.http2 = streamInfo(req as unknown as http2.Http2ServerRequest, client);
     }
     if (replay?.replayOf) flow.replayOf = replay.replayOf;

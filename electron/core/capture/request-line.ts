@@ -9,6 +9,7 @@
  * line costs one short scan per connection. It stands only for the connection's first request: once a request
  * (or a CONNECT) was parsed, a later refusal on the same connection is about another one, and it is dropped.
  */
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface RequestLine {
@@ -53,4 +54,30 @@ export function requestParsed(socket: Duplex): void {
 /** The line of the connection's first request, while that request has not been parsed. */
 export function firstRequestLine(socket: Duplex): RequestLine | undefined {
   return firstLines.get(socket);
+}
+
+/** How long an intercepted TLS connection may stay silent before its first request (as a tunnel's handshake may). */
+const FIRST_BYTES_MS = 120_000;
+
+/**
+ * The same for the in-process HTTPS server's connections (the decrypted side of intercepted tunnels), whose
+ * bytes Node's HTTP server otherwise reads natively, out of JavaScript's sight: its HTTP/1.1 listeners are
+ * put behind a read of the first decrypted chunk, which is noted and put back before they run (one read in
+ * JavaScript per connection; the requests after it are read natively as before). Call after anything else
+ * that wraps those listeners (request-target-bytes.ts), so the chunk put back passes through it too.
+ */
+export function noteFirstTlsChunks(server: net.Server): void {
+  const http1 = server.listeners('secureConnection') as ((socket: net.Socket) => void)[];
+  server.removeAllListeners('secureConnection');
+  server.on('secureConnection', (socket: net.Socket) => {
+    socket.setTimeout(FIRST_BYTES_MS, () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(first);
+      noteFirstChunk(socket, first);
+      for (const listener of http1) listener.call(server, socket);
+      socket.resume();
+    });
+  });
 }

@@ -167,6 +167,16 @@ function hasControlByte(bytes: Buffer): boolean {
   return false;
 }
 
+/**
+ * A request target Node gave as a latin1 string (one char per byte: an h2 :path, which nghttp2 passes with raw
+ * bytes >= 0x80) made readable the same way: those bytes as %XX. Unchanged, and not copied, when there are none.
+ */
+export function readableTarget(latin1: string): string {
+  return HIGH_BYTE.test(latin1) ? percentEncodeHigh(Buffer.from(latin1, 'latin1')) : latin1;
+}
+
+const HIGH_BYTE = /[\u0080-\u00ff]/;
+
 /** The target with each byte >= 0x80 as %XX; other bytes as they are (latin1 keeps them one char each). */
 export function percentEncodeHigh(target: Buffer): string {
   let text = '';

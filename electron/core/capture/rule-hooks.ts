@@ -22,7 +22,7 @@ import { endShaped } from '../conditions/throttle';
 import type { Rule } from '../../common/rule';
 import type { RulePipeline, RuleEvent, RuleReport } from '../rules/pipeline';
 import { MAX_HELD_BODY } from '../rules/held-body';
-import { addH2Trailers, isH2Response, writeResponseHead } from './h2/response';
+import { addH2Trailers, addTrailers, isH2Response, withoutLengthForTrailers, writeResponseHead } from './h2/response';
 import { recordAnsweredGrpcRequest, recordAnsweredGrpcResponse } from './grpc/record';
 
 /** What to send upstream instead of the client's request. */
@@ -128,6 +128,7 @@ export function holdsResponse(rewrite: Rewrite | undefined): rewrite is Rewrite 
 
 export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange, response: http.IncomingMessage, rewrite: Rewrite): void {
   const { recording, clock, res } = exchange;
+  let trailers: string[] = [];
   clock.responseStarted();
   recording?.response(response, clock.socket ?? null);
   response.on('error', () => {});
@@ -141,6 +142,8 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
       readBody: () =>
         readAll(response, 'response').then((body) => {
           clock.responseEnded();
+          // The server's trailers (gRPC's status among them) follow whatever body the rule sends.
+          trailers = response.rawTrailers;
           return body;
         }),
       ...(rewrite.responseBreakpoint ? { breakpoint: rewrite.responseBreakpoint } : {}),
@@ -150,13 +153,16 @@ export function runResponseRules(pipeline: RulePipeline, exchange: RuleExchange,
     })
     .then((decision) => {
       if (decision.type === 'stop') return exchange.fail(decision.stop);
-      respond(exchange, decision);
+      respond(exchange, decision, trailers);
     })
     .catch((err: Error & { status?: number }) => exchange.fail({ phase: 'rule', message: err.message, status: err.status ?? 502 }));
 }
 
-/** Sends a response Hindsight made (a mock, an answer, an edited response) and records it as sent. */
-function respond(exchange: RuleExchange, answer: { status: number; statusText: string; headers: Headers; body: Buffer; grpc?: { headers: Headers; body: Buffer; trailers: Headers } }): void {
+/**
+ * Sends a response Hindsight made (a mock, an answer, an edited response) and records it as sent. `serverTrailers`:
+ * the trailers of the server's response a rule edited (flat raw list), sent after the new body and recorded.
+ */
+function respond(exchange: RuleExchange, answer: { status: number; statusText: string; headers: Headers; body: Buffer; grpc?: { headers: Headers; body: Buffer; trailers: Headers } }, serverTrailers: string[] = []): void {
   const { res, recording } = exchange;
   if (res.destroyed || res.headersSent) return;
   // A gRPC mock to an HTTP/2 client goes as gRPC is spoken there: headers, the message, then the status as trailers.
@@ -176,11 +182,19 @@ function respond(exchange: RuleExchange, answer: { status: number; statusText: s
     if (h2Grpc?.trailers.length) {
       recording.trailers('response', h2Grpc.trailers.flat());
       recording.grpcTrailers(h2Grpc.trailers);
+    } else if (serverTrailers.length > 0) {
+      recording.trailers('response', serverTrailers);
+      if (flow.grpc) recording.grpcTrailers(headerPairs(serverTrailers));
     }
   }
   try {
-    writeResponseHead(res, message.status, message.statusText, flat(message.headers));
-    if (h2Grpc?.trailers.length) addH2Trailers(res, h2Grpc.trailers);
+    if (h2Grpc?.trailers.length) {
+      writeResponseHead(res, message.status, message.statusText, flat(message.headers));
+      addH2Trailers(res, h2Grpc.trailers);
+    } else if (serverTrailers.length > 0) {
+      writeResponseHead(res, message.status, message.statusText, withoutLengthForTrailers(res, message.status, flat(message.headers), true));
+      addTrailers(res, serverTrailers);
+    } else writeResponseHead(res, message.status, message.statusText, flat(message.headers));
   } catch (err) {
     exchange.fail({ phase: 'rule', message: `the rule's response cannot be sent (${(err as Error).message})`, status: 502 });
     return;

@@ -50,14 +50,15 @@ function headerList(method: string, value: unknown, name: string): Headers {
 }
 
 function outgoingRequest(method: string, value: unknown): OutgoingRequest {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad(method, "param 'request' must be an object { method, url, headers, body?, bodyEncoding? }");
-  const r = paramsObject(method, value, ['method', 'url', 'headers', 'body', 'bodyEncoding']);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad(method, "param 'request' must be an object { method, url, headers, body?, bodyEncoding?, trailers? }");
+  const r = paramsObject(method, value, ['method', 'url', 'headers', 'body', 'bodyEncoding', 'trailers']);
   if (typeof r.method !== 'string' || r.method.length === 0 || r.method.length > 100) throw bad(method, 'request.method must be a non-empty string');
   if (typeof r.url !== 'string' || r.url.length === 0 || r.url.length > MAX_URL) throw bad(method, `request.url must be a URL of at most ${MAX_URL} characters`);
   const request: OutgoingRequest = { method: r.method, url: r.url, headers: headerList(method, r.headers, 'request.headers') };
   const body = optionalString(method, r, 'body', MAX_BODY_CHARS);
   if (body !== undefined) request.body = body;
   if (r.bodyEncoding !== undefined) request.bodyEncoding = requiredOneOf(method, r, 'bodyEncoding', ['utf8', 'base64'] as const);
+  if (r.trailers !== undefined) request.trailers = headerList(method, r.trailers, 'request.trailers');
   return request;
 }
 

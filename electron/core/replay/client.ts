@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import http2 from 'node:http2';
-import { h1RequestToH2 } from '../capture/h2/translate';
+import { h1RequestToH2, h1ResponseToH2 } from '../capture/h2/translate';
 import type { Flow } from '../../common/flow';
 import { plainIp } from '../capture/target';
 import type { ExpectedReplay, ReplayMark, ReplayMarks } from '../capture/replay-marks';
@@ -88,10 +88,13 @@ export class ReplayClient {
     const session = http2.connect(`${w.secure ? 'https' : 'http'}://${w.authority}`, { createConnection: () => stream });
     session.on('error', () => {});
     const path = w.secure ? w.target : w.target.replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
-    const request = session.request(h1RequestToH2(w.headers.flat(), w.method, path, w.secure ? 'https' : 'http', w.authority), { endStream: w.body.length === 0 });
+    const withTrailers = w.trailers.length > 0;
+    const request = session.request(h1RequestToH2(w.headers.flat(), w.method, path, w.secure ? 'https' : 'http', w.authority), { endStream: w.body.length === 0 && !withTrailers, waitForTrailers: withTrailers });
     request.on('error', () => {});
+    // Trailer fields follow the body as trailing HEADERS (RFC 9113 §8.1), as the recorded client sent them.
+    if (withTrailers) request.once('wantTrailers', () => request.sendTrailers(h1ResponseToH2(w.trailers.flat())));
     request.resume();
-    if (w.body.length > 0) request.end(w.body);
+    if (w.body.length > 0 || withTrailers) request.end(w.body);
     try {
       return await this.untilFinished(expected, stream);
     } finally {

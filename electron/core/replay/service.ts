@@ -107,9 +107,9 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
     const flow = await store.get(id);
     if (!flow) throw new ReplayError('not-found', `no flow ${id}`);
     refuseUnsendable(flow);
-    const { method, url, httpVersion, headers } = flow.request;
+    const { method, url, httpVersion, headers, trailers } = flow.request;
     const body = await storedBody(flow, opts.allowTruncated ?? false);
-    return sendWire(wire({ method, url, httpVersion, headers, body }), flow.id, opts.rules, flow.client.ip);
+    return sendWire(wire({ method, url, httpVersion, headers, body, trailers }), flow.id, opts.rules, flow.client.ip);
   }
 
   return {
@@ -132,7 +132,7 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
       await store.ready;
       if (opts.basedOn !== undefined && !(await store.get(opts.basedOn))) throw new ReplayError('not-found', `no flow ${opts.basedOn}`);
       const body = bodyBytes(request.body, request.bodyEncoding);
-      return sendWire(wire({ method: request.method, url: request.url, headers: request.headers, body }), opts.basedOn, opts.rules);
+      return sendWire(wire({ method: request.method, url: request.url, headers: request.headers, body, trailers: request.trailers }), opts.basedOn, opts.rules);
     },
 
     async draft(id) {
@@ -142,6 +142,7 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
       const { method, url, headers, body: ref } = flow.request;
       const bytes = await storedBody(flow, true);
       const draft: RequestDraft = { basedOn: flow.id, method, url, headers };
+      if (flow.request.trailers?.length) draft.trailers = flow.request.trailers;
       if (bytes.length > 0) {
         // Text stays editable as text; anything else travels as base64 and is sent back unchanged.
         const text = ref.encoding ? null : utf8Text(bytes);

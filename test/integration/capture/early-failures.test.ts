@@ -207,6 +207,46 @@ describe('requests the parser refuses', () => {
     }));
   });
 
+  test('inside an intercepted TLS tunnel (curl --http1.1 over HTTPS): the 431 flow names the method and the https URL', async () => {
+    const ca = pemFile(proxy.caPem);
+    try {
+      const result = await curl(proxy.proxyUrl, ['--http1.1', '-X', 'PUT', '-H', `X-Big: ${'b'.repeat(100_000)}`, origin.url('/echo?over=tls', { secure: true })], { caFile: ca.file });
+      const message = "the request's headers are larger than the 64 KB limit (raise it with --max-header-size); Hindsight answered 431";
+      // Only the flow is compared: curl over TLS sometimes reports an empty reply instead of the 431 (before this
+      // change too): Node's server has ended the TLS socket by the time the refusal is reported. Noted, not fixed here.
+      assert.notEqual(result.status, 200);
+      const [flow] = await settledFlows(1);
+      assert.deepEqual(stableFlow(flow), earlyFlow({
+        server: { host: 'origin.test', port: origin.httpsPort },
+        request: { method: 'PUT', url: origin.url('/echo?over=tls', { secure: true }), httpVersion: '1.1', headers: [], body: noBody },
+        error: { phase: 'client', message, code: 'HPE_HEADER_OVERFLOW' },
+      }));
+    } finally {
+      ca.dispose();
+    }
+  });
+
+  test('inside an intercepted TLS tunnel, the line in its own TLS record before the headers: still named', async () => {
+    const target = `origin.test:${origin.httpsPort}`;
+    const socket = await tunnel(target);
+    const client = tls.connect({ socket, servername: 'origin.test', ca: [proxy.caPem], ALPNProtocols: ['http/1.1'] });
+    client.on('error', () => {});
+    await once(client, 'secureConnect');
+    client.write(`GET /echo?in=tls HTTP/1.1\r\nHost: ${target}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.end(`X-Big: ${'b'.repeat(70 * 1024)}\r\n\r\n`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of client) chunks.push(chunk as Buffer);
+    socket.destroy();
+    assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const [flow] = await settledFlows(1);
+    assert.deepEqual(stableFlow(flow), earlyFlow({
+      server: { host: 'origin.test', port: origin.httpsPort },
+      request: { method: 'GET', url: origin.url('/echo?in=tls', { secure: true }), httpVersion: '1.1', headers: [], body: noBody },
+      error: { phase: 'client', message: "the request's headers are larger than the 64 KB limit (raise it with --max-header-size); Hindsight answered 431", code: 'HPE_HEADER_OVERFLOW' },
+    }));
+  });
+
   test('a second request on a kept-alive connection over the limit is not named after the first one', async () => {
     const socket = net.connect(proxy.port, '127.0.0.1');
     socket.on('error', () => {});

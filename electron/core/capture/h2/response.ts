@@ -61,11 +61,41 @@ export function passTrailers(from: Readable & { rawTrailers?: string[] }, side: 
     const raw = from.rawTrailers ?? [];
     if (raw.length === 0) return;
     recording?.trailers(side, raw);
-    const any = to as AnyResponse | undefined;
-    if (any && isH2Response(any)) {
-      if (!any.stream.destroyed) any.addTrailers(h1ResponseToH2(raw));
-    } else to?.addTrailers(headerPairs(raw));
+    if (to) addTrailers(to, raw);
   });
+}
+
+/**
+ * Trailer fields (flat raw list) for the client, sent after the body: trailing HEADERS to an h2 client, the
+ * last chunk's fields to an HTTP/1.1 one (Node writes them only for a chunked body; see withoutLengthForTrailers).
+ */
+export function addTrailers(res: http.ServerResponse, raw: string[]): void {
+  const any = res as AnyResponse;
+  if (isH2Response(any)) {
+    if (!any.stream.destroyed) any.addTrailers(h1ResponseToH2(raw));
+  } else res.addTrailers(headerPairs(raw));
+}
+
+/**
+ * The response head for a response that will carry trailers. HTTP/1.1 has them only after a chunked body (RFC
+ * 9110 §6.5, RFC 9112 §7.1.2), so toward an HTTP/1.1 client a Content-Length goes and Node frames the body in
+ * chunks instead. Applies when the server announced trailers (`Trailer:`) or they are already known (`known`);
+ * not to an HTTP/1.0 client, a HEAD request or a status without a body, where they have no place at all. An h2
+ * client carries them whatever the head says.
+ */
+export function withoutLengthForTrailers(res: http.ServerResponse, status: number, raw: string[], known: boolean): string[] {
+  if (isH2Response(res as AnyResponse) || res.req?.httpVersion !== '1.1' || res.req.method === 'HEAD') return raw;
+  if (status === 204 || status === 304 || (status >= 100 && status < 200)) return raw;
+  let announced = known;
+  let length = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name === 'trailer') announced = true;
+    else if (name === 'content-length') length = i;
+    else if (name === 'transfer-encoding') return raw;
+  }
+  if (!announced || length < 0) return raw;
+  return [...raw.slice(0, length), ...raw.slice(length + 2)];
 }
 
 /** Trailers for an h2 response Hindsight writes itself (sent after the body, as trailing HEADERS). Call before end(). */

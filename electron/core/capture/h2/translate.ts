@@ -5,6 +5,8 @@
  * joined), and turned back when it leaves over h2 (Host → :authority, connection-specific fields dropped).
  */
 import type { Headers } from '../../../common/flow';
+import type { Target } from '../target';
+import { readableTarget } from '../request-target-bytes';
 
 /** Fields HTTP/2 forbids (RFC 9113 §8.2.2): they describe one connection, and h2 has its own framing. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
@@ -92,4 +94,20 @@ function addField(headers: Record<string, string | string[]>, name: string, valu
   if (existing === undefined) headers[name] = value;
   else if (Array.isArray(existing)) existing.push(value);
   else headers[name] = [existing, value];
+}
+
+/**
+ * Raw UTF-8 in an h2 :path (nghttp2 takes bytes >= 0x80 there; Node gives them as latin1 chars): the bytes go
+ * upstream as they came (`target.path`, written as latin1 by both clients), while the URL that rules, filters
+ * and the flow read gets them percent-encoded, as HTTP/1.1's --raw-utf8-paths does (request-target-bytes.ts).
+ */
+export function h2ReadableUrl(req: { httpVersionMajor?: number }, target: Target | undefined): Target | undefined {
+  if (!target || req.httpVersionMajor !== 2) return target;
+  const url = readableTarget(target.url);
+  return url === target.url ? target : { ...target, url };
+}
+
+/** The recorded pseudo-headers with :path readable, as h2ReadableUrl() makes the URL. */
+export function readablePseudo(pseudo: Headers): Headers {
+  return pseudo.map(([name, value]) => (name === ':path' ? [name, readableTarget(value)] : [name, value]));
 }

@@ -2,87 +2,17 @@
 // then trailer fields through the proxy; an h2 origin gets them as trailers after the body, an HTTP/1.1 origin
 // with the last chunk of the chunked body the proxy translates to. Each origin says what it received; the flow
 // records the trailers. Both compared whole.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type http from 'node:http';
-import type net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import type http2 from 'node:http2';
-import { originCa, startOrigin, type Origin } from '../../../helpers/origin';
-import { stableFlow, startTestCore, type TestCore } from '../../../helpers/core';
-import { h2Request, h2ThroughProxy, startH2Origin, tunnel, type H2Origin } from '../../../helpers/h2';
+import { stableFlow, type TestCore } from '../../../helpers/core';
+import { h2Request, tunnel } from '../../../helpers/h2';
+import { useTrailerRig } from '../../../helpers/trailer-rig';
 
-/** What the HTTP/1.1 origin saw of one request. */
-interface H1Received {
-  httpVersion: string;
-  method: string;
-  url: string;
-  rawHeaders: string[];
-  body: string;
-  rawTrailers: string[];
-}
-
-/** An HTTPS origin that speaks only HTTP/1.1 (no ALPN h2) and records each request whole, trailers included. */
-async function startHttp1Origin(): Promise<{ port: number; received: H1Received[]; close(): Promise<void> }> {
-  const { ca } = await originCa();
-  const received: H1Received[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = https.createServer({ SNICallback: (name, cb) => cb(null, ca.leafFor(name).context) }, (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ httpVersion: req.httpVersion, method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString('utf8'), rawTrailers: req.rawTrailers });
-      res.writeHead(204);
-      res.end();
-    });
-  });
-  server.on('secureConnection', (s: net.Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-let origin: Origin;
-let h2origin: H2Origin;
-let h1origin: Awaited<ReturnType<typeof startHttp1Origin>>;
-let proxy: TestCore;
-const sessions: http2.ClientHttp2Session[] = [];
-
-before(async () => {
-  origin = await startOrigin();
-  h2origin = await startH2Origin();
-  h1origin = await startHttp1Origin();
-});
-after(async () => {
-  await origin.close();
-  await h2origin.close();
-  await h1origin.close();
-});
-beforeEach(async () => {
-  proxy = await startTestCore({ origin });
-});
-afterEach(async () => {
-  for (const s of sessions.splice(0)) s.destroy();
-  await proxy.dispose();
-});
-
-async function session(host: string, port: number): Promise<http2.ClientHttp2Session> {
-  const s = await h2ThroughProxy(proxy.port, host, port, proxy.caPem);
-  sessions.push(s);
-  return s;
-}
+const rig = useTrailerRig();
 
 const TRAILERS = { 'x-checksum': 'c0ffee', 'x-count': '2' };
 
@@ -91,8 +21,8 @@ const TRAILERS = { 'x-checksum': 'c0ffee', 'x-count': '2' };
  * http client: a body with `trailers` goes chunked, the trailers with its last chunk. Resolves with the status.
  */
 async function http1Request(host: string, port: number, method: string, path: string, body?: string, trailers?: Record<string, string>): Promise<number> {
-  const socket = await tunnel(proxy.port, `${host}:${port}`);
-  const secure = tls.connect({ socket, servername: host, ca: [proxy.caPem], ALPNProtocols: ['http/1.1'] });
+  const socket = await tunnel(rig.proxy.port, `${host}:${port}`);
+  const secure = tls.connect({ socket, servername: host, ca: [rig.proxy.caPem], ALPNProtocols: ['http/1.1'] });
   await once(secure, 'secureConnect');
   try {
     return await new Promise<number>((resolve, reject) => {
@@ -130,12 +60,12 @@ const NEW_CONNECTION = { reusedConnection: false, dnsMs: 'ms', connectMs: 'ms', 
 
 describe('request trailers through the proxy', () => {
   test('an h2 client to an h2 origin: the trailers follow the body upstream, and the flow records them', async () => {
-    const authority = `h2.test:${h2origin.tlsPort}`;
-    const s = await session('h2.test', h2origin.tlsPort);
-    const before = h2origin.received.length;
+    const authority = `h2.test:${rig.h2origin.tlsPort}`;
+    const s = await rig.session('h2.test', rig.h2origin.tlsPort);
+    const before = rig.h2origin.received.length;
     const answer = await h2Request(s, { ':method': 'POST', ':path': '/echo', 'content-type': 'text/plain', te: 'trailers' }, 'payload', TRAILERS);
-    const [flow] = await proxy.finishedFlows(1);
-    const seen = h2origin.received.slice(before).map((r) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers)) }));
+    const [flow] = await rig.proxy.finishedFlows(1);
+    const seen = rig.h2origin.received.slice(before).map((r) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers)) }));
     assert.deepEqual(
       { status: answer.status, echoed: (JSON.parse(answer.body) as { body: string }).body, seen },
       {
@@ -153,7 +83,7 @@ describe('request trailers through the proxy', () => {
     const bodyLength = Buffer.byteLength(answer.body);
     assert.deepEqual(stable(flow), {
       id: 'ID', seq: 1, schema: 1, startedAt: 0, state: 'completed', client: { ip: '127.0.0.1', port: 0 }, appliedRules: [],
-      server: { host: 'h2.test', port: h2origin.tlsPort, ip: '127.0.0.1', tls: { version: 'TLSv1.3', alpn: 'h2', sni: 'h2.test' } },
+      server: { host: 'h2.test', port: rig.h2origin.tlsPort, ip: '127.0.0.1', tls: { version: 'TLSv1.3', alpn: 'h2', sni: 'h2.test' } },
       request: {
         method: 'POST', url: `https://${authority}/echo`, httpVersion: '2',
         pseudoHeaders: [[':authority', authority], [':method', 'POST'], [':path', '/echo'], [':scheme', 'https']],
@@ -172,13 +102,13 @@ describe('request trailers through the proxy', () => {
   });
 
   test('an h2 client to an HTTP/1.1 origin: the body goes chunked, the trailers with its last chunk', async () => {
-    const authority = `chunked.test:${h1origin.port}`;
-    const s = await session('chunked.test', h1origin.port);
-    const before = h1origin.received.length;
+    const authority = `chunked.test:${rig.h1origin.port}`;
+    const s = await rig.session('chunked.test', rig.h1origin.port);
+    const before = rig.h1origin.received.length;
     const answer = await h2Request(s, { ':method': 'PUT', ':path': '/upload?v=1', 'content-type': 'text/plain' }, 'two parts', TRAILERS);
-    const [flow] = await proxy.finishedFlows(1);
+    const [flow] = await rig.proxy.finishedFlows(1);
     assert.deepEqual(
-      { status: answer.status, seen: h1origin.received.slice(before) },
+      { status: answer.status, seen: rig.h1origin.received.slice(before) },
       {
         status: 204,
         seen: [
@@ -193,7 +123,7 @@ describe('request trailers through the proxy', () => {
     );
     assert.deepEqual(stable(flow), {
       id: 'ID', seq: 1, schema: 1, startedAt: 0, state: 'completed', client: { ip: '127.0.0.1', port: 0 }, appliedRules: [],
-      server: { host: 'chunked.test', port: h1origin.port, ip: '127.0.0.1', tls: { version: 'TLSv1.3', alpn: 'http/1.1', sni: 'chunked.test' } },
+      server: { host: 'chunked.test', port: rig.h1origin.port, ip: '127.0.0.1', tls: { version: 'TLSv1.3', alpn: 'http/1.1', sni: 'chunked.test' } },
       request: {
         method: 'PUT', url: `https://${authority}/upload?v=1`, httpVersion: '2',
         pseudoHeaders: [[':authority', authority], [':method', 'PUT'], [':path', '/upload?v=1'], [':scheme', 'https']],
@@ -208,13 +138,13 @@ describe('request trailers through the proxy', () => {
   });
 
   test('an HTTP/1.1 client with a chunked body to an h2-only origin: its trailers follow the body over h2', async () => {
-    const authority = `h2.test:${h2origin.tlsPort}`;
+    const authority = `h2.test:${rig.h2origin.tlsPort}`;
     // The first request teaches the proxy that the origin refuses http/1.1 (sent again over h2, remembered).
-    const learned = await http1Request('h2.test', h2origin.tlsPort, 'GET', '/status/204');
-    const before = h2origin.received.length;
-    const status = await http1Request('h2.test', h2origin.tlsPort, 'POST', '/echo', 'chunk', TRAILERS);
-    const flows = await proxy.finishedFlows(2);
-    const seen = h2origin.received.slice(before).map((r) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers)) }));
+    const learned = await http1Request('h2.test', rig.h2origin.tlsPort, 'GET', '/status/204');
+    const before = rig.h2origin.received.length;
+    const status = await http1Request('h2.test', rig.h2origin.tlsPort, 'POST', '/echo', 'chunk', TRAILERS);
+    const flows = await rig.proxy.finishedFlows(2);
+    const seen = rig.h2origin.received.slice(before).map((r) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers)) }));
     assert.deepEqual(
       { learned, status, seen, flow: { version: flows[1].request.httpVersion, alpn: flows[1].server?.tls?.alpn, headers: flows[1].request.headers, trailers: flows[1].request.trailers, body: flows[1].request.body.size } },
       {
