@@ -3,9 +3,8 @@
  * stores it opens, all closed after its last test (closing one earlier is fine: close() is idempotent).
  * Registers the file's before/after hooks when called.
  */
-import { before, after } from 'node:test';
 import { openPgStore, type PgFlowStore, type PgStoreOptions } from '../../electron/core/store/pg/pg-store';
-import { postgresUnavailable, startTestCluster, type TestCluster } from './postgres';
+import { useTestCluster, type TestCluster } from './postgres';
 
 export interface PgStoreSuite {
   /** Why the file's tests are skipped, or false. */
@@ -17,31 +16,20 @@ export interface PgStoreSuite {
 }
 
 export function pgStoreSuite(): PgStoreSuite {
-  const skip = postgresUnavailable();
-  let cluster: TestCluster | undefined;
-  const open: PgFlowStore[] = [];
-  before(async () => {
-    if (!skip) cluster = await startTestCluster();
-  });
-  after(async () => {
-    for (const s of open.splice(0)) await s.close();
-    await cluster?.stop();
-  });
+  const { skip, cluster, track } = useTestCluster();
   return {
     skip,
     cluster: {
       get port() {
-        return cluster!.port;
+        return cluster().port;
       },
-      database: () => cluster!.database(),
-      restart: () => cluster!.restart(),
-      down: () => cluster!.down(),
-      up: () => cluster!.up(),
+      database: () => cluster().database(),
+      restart: () => cluster().restart(),
+      down: () => cluster().down(),
+      up: () => cluster().up(),
     },
     async store(url, options = {}) {
-      const s = await openPgStore({ url, ...options });
-      open.push(s);
-      return s;
+      return track(await openPgStore({ url, ...options }));
     },
   };
 }
