@@ -17,7 +17,7 @@ import { PLATFORMS, type Platform } from '../../common/release';
 import type { EndpointReport, EndpointStats, ReportQuery, StatusShares } from '../../common/report';
 import type { Endpoint } from '../../common/route-template';
 import { filterToSql } from '../store/pg/filter-sql';
-import { checkOut } from '../store/pg/pg-db';
+import { inTransaction } from '../store/pg/pg-db';
 import type pg from 'pg';
 import type { ReportContext } from './endpoints';
 import { byRoute, endpointResolver, platformResolver, ReportQueryError } from './flows';
@@ -56,11 +56,8 @@ export async function pgEndpointReport(pool: pg.Pool, query: ReportQuery, contex
   if (query.since !== undefined) where += ` AND started_at >= ${param(query.since)}`;
   if (query.until !== undefined) where += ` AND started_at < ${param(query.until)}`;
 
-  const { client, release } = await checkOut(pool);
-  let broken = false;
-  try {
-    // One snapshot for every statement: flows written meanwhile are in all of them or in none.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  // One snapshot for every statement: flows written meanwhile are in all of them or in none.
+  return inTransaction(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
     if (context.inProfile) {
       const { rows } = await client.query<{ ip: string }>(`SELECT DISTINCT client_ip AS ip FROM flows WHERE ${where}`, params);
       where += ` AND client_ip = ANY(${param(rows.map((r) => r.ip).filter(context.inProfile))}::text[])`;
@@ -102,16 +99,8 @@ export async function pgEndpointReport(pool: pg.Pool, query: ReportQuery, contex
       GROUP BY routes.grp`,
       params,
     );
-    await client.query('COMMIT');
     return reportOf(rows, endpoints, context);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    release(broken);
-  }
+  });
 }
 
 function reportOf(rows: GroupRow[], endpoints: Endpoint[], context: ReportContext): EndpointReport {

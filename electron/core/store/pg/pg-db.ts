@@ -60,19 +60,33 @@ export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; 
  * Runs `sql` and, when it touched rows (or always, with `always`), `pg_notify(channel, payload)` in one
  * transaction: a node woken by the notification reads the change. Returns the statement's rows.
  */
-export async function changeAndNotify(pool: pg.Pool, sql: string, params: unknown[], notice: { channel: string; payload: string; always?: boolean }): Promise<unknown[]> {
-  const { client, release } = await checkOut(pool);
-  try {
-    await client.query('BEGIN');
+export function changeAndNotify(pool: pg.Pool, sql: string, params: unknown[], notice: { channel: string; payload: string; always?: boolean }): Promise<unknown[]> {
+  return inTransaction(pool, 'BEGIN', async (client) => {
     const { rows } = await client.query(sql, params);
     if (rows.length || notice.always) await client.query('SELECT pg_notify($1, $2)', [notice.channel, notice.payload]);
-    await client.query('COMMIT');
     return rows;
+  });
+}
+
+/**
+ * `work` on one checked-out connection between `begin` (BEGIN with its options) and COMMIT; on an error,
+ * ROLLBACK, and a connection the rollback failed on is discarded rather than reused.
+ */
+export async function inTransaction<T>(pool: pg.Pool, begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const { client, release } = await checkOut(pool);
+  let broken = false;
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
     throw err;
   } finally {
-    release();
+    release(broken);
   }
 }
 
