@@ -36,8 +36,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../certs';
-import { emptyBody } from '../electron/common/flow';
-import type { BodyStoreLike } from '../electron/core/store/sink';
+import { emptyBody, type BodyRef } from '../electron/common/flow';
 import { FlowLogger, LOG_RECENT_BODIES } from '../electron/core/log/flow-logger';
 import { LogFile } from '../electron/core/log/log-file';
 import { startCaptureProxy } from '../electron/core/capture/proxy';
@@ -124,25 +123,20 @@ async function proxyRole(): Promise<void> {
 }
 
 /** The log lines of `serve --log` / `--log-bodies --log-file`, as serve builds them (BENCH_LOG). */
-async function benchLogger(dataDir: string, bodies: () => BodyStoreLike): Promise<FlowLogger | undefined> {
+async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer>; keepRecent?(maxBytes: number): void }): Promise<FlowLogger | undefined> {
   const mode = process.env.BENCH_LOG;
   if (mode !== 'on' && mode !== 'bodies') return undefined;
   const file = await LogFile.open(path.join(dataDir, 'flows.log'));
-  const bodyLimit = mode === 'bodies' ? 64 * 1024 : undefined;
   let kept = false;
-  // The store exists only once the core does: bodies are kept from its first finished flow on.
-  const store = () => {
-    const s = bodies();
-    if (!kept && bodyLimit !== undefined) s.keepRecent?.(LOG_RECENT_BODIES, bodyLimit);
-    kept = true;
-    return s;
-  };
   return new FlowLogger({
     write: (text) => file.write(text),
-    writeBytes: (chunks) => file.write(chunks),
-    read: (ref) => store().read(ref),
-    take: (ref) => store().takeRecent?.(ref),
-    bodyLimit,
+    read: (ref) => {
+      const store = bodies();
+      if (!kept && mode === 'bodies') store.keepRecent?.(LOG_RECENT_BODIES);
+      kept = true;
+      return store.read(ref);
+    },
+    bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined,
   });
 }
 

@@ -360,8 +360,6 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     ? new FlowLogger({
         write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
         read: (ref) => core!.store.bodies.read(ref),
-        ...(logFile ? { writeBytes: (chunks: Buffer[]) => logFile!.write(chunks) } : {}),
-        take: (ref) => core!.store.bodies.takeRecent?.(ref),
         bodyLimit: options.logBodyBytes,
         mask: !options.logUnmasked,
         onError: (err) => say(`hindsight serve: log: ${err.message}`),
@@ -417,7 +415,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     };
     core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, node: options.node }) : await createCore(coreOptions);
     // Every body is read back for its log line moments after it was written: keep the newest in memory.
-    if (options.log && options.logBodyBytes !== undefined) core.store.bodies.keepRecent?.(LOG_RECENT_BODIES, options.logBodyBytes);
+    if (options.log && options.logBodyBytes !== undefined) core.store.bodies.keepRecent?.(LOG_RECENT_BODIES);
     // Before the first turn of the event loop, so not one exchange is recorded.
     if (options.noCapture) core.setCapture(false);
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));

@@ -6,7 +6,7 @@
 import { headerValue, type Flow } from '../../common/flow';
 import { headerObject, maskQuery, maskUrl } from '../../common/log-mask';
 import { toLogLine, type LogLine } from '../../common/log-line';
-import { bodyText, type LoggedBody } from './body-text';
+import type { LoggedBody } from './body-text';
 
 export interface DetailedLogLine extends LogLine {
   /** The query string without `?` (secret-named parameters masked), null when the URL has none. */
@@ -60,10 +60,10 @@ export function toDetailedLogLine(flow: Flow, bodies: { request: LoggedBody; res
     requestId: requestIdOf(flow),
     requestHeaders: headerObject(flow.request.headers, mask),
     responseHeaders: flow.response ? headerObject(flow.response.headers, mask) : null,
-    requestBody: bodies ? bodyText(bodies.request) : null,
+    requestBody: bodies?.request.data ?? null,
     requestBodyEncoding: bodies?.request.encoding ?? 'text',
     requestBodyTruncated: bodies ? bodies.request.truncated : flow.request.body.size > 0,
-    responseBody: bodies ? bodyText(bodies.response) : null,
+    responseBody: bodies?.response.data ?? null,
     responseBodyEncoding: bodies?.response.encoding ?? 'text',
     responseBodyTruncated: bodies ? bodies.response.truncated : (flow.response?.body.size ?? 0) > 0,
   };

@@ -1,15 +1,14 @@
 /**
  * `hindsight serve --log` / `--log-bodies`: one JSON line per finished flow, in the order flows finish.
  * The proxy only appends the finished flow to a queue (its hot path does nothing else); the lines are built
- * here afterwards, from the bytes capture kept in memory for them (`take`) or else read back from the body
- * store (which waits for a body still being written), so capture never waits on logging. If logging falls far behind (a slow disk), lines go out without bodies;
+ * here afterwards, reading bodies back from the body store (which waits for a body still being written), so
+ * capture never waits on logging. If logging falls far behind (a slow disk), lines go out without bodies;
  * if the output stalls altogether, flows past `maxPending` are not logged (and the count is reported)
  * rather than held in memory without bound.
  */
 import type { BodyRef, Flow } from '../../common/flow';
-import { loggedBody, type BodySource } from './body-text';
+import { loggedBody } from './body-text';
 import { maskedLogLine, toDetailedLogLine } from './detailed-line';
-import { detailedLineChunks } from './line-bytes';
 
 export interface FlowLoggerOptions {
   /**
@@ -17,16 +16,8 @@ export interface FlowLoggerOptions {
    * one line per write): at most WRITE_AHEAD lines go out unawaited, and flush() waits for the last.
    */
   write: (text: string) => void | Promise<void>;
-  /**
-   * Where `--log-bodies` lines go instead of `write`, as the chunks of one line (with its newline): for an
-   * output that takes bytes (the log file), so a large body is written from its captured bytes without being
-   * copied into a string (line-bytes.ts). Awaited like `write`.
-   */
-  writeBytes?: (chunks: Buffer[]) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
-  /** Body bytes capture still holds (BodyStoreLike.takeRecent), tried before `read`. */
-  take?: (ref: BodyRef) => Buffer | undefined;
   /** Bytes of each body put in the line; undefined = no bodies (the `--log` line). */
   bodyLimit?: number;
   /** Mask credentials and secret fields (default true). */
@@ -40,10 +31,8 @@ export interface FlowLoggerOptions {
 }
 
 /**
- * Body bytes the body store keeps in memory for `--log-bodies` (BodyStoreLike.keepRecent, of each body only
- * what its line carries): the bodies of flows finished and not yet logged, so lines are built from the bytes
- * capture held instead of reading each body back from disk. Taken bodies leave at once, so this bounds the
- * backlog held, not a window of time.
+ * Body bytes the body store keeps in memory for `--log-bodies` (BodyStoreLike.keepRecent): a few seconds of
+ * small bodies at thousands of flows a second, so lines are built without reading each body back from disk.
  */
 export const LOG_RECENT_BODIES = 16 * 1024 * 1024;
 
@@ -55,7 +44,6 @@ export class FlowLogger {
   private head = 0;
   private draining: Promise<void> | undefined;
   private readonly mask: boolean;
-  private readonly source: BodySource;
   private readonly maxBacklog: number;
   private readonly maxPending: number;
   private dropped = 0;
@@ -64,7 +52,6 @@ export class FlowLogger {
 
   constructor(private readonly options: FlowLoggerOptions) {
     this.mask = options.mask ?? true;
-    this.source = { read: options.read, ...(options.take ? { take: options.take } : {}) };
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
   }
@@ -97,7 +84,7 @@ export class FlowLogger {
         const backlog = this.queue.length - this.head;
         try {
           const line = await this.lineFor(flow, backlog > this.maxBacklog);
-          await this.written(Array.isArray(line) ? this.options.writeBytes!(line) : this.options.write(`${JSON.stringify(line)}\n`), false);
+          await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
         } catch (err) {
           this.options.onError?.(err as Error);
         }
@@ -129,16 +116,14 @@ export class FlowLogger {
     await reported;
   }
 
-  /** The line as an object to stringify, or as the chunks of its bytes for `writeBytes`. */
-  private async lineFor(flow: Flow, behind: boolean): Promise<object | Buffer[]> {
+  private async lineFor(flow: Flow, behind: boolean): Promise<object> {
     const limit = this.options.bodyLimit;
     if (limit === undefined) return maskedLogLine(flow, this.mask);
     if (behind) return toDetailedLogLine(flow, null, this.mask);
     const [request, response] = await Promise.all([
-      loggedBody(flow.request.body, this.source, limit, this.mask),
-      loggedBody(flow.response?.body, this.source, limit, this.mask),
+      loggedBody(flow.request.body, this.options.read, limit, this.mask),
+      loggedBody(flow.response?.body, this.options.read, limit, this.mask),
     ]);
-    const bodies = { request, response };
-    return this.options.writeBytes ? detailedLineChunks(flow, bodies, this.mask) : toDetailedLogLine(flow, bodies, this.mask);
+    return toDetailedLogLine(flow, { request, response }, this.mask);
   }
 }

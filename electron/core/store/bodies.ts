@@ -22,7 +22,6 @@ import { parseSlice, segmentFileName, segmentOfFile, sliceBlob, type SegmentSlic
 import { SegmentFile, type SegmentEvents } from './segment-file';
 import { DirectPages } from './direct-pages';
 import { PRIVATE_FILE_MODE, mkdirPrivate } from '../private-files';
-import { RecentBodies } from './recent-bodies';
 
 export const DEFAULT_BODY_CAP = 10 * 1024 * 1024;
 /**
@@ -65,8 +64,10 @@ export class BodyStore implements BodyStoreLike {
   private nextSegment: number;
   /** Segments whose file is open: the current one, and sealed ones until their queue is written. */
   private readonly openSegments = new Set<SegmentFile>();
-  /** keepRecent(): the newest small bodies, for takeRecent(). */
-  private recent: RecentBodies | undefined;
+  /** keepRecent(): the newest small bodies by name, oldest first, and their bytes in all. */
+  private recent: Map<string, Buffer> | undefined;
+  private recentBytes = 0;
+  private recentMax = 0;
   /** Staging pages for direct segment writes; undefined when they are not wanted. */
   private readonly pages: DirectPages | undefined;
   /** The first staging page, made at start off the proxy's thread (DirectPages.prepare); close waits for it. */
@@ -190,7 +191,7 @@ export class BodyStore implements BodyStoreLike {
         const appended = this.append(held, ref.storedSize);
         if (typeof appended === 'string') {
           ref.blob = appended;
-          this.recent?.remember(appended, ref, held);
+          if (this.recent) this.remember(appended, held);
         } else fail(appended);
       } else if (held && !broken) {
         done = fs.promises.writeFile(this.pathOf(blob), held.length === 1 ? held[0] : Buffer.concat(held), { mode: PRIVATE_FILE_MODE }).catch(fail);
@@ -313,16 +314,27 @@ export class BodyStore implements BodyStoreLike {
     this.failedAt = Date.now();
   }
 
-  keepRecent(maxBytes: number, prefixBytes?: number): void {
-    this.recent ??= new RecentBodies(maxBytes, prefixBytes);
+  keepRecent(maxBytes: number): void {
+    this.recentMax = maxBytes;
+    this.recent ??= new Map();
   }
 
-  takeRecent(ref: BodyRef): Buffer | undefined {
-    return ref.blob ? this.recent?.take(ref.blob) : undefined;
+  private remember(blob: string, chunks: Buffer[]): void {
+    const recent = this.recent!;
+    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    recent.set(blob, bytes);
+    this.recentBytes += bytes.length;
+    for (const [name, old] of recent) {
+      if (this.recentBytes <= this.recentMax) break;
+      recent.delete(name);
+      this.recentBytes -= old.length;
+    }
   }
 
   async read(ref: BodyRef): Promise<Buffer> {
     if (!ref.blob) return Buffer.alloc(0);
+    const kept = this.recent?.get(ref.blob);
+    if (kept) return Buffer.from(kept);
     const slice = parseSlice(ref.blob);
     if (slice) return this.readSlice(slice.segment, slice.offset, slice.length);
     await this.pendingFiles.get(ref.blob);
@@ -359,7 +371,14 @@ export class BodyStore implements BodyStoreLike {
    * stored flow refers to it (the store's worker counts that, segments.ts).
    */
   async remove(blobs: string[]): Promise<void> {
-    if (this.recent) for (const b of blobs) this.recent.forget(b);
+    if (this.recent) {
+      for (const b of blobs) {
+        const kept = this.recent.get(b);
+        if (!kept) continue;
+        this.recent.delete(b);
+        this.recentBytes -= kept.length;
+      }
+    }
     const slices: SegmentSlice[] = [];
     for (const b of blobs) {
       const slice = parseSlice(b);

@@ -32,14 +32,11 @@ export interface BodyStoreLike {
   /** Deletes body files; missing files are not an error. */
   remove(blobs: string[]): Promise<void>;
   /**
-   * Keeps the newest small bodies (up to `maxBytes` in all; of each body without Content-Encoding only the
-   * first `prefixBytes + 1`) in memory for takeRecent(): for a reader that reads every body once right after
-   * its flow finished (`serve --log-bodies`), which would otherwise wait for each segment write and read it
-   * back from the disk. Off unless asked for (store/recent-bodies.ts).
+   * Keeps the newest small bodies (up to `maxBytes` in all) in memory for read(): for a reader that reads every
+   * body right after its flow finished (`serve --log-bodies`), which would otherwise wait for each segment
+   * write and read it back from the disk. Off unless asked for.
    */
-  keepRecent?(maxBytes: number, prefixBytes?: number): void;
-  /** A body kept by keepRecent (maybe only its prefix, see there), forgotten once taken; undefined when not kept. */
-  takeRecent?(ref: BodyRef): Buffer | undefined;
+  keepRecent?(maxBytes: number): void;
 }
 
 /** One message of a flow's log as read back: what the log keeps about it, and its stored payload. */
