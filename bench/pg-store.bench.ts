@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL store (issue 21): N flows inserted by three writer processes at once (three nodes), then the
- * list's first page and filtered queries against the N stored flows, and the endpoint report (aggregated in
- * the database, report/pg-endpoints.ts), each p50/p95.
+ * list's first page and filtered queries against the N stored flows, and the endpoint, error and coverage
+ * reports (aggregated in the database: report/pg-endpoints.ts, pg-errors.ts, pg-coverage.ts), each p50/p95.
  *
  * Run: `npm run bench pg-store` — N is BENCH_PG_FLOWS (default 2,000,000: the issue's figure; set e.g. 20000 for
  * a short check). The database is BENCH_PG_URL when given (an empty database), else a throwaway cluster
@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { FLOW_SCHEMA, type Flow } from '../electron/common/flow';
 import { openPgStore, type PgFlowStore } from '../electron/core/store/pg/pg-store';
+import type { CoverageQuery, Report, ReportKind } from '../electron/common/report';
 import { storeReport } from '../electron/core/report/store-report';
 import { VACUUM_AFTER_INSERTS } from '../electron/core/store/pg/pg-retention';
 import { startTestCluster } from '../test/helpers/postgres';
@@ -21,10 +22,18 @@ const TOTAL = Number(process.env.BENCH_PG_FLOWS ?? 2_000_000);
 /** Flows one writer hands the store per event-loop turn (a busy proxy). */
 const TURN = 250;
 const QUERY_RUNS = 30;
-/** The endpoint report reads every flow: fewer runs. */
+/** The reports read every flow: fewer runs. */
 const REPORT_RUNS = 5;
+/** App releases, one after another over each writer's flows: the coverage report compares the newest with those before. */
+const RELEASES = 8;
+/** An iPhone, an Android phone and a desktop build of the app, by release. */
+const AGENTS = [
+  (release: string) => `MyApp/${release} (iPhone; CPU iPhone OS 17_4 like Mac OS X) CFNetwork/1490 Darwin/23.4.0`,
+  (release: string) => `MyApp/${release} (Linux; Android 14; Pixel 8) okhttp/4.12.0`,
+  (release: string) => `MyApp/${release} (Windows NT 10.0; Win64; x64)`,
+];
 
-function flowFor(store: PgFlowStore, i: number, writer: number): Flow {
+function flowFor(store: PgFlowStore, i: number, writer: number, count: number): Flow {
   const seq = store.nextSeq();
   const id = `w${writer}-${i.toString(36)}`;
   return {
@@ -41,7 +50,7 @@ function flowFor(store: PgFlowStore, i: number, writer: number): Flow {
       httpVersion: '1.1',
       headers: [
         ['Host', 'api.example.test'],
-        ['User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148'],
+        ['User-Agent', AGENTS[(i >> 3) % AGENTS.length](`2.${Math.floor((i * RELEASES) / count)}`)],
         ['Accept', 'application/json'],
       ],
       body: { size: 0, storedSize: 0, truncated: false },
@@ -57,7 +66,7 @@ async function writer(url: string, index: number, count: number): Promise<void> 
   const store = await openPgStore({ url, node: `w${index}`, maxFlows: Infinity });
   const started = performance.now();
   for (let i = 0; i < count; i += TURN) {
-    for (let j = i; j < Math.min(count, i + TURN); j++) store.flowStarted(flowFor(store, j, index));
+    for (let j = i; j < Math.min(count, i + TURN); j++) store.flowStarted(flowFor(store, j, index, count));
     // Let the store's batches go out, as the proxy's event loop would between requests.
     await new Promise((r) => setImmediate(r));
     if (i % 5000 === 0) await store.flush();
@@ -84,18 +93,30 @@ async function timeQuery(store: PgFlowStore, filter: string): Promise<string> {
   return `| ${filter || '(first page, no filter)'} | ${matched} | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
 }
 
-/** The endpoint report (Insights) over every stored flow, aggregated in the database (report/pg-endpoints.ts). */
-async function timeReport(store: PgFlowStore): Promise<string> {
+/** What a report found, for the table: enough to see it read the flows. */
+function found(report: Report): string {
+  switch (report.kind) {
+    case 'endpoints':
+      return `${report.endpoints.length} endpoints`;
+    case 'errors':
+      return `${report.errors} errors in ${report.groups.length} groups`;
+    case 'coverage':
+      return `${report.target.flows} flows of ${report.target.release}: ${report.total.covered}/${report.total.total} endpoints covered`;
+  }
+}
+
+/** A report (Insights) over every stored flow, aggregated in the database (report/store-report.ts). */
+async function timeReport(store: PgFlowStore, kind: ReportKind, query: CoverageQuery = {}): Promise<string> {
   const times: number[] = [];
-  let endpoints = 0;
+  let result = '';
   for (let i = 0; i < REPORT_RUNS; i++) {
     const t = performance.now();
-    const report = await storeReport('endpoints', store, {});
+    const report = await storeReport(kind, store, query);
     times.push(performance.now() - t);
-    if (report.kind === 'endpoints') endpoints = report.endpoints.length;
+    result = found(report);
   }
   times.sort((a, b) => a - b);
-  return `| endpoint report (${REPORT_RUNS} runs) | ${endpoints} endpoints | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
+  return `| ${kind} report (${REPORT_RUNS} runs) | ${result} | ${percentile(times, 50).toFixed(1)} | ${percentile(times, 95).toFixed(1)} |`;
 }
 
 async function main(): Promise<void> {
@@ -139,7 +160,9 @@ async function main(): Promise<void> {
     console.log(`(waited ${((performance.now() - vacuumed) / 1000).toFixed(1)} s for the VACUUM (ANALYZE) after the load)`);
     console.log(`\n| query (limit 200) | matched | p50 ms | p95 ms |\n|---|---|---|---|`);
     for (const filter of ['', 'ip:192.168.1.17 /items/42', 'status:503', 'method:POST status:5xx', 'host:api.example.test path:/api/v1/*']) console.log(await timeQuery(store, filter));
-    console.log(await timeReport(store));
+    console.log(await timeReport(store, 'endpoints'));
+    console.log(await timeReport(store, 'errors'));
+    console.log(await timeReport(store, 'coverage', { releaseFrom: 'ua:/MyApp\\/(\\d+\\.\\d+)/' }));
     await store.close();
   } finally {
     await cluster?.stop();

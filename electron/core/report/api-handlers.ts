@@ -2,7 +2,7 @@
  * The API's report methods: `report.endpoints`, `report.errors`, `report.coverage` (the report as data) and
  * `report.html` (the self-contained HTML file the Reports view saves). Computed on the core's side from the
  * store's in-memory summaries, so a renderer or a CLI talking to a running instance never pages 60,000
- * summaries over the wire; on PostgreSQL the endpoint report is aggregated in the database (store-report.ts). createApiHandlers (../api/handlers.ts) spreads these in.
+ * summaries over the wire; on PostgreSQL the reports are aggregated in the database (store-report.ts). createApiHandlers (../api/handlers.ts) spreads these in.
  */
 import { ApiError, type ApiHandlers } from '../../common/api';
 import { FilterError } from '../../common/filter';

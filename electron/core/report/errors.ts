@@ -36,8 +36,13 @@ export function errorReport(flows: readonly FlowSummary[], context: ReportContex
     group.examples.unshift(s.id);
     if (group.examples.length > ERROR_EXAMPLES) group.examples.pop();
   }
-  const list = [...groups.values()].sort((a, b) => b.count - a.count || byRoute(a, b) || (a.status ?? 0) - (b.status ?? 0));
+  const list = [...groups.values()].sort(byErrorCount);
   const report: ErrorReport = { kind: 'errors', generatedAt: context.now ?? Date.now(), flows: flows.length, errors, groups: list };
   if (context.spec) report.openapi = context.spec.title;
   return report;
+}
+
+/** Orders error groups for display: most errors first, then by route and status. */
+export function byErrorCount(a: ErrorGroup, b: ErrorGroup): number {
+  return b.count - a.count || byRoute(a, b) || (a.status ?? 0) - (b.status ?? 0);
 }

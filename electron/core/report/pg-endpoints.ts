@@ -12,15 +12,13 @@
  * Only a filter SQL decides exactly (filter-sql.ts) is aggregated here; for the rest the caller builds the
  * report from summaries as before (pgEndpointReport returns undefined).
  */
-import { compileFilterQuery, parseFilter } from '../../common/filter';
 import { PLATFORMS, type Platform } from '../../common/release';
 import type { EndpointReport, EndpointStats, ReportQuery, StatusShares } from '../../common/report';
 import type { Endpoint } from '../../common/route-template';
-import { filterToSql } from '../store/pg/filter-sql';
-import { inTransaction } from '../store/pg/pg-db';
 import type pg from 'pg';
 import type { ReportContext } from './endpoints';
-import { byRoute, endpointResolver, platformResolver, ReportQueryError } from './flows';
+import { byRoute, endpointResolver, platformResolver } from './flows';
+import { addParam, inProfileScope, inSnapshot, reportScope } from './pg-scope';
 
 /** The status class of a row, as endpoints.ts's statusClass. */
 const STATUS_CLASS = `CASE WHEN status IS NULL OR state = 'failed' THEN 'failed' WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx'
@@ -44,24 +42,11 @@ interface GroupRow {
 
 /** The endpoint report computed in the database; undefined when the filter is not exact in SQL. */
 export async function pgEndpointReport(pool: pg.Pool, query: ReportQuery, context: ReportContext): Promise<EndpointReport | undefined> {
-  const text = query.filter?.trim() ?? '';
-  // The same errors as selectFlows: a bad filter throws FilterError, message terms are refused.
-  const compiled = compileFilterQuery(text);
-  if (compiled.messageTerms.length > 0) throw new ReportQueryError(`reports cannot filter on text inside messages (${compiled.messageTerms[0].source}); leave msg: out of the filter`);
-  const filter = filterToSql(text ? parseFilter(text) : { type: 'all' });
-  if (!filter.exact) return undefined;
-  const params = [...filter.params];
-  const param = (v: unknown) => (params.push(v), `$${params.length}`);
-  let where = `(${filter.where}) AND state IN ('completed', 'failed')`;
-  if (query.since !== undefined) where += ` AND started_at >= ${param(query.since)}`;
-  if (query.until !== undefined) where += ` AND started_at < ${param(query.until)}`;
-
-  // One snapshot for every statement: flows written meanwhile are in all of them or in none.
-  return inTransaction(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
-    if (context.inProfile) {
-      const { rows } = await client.query<{ ip: string }>(`SELECT DISTINCT client_ip AS ip FROM flows WHERE ${where}`, params);
-      where += ` AND client_ip = ANY(${param(rows.map((r) => r.ip).filter(context.inProfile))}::text[])`;
-    }
+  const selected = reportScope(query);
+  if (!selected) return undefined;
+  return inSnapshot(pool, async (client) => {
+    const { where, params } = await inProfileScope(client, selected, context.inProfile);
+    const param = (v: unknown) => addParam(params, v);
     const { rows: paths } = await client.query<{ method: string; host: string; path: string }>(
       `SELECT summary->>'method' AS method, host, path FROM flows WHERE ${where} GROUP BY 1, 2, 3`,
       params,
