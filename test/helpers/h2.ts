@@ -116,16 +116,19 @@ export function tunnel(proxyPort: number, authority: string): Promise<net.Socket
   });
 }
 
-/** An http2 client session through the proxy: TLS with ALPN `alpn` trusting `caPem`, or h2c when caPem is null. */
-export async function h2ThroughProxy(proxyPort: number, host: string, port: number, caPem: string | null): Promise<http2.ClientHttp2Session> {
+/**
+ * An http2 client session through the proxy: TLS with ALPN `alpn` trusting `caPem`, or h2c when caPem is null.
+ * `options`: more of the session's options (a larger `maxSendHeaderBlockLength`, for one).
+ */
+export async function h2ThroughProxy(proxyPort: number, host: string, port: number, caPem: string | null, options: http2.ClientSessionOptions = {}): Promise<http2.ClientHttp2Session> {
   const socket = await tunnel(proxyPort, `${host}:${port}`);
-  if (caPem === null) return http2.connect(`http://${host}:${port}`, { createConnection: () => socket });
+  if (caPem === null) return http2.connect(`http://${host}:${port}`, { ...options, createConnection: () => socket });
   const secure = tls.connect({ socket, servername: host, ca: [caPem], ALPNProtocols: ['h2'] });
   await new Promise<void>((resolve, reject) => {
     secure.once('secureConnect', resolve);
     secure.once('error', reject);
   });
-  return http2.connect(`https://${host}:${port}`, { createConnection: () => secure });
+  return http2.connect(`https://${host}:${port}`, { ...options, createConnection: () => secure });
 }
 
 export interface H2Answer {

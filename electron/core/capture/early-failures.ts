@@ -14,6 +14,7 @@
  * certificate had gone out.
  */
 import type http from 'node:http';
+import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { emptyBody, type Flow, type FlowError } from '../../common/flow';
@@ -23,9 +24,16 @@ import { FailureRateLimit } from './failure-limit';
 import { headerPairs } from '../../common/headers';
 import { headerLimitText } from './header-limit';
 import type { EarlyFailure, Recorder } from './recorder';
-import { clientOf, parseAuthority, plainIp, urlHost } from './target';
+import { clientOf, parseAuthority, plainIp, resolveTarget, urlHost, type ReverseTarget } from './target';
 import { firstRequestLine, requestLineOf, requestParsed } from './request-line';
+import { headersOverLimit, oversizedHeadersMessage } from './h2/header-limit';
+import { h2ReadableUrl } from './h2/translate';
+import { streamInfo } from './h2/front';
+import { failureText } from './failure';
+import { sendText } from './forward';
 
+/** FlowError.code of an HTTP/2 request over the header limit (HTTP/1.1's is llhttp's HPE_HEADER_OVERFLOW). */
+const H2_HEADER_OVERFLOW = 'HTTP2_HEADER_OVERFLOW';
 /** The longest URL a failure flow keeps of a request line that could not be parsed (a 70 KB one is the failure). */
 const MAX_URL = 2_048;
 /** Alerts (as Node's error codes end) that mean "I do not accept your certificate". */
@@ -115,6 +123,44 @@ export class EarlyFailures {
     const error: FlowError = { phase: 'client', message, code };
     if (repeats > 0) error.repeats = repeats;
     this.recorder.failedEarly(requestAsRead(err.rawPacket, socket, secure, client), error);
+  }
+
+  /**
+   * An HTTP/2 request whose header fields are over the limit (h2/header-limit.ts) is answered 431 on its stream,
+   * as HTTP/1.1 gets it, and recorded with what is known of it (method, URL, stream) but not the fields
+   * themselves, which are the problem. False when the request is within the limit (it goes on as usual).
+   */
+  h2HeadersOverLimit(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, isSSL: boolean, reverse: ReverseTarget | undefined): boolean {
+    const over = headersOverLimit(req.rawHeaders, this.maxHeaderSize);
+    if (!over) return false;
+    const message = oversizedHeadersMessage(over, this.maxHeaderSize);
+    req.resume();
+    // RFC 9113 §8.1: a server that answered before the request ended may ask the client to stop, without error.
+    res.once('finish', () => {
+      if (!req.complete && !res.stream.destroyed) res.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+    sendText(res as unknown as http.ServerResponse, 431, failureText({ phase: 'client', message }));
+    if (this.stopped) return true;
+    const client = clientOf(req.socket as net.Socket);
+    const repeats = this.limit.admit(`${client.ip}|client|${H2_HEADER_OVERFLOW}`);
+    if (repeats === undefined) {
+      this.heldBack();
+      return true;
+    }
+    const error: FlowError = { phase: 'client', message, code: H2_HEADER_OVERFLOW };
+    if (repeats > 0) error.repeats = repeats;
+    const request = req as unknown as http.IncomingMessage;
+    const target = h2ReadableUrl(request, resolveTarget(request, isSSL, reverse));
+    const url = target?.url ?? '';
+    const failure: EarlyFailure = {
+      startedAt: Date.now(),
+      client,
+      request: { method: req.method, url: url.length > MAX_URL ? `${url.slice(0, MAX_URL)}…` : url, httpVersion: '2', headers: [], body: emptyBody() },
+      http2: streamInfo(req, client),
+    };
+    if (target) failure.server = { host: target.host, port: target.port };
+    this.recorder.failedEarly(failure, error);
+    return true;
   }
 
   /** Failures held back by the rate limit since the start (each recorded flow counts its own in error.repeats). */

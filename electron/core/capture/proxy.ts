@@ -179,14 +179,18 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
   const outerSocket = (socket: net.Socket): net.Socket =>
     (socket as net.Socket & { connectRequest?: http.IncomingMessage }).connectRequest?.socket ?? socket;
 
+  const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
   const h2Front = createH2Front(
     (req, res, isSSL) => {
       const request = req as unknown as http.IncomingMessage;
       // Everything downstream reads the authority from Host, as HTTP/1.1 has it.
       if (!req.headers.host && req.authority) req.headers.host = req.authority;
+      // Over --max-header-size: a 431 and one failed flow, as HTTP/1.1 gets (h2/header-limit.ts).
+      if (early.h2HeadersOverLimit(req, res, isSSL, reverse)) return;
       forwardRequest(forwardContext, request, res as unknown as http.ServerResponse, isSSL);
     },
     (kind, err) => options.onError?.(kind, err),
+    maxHeaderSize,
   );
   // Asked per connection, so Settings can switch it while running (new connections; open ones keep theirs).
   let http2On = options.http2 !== 'off';

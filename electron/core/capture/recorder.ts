@@ -41,7 +41,7 @@ export interface RecorderOptions {
 }
 
 /** What a failure before any request existed knows (early-failures.ts): who, where, and the request as far as it was read. */
-export type EarlyFailure = Pick<Flow, 'client' | 'request' | 'startedAt'> & { server?: Flow['server'] };
+export type EarlyFailure = Pick<Flow, 'client' | 'request' | 'startedAt'> & { server?: Flow['server']; http2?: Flow['http2'] };
 
 export class Recorder {
   enabled = true;
@@ -66,6 +66,7 @@ export class Recorder {
       error,
     };
     if (failure.server) flow.server = failure.server;
+    if (failure.http2) flow.http2 = failure.http2;
     this.options.sink.flowStarted(flow);
     this.options.onFinished?.(flow);
     return flow;

@@ -34,6 +34,7 @@ import { sameHeaders, setHeader } from '../../common/headers';
 import { urlAuthority } from '../../common/url';
 import type { MatchedRules, MatchInput, RuleSet } from './rule-set';
 import { grpcMockAnswer, type GrpcResponseParts } from '../grpc/respond';
+import { plainAnswerAsGrpc } from '../grpc/plain-answer';
 import type { ProtoSchemas } from '../grpc/schema';
 import type { ConnectionKind } from '../../common/connection-rule';
 
@@ -195,6 +196,14 @@ export class RulePipeline implements Disposable {
 
   /** `found`: the proxy's match() result, when it already has it. */
   async onRequest(ctx: RequestContext, found = this.match(ctx)): Promise<RequestDecision> {
+    const decision = await this.decideRequest(ctx, found);
+    // A plain answer to a gRPC call goes the gRPC way, with a status the client reads (grpc/plain-answer.ts).
+    if (decision.type !== 'respond' || decision.grpc) return decision;
+    const asGrpc = plainAnswerAsGrpc(decision, { path: splitUrl(ctx.url).path, contentType: headerValue(ctx.headers, 'content-type') });
+    return asGrpc ? { ...decision, ...asGrpc } : decision;
+  }
+
+  private async decideRequest(ctx: RequestContext, found: MatchedRules | undefined): Promise<RequestDecision> {
     if (!found) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
 
     const applied: AppliedRule[] = [];

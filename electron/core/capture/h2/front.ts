@@ -11,6 +11,7 @@ import type net from 'node:net';
 import type http from 'node:http';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { h2FrontLimits } from './header-limit';
 
 interface TunnelSocket extends net.Socket {
   connectRequest?: http.IncomingMessage;
@@ -34,8 +35,10 @@ export type H2RequestHandler = (req: http2.Http2ServerRequest, res: http2.Http2S
 /** Streams one client may have open at once (what browsers and grpc-js are used to from servers). */
 const MAX_CONCURRENT_STREAMS = 250;
 
-export function createH2Front(handle: H2RequestHandler, onError: (kind: string, err: unknown) => void): H2Front {
-  const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, enablePush: false } });
+/** `maxHeaderSize`: the request header limit (`--max-header-size`), which the handler enforces (header-limit.ts). */
+export function createH2Front(handle: H2RequestHandler, onError: (kind: string, err: unknown) => void, maxHeaderSize: number): H2Front {
+  const limits = h2FrontLimits(maxHeaderSize);
+  const server = http2.createServer({ ...limits, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, enablePush: false } });
   const sessions = new Set<http2.ServerHttp2Session>();
   const encrypted = new WeakSet<http2.ServerHttp2Session>();
   /** The socket being handed over: 'session' fires synchronously inside emit('connection'). */

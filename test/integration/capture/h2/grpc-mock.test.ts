@@ -2,12 +2,13 @@
 // h2c inside the CONNECT tunnel), the echo.proto loaded into the core (protoDirs). The answer goes as gRPC is
 // spoken on h2 — HEADERS, the reply message, then grpc-status/grpc-message as trailers — so the client gets
 // exactly the mocked status or reply, and the flow records both messages and the status. No server hears it.
+// A plain mock (HTTP status and body) answering such a call goes the same way, its status mapped to gRPC's.
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { createApiHandlers } from '../../../../electron/core/api/handlers';
 import type { MessagePage } from '../../../../electron/common/message';
-import type { Flow } from '../../../../electron/common/flow';
+import type { Flow, Headers } from '../../../../electron/common/flow';
 import { stableFlow, startTestCore, type TestCore } from '../../../helpers/core';
 import { bindEcho, ECHO_PROTO_DIR, Echo, echoClient, useGrpcProxy, type Note } from '../../../helpers/grpc-echo';
 
@@ -114,4 +115,70 @@ test('a unary call mocked with OK and a JSON reply gets the decoded reply; the f
     }),
   );
   assert.equal(heard, 0, 'the server heard nothing');
+});
+
+// A plain mock (no `grpc` part) answering a gRPC call gets the status gRPC's HTTP-to-gRPC table gives its HTTP
+// status, with its status line and text as the message, instead of a protocol error; a mock that names its own
+// grpc-status keeps it. The flow records the answer as sent: HTTP 200, the status as trailers, Flow.grpc.
+const cases: { answer: { status: number; headers: Headers; body: string }; code: number; details: string; metadata: Headers; trailers: Headers }[] = [
+  {
+    answer: { status: 503, headers: [['content-type', 'text/plain'], ['x-served-by', 'mock']], body: 'down for\nmaintenance ✓' },
+    code: grpc.status.UNAVAILABLE,
+    details: 'HTTP 503 Service Unavailable: down for maintenance ✓',
+    metadata: [['x-served-by', 'mock']],
+    trailers: [['grpc-status', '14'], ['grpc-message', 'HTTP 503 Service Unavailable: down for maintenance %E2%9C%93']],
+  },
+  {
+    answer: { status: 404, headers: [], body: '' },
+    code: grpc.status.UNIMPLEMENTED,
+    details: 'HTTP 404 Not Found',
+    metadata: [],
+    trailers: [['grpc-status', '12'], ['grpc-message', 'HTTP 404 Not Found']],
+  },
+  {
+    answer: { status: 200, headers: [['content-type', 'application/json']], body: '{"ok":true}' },
+    code: grpc.status.UNKNOWN,
+    details: 'HTTP 200 OK: {"ok":true}',
+    metadata: [],
+    trailers: [['grpc-status', '2'], ['grpc-message', 'HTTP 200 OK: {"ok":true}']],
+  },
+  {
+    // Written for gRPC by hand: its own status and message win over the HTTP status.
+    answer: { status: 401, headers: [['grpc-status', '5'], ['grpc-message', 'no such note']], body: '' },
+    code: grpc.status.NOT_FOUND,
+    details: 'no such note',
+    metadata: [],
+    trailers: [['grpc-status', '5'], ['grpc-message', 'no such note']],
+  },
+];
+
+test('a plain mock answering a unary gRPC call: the mapped status and message reach grpc-js; the flow shows them', async () => {
+  const got: unknown[] = [];
+  for (const c of cases) {
+    const { rule } = await proxy.core.rules.store.save({
+      name: 'plain mock',
+      matchers: [{ type: 'url', pattern: '*/hindsight.test.Echo/Say', syntax: 'wildcard' }],
+      action: { type: 'mock', ...c.answer },
+    });
+    got.push(await say({ text: 'hi', n: 1 }));
+    await proxy.core.rules.store.delete([rule.id]);
+  }
+  const flows = await proxy.finishedFlows(cases.length);
+  assert.deepEqual(
+    {
+      clients: got,
+      flows: flows.map((f) => ({ state: f.state, applied: f.appliedRules.map((r) => r.kind), response: f.response && { status: f.response.status, headers: f.response.headers, trailers: f.response.trailers, bodySize: f.response.body.size }, grpc: f.grpc })),
+      heard,
+    },
+    {
+      clients: cases.map((c) => ({ err: { code: c.code, details: c.details } })),
+      flows: cases.map((c) => ({
+        state: 'completed',
+        applied: ['mock'],
+        response: { status: 200, headers: [['content-type', 'application/grpc+proto'], ...c.metadata], trailers: c.trailers, bodySize: 0 },
+        grpc: { service: 'hindsight.test.Echo', method: 'Say', status: Number(c.trailers[0][1]), message: c.details, trailers: c.trailers },
+      })),
+      heard: 0,
+    },
+  );
 });
