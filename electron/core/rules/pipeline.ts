@@ -196,6 +196,8 @@ export class RulePipeline implements Disposable {
 
   /** `found`: the proxy's match() result, when it already has it. */
   async onRequest(ctx: RequestContext, found = this.match(ctx)): Promise<RequestDecision> {
+    // No rule: forwarded as it came, without the extra await below (every unmatched request takes this path).
+    if (!found) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
     const decision = await this.decideRequest(ctx, found);
     // A plain answer to a gRPC call goes the gRPC way, with a status the client reads (grpc/plain-answer.ts).
     if (decision.type !== 'respond' || decision.grpc) return decision;
@@ -203,8 +205,7 @@ export class RulePipeline implements Disposable {
     return asGrpc ? { ...decision, ...asGrpc } : decision;
   }
 
-  private async decideRequest(ctx: RequestContext, found: MatchedRules | undefined): Promise<RequestDecision> {
-    if (!found) return { type: 'forward', method: ctx.method, url: ctx.url, headers: ctx.headers, applied: FORWARD_NOTHING };
+  private async decideRequest(ctx: RequestContext, found: MatchedRules): Promise<RequestDecision> {
 
     const applied: AppliedRule[] = [];
     const use = (rule: Rule | undefined, kind?: string): rule is Rule => {
