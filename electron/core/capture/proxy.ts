@@ -296,7 +296,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     }
   });
   // Before the proxy is announced: the first client's request then runs warm (warm-up.ts).
-  warmUp = warmUpProxy({ listenHost: options.host, port, ca: options.ca, setupPage: reverse ? undefined : forwardContext.setupPage, lookup: options.lookup, isSelf });
+  warmUp = warmUpProxy({ listenHost: options.host, port, ca: options.ca, setupPage: reverse ? undefined : forwardContext.setupPage, isSelf });
   await warmUp.done;
   warmUp = undefined;
 

@@ -7,11 +7,11 @@
  * the parse of a response streamed back. Left to the first real client, that was a first request ten to a
  * hundred times slower than the next (issue 16: the p99 of the first request to a new host was that one).
  *
- * The exchange goes to an origin the warm-up starts for it on 127.0.0.1 (an IP literal: no name is looked
- * up) and closes after it; nothing leaves the machine. The proxy forwards it with `context`: no rules,
+ * The exchange goes to an origin the warm-up starts for it on 127.0.0.1 under a reserved name its Upstream
+ * resolves itself (no resolver is asked) and closes after it; nothing leaves the machine. The proxy forwards it with `context`: no rules,
  * network conditions, upstream proxies or client certificates (proxy.ts routes the warm-up's connection there
  * and skips passthrough rules for it), a recorder that keeps nothing (its sink and bodies drop what they
- * get), and an Upstream of its own that trusts only Hindsight's CA, whose leaf for 127.0.0.1 the origin
+ * get), and an Upstream of its own that trusts only Hindsight's CA, whose leaf for that name the origin
  * presents: that trust is for this one connection, never added to the proxy's or the user's.
  *
  * Should the origin not listen, the request goes to the setup page's host (setup-page.ts), which the proxy
@@ -31,8 +31,16 @@ import { plainIp } from './target';
 import { Upstream } from './upstream';
 
 const WARM_UP_TIMEOUT_MS = 3_000;
-/** Where the warm-up's origin listens: loopback, and an IP literal, so the request needs no lookup. */
-const ORIGIN_HOST = '127.0.0.1';
+/** Where the warm-up's origin listens: loopback only. */
+const ORIGIN_ADDRESS = '127.0.0.1';
+/**
+ * The name the warm-up asks for: `.invalid` never resolves anywhere (RFC 6761), and the warm-up's Upstream
+ * answers it (with ORIGIN_ADDRESS) itself, refusing every other name. A name, not the address, because real
+ * requests name their hosts: SNI, a DNS-name leaf, the TLS identity check, the lookup path, and Node's
+ * net.isIP() on a name run warm too (its IPv6 pattern is compiled by V8 on the first test of a name and again,
+ * to native code, on the second: about 3 ms each here).
+ */
+const ORIGIN_NAME = 'warm-up.hindsight.invalid';
 
 export interface WarmUpOptions {
   /** The address the proxy listens on, and its port. */
@@ -41,8 +49,6 @@ export interface WarmUpOptions {
   ca: CertificateAuthority;
   /** How the proxy answers its setup page (absent in reverse mode): the fallback target when the origin cannot listen. */
   setupPage?: ForwardContext['setupPage'];
-  /** The proxy's lookup option, given to the warm-up's Upstream as to the proxy's: no name is ever asked of it. */
-  lookup?: net.LookupFunction;
   isSelf: ForwardContext['isSelf'];
 }
 
@@ -64,7 +70,7 @@ interface WarmUpTarget {
 
 export function warmUpProxy(options: WarmUpOptions): WarmUp {
   const proxyHost = options.listenHost === '0.0.0.0' ? '127.0.0.1' : options.listenHost === '::' ? '::1' : options.listenHost;
-  const upstream = new Upstream({ trustOnly: [options.ca.certPem], lookup: options.lookup, timeoutMs: WARM_UP_TIMEOUT_MS });
+  const upstream = new Upstream({ trustOnly: [options.ca.certPem], lookup: originLookup, timeoutMs: WARM_UP_TIMEOUT_MS });
   const context: ForwardContext = { upstream, recorder: discardingRecorder(), isSelf: options.isSelf, setupPage: options.setupPage };
   let client: { address: string; port: number } | undefined;
   const done = new Promise<void>((resolve) => {
@@ -110,8 +116,8 @@ export function warmUpProxy(options: WarmUpOptions): WarmUp {
       (origin) => {
         if (finished) return origin.close();
         cleanups.push(origin.close);
-        const authority = `${ORIGIN_HOST}:${origin.port}`;
-        exchange({ authority, host: ORIGIN_HOST, request: `GET / HTTP/1.1\r\nHost: ${authority}\r\n` });
+        const authority = `${ORIGIN_NAME}:${origin.port}`;
+        exchange({ authority, host: ORIGIN_NAME, request: `GET / HTTP/1.1\r\nHost: ${authority}\r\n` });
       },
       () => exchange(fallback),
     );
@@ -124,18 +130,18 @@ export function warmUpProxy(options: WarmUpOptions): WarmUp {
 }
 
 /**
- * The warm-up's origin: HTTPS on 127.0.0.1, port 0, with the CA's leaf for that address; one small answer.
+ * The warm-up's origin: HTTPS on 127.0.0.1, port 0, with the CA's leaf for ORIGIN_NAME; one small answer.
  * Async, so that anything thrown while it is made rejects (the warm-up then falls back) instead of escaping.
  */
 async function startOrigin(ca: CertificateAuthority): Promise<{ port: number; close(): void }> {
-  const leaf = ca.leafFor(ORIGIN_HOST);
+  const leaf = ca.leafFor(ORIGIN_NAME);
   const server = https.createServer({ key: leaf.key, cert: leaf.cert }, (req, res) => {
     req.resume();
     res.end('Hindsight warm-up\n');
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, ORIGIN_HOST, () => {
+    server.listen(0, ORIGIN_ADDRESS, () => {
       server.off('error', reject);
       // Errors after the start (a reset from the proxy's side) only end the warm-up early.
       server.on('error', () => {});
@@ -149,6 +155,16 @@ async function startOrigin(ca: CertificateAuthority): Promise<{ port: number; cl
     });
   });
 }
+
+/** The warm-up's own answer for ORIGIN_NAME, asynchronous like DNS; any other name fails, and nothing is asked of a resolver. */
+const originLookup: net.LookupFunction = (hostname, lookupOptions, callback) => {
+  const all = typeof lookupOptions === 'object' && lookupOptions?.all === true;
+  setImmediate(() => {
+    if (hostname.toLowerCase() !== ORIGIN_NAME) return (callback as (err: Error) => void)(Object.assign(new Error(`warm-up: ${hostname} is not the warm-up's origin`), { code: 'ENOTFOUND', hostname }));
+    if (all) return (callback as (err: null, addresses: { address: string; family: number }[]) => void)(null, [{ address: ORIGIN_ADDRESS, family: 4 }]);
+    (callback as (err: null, address: string, family: number) => void)(null, ORIGIN_ADDRESS, 4);
+  });
+};
 
 /** Builds and updates the warm-up's flow with the recorder's own code, and keeps none of it. */
 function discardingRecorder(): Recorder {

@@ -1,6 +1,6 @@
 // The start's warm-up (electron/core/capture/warm-up.ts): one exchange through the proxy's own interception and
 // forwarder, to a loopback origin the warm-up starts itself. It must reach that origin (so the upstream side is
-// warm), and never leave the machine, look a name up, nor show up as a flow.
+// warm), and never leave the machine, ask the proxy's lookup (a resolver) for a name, nor show up as a flow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -45,7 +45,7 @@ async function startAndStop(options: Partial<CoreOptions> = {}) {
 const expected = {
   flows: 0,
   lookups: [],
-  responses: [{ host: '127.0.0.1', method: 'GET', status: 200, peer: '127.0.0.1' }],
+  responses: [{ host: 'warm-up.hindsight.invalid', method: 'GET', status: 200, peer: '127.0.0.1' }],
   warnings: [],
 };
 
