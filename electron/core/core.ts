@@ -89,7 +89,14 @@ async function buildCore<S extends AnyFlowStore>(
   // (capture/warm-up.ts): the proxy is announced no later than before it.
   const caLoading = loadOrCreateCa(paths.caDir);
   caLoading.catch(() => {});
-  const store = await openStore(paths.dataDir);
+  let store: S;
+  try {
+    store = await openStore(paths.dataDir);
+  } catch (err) {
+    // A data folder that refuses both is named by the CA's error, as when the CA was loaded first.
+    await caLoading;
+    throw err;
+  }
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
   const protos = new ProtoSchemas(options.protoDirs ?? []);
   const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, protos, ...teamRules?.(store) });
