@@ -84,8 +84,19 @@ async function buildCore<S extends AnyFlowStore>(
   // HTTP/2 as set in Settings (<data>/http2.json); `serve --http2` wins for its run.
   const savedHttp2 = readHttp2Setting(http2SettingFile(paths.dataDir));
   if (savedHttp2.error) startupNotices.push(`HTTP/2: ${savedHttp2.error}`);
-  const ca = await loadOrCreateCa(paths.caDir);
-  const store = await openStore(paths.dataDir);
+  // The CA's load waits mostly on the leaf key's generation (off the main thread, tens to hundreds of ms):
+  // the store, rules and users open meanwhile, which pays for the start's warm-up of the proxy's upstream side
+  // (capture/warm-up.ts): the proxy is announced no later than before it.
+  const caLoading = loadOrCreateCa(paths.caDir);
+  caLoading.catch(() => {});
+  let store: S;
+  try {
+    store = await openStore(paths.dataDir);
+  } catch (err) {
+    // A data folder that refuses both is named by the CA's error, as when the CA was loaded first.
+    await caLoading;
+    throw err;
+  }
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
   const protos = new ProtoSchemas(options.protoDirs ?? []);
   const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, protos, ...teamRules?.(store) });
@@ -106,7 +117,9 @@ async function buildCore<S extends AnyFlowStore>(
   /** The UI/API port(s) of this instance: the proxy refuses requests to them (issue 14). */
   const ownPorts = new Set<number>();
   let proxy: CaptureProxy;
+  let ca: Awaited<typeof caLoading>;
   try {
+    ca = await caLoading;
     proxy = await startCaptureProxy({
       host,
       port: options.port ?? DEFAULT_PROXY_PORT,

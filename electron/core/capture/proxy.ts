@@ -23,7 +23,7 @@ import { DEFAULT_MAX_HEADER_SIZE } from './header-limit';
 import { LiveWebSockets } from './websocket/registry';
 import type { RulePipeline } from '../rules/pipeline';
 import { serveSetupPage } from './setup-page';
-import { warmUpInterception, type WarmUp } from './warm-up';
+import { warmUpProxy, type WarmUp } from './warm-up';
 import type { ReplayLookup } from './replay-marks';
 import type { ConditionsService } from '../conditions/service';
 import { createH2Front } from './h2/front';
@@ -224,7 +224,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     // A passthrough rule takes the tunnel here: the library never sees it (its callback is not called).
     const clientIp = plainIp(req.socket.remoteAddress ?? '');
     const to = parseAuthority(req.url ?? '', 443)!;
-    // The start's own warm-up is always intercepted: it asks the setup page, which never leaves this process.
+    // The start's own warm-up is always intercepted: its exchange never leaves this machine (warm-up.ts).
     const rule = warmUp?.isWarmUp(req.socket) ? undefined : passthroughRule(options.rules, clientIp, to.host, to.port, req);
     if (rule) return passThrough(passthrough, req, socket as net.Socket, _head, { to, client: { ip: clientIp, port: req.socket.remotePort ?? 0 }, rule });
     return callback();
@@ -245,11 +245,13 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
         },
         getSecureContext: (hostname) => options.ca.leafFor(hostname).context,
         handleRequest: (req, res, isSSL) => {
-          if (refused.has(outerSocket(req.socket))) {
+          const outer = outerSocket(req.socket);
+          if (refused.has(outer)) {
             res.destroy();
             return;
           }
-          forwardRequest(forwardContext, req, res, isSSL);
+          // The start's own warm-up goes to its own origin, past rules and recording (warm-up.ts).
+          forwardRequest(warmUp?.isWarmUp(outer) ? warmUp.context : forwardContext, req, res, isSSL);
         },
         handleUpgrade: (req, socket, head, isSSL) => {
           if (refused.has(outerSocket(req.socket))) {
@@ -298,7 +300,7 @@ export async function startCaptureProxy(options: CaptureProxyOptions): Promise<C
     }
   });
   // Before the proxy is announced: the first client's request then runs warm (warm-up.ts).
-  warmUp = warmUpInterception(options.host, port, options.ca.certPem, !reverse);
+  warmUp = warmUpProxy({ listenHost: options.host, port, ca: options.ca, setupPage: reverse ? undefined : forwardContext.setupPage, isSelf });
   await warmUp.done;
   warmUp = undefined;
 

@@ -41,6 +41,11 @@ export interface UpstreamOptions {
   maxTotalSockets?: number;
   /** Speak HTTP/2 to origins that negotiate it (default true; `serve --http2 off` turns it off). */
   http2?: boolean;
+  /**
+   * Trust only these CAs (PEM), instead of Node's roots, NODE_EXTRA_CA_CERTS and `extraCa`: the start's
+   * warm-up (warm-up.ts) reaches its own loopback origin with such an Upstream, and nothing else.
+   */
+  trustOnly?: string[];
 }
 
 /** What the forwarder knows of the client's request when it picks the upstream protocol. */
@@ -92,7 +97,7 @@ export class Upstream {
     this.timeoutMs = options.timeoutMs;
     this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
     this.bodyIdleTimeoutMs = options.bodyIdleTimeoutMs ?? 0;
-    const secureContext = upstreamSecureContext(options.extraCa ?? []);
+    const secureContext = options.trustOnly ? tls.createSecureContext({ ca: options.trustOnly }) : upstreamSecureContext(options.extraCa ?? []);
     const pool = {
       keepAlive: true,
       maxSockets: options.maxSocketsPerHost ?? 256,
