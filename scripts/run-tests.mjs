@@ -22,7 +22,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+// Node 20's runner applies --test-timeout to each test file's process as a whole: a file that hangs fails
+// after 10 minutes, naming the file, instead of stalling the run until CI's own limit (the longest file,
+// test/integration/capture/streams.test.ts, holds responses for 120 s and takes about 2 minutes).
+const FILE_TIMEOUT_MS = 10 * 60 * 1000;
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, HINDSIGHT_TEST: '1' },
