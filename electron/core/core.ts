@@ -97,6 +97,12 @@ async function buildCore<S extends AnyFlowStore>(
     await caLoading;
     throw err;
   }
+  // Listened to at once: the store can fail while the CA is still loading, before the proxy starts (/healthz
+  // must then say so). `ready` keeps an open failure that fired before this line. The first problem is the
+  // cause: a worker that could not open the datafile also exits after saying so.
+  let storeProblem: string | undefined;
+  const storeFailed = store.onDidFail?.((err) => (storeProblem ??= err.message));
+  store.ready.catch((err: Error) => (storeProblem ??= err.message));
   // gRPC schemas: the `serve --proto` folders, and those set in Settings (<data>/grpc.json).
   const protos = new ProtoSchemas(options.protoDirs ?? []);
   const rules = createRules({ dataDir: paths.dataDir, breakpointTimeoutMs: options.breakpointTimeoutMs, protos, ...teamRules?.(store) });
@@ -165,8 +171,6 @@ async function buildCore<S extends AnyFlowStore>(
 
   // Upstream-proxy rules naming this Hindsight are refused on save (rules/own-proxy.ts).
   rules.store.setOwnAddress(() => ({ host, ports: [proxy.address().port, ...ownPorts] }));
-  let storeProblem: string | undefined;
-  const storeFailed = store.onDidFail?.((err) => (storeProblem = err.message));
   metrics.attach({
     openConnections: () => proxy.openConnections(),
     listening: () => proxy.listening(),
