@@ -18,6 +18,9 @@
  * BENCH_SHORT=1: 1 s warm-up + 4 s per row, a 15 s sustained run with a 20,000-flow cap (a quick look).
  * BENCH_ONLY=http-1k,http-100k,https-1k,https-h2-1k,newhost,sustained picks rows. https-h2-1k: HTTP/2 end to
  * end, ALPN h2 only, 32 streams in flight over 4 tunnels (Node's http2 client), to an h2 origin (test/helpers/h2.ts).
+ * The new-host row also prints its three slowest first requests with the proxy's CPU during each, and the
+ * median and largest CPU per first request (Linux, from /proc): a slow request the proxy worked no more on
+ * than on the median one waited for a CPU (other work on the machine), which no change to the proxy fixes.
  * BENCH_BEFORE=<another checkout> runs the
  * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
@@ -47,7 +50,7 @@ import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
 import type http2 from 'node:http2';
-import { peakRssMB, percentile, startChild, type Child, type Message } from './child';
+import { cpuBetween, peakRssMB, percentile, startChild, threadCpu, type Child, type Message, type ThreadCpu } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -325,15 +328,20 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
   const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: 'on' }, file);
   const first: number[] = [];
   const second: number[] = [];
+  /** The proxy's CPU during each first request, by host (Linux): tells a request the proxy worked more on from one that waited. */
+  const firstCpu = new Map<number, ThreadCpu>();
   let errors = 0;
   const cpuAtStart = (await proxy.ask('usage')).cpuMicros as number;
   for (let i = 1; i <= NEW_HOSTS; i++) {
     for (const into of [first, second]) {
       const dispatcher = new ProxyAgent({ uri: `http://127.0.0.1:${proxy.ready.port}`, requestTls: { ca: proxy.ready.caPem as string } });
+      const cpuBefore = into === first ? threadCpu(proxy.process.pid!) : undefined;
       const start = performance.now();
       try {
         await fetchAll(`https://h${i}.test:${httpsPort}/bytes?n=1024`, dispatcher, 1024);
         into.push(performance.now() - start);
+        const cpu = cpuBetween(cpuBefore, into === first ? threadCpu(proxy.process.pid!) : undefined);
+        if (cpu) firstCpu.set(i, cpu);
       } catch {
         errors++;
       } finally {
@@ -343,9 +351,13 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
   }
   const usage = await proxy.ask('usage');
   await proxy.stop();
-  // Where the slowest first requests fell (the first host after start, or spread out), before sorting.
+  // Where the slowest first requests fell (the first host after start, or spread out), before sorting, and how
+  // much the proxy worked during each: against the median, the difference is the proxy's or the machine's.
   const slowest = first.map((ms, i) => [ms, i + 1]).sort((a, b) => b[0] - a[0]).slice(0, 3);
-  console.log(`new host${label}: slowest first requests ${slowest.map(([ms, host]) => `h${host} ${round(ms)} ms`).join(', ')}`);
+  const cpuText = (cpu: ThreadCpu | undefined) => (cpu ? ` (proxy CPU ${round(cpu.main + cpu.others)} ms, ${round(cpu.main)} on its main thread)` : '');
+  console.log(`new host${label}: slowest first requests ${slowest.map(([ms, host]) => `h${host} ${round(ms)} ms${cpuText(firstCpu.get(host))}`).join(', ')}`);
+  const perRequest = [...firstCpu.values()].map((cpu) => cpu.main + cpu.others).sort((a, b) => a - b);
+  if (perRequest.length) console.log(`new host${label}: proxy CPU per first request p50 ${round(percentile(perRequest, 50))} ms, max ${round(perRequest[perRequest.length - 1])} ms`);
   first.sort((a, b) => a - b);
   second.sort((a, b) => a - b);
   const cpuMsPerHost = ((usage.cpuMicros as number) - cpuAtStart) / 1000 / NEW_HOSTS;

@@ -56,6 +56,44 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** CPU time a process has used, in ms: its main thread, and its other threads (GC helpers, thread pool, workers). */
+export interface ThreadCpu {
+  main: number;
+  others: number;
+}
+
+/**
+ * The CPU time process `pid` has used so far, per thread, from /proc/PID/task/TID/schedstat (Linux; undefined
+ * elsewhere). Differences between two readings tell how much the process worked meanwhile, which a wall-clock
+ * latency on a loaded machine cannot: a slow request the proxy did not work more on was waiting for a CPU.
+ */
+export function threadCpu(pid: number): ThreadCpu | undefined {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const cpu = { main: 0, others: 0 };
+  for (const tid of tids) {
+    try {
+      // schedstat: nanoseconds on a CPU, nanoseconds waiting for one, timeslices.
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (Number(tid) === pid) cpu.main += ns / 1e6;
+      else cpu.others += ns / 1e6;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return cpu;
+}
+
+/** The CPU used between two readings (threads that ended meanwhile make `others` smaller, never negative). */
+export function cpuBetween(before: ThreadCpu | undefined, after: ThreadCpu | undefined): ThreadCpu | undefined {
+  if (!before || !after) return undefined;
+  return { main: after.main - before.main, others: Math.max(0, after.others - before.others) };
+}
+
 /** This process's peak resident memory in MB. */
 export function peakRssMB(): number {
   const match = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
