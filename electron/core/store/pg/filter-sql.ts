@@ -9,6 +9,7 @@
 import { parseIpRange } from '../../../common/cidr';
 import type { FilterNode, FilterTermNode } from '../../../common/filter';
 import { termBounds, type Bounds } from '../../../common/filter-terms';
+import { wildcardToRegex, type RegexDialect } from '../../../common/wildcard';
 
 export interface SqlFilter {
   /** A boolean SQL expression over `flows`, with $n placeholders numbered from the first param given. */
@@ -112,6 +113,16 @@ function literalPrefix(wildcard: string): string {
 /** Non-ASCII characters Unicode's simple case folding puts beside an ASCII letter: KELVIN SIGN, LONG S. */
 const FOLDS: Record<string, string> = { k: '\u212a', s: '\u017f' };
 
+/** PostgreSQL's ARE syntax for wildcardRegex: RE2's `.`, and its case-insensitive match spelled out. */
+const PG_REGEX: RegexDialect = { any: '[^\\n]', literal: pgLiteral };
+
+function pgLiteral(ch: string): string {
+  if (/[a-z]/i.test(ch)) return `[${ch.toLowerCase()}${ch.toUpperCase()}${FOLDS[ch.toLowerCase()] ?? ''}]`;
+  if (/[0-9]/.test(ch)) return ch;
+  // In an ARE, a backslash before a character that is not alphanumeric makes it literal.
+  return `\\${ch}`;
+}
+
 /**
  * A wildcard (ASCII) as a PostgreSQL regular expression matching exactly what the filter's own predicate
  * matches (compileWildcard, user-regex.ts: RE2, case-insensitive, the whole text): each letter a class of
@@ -122,22 +133,7 @@ const FOLDS: Record<string, string> = { k: '\u212a', s: '\u017f' };
  * RE2's Unicode folding on exactly such characters (and LIKE's `_` takes a newline).
  */
 export function wildcardRegex(wildcard: string): string {
-  let out = '^';
-  let previousStar = false;
-  for (const ch of wildcard) {
-    if (ch === '*') {
-      if (!previousStar) out += '[^\\n]*';
-      previousStar = true;
-      continue;
-    }
-    previousStar = false;
-    if (ch === '?') out += '[^\\n]';
-    else if (/[a-z]/i.test(ch)) out += `[${ch.toLowerCase()}${ch.toUpperCase()}${FOLDS[ch.toLowerCase()] ?? ''}]`;
-    else if (/[0-9]/.test(ch)) out += ch;
-    // In an ARE, a backslash before a character that is not alphanumeric makes it literal.
-    else out += `\\${ch}`;
-  }
-  return out + '$';
+  return wildcardToRegex(wildcard, PG_REGEX);
 }
 
 function boundsSql(column: string, b: Bounds, param: (v: unknown) => string): string {
