@@ -344,8 +344,7 @@ export class PgFlowStore implements AnyFlowStore {
     if (!this.hasUnwritten()) return;
     const batch = this.pending;
     this.pending = new Map();
-    const bodies = this.bodies.take();
-    const messages = this.messages.take();
+    const { bodies, messages } = this.withoutSetAside(this.bodies.take(), this.messages.take());
     let result: BatchResult;
     try {
       result = await this.writeAll([...batch.values()], bodies, messages);
@@ -356,6 +355,18 @@ export class PgFlowStore implements AnyFlowStore {
       throw err;
     }
     this.committed({ flows: [], bodies, messages }, result);
+  }
+
+  /**
+   * Bodies and messages of flows set aside (ended after their flow was refused) are let go, not written: rows
+   * no stored flow refers to would never be trimmed or deleted with one.
+   */
+  private withoutSetAside(bodies: BodyRow[], messages: MessageRow[]): { bodies: BodyRow[]; messages: MessageRow[] } {
+    if (this.setAside.size === 0) return { bodies, messages };
+    const aside = (row: { flowId: string }) => this.setAside.has(row.flowId);
+    this.bodies.settled(bodies.filter(aside), true);
+    this.messages.settled(messages.filter(aside), true);
+    return { bodies: bodies.filter((b) => !aside(b)), messages: messages.filter((m) => !aside(m)) };
   }
 
   /** A write failed: its flows go back in front of what was recorded since (a newer value of the same flow wins). */
