@@ -4,7 +4,8 @@
  * the same flows.
  *
  * Route templates (and OpenAPI matches) are JavaScript (route-template.ts), so it takes two statements in one
- * snapshot: the distinct (method, host, path) of the selected flows, templated here (O(distinct paths));
+ * snapshot: the distinct (method, host, path) of the selected flows — the path without its query, all a template
+ * reads (pg-scope.ts PATH_ONLY_SQL), so query strings do not multiply the rows — templated here (O(distinct paths));
  * then the flows grouped by template in SQL, joined to that mapping, with counts by status class, bytes,
  * first/last seen, nearest-rank percentiles (percentile_disc is nearest rank, as endpoints.ts's percentile)
  * and the distinct clients and User-Agents, from which profiles and platforms are resolved here.
@@ -18,7 +19,7 @@ import type { Endpoint } from '../../common/route-template';
 import type pg from 'pg';
 import type { ReportContext } from './endpoints';
 import { byRoute, endpointResolver, platformResolver } from './flows';
-import { addParam, inProfileScope, inSnapshot, reportScope } from './pg-scope';
+import { addParam, inProfileScope, inSnapshot, PATH_ONLY_SQL, reportScope } from './pg-scope';
 
 /** The status class of a row, as endpoints.ts's statusClass. */
 const STATUS_CLASS = `CASE WHEN status IS NULL OR state = 'failed' THEN 'failed' WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx'
@@ -48,7 +49,7 @@ export async function pgEndpointReport(pool: pg.Pool, query: ReportQuery, contex
     const { where, params } = await inProfileScope(client, selected, context.inProfile);
     const param = (v: unknown) => addParam(params, v);
     const { rows: paths } = await client.query<{ method: string; host: string; path: string }>(
-      `SELECT summary->>'method' AS method, host, path FROM flows WHERE ${where} GROUP BY 1, 2, 3`,
+      `SELECT summary->>'method' AS method, host, ${PATH_ONLY_SQL} AS path FROM flows WHERE ${where} GROUP BY 1, 2, 3`,
       params,
     );
     const endpointOf = endpointResolver(context.spec);
@@ -69,7 +70,7 @@ export async function pgEndpointReport(pool: pg.Pool, query: ReportQuery, contex
     const g = param(grp);
     const { rows } = await client.query<GroupRow>(
       `WITH routes AS (SELECT * FROM unnest(${m}::text[], ${h}::text[], ${pa}::text[], ${g}::int[]) AS r(method, host, path, grp)),
-        f AS (SELECT summary->>'method' AS method, host, path, started_at, client_ip, ${STATUS_CLASS} AS class,
+        f AS (SELECT summary->>'method' AS method, host, ${PATH_ONLY_SQL} AS path, started_at, client_ip, ${STATUS_CLASS} AS class,
                 (summary->>'durationMs')::float8 AS duration, (summary->>'requestSize')::float8 AS request_size,
                 coalesce((summary->>'responseSize')::float8, 0) AS response_size, summary->>'userAgent' AS agent
               FROM flows WHERE ${where})

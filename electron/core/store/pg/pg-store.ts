@@ -32,6 +32,7 @@ import { queryFlows } from './pg-query';
 import { Retention, type RemovedFlow, type RetentionOptions } from './pg-retention';
 import { SeqBlocks } from './pg-seq';
 import { writeBatch, type BatchResult, type PendingFlow } from './pg-write';
+import { isDataError, writeIsolating, type WriteParts } from './pg-write-isolate';
 
 export interface PgStoreOptions extends RetentionOptions {
   url: string;
@@ -64,6 +65,10 @@ const RETRY_MS = 1_000;
 /** Flows held in memory while the database cannot be written; past this, new flows are counted and dropped. */
 const MAX_UNWRITTEN = 100_000;
 const MAX_WARNINGS = 20;
+/** Flow ids one warning names about flows stored with characters replaced; the rest are counted. */
+const NAMED_FLOWS = 5;
+/** Ids of flows set aside that are remembered, so their later records are skipped and each is counted once. */
+const MAX_SET_ASIDE = 10_000;
 
 /** Opens (and migrates) the store; resolves once it is ready to capture. */
 export async function openPgStore(options: PgStoreOptions): Promise<PgFlowStore> {
@@ -123,6 +128,8 @@ export class PgFlowStore implements AnyFlowStore {
   private ownWhileLost = new Map<string, number>();
   /** What the last catch-up fired, id → revision: a late notification of the same write is not fired again. */
   private caughtUp = new Map<string, number>();
+  /** Flows the database refused for their data (writeAround): counted once, their later records skipped. */
+  private readonly setAside = new Set<string>();
 
   constructor(
     /** Also used by the rule store's documents on the same database (rules/pg-rule-docs.ts). */
@@ -173,7 +180,7 @@ export class PgFlowStore implements AnyFlowStore {
   }
 
   private record(flow: Flow, started: boolean): void {
-    if (this.closing) return;
+    if (this.closing || (this.setAside.size > 0 && this.setAside.has(flow.id))) return;
     const known = this.pending.get(flow.id);
     if (!known && this.pending.size >= MAX_UNWRITTEN) {
       this.countDrop();
@@ -337,25 +344,79 @@ export class PgFlowStore implements AnyFlowStore {
     if (!this.hasUnwritten()) return;
     const batch = this.pending;
     this.pending = new Map();
-    const bodies = this.bodies.take();
-    const messages = this.messages.take();
+    const { bodies, messages } = this.withoutSetAside(this.bodies.take(), this.messages.take());
     let result: BatchResult;
     try {
       result = await this.writeAll([...batch.values()], bodies, messages);
     } catch (err) {
-      // Back in front of what was recorded since (a newer value of the same flow wins).
-      for (const [id, p] of batch) if (!this.pending.has(id)) this.pending.set(id, p);
-      else if (p.fresh) this.pending.get(id)!.fresh = true;
-      this.bodies.settled(bodies, false);
-      this.messages.settled(messages, false);
+      // Refused for what a flow holds: retrying it as it is would fail for ever and hold every flow behind it.
+      if (isDataError(err)) return this.writeAround({ flows: [...batch.values()], bodies, messages }, err);
+      this.requeue({ flows: [...batch.values()], bodies, messages });
       throw err;
     }
-    this.bodies.settled(bodies, true);
-    this.messages.settled(messages, true);
+    this.committed({ flows: [], bodies, messages }, result);
+  }
+
+  /**
+   * Bodies and messages of flows set aside (ended after their flow was refused) are let go, not written: rows
+   * no stored flow refers to would never be trimmed or deleted with one.
+   */
+  private withoutSetAside(bodies: BodyRow[], messages: MessageRow[]): { bodies: BodyRow[]; messages: MessageRow[] } {
+    if (this.setAside.size === 0) return { bodies, messages };
+    const aside = (row: { flowId: string }) => this.setAside.has(row.flowId);
+    this.bodies.settled(bodies.filter(aside), true);
+    this.messages.settled(messages.filter(aside), true);
+    return { bodies: bodies.filter((b) => !aside(b)), messages: messages.filter((m) => !aside(m)) };
+  }
+
+  /** A write failed: its flows go back in front of what was recorded since (a newer value of the same flow wins). */
+  private requeue(parts: WriteParts): void {
+    for (const p of parts.flows) {
+      const newer = this.pending.get(p.flow.id);
+      if (!newer) this.pending.set(p.flow.id, p);
+      else if (p.fresh) newer.fresh = true;
+    }
+    this.bodies.settled(parts.bodies, false);
+    this.messages.settled(parts.messages, false);
+  }
+
+  /** `parts` no longer wait (written, or set aside); `result`: what was written, for the events. */
+  private committed(parts: WriteParts, result: BatchResult): void {
+    this.bodies.settled(parts.bodies, true);
+    this.messages.settled(parts.messages, true);
     this.wrote(result.revs);
     if (result.added.length) this._onDidAdd.fire(result.added);
     if (result.updated.length) this._onDidUpdate.fire(result.updated);
     this.retention.wake(this.total);
+  }
+
+  /**
+   * The batch was refused for its data (pg-write-isolate.ts): written again with its text made storable, or
+   * in parts around the flows at fault, which are set aside, counted with the dropped exchanges and named in
+   * a warning. A failure of another kind meanwhile (the connection lost) leaves what was not written yet for
+   * the retry, as any failed write.
+   */
+  private async writeAround(parts: WriteParts, refused: pg.DatabaseError): Promise<void> {
+    const outcome = await writeIsolating(parts, refused, (p) => this.writeAll(p.flows, p.bodies, p.messages));
+    this.committed(outcome.done, outcome.written);
+    if (outcome.repaired.length) {
+      const ids = outcome.repaired;
+      const named = ids.length > NAMED_FLOWS ? `${ids.slice(0, NAMED_FLOWS).join(', ')} and ${ids.length - NAMED_FLOWS} more` : ids.join(', ');
+      this.warn(`PostgreSQL refused text in flow${ids.length === 1 ? '' : 's'} ${named} (${refused.message}): stored with U+FFFD for each NUL or unpaired surrogate; bodies unchanged.`);
+    }
+    for (const { id, reason } of outcome.setAside) {
+      if (this.setAside.has(id)) continue;
+      if (this.setAside.size >= MAX_SET_ASIDE) this.setAside.clear();
+      this.setAside.add(id);
+      // A newer record of it that came meanwhile would be refused the same way.
+      this.pending.delete(id);
+      this.countDrop();
+      this.warn(`Flow ${id} was not stored: PostgreSQL refused it (${reason}).`);
+    }
+    if (outcome.error !== undefined) {
+      this.requeue(outcome.unwritten);
+      throw outcome.error;
+    }
   }
 
   private async writeAll(batch: PendingFlow[], bodies: BodyRow[], messages: MessageRow[]): Promise<BatchResult> {
