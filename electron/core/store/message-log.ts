@@ -11,6 +11,12 @@
  *
  * Per flow the log keeps at most `maxCount` messages and `maxBytes` payload bytes (10,000 and 10 MB by
  * default); past that, messages are still counted in the flow's MessageStats, which is then `truncated`.
+ *
+ * A short log (a unary gRPC call's: two small messages) would cost a file created, written, closed and later
+ * deleted per call, more than the rest of recording the call. A log opened `short` therefore opens its file
+ * only when it first writes; one that ends before that (within COALESCE_MS, under COALESCE_BYTES) is packed
+ * whole into the body store's current segment, like a small body, and its stats name the slice (`log`). The
+ * slice is then one of the flow's blobs (protocol.ts), so trim, delete and clear remove it as they remove bodies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +43,8 @@ const COALESCE_BYTES = 64 * 1024;
  * slab slices, not three small buffers per message. A record larger than this gets a slab of its own size.
  */
 const SLAB_BYTES = 16 * 1024;
+/** A short log's first slab: small enough to come from Node's shared buffer pool (a gRPC call's two messages fit). */
+const SHORT_SLAB_BYTES = 1024;
 
 export function messageLogName(flowId: string): string {
   return `${flowId}-messages`;
@@ -49,6 +57,18 @@ export interface MessageLogOptions {
   maxBytes?: number;
   /** A write failed (disk full): once per failure, for the store's warnings. */
   onWriteError?: (message: string) => void;
+  /** Where short logs are packed (the body store's segments); without it every log gets a file. */
+  packed?: PackedLogs;
+}
+
+/** Short logs kept as slices of shared segment files. */
+export interface PackedLogs {
+  /** Appends a whole log; the slice's name, or undefined when it cannot (the log then gets its file). */
+  append(chunks: Buffer[], length: number): string | undefined;
+  /** A slice's bytes (empty when it is gone). */
+  read(log: string): Promise<Buffer>;
+  /** The slice a stored flow's log was packed into, if it was (its `messages.log`). */
+  of(flowId: string): Promise<string | undefined>;
 }
 
 /** One page of a flow's log as read back. */
@@ -74,12 +94,13 @@ export class MessageLogStore implements MessageLogLike {
     this.maxBytes = options.maxBytes ?? DEFAULT_MESSAGE_CAP.bytes;
   }
 
-  open(flowId: string): MessageWriter {
+  open(flowId: string, options: { short?: boolean } = {}): MessageWriter {
     const existing = this.writers.get(flowId);
     if (existing && !existing.ended) return existing;
+    const packed = options.short ? this.options.packed : undefined;
     const writer = new LogWriter(this.options.pathOf(messageLogName(flowId)), this.maxCount, this.maxBytes, (err) => this.failed(err), () => {
       if (this.writers.get(flowId) === writer) this.writers.delete(flowId);
-    });
+    }, packed && ((chunks, length) => packed.append(chunks, length)));
     this.writers.set(flowId, writer);
     this.indexes.delete(flowId);
     return writer;
@@ -91,6 +112,8 @@ export class MessageLogStore implements MessageLogLike {
     const limit = Math.max(1, Math.min(1000, Math.floor(page.limit ?? 200)));
     const file = this.options.pathOf(messageLogName(flowId));
     const writer = this.writers.get(flowId);
+    const log = writer || !this.options.packed ? undefined : await this.options.packed.of(flowId);
+    if (log) return pageOf(parseRecords(await this.options.packed!.read(log), Infinity), after, limit, page.search);
     let offsets: number[];
     let end: number;
     if (writer) {
@@ -176,6 +199,19 @@ export class MessageLogStore implements MessageLogLike {
   }
 }
 
+/** A page of a packed log, read whole (it is small: it ended before COALESCE_BYTES were waiting). */
+function pageOf(records: StoredMessage[], after: number, limit: number, search: string | undefined): MessageLogPage {
+  const needle = search?.toLowerCase();
+  const stored = records.length;
+  const messages: StoredMessage[] = [];
+  let index = after;
+  while (index < stored && messages.length < limit) {
+    const record = records[index++];
+    if (!needle || textOf(record).toLowerCase().includes(needle)) messages.push(record);
+  }
+  return index < stored ? { messages, stored, next: index } : { messages, stored };
+}
+
 /**
  * Counts one message in a log's stats and cuts its payload to the `room` the log has left (0: nothing kept,
  * the log is truncated; undefined: the log has ended, the message is only counted). Shared by the file logs
@@ -229,6 +265,8 @@ class LogWriter implements MessageWriter {
     private readonly maxBytes: number,
     private readonly onError: (err: NodeJS.ErrnoException) => void,
     private readonly onClosed: () => void,
+    /** A short log's packing (PackedLogs.append): its file is opened only when it first writes. */
+    private readonly pack?: (chunks: Buffer[], length: number) => string | undefined,
   ) {}
 
   room(): number {
@@ -239,7 +277,7 @@ class LogWriter implements MessageWriter {
   append(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta {
     const { meta, kept } = countMessage(this.stats, message, payload, this.ended ? undefined : this.broken ? 0 : this.room());
     if (!kept) return meta;
-    if (this.fd === undefined && !this.openFile()) return meta;
+    if (this.fd === undefined && !this.pack && !this.openFile()) return meta;
     const header = recordHeader(meta, kept.length);
     const headerBytes = header.ascii ? header.json.length : Buffer.byteLength(header.json);
     const bytes = 4 + headerBytes + kept.length;
@@ -267,7 +305,7 @@ class LogWriter implements MessageWriter {
   private slabWithRoom(bytes: number): Buffer {
     if (this.slab && this.slab.length - this.slabUsed >= bytes) return this.slab;
     this.queueSlab();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    this.slab = Buffer.allocUnsafe(Math.max(this.pack && this.size === 0 ? SHORT_SLAB_BYTES : SLAB_BYTES, bytes));
     this.slabUsed = 0;
     this.slabQueued = 0;
     return this.slab;
@@ -283,7 +321,25 @@ class LogWriter implements MessageWriter {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.pack && this.fd === undefined && !this.broken && !this.writing && this.size > 0 && this.packWhole()) return;
     this.pump();
+  }
+
+  /** A short log that never wrote: all of it into a shared segment, no file. False when it cannot be packed. */
+  private packWhole(): boolean {
+    this.queueSlab();
+    const log = this.pack!(this.queue, this.size);
+    if (!log) return false;
+    this.stats.log = log;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.slab = undefined;
+    this.written = this.size;
+    this.wake();
+    this.finish();
+    return true;
   }
 
   whenWritten(): Promise<void> {
@@ -332,6 +388,8 @@ class LogWriter implements MessageWriter {
     this.queueSlab();
     // An ended log writes no more records: its slab goes once what it holds is queued.
     if (this.ended) this.slab = undefined;
+    // A short log opens its file when it first writes (openFile reports a failure and drops the queue).
+    if (this.fd === undefined && this.pack && this.queue.length > 0 && !this.broken) this.openFile();
     if (this.queue.length === 0 || this.fd === undefined || this.broken) {
       if (this.ended) this.finish();
       return;
