@@ -14,7 +14,7 @@
  *
  * A short log (a unary gRPC call's: two small messages) would cost a file created, written, closed and later
  * deleted per call, more than the rest of recording the call. A log opened `short` therefore opens its file
- * only when it first writes; one that ends before that (within COALESCE_MS, under COALESCE_BYTES) is packed
+ * only when it first writes; one that ends before that (within SHORT_COALESCE_MS, under COALESCE_BYTES) is packed
  * whole into the body store's current segment, like a small body, and its stats name the slice (`log`). The
  * slice is then one of the flow's blobs (protocol.ts), so trim, delete and clear remove it as they remove bodies.
  */
@@ -36,6 +36,11 @@ const MAX_WRITE_BUFFERS = 512;
  * at 100 ms, or COALESCE_BYTES, about 1 µs.
  */
 const COALESCE_MS = 100;
+/**
+ * A short log waits longer before its first write: a unary call to a slow server (a few hundred ms) still ends
+ * before it and is packed, not given a file. A killed process may lose up to this much of a short log.
+ */
+const SHORT_COALESCE_MS = 1_000;
 /** ...unless this many bytes are waiting: then they are written at once. */
 const COALESCE_BYTES = 64 * 1024;
 /**
@@ -369,13 +374,14 @@ class LogWriter implements MessageWriter {
     this.wake();
   }
 
-  /** Writes soon: at once when much is waiting or the log has ended, else after COALESCE_MS. */
+  /** Writes soon: at once when much is waiting or the log has ended, else after COALESCE_MS (a short log's first write: SHORT_COALESCE_MS). */
   private schedule(): void {
     if (this.writing) return;
     if (this.queuedBytes === 0 && !this.ended) return;
     if (this.ended || this.queuedBytes >= COALESCE_BYTES) return this.pump();
     if (this.timer) return;
-    this.timer = setTimeout(() => this.pump(), COALESCE_MS);
+    // Only a short log's first write waits longer; once it has a file, it writes as any log does.
+    this.timer = setTimeout(() => this.pump(), this.pack && this.fd === undefined ? SHORT_COALESCE_MS : COALESCE_MS);
     this.timer.unref();
   }
 
