@@ -18,6 +18,9 @@
  * Bounded: BENCH_WARMUP (2 s) + BENCH_DURATION (8 s) per row (BENCH_SHORT=1: 1 s + 4 s), at most
  * BENCH_MAX_REQUESTS calls, a watchdog over the whole run. BENCH_ONLY=direct,hindsight,mockttp picks rows;
  * BENCH_CAPTURE=on|off runs one Hindsight mode only.
+ * BENCH_BEFORE=<another checkout> (with its node_modules) runs each Hindsight row BENCH_REPS times (3) through that
+ * checkout's proxy and this one's, alternating before/after, and prints the medians of each pair of rows: an A/B
+ * of a change in the same run, so a change in the machine's load shows as noise, not as a bias.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -75,8 +78,9 @@ async function hindsightRole(): Promise<void> {
 
 // ---------- the load client ----------
 
-/** This bench's own helper roles. */
-const startRole = (role: string, env: NodeJS.ProcessEnv = {}): Promise<Child> => startChild(__filename, role, env);
+/** This bench's own helper roles; `file`: the same bench in another checkout (BENCH_BEFORE), whose proxy then runs that code. */
+const startRole = (role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> => startChild(file, role, env);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
 
 interface Row {
   scenario: string;
@@ -158,8 +162,8 @@ async function closedLoop(scenario: string, server: Child, proxy: Child | undefi
 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
-async function throughProxy(scenario: string, role: string, server: Child, env: NodeJS.ProcessEnv = {}): Promise<Row> {
-  const proxy = await startRole(role, env);
+async function throughProxy(scenario: string, role: string, server: Child, env: NodeJS.ProcessEnv = {}, file?: string): Promise<Row> {
+  const proxy = await startRole(role, env, file);
   try {
     return await closedLoop(scenario, server, proxy);
   } finally {
@@ -172,10 +176,12 @@ async function main(): Promise<void> {
   const wanted = (name: string) => !only || only.includes(name);
   const modes = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : ['on', 'off'];
   const mockttpDir = process.env.BENCH_MOCKTTP_DIR;
+  const before = process.env.BENCH_BEFORE;
+  const beforeFile = before && path.join(path.resolve(before), 'bench', 'grpc.bench.ts');
   const watchdog = setTimeout(() => {
     console.error('grpc bench: watchdog fired');
     process.exit(3);
-  }, ((2 + modes.length) * (WARMUP_S + DURATION_S) + 120) * 1000);
+  }, ((2 + modes.length * (before ? 2 * REPS : 1)) * (WARMUP_S + DURATION_S) + 120) * 1000);
   watchdog.unref();
   const loadBefore = os.loadavg();
   const server = await startRole('server');
@@ -186,7 +192,15 @@ async function main(): Promise<void> {
   const transport = TLS ? 'TLS' : 'insecure';
   try {
     if (wanted('direct')) rows.push(await closedLoop(`grpc unary ${transport}, direct (no proxy)`, server, undefined));
-    if (wanted('hindsight')) for (const mode of modes) rows.push(await throughProxy(`grpc unary ${transport}, Hindsight capture ${mode}`, 'hindsight', server, { BENCH_PROXY_CAPTURE: mode, BENCH_ORIGIN_CA: originCaFile }));
+    if (wanted('hindsight')) {
+      for (let rep = 0; rep < (beforeFile ? REPS : 1); rep++) {
+        for (const mode of modes) {
+          const env = { BENCH_PROXY_CAPTURE: mode, BENCH_ORIGIN_CA: originCaFile };
+          if (beforeFile) rows.push(await throughProxy(`grpc unary ${transport}, Hindsight capture ${mode} (before: ${path.basename(before!)})`, 'hindsight', server, env, beforeFile));
+          rows.push(await throughProxy(`grpc unary ${transport}, Hindsight capture ${mode}`, 'hindsight', server, env));
+        }
+      }
+    }
     if (wanted('mockttp')) {
       if (mockttpDir) rows.push(await throughProxy(`grpc unary ${transport}, mockttp passthrough`, 'mockttp', server, { NODE_EXTRA_CA_CERTS: originCaFile }));
       else console.log('mockttp row skipped: set BENCH_MOCKTTP_DIR to a folder where mockttp is installed');
@@ -201,6 +215,21 @@ async function main(): Promise<void> {
   console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
     console.log(`| ${r.scenario} | ${r.callsPerSec.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerCall, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.peakRssMB ?? '—'} |`);
+  }
+  if (beforeFile) printMedians(rows);
+}
+
+/** BENCH_BEFORE: each scenario's median calls/s and CPU per call over its repetitions (rows of one name). */
+function printMedians(rows: Row[]): void {
+  const median = (values: number[]) => {
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+  };
+  console.log(`\n| scenario (median of ${REPS}, alternating) | calls/s | proxy CPU µs/call |`);
+  console.log('|---|--:|--:|');
+  for (const name of new Set(rows.map((r) => r.scenario))) {
+    const same = rows.filter((r) => r.scenario === name);
+    console.log(`| ${name} | ${median(same.map((r) => r.callsPerSec)).toLocaleString('en-US')} | ${median(same.map((r) => r.cpuMicrosPerCall ?? NaN))} |`);
   }
 }
 

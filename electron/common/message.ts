@@ -25,6 +25,11 @@ export interface MessageStats {
   bytes: number;
   /** True when the per-flow cap stopped keeping messages (or cut one short): the log holds fewer. */
   truncated: boolean;
+  /**
+   * Set when the log is a slice of a shared body segment (a short gRPC call's, packed when it ended) instead of
+   * a file of its own: the slice's name, as a body's `blob` names it (electron/core/store/message-log.ts).
+   */
+  log?: string;
 }
 
 /** What the log keeps about one message, besides its payload. */

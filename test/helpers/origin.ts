@@ -12,7 +12,7 @@
  * Endpoints (the same on both servers):
  *   GET  /json                 200 JSON {"hello":"world"}, with repeated and mixed-case headers
  *   ANY  /echo                 200 JSON describing the request as received: method, url, httpVersion,
- *                              rawHeaders, body (UTF-8) and bodyBytes
+ *                              rawHeaders, body (UTF-8) and bodyBytes, and rawTrailers when it had trailers
  *   GET  /bytes?n=N[&chunk=C][&delay=MS][&chunked=1]
  *                              N bytes of a repeating pattern (patternBytes(N)), Content-Length unless
  *                              chunked=1, written C bytes at a time (default 64 KB) honouring backpressure,
@@ -197,7 +197,9 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const text = JSON.stringify({ method: req.method, url: req.url, httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body: body.toString('utf8'), bodyBytes: body.length });
+      // Trailers (after a chunked body) only when there were some: the usual echo stays as it was.
+      const trailers = req.rawTrailers.length ? { rawTrailers: req.rawTrailers } : {};
+      const text = JSON.stringify({ method: req.method, url: req.url, httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body: body.toString('utf8'), bodyBytes: body.length, ...trailers });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
     });

@@ -222,7 +222,7 @@ export class FlowRecording {
    */
   message(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta | undefined {
     if (this.finished || !this.options.messages) return undefined;
-    this.messageLog ??= this.options.messages.open(this.flow.id);
+    this.messageLog ??= this.openMessageLog(this.options.messages);
     const meta = this.messageLog.append(message, payload);
     this.flow.messages = { ...this.messageLog.stats };
     this.messageUpdate ??= setTimeout(() => {
@@ -258,8 +258,13 @@ export class FlowRecording {
   /** Payload bytes the message log would still keep: parsers hold no more than this of a message. */
   messageRoom(): number {
     if (this.finished || !this.options.messages) return 0;
-    this.messageLog ??= this.options.messages.open(this.flow.id);
+    this.messageLog ??= this.openMessageLog(this.options.messages);
     return this.messageLog.room();
+  }
+
+  /** A gRPC call's log is short (a unary call: two messages, then the call ends): it may be packed, not a file. */
+  private openMessageLog(messages: MessageLogLike): MessageWriter {
+    return this.flow.grpc ? messages.open(this.flow.id, { short: true }) : messages.open(this.flow.id);
   }
 
   /** The server's address and TLS parameters, as connected. */

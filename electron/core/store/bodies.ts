@@ -215,6 +215,18 @@ export class BodyStore implements BodyStoreLike {
   }
 
   /**
+   * Appends bytes that are not a body (a short message log, message-log.ts) to the current segment, as a small
+   * body is: the slice's name, or undefined without segments, after a recent write failure, or when it fails.
+   */
+  appendSlice(chunks: Buffer[], length: number): string | undefined {
+    if (this.segmentBytes <= 0 || length > SMALL_BODY || Date.now() - this.failedAt < 30_000) return undefined;
+    const appended = this.append(chunks, length);
+    if (typeof appended === 'string') return appended;
+    this.failed(appended);
+    return undefined;
+  }
+
+  /**
    * Appends a small body to the current segment: its place is handed out now, the bytes are queued and
    * written with the bodies queued after them in one positional write. Returns the body's name, or the
    * error when no segment file can be opened.

@@ -29,7 +29,7 @@ import { toSummary, type Flow, type FlowSummary } from '../../common/flow';
 import { LruCache } from '../../common/lru';
 import { dataPaths } from '../paths';
 import { BodyStore, DEFAULT_BODY_CAP, DEFAULT_SEGMENT_BYTES } from './bodies';
-import { MessageLogStore } from './message-log';
+import { MessageLogStore, type PackedLogs } from './message-log';
 import { JournalWriter, journalFile, toLines, type JournalRecord } from './journal';
 import { MetaWriter, readMeta, type StoreMeta } from './meta';
 import { blobsOf, keyLine, type WorkerReply, type WorkerRequest, type WorkerStart } from './protocol';
@@ -165,7 +165,7 @@ class WorkerFlowStore implements FlowStore {
     }
     if (!(this.maxFlows >= 0) || !(this.trimCount >= 1)) throw new RangeError('maxFlows must be >= 0 and trimCount >= 1');
     this.bodies = new BodyStore({ dir: paths.bodiesDir, cap: options.bodyCap ?? DEFAULT_BODY_CAP, onWriteError: (m) => this.warn(m), segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES });
-    this.messages = new MessageLogStore({ pathOf: (name) => this.bodies.pathOf(name), maxCount: options.messageCap?.count, maxBytes: options.messageCap?.bytes, onWriteError: (m) => this.warn(m) });
+    this.messages = new MessageLogStore({ pathOf: (name) => this.bodies.pathOf(name), maxCount: options.messageCap?.count, maxBytes: options.messageCap?.bytes, onWriteError: (m) => this.warn(m), packed: this.packedLogs() });
     this.meta = readMeta(paths.flowsMeta);
     this.metaWriter = new MetaWriter(paths.flowsMeta, (m) => this.warn(m));
     this.journal = new JournalWriter(journalFile(paths.flowsDb), (m) => this.warn(m));
@@ -282,6 +282,15 @@ class WorkerFlowStore implements FlowStore {
     } catch (err) {
       this.warn(`A captured flow could not be recorded: ${(err as Error).message}`);
     }
+  }
+
+  /** Short message logs (a gRPC call's) packed into the body segments; a flow's stats name its slice. */
+  private packedLogs(): PackedLogs {
+    return {
+      append: (chunks, length) => this.bodies.appendSlice(chunks, length),
+      read: (log) => this.bodies.read({ blob: log, size: 0, storedSize: 0, truncated: false }),
+      of: async (flowId) => (this.pending.get(flowId) ?? this.recent.get(flowId) ?? (await this.get(flowId)))?.messages?.log,
+    };
   }
 
   // ---- queries ----

@@ -11,6 +11,12 @@
  *
  * Per flow the log keeps at most `maxCount` messages and `maxBytes` payload bytes (10,000 and 10 MB by
  * default); past that, messages are still counted in the flow's MessageStats, which is then `truncated`.
+ *
+ * A short log (a unary gRPC call's: two small messages) would cost a file created, written, closed and later
+ * deleted per call, more than the rest of recording the call. A log opened `short` therefore opens its file
+ * only when it first writes; one that ends before that (within SHORT_COALESCE_MS, under COALESCE_BYTES) is packed
+ * whole into the body store's current segment, like a small body, and its stats name the slice (`log`). The
+ * slice is then one of the flow's blobs (protocol.ts), so trim, delete and clear remove it as they remove bodies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +36,11 @@ const MAX_WRITE_BUFFERS = 512;
  * at 100 ms, or COALESCE_BYTES, about 1 µs.
  */
 const COALESCE_MS = 100;
+/**
+ * A short log waits longer before its first write: a unary call to a slow server (a few hundred ms) still ends
+ * before it and is packed, not given a file. A killed process may lose up to this much of a short log.
+ */
+const SHORT_COALESCE_MS = 1_000;
 /** ...unless this many bytes are waiting: then they are written at once. */
 const COALESCE_BYTES = 64 * 1024;
 /**
@@ -37,6 +48,8 @@ const COALESCE_BYTES = 64 * 1024;
  * slab slices, not three small buffers per message. A record larger than this gets a slab of its own size.
  */
 const SLAB_BYTES = 16 * 1024;
+/** A short log's first slab: small enough to come from Node's shared buffer pool (a gRPC call's two messages fit). */
+const SHORT_SLAB_BYTES = 1024;
 
 export function messageLogName(flowId: string): string {
   return `${flowId}-messages`;
@@ -49,6 +62,18 @@ export interface MessageLogOptions {
   maxBytes?: number;
   /** A write failed (disk full): once per failure, for the store's warnings. */
   onWriteError?: (message: string) => void;
+  /** Where short logs are packed (the body store's segments); without it every log gets a file. */
+  packed?: PackedLogs;
+}
+
+/** Short logs kept as slices of shared segment files. */
+export interface PackedLogs {
+  /** Appends a whole log; the slice's name, or undefined when it cannot (the log then gets its file). */
+  append(chunks: Buffer[], length: number): string | undefined;
+  /** A slice's bytes (empty when it is gone). */
+  read(log: string): Promise<Buffer>;
+  /** The slice a stored flow's log was packed into, if it was (its `messages.log`). */
+  of(flowId: string): Promise<string | undefined>;
 }
 
 /** One page of a flow's log as read back. */
@@ -74,12 +99,13 @@ export class MessageLogStore implements MessageLogLike {
     this.maxBytes = options.maxBytes ?? DEFAULT_MESSAGE_CAP.bytes;
   }
 
-  open(flowId: string): MessageWriter {
+  open(flowId: string, options: { short?: boolean } = {}): MessageWriter {
     const existing = this.writers.get(flowId);
     if (existing && !existing.ended) return existing;
+    const packed = options.short ? this.options.packed : undefined;
     const writer = new LogWriter(this.options.pathOf(messageLogName(flowId)), this.maxCount, this.maxBytes, (err) => this.failed(err), () => {
       if (this.writers.get(flowId) === writer) this.writers.delete(flowId);
-    });
+    }, packed && ((chunks, length) => packed.append(chunks, length)));
     this.writers.set(flowId, writer);
     this.indexes.delete(flowId);
     return writer;
@@ -91,6 +117,8 @@ export class MessageLogStore implements MessageLogLike {
     const limit = Math.max(1, Math.min(1000, Math.floor(page.limit ?? 200)));
     const file = this.options.pathOf(messageLogName(flowId));
     const writer = this.writers.get(flowId);
+    const log = writer || !this.options.packed ? undefined : await this.options.packed.of(flowId);
+    if (log) return pageOf(parseRecords(await this.options.packed!.read(log), Infinity), after, limit, page.search);
     let offsets: number[];
     let end: number;
     if (writer) {
@@ -176,6 +204,19 @@ export class MessageLogStore implements MessageLogLike {
   }
 }
 
+/** A page of a packed log, read whole (it is small: it ended before COALESCE_BYTES were waiting). */
+function pageOf(records: StoredMessage[], after: number, limit: number, search: string | undefined): MessageLogPage {
+  const needle = search?.toLowerCase();
+  const stored = records.length;
+  const messages: StoredMessage[] = [];
+  let index = after;
+  while (index < stored && messages.length < limit) {
+    const record = records[index++];
+    if (!needle || textOf(record).toLowerCase().includes(needle)) messages.push(record);
+  }
+  return index < stored ? { messages, stored, next: index } : { messages, stored };
+}
+
 /**
  * Counts one message in a log's stats and cuts its payload to the `room` the log has left (0: nothing kept,
  * the log is truncated; undefined: the log has ended, the message is only counted). Shared by the file logs
@@ -229,6 +270,8 @@ class LogWriter implements MessageWriter {
     private readonly maxBytes: number,
     private readonly onError: (err: NodeJS.ErrnoException) => void,
     private readonly onClosed: () => void,
+    /** A short log's packing (PackedLogs.append): its file is opened only when it first writes. */
+    private readonly pack?: (chunks: Buffer[], length: number) => string | undefined,
   ) {}
 
   room(): number {
@@ -239,7 +282,7 @@ class LogWriter implements MessageWriter {
   append(message: Omit<MessageMeta, 'seq'>, payload: Buffer): MessageMeta {
     const { meta, kept } = countMessage(this.stats, message, payload, this.ended ? undefined : this.broken ? 0 : this.room());
     if (!kept) return meta;
-    if (this.fd === undefined && !this.openFile()) return meta;
+    if (this.fd === undefined && !this.pack && !this.openFile()) return meta;
     const header = recordHeader(meta, kept.length);
     const headerBytes = header.ascii ? header.json.length : Buffer.byteLength(header.json);
     const bytes = 4 + headerBytes + kept.length;
@@ -267,7 +310,7 @@ class LogWriter implements MessageWriter {
   private slabWithRoom(bytes: number): Buffer {
     if (this.slab && this.slab.length - this.slabUsed >= bytes) return this.slab;
     this.queueSlab();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+    this.slab = Buffer.allocUnsafe(Math.max(this.pack && this.size === 0 ? SHORT_SLAB_BYTES : SLAB_BYTES, bytes));
     this.slabUsed = 0;
     this.slabQueued = 0;
     return this.slab;
@@ -283,7 +326,25 @@ class LogWriter implements MessageWriter {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.pack && this.fd === undefined && !this.broken && !this.writing && this.size > 0 && this.packWhole()) return;
     this.pump();
+  }
+
+  /** A short log that never wrote: all of it into a shared segment, no file. False when it cannot be packed. */
+  private packWhole(): boolean {
+    this.queueSlab();
+    const log = this.pack!(this.queue, this.size);
+    if (!log) return false;
+    this.stats.log = log;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.slab = undefined;
+    this.written = this.size;
+    this.wake();
+    this.finish();
+    return true;
   }
 
   whenWritten(): Promise<void> {
@@ -313,13 +374,14 @@ class LogWriter implements MessageWriter {
     this.wake();
   }
 
-  /** Writes soon: at once when much is waiting or the log has ended, else after COALESCE_MS. */
+  /** Writes soon: at once when much is waiting or the log has ended, else after COALESCE_MS (a short log's first write: SHORT_COALESCE_MS). */
   private schedule(): void {
     if (this.writing) return;
     if (this.queuedBytes === 0 && !this.ended) return;
     if (this.ended || this.queuedBytes >= COALESCE_BYTES) return this.pump();
     if (this.timer) return;
-    this.timer = setTimeout(() => this.pump(), COALESCE_MS);
+    // Only a short log's first write waits longer; once it has a file, it writes as any log does.
+    this.timer = setTimeout(() => this.pump(), this.pack && this.fd === undefined ? SHORT_COALESCE_MS : COALESCE_MS);
     this.timer.unref();
   }
 
@@ -332,6 +394,8 @@ class LogWriter implements MessageWriter {
     this.queueSlab();
     // An ended log writes no more records: its slab goes once what it holds is queued.
     if (this.ended) this.slab = undefined;
+    // A short log opens its file when it first writes (openFile reports a failure and drops the queue).
+    if (this.fd === undefined && this.pack && this.queue.length > 0 && !this.broken) this.openFile();
     if (this.queue.length === 0 || this.fd === undefined || this.broken) {
       if (this.ended) this.finish();
       return;

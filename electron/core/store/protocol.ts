@@ -61,7 +61,7 @@ export function blobsOf(flow: Flow): string[] {
   const blobs: string[] = [];
   if (flow.request.body.blob) blobs.push(flow.request.body.blob);
   if (flow.response?.body.blob) blobs.push(flow.response.body.blob);
-  if (flow.messages) blobs.push(messageLogName(flow.id));
+  if (flow.messages) blobs.push(flow.messages.log ?? messageLogName(flow.id));
   return blobs;
 }
 
@@ -75,7 +75,7 @@ export function keyLine(flow: Flow): string {
   let line = keyField(flow.id);
   if (flow.request.body.blob) line += ' ' + keyField(flow.request.body.blob);
   if (flow.response?.body.blob) line += ' ' + keyField(flow.response.body.blob);
-  if (flow.messages) line += ' ' + keyField(messageLogName(flow.id));
+  if (flow.messages) line += ' ' + keyField(flow.messages.log ?? messageLogName(flow.id));
   return line + '\n';
 }
 

@@ -58,5 +58,9 @@ export interface MessageWriter {
 }
 
 export interface MessageLogLike {
-  open(flowId: string): MessageWriter;
+  /**
+   * `short`: the log is expected to end soon (a gRPC call's). When it ends before any of it was written, it is
+   * packed into a shared body segment instead of a file of its own (its stats then name the slice: `log`).
+   */
+  open(flowId: string, options?: { short?: boolean }): MessageWriter;
 }

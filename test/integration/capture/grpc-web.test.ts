@@ -62,7 +62,8 @@ describe('gRPC-Web over HTTP/1.1', () => {
     );
     assert.deepEqual(origin.received.at(-1)?.messages, [{ ...request, blob: Buffer.from([0xff, 0]) }]);
     assert.deepEqual(
-      { state: flow.state, status: flow.response?.status, grpc: flow.grpc, stats: flow.messages, filtered: proxy.core.store.query({ filter: 'grpc:OK' }).flows.map((f) => f.id) },
+      // The totals; where the log lives (`log`: a slice of a body segment when the call ended before its first write) is the store's business.
+      { state: flow.state, status: flow.response?.status, grpc: flow.grpc, stats: flow.messages && { count: flow.messages.count, bytes: flow.messages.bytes, truncated: flow.messages.truncated }, filtered: proxy.core.store.query({ filter: 'grpc:OK' }).flows.map((f) => f.id) },
       {
         state: 'completed',
         status: 200,

@@ -18,3 +18,13 @@ test('write keys: every flow id and its body names come back in order, whatever 
   );
   assert.deepStrictEqual(parseKeys(''), []);
 });
+
+test("a flow's message log is among its blobs: its own file, or the segment slice it was packed into", () => {
+  const filed = makeFlow({ messages: { count: 1, bytes: 4, truncated: false } });
+  const packed = makeFlow({ messages: { count: 2, bytes: 9, truncated: false, log: 's7-4096-61' } });
+  packed.response = { status: 200, statusText: 'OK', headers: [], body: { size: 5, storedSize: 5, truncated: false, blob: 's7-4000-5' } };
+  assert.deepStrictEqual(
+    { filed: blobsOf(filed), packed: blobsOf(packed), keys: parseKeys(keyLine(filed) + keyLine(packed)) },
+    { filed: [`${filed.id}-messages`], packed: ['s7-4000-5', 's7-4096-61'], keys: [{ id: filed.id, blobs: [`${filed.id}-messages`] }, { id: packed.id, blobs: ['s7-4000-5', 's7-4096-61'] }] },
+  );
+});
