@@ -22,7 +22,11 @@
  * median and largest CPU per first request (Linux, from /proc): a slow request the proxy worked no more on
  * than on the median one waited for a CPU (other work on the machine), which no change to the proxy fixes.
  * BENCH_BEFORE=<another checkout> runs the
- * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
+ * new-host row and the https-h2-1k row through that checkout's proxy as well, alternating with this one's
+ * (before/after a change); the h2 row BENCH_PAIRS times (default 3), which of the two goes first swapped each
+ * pair, then the medians. BENCH_MOCKTTP_DIR (where mockttp is installed, e.g. /tmp/peers/npm) adds the h2 row
+ * through a mockttp passthrough proxy (child.ts mockttpRole) as the peer. BENCH_PROXY_NODE_FLAGS adds node flags
+ * to the proxy processes only (`--cpu-prof --cpu-prof-dir=DIR`: where a row's proxy CPU goes).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
@@ -50,7 +54,7 @@ import { BodyStore } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
 import type http2 from 'node:http2';
-import { cpuBetween, peakRssMB, percentile, startChild, threadCpu, type Child, type Message, type ThreadCpu } from './child';
+import { cpuBetween, mockttpRole, peakRssMB, percentile, startChild, threadCpu, type Child, type Message, type ThreadCpu } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -62,6 +66,9 @@ const MAX_REQUESTS = Number(process.env.BENCH_MAX_REQUESTS ?? 2_000_000);
 const CONCURRENCY = 32;
 const NEW_HOSTS = 50;
 const TIMEOUT_MS = 10_000;
+/** Before/after pairs of the h2 row with BENCH_BEFORE. */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
+const PROXY_NODE_FLAGS = process.env.BENCH_PROXY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 
 
 // ---------- the two helper roles ----------
@@ -156,7 +163,7 @@ function rssMB(): number {
 // ---------- the load client ----------
 
 /** `file`: this bench, or the same bench in another checkout (BENCH_BEFORE), whose proxy role then runs that code. */
-const startRole = (role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> => startChild(file, role, env);
+const startRole = (role: string, env: NodeJS.ProcessEnv = {}, file = __filename): Promise<Child> => startChild(file, role, env, role === 'proxy' || role === 'mockttp' ? PROXY_NODE_FLAGS : []);
 
 interface Row {
   scenario: string;
@@ -287,12 +294,16 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   };
 }
 
-/** HTTP/2 end to end: 4 tunnels with ALPN h2 only, 8 streams in flight on each (32 in all), closed loop. */
-async function h2Throughput(name: string, h2Port: number, expectBytes: number, originCa: string, capture: CaptureMode): Promise<Row> {
+/**
+ * HTTP/2 end to end: 4 tunnels with ALPN h2 only, 8 streams in flight on each (32 in all), closed loop. `file`: this
+ * bench or another checkout's (BENCH_BEFORE); `mockttp`: through the mockttp peer instead, which resolves names
+ * itself (so the origin is asked for as localhost) and trusts the origin's CA through NODE_EXTRA_CA_CERTS.
+ */
+async function h2Throughput(name: string, h2Port: number, expectBytes: number, originCa: string, capture: CaptureMode, file = __filename, mockttp = false): Promise<Row> {
   const TUNNELS = 4;
-  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+  const proxy = mockttp ? await startRole('mockttp', { NODE_EXTRA_CA_CERTS: originCa }) : await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture }, file);
   const sessions: http2.ClientHttp2Session[] = [];
-  for (let i = 0; i < TUNNELS; i++) sessions.push(await h2ThroughProxy(proxy.ready.port as number, 'h2.test', h2Port, proxy.ready.caPem as string));
+  for (let i = 0; i < TUNNELS; i++) sessions.push(await h2ThroughProxy(proxy.ready.port as number, mockttp ? 'localhost' : 'h2.test', h2Port, proxy.ready.caPem as string));
   const get = (session: http2.ClientHttp2Session) =>
     new Promise<void>((resolve, reject) => {
       const stream = session.request({ ':path': `/bytes?n=${expectBytes}` });
@@ -374,7 +385,7 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, (4 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
+  }, ((4 + 2 * PAIRS) * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
   const origin = await startRole('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
@@ -394,9 +405,9 @@ async function main(): Promise<void> {
     ];
     // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
     for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
-    if (wanted('https-h2-1k')) for (const mode of modes) rows.push(await h2Throughput('https-h2-1k', h2Port, 1024, originCa, mode));
-    // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
     const before = process.env.BENCH_BEFORE;
+    if (wanted('https-h2-1k')) rows.push(...(await h2Rows(h2Port, originCa, modes, before)));
+    // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
     if (wanted('newhost')) {
       for (let rep = 0; rep < (before ? 2 : 1); rep++) {
         if (before) rows.push(...(await newHosts(httpsPort, originCa, path.join(path.resolve(before), 'bench', 'capture.bench.ts'), ` (before: ${path.basename(before)})`)));
@@ -416,16 +427,55 @@ async function main(): Promise<void> {
     console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.pgCpuMicrosPerReq ?? '—'} | ${r.peakRssMB} |`);
   }
   printCaptureShare(rows);
+  printMedians(rows);
   printStoreShare(rows);
   if (samples.length) printSamples(samples);
+}
+
+/**
+ * The https-h2-1k rows: each mode once, or with `before` PAIRS alternating pairs (which checkout goes first swapped
+ * every pair, so a drift in the machine's load falls on both alike); then mockttp's, when BENCH_MOCKTTP_DIR is set.
+ */
+async function h2Rows(h2Port: number, originCa: string, modes: CaptureMode[], before: string | undefined): Promise<Row[]> {
+  const rows: Row[] = [];
+  const beforeFile = before && path.join(path.resolve(before), 'bench', 'capture.bench.ts');
+  for (let pair = 0; pair < (beforeFile ? PAIRS : 1); pair++) {
+    for (const mode of modes) {
+      const runs = [() => h2Throughput('https-h2-1k', h2Port, 1024, originCa, mode)];
+      if (beforeFile) runs.splice(pair % 2, 0, () => h2Throughput(`https-h2-1k (before: ${path.basename(before!)})`, h2Port, 1024, originCa, mode, beforeFile));
+      for (const run of runs) rows.push(await run());
+    }
+  }
+  if (process.env.BENCH_MOCKTTP_DIR) rows.push({ ...(await h2Throughput('https-h2-1k', h2Port, 1024, originCa, 'on', __filename, true)), scenario: 'https-h2-1k, mockttp passthrough (records nothing)' });
+  else console.log('mockttp h2 row skipped: set BENCH_MOCKTTP_DIR to a folder where mockttp is installed');
+  return rows;
+}
+
+/** Scenarios that ran more than once (BENCH_BEFORE pairs): the median req/s and proxy CPU per request, and each run's CPU. */
+function printMedians(rows: Row[]): void {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) groups.set(r.scenario, [...(groups.get(r.scenario) ?? []), r]);
+  const repeated = [...groups].filter(([, runs]) => runs.length > 1);
+  if (repeated.length === 0) return;
+  const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+  console.log('\n| scenario (runs) | median req/s | median proxy CPU µs/req | CPU µs/req of each run |');
+  console.log('|---|--:|--:|---|');
+  for (const [scenario, runs] of repeated) {
+    const cpu = runs.map((r) => r.cpuMicrosPerReq ?? NaN);
+    console.log(`| ${scenario} (${runs.length}) | ${Math.round(median(runs.map((r) => r.reqPerSec ?? 0))).toLocaleString('en-US')} | ${median(cpu)} | ${cpu.join(', ')} |`);
+  }
 }
 
 /** Capture's cost per row: CPU per request with capture on over the same with capture off, from this run. */
 function printCaptureShare(rows: Row[]): void {
   const lines: string[] = [];
+  const seen = new Set<string>();
   for (const on of rows) {
     const name = on.scenario.endsWith(', capture on') ? on.scenario.slice(0, -', capture on'.length) : undefined;
-    const off = name && rows.find((r) => r.scenario === `${name}, capture off`);
+    // A scenario that ran several times (BENCH_BEFORE pairs) once here, its first runs: printMedians() has them all.
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    const off = rows.find((r) => r.scenario === `${name}, capture off`);
     if (!off || !on.cpuMicrosPerReq || !off.cpuMicrosPerReq) continue;
     lines.push(`| ${name} | ${on.cpuMicrosPerReq} | ${off.cpuMicrosPerReq} | ${(on.cpuMicrosPerReq / off.cpuMicrosPerReq).toFixed(2)}× | ${((on.reqPerSec ?? 0) / Math.max(1, off.reqPerSec ?? 0)).toFixed(2)}× |`);
   }
@@ -462,7 +512,7 @@ function printSamples(samples: Sample[]): void {
 }
 
 const role = process.env.BENCH_ROLE;
-(role === 'origin' ? originRole() : role === 'proxy' ? proxyRole() : main()).catch((err) => {
+(role === 'origin' ? originRole() : role === 'proxy' ? proxyRole() : role === 'mockttp' ? mockttpRole('Hindsight capture bench mockttp CA') : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

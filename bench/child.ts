@@ -19,9 +19,12 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts `file` (under tsx, plus BENCH_NODE_FLAGS) as `role` and waits for its first message. */
-export async function startChild(file: string, role: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), file], {
+/**
+ * Starts `file` (under tsx, plus BENCH_NODE_FLAGS and `nodeFlags`, e.g. a `--cpu-prof` for one role only) as `role`
+ * and waits for its first message.
+ */
+export async function startChild(file: string, role: string, env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...nodeFlags, file], {
     env: { ...process.env, ...env, BENCH_ROLE: role },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
