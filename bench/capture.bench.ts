@@ -28,7 +28,12 @@
  * through a mockttp passthrough proxy (child.ts mockttpRole) as the peer. BENCH_PROXY_NODE_FLAGS adds node flags
  * to the proxy processes only (`--cpu-prof --cpu-prof-dir=DIR`: where a row's proxy CPU goes).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
- * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
+ * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir. A list
+ * (BENCH_LOG=off,bodies) runs every throughput row once per mode, alternating, and adds a table of medians:
+ * what body logging costs, read from one run. BENCH_REPS=N repeats the throughput rows N times (medians over
+ * the reps); with BENCH_BEFORE the throughput rows also run through that checkout's proxy, alternating with
+ * this one's. Each row reports the proxy thread's garbage collections per 1,000 requests (perf_hooks 'gc'
+ * entries: all, and full mark-compacts) and their time per request.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
  * request-target encoder in JavaScript), to compare with the default native read.
  * BENCH_STORE=postgres://… (a cluster's admin URL): every throughput row runs with the embedded store (capture on)
@@ -40,7 +45,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../certs';
 import { emptyBody, type BodyRef } from '../electron/common/flow';
@@ -69,6 +74,9 @@ const TIMEOUT_MS = 10_000;
 /** Before/after pairs of the h2 row with BENCH_BEFORE. */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const PROXY_NODE_FLAGS = process.env.BENCH_PROXY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+/** BENCH_LOG as a list of modes (off, on, bodies); one mode keeps the rows' old names. */
+const LOG_MODES = (process.env.BENCH_LOG ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 1));
 
 
 // ---------- the two helper roles ----------
@@ -93,8 +101,10 @@ async function proxyRole(): Promise<void> {
   const upstreamCa = [fs.readFileSync(process.env.BENCH_ORIGIN_CA!, 'utf8')];
   const storage = process.env.BENCH_STORAGE ?? 'full';
   let proxy: { port: number; caPem: string; stored(): number; dropped(): number; trimmed(): number; dispose(): Promise<void> };
+  let logTotals: FlowLogger['totals'] | undefined;
   if (storage === 'full') {
     const logger = await benchLogger(dataDir, () => core.store.bodies);
+    logTotals = logger?.totals;
     const store = { ...(MAX_FLOWS !== undefined ? { maxFlows: MAX_FLOWS } : {}), ...(TRIM_COUNT !== undefined ? { trimCount: TRIM_COUNT } : {}) };
     const coreOptions = { dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store, rawUtf8Paths: process.env.BENCH_RAW_UTF8_PATHS === '1' || undefined };
     // capture pg: the PostgreSQL store as `serve --store postgres://… --node bench` opens it.
@@ -121,9 +131,10 @@ async function proxyRole(): Promise<void> {
     const capture = await startCaptureProxy({ host: '127.0.0.1', port: 0, ca, sink: { flowStarted() {}, flowUpdated() {} }, bodies, nextSeq: () => ++seq, lookup: testLookup, upstreamCa });
     proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dropped: () => 0, trimmed: () => 0, dispose: () => capture.dispose() };
   }
+  const gc = countGc();
   process.send!({ type: 'ready', port: proxy.port, caPem: proxy.caPem });
   process.on('message', async (m: Message) => {
-    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed() });
+    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}) });
     if (m.type === 'stop') {
       await proxy.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -148,6 +159,19 @@ async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): 
     },
     bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined,
   });
+}
+
+/** This thread's garbage collections so far (the object fills in as they happen): all, full mark-compacts, and their time. */
+function countGc(): { gcCount: number; gcMajor: number; gcMicros: number } {
+  const gc = { gcCount: 0, gcMajor: 0, gcMicros: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.gcCount++;
+      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.gcMajor++;
+      gc.gcMicros += entry.duration * 1000;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return gc;
 }
 
 function cpuMicros(): number {
@@ -176,6 +200,19 @@ interface Row {
   pgCpuMicrosPerReq?: number;
   peakRssMB: number;
   note?: string;
+  /** The proxy thread's garbage collections per 1,000 measured requests (all, full), and their µs per request. */
+  gcPer1k?: number;
+  majorGcPer1k?: number;
+  gcMicrosPerReq?: number;
+}
+
+/** Which proxy a throughput row runs: its log mode (BENCH_LOG list) and checkout (BENCH_BEFORE). */
+interface Variant {
+  log?: string;
+  /** The bench file whose proxy role runs (another checkout's for BENCH_BEFORE). */
+  file?: string;
+  /** Added to the row's name. */
+  label: string;
 }
 
 
@@ -203,8 +240,8 @@ interface Sample {
  * Closed-loop load on one fresh proxy: warm-up, then `durationS` measured. With `sampleEveryS`, the proxy's
  * RSS and store counts are asked for on that schedule from the start of the load (the sustained row).
  */
-async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[]): Promise<Row> {
-  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[], variant: Variant = { label: '' }): Promise<Row> {
+  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture, ...(variant.log ? { BENCH_LOG: variant.log } : {}) }, variant.file);
   const dispatcher = new ProxyAgent({
     uri: `http://127.0.0.1:${proxy.ready.port}`,
     proxyTunnel: false,
@@ -213,7 +250,8 @@ async function throughput(name: string, url: string, expectBytes: number, origin
     keepAliveTimeout: 60_000,
   });
   try {
-    return await closedLoop(name, proxy, () => fetchAll(url, dispatcher, expectBytes), capture, durationS, samples);
+    const row = await closedLoop(name, proxy, () => fetchAll(url, dispatcher, expectBytes), capture, durationS, samples);
+    return { ...row, scenario: row.scenario + variant.label };
   } finally {
     await dispatcher.close();
     await proxy.stop();
@@ -233,10 +271,12 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   let completed = 0;
   let errors = 0;
   let cpuAtStart = 0;
+  let atStart: Message | undefined;
   let pgCpuAtStart: number | undefined;
   const startMeasure = setTimeout(async () => {
     if (capture === 'pg') pgCpuAtStart = postgresCpuMicros();
-    cpuAtStart = (await proxy.ask('usage')).cpuMicros as number;
+    atStart = await proxy.ask('usage');
+    cpuAtStart = atStart.cpuMicros as number;
   }, WARMUP_S * 1000);
   let sampler: NodeJS.Timeout | undefined;
   if (samples) {
@@ -280,6 +320,10 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   const usage = await proxy.ask('usage');
   latencies.sort((a, b) => a - b);
   const rate = latencies.length / durationS;
+  const measured = Math.max(1, latencies.length);
+  // A proxy from a checkout without GC counts (BENCH_BEFORE) has none to report.
+  const gcDelta = (key: string) => (atStart && typeof usage[key] === 'number' ? (usage[key] as number) - (atStart[key] as number) : undefined);
+  const perReq = (delta: number | undefined, scale: number) => (delta === undefined ? undefined : round((delta * scale) / measured));
   return {
     scenario: `${name}, capture ${capture}`,
     reqPerSec: Math.round(rate),
@@ -290,7 +334,10 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
     cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
     pgCpuMicrosPerReq: pgCpuAtStart !== undefined && pgCpuAtEnd !== undefined ? Math.round((pgCpuAtEnd - pgCpuAtStart) / Math.max(1, latencies.length)) : undefined,
     peakRssMB: usage.peakRssMB as number,
-    note: (usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : undefined,
+    note: [(usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : '', usage.logWithoutBodies ? `${usage.logWithoutBodies as number} of ${usage.logLines as number} log lines without bodies (behind)` : ''].filter(Boolean).join('; ') || undefined,
+    gcPer1k: perReq(gcDelta('gcCount'), 1000),
+    majorGcPer1k: perReq(gcDelta('gcMajor'), 1000),
+    gcMicrosPerReq: perReq(gcDelta('gcMicros'), 1),
   };
 }
 
@@ -385,7 +432,7 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, ((4 + 2 * PAIRS) * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
+  }, (((4 + 2 * PAIRS) + 4 * REPS * throughputVariants(process.env.BENCH_BEFORE).length) * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
   const origin = await startRole('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
@@ -404,8 +451,18 @@ async function main(): Promise<void> {
       ['https-1k', `https://origin.test:${httpsPort}/bytes?n=1024`, 1024],
     ];
     // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
-    for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
     const before = process.env.BENCH_BEFORE;
+    const variants = throughputVariants(before);
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const variant of variants) {
+        for (const mode of modes) {
+          const row = await throughput(name, url, bytes, originCa, mode, DURATION_S, undefined, variant);
+          // As each row ends: a run cut short still shows what it measured.
+          console.error(`${row.scenario}: ${row.reqPerSec} req/s, ${row.cpuMicrosPerReq} µs CPU/req, GC ${row.gcPer1k ?? '—'} per 1k (${row.majorGcPer1k ?? '—'} full)`);
+          rows.push(row);
+        }
+      }
+    }
     if (wanted('https-h2-1k')) rows.push(...(await h2Rows(h2Port, originCa, modes, before)));
     // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
     if (wanted('newhost')) {
@@ -420,14 +477,14 @@ async function main(): Promise<void> {
     fs.rmSync(caDir, { recursive: true, force: true });
   }
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-  console.log(`storage ${process.env.BENCH_STORAGE ?? 'full'}, log ${process.env.BENCH_LOG ?? 'off'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; load average before ${load(loadBefore)}, after ${load(os.loadavg())}\n`);
-  console.log('| scenario | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | PostgreSQL CPU µs/req | proxy peak RSS MB |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
+  console.log(`storage ${process.env.BENCH_STORAGE ?? 'full'}, log ${process.env.BENCH_LOG ?? 'off'}, ${CONCURRENCY} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row, ${REPS} rep(s); ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; load average before ${load(loadBefore)}, after ${load(os.loadavg())}\n`);
+  console.log('| scenario | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | PostgreSQL CPU µs/req | proxy peak RSS MB | GCs per 1k req (full) | GC µs/req |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.pgCpuMicrosPerReq ?? '—'} | ${r.peakRssMB} |`);
+    console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.pgCpuMicrosPerReq ?? '—'} | ${r.peakRssMB} | ${r.gcPer1k === undefined ? '—' : `${r.gcPer1k} (${r.majorGcPer1k})`} | ${r.gcMicrosPerReq ?? '—'} |`);
   }
-  printCaptureShare(rows);
   printMedians(rows);
+  printCaptureShare(rows);
   printStoreShare(rows);
   if (samples.length) printSamples(samples);
 }
@@ -451,18 +508,33 @@ async function h2Rows(h2Port: number, originCa: string, modes: CaptureMode[], be
   return rows;
 }
 
-/** Scenarios that ran more than once (BENCH_BEFORE pairs): the median req/s and proxy CPU per request, and each run's CPU. */
+/**
+ * The throughput rows' variants: each BENCH_LOG mode of a list (one mode: the proxy role reads BENCH_LOG
+ * itself, as before), through BENCH_BEFORE's checkout first when set, then this one.
+ */
+function throughputVariants(before: string | undefined): Variant[] {
+  const logs: (string | undefined)[] = LOG_MODES.length > 1 ? LOG_MODES : [undefined];
+  const checkouts: { file?: string; label: string }[] = before ? [{ file: path.join(path.resolve(before), 'bench', 'capture.bench.ts'), label: ` (before: ${path.basename(before)})` }, { label: '' }] : [{ label: '' }];
+  return checkouts.flatMap((checkout) => logs.map((log) => ({ ...(log ? { log } : {}), ...(checkout.file ? { file: checkout.file } : {}), label: `${log ? `, log ${log}` : ''}${checkout.label}` })));
+}
+
+/** With BENCH_REPS, a BENCH_LOG list or BENCH_BEFORE pairs: per scenario, the medians over its reps, and each log mode against log off. */
 function printMedians(rows: Row[]): void {
-  const groups = new Map<string, Row[]>();
-  for (const r of rows) groups.set(r.scenario, [...(groups.get(r.scenario) ?? []), r]);
-  const repeated = [...groups].filter(([, runs]) => runs.length > 1);
-  if (repeated.length === 0) return;
-  const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
-  console.log('\n| scenario (runs) | median req/s | median proxy CPU µs/req | CPU µs/req of each run |');
-  console.log('|---|--:|--:|---|');
-  for (const [scenario, runs] of repeated) {
-    const cpu = runs.map((r) => r.cpuMicrosPerReq ?? NaN);
-    console.log(`| ${scenario} (${runs.length}) | ${Math.round(median(runs.map((r) => r.reqPerSec ?? 0))).toLocaleString('en-US')} | ${median(cpu)} | ${cpu.join(', ')} |`);
+  const byScenario = new Map<string, Row[]>();
+  for (const r of rows) if (r.cpuMicrosPerReq !== undefined) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
+  // Nothing ran twice (no reps, no log list, no BENCH_BEFORE pairs): the main table says it all.
+  if (REPS < 2 && LOG_MODES.length < 2 && ![...byScenario.values()].some((list) => list.length > 1)) return;
+  const median = (values: (number | undefined)[]) => {
+    const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    return known.length ? round(percentile(known, 50)) : undefined;
+  };
+  const medians = new Map([...byScenario].map(([name, list]) => [name, { n: list.length, reqPerSec: median(list.map((r) => r.reqPerSec)), cpu: median(list.map((r) => r.cpuMicrosPerReq)), gc: median(list.map((r) => r.gcPer1k)), major: median(list.map((r) => r.majorGcPer1k)), gcMicros: median(list.map((r) => r.gcMicrosPerReq)) }]));
+  console.log('\n| scenario (medians) | runs | req/s | proxy CPU µs/req | GCs per 1k req (full) | GC µs/req | req/s ÷ log off | CPU ÷ log off |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
+  for (const [name, m] of medians) {
+    const off = medians.get(name.replace(/, log \w+/, ', log off'));
+    const ratio = (a: number | undefined, b: number | undefined) => (a && b && LOG_MODES.includes('off') ? `${(a / b).toFixed(2)}×` : '—');
+    console.log(`| ${name} | ${m.n} | ${m.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${m.cpu ?? '—'} | ${m.gc === undefined ? '—' : `${m.gc} (${m.major})`} | ${m.gcMicros ?? '—'} | ${ratio(m.reqPerSec, off?.reqPerSec)} | ${ratio(m.cpu, off?.cpu)} |`);
   }
 }
 

@@ -49,6 +49,8 @@ export class FlowLogger {
   private dropped = 0;
   private lastWrite: Promise<void> | undefined;
   private unawaited = 0;
+  /** Since start: lines handed to the output, those without bodies because the log fell behind, flows not logged. */
+  readonly totals = { lines: 0, withoutBodies: 0, notLogged: 0 };
 
   constructor(private readonly options: FlowLoggerOptions) {
     this.mask = options.mask ?? true;
@@ -60,6 +62,7 @@ export class FlowLogger {
   readonly push = (flow: Flow): void => {
     if (this.queue.length - this.head >= this.maxPending) {
       this.dropped++;
+      this.totals.notLogged++;
       return;
     }
     this.queue.push(flow);
@@ -83,7 +86,10 @@ export class FlowLogger {
         const flow = this.queue[this.head++];
         const backlog = this.queue.length - this.head;
         try {
-          const line = await this.lineFor(flow, backlog > this.maxBacklog);
+          const behind = backlog > this.maxBacklog;
+          const line = await this.lineFor(flow, behind);
+          this.totals.lines++;
+          if (behind && this.options.bodyLimit !== undefined) this.totals.withoutBodies++;
           await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
         } catch (err) {
           this.options.onError?.(err as Error);

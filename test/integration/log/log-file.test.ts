@@ -1,0 +1,40 @@
+/**
+ * The `--log-file` sink on a real file: lines of every size (past its staging buffer too) and script land
+ * whole and in call order, and a rename + reopen (logrotate) splits them between the old and the new file.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogFile } from '../../../electron/core/log/log-file';
+import { tempDirs } from '../../helpers/temp-dirs';
+
+const tempDir = tempDirs('hindsight-log-file-');
+
+test('lines of any size and script land whole, in order, in a 0600 file', async () => {
+  const file = path.join(tempDir(), 'flows.log');
+  const log = await LogFile.open(file);
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    // Small lines, multi-byte ones (3 and 4 bytes a character), 300 KB lines, and one longer than a staging buffer.
+    const body = i === 150 ? 'L'.repeat(1_500_000) : i % 50 === 7 ? 'x'.repeat(300_000) : i % 3 === 0 ? `Zoë 日本 😀 ${i}` : `line ${i}`;
+    lines.push(`${JSON.stringify({ i, body })}\n`);
+  }
+  const written = lines.map((line) => log.write(line));
+  await Promise.all(written);
+  await log.close();
+  assert.deepEqual({ text: fs.readFileSync(file, 'utf8') === lines.join(''), mode: fs.statSync(file).mode & 0o777 }, { text: true, mode: 0o600 });
+});
+
+test('after a rename and reopen, earlier lines are in the old file and later ones in a new file at the path', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'flows.log');
+  const log = await LogFile.open(file);
+  const first = ['a\n', 'b\n'].map((l) => log.write(l));
+  fs.renameSync(file, `${file}.1`);
+  const reopened = log.reopen();
+  const later = ['c\n', 'd\n'].map((l) => log.write(l));
+  await Promise.all([...first, reopened, ...later]);
+  await log.close();
+  assert.deepEqual({ old: fs.readFileSync(`${file}.1`, 'utf8'), current: fs.readFileSync(file, 'utf8') }, { old: 'a\nb\n', current: 'c\nd\n' });
+});
