@@ -3,10 +3,13 @@
  * a decompressor per direction that turns each compressed message back into its payload for the message log.
  * The bytes forwarded are never touched; this only reads a copy.
  *
- * Compressed bytes are fed to zlib as they stream (a huge message is never held whole), the 0x00 0x00 0xff
- * 0xff tail the sender removed is put back at the message's end (§7.2.2), and a sync flush hands back the
- * message's output, as `ws` does it. zlib processes writes in order and delivers a flush's output before its
- * callback, so each message's output is told apart even while the next message's bytes are already queued.
+ * Compressed bytes are fed to zlib as they stream (a huge message is never held whole), and the 0x00 0x00 0xff
+ * 0xff tail the sender removed is put back at the message's end (§7.2.2). Every zlib write is a trip through
+ * libuv's thread pool, so the last part of a message is written together with that tail, in one write whose
+ * callback marks the message's end: a message that arrived in one frame costs one trip, not three (its bytes,
+ * the tail, a flush, as `ws` does it). The decompressor sync-flushes every write, and zlib processes writes in
+ * order and delivers a write's output before its callback, so each message's output is told apart even while
+ * the next message's bytes are already queued.
  * With `no_context_takeover` each message starts a fresh decompressor (a sender may end each message with a
  * final block). Output beyond what the log keeps is counted, not held.
  */
@@ -68,6 +71,8 @@ interface Pending {
 }
 
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** A message's last part up to this size is copied to join the tail in one write. */
+const JOIN_LIMIT = 64 * 1024;
 
 /** One zlib decompressor and the messages written to it whose flush has not come back, oldest first. */
 interface Decompressor {
@@ -81,6 +86,8 @@ export class MessageInflater {
   /** The context was lost (a decompression error with context takeover): later messages cannot be read. */
   private lost = false;
   private current: { message: Pending; decompressor: Decompressor } | undefined;
+  /** The current message's latest compressed part, not yet written: it goes with the next part or the tail. */
+  private held: Buffer | undefined;
   private readonly open = new Set<Decompressor>();
 
   constructor(
@@ -88,9 +95,14 @@ export class MessageInflater {
     private readonly windowBits: number,
   ) {}
 
-  /** Starts a message whose decompressed bytes are kept up to `limit`; `done` is called once, in message order. */
+  /**
+   * Starts a message whose decompressed bytes are kept up to `limit`; `done` is called once: in message order with
+   * context takeover, while without it each message has its own decompressor and may finish before an earlier one
+   * (the relay's log keeps wire order).
+   */
   begin(limit: number, done: (result: Inflated) => void): void {
     const message: Pending = { limit, chunks: [], kept: 0, size: 0, done };
+    this.held = undefined;
     if (this.lost) {
       this.current = undefined;
       done({ payload: Buffer.alloc(0), size: 0, failed: true });
@@ -101,20 +113,29 @@ export class MessageInflater {
     this.current = { message, decompressor };
   }
 
-  /** Compressed bytes of the current message (already unmasked). */
+  /** Compressed bytes of the current message (already unmasked; kept as they are until written). */
   write(part: Buffer): void {
-    this.current?.decompressor.zlib.write(part);
+    const current = this.current;
+    if (!current || part.length === 0) return;
+    if (this.held) current.decompressor.zlib.write(this.held);
+    this.held = part;
   }
 
-  /** The current message's last byte has arrived: its result follows once zlib has flushed it. */
+  /** The current message's last byte has arrived: its result follows once zlib has decompressed it. */
   end(): void {
     const current = this.current;
+    const held = this.held;
     this.current = undefined;
+    this.held = undefined;
     if (!current) return;
     const { message, decompressor } = current;
-    decompressor.zlib.write(TAIL);
-    decompressor.zlib.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-      if (decompressor.pending[0] !== message) return; // failed meanwhile: already reported
+    // The last part and the tail in one write (a large part goes alone rather than be copied).
+    let last = TAIL;
+    if (held && held.length <= JOIN_LIMIT) last = Buffer.concat([held, TAIL], held.length + TAIL.length);
+    else if (held) decompressor.zlib.write(held);
+    decompressor.zlib.write(last, (err) => {
+      // A failure is reported by the 'error' handler, to every message still waiting.
+      if (err || decompressor.pending[0] !== message) return;
       decompressor.pending.shift();
       message.done({ payload: message.chunks.length === 1 ? message.chunks[0] : Buffer.concat(message.chunks), size: message.size, failed: false });
       if (decompressor !== this.decompressor && decompressor.pending.length === 0) this.close(decompressor);
@@ -130,7 +151,8 @@ export class MessageInflater {
   }
 
   private create(): Decompressor {
-    const decompressor: Decompressor = { zlib: zlib.createInflateRaw({ windowBits: Math.max(this.windowBits, 9) }), pending: [] };
+    // Every write sync-flushed: its output is all out before its callback, which marks a message's end.
+    const decompressor: Decompressor = { zlib: zlib.createInflateRaw({ windowBits: Math.max(this.windowBits, 9), flush: zlib.constants.Z_SYNC_FLUSH }), pending: [] };
     this.open.add(decompressor);
     decompressor.zlib.on('data', (out: Buffer) => {
       const message = decompressor.pending[0];
@@ -150,7 +172,10 @@ export class MessageInflater {
         this.decompressor = undefined;
         if (!this.noContextTakeover) this.lost = true;
       }
-      if (this.current?.decompressor === decompressor) this.current = undefined;
+      if (this.current?.decompressor === decompressor) {
+        this.current = undefined;
+        this.held = undefined;
+      }
       this.close(decompressor);
     });
     return decompressor;
