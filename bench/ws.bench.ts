@@ -18,12 +18,13 @@
  *
  * Row `deflate`: Hindsight capture on with permessage-deflate negotiated by client and origin (context takeover,
  * as `ws` and browsers default to), 1 KB JSON-like text messages compressed both ways: the proxy decompresses
- * every message for its log. BENCH_BEFORE=<another checkout> adds, right after each Hindsight row, the same row
+ * every message for its log. Row `deflate-reset`: the same with server_ and client_no_context_takeover (the origin's
+ * /echo-reset), so every message is compressed from a fresh context. BENCH_BEFORE=<another checkout> adds, right after each Hindsight row, the same row
  * through that checkout's proxy (its bench/ws.bench.ts proxy role), so before and after alternate in one run.
  *
  * Bounded: BENCH_WARMUP (2 s) + BENCH_DURATION (10 s) per row (BENCH_SHORT=1: 1 s + 4 s), at most
- * BENCH_MAX_ROUND_TRIPS per row, 10 s per echo, a watchdog over the whole run. BENCH_ONLY=on,off,mockttp,deflate
- * picks rows (default on,off,mockttp).
+ * BENCH_MAX_ROUND_TRIPS per row, 10 s per echo, a watchdog over the whole run. BENCH_ONLY=on,off,mockttp,deflate,
+ * deflate-reset picks rows (default on,off,mockttp).
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -57,12 +58,17 @@ async function originRole(): Promise<void> {
   const server = https.createServer({ key: leaf.key, cert: leaf.cert });
   // permessage-deflate is accepted when a client offers it (the deflate row), with no size threshold so 1 KB
   // messages are compressed; the other rows offer nothing, so their sockets stay uncompressed.
-  const wss = new WebSocketServer({ server, perMessageDeflate: { threshold: 0 } });
-  wss.on('connection', (ws) => ws.on('message', (m, binary) => ws.send(m as Buffer, { binary })));
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
+  const resetting = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true } });
+  server.on('upgrade', (req, socket, head) => {
+    const to = req.url === '/echo-reset' ? resetting : wss;
+    to.handleUpgrade(req, socket, head, (ws) => to.emit('connection', ws, req));
+  });
+  for (const to of [wss, resetting]) to.on('connection', (ws) => ws.on('message', (m, binary) => ws.send(m as Buffer, { binary })));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.send!({ type: 'ready', port: (server.address() as { port: number }).port, caPem: ca.certPem });
   answerUntilStopped(async () => {
-    for (const ws of wss.clients) ws.terminate();
+    for (const ws of [...wss.clients, ...resetting.clients]) ws.terminate();
     server.close();
   });
 }
@@ -99,18 +105,27 @@ interface Sample {
   note?: string;
 }
 
+/**
+ * How a row's sockets compress: not at all, permessage-deflate with context takeover, or without it (each message
+ * from a fresh context: the origin's /echo-reset answers with server_ and client_no_context_takeover).
+ */
+type Deflate = false | 'context' | 'reset';
+
 /** SOCKETS clients through the proxy, open; with `deflate` each offers permessage-deflate (no size threshold). */
-async function openSockets(originPort: number, proxy: Child, deflate: boolean): Promise<{ ws: WebSocket; agent: TunnelAgent }[]> {
+async function openSockets(originPort: number, proxy: Child, deflate: Deflate): Promise<{ ws: WebSocket; agent: TunnelAgent }[]> {
   return Promise.all(
     Array.from({ length: SOCKETS }, async () => {
       const agent = new TunnelAgent(`http://127.0.0.1:${proxy.ready.port as number}`, { secure: true, ca: proxy.ready.caPem as string });
-      const perMessageDeflate = deflate ? { threshold: 0 } : false;
-      const ws = new WebSocket(`wss://${HOST}:${originPort}/echo`, { agent, perMessageDeflate, handshakeTimeout: ECHO_TIMEOUT_MS });
+      const perMessageDeflate = deflate === 'reset' ? { threshold: 0, clientNoContextTakeover: true, serverNoContextTakeover: true } : deflate ? { threshold: 0 } : false;
+      const ws = new WebSocket(`wss://${HOST}:${originPort}/${deflate === 'reset' ? 'echo-reset' : 'echo'}`, { agent, perMessageDeflate, handshakeTimeout: ECHO_TIMEOUT_MS });
+      let accepted = '';
+      ws.once('upgrade', (response) => (accepted = String(response.headers['sec-websocket-extensions'] ?? '')));
       await new Promise((resolve, reject) => {
         ws.once('open', resolve);
         ws.once('error', reject);
       });
       if (deflate && !ws.extensions.includes('permessage-deflate')) throw new Error('permessage-deflate was not negotiated');
+      if (deflate === 'reset' && !/server_no_context_takeover/.test(accepted)) throw new Error(`no_context_takeover was not negotiated (${accepted})`);
       return { ws, agent };
     }),
   );
@@ -131,7 +146,7 @@ function jsonLikeMessage(bytes: number): Buffer {
  * `during` runs once per second of the measured time (the soak's memory samples). With `deflate` the sockets
  * negotiate permessage-deflate and send text (jsonLikeMessage); else 1 KB of one byte, binary.
  */
-async function closedLoop(originPort: number, proxy: Child, measureS: number, during?: (second: number) => Promise<void>, deflate = false): Promise<Sample> {
+async function closedLoop(originPort: number, proxy: Child, measureS: number, during?: (second: number) => Promise<void>, deflate: Deflate = false): Promise<Sample> {
   const sockets = await openSockets(originPort, proxy, deflate);
   const payload = deflate ? jsonLikeMessage(MESSAGE_BYTES) : Buffer.alloc(MESSAGE_BYTES, 0x61);
   const t0 = performance.now();
@@ -206,8 +221,8 @@ interface RowSpec {
   scenario: string;
   role: string;
   env: NodeJS.ProcessEnv;
-  /** Client and origin negotiate permessage-deflate. */
-  deflate?: boolean;
+  /** Client and origin negotiate permessage-deflate (with or without context takeover). */
+  deflate?: Deflate;
   /** The bench file whose proxy role runs (another checkout's, for BENCH_BEFORE); this one by default. */
   file?: string;
 }
@@ -255,7 +270,8 @@ async function main(): Promise<void> {
   const hindsightRows: RowSpec[] = [
     { name: 'on', scenario: 'Hindsight capture on (every message recorded)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile } },
     { name: 'off', scenario: 'Hindsight --no-capture', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'off', BENCH_ORIGIN_CA: originCaFile } },
-    { name: 'deflate', scenario: 'Hindsight capture on, permessage-deflate (1 KB JSON text)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile }, deflate: true },
+    { name: 'deflate', scenario: 'Hindsight capture on, permessage-deflate (1 KB JSON text)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile }, deflate: 'context' },
+    { name: 'deflate-reset', scenario: 'Hindsight capture on, permessage-deflate without context takeover (1 KB JSON text)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile }, deflate: 'reset' },
   ];
   // BENCH_BEFORE: each Hindsight row is followed by its twin through the other checkout's proxy.
   const beforeFile = before && path.join(path.resolve(before), 'bench', 'ws.bench.ts');

@@ -11,7 +11,8 @@
  * order and delivers a write's output before its callback, so each message's output is told apart even while
  * the next message's bytes are already queued.
  * With `no_context_takeover` each message starts a fresh decompressor (a sender may end each message with a
- * final block). Output beyond what the log keeps is counted, not held.
+ * final block): one whose messages are all done is reset and kept for the next message, since making a zlib
+ * stream costs far more than decompressing a small message; a new one is made only while the last is busy. Output beyond what the log keeps is counted, not held.
  */
 import zlib from 'node:zlib';
 
@@ -78,6 +79,8 @@ const JOIN_LIMIT = 64 * 1024;
 interface Decompressor {
   zlib: zlib.InflateRaw;
   pending: Pending[];
+  /** Bytes written to it: zlib took fewer when a message ended with a final block (its stream is over). */
+  written: number;
 }
 
 /** Decompresses the messages of one direction, in order. */
@@ -89,6 +92,8 @@ export class MessageInflater {
   /** The current message's latest compressed part, not yet written: it goes with the next part or the tail. */
   private held: Buffer | undefined;
   private readonly open = new Set<Decompressor>();
+  /** Without context takeover: a decompressor whose messages are done, reset, for the next message. */
+  private spare: Decompressor | undefined;
 
   constructor(
     private readonly noContextTakeover: boolean,
@@ -108,7 +113,12 @@ export class MessageInflater {
       done({ payload: Buffer.alloc(0), size: 0, failed: true });
       return;
     }
-    const decompressor = (this.decompressor ??= this.create());
+    let decompressor = this.decompressor;
+    if (!decompressor) {
+      decompressor = this.spare ?? this.create();
+      this.spare = undefined;
+      this.decompressor = decompressor;
+    }
     decompressor.pending.push(message);
     this.current = { message, decompressor };
   }
@@ -117,7 +127,7 @@ export class MessageInflater {
   write(part: Buffer): void {
     const current = this.current;
     if (!current || part.length === 0) return;
-    if (this.held) current.decompressor.zlib.write(this.held);
+    if (this.held) this.feed(current.decompressor, this.held);
     this.held = part;
   }
 
@@ -132,13 +142,19 @@ export class MessageInflater {
     // The last part and the tail in one write (a large part goes alone rather than be copied).
     let last = TAIL;
     if (held && held.length <= JOIN_LIMIT) last = Buffer.concat([held, TAIL], held.length + TAIL.length);
-    else if (held) decompressor.zlib.write(held);
-    decompressor.zlib.write(last, (err) => {
+    else if (held) this.feed(decompressor, held);
+    this.feed(decompressor, last, (err) => {
       // A failure is reported by the 'error' handler, to every message still waiting.
       if (err || decompressor.pending[0] !== message) return;
       decompressor.pending.shift();
       message.done({ payload: message.chunks.length === 1 ? message.chunks[0] : Buffer.concat(message.chunks), size: message.size, failed: false });
-      if (decompressor !== this.decompressor && decompressor.pending.length === 0) this.close(decompressor);
+      if (decompressor === this.decompressor || decompressor.pending.length > 0) return;
+      // Its context is no longer wanted: reset, it serves the next message; a second idle one is closed, and so is
+      // one whose stream ended at a final block (zlib then ends its output for good, and took fewer bytes).
+      if (this.noContextTakeover && !this.spare && !this.lost && decompressor.zlib.bytesWritten === decompressor.written) {
+        decompressor.zlib.reset();
+        this.spare = decompressor;
+      } else this.close(decompressor);
     });
     // A fresh context per message: the next message's bytes go to a new decompressor at once.
     if (this.noContextTakeover) this.decompressor = undefined;
@@ -147,12 +163,18 @@ export class MessageInflater {
   dispose(): void {
     this.lost = true;
     this.decompressor = undefined;
+    this.spare = undefined;
     for (const d of [...this.open]) this.close(d);
+  }
+
+  private feed(decompressor: Decompressor, bytes: Buffer, done?: (err?: Error | null) => void): void {
+    decompressor.written += bytes.length;
+    decompressor.zlib.write(bytes, done);
   }
 
   private create(): Decompressor {
     // Every write sync-flushed: its output is all out before its callback, which marks a message's end.
-    const decompressor: Decompressor = { zlib: zlib.createInflateRaw({ windowBits: Math.max(this.windowBits, 9), flush: zlib.constants.Z_SYNC_FLUSH }), pending: [] };
+    const decompressor: Decompressor = { zlib: zlib.createInflateRaw({ windowBits: Math.max(this.windowBits, 9), flush: zlib.constants.Z_SYNC_FLUSH }), pending: [], written: 0 };
     this.open.add(decompressor);
     decompressor.zlib.on('data', (out: Buffer) => {
       const message = decompressor.pending[0];

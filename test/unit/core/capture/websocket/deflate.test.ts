@@ -70,6 +70,25 @@ for (const contextTakeover of [true, false]) {
   }
 }
 
+for (const finalBlock of [false, true]) {
+  test(`without context takeover, messages one at a time${finalBlock ? ', each ending with a final block,' : ''} come back whole (the decompressor reused when it may be)`, async () => {
+    // A sender without context takeover may end each message with a final block (RFC 7692 §7.2.3.1): its stream
+    // is then over, so that decompressor cannot take the next message.
+    const compress = finalBlock ? async (text: string) => Buffer.concat([zlib.deflateRawSync(Buffer.from(text, 'utf8')), Buffer.from([0])]) : sender(false);
+    const inflater = new MessageInflater(true, 15);
+    try {
+      const results = [];
+      for (const text of texts) results.push(...(await inflateAll(inflater, [await compress(text)], 1 << 20)));
+      assert.deepEqual(
+        results,
+        texts.map((text) => ({ text, size: Buffer.byteLength(text), failed: false })),
+      );
+    } finally {
+      inflater.dispose();
+    }
+  });
+}
+
 test('output past the limit is counted, not kept', async () => {
   const text = 'x'.repeat(10_000);
   const inflater = new MessageInflater(false, 15);
