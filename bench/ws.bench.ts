@@ -16,8 +16,15 @@
  * BENCH_WS_SOAK=60: instead of the table, one Hindsight capture-on row held for that many seconds, with the
  * proxy's resident memory printed at 10 s and at the end (the issue asks for memory flat while 32 sockets stream).
  *
+ * Row `deflate`: Hindsight capture on with permessage-deflate negotiated by client and origin (context takeover,
+ * as `ws` and browsers default to), 1 KB JSON-like text messages compressed both ways: the proxy decompresses
+ * every message for its log. Row `deflate-reset`: the same with server_ and client_no_context_takeover (the origin's
+ * /echo-reset), so every message is compressed from a fresh context. BENCH_BEFORE=<another checkout> adds, right after each Hindsight row, the same row
+ * through that checkout's proxy (its bench/ws.bench.ts proxy role), so before and after alternate in one run.
+ *
  * Bounded: BENCH_WARMUP (2 s) + BENCH_DURATION (10 s) per row (BENCH_SHORT=1: 1 s + 4 s), at most
- * BENCH_MAX_ROUND_TRIPS per row, 10 s per echo, a watchdog over the whole run. BENCH_ONLY=on,off,mockttp picks rows.
+ * BENCH_MAX_ROUND_TRIPS per row, 10 s per echo, a watchdog over the whole run. BENCH_ONLY=on,off,mockttp,deflate,
+ * deflate-reset picks rows (default on,off,mockttp).
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -49,12 +56,19 @@ async function originRole(): Promise<void> {
   const { ca } = await originCa();
   const leaf = ca.leafFor(HOST);
   const server = https.createServer({ key: leaf.key, cert: leaf.cert });
-  const wss = new WebSocketServer({ server, perMessageDeflate: false });
-  wss.on('connection', (ws) => ws.on('message', (m, binary) => ws.send(m as Buffer, { binary })));
+  // permessage-deflate is accepted when a client offers it (the deflate row), with no size threshold so 1 KB
+  // messages are compressed; the other rows offer nothing, so their sockets stay uncompressed.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
+  const resetting = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true } });
+  server.on('upgrade', (req, socket, head) => {
+    const to = req.url === '/echo-reset' ? resetting : wss;
+    to.handleUpgrade(req, socket, head, (ws) => to.emit('connection', ws, req));
+  });
+  for (const to of [wss, resetting]) to.on('connection', (ws) => ws.on('message', (m, binary) => ws.send(m as Buffer, { binary })));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.send!({ type: 'ready', port: (server.address() as { port: number }).port, caPem: ca.certPem });
   answerUntilStopped(async () => {
-    for (const ws of wss.clients) ws.terminate();
+    for (const ws of [...wss.clients, ...resetting.clients]) ws.terminate();
     server.close();
   });
 }
@@ -91,28 +105,50 @@ interface Sample {
   note?: string;
 }
 
-/** SOCKETS clients through the proxy, open. */
-async function openSockets(originPort: number, proxy: Child): Promise<{ ws: WebSocket; agent: TunnelAgent }[]> {
+/**
+ * How a row's sockets compress: not at all, permessage-deflate with context takeover, or without it (each message
+ * from a fresh context: the origin's /echo-reset answers with server_ and client_no_context_takeover).
+ */
+type Deflate = false | 'context' | 'reset';
+
+/** SOCKETS clients through the proxy, open; with `deflate` each offers permessage-deflate (no size threshold). */
+async function openSockets(originPort: number, proxy: Child, deflate: Deflate): Promise<{ ws: WebSocket; agent: TunnelAgent }[]> {
   return Promise.all(
     Array.from({ length: SOCKETS }, async () => {
       const agent = new TunnelAgent(`http://127.0.0.1:${proxy.ready.port as number}`, { secure: true, ca: proxy.ready.caPem as string });
-      const ws = new WebSocket(`wss://${HOST}:${originPort}/echo`, { agent, perMessageDeflate: false, handshakeTimeout: ECHO_TIMEOUT_MS });
+      const perMessageDeflate = deflate === 'reset' ? { threshold: 0, clientNoContextTakeover: true, serverNoContextTakeover: true } : deflate ? { threshold: 0 } : false;
+      const ws = new WebSocket(`wss://${HOST}:${originPort}/${deflate === 'reset' ? 'echo-reset' : 'echo'}`, { agent, perMessageDeflate, handshakeTimeout: ECHO_TIMEOUT_MS });
+      let accepted = '';
+      ws.once('upgrade', (response) => (accepted = String(response.headers['sec-websocket-extensions'] ?? '')));
       await new Promise((resolve, reject) => {
         ws.once('open', resolve);
         ws.once('error', reject);
       });
+      if (deflate && !ws.extensions.includes('permessage-deflate')) throw new Error('permessage-deflate was not negotiated');
+      if (deflate === 'reset' && !/server_no_context_takeover/.test(accepted)) throw new Error(`no_context_takeover was not negotiated (${accepted})`);
       return { ws, agent };
     }),
   );
 }
 
 /**
- * Each socket sends a message as soon as the echo of its last one came back, for the warm-up and `measureS`;
- * `during` runs once per second of the measured time (the soak's memory samples).
+ * A 1 KB text message that compresses as API traffic does (about 3:1), not to nothing as one repeated byte would:
+ * JSON records whose ids and numbers vary.
  */
-async function closedLoop(originPort: number, proxy: Child, measureS: number, during?: (second: number) => Promise<void>): Promise<Sample> {
-  const sockets = await openSockets(originPort, proxy);
-  const payload = Buffer.alloc(MESSAGE_BYTES, 0x61);
+function jsonLikeMessage(bytes: number): Buffer {
+  let text = '[';
+  for (let i = 0; text.length < bytes; i++) text += `{"id":${(i * 7919) % 100003},"name":"user-${(i * 104729) % 9973}","score":${((i * 31337) % 1000) / 10},"active":${i % 3 === 0}},`;
+  return Buffer.from(text.slice(0, bytes), 'utf8');
+}
+
+/**
+ * Each socket sends a message as soon as the echo of its last one came back, for the warm-up and `measureS`;
+ * `during` runs once per second of the measured time (the soak's memory samples). With `deflate` the sockets
+ * negotiate permessage-deflate and send text (jsonLikeMessage); else 1 KB of one byte, binary.
+ */
+async function closedLoop(originPort: number, proxy: Child, measureS: number, during?: (second: number) => Promise<void>, deflate: Deflate = false): Promise<Sample> {
+  const sockets = await openSockets(originPort, proxy, deflate);
+  const payload = deflate ? jsonLikeMessage(MESSAGE_BYTES) : Buffer.alloc(MESSAGE_BYTES, 0x61);
   const t0 = performance.now();
   const measureFrom = t0 + WARMUP_S * 1000;
   const end = measureFrom + measureS * 1000;
@@ -136,7 +172,7 @@ async function closedLoop(originPort: number, proxy: Child, measureS: number, du
               sentAt = performance.now();
               if (sentAt >= end || total >= MAX_ROUND_TRIPS) return finish();
               total++;
-              ws.send(payload);
+              ws.send(payload, { binary: !deflate });
             };
             const fail = (message: string) => {
               firstError ??= message;
@@ -185,12 +221,16 @@ interface RowSpec {
   scenario: string;
   role: string;
   env: NodeJS.ProcessEnv;
+  /** Client and origin negotiate permessage-deflate (with or without context takeover). */
+  deflate?: Deflate;
+  /** The bench file whose proxy role runs (another checkout's, for BENCH_BEFORE); this one by default. */
+  file?: string;
 }
 
 async function sampleRow(spec: RowSpec, originPort: number): Promise<Sample> {
-  const proxy = await startRole(spec.role, spec.env);
+  const proxy = await startChild(spec.file ?? __filename, spec.role, spec.env);
   try {
-    return await closedLoop(originPort, proxy, DURATION_S);
+    return await closedLoop(originPort, proxy, DURATION_S, undefined, spec.deflate);
   } finally {
     await proxy.stop();
   }
@@ -218,31 +258,39 @@ async function soak(originPort: number, originCaFile: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY?.split(',');
+  const only = process.env.BENCH_ONLY?.split(',') ?? ['on', 'off', 'mockttp'];
   const mockttpDir = process.env.BENCH_MOCKTTP_DIR;
+  const before = process.env.BENCH_BEFORE;
   const loadBefore = os.loadavg();
   const origin = await startRole('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ws-ca-'));
   const originCaFile = path.join(caDir, 'origin-ca.pem');
   fs.writeFileSync(originCaFile, origin.ready.caPem as string);
   const originPort = origin.ready.port as number;
-  const specs: RowSpec[] = [
+  const hindsightRows: RowSpec[] = [
     { name: 'on', scenario: 'Hindsight capture on (every message recorded)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile } },
     { name: 'off', scenario: 'Hindsight --no-capture', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'off', BENCH_ORIGIN_CA: originCaFile } },
+    { name: 'deflate', scenario: 'Hindsight capture on, permessage-deflate (1 KB JSON text)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile }, deflate: 'context' },
+    { name: 'deflate-reset', scenario: 'Hindsight capture on, permessage-deflate without context takeover (1 KB JSON text)', role: 'hindsight', env: { BENCH_PROXY_CAPTURE: 'on', BENCH_ORIGIN_CA: originCaFile }, deflate: 'reset' },
+  ];
+  // BENCH_BEFORE: each Hindsight row is followed by its twin through the other checkout's proxy.
+  const beforeFile = before && path.join(path.resolve(before), 'bench', 'ws.bench.ts');
+  const specs: RowSpec[] = [
+    ...hindsightRows.flatMap((row) => (beforeFile ? [row, { ...row, scenario: `${row.scenario} (before: ${path.basename(before!)})`, file: beforeFile }] : [row])),
     { name: 'mockttp', scenario: 'mockttp passthrough (records nothing)', role: 'mockttp', env: { NODE_EXTRA_CA_CERTS: originCaFile } },
-  ].filter((s) => (!only || only.includes(s.name)) && (s.name !== 'mockttp' || mockttpDir));
-  if (!mockttpDir) console.log('mockttp row skipped: set BENCH_MOCKTTP_DIR to a folder where mockttp is installed');
+  ].filter((s) => only.includes(s.name) && (s.name !== 'mockttp' || mockttpDir));
+  if (!mockttpDir && only.includes('mockttp')) console.log('mockttp row skipped: set BENCH_MOCKTTP_DIR to a folder where mockttp is installed');
   const runs = SOAK_S > 0 ? 1 : REPS * specs.length;
   const watchdog = setTimeout(() => {
     console.error('ws bench: watchdog fired');
     process.exit(3);
   }, (runs * (WARMUP_S + Math.max(DURATION_S, SOAK_S) + 15) + 60) * 1000);
   watchdog.unref();
-  const samples = new Map<string, Sample[]>(specs.map((s) => [s.name, []]));
+  const samples = new Map<string, Sample[]>(specs.map((s) => [s.scenario, []]));
   try {
     if (SOAK_S > 0) return await soak(originPort, originCaFile);
     // Interleaved (on, off, mockttp, on, …) so a change in the machine's load falls on every row alike.
-    for (let rep = 0; rep < REPS; rep++) for (const spec of specs) samples.get(spec.name)!.push(await sampleRow(spec, originPort));
+    for (let rep = 0; rep < REPS; rep++) for (const spec of specs) samples.get(spec.scenario)!.push(await sampleRow(spec, originPort));
   } finally {
     await origin.stop();
     fs.rmSync(caDir, { recursive: true, force: true });
@@ -252,7 +300,7 @@ async function main(): Promise<void> {
   console.log('| scenario | round trips/s | proxy CPU µs/round trip | errors | proxy peak RSS MB | runs (round trips/s @ µs) |');
   console.log('|---|--:|--:|--:|--:|---|');
   for (const spec of specs) {
-    const runs = samples.get(spec.name)!;
+    const runs = samples.get(spec.scenario)!;
     const notes = runs.map((r) => r.note).filter(Boolean);
     console.log(
       `| ${spec.scenario} | ${median(runs.map((r) => r.roundTripsPerSec))?.toLocaleString('en-US')} | ${median(runs.map((r) => r.cpuMicrosPerRoundTrip ?? NaN)) ?? '—'} | ${runs.reduce((n, r) => n + r.errors, 0)} | ${median(runs.map((r) => r.peakRssMB ?? NaN)) ?? '—'} | ${runs.map((r) => `${r.roundTripsPerSec} @ ${r.cpuMicrosPerRoundTrip ?? '—'}`).join(', ')}${notes.length ? `; ${notes[0]}` : ''} |`,
