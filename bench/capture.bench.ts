@@ -19,7 +19,9 @@
  * BENCH_ONLY=http-1k,http-100k,https-1k,https-h2-1k,newhost,sustained picks rows. https-h2-1k: HTTP/2 end to
  * end, ALPN h2 only, 32 streams in flight over 4 tunnels (Node's http2 client), to an h2 origin (test/helpers/h2.ts).
  * BENCH_BEFORE=<another checkout> runs the
- * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
+ * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change), and each
+ * throughput row BENCH_PAIRS (3) times through both proxies, alternating, with the medians and the change in CPU
+ * per request printed at the end (BENCH_CAPTURE=on leaves out the capture-off rows).
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
@@ -58,6 +60,8 @@ const TRIM_COUNT = process.env.BENCH_TRIM_COUNT ? Number(process.env.BENCH_TRIM_
 const MAX_REQUESTS = Number(process.env.BENCH_MAX_REQUESTS ?? 2_000_000);
 const CONCURRENCY = 32;
 const NEW_HOSTS = 50;
+/** With BENCH_BEFORE: how many before/this pairs per throughput row and mode. */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const TIMEOUT_MS = 10_000;
 
 
@@ -113,7 +117,7 @@ async function proxyRole(): Promise<void> {
   }
   process.send!({ type: 'ready', port: proxy.port, caPem: proxy.caPem });
   process.on('message', async (m: Message) => {
-    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed() });
+    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), threads: threadCpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed() });
     if (m.type === 'stop') {
       await proxy.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -138,6 +142,34 @@ async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): 
     },
     bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined,
   });
+}
+
+/**
+ * CPU of this process's threads so far, in µs: the proxy's thread (`main`) and the others together (`other`:
+ * the store's worker, V8's GC and compiler helpers, libuv's thread pool, which Node names alike). From /proc
+ * (10 ms ticks), so only on Linux; empty elsewhere.
+ */
+function threadCpuMicros(): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime), counted from the state field (3).
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      const name = Number(tid) === process.pid ? 'main' : 'other';
+      out[name] = (out[name] ?? 0) + ticks * 10_000;
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return out;
 }
 
 function cpuMicros(): number {
@@ -166,6 +198,17 @@ interface Row {
   pgCpuMicrosPerReq?: number;
   peakRssMB: number;
   note?: string;
+  /** With BENCH_BEFORE: which checkout's proxy ran the row. */
+  side?: 'before' | 'this';
+  /** The proxy's CPU per request by thread kind (threadCpuMicros), where the proxy reports it. */
+  threadMicrosPerReq?: Record<string, number>;
+}
+
+/** CPU µs per request by thread kind between two threadCpuMicros() readings. */
+function perRequest(before: Record<string, number>, after: Record<string, number>, requests: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, micros] of Object.entries(after)) out[name] = Math.round((micros - (before[name] ?? 0)) / Math.max(1, requests));
+  return out;
 }
 
 
@@ -193,8 +236,8 @@ interface Sample {
  * Closed-loop load on one fresh proxy: warm-up, then `durationS` measured. With `sampleEveryS`, the proxy's
  * RSS and store counts are asked for on that schedule from the start of the load (the sustained row).
  */
-async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[]): Promise<Row> {
-  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[], file = __filename): Promise<Row> {
+  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture }, file);
   const dispatcher = new ProxyAgent({
     uri: `http://127.0.0.1:${proxy.ready.port}`,
     proxyTunnel: false,
@@ -223,10 +266,13 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   let completed = 0;
   let errors = 0;
   let cpuAtStart = 0;
+  let threadsAtStart: Record<string, number> | undefined;
   let pgCpuAtStart: number | undefined;
   const startMeasure = setTimeout(async () => {
     if (capture === 'pg') pgCpuAtStart = postgresCpuMicros();
-    cpuAtStart = (await proxy.ask('usage')).cpuMicros as number;
+    const atStart = await proxy.ask('usage');
+    cpuAtStart = atStart.cpuMicros as number;
+    threadsAtStart = atStart.threads as Record<string, number> | undefined;
   }, WARMUP_S * 1000);
   let sampler: NodeJS.Timeout | undefined;
   if (samples) {
@@ -278,6 +324,7 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
     errors,
     // Includes the store's flushes and the body files, as a user pays them.
     cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
+    threadMicrosPerReq: threadsAtStart && usage.threads ? perRequest(threadsAtStart, usage.threads as Record<string, number>, latencies.length) : undefined,
     pgCpuMicrosPerReq: pgCpuAtStart !== undefined && pgCpuAtEnd !== undefined ? Math.round((pgCpuAtEnd - pgCpuAtStart) / Math.max(1, latencies.length)) : undefined,
     peakRssMB: usage.peakRssMB as number,
     note: (usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : undefined,
@@ -362,7 +409,7 @@ async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, (4 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
+  }, (4 * modes.length * (process.env.BENCH_BEFORE ? 2 * PAIRS : 1) * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
   const origin = await startRole('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
@@ -380,11 +427,27 @@ async function main(): Promise<void> {
       ['http-100k', `http://origin.test:${httpPort}/bytes?n=102400`, 102400],
       ['https-1k', `https://origin.test:${httpsPort}/bytes?n=1024`, 1024],
     ];
-    // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
-    for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
+    const before = process.env.BENCH_BEFORE;
+    if (before) {
+      // BENCH_BEFORE=<another checkout>: each throughput row BENCH_PAIRS times through that checkout's proxy and
+      // this one's, alternating, capture on (and off once per pair unless BENCH_CAPTURE picks one mode), so a
+      // change is judged within one run on the same load; the medians are printed after the rows.
+      const beforeFile = path.join(path.resolve(before), 'bench', 'capture.bench.ts');
+      for (const [name, url, bytes] of rowsOf) {
+        if (!wanted(name)) continue;
+        for (let pair = 0; pair < PAIRS; pair++) {
+          for (const mode of modes) {
+            rows.push(sided(await throughput(name, url, bytes, originCa, mode, DURATION_S, undefined, beforeFile), 'before'));
+            rows.push(sided(await throughput(name, url, bytes, originCa, mode), 'this'));
+          }
+        }
+      }
+    } else {
+      // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
+      for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
+    }
     if (wanted('https-h2-1k')) for (const mode of modes) rows.push(await h2Throughput('https-h2-1k', h2Port, 1024, originCa, mode));
     // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
-    const before = process.env.BENCH_BEFORE;
     if (wanted('newhost')) {
       for (let rep = 0; rep < (before ? 2 : 1); rep++) {
         if (before) rows.push(...(await newHosts(httpsPort, originCa, path.join(path.resolve(before), 'bench', 'capture.bench.ts'), ` (before: ${path.basename(before)})`)));
@@ -405,6 +468,8 @@ async function main(): Promise<void> {
   }
   printCaptureShare(rows);
   printStoreShare(rows);
+  printPairs(rows);
+  printThreads(rows);
   if (samples.length) printSamples(samples);
 }
 
@@ -421,6 +486,52 @@ function printCaptureShare(rows: Row[]): void {
   console.log('\n| row | CPU µs/req capture on | capture off | on ÷ off (goal ≤ 1.25×) | req/s on ÷ off |');
   console.log('|---|--:|--:|--:|--:|');
   for (const l of lines) console.log(l);
+}
+
+/** Where each row's CPU went: µs per request by thread kind (the proxy's thread, the store's worker, GC helpers, the thread pool). */
+function printThreads(rows: Row[]): void {
+  const withThreads = rows.filter((r) => r.threadMicrosPerReq);
+  if (withThreads.length === 0) return;
+  const names = [...new Set(withThreads.flatMap((r) => Object.keys(r.threadMicrosPerReq!)))].sort((a, b) => (a === 'main' ? -1 : b === 'main' ? 1 : a.localeCompare(b)));
+  console.log('\nproxy CPU µs/req by thread (from /proc, 10 ms ticks; other: the store\'s worker, GC helpers, the thread pool)');
+  console.log(`\n| scenario | ${names.join(' | ')} |`);
+  console.log(`|---|${names.map(() => '--:').join('|')}|`);
+  for (const r of withThreads) console.log(`| ${r.scenario} | ${names.map((n) => r.threadMicrosPerReq![n] ?? 0).join(' | ')} |`);
+}
+
+/** A row of a before/this pair: its side in the scenario too, so the capture-share table leaves it out. */
+function sided(row: Row, side: 'before' | 'this'): Row {
+  return { ...row, scenario: `${row.scenario} [${side}]`, side };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** BENCH_BEFORE: medians per row, mode and side over the alternating pairs, and the CPU change per request. */
+function printPairs(rows: Row[]): void {
+  const groups = new Map<string, { before: Row[]; this: Row[] }>();
+  for (const r of rows) {
+    if (!r.side) continue;
+    const key = r.scenario.slice(0, -` [${r.side}]`.length);
+    const group = groups.get(key) ?? { before: [], this: [] };
+    group[r.side].push(r);
+    groups.set(key, group);
+  }
+  if (groups.size === 0) return;
+  const cpu = (list: Row[]) => median(list.map((r) => r.cpuMicrosPerReq ?? NaN));
+  const rate = (list: Row[]) => Math.round(median(list.map((r) => r.reqPerSec ?? NaN)));
+  const rss = (list: Row[]) => Math.round(median(list.map((r) => r.peakRssMB)));
+  console.log(`\nbefore (${process.env.BENCH_BEFORE}) vs this checkout, alternating, medians of ${PAIRS} pairs`);
+  console.log('\n| row | CPU µs/req before | this | change | req/s before | this | peak RSS MB before | this | CPU µs/req each pair (before / this) |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|---|');
+  for (const [key, g] of groups) {
+    const pairs = g.before.map((b, i) => `${b.cpuMicrosPerReq} / ${g.this[i]?.cpuMicrosPerReq}`).join(', ');
+    const change = ((cpu(g.this) / cpu(g.before) - 1) * 100).toFixed(1);
+    console.log(`| ${key} | ${cpu(g.before)} | ${cpu(g.this)} | ${change} % | ${rate(g.before)} | ${rate(g.this)} | ${rss(g.before)} | ${rss(g.this)} | ${pairs} |`);
+  }
 }
 
 /** The PostgreSQL store against the embedded one, per row of this run (issue 21's goal: within 10 %). */
