@@ -5,20 +5,28 @@
  * with its context switches per flow. CPU time and switch counts depend far less on other work on the
  * machine than req/s or the proxy's CPU per request do, so this is the figure to compare before/after a
  * change on a loaded machine. Run: `npm run bench flow-cost`; BENCH_RATE (1500 flows/s) and
- * BENCH_DURATION (8 s, after 1 s of warm-up) change the load.
+ * BENCH_DURATION (8 s, after 1 s of warm-up) change the load; BENCH_BODY_BYTES (1024) the response body, written in
+ * chunks of up to 64 KB as a socket delivers it; BENCH_MAX_FLOWS and BENCH_TRIM_COUNT set the
+ * store's cap and trim (so that trims run within the run: their removals are part of the cost).
+ * BENCH_BEFORE=<another checkout>: BENCH_PAIRS (3) runs of that checkout's store and this one's, alternating,
+ * each in a process of its own, and the medians.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FLOW_SCHEMA, type Flow } from '../electron/common/flow';
-import { openFlowStore } from '../electron/core/store';
+import type * as StoreModule from '../electron/core/store';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1500);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const TICK_MS = 5;
-const BODY = Buffer.alloc(1024, 0x61);
+const BODY_BYTES = Number(process.env.BENCH_BODY_BYTES ?? 1024);
+/** A socket read delivers at most this much. */
+const READ_CHUNK = 64 * 1024;
 const REQUEST_HEADERS: [string, string][] = [['host', '127.0.0.1:40000'], ['connection', 'keep-alive'], ['user-agent', 'undici'], ['accept', '*/*']];
-const RESPONSE_HEADERS: [string, string][] = [['content-type', 'application/octet-stream'], ['content-length', '1024'], ['date', new Date().toUTCString()], ['connection', 'keep-alive'], ['keep-alive', 'timeout=5']];
+const RESPONSE_HEADERS: [string, string][] = [['content-type', 'application/octet-stream'], ['content-length', String(BODY_BYTES)], ['date', new Date().toUTCString()], ['connection', 'keep-alive'], ['keep-alive', 'timeout=5']];
 
 /** Context switches of this process's threads so far. */
 function switches(): number {
@@ -33,9 +41,22 @@ function switches(): number {
   return total;
 }
 
-async function main(): Promise<void> {
+interface Result {
+  flowsPerSecond: number;
+  cpu: number;
+  user: number;
+  system: number;
+  switches: number;
+}
+
+/** One run against the store of the checkout at `root` (this one by default). */
+async function measure(root: string): Promise<Result> {
+  // The store module of the checkout being measured (BENCH_BEFORE runs another checkout's through here).
+  const { openFlowStore } = require(path.join(root, 'electron', 'core', 'store')) as typeof StoreModule;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-flow-cost-'));
-  const store = openFlowStore({ dataDir });
+  const maxFlows = process.env.BENCH_MAX_FLOWS ? Number(process.env.BENCH_MAX_FLOWS) : undefined;
+  const trimCount = process.env.BENCH_TRIM_COUNT ? Number(process.env.BENCH_TRIM_COUNT) : undefined;
+  const store = openFlowStore({ dataDir, ...(maxFlows !== undefined ? { maxFlows } : {}), ...(trimCount !== undefined ? { trimCount } : {}) });
   await store.ready;
   let recorded = 0;
   const record = () => {
@@ -49,7 +70,7 @@ async function main(): Promise<void> {
       state: 'live',
       client: { ip: '127.0.0.1', port: 50_000 + (seq % 1000) },
       server: { host: '127.0.0.1', port: 40_000 },
-      request: { method: 'GET', url: `http://127.0.0.1:40000/bytes?n=1024&i=${seq}`, httpVersion: '1.1', headers: REQUEST_HEADERS.map(([n, v]) => [n, v]), body: { size: 0, storedSize: 0, truncated: false } },
+      request: { method: 'GET', url: `http://127.0.0.1:40000/bytes?n=${BODY_BYTES}&i=${seq}`, httpVersion: '1.1', headers: REQUEST_HEADERS.map(([n, v]) => [n, v]), body: { size: 0, storedSize: 0, truncated: false } },
       timings: {},
       appliedRules: [],
     };
@@ -57,7 +78,8 @@ async function main(): Promise<void> {
     flow.response = { status: 200, statusText: 'OK', headers: RESPONSE_HEADERS.map(([n, v]) => [n, v]), body: { size: 0, storedSize: 0, truncated: false, contentType: 'application/octet-stream' } };
     store.flowUpdated(flow);
     const body = store.bodies.open(id, 'response', { contentType: 'application/octet-stream' });
-    body.write(Buffer.from(BODY));
+    // A buffer of its own per chunk, as each socket read is (its bytes do not matter here).
+    for (let at = 0; at < BODY_BYTES; at += READ_CHUNK) body.write(Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, BODY_BYTES - at)));
     flow.response.body = body.end();
     flow.state = 'completed';
     flow.timings = { totalMs: 1 };
@@ -81,11 +103,47 @@ async function main(): Promise<void> {
   clearInterval(timer);
   await store.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  const per = (n: number) => (n / flows).toFixed(1);
-  console.log(`${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}\n`);
-  console.log('| flows/s | CPU µs/flow (all threads) | user | system | context switches/flow |');
-  console.log('|--:|--:|--:|--:|--:|');
-  console.log(`| ${Math.round(flows / seconds)} | ${per(cpu.user + cpu.system)} | ${per(cpu.user)} | ${per(cpu.system)} | ${(switched / flows).toFixed(2)} |`);
+  return { flowsPerSecond: Math.round(flows / seconds), cpu: (cpu.user + cpu.system) / flows, user: cpu.user / flows, system: cpu.system / flows, switches: switched / flows };
 }
 
-void main();
+const HEADER = '| flows/s | CPU µs/flow (all threads) | user | system | context switches/flow |';
+const line = (r: Result, label = '') => `| ${label}${r.flowsPerSecond} | ${r.cpu.toFixed(1)} | ${r.user.toFixed(1)} | ${r.system.toFixed(1)} | ${r.switches.toFixed(2)} |`;
+
+/** BENCH_BEFORE: alternating runs of both checkouts' stores, each in a fresh process (this file again, BENCH_ROOT set). */
+function compare(before: string): void {
+  const results: Record<'before' | 'this', Result[]> = { before: [], this: [] };
+  for (let pair = 0; pair < PAIRS; pair++) {
+    for (const [side, root] of [['before', path.resolve(before)], ['this', path.join(__dirname, '..')]] as const) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', __filename], { env: { ...process.env, BENCH_BEFORE: '', BENCH_ROOT: root, BENCH_JSON: '1' }, encoding: 'utf8', cwd: root });
+      if (run.status !== 0) throw new Error(`the ${side} run failed: ${run.stderr}`);
+      const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as Result;
+      results[side].push(result);
+      console.log(`${side}: ${line(result)}`);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const med = (list: Result[]): Result => ({ flowsPerSecond: median(list.map((r) => r.flowsPerSecond)), cpu: median(list.map((r) => r.cpu)), user: median(list.map((r) => r.user)), system: median(list.map((r) => r.system)), switches: median(list.map((r) => r.switches)) });
+  console.log(`\n${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}; medians of ${PAIRS} alternating runs\n`);
+  console.log(`| side ${HEADER}`);
+  console.log('|---|--:|--:|--:|--:|--:|');
+  console.log(line(med(results.before), `before (${before}) | `));
+  console.log(line(med(results.this), 'this | '));
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_BEFORE) return compare(process.env.BENCH_BEFORE);
+  const result = await measure(process.env.BENCH_ROOT ?? path.join(__dirname, '..'));
+  if (process.env.BENCH_JSON) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  console.log(`${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}\n`);
+  console.log(HEADER);
+  console.log('|--:|--:|--:|--:|--:|');
+  console.log(line(result));
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -9,6 +9,13 @@
  */
 import type { FlowSummary } from '../../common/flow';
 import { compareByTime } from '../../common/flow-order';
+import { SharedStrings } from './shared-strings';
+
+/**
+ * The rule kinds of every summary no rule touched (most of them): one empty list instead of one each. Frozen,
+ * so a reader that tried to change it would fail loudly rather than change every summary's.
+ */
+const NO_RULE_KINDS = Object.freeze([]) as unknown as string[];
 
 export interface SummaryPage {
   flows: FlowSummary[];
@@ -32,6 +39,8 @@ export class SummaryList {
   private byTime: FlowSummary[] = [];
   private readonly byId = new Map<string, FlowSummary>();
   private unpinned = 0;
+  /** Hosts, content types, User-Agents and client addresses: repeated by most flows, kept once (shared-strings.ts). */
+  private readonly strings = new SharedStrings();
 
   get size(): number {
     return this.list.length;
@@ -59,8 +68,9 @@ export class SummaryList {
     return this.list;
   }
 
-  /** Adds or replaces a summary; returns true when it was new. */
+  /** Adds or replaces a summary (kept as given, its repeated texts shared); returns true when it was new. */
   upsert(summary: FlowSummary): boolean {
+    this.share(summary);
     const old = this.byId.get(summary.id);
     if (old) {
       if (old.seq === summary.seq && old.startedAt === summary.startedAt) {
@@ -92,6 +102,7 @@ export class SummaryList {
     const fresh = chunk.filter((s) => !this.byId.has(s.id));
     if (fresh.length === 0) return;
     for (const s of fresh) {
+      this.share(s);
       this.byId.set(s.id, s);
       if (!s.pinned) this.unpinned++;
     }
@@ -193,6 +204,19 @@ export class SummaryList {
       if ((!after || after(s)) && keep(s)) out.push(s);
     }
     return out;
+  }
+
+  /**
+   * Points the summary's texts that most flows repeat at one shared copy each, and an empty rule-kind list at
+   * the shared one (equal values, so nothing a reader sees changes).
+   */
+  private share(summary: FlowSummary): void {
+    if (summary.appliedRuleKinds.length === 0) summary.appliedRuleKinds = NO_RULE_KINDS;
+    const strings = this.strings;
+    summary.host = strings.of(summary.host);
+    summary.clientIp = strings.of(summary.clientIp);
+    if (summary.contentType !== undefined) summary.contentType = strings.of(summary.contentType);
+    if (summary.userAgent !== undefined) summary.userAgent = strings.of(summary.userAgent);
   }
 
   clear(): void {

@@ -1,16 +1,23 @@
 /**
- * The stored flows as the flow store's worker holds them: nedb's `_id` index of references (StoredRef) into
+ * The stored flows as the flow store's worker holds them: a Map from flow id to a reference (StoredRef) into
  * the datafile, and the operations on them — append, read back, pin, remove, compact — with the count of
  * bodies per segment file. Its own module because both halves of the worker use it: the startup
  * (worker-startup.ts) replays the last run's journal through these same operations, and the steady state
  * (worker.ts) runs every request through them.
  *
  * Documents are flows with `_id` = flow id, one JSON line each in nedb's datafile format. No secondary index:
- * every list query is answered from the main side's in-memory summaries, and nedb's own `_id` index serves
- * get/pin/remove. That index holds a small reference per flow (StoredRef: where its line lies in the
- * datafile, and its body files), not the flow: 60,000 parsed flows would keep about 300 MB in this thread's
- * heap. A `get` reads the line back by offset (datafile-lines.ts), and a compaction copies the lines still in
- * use instead of serializing documents from memory.
+ * every list query is answered from the main side's in-memory summaries, and the references serve
+ * get/pin/remove. They hold a small record per flow (StoredRef: where its line lies in the datafile, and its
+ * body files), not the flow: 60,000 parsed flows would keep about 300 MB in this thread's heap. A `get` reads
+ * the line back by offset (datafile-lines.ts), and a compaction copies the lines still in use instead of
+ * serializing documents from memory.
+ *
+ * The references are a plain Map, not nedb's `_id` index (an AVL tree): under capture every flow is an insert
+ * there and every trimmed one a delete, each a walk down and a rebalance up a 60,000-node tree, and nedb's
+ * removal of a chunk of ids matched each candidate against the whole `$in` list (a million comparisons per
+ * chunk of 1,000). A removal here appends nedb's own deletion lines (`{"$$deleted":true,"_id":…}`) through
+ * the same handle as the writes. What is left of nedb: its executor (every operation on the datafile runs on
+ * it, in arrival order), its datafile check and its load of a damaged file at startup (worker-startup.ts).
  *
  * Small bodies share segment files (segments.ts); the worker counts the stored flows' bodies per segment
  * and deletes a segment file once none is left.
@@ -23,7 +30,7 @@ import type { FlowDoc } from './journal';
 import { blobsOf, parseKeys, type DocKey, type WorkerStart } from './protocol';
 import { SegmentRefs } from './segments';
 
-/** What nedb's `_id` index holds per stored flow: where its line lies in the datafile, and its body files. */
+/** What the worker holds per stored flow: where its line lies in the datafile, and its body files. */
 export interface StoredRef {
   _id: string;
   at: number;
@@ -33,20 +40,16 @@ export interface StoredRef {
 }
 
 /**
- * The parts of @seald-io/nedb (4.x) that nedb-promises does not wrap. The worker uses nedb's executor, its
- * `_id` index, its removal and its datafile check directly; the nedb-promises wrapper would load the whole
- * datafile into memory on first use, so it serves only to open a damaged file (worker-startup.ts).
+ * The parts of @seald-io/nedb (4.x) that nedb-promises does not wrap. The worker uses nedb's executor and its
+ * datafile check directly; the nedb-promises wrapper would load the whole datafile into memory on first use,
+ * so it serves only to open a damaged file (worker-startup.ts).
  */
 export interface RawDatastore {
-  getAllData(): StoredRef[];
   compactDatafileAsync(): Promise<void>;
-  removeAsync(query: object, options: { multi: boolean }): Promise<number>;
-  indexes: { _id: { getMatching(value: string): StoredRef[]; tree: { getNumberOfKeys(): number } } };
   executor: { ready: boolean; pushAsync<T>(task: () => Promise<T>): Promise<T>; processBuffer(): void };
-  persistence: { modes: { fileMode: number }; persistCachedDatabaseAsync(): Promise<void>; persistNewStateAsync(docs: object[]): Promise<void> };
+  persistence: { modes: { fileMode: number }; persistCachedDatabaseAsync(): Promise<void> };
   filename: string;
-  _addToIndexes(doc: StoredRef): void;
-  _updateIndexes(oldDoc: StoredRef, newDoc: StoredRef): void;
+  /** Empties nedb's own indexes (which hold every document after nedb loaded a damaged file). */
   _resetIndexes(docs?: StoredRef[]): void;
 }
 
@@ -101,7 +104,7 @@ export class StoredFlows {
   /**
    * The datafile's size after this worker's last append, while nothing else has written it since: each
    * batch's append then needs no stat first (one trip through the thread pool fewer per batch). Forgotten
-   * when nedb appends (a removal), the file is closed (a compaction replaces it) or an append fails.
+   * when the file is closed (a compaction replaces it) or an append fails.
    */
   private appendAt: number | undefined;
   /**
@@ -113,37 +116,33 @@ export class StoredFlows {
   private segments: SegmentRefs | undefined;
 
   /**
-   * `store`: nedb's datastore with its index already holding the references. `track`: registers work that
-   * `sync` and `close` must wait for (worker.ts).
+   * `store`: nedb's datastore (its executor, and its file); `refs`: the stored flows' references, by id.
+   * `track`: registers work that `sync` and `close` must wait for (worker.ts).
    */
   constructor(
     readonly store: RawDatastore,
+    private readonly refs: Map<string, StoredRef>,
     private readonly start: WorkerStart,
     private readonly bodies: BodyStore,
     private readonly track: <T>(work: Promise<T>) => Promise<T>,
   ) {
-    // nedb's compaction (its persistCachedDatabaseAsync, run on its executor after a trim) would serialize
-    // every document it holds; the index holds references, so compactNow copies their lines instead.
+    // nedb's compaction (its persistCachedDatabaseAsync, run on its executor) would write the documents its own
+    // index holds, which is none: compactNow copies the referenced lines instead.
     store.persistence.persistCachedDatabaseAsync = () => this.compactNow();
-    const persistNewState = store.persistence.persistNewStateAsync.bind(store.persistence);
-    store.persistence.persistNewStateAsync = (docs) => {
-      this.appendAt = undefined;
-      return persistNewState(docs);
-    };
   }
 
   /** The body files a flow has as far as this worker has been told (pending writes included). */
   private currentBlobs(id: string): string[] {
-    return this.pendingBlobs.get(id) ?? this.store.indexes._id.getMatching(id)[0]?.blobs ?? [];
+    return this.pendingBlobs.get(id) ?? this.refs.get(id)?.blobs ?? [];
   }
 
   /**
    * Stores flows, new or replacing stored ones; the last value per id wins, so a flow started and finished
    * in one batch is one line. Each flow's line is appended to the datafile as it came (nedb's format: one
-   * JSON document per line, a later line replacing an earlier one with the same _id) and nedb's `_id` index
+   * JSON document per line, a later line replacing an earlier one with the same _id) and the flow's reference
    * gets the line's position: nedb's own insert and update would copy, check and serialize each document
    * again, most of this worker's time per captured flow, and keep it in memory. Runs on nedb's executor, so
-   * it stays in order with nedb's removals and compactions.
+   * it stays in order with removals and compactions.
    */
   async persistDocs(docs: Entry[]): Promise<void> {
     if (docs.length === 0) return;
@@ -164,30 +163,31 @@ export class StoredFlows {
     }
   }
 
-  /** Appends the entries' lines in one write and points the index at them. Only on nedb's executor. */
+  /** Appends the entries' lines in one write and points the references at them. Only on nedb's executor. */
   private async appendNow(entries: Entry[]): Promise<void> {
-    const store = this.store;
-    const text = Buffer.from(entries.map((e) => e.line).join('\n') + '\n', 'utf8');
-    const file = (this.appendFile ??= await fs.promises.open(store.filename, 'a', store.persistence.modes.fileMode));
-    // Nothing else writes the file while this task runs, so its size now is where the append lands (nedb's own
-    // appends, of removals, go through their own handle: after one, the size is asked again).
-    let at = this.appendAt ?? (await file.stat()).size;
-    this.appendAt = undefined;
-    await file.writeFile(text);
-    this.appendAt = at + text.length;
+    let at = await this.appendText(entries.map((e) => e.line).join('\n') + '\n');
     for (const e of entries) {
       const len = Buffer.byteLength(e.line, 'utf8');
-      const ref = refOf(e.id, at, len, e.blobs);
-      const old = store.indexes._id.getMatching(e.id)[0];
-      if (old) store._updateIndexes(old, ref);
-      else store._addToIndexes(ref);
+      this.refs.set(e.id, refOf(e.id, at, len, e.blobs));
       at += len + 1;
     }
   }
 
+  /** Appends whole lines to the datafile; returns the offset they start at. Only on nedb's executor. */
+  private async appendText(lines: string): Promise<number> {
+    const text = Buffer.from(lines, 'utf8');
+    const file = (this.appendFile ??= await fs.promises.open(this.store.filename, 'a', this.store.persistence.modes.fileMode));
+    // Nothing else writes the file while this task runs, so its size now is where the append lands.
+    const at = this.appendAt ?? (await file.stat()).size;
+    this.appendAt = undefined;
+    await file.writeFile(text);
+    this.appendAt = at + text.length;
+    return at;
+  }
+
   /** A stored flow read back from the datafile. Only on nedb's executor (a compaction moves lines). */
   readDoc(id: string): FlowDoc | null {
-    const ref = this.store.indexes._id.getMatching(id)[0];
+    const ref = this.refs.get(id);
     if (!ref) return null;
     this.readFd ??= fs.openSync(this.store.filename, 'r');
     return JSON.parse(readLine(this.readFd, ref)) as FlowDoc;
@@ -205,7 +205,7 @@ export class StoredFlows {
 
   /** Copies the lines still in use into a new datafile and moves the references to where they now lie. */
   private async compactNow(): Promise<void> {
-    const refs = this.store.getAllData();
+    const refs = [...this.refs.values()];
     await this.closeDatafile();
     const newAt = rewriteLines(this.store.filename, refs, this.store.persistence.modes.fileMode);
     refs.forEach((ref, i) => (ref.at = newAt[i]!));
@@ -217,7 +217,7 @@ export class StoredFlows {
       const chunk = flowIds.slice(i, i + this.start.removeChunk);
       const blobs: string[] = [];
       for (const id of chunk) blobs.push(...this.currentBlobs(id));
-      removed += await this.store.removeAsync({ _id: { $in: chunk } }, { multi: true });
+      removed += await this.store.executor.pushAsync(() => this.removeNow(chunk));
       this.segments?.drop(blobs);
       await Promise.all([this.bodies.remove(blobs), this.sweepSegments()]);
     }
@@ -226,10 +226,27 @@ export class StoredFlows {
     return removed;
   }
 
+  /**
+   * Forgets the stored flows among `ids` and appends a deletion line for each, as nedb's removal does (so a
+   * restart's scan, and nedb's own load of a damaged file, read the same file); returns how many were stored.
+   * Only on nedb's executor.
+   */
+  private async removeNow(ids: string[]): Promise<number> {
+    let lines = '';
+    let removed = 0;
+    for (const id of ids) {
+      if (!this.refs.delete(id)) continue;
+      lines += JSON.stringify({ $$deleted: true, _id: id }) + '\n';
+      removed++;
+    }
+    if (removed > 0) await this.appendText(lines);
+    return removed;
+  }
+
   private async compactIfWorthIt(): Promise<void> {
     await this.store.executor.pushAsync(async () => {
       let live = 0;
-      for (const ref of this.store.getAllData()) live += ref.len + 1;
+      for (const ref of this.refs.values()) live += ref.len + 1;
       let size: number;
       try {
         size = fs.statSync(this.store.filename).size;
@@ -241,9 +258,9 @@ export class StoredFlows {
     });
   }
 
-  /** Flows nedb's `_id` index holds: the stored ones, and trimmed ones whose removal has not reached here yet. */
+  /** Flows referenced here: the stored ones, and trimmed ones whose removal has not reached here yet. */
   indexSize(): number {
-    return this.store.indexes._id.tree.getNumberOfKeys();
+    return this.refs.size;
   }
 
   /** Deletes segment files no stored flow refers to any more. */
@@ -260,7 +277,7 @@ export class StoredFlows {
   countSegments(keepOld: boolean): void {
     const refs = new SegmentRefs(this.start.firstSegment);
     for (const n of this.bodies.segments()) refs.known(n, keepOld && n < this.start.firstSegment);
-    for (const ref of this.store.getAllData()) refs.add(ref.blobs ?? []);
+    for (const ref of this.refs.values()) refs.add(ref.blobs ?? []);
     // Set only when complete: a partial count could delete a segment still in use.
     this.segments = refs;
     void this.sweepSegments();

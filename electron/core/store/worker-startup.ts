@@ -1,6 +1,6 @@
 /**
  * The flow store worker's startup: open the datafile, repair what a crash or a full disk left, hand the main
- * side the stored flows' summaries, build nedb's index of references, replay the journal the last run left,
+ * side the stored flows' summaries, keep the stored flows' references, replay the journal the last run left,
  * settle flows that were live when it stopped, and count the body segments. Runs once, before the worker
  * answers any request (worker.ts holds requests back meanwhile).
  *
@@ -8,7 +8,7 @@
  * files on disk mean, full of damage cases (torn tails, unreadable lines, an empty datafile beside bodies),
  * each of which must warn and lose nothing; the steady state is a loop that never sees any of them.
  *
- * Queryable first: one pass over the datafile gives the list its summaries and nedb's index its references.
+ * Queryable first: one pass over the datafile gives the list its summaries and the worker its references.
  * nedb's own load (every document parsed and held, the file rewritten) runs only for a datafile with
  * unreadable lines.
  */
@@ -285,8 +285,8 @@ export async function openStoredFlows(start: WorkerStart, bodies: BodyStore, por
     await sendSummaries(start, port, [...scan.summaries.values()].sort((a, b) => a.seq - b.seq), warnings);
     scan.summaries.clear();
     // References only from here on: nedb's full documents (after openDamaged) are let go.
-    store._resetIndexes([...scan.refs.values()]);
-    flows = new StoredFlows(store, start, bodies, port.track);
+    store._resetIndexes();
+    flows = new StoredFlows(store, scan.refs, start, bodies, port.track);
     if (!store.executor.ready) store.executor.processBuffer();
     await replay(flows, left.records);
     await persistSettled(flows, scan.unfinished);
