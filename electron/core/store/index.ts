@@ -735,7 +735,9 @@ function docChunks(flows: Flow[]): { chunks: string[]; keys: string; chars: numb
 /**
  * The worker's young generation: V8 grows it to 32 MB under a steady stream of writes, yet what the worker
  * allocates per batch (parsed lines, index entries) dies within the batch, so a small one costs nothing
- * measurable and keeps that memory out of the proxy's footprint.
+ * measurable and keeps that memory out of the proxy's footprint. Not smaller: a 500-flow batch outgrows a
+ * 2 MB one and is promoted, so the worker's heap peaked higher (57–68 MB against 45–52 MB at ~55,000 stored
+ * flows) with four times the collections; not larger: 16 MB added 3–5 MB of heap (docs/BENCHMARKS.md).
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 

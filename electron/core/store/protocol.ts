@@ -96,6 +96,15 @@ function keyField(name: string): string {
   return NEEDS_ESCAPE.test(name) ? encodeURIComponent(name) : name;
 }
 
+/** V8 keeps a substring this long or longer as a view of its parent string (SlicedString::kMinLength). */
+const SLICED_MIN = 13;
+
+/**
+ * A long field is decoded even without a `%`: decoding makes a copy. The field is a substring of the whole
+ * write request's key text, and a view of it (a segment body's name; ids are 12 characters) kept in the
+ * worker's index held the batch's whole text alive (about 2 MB of the worker's heap at 58,000 stored
+ * flows, docs/BENCHMARKS.md).
+ */
 function unkeyField(field: string): string {
-  return field.includes('%') ? decodeURIComponent(field) : field;
+  return field.length >= SLICED_MIN || field.includes('%') ? decodeURIComponent(field) : field;
 }
