@@ -19,7 +19,10 @@
  * BENCH_ONLY=http-1k,http-100k,https-1k,https-h2-1k,newhost,sustained picks rows. https-h2-1k: HTTP/2 end to
  * end, ALPN h2 only, 32 streams in flight over 4 tunnels (Node's http2 client), to an h2 origin (test/helpers/h2.ts).
  * BENCH_BEFORE=<another checkout> runs the
- * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change).
+ * new-host row through that checkout's proxy as well, alternating with this one's (before/after a change); with
+ * BENCH_STORE it also runs every throughput row through both checkouts' proxies, alternating before/after
+ * BENCH_PAIRS times (default 3) per mode, and prints the medians of each side (for the PostgreSQL store's
+ * write path, whose cost is the proxy's CPU plus the server's). BENCH_CAPTURE=pg runs the PostgreSQL store only.
  * BENCH_LOG=on|bodies adds `serve --log` (on) or `--log-bodies --log-file` (bodies, 64 KB per body) as serve
  * wires them: a FlowLogger fed by onFlowFinished, writing to a log file in the temp data dir.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
@@ -193,8 +196,8 @@ interface Sample {
  * Closed-loop load on one fresh proxy: warm-up, then `durationS` measured. With `sampleEveryS`, the proxy's
  * RSS and store counts are asked for on that schedule from the start of the load (the sustained row).
  */
-async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[]): Promise<Row> {
-  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture });
+async function throughput(name: string, url: string, expectBytes: number, originCa: string, capture: CaptureMode, durationS = DURATION_S, samples?: Sample[], file = __filename): Promise<Row> {
+  const proxy = await startRole('proxy', { BENCH_ORIGIN_CA: originCa, BENCH_PROXY_CAPTURE: capture }, file);
   const dispatcher = new ProxyAgent({
     uri: `http://127.0.0.1:${proxy.ready.port}`,
     proxyTunnel: false,
@@ -358,11 +361,15 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
 async function main(): Promise<void> {
-  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
+  const onlyMode = process.env.BENCH_CAPTURE;
+  const modes: CaptureMode[] = onlyMode === 'off' || onlyMode === 'on' || onlyMode === 'pg' ? [onlyMode] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
+  // BENCH_BEFORE with BENCH_STORE: every throughput row through both checkouts, BENCH_PAIRS times each.
+  const beforeRows = process.env.BENCH_BEFORE && process.env.BENCH_STORE ? path.join(path.resolve(process.env.BENCH_BEFORE), 'bench', 'capture.bench.ts') : undefined;
+  const pairs = beforeRows ? Math.max(1, Number(process.env.BENCH_PAIRS ?? 3)) : 1;
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
-  }, (4 * modes.length * (WARMUP_S + DURATION_S) + SUSTAINED_S + 300) * 1000);
+  }, (4 * modes.length * (beforeRows ? 2 * pairs : 1) * (WARMUP_S + DURATION_S + 10) + SUSTAINED_S + 300) * 1000);
   watchdog.unref();
   const origin = await startRole('origin');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-bench-ca-'));
@@ -381,7 +388,15 @@ async function main(): Promise<void> {
       ['https-1k', `https://origin.test:${httpsPort}/bytes?n=1024`, 1024],
     ];
     // Modes alternate row by row, so a change in the machine's load between them shows as noise, not as a bias.
-    for (const [name, url, bytes] of rowsOf) if (wanted(name)) for (const mode of modes) rows.push(await throughput(name, url, bytes, originCa, mode));
+    for (const [name, url, bytes] of rowsOf) {
+      if (!wanted(name)) continue;
+      for (let pair = 0; pair < pairs; pair++) {
+        for (const mode of modes) {
+          if (beforeRows) rows.push(labelled(await throughput(name, url, bytes, originCa, mode, DURATION_S, undefined, beforeRows), BEFORE_LABEL));
+          rows.push(await throughput(name, url, bytes, originCa, mode));
+        }
+      }
+    }
     if (wanted('https-h2-1k')) for (const mode of modes) rows.push(await h2Throughput('https-h2-1k', h2Port, 1024, originCa, mode));
     // BENCH_BEFORE=<another checkout>: the same 50 new hosts through that checkout's proxy too, alternating.
     const before = process.env.BENCH_BEFORE;
@@ -405,6 +420,7 @@ async function main(): Promise<void> {
   }
   printCaptureShare(rows);
   printStoreShare(rows);
+  if (beforeRows) printBeforeAfter(rows);
   if (samples.length) printSamples(samples);
 }
 
@@ -436,6 +452,39 @@ function printStoreShare(rows: Row[]): void {
   console.log('\n| row | req/s PostgreSQL | embedded | PostgreSQL ÷ embedded (goal ≥ 0.90×) | peak RSS PostgreSQL / embedded |');
   console.log('|---|--:|--:|--:|--:|');
   for (const l of lines) console.log(l);
+}
+
+/** What a row run through the BENCH_BEFORE checkout's proxy carries at the end of its scenario name. */
+const BEFORE_LABEL = ' (before)';
+
+function labelled(row: Row, label: string): Row {
+  return { ...row, scenario: row.scenario + label };
+}
+
+/** The median of the defined values (undefined when there are none). */
+function median(values: (number | undefined)[]): number | undefined {
+  const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined;
+}
+
+/**
+ * BENCH_BEFORE with BENCH_STORE: per row and mode, the medians over the alternating pairs of the two checkouts —
+ * req/s, the proxy's CPU per request, PostgreSQL's, and both together (what the two shared cores pay).
+ */
+function printBeforeAfter(rows: Row[]): void {
+  const scenarios = [...new Set(rows.map((r) => r.scenario).filter((s) => !s.endsWith(BEFORE_LABEL)))];
+  console.log('\n| row (medians of the pairs) | side | runs | req/s | proxy CPU µs/req | PostgreSQL CPU µs/req | together | flows dropped |');
+  console.log('|---|---|--:|--:|--:|--:|--:|--:|');
+  for (const scenario of scenarios) {
+    for (const [side, label] of [['before', BEFORE_LABEL], ['after', '']] as const) {
+      const runs = rows.filter((r) => r.scenario === scenario + label);
+      const proxyCpu = median(runs.map((r) => r.cpuMicrosPerReq));
+      const pgCpu = median(runs.map((r) => r.pgCpuMicrosPerReq));
+      const together = median(runs.map((r) => (r.cpuMicrosPerReq === undefined ? undefined : r.cpuMicrosPerReq + (r.pgCpuMicrosPerReq ?? 0))));
+      const dropped = runs.map((r) => Number(/^(\d+) flows dropped/.exec(r.note ?? '')?.[1] ?? 0)).join(', ');
+      console.log(`| ${scenario} | ${side} | ${runs.length} | ${median(runs.map((r) => r.reqPerSec))?.toLocaleString('en-US') ?? '—'} | ${proxyCpu ?? '—'} | ${pgCpu ?? '—'} | ${together ?? '—'} | ${dropped} |`);
+    }
+  }
 }
 
 /** The sustained run's RSS over time, and the figures the memory goal reads. */
