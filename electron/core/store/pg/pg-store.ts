@@ -33,6 +33,7 @@ import { Retention, type RemovedFlow, type RetentionOptions } from './pg-retenti
 import { SeqBlocks } from './pg-seq';
 import { writeBatch, type BatchResult, type PendingFlow } from './pg-write';
 import { isDataError, writeIsolating, type WriteParts } from './pg-write-isolate';
+import { flowsWithRows, holdYoungLive, HOLD_LIVE_MS } from './pg-batch';
 
 export interface PgStoreOptions extends RetentionOptions {
   url: string;
@@ -47,6 +48,8 @@ export interface PgStoreOptions extends RetentionOptions {
    * exchanges are forwarded unrecorded and counted in `dropped()` (default 64 MB).
    */
   maxBacklogBytes?: number;
+  /** How long a background flush holds a live exchange back, waiting for its end (pg-batch.ts; default HOLD_LIVE_MS). */
+  holdLiveMs?: number;
 }
 
 const FLUSH_INTERVAL_MS = 50;
@@ -113,6 +116,7 @@ export class PgFlowStore implements AnyFlowStore {
   private droppedFlows = 0;
   private dropTimer: NodeJS.Timeout | undefined;
   private readonly maxBacklog: number;
+  private readonly holdLiveMs: number;
   /** The connection batches are written on, pipelined (pg-db.ts openWriterPool); reads use `pool`. */
   private readonly writer: pg.Pool;
   private readonly warningList: string[] = [];
@@ -139,6 +143,7 @@ export class PgFlowStore implements AnyFlowStore {
   ) {
     this.node = options.node ?? '';
     this.maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
+    this.holdLiveMs = options.holdLiveMs ?? HOLD_LIVE_MS;
     this.writer = openWriterPool(options.url);
     const schedule = () => this.scheduleFlush();
     this.bodies = new PgBodyStore(pool, options.bodyCap ?? DEFAULT_BODY_CAP, schedule);
@@ -187,8 +192,12 @@ export class PgFlowStore implements AnyFlowStore {
       this.warn(`The database is not taking writes; ${MAX_UNWRITTEN.toLocaleString('en-US')} flows are waiting in memory and newer ones are being dropped (forwarding continues).`);
       return;
     }
-    const stamped = this.node && flow.node === undefined ? { ...flow, node: this.node } : flow;
-    this.pending.set(flow.id, { flow: stamped, fresh: started || (known?.fresh ?? false) });
+    // The flow as the proxy holds it, as the embedded store keeps it: stamped with this node when written
+    // (stamped()), not copied at each of its four or more records.
+    if (known) {
+      known.flow = flow;
+      if (started) known.fresh = true;
+    } else this.pending.set(flow.id, { flow, fresh: started });
     this.scheduleFlush();
   }
 
@@ -239,7 +248,7 @@ export class PgFlowStore implements AnyFlowStore {
 
   async get(id: string): Promise<Flow | null> {
     const hit = this.pending.get(id);
-    if (hit) return structuredClone(hit.flow);
+    if (hit) return structuredClone(this.stamped(hit.flow));
     const { rows } = await this.pool.query<{ flow: Flow }>('SELECT flow FROM flows WHERE id = $1', [id]);
     return rows[0]?.flow ?? null;
   }
@@ -318,15 +327,15 @@ export class PgFlowStore implements AnyFlowStore {
    * so the rejection is dropped here; left unhandled it would end the process while the database is down.
    */
   private flushInBackground(): void {
-    this.flushSoon().catch(() => {});
+    this.flushSoon(false).catch(() => {});
   }
 
-  /** One flush at a time; a failed one is retried later with what came meanwhile. */
-  private flushSoon(): Promise<void> {
+  /** One flush at a time; a failed one is retried later with what came meanwhile. `all`: no live flow held (pg-batch.ts). */
+  private flushSoon(all = true): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.flushing) return this.flushing;
-    this.flushing = this.writeBatch()
+    this.flushing = this.writeBatch(all)
       .catch((err: Error) => {
         this.warn(`Captured flows could not be written to the database (${err.message}); retrying.`);
         if (!this.closing) this.flushTimer = setTimeout(() => this.flushInBackground(), RETRY_MS);
@@ -340,11 +349,12 @@ export class PgFlowStore implements AnyFlowStore {
     return this.flushing;
   }
 
-  private async writeBatch(): Promise<void> {
+  private async writeBatch(all: boolean): Promise<void> {
     if (!this.hasUnwritten()) return;
-    const batch = this.pending;
-    this.pending = new Map();
     const { bodies, messages } = this.withoutSetAside(this.bodies.take(), this.messages.take());
+    const { write: batch, held } = all ? { write: this.pending, held: new Map<string, PendingFlow>() } : holdYoungLive(this.pending, flowsWithRows(bodies, messages), Date.now(), this.holdLiveMs);
+    this.pending = held;
+    if (batch.size === 0 && bodies.length === 0 && messages.length === 0) return;
     let result: BatchResult;
     try {
       result = await this.writeAll([...batch.values()], bodies, messages);
@@ -419,11 +429,17 @@ export class PgFlowStore implements AnyFlowStore {
     }
   }
 
+  /** The flow with the node that captured it: this one, unless it came with one (a copy from another store). */
+  private stamped(flow: Flow): Flow {
+    return this.node && flow.node === undefined ? { ...flow, node: this.node } : flow;
+  }
+
   private async writeAll(batch: PendingFlow[], bodies: BodyRow[], messages: MessageRow[]): Promise<BatchResult> {
     const { client, release } = await checkOut(this.writer);
     let broken = false;
     try {
-      const result = await writeBatch(client, batch, bodies, messages, (added, updated) => notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) }));
+      const flows = batch.map((p) => ({ flow: this.stamped(p.flow), fresh: p.fresh }));
+      const result = await writeBatch(client, flows, bodies, messages, (added, updated) => notifyPayloads(this.origin, { a: added.map((s) => s.id), u: updated.map((s) => s.id) }));
       this.total = result.total;
       return result;
     } catch (err) {
@@ -540,7 +556,9 @@ export class PgFlowStore implements AnyFlowStore {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.dropTimer) clearTimeout(this.dropTimer);
-    await this.flushSoon().catch(() => {});
+    // flush(), not flushSoon(): a background flush may be running, and what it left (held live flows,
+    // records that came meanwhile) is written too.
+    await this.flush().catch(() => {});
     await this.retention.idle();
     await this.listener.stop();
     await this.writer.end().catch(() => {});

@@ -40,6 +40,14 @@ export interface BatchResult {
 /** Rows per multi-row INSERT, and the payload bytes one statement carries at most (a body may exceed it alone). */
 const ROWS_PER_STATEMENT = 1_000;
 const BYTES_PER_STATEMENT = 1024 * 1024;
+/**
+ * A body this large goes alone in a prepared statement (parsed once per connection). node-postgres assembles a
+ * statement's parameters in a buffer that grows by copying what it holds: ten 100 KB bodies in one statement
+ * were copied about twice over on the proxy's thread before they were sent.
+ */
+const OWN_STATEMENT_BYTES = 64 * 1024;
+const BODIES_INSERT = 'INSERT INTO bodies (blob, flow_id, data) VALUES';
+const BODIES_CONFLICT = 'ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data';
 
 /**
  * Writes the batch in one transaction on `client` and returns what was written. Every statement is issued
@@ -58,7 +66,10 @@ export async function writeBatch(
   const sent = new Statements(client);
   try {
     sent.query('BEGIN');
-    for (const statement of insertStatements('INSERT INTO bodies (blob, flow_id, data) VALUES', ['', '', ''], 'ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data', bodies.map((b) => [b.blob, b.flowId, b.data]))) {
+    const large = bodies.filter((b) => b.data.length >= OWN_STATEMENT_BYTES);
+    for (const b of large) sent.query(`${BODIES_INSERT} ($1, $2, $3) ${BODIES_CONFLICT}`, [b.blob, b.flowId, b.data], 'hindsight-body');
+    const small = large.length ? bodies.filter((b) => b.data.length < OWN_STATEMENT_BYTES) : bodies;
+    for (const statement of insertStatements(BODIES_INSERT, ['', '', ''], BODIES_CONFLICT, small.map((b) => [b.blob, b.flowId, b.data]))) {
       sent.query(statement.text, statement.values);
     }
     for (const statement of insertStatements('INSERT INTO messages (flow_id, idx, meta, payload) VALUES', ['', '', '::jsonb', ''], 'ON CONFLICT DO NOTHING', messages.map((m) => [m.flowId, m.idx, JSON.stringify(m.meta), m.payload]))) {
@@ -119,8 +130,9 @@ class Statements {
   private issued: Promise<unknown>[] = [];
   constructor(private readonly client: pg.ClientBase) {}
 
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    const result = this.client.query<R>(text, values);
+  /** `name`: a prepared statement, parsed on the connection's first use only. */
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>> {
+    const result = this.client.query<R>(name ? { name, text, values } : { text, values });
     // Observed at once: a statement after a failed one fails too, and must not be an unhandled rejection.
     result.catch(() => {});
     this.issued.push(result);
