@@ -8,14 +8,8 @@
  */
 import http2 from 'node:http2';
 import type net from 'node:net';
-import type http from 'node:http';
-import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { h2FrontLimits } from './header-limit';
-
-interface TunnelSocket extends net.Socket {
-  connectRequest?: http.IncomingMessage;
-}
 
 /** The connection a stream arrived on, as flows show it: the client's address and port, and the stream id. */
 export interface H2StreamInfo {
@@ -40,15 +34,8 @@ export function createH2Front(handle: H2RequestHandler, onError: (kind: string, 
   const limits = h2FrontLimits(maxHeaderSize);
   const server = http2.createServer({ ...limits, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, enablePush: false } });
   const sessions = new Set<http2.ServerHttp2Session>();
-  const encrypted = new WeakSet<http2.ServerHttp2Session>();
-  /** The socket being handed over: 'session' fires synchronously inside emit('connection'). */
-  let handing: net.Socket | undefined;
   server.on('session', (session: http2.ServerHttp2Session) => {
     sessions.add(session);
-    // The tunnel's CONNECT request (the real client, the target) rides on the session's socket, as on HTTP/1.1's.
-    const connectRequest = (handing as TunnelSocket | undefined)?.connectRequest;
-    if (connectRequest) (session.socket as TunnelSocket).connectRequest = connectRequest;
-    if (handing instanceof tls.TLSSocket) encrypted.add(session);
     session.once('close', () => sessions.delete(session));
     session.on('error', (err) => onError('HTTP2_SESSION_ERROR', err));
   });
@@ -56,14 +43,16 @@ export function createH2Front(handle: H2RequestHandler, onError: (kind: string, 
   server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     // Errors of one stream (a client's RST_STREAM) end that exchange only: forward.ts sees them as 'close'.
     req.stream.on('error', () => {});
-    handle(req, res, encrypted.has(req.stream.session as http2.ServerHttp2Session));
+    handle(req, res, req.stream.session?.encrypted === true);
   });
   return {
     take(socket, isSSL) {
       socket.on('error', (err) => onError(isSSL ? 'HTTP2_TLS_ERROR' : 'HTTP2_ERROR', err));
-      handing = socket;
-      server.emit('connection', isSSL ? overJs(socket) : socket);
-      handing = undefined;
+      if (socket instanceof tls.TLSSocket) markHandshakeDone(socket);
+      closeWhenClientEnds(socket);
+      // The session reads the socket's native handle itself (a TLS socket's decrypted side, or the tunnel's TCP
+      // socket for h2c); the tunnel's CONNECT request (the real client, the target) rides on it, as on HTTP/1.1's.
+      server.emit('connection', socket);
     },
     dispose() {
       for (const session of sessions) session.destroy();
@@ -73,30 +62,28 @@ export function createH2Front(handle: H2RequestHandler, onError: (kind: string, 
 }
 
 /**
- * The decrypted side of a tunnel's TLS socket as a plain JS stream. Node's HTTP/2 session reads a TLS
- * socket's native handle directly, which stalls when that TLS socket runs over a JS-level stream (the tunnel
- * socket whose first bytes were read to tell TLS from plain text and put back); through a JS stream the
- * session reads by 'data' events, which works for any socket.
+ * A tunnel's TLS socket is made by the http-mitm-proxy patch (`new tls.TLSSocket(socket, { isServer })`), not by
+ * a tls.Server, so nothing clears its `secureConnecting` once the handshake is done (Node's own servers do, in
+ * onServerSocketSecure, before 'secureConnection'). Node's HTTP/2 session waits for 'secureConnect' on a socket
+ * still "connecting", which a server-side socket never emits: the session stalled. Cleared here, as Node's
+ * server does, the session takes the TLS socket's native handle directly, with no JS stream layer between
+ * (that layer, `overJs` before, cost a JS Duplex hop for every frame each way).
  */
-function overJs(socket: net.Socket): Duplex {
-  const js = new Duplex({
-    read: () => socket.resume(),
-    write: (chunk: Buffer, _encoding, callback) => socket.write(chunk, (err) => callback(err ?? null)),
-    final: (callback) => {
-      socket.end();
-      callback();
-    },
-    destroy: (err, callback) => {
-      socket.destroy();
-      callback(err);
-    },
-  });
-  socket.on('data', (chunk: Buffer) => {
-    if (!js.push(chunk)) socket.pause();
-  });
-  socket.once('end', () => js.push(null));
-  socket.once('close', () => js.destroy());
-  return js;
+function markHandshakeDone(socket: tls.TLSSocket): void {
+  (socket as tls.TLSSocket & { secureConnecting?: boolean }).secureConnecting = false;
+}
+
+/**
+ * The sockets handed here come from http-mitm-proxy's HTTP server, whose sockets allow half-open connections (a
+ * CONNECT tunnel may half-close), and a tunnel's TLS socket inherits that from the socket it wraps. An HTTP/2
+ * session never ends its socket when the client's side ends (it waits for 'close'), and with the session on the
+ * socket itself nothing else does: a client that hung up left its socket open for ever (and a passthrough tunnel
+ * through an upstream Hindsight waited on it). Node's own HTTP/2 servers have sockets that close when the client's
+ * side ends (allowHalfOpen false); these are made to behave the same, also when the end came before the hand-over.
+ */
+function closeWhenClientEnds(socket: net.Socket): void {
+  socket.allowHalfOpen = false;
+  if (socket.readableEnded && !socket.writableEnded) socket.end();
 }
 
 /** True for a request that arrived over HTTP/2 (the compatibility API's request object). */
