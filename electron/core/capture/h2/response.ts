@@ -31,6 +31,20 @@ export function responseDelivered(res: http.ServerResponse): boolean {
   return any.stream.closed && (any.stream.rstCode === http2.constants.NGHTTP2_NO_ERROR || any.writableEnded);
 }
 
+/**
+ * An h2 client that reset its stream (CANCEL) once it had every byte the response's Content-Length declared,
+ * with nothing left unsent on this side, before the server's own END_STREAM came through (an h2 origin may send
+ * it in a frame of its own after the last DATA, so the response is not yet ended here): curl does exactly that,
+ * and its transfer succeeded. The response was delivered. A reset before the last declared byte was passed on,
+ * with bytes still queued, or of a response without a declared length, stays the client's abort.
+ * `passed`: body bytes handed to the client's stream.
+ */
+export function declaredBodyDelivered(res: http.ServerResponse, passed: number, declared: number | undefined): boolean {
+  const any = res as AnyResponse;
+  if (!isH2Response(any) || declared === undefined || passed < declared) return false;
+  return any.stream.rstCode === http2.constants.NGHTTP2_CANCEL && any.stream.bufferSize === 0;
+}
+
 /** The response head: an HTTP/1.1 status line with raw headers, or h2 HEADERS (status text has no place in h2). */
 export function writeResponseHead(res: http.ServerResponse, status: number, statusText: string | undefined, raw: string[]): void {
   const any = res as AnyResponse;
