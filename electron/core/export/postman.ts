@@ -17,16 +17,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type * as PostmanCollection from 'postman-collection';
+import { Item } from 'postman-collection';
 import { headerValue, mediaType, type Flow } from '../../common/flow';
 import { utf8Text } from './body';
 import { bodyFileName } from './curl';
 import { ExportOutput } from './output';
 import type { ExportRecord } from './records';
-import { onFirstUse } from '../base/on-first-use';
-
-/** postman-collection (with faker and lodash) is loaded by the first export, not at start (on-first-use.ts). */
-const postmanCollection = onFirstUse(() => require('postman-collection') as typeof PostmanCollection);
 
 export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
 
@@ -122,7 +118,6 @@ export async function toPostmanItem(record: Pick<ExportRecord, 'flow' | 'request
       ...(Object.keys(disabledSystemHeaders).length ? { disabledSystemHeaders } : {}),
     },
   };
-  const { Item } = postmanCollection();
   const json = new Item(definition as unknown as ConstructorParameters<typeof Item>[0]).toJSON() as { request: { url: object } };
   // Url.toJSON keeps only the parsed parts; Postman shows (and its own exports carry) `raw` as well.
   json.request.url = { raw: definition.request.url, ...json.request.url };

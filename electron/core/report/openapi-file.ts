@@ -3,12 +3,8 @@
  * operations (electron/common/openapi-routes.ts).
  */
 import fs from 'node:fs';
-import type * as Yaml from 'yaml';
-import { onFirstUse } from '../base/on-first-use';
+import { parse } from 'yaml';
 import { OpenApiError, openApiRoutes, type OpenApiRoutes } from '../../common/openapi-routes';
-
-/** The YAML parser, loaded by the first document read, not at start (base/on-first-use.ts). */
-const yaml = onFirstUse(() => require('yaml') as typeof Yaml);
 
 /** Largest document accepted: real API descriptions run to a few MB. */
 export const MAX_OPENAPI_BYTES = 32 * 1024 * 1024;
@@ -19,7 +15,7 @@ export function parseOpenApi(text: string): OpenApiRoutes {
   let doc: unknown;
   try {
     // maxAliasCount bounds "billion laughs" alias expansion.
-    doc = yaml().parse(text, { maxAliasCount: 1000 });
+    doc = parse(text, { maxAliasCount: 1000 });
   } catch (err) {
     throw new OpenApiError(`not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

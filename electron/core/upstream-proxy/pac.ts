@@ -7,14 +7,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type * as PacResolver from 'pac-resolver';
-import type * as QuickJsWasi from 'quickjs-wasi';
+import { createPacResolver } from 'pac-resolver';
+import { QuickJS } from 'quickjs-wasi';
 import { parseUpstreamProxy, type UpstreamProxy } from '../../common/connection-rule';
-import { onFirstUse } from '../base/on-first-use';
-
-/** pac-resolver (with degenerator's parsers) and QuickJS are loaded by the first PAC rule used, not at start (on-first-use.ts). */
-const pacResolver = onFirstUse(() => require('pac-resolver') as typeof PacResolver);
-const quickJs = onFirstUse(() => require('quickjs-wasi') as typeof QuickJsWasi);
 
 const CALL_LIMIT_MS = 1_000;
 const MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -22,7 +17,7 @@ const URL_CACHE_MS = 5 * 60_000;
 const MAX_SCRIPT_BYTES = 1024 * 1024;
 
 /** QuickJS takes a BufferSource (a DOM type this project's Node-only lib does not declare); a Buffer is one. */
-type WasmBytes = Extract<Parameters<typeof QuickJsWasi.QuickJS.create>[0], { wasm: unknown }>['wasm'];
+type WasmBytes = Extract<Parameters<typeof QuickJS.create>[0], { wasm: unknown }>['wasm'];
 
 type Find = (url: string, host: string) => Promise<string>;
 
@@ -30,7 +25,7 @@ interface Loaded {
   /** mtime for a file, fetch time for a URL. */
   stamp: number;
   find: Find;
-  vm: QuickJsWasi.QuickJS;
+  vm: QuickJS;
 }
 
 let wasm: Promise<Buffer> | undefined;
@@ -68,8 +63,8 @@ export class PacScripts {
       const text = file ? await fs.promises.readFile(file, 'utf8') : await fetchScript(location);
       if (text.length > MAX_SCRIPT_BYTES) throw new Error(`the PAC script ${location} is larger than 1 MB`);
       let deadline = 0;
-      const vm = await quickJs().QuickJS.create({ wasm: (await quickJsWasm()) as WasmBytes, memoryLimit: MEMORY_LIMIT, interruptHandler: () => deadline > 0 && Date.now() > deadline });
-      const resolver = pacResolver().createPacResolver(vm, text, { filename: location });
+      const vm = await QuickJS.create({ wasm: (await quickJsWasm()) as WasmBytes, memoryLimit: MEMORY_LIMIT, interruptHandler: () => deadline > 0 && Date.now() > deadline });
+      const resolver = createPacResolver(vm, text, { filename: location });
       const find: Find = async (url, host) => {
         deadline = Date.now() + CALL_LIMIT_MS;
         try {

@@ -1,19 +1,8 @@
 /**
  * The connection side of the PostgreSQL store: what a store URL looks like, and a pool opened on one.
  */
-import type pg from 'pg';
-import { onFirstUse } from '../../base/on-first-use';
+import pg from 'pg';
 import { migrate } from './schema';
-
-/**
- * node-postgres, loaded when a PostgreSQL store is first opened rather than by every start (base/on-first-use.ts),
- * with int8 as a JS number instead of a string (all our bigints are below 2^53).
- */
-export const pgClient = onFirstUse(() => {
-  const lib = require('pg') as typeof pg;
-  lib.types.setTypeParser(lib.types.builtins.INT8, (v) => Number(v));
-  return lib;
-});
 
 /** What the store's parts run their statements on (a pool, or a client inside a transaction). */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -30,7 +19,7 @@ export function redactUrl(url: string): string {
 
 export function openPool(url: string): pg.Pool {
   // bigint columns (seq, started_at) fit in a JS number: epoch ms and seqs are far below 2^53.
-  const pool = new (pgClient().Pool)({ connectionString: url, max: 6, application_name: 'hindsight' });
+  const pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'hindsight' });
   return pool;
 }
 
@@ -41,7 +30,7 @@ export function openPool(url: string): pg.Pool {
  * statements run on it (no cursors, which pipeline mode refuses). An idle error does not crash the process.
  */
 export function openWriterPool(url: string): pg.Pool {
-  const pool = new (pgClient().Pool)({ connectionString: url, max: 1, application_name: 'hindsight-writer', pipeline: true } as pg.PoolConfig);
+  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'hindsight-writer', pipeline: true } as pg.PoolConfig);
   pool.on('error', () => {});
   return pool;
 }
@@ -122,3 +111,6 @@ export async function openMigratedPool(url: string): Promise<pg.Pool> {
     throw err;
   }
 }
+
+/** int8 as a JS number instead of a string (all our bigints are below 2^53). */
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
