@@ -40,6 +40,7 @@
  * and with the PostgreSQL store (capture pg: createTeamCore as `serve --store`, a fresh database per proxy created
  * and dropped through that URL), alternating; BENCH_PG_PID=<postmaster pid> adds PostgreSQL's CPU per request
  * (the postmaster and its children, from /proc), so the database's share of the work is in the same table.
+ * BENCH_CAPTURE=pg with BENCH_STORE runs the PostgreSQL rows only (an A/B of the store against BENCH_BEFORE).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -428,7 +429,7 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
 async function main(): Promise<void> {
-  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
+  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_CAPTURE === 'pg' && process.env.BENCH_STORE ? ['pg'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);

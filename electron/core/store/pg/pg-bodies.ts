@@ -10,7 +10,19 @@ import type { Queryable } from './pg-db';
 export interface BodyRow {
   blob: string;
   flowId: string;
-  data: Buffer;
+  /**
+   * The body as the proxy handed it over, chunk by chunk: a large body is copied to the database connection
+   * from these (pg-body-copy.ts), never joined into one buffer first. bodyData() joins them when one is needed.
+   */
+  chunks: Buffer[];
+  /** Bytes in `chunks`. */
+  size: number;
+}
+
+/** The body as one buffer (joined once, then kept joined). */
+export function bodyData(row: BodyRow): Buffer {
+  if (row.chunks.length !== 1) row.chunks = [Buffer.concat(row.chunks, row.size)];
+  return row.chunks[0];
 }
 
 export class PgBodyStore implements BodyStoreLike {
@@ -50,7 +62,7 @@ export class PgBodyStore implements BodyStoreLike {
       end: () => {
         if (!ended && ref.storedSize > 0) {
           const blob = `${flowId}-${side}`;
-          this.hold(blob, { blob, flowId, data: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) });
+          this.hold(blob, { blob, flowId, chunks, size: ref.storedSize });
           ref.blob = blob;
           this.onQueued();
         }
@@ -65,7 +77,7 @@ export class PgBodyStore implements BodyStoreLike {
   private hold(blob: string, row: BodyRow): void {
     this.forget(blob);
     this.queued.set(blob, row);
-    this.bytes += row.data.length;
+    this.bytes += row.size;
   }
 
   /** Drops a body from the queue and the flush in progress, and its bytes from the count. */
@@ -74,7 +86,7 @@ export class PgBodyStore implements BodyStoreLike {
       const row = map.get(blob);
       if (!row) continue;
       map.delete(blob);
-      this.bytes -= row.data.length;
+      this.bytes -= row.size;
     }
   }
 
@@ -97,7 +109,7 @@ export class PgBodyStore implements BodyStoreLike {
       if (this.writing.get(r.blob) !== r) continue; // removed meanwhile
       this.writing.delete(r.blob);
       if (!committed && !this.queued.has(r.blob)) this.queued.set(r.blob, r);
-      else this.bytes -= r.data.length;
+      else this.bytes -= r.size;
     }
   }
 
@@ -108,7 +120,7 @@ export class PgBodyStore implements BodyStoreLike {
   async read(ref: BodyRef): Promise<Buffer> {
     if (!ref.blob) return Buffer.alloc(0);
     const queued = this.queued.get(ref.blob) ?? this.writing.get(ref.blob);
-    if (queued) return queued.data;
+    if (queued) return bodyData(queued);
     const { rows } = await this.db.query<{ data: Buffer }>('SELECT data FROM bodies WHERE blob = $1', [ref.blob]);
     return rows[0]?.data ?? Buffer.alloc(0);
   }

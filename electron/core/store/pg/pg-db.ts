@@ -36,6 +36,16 @@ export function openWriterPool(url: string): pg.Pool {
 }
 
 /**
+ * The writer for batches with a large body: one connection outside pipeline mode, where COPY runs
+ * (pg-body-copy.ts). Its statements still go out without the caller waiting between them, one per round trip.
+ */
+export function openCopyWriterPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'hindsight-writer' });
+  pool.on('error', () => {});
+  return pool;
+}
+
+/**
  * A client checked out of the pool for a transaction. The pool listens for errors only on idle clients, so a
  * connection lost while checked out (the database restarting) would be an uncaught 'error' event and end the
  * process; here the statement in flight fails instead, and release() discards the broken connection.

@@ -24,14 +24,14 @@ import type { Flow, FlowSummary } from '../../../common/flow';
 import { DEFAULT_BODY_CAP } from '../bodies';
 import type { AnyFlowStore } from '../types';
 import { PgBodyStore, type BodyRow } from './pg-bodies';
-import { checkOut, openMigratedPool, openWriterPool } from './pg-db';
+import { checkOut, openCopyWriterPool, openMigratedPool, openWriterPool } from './pg-db';
 import { flowsSince, latestRev } from './pg-catch-up';
 import { FlowListener, notifyPayloads, type FlowNotice } from './pg-listen';
 import { PgMessageLog, type MessageRow } from './pg-messages';
 import { queryFlows } from './pg-query';
 import { Retention, type RemovedFlow, type RetentionOptions } from './pg-retention';
 import { SeqBlocks } from './pg-seq';
-import { writeBatch, type BatchResult, type PendingFlow } from './pg-write';
+import { needsCopy, writeBatch, type BatchResult, type PendingFlow } from './pg-write';
 import { isDataError, writeIsolating, type WriteParts } from './pg-write-isolate';
 import { flowsWithRows, holdYoungLive, HOLD_LIVE_MS } from './pg-batch';
 
@@ -119,6 +119,8 @@ export class PgFlowStore implements AnyFlowStore {
   private readonly holdLiveMs: number;
   /** The connection batches are written on, pipelined (pg-db.ts openWriterPool); reads use `pool`. */
   private readonly writer: pg.Pool;
+  /** The connection batches with a large body are written on (COPY runs outside pipeline mode; pg-body-copy.ts). */
+  private readonly copyWriter: pg.Pool;
   private readonly warningList: string[] = [];
   private readonly listener: FlowListener;
   private readonly retention: Retention;
@@ -145,6 +147,7 @@ export class PgFlowStore implements AnyFlowStore {
     this.maxBacklog = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG;
     this.holdLiveMs = options.holdLiveMs ?? HOLD_LIVE_MS;
     this.writer = openWriterPool(options.url);
+    this.copyWriter = openCopyWriterPool(options.url);
     const schedule = () => this.scheduleFlush();
     this.bodies = new PgBodyStore(pool, options.bodyCap ?? DEFAULT_BODY_CAP, schedule);
     this.messages = new PgMessageLog(pool, options.messageCap, schedule, () => this.flush());
@@ -435,7 +438,8 @@ export class PgFlowStore implements AnyFlowStore {
   }
 
   private async writeAll(batch: PendingFlow[], bodies: BodyRow[], messages: MessageRow[]): Promise<BatchResult> {
-    const { client, release } = await checkOut(this.writer);
+    // Flushes run one at a time, so batches on the two writers never overlap: each commits before the next starts.
+    const { client, release } = await checkOut(needsCopy(bodies) ? this.copyWriter : this.writer);
     let broken = false;
     try {
       const flows = batch.map((p) => ({ flow: this.stamped(p.flow), fresh: p.fresh }));
@@ -562,6 +566,7 @@ export class PgFlowStore implements AnyFlowStore {
     await this.retention.idle();
     await this.listener.stop();
     await this.writer.end().catch(() => {});
+    await this.copyWriter.end().catch(() => {});
     await this.pool.end().catch(() => {});
     for (const e of [this._onDidAdd, this._onDidUpdate, this._onDidRemove, this._onDidTrim, this._onDidWarn, this._onDidDrop]) e.dispose();
   }

@@ -2,8 +2,9 @@
  * One batch of captured flows, their bodies and their messages written in one transaction (pg-store.ts flushes
  * one every 50 ms). How the values travel decides the cost at capture rates:
  *
- * - Bodies and message payloads go as separate Buffer parameters of a multi-row INSERT, which node-postgres
- *   sends in binary. A `bytea[]` parameter (unnest) would be sent as an array literal of hex text: twice the
+ * - Bodies of COPY_BODY_BYTES or more go by COPY in binary (pg-body-copy.ts), straight from the chunks the
+ *   proxy received. Smaller bodies and message payloads go as separate Buffer parameters of a multi-row
+ *   INSERT, which node-postgres sends in binary. A `bytea[]` parameter (unnest) would be sent as an array literal of hex text: twice the
  *   bytes, built by string concatenation in the proxy's thread and parsed again by the server — at 100 KB
  *   bodies that cost milliseconds of CPU per flow and held the hex copies of a whole batch in memory.
  * - Flows go as one JSON document for the whole batch, expanded by `jsonb_to_recordset`: one JSON.stringify
@@ -16,7 +17,8 @@
 import type pg from 'pg';
 import { normalizeIp } from '../../../common/cidr';
 import { toSummary, type Flow, type FlowSummary } from '../../../common/flow';
-import type { BodyRow } from './pg-bodies';
+import { bodyData, type BodyRow } from './pg-bodies';
+import { copyBodies } from './pg-body-copy';
 import type { MessageRow } from './pg-messages';
 import { FlowListener } from './pg-listen';
 
@@ -41,11 +43,16 @@ export interface BatchResult {
 const ROWS_PER_STATEMENT = 1_000;
 const BYTES_PER_STATEMENT = 1024 * 1024;
 /**
- * A body this large goes alone in a prepared statement (parsed once per connection). node-postgres assembles a
- * statement's parameters in a buffer that grows by copying what it holds: ten 100 KB bodies in one statement
- * were copied about twice over on the proxy's thread before they were sent.
+ * A body this large is written by COPY (pg-body-copy.ts), on a connection outside pipeline mode. Below it, a
+ * body's copies into a Bind message cost less than the extra round trips of that connection.
  */
-const OWN_STATEMENT_BYTES = 64 * 1024;
+export const COPY_BODY_BYTES = 64 * 1024;
+
+/** True when the batch's bodies need the COPY connection (pg-store.ts writeAll). */
+export function needsCopy(bodies: BodyRow[]): boolean {
+  return bodies.some((b) => b.size >= COPY_BODY_BYTES);
+}
+
 const BODIES_INSERT = 'INSERT INTO bodies (blob, flow_id, data) VALUES';
 const BODIES_CONFLICT = 'ON CONFLICT (blob) DO UPDATE SET data = EXCLUDED.data';
 
@@ -63,13 +70,14 @@ export async function writeBatch(
   /** The notifications for what was written (pg_notify payloads), sent inside the transaction. */
   notices: (added: FlowSummary[], updated: FlowSummary[]) => string[],
 ): Promise<BatchResult & { total: number }> {
-  const sent = new Statements(client);
+  const large = bodies.filter((b) => b.size >= COPY_BODY_BYTES);
+  // With a large body the batch is on the COPY connection (needsCopy), outside pipeline mode.
+  const sent = new Statements(client, large.length > 0);
   try {
     sent.query('BEGIN');
-    const large = bodies.filter((b) => b.data.length >= OWN_STATEMENT_BYTES);
-    for (const b of large) sent.query(`${BODIES_INSERT} ($1, $2, $3) ${BODIES_CONFLICT}`, [b.blob, b.flowId, b.data], 'hindsight-body');
-    const small = large.length ? bodies.filter((b) => b.data.length < OWN_STATEMENT_BYTES) : bodies;
-    for (const statement of insertStatements(BODIES_INSERT, ['', '', ''], BODIES_CONFLICT, small.map((b) => [b.blob, b.flowId, b.data]))) {
+    if (large.length) sent.run(() => copyBodies(client, large));
+    const small = large.length ? bodies.filter((b) => b.size < COPY_BODY_BYTES) : bodies;
+    for (const statement of insertStatements(BODIES_INSERT, ['', '', ''], BODIES_CONFLICT, small.map((b) => [b.blob, b.flowId, bodyData(b)]))) {
       sent.query(statement.text, statement.values);
     }
     for (const statement of insertStatements('INSERT INTO messages (flow_id, idx, meta, payload) VALUES', ['', '', '::jsonb', ''], 'ON CONFLICT DO NOTHING', messages.map((m) => [m.flowId, m.idx, JSON.stringify(m.meta), m.payload]))) {
@@ -125,14 +133,28 @@ export async function writeBatch(
   }
 }
 
-/** Statements issued on one client without waiting between them; settled() waits for all, failing with the first error. */
+/**
+ * Statements issued on one client; settled() waits for all, failing with the first error. On a pipelined
+ * connection they are sent without waiting between them. `sequential` (the COPY connection, outside pipeline
+ * mode): each is sent once the one before has settled, as node-postgres wants there — a statement after a
+ * failed one is still sent, and fails as the aborted transaction's statements do.
+ */
 class Statements {
   private issued: Promise<unknown>[] = [];
-  constructor(private readonly client: pg.ClientBase) {}
+  private last: Promise<unknown> = Promise.resolve();
+  constructor(
+    private readonly client: pg.ClientBase,
+    private readonly sequential: boolean,
+  ) {}
 
-  /** `name`: a prepared statement, parsed on the connection's first use only. */
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>> {
-    const result = this.client.query<R>(name ? { name, text, values } : { text, values });
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.run(() => this.client.query<R>({ text, values }));
+  }
+
+  /** `issue` sends statements of its own (a COPY) and resolves when they are done. */
+  run<T>(issue: () => Promise<T>): Promise<T> {
+    const result = this.sequential ? this.last.then(issue, issue) : issue();
+    this.last = result;
     // Observed at once: a statement after a failed one fails too, and must not be an unhandled rejection.
     result.catch(() => {});
     this.issued.push(result);
