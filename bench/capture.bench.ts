@@ -11,7 +11,7 @@
  * Every throughput row runs twice in the same run, capture on and capture off (forwarding only, as
  * `serve --no-capture`), so capture's share of the CPU per request is read from one run; BENCH_CAPTURE=on|off
  * runs one mode only. BENCH_STORAGE=none|bodies (default full) keeps the recording but drops the flows, or
- * keeps only their body files: where the cost goes.
+ * keeps only their body files (in segments, as the store writes them): where the cost goes.
  * `sustained`: http-1k at full speed for BENCH_SUSTAINED (60 s), the proxy's RSS, stored flows and dropped
  * flows sampled every second: whether memory stays bounded while trims run (BENCH_MAX_FLOWS / BENCH_TRIM_COUNT
  * set the store's cap, default the store's own 60,000 / 10,000).
@@ -58,7 +58,7 @@ import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore, createTeamCore } from '../electron/core/core';
 import { benchDatabase, postgresCpuMicros } from './pg-bench-db';
 import { boundHeapGrowth } from '../electron/core/base/heap-growth';
-import { BodyStore } from '../electron/core/store/bodies';
+import { BodyStore, DEFAULT_SEGMENT_BYTES } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
 import type http2 from 'node:http2';
@@ -132,7 +132,8 @@ async function proxyRole(): Promise<void> {
     // The cost breakdown: the same proxy and recording, with flows dropped (none) or only body files kept.
     const ca = await loadOrCreateCa(path.join(dataDir, 'ca'));
     let seq = 0;
-    const bodies = storage === 'bodies' ? new BodyStore({ dir: path.join(dataDir, 'bodies') }) : { open: () => ({ write() {}, end: () => emptyBody() }), read: async () => Buffer.alloc(0), remove: async () => {} };
+    // Body segments as the flow store writes them (store/index.ts), so `bodies` against `none` is the body path's own cost.
+    const bodies = storage === 'bodies' ? new BodyStore({ dir: path.join(dataDir, 'bodies'), segmentBytes: DEFAULT_SEGMENT_BYTES }) : { open: () => ({ write() {}, end: () => emptyBody() }), read: async () => Buffer.alloc(0), remove: async () => {} };
     const capture = await startCaptureProxy({ host: '127.0.0.1', port: 0, ca, sink: { flowStarted() {}, flowUpdated() {} }, bodies, nextSeq: () => ++seq, lookup: testLookup, upstreamCa });
     proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dropped: () => 0, trimmed: () => 0, dispose: () => capture.dispose() };
   }
