@@ -11,7 +11,7 @@
  * Every throughput row runs twice in the same run, capture on and capture off (forwarding only, as
  * `serve --no-capture`), so capture's share of the CPU per request is read from one run; BENCH_CAPTURE=on|off
  * runs one mode only. BENCH_STORAGE=none|bodies (default full) keeps the recording but drops the flows, or
- * keeps only their body files: where the cost goes.
+ * keeps only their body files (in segments, as the store writes them): where the cost goes.
  * `sustained`: http-1k at full speed for BENCH_SUSTAINED (60 s), the proxy's RSS, stored flows and dropped
  * flows sampled every second: whether memory stays bounded while trims run (BENCH_MAX_FLOWS / BENCH_TRIM_COUNT
  * set the store's cap, default the store's own 60,000 / 10,000).
@@ -34,6 +34,9 @@
  * the reps); with BENCH_BEFORE the throughput rows also run through that checkout's proxy, alternating with
  * this one's. Each row reports the proxy thread's garbage collections per 1,000 requests (perf_hooks 'gc'
  * entries: all, and full mark-compacts) and their time per request.
+ * BENCH_THREADS=1 (Linux) prints, per throughput row, the proxy's CPU per request by thread (main, V8's helpers, the
+ * thread pool, the store's worker; user + system, from /proc) and its write calls and bytes per request (/proc/PID/io):
+ * which thread and which syscalls a change moved, where the total alone says nothing on a loaded machine.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
  * request-target encoder in JavaScript), to compare with the default native read.
  * BENCH_STORE=postgres://… (a cluster's admin URL): every throughput row runs with the embedded store (capture on)
@@ -56,11 +59,11 @@ import { startCaptureProxy } from '../electron/core/capture/proxy';
 import { createCore, createTeamCore } from '../electron/core/core';
 import { benchDatabase, postgresCpuMicros } from './pg-bench-db';
 import { boundHeapGrowth } from '../electron/core/base/heap-growth';
-import { BodyStore } from '../electron/core/store/bodies';
+import { BodyStore, DEFAULT_SEGMENT_BYTES } from '../electron/core/store/bodies';
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
 import type http2 from 'node:http2';
-import { cpuBetween, mockttpRole, peakRssMB, percentile, startChild, threadCpu, type Child, type Message, type ThreadCpu } from './child';
+import { cpuBetween, ioCounts, mockttpRole, peakRssMB, percentile, startChild, threadCpu, threadTimes, type Child, type Message, type ThreadCpu } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -78,6 +81,8 @@ const PROXY_NODE_FLAGS = process.env.BENCH_PROXY_NODE_FLAGS?.split(' ').filter(B
 /** BENCH_LOG as a list of modes (off, on, bodies); one mode keeps the rows' old names. */
 const LOG_MODES = (process.env.BENCH_LOG ?? '').split(',').map((m) => m.trim()).filter(Boolean);
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 1));
+/** BENCH_THREADS=1: each row also prints the proxy's CPU per request by thread (user/system) and its write calls and bytes per request. */
+const THREADS = process.env.BENCH_THREADS === '1';
 
 
 // ---------- the two helper roles ----------
@@ -128,14 +133,15 @@ async function proxyRole(): Promise<void> {
     // The cost breakdown: the same proxy and recording, with flows dropped (none) or only body files kept.
     const ca = await loadOrCreateCa(path.join(dataDir, 'ca'));
     let seq = 0;
-    const bodies = storage === 'bodies' ? new BodyStore({ dir: path.join(dataDir, 'bodies') }) : { open: () => ({ write() {}, end: () => emptyBody() }), read: async () => Buffer.alloc(0), remove: async () => {} };
+    // Body segments as the flow store writes them (store/index.ts), so `bodies` against `none` is the body path's own cost.
+    const bodies = storage === 'bodies' ? new BodyStore({ dir: path.join(dataDir, 'bodies'), segmentBytes: DEFAULT_SEGMENT_BYTES }) : { open: () => ({ write() {}, end: () => emptyBody() }), read: async () => Buffer.alloc(0), remove: async () => {} };
     const capture = await startCaptureProxy({ host: '127.0.0.1', port: 0, ca, sink: { flowStarted() {}, flowUpdated() {} }, bodies, nextSeq: () => ++seq, lookup: testLookup, upstreamCa });
     proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dropped: () => 0, trimmed: () => 0, dispose: () => capture.dispose() };
   }
   const gc = countGc();
   process.send!({ type: 'ready', port: proxy.port, caPem: proxy.caPem });
   process.on('message', async (m: Message) => {
-    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}) });
+    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}), ...(THREADS ? { threads: threadTimes(), io: ioCounts() } : {}) });
     if (m.type === 'stop') {
       await proxy.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -320,6 +326,7 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   const pgCpuAtEnd = capture === 'pg' ? postgresCpuMicros() : undefined;
   const usage = await proxy.ask('usage');
   latencies.sort((a, b) => a - b);
+  if (atStart?.threads && usage.threads) printThreads(name, capture, atStart, usage, Math.max(1, latencies.length));
   const rate = latencies.length / durationS;
   const measured = Math.max(1, latencies.length);
   // A proxy from a checkout without GC counts (BENCH_BEFORE) has none to report.
@@ -556,6 +563,20 @@ function printCaptureShare(rows: Row[]): void {
   console.log('\n| row | CPU µs/req capture on | capture off | on ÷ off (goal ≤ 1.25×) | req/s on ÷ off |');
   console.log('|---|--:|--:|--:|--:|');
   for (const l of lines) console.log(l);
+}
+
+/** BENCH_THREADS: the measured time's proxy CPU per request by thread, and its write calls and bytes per request. */
+function printThreads(name: string, capture: CaptureMode, start: Message, end: Message, requests: number): void {
+  const before = start.threads as Record<string, { user: number; sys: number }>;
+  const after = end.threads as Record<string, { user: number; sys: number }>;
+  const perReq = (ms: number) => round((ms * 1000) / requests);
+  const parts = Object.entries(after)
+    .map(([thread, t]) => ({ thread, user: t.user - (before[thread]?.user ?? 0), sys: t.sys - (before[thread]?.sys ?? 0) }))
+    .filter((t) => t.user + t.sys > 0)
+    .sort((a, b) => b.user + b.sys - (a.user + a.sys))
+    .map((t) => `${t.thread} ${perReq(t.user)}+${perReq(t.sys)}`);
+  const io = (key: string) => round(((end.io as Record<string, number>)[key] - (start.io as Record<string, number>)[key]) / requests);
+  console.log(`threads ${name}, capture ${capture}: µs/req user+sys ${parts.join(', ')}; per request ${io('syscw')} write calls, ${io('wchar')} bytes written, ${io('write_bytes')} to disk`);
 }
 
 /** The PostgreSQL store against the embedded one, per row of this run (issue 21's goal: within 10 %). */

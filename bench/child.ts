@@ -91,6 +91,52 @@ export function threadCpu(pid: number): ThreadCpu | undefined {
   return cpu;
 }
 
+/**
+ * Where a process's CPU went, by thread kind (Linux; empty elsewhere): user and system ms per thread name from
+ * /proc/PID/task/TID/stat, the main thread as `main`, numbered threads of one kind (libuv-worker, V8 DefaultWorke…)
+ * added together. With /proc/PID/io's write calls and bytes, this tells which thread and which syscalls a change moved.
+ */
+export function threadTimes(pid = process.pid): Record<string, { user: number; sys: number }> {
+  const ticks = 1000 / 100;
+  const out: Record<string, { user: number; sys: number }> = {};
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  // Node leaves most threads unnamed ("node"): those are told apart by their order of creation (t1, t2 … after main:
+  // V8's platform workers first, then the libuv pool and the store's worker as the proxy starts them).
+  tids.sort((a, b) => Number(a) - Number(b));
+  for (const [i, tid] of tids.entries()) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const name = Number(tid) === pid ? 'main' : comm === 'node' ? `t${i}` : comm.replace(/[\d]+$/, '').trim();
+      const fields = stat.slice(close + 2).split(' ');
+      const t = (out[name] ??= { user: 0, sys: 0 });
+      t.user += Number(fields[11]) * ticks;
+      t.sys += Number(fields[12]) * ticks;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** /proc/PID/io: read and write calls, bytes passed to them, bytes that reached the disk (Linux; empty elsewhere). */
+export function ioCounts(pid = process.pid): Record<string, number> {
+  try {
+    return Object.fromEntries(fs.readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((line) => {
+      const [key, value] = line.split(': ');
+      return [key, Number(value)];
+    }));
+  } catch {
+    return {};
+  }
+}
+
 /** The CPU used between two readings (threads that ended meanwhile make `others` smaller, never negative). */
 export function cpuBetween(before: ThreadCpu | undefined, after: ThreadCpu | undefined): ThreadCpu | undefined {
   if (!before || !after) return undefined;

@@ -7,7 +7,10 @@
  * opened, so nothing is left behind.
  *
  * Pages are reused: a few idle ones are kept, so steady capture allocates none and the pages stay in memory
- * the system has already given the process.
+ * the system has already given the process. When the idle ones run low (a disk slower than the capture holds
+ * pages in writes), the next is made ahead with its test write on the thread pool: made by take(), the test
+ * write is a synchronous direct write on the proxy's thread, which waited 30–40 ms for a busy disk in profiles
+ * of http-100k capture (issue 16).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +22,8 @@ export const BLOCK = 4096;
 export const PAGE = 1024 * 1024;
 /** Idle pages kept for reuse. */
 const IDLE_PAGES = 8;
+/** Idle pages below which take() makes the next one ahead, off the proxy's thread. */
+const LOW_WATER = 2;
 /** Malloc's alignment: where the offset search steps. */
 const STEP = 16;
 
@@ -35,12 +40,21 @@ export class DirectPages {
   /** Pages made so far (for tests and diagnostics: steady capture reuses pages instead of making new ones). */
   allocated = 0;
   private closed = false;
+  /** A page being made ahead (makeAhead): its test write is under way on the probe file. */
+  private making: Promise<void> | undefined;
 
   constructor(private readonly dir: string) {}
 
   /** A page whose contents are stale bytes of an earlier segment (writers zero what they pad with). */
   take(): Buffer {
-    return this.idle.pop() ?? this.allocate();
+    const page = this.idle.pop() ?? this.allocate();
+    if (this.idle.length < LOW_WATER) this.makeAhead();
+    return page;
+  }
+
+  /** Resolves once no page is being made ahead (for tests, and close). */
+  async ahead(): Promise<void> {
+    while (this.making) await this.making;
   }
 
   give(page: Buffer): void {
@@ -69,6 +83,34 @@ export class DirectPages {
     );
   }
 
+  /**
+   * Makes one idle page with its test writes on the thread pool. A failure makes none and reports nothing:
+   * take() then searches on its own and throws what it meets.
+   */
+  private makeAhead(): void {
+    if (this.making || this.closed || !this.usable || this.probeFd === undefined) return;
+    const fd = this.probeFd;
+    const raw = Buffer.allocUnsafeSlow(PAGE + BLOCK);
+    const offsets = this.offsetsToTry();
+    this.making = new Promise<void>((done) => {
+      const tryAt = (i: number) =>
+        fs.write(fd, raw, offsets[i], BLOCK, 0, (err) => {
+          if (err?.code === 'EINVAL' && i + 1 < offsets.length && !this.closed) return tryAt(i + 1);
+          this.making = undefined;
+          if (!err && !this.closed) {
+            this.lastOffset = offsets[i];
+            this.allocated++;
+            this.give(raw.subarray(offsets[i], offsets[i] + PAGE));
+          }
+          // close() left the probe file to this write: a number closed under it could be a new file's by the time it runs.
+          if (this.closed) this.closeProbe();
+          done();
+          if (!err && this.idle.length < LOW_WATER) this.makeAhead();
+        });
+      tryAt(0);
+    });
+  }
+
   /** Throws when no aligned page can be made (a failed test write: a full disk, or no direct I/O here). */
   private allocate(): Buffer {
     const fd = (this.probeFd ??= openProbe(this.dir));
@@ -95,12 +137,16 @@ export class DirectPages {
     return offsets;
   }
 
-  /** A prepare() still waiting for its turn then makes no page. */
+  /** A prepare() still waiting for its turn then makes no page; a page being made ahead is let go when its write ends. */
   close(): void {
     this.closed = true;
+    if (!this.making) this.closeProbe();
+    this.idle.length = 0;
+  }
+
+  private closeProbe(): void {
     if (this.probeFd !== undefined) fs.closeSync(this.probeFd);
     this.probeFd = undefined;
-    this.idle.length = 0;
   }
 }
 

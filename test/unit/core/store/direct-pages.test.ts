@@ -26,6 +26,45 @@ test('prepare makes the first page ahead, so take hands it out without searching
   pages.close();
 });
 
+/** Prepared pages, or undefined (the test skipped) where this file system takes no direct writes. */
+async function preparedPages(t: { skip(message: string): void }): Promise<DirectPages | undefined> {
+  const pages = new DirectPages(tempDir());
+  await pages.prepare();
+  if (pages.usable && pages.allocated > 0) return pages;
+  t.skip('no direct writes here');
+  pages.close();
+  return undefined;
+}
+
+const openFiles = () => fs.readdirSync('/proc/self/fd').length;
+
+test('take makes the next pages ahead on the thread pool, so taking them makes none on the caller\'s thread', async (t) => {
+  const pages = await preparedPages(t);
+  if (!pages) return;
+  pages.take();
+  // The idle pages ran out: two are made ahead, their test writes behind the caller's back.
+  assert.equal(pages.allocated, 1);
+  await pages.ahead();
+  assert.equal(pages.allocated, 3);
+  const taken = [pages.take(), pages.take()];
+  assert.deepStrictEqual({ allocated: pages.allocated, lengths: taken.map((p) => p.length) }, { allocated: 3, lengths: [PAGE, PAGE] });
+  await pages.ahead();
+  assert.equal(pages.allocated, 5);
+  pages.close();
+});
+
+test('close while a page is made ahead closes the probe file once that write ends, and makes no more', async (t) => {
+  const before = openFiles();
+  const pages = await preparedPages(t);
+  if (!pages) return;
+  pages.take();
+  pages.close();
+  // The probe file stays open for the write under way (its number could be another file's after a close).
+  assert.equal(openFiles(), before + 1);
+  await pages.ahead();
+  assert.deepStrictEqual({ open: openFiles(), allocated: pages.allocated }, { open: before, allocated: 1 });
+});
+
 test('prepare after close, or in a folder where nothing can be written, never rejects', async () => {
   const closed = new DirectPages(tempDir());
   closed.close();
