@@ -16,6 +16,9 @@
  * flows sampled every second: whether memory stays bounded while trims run (BENCH_MAX_FLOWS / BENCH_TRIM_COUNT
  * set the store's cap, default the store's own 60,000 / 10,000).
  * BENCH_SHORT=1: 1 s warm-up + 4 s per row, a 15 s sustained run with a 20,000-flow cap (a quick look).
+ * BENCH_THREADS=1 adds to each row where the proxy's CPU goes by thread (main, v8-platform: V8's GC helpers,
+ * store-worker, pool: libuv's; bench/thread-names.cjs names them) and the proxy thread's bytes allocated and
+ * promoted per request.
  * BENCH_ONLY=http-1k,http-100k,https-1k,https-h2-1k,newhost,sustained picks rows. https-h2-1k: HTTP/2 end to
  * end, ALPN h2 only, 32 streams in flight over 4 tunnels (Node's http2 client), to an h2 origin (test/helpers/h2.ts).
  * The new-host row also prints its three slowest first requests with the proxy's CPU during each, and the
@@ -34,16 +37,12 @@
  * the reps); with BENCH_BEFORE the throughput rows also run through that checkout's proxy, alternating with
  * this one's. Each row reports the proxy thread's garbage collections per 1,000 requests (perf_hooks 'gc'
  * entries: all, and full mark-compacts) and their time per request.
- * BENCH_THREADS=1 (Linux) prints, per throughput row, the proxy's CPU per request by thread (main, V8's helpers, the
- * thread pool, the store's worker; user + system, from /proc) and its write calls and bytes per request (/proc/PID/io):
- * which thread and which syscalls a change moved, where the total alone says nothing on a loaded machine.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
  * request-target encoder in JavaScript), to compare with the default native read.
  * BENCH_STORE=postgres://… (a cluster's admin URL): every throughput row runs with the embedded store (capture on)
  * and with the PostgreSQL store (capture pg: createTeamCore as `serve --store`, a fresh database per proxy created
  * and dropped through that URL), alternating; BENCH_PG_PID=<postmaster pid> adds PostgreSQL's CPU per request
  * (the postmaster and its children, from /proc), so the database's share of the work is in the same table.
- * BENCH_CAPTURE=pg with BENCH_STORE runs the PostgreSQL rows only (an A/B of the store against BENCH_BEFORE).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -63,7 +62,7 @@ import { BodyStore, DEFAULT_SEGMENT_BYTES } from '../electron/core/store/bodies'
 import { startOrigin, testLookup } from '../test/helpers/origin';
 import { h2ThroughProxy, startH2Origin } from '../test/helpers/h2';
 import type http2 from 'node:http2';
-import { cpuBetween, ioCounts, mockttpRole, peakRssMB, percentile, startChild, threadCpu, threadTimes, type Child, type Message, type ThreadCpu } from './child';
+import { cpuBetween, gcWindow, ioCounts, mockttpRole, peakRssMB, percentile, startChild, threadCpu, threadCpuByName, type Child, type Message, type ThreadCpu } from './child';
 
 const SHORT = process.env.BENCH_SHORT === '1';
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? (SHORT ? 1 : 2));
@@ -77,12 +76,15 @@ const NEW_HOSTS = 50;
 const TIMEOUT_MS = 10_000;
 /** Before/after pairs of the h2 row with BENCH_BEFORE. */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
-const PROXY_NODE_FLAGS = process.env.BENCH_PROXY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+/**
+ * BENCH_THREADS=1: each row's proxy CPU per request per thread (main, GC helpers, the store's worker, the
+ * pool), and the proxy thread's bytes allocated and promoted per request (child.ts gcWindow).
+ */
+const THREADS = process.env.BENCH_THREADS === '1';
+const PROXY_NODE_FLAGS = [...(process.env.BENCH_PROXY_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(THREADS ? ['--require', path.join(__dirname, 'thread-names.cjs')] : [])];
 /** BENCH_LOG as a list of modes (off, on, bodies); one mode keeps the rows' old names. */
 const LOG_MODES = (process.env.BENCH_LOG ?? '').split(',').map((m) => m.trim()).filter(Boolean);
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 1));
-/** BENCH_THREADS=1: each row also prints the proxy's CPU per request by thread (user/system) and its write calls and bytes per request. */
-const THREADS = process.env.BENCH_THREADS === '1';
 
 
 // ---------- the two helper roles ----------
@@ -139,9 +141,21 @@ async function proxyRole(): Promise<void> {
     proxy = { port: capture.address().port, caPem: ca.certPem, stored: () => 0, dropped: () => 0, trimmed: () => 0, dispose: () => capture.dispose() };
   }
   const gc = countGc();
+  // With BENCH_THREADS=1, the proxy thread's heap since the start, summed over windows ended at each 'usage'
+  // (a window ends to be read).
+  const heap = { heapAllocated: 0, heapPromoted: 0 };
+  let heapSince = THREADS ? gcWindow() : undefined;
   process.send!({ type: 'ready', port: proxy.port, caPem: proxy.caPem });
   process.on('message', async (m: Message) => {
-    if (m.type === 'usage') process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}), ...(THREADS ? { threads: threadTimes(), io: ioCounts() } : {}) });
+    if (m.type === 'usage') {
+      if (heapSince) {
+        const window = heapSince();
+        heapSince = gcWindow();
+        heap.heapAllocated += window.allocatedBytes;
+        heap.heapPromoted += window.promotedBytes;
+      }
+      process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(heapSince ? heap : {}), ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}) });
+    }
     if (m.type === 'stop') {
       await proxy.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -280,7 +294,11 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   let cpuAtStart = 0;
   let atStart: Message | undefined;
   let pgCpuAtStart: number | undefined;
+  let threadsAtStart: Record<string, number> | undefined;
+  let ioAtStart: Record<string, number> | undefined;
   const startMeasure = setTimeout(async () => {
+    if (THREADS) threadsAtStart = threadCpuByName(proxy.process.pid!);
+    if (THREADS) ioAtStart = ioCounts(proxy.process.pid!);
     if (capture === 'pg') pgCpuAtStart = postgresCpuMicros();
     atStart = await proxy.ask('usage');
     cpuAtStart = atStart.cpuMicros as number;
@@ -325,8 +343,9 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   if (sampler) clearInterval(sampler);
   const pgCpuAtEnd = capture === 'pg' ? postgresCpuMicros() : undefined;
   const usage = await proxy.ask('usage');
+  const threadsAtEnd = THREADS ? threadCpuByName(proxy.process.pid!) : undefined;
+  const ioAtEnd = THREADS ? ioCounts(proxy.process.pid!) : undefined;
   latencies.sort((a, b) => a - b);
-  if (atStart?.threads && usage.threads) printThreads(name, capture, atStart, usage, Math.max(1, latencies.length));
   const rate = latencies.length / durationS;
   const measured = Math.max(1, latencies.length);
   // A proxy from a checkout without GC counts (BENCH_BEFORE) has none to report.
@@ -342,11 +361,34 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
     cpuMicrosPerReq: cpuAtStart ? Math.round(((usage.cpuMicros as number) - cpuAtStart) / Math.max(1, latencies.length)) : undefined,
     pgCpuMicrosPerReq: pgCpuAtStart !== undefined && pgCpuAtEnd !== undefined ? Math.round((pgCpuAtEnd - pgCpuAtStart) / Math.max(1, latencies.length)) : undefined,
     peakRssMB: usage.peakRssMB as number,
-    note: [(usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : '', usage.logWithoutBodies ? `${usage.logWithoutBodies as number} of ${usage.logLines as number} log lines without bodies (behind)` : ''].filter(Boolean).join('; ') || undefined,
+    note: [threadsNote(threadsAtStart, threadsAtEnd, latencies.length), ioNote(ioAtStart, ioAtEnd, latencies.length), heapNote(gcDelta('heapAllocated'), gcDelta('heapPromoted'), measured), (usage.dropped as number) > 0 ? `${usage.dropped as number} flows dropped` : '', usage.logWithoutBodies ? `${usage.logWithoutBodies as number} of ${usage.logLines as number} log lines without bodies (behind)` : ''].filter(Boolean).join('; ') || undefined,
     gcPer1k: perReq(gcDelta('gcCount'), 1000),
     majorGcPer1k: perReq(gcDelta('gcMajor'), 1000),
     gcMicrosPerReq: perReq(gcDelta('gcMicros'), 1),
   };
+}
+
+/** The proxy thread's heap per request (a checkout without the figures, BENCH_BEFORE, has none). */
+function heapNote(allocated: number | undefined, promoted: number | undefined, requests: number): string {
+  if (allocated === undefined || promoted === undefined) return '';
+  return `proxy thread heap per request: ${(allocated / requests / 1024).toFixed(1)} KB allocated, ${Math.round(promoted / requests)} B promoted`;
+}
+
+/** µs per request per thread name between two readings (threadCpuByName), largest first. */
+/** Write calls and bytes per request (/proc/PID/io; write calls include the thread pool's eventfd wake-ups). */
+function ioNote(before: Record<string, number> | undefined, after: Record<string, number> | undefined, requests: number): string {
+  if (!before || !after || requests === 0) return '';
+  const per = (key: string) => round((after[key] - before[key]) / requests);
+  return `per request ${per('syscw')} write calls, ${per('wchar')} bytes written, ${per('write_bytes')} to disk`;
+}
+
+function threadsNote(before: Record<string, number> | undefined, after: Record<string, number> | undefined, requests: number): string {
+  if (!before || !after || requests === 0) return '';
+  const parts = Object.entries(after)
+    .map(([name, ms]) => [name, ((ms - (before[name] ?? 0)) * 1000) / requests] as const)
+    .filter(([, micros]) => micros >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  return 'µs/req by thread: ' + parts.map(([name, micros]) => `${name} ${micros.toFixed(1)}`).join(', ');
 }
 
 /**
@@ -436,7 +478,7 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
 async function main(): Promise<void> {
-  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_CAPTURE === 'pg' && process.env.BENCH_STORE ? ['pg'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
+  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
@@ -563,20 +605,6 @@ function printCaptureShare(rows: Row[]): void {
   console.log('\n| row | CPU µs/req capture on | capture off | on ÷ off (goal ≤ 1.25×) | req/s on ÷ off |');
   console.log('|---|--:|--:|--:|--:|');
   for (const l of lines) console.log(l);
-}
-
-/** BENCH_THREADS: the measured time's proxy CPU per request by thread, and its write calls and bytes per request. */
-function printThreads(name: string, capture: CaptureMode, start: Message, end: Message, requests: number): void {
-  const before = start.threads as Record<string, { user: number; sys: number }>;
-  const after = end.threads as Record<string, { user: number; sys: number }>;
-  const perReq = (ms: number) => round((ms * 1000) / requests);
-  const parts = Object.entries(after)
-    .map(([thread, t]) => ({ thread, user: t.user - (before[thread]?.user ?? 0), sys: t.sys - (before[thread]?.sys ?? 0) }))
-    .filter((t) => t.user + t.sys > 0)
-    .sort((a, b) => b.user + b.sys - (a.user + a.sys))
-    .map((t) => `${t.thread} ${perReq(t.user)}+${perReq(t.sys)}`);
-  const io = (key: string) => round(((end.io as Record<string, number>)[key] - (start.io as Record<string, number>)[key]) / requests);
-  console.log(`threads ${name}, capture ${capture}: µs/req user+sys ${parts.join(', ')}; per request ${io('syscw')} write calls, ${io('wchar')} bytes written, ${io('write_bytes')} to disk`);
 }
 
 /** The PostgreSQL store against the embedded one, per row of this run (issue 21's goal: within 10 %). */

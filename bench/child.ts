@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import v8 from 'node:v8';
 
 export type Message = { type: string; [key: string]: unknown };
 
@@ -195,4 +196,80 @@ export async function mockttpRole(caName: string, options: { webSockets?: boolea
   if (options.webSockets) await server.forAnyWebSocket().thenPassThrough({});
   process.send!({ type: 'ready', port: server.port, caPem: ca.cert });
   answerUntilStopped(() => server.stop());
+}
+
+/**
+ * CPU ms per thread name of process `pid` so far (/proc/PID/task/TID/comm and schedstat; Linux, else
+ * undefined). With bench/thread-names.cjs preloaded the names say what each thread is: main, v8-platform
+ * (GC helpers), store-worker, other-worker; pool is what the main thread made later (libuv's thread pool).
+ */
+export function threadCpuByName(pid: number): Record<string, number> | undefined {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const cpu: Record<string, number> = {};
+  for (const tid of tids) {
+    try {
+      const comm = Number(tid) === pid ? 'main' : fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/^node$/, 'pool');
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      cpu[comm] = (cpu[comm] ?? 0) + ns / 1e6;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return cpu;
+}
+
+/** What this thread's heap did over a window (gcWindow): bytes allocated, bytes moved to the old generation, collections. */
+export interface HeapWindow {
+  allocatedBytes: number;
+  promotedBytes: number;
+  scavenges: number;
+  fullGcs: number;
+}
+
+interface GcSpaces {
+  heapStatistics: { usedHeapSize: number };
+  heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[];
+}
+
+const OLD_SPACES = new Set(['old_space', 'code_space', 'map_space', 'lo_space', 'code_lo_space']);
+
+function oldUsed(spaces: GcSpaces): number {
+  let used = 0;
+  for (const space of spaces.heapSpaceStatistics) if (OLD_SPACES.has(space.spaceName)) used += space.spaceUsedSize;
+  return used;
+}
+
+/**
+ * Starts watching this thread's heap (v8.GCProfiler, one collection at a time); the returned function ends
+ * the window and tells what happened in it. Allocated: the heap's growth between collections summed (what
+ * each collection found used, less what the previous one left), plus the growth since the last one;
+ * promoted: what the old generation gained across young-generation collections (survivors moved there, and
+ * large objects allocated straight into it). The garbage a flow makes, and what of it outlives V8's young
+ * generation, which its collections must copy (issue 16).
+ */
+export function gcWindow(): () => HeapWindow {
+  const profiler = new v8.GCProfiler();
+  const usedAtStart = v8.getHeapStatistics().used_heap_size;
+  profiler.start();
+  return () => {
+    const usedAtEnd = v8.getHeapStatistics().used_heap_size;
+    const stats = (profiler.stop()?.statistics ?? []) as { gcType: string; beforeGC: GcSpaces; afterGC: GcSpaces }[];
+    const window: HeapWindow = { allocatedBytes: 0, promotedBytes: 0, scavenges: 0, fullGcs: 0 };
+    let lastAfter = usedAtStart;
+    for (const gc of stats) {
+      window.allocatedBytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - lastAfter);
+      lastAfter = gc.afterGC.heapStatistics.usedHeapSize;
+      if (gc.gcType === 'Scavenge') {
+        window.scavenges++;
+        window.promotedBytes += Math.max(0, oldUsed(gc.afterGC) - oldUsed(gc.beforeGC));
+      } else if (gc.gcType === 'MarkSweepCompact') window.fullGcs++;
+    }
+    window.allocatedBytes += Math.max(0, usedAtEnd - lastAfter);
+    return window;
+  };
 }

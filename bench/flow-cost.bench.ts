@@ -9,7 +9,8 @@
  * chunks of up to 64 KB as a socket delivers it; BENCH_MAX_FLOWS and BENCH_TRIM_COUNT set the
  * store's cap and trim (so that trims run within the run: their removals are part of the cost).
  * BENCH_BEFORE=<another checkout>: BENCH_PAIRS (3) runs of that checkout's store and this one's, alternating,
- * each in a process of its own, and the medians.
+ * each in a process of its own, and the medians. Those processes preload bench/thread-names.cjs, so each run
+ * also has the main thread's bytes allocated and promoted per flow (child.ts gcWindow) and its CPU per flow by thread (main, v8-platform: V8's GC helpers, store-worker, node: libuv's pool).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FLOW_SCHEMA, type Flow } from '../electron/common/flow';
 import type * as StoreModule from '../electron/core/store';
+import { gcWindow, threadCpuByName } from './child';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1500);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
@@ -47,6 +49,11 @@ interface Result {
   user: number;
   system: number;
   switches: number;
+  /** CPU µs per flow by thread name (threadCpuByName). */
+  threads?: Record<string, number>;
+  /** The main thread's heap per flow (gcWindow): bytes allocated, bytes promoted to the old generation. */
+  allocated?: number;
+  promoted?: number;
 }
 
 /** One run against the store of the checkout at `root` (this one by default). */
@@ -92,29 +99,44 @@ async function measure(root: string): Promise<Result> {
   }, TICK_MS);
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuByName(process.pid);
+  const heapWindow = gcWindow();
   const switches0 = switches();
   const flows0 = recorded;
   const t0 = Date.now();
   await new Promise((resolve) => setTimeout(resolve, DURATION_S * 1_000));
   const cpu = process.cpuUsage(cpu0);
+  const threads1 = threadCpuByName(process.pid);
+  const heap = heapWindow();
   const flows = recorded - flows0;
   const switched = switches() - switches0;
   const seconds = (Date.now() - t0) / 1000;
   clearInterval(timer);
   await store.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  return { flowsPerSecond: Math.round(flows / seconds), cpu: (cpu.user + cpu.system) / flows, user: cpu.user / flows, system: cpu.system / flows, switches: switched / flows };
+  const threads: Record<string, number> = {};
+  // Threads of the tsx loader and others under 0.05 µs/flow are left out.
+  for (const [name, ms] of Object.entries(threads1 ?? {})) {
+    const micros = ((ms - (threads0?.[name] ?? 0)) * 1000) / flows;
+    if (micros >= 0.05) threads[name] = Math.round(micros * 10) / 10;
+  }
+  return { flowsPerSecond: Math.round(flows / seconds), cpu: (cpu.user + cpu.system) / flows, user: cpu.user / flows, system: cpu.system / flows, switches: switched / flows, threads, allocated: heap.allocatedBytes / flows, promoted: heap.promotedBytes / flows };
 }
 
-const HEADER = '| flows/s | CPU µs/flow (all threads) | user | system | context switches/flow |';
-const line = (r: Result, label = '') => `| ${label}${r.flowsPerSecond} | ${r.cpu.toFixed(1)} | ${r.user.toFixed(1)} | ${r.system.toFixed(1)} | ${r.switches.toFixed(2)} |`;
+const HEADER = '| flows/s | CPU µs/flow (all threads) | user | system | context switches/flow | main thread allocated / promoted B/flow | µs/flow by thread |';
+const threadsText = (threads: Record<string, number> | undefined) =>
+  Object.entries(threads ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, micros]) => `${name} ${micros.toFixed(1)}`)
+    .join(', ');
+const line = (r: Result, label = '') => `| ${label}${r.flowsPerSecond} | ${r.cpu.toFixed(1)} | ${r.user.toFixed(1)} | ${r.system.toFixed(1)} | ${r.switches.toFixed(2)} | ${Math.round(r.allocated ?? 0)} / ${Math.round(r.promoted ?? 0)} | ${threadsText(r.threads)} |`;
 
 /** BENCH_BEFORE: alternating runs of both checkouts' stores, each in a fresh process (this file again, BENCH_ROOT set). */
 function compare(before: string): void {
   const results: Record<'before' | 'this', Result[]> = { before: [], this: [] };
   for (let pair = 0; pair < PAIRS; pair++) {
     for (const [side, root] of [['before', path.resolve(before)], ['this', path.join(__dirname, '..')]] as const) {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', __filename], { env: { ...process.env, BENCH_BEFORE: '', BENCH_ROOT: root, BENCH_JSON: '1' }, encoding: 'utf8', cwd: root });
+      const run = spawnSync(process.execPath, ['--require', path.join(__dirname, 'thread-names.cjs'), '--import', 'tsx', __filename], { env: { ...process.env, BENCH_BEFORE: '', BENCH_ROOT: root, BENCH_JSON: '1' }, encoding: 'utf8', cwd: root });
       if (run.status !== 0) throw new Error(`the ${side} run failed: ${run.stderr}`);
       const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as Result;
       results[side].push(result);
@@ -122,10 +144,14 @@ function compare(before: string): void {
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const med = (list: Result[]): Result => ({ flowsPerSecond: median(list.map((r) => r.flowsPerSecond)), cpu: median(list.map((r) => r.cpu)), user: median(list.map((r) => r.user)), system: median(list.map((r) => r.system)), switches: median(list.map((r) => r.switches)) });
+  const medThreads = (list: Result[]): Record<string, number> => {
+    const names = new Set(list.flatMap((r) => Object.keys(r.threads ?? {})));
+    return Object.fromEntries([...names].map((name) => [name, median(list.map((r) => r.threads?.[name] ?? 0))]));
+  };
+  const med = (list: Result[]): Result => ({ flowsPerSecond: median(list.map((r) => r.flowsPerSecond)), cpu: median(list.map((r) => r.cpu)), user: median(list.map((r) => r.user)), system: median(list.map((r) => r.system)), switches: median(list.map((r) => r.switches)), threads: medThreads(list), allocated: median(list.map((r) => r.allocated ?? 0)), promoted: median(list.map((r) => r.promoted ?? 0)) });
   console.log(`\n${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}; medians of ${PAIRS} alternating runs\n`);
   console.log(`| side ${HEADER}`);
-  console.log('|---|--:|--:|--:|--:|--:|');
+  console.log('|---|--:|--:|--:|--:|--:|--:|---|');
   console.log(line(med(results.before), `before (${before}) | `));
   console.log(line(med(results.this), 'this | '));
 }
@@ -139,7 +165,7 @@ async function main(): Promise<void> {
   }
   console.log(`${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}\n`);
   console.log(HEADER);
-  console.log('|--:|--:|--:|--:|--:|');
+  console.log('|--:|--:|--:|--:|--:|--:|---|');
   console.log(line(result));
 }
 

@@ -484,9 +484,9 @@ class WorkerFlowStore implements FlowStore {
       const batch = { since: this.pendingSince };
       this.writesInFlight.add(batch);
       // One request per batch: one message to wake the worker and one append to the datafile, whatever its size.
-      const { chunks, keys, chars } = docChunks(flows);
-      const applied = this.journal.appendUnlessApplied(chunks, JOURNAL_UNLESS_APPLIED_MS);
-      const work = this.request({ type: 'write', id: 0, lines: chunks, keys }, chars);
+      const { lines, keys, chars } = docLines(flows);
+      const applied = this.journal.appendUnlessApplied(lines, JOURNAL_UNLESS_APPLIED_MS);
+      const work = this.request({ type: 'write', id: 0, lines, keys }, chars);
       void work.then(applied, () => {});
       void work
         .catch((err: Error) => this.warn(`Captured flows could not be saved: ${err.message}`))
@@ -699,37 +699,26 @@ class WorkerFlowStore implements FlowStore {
 }
 
 /**
- * Text per write request. V8 allocates a string over 128 KB straight in its old generation, where it stays
- * until the next full collection: one string per 50 ms batch at thousands of flows a second made most of the
- * proxy's old-space garbage. Chunks under that size die young.
+ * Flows as datafile lines (nedb documents: the flow with `_id` = its id, no newline), one string each, with
+ * every line's key in order (keyLine), and the characters in all (newlines counted). One flat string per flow
+ * straight from JSON.stringify, sent as it is: building the line from two texts (`{"_id":…,` and the flow's
+ * JSON less its brace) copied the flow's JSON again, and joining lines into chunks made a rope that the
+ * message to the worker flattened, a third copy. Each string is far under the 128 KB above which V8
+ * allocates a string in its old generation.
  */
-const WRITE_CHUNK_CHARS = 64 * 1024;
-
-/**
- * Flows as datafile lines (nedb documents: the flow with `_id` = its id), in chunks of about
- * WRITE_CHUNK_CHARS, with every line's key in order (keyLine), and the characters in all.
- */
-function docChunks(flows: Flow[]): { chunks: string[]; keys: string; chars: number } {
-  const chunks: string[] = [];
+function docLines(flows: Flow[]): { lines: string[]; keys: string; chars: number } {
+  const lines: string[] = new Array(flows.length);
   let keys = '';
-  let lines = '';
   let chars = 0;
-  for (const flow of flows) {
-    // `_id` spliced in front: no copy of the flow just to add it.
-    const line = `{"_id":${JSON.stringify(flow.id)},${JSON.stringify(flow).slice(1)}\n`;
-    if (lines.length > 0 && lines.length + line.length > WRITE_CHUNK_CHARS) {
-      chunks.push(lines);
-      chars += lines.length;
-      lines = '';
-    }
-    lines += line;
+  for (let i = 0; i < flows.length; i++) {
+    const flow = flows[i];
+    // `_id` first, as nedb writes it; the spread copies the flow's top-level fields only.
+    const line = JSON.stringify({ _id: flow.id, ...flow });
+    lines[i] = line;
+    chars += line.length + 1;
     keys += keyLine(flow);
   }
-  if (lines) {
-    chunks.push(lines);
-    chars += lines.length;
-  }
-  return { chunks, keys, chars };
+  return { lines, keys, chars };
 }
 
 /**

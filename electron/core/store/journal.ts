@@ -39,6 +39,11 @@ const TRUNCATE_AFTER_MS = 1_000;
 
 export type FlowDoc = Flow & { _id: string };
 
+/** Lines without their newlines as journal text (every line ended). */
+function joinLines(lines: string[]): string {
+  return lines.join('\n') + '\n';
+}
+
 export type JournalRecord = FlowDoc | { $$deleted: true; _id: string } | { $$pin: string[]; pinned: boolean };
 
 export function isDeletion(r: JournalRecord): r is { $$deleted: true; _id: string } {
@@ -88,7 +93,8 @@ export function readJournal(file: string): { records: JournalRecord[]; unreadabl
  */
 /** A batch held back by appendUnlessApplied: written only if not applied by `due`. */
 interface Deferred {
-  chunks: string[];
+  /** Whole JSON lines without their newlines. */
+  lines: string[];
   chars: number;
   due: number;
   applied: boolean;
@@ -128,22 +134,23 @@ export class JournalWriter {
   }
 
   /**
-   * Holds flow lines (chunks of whole JSON lines) back for up to `withinMs`: if the returned function is
+   * Holds flow lines (whole JSON lines without their newlines, one string each: the same strings the worker is
+   * sent, joined into one text only if they are written) back for up to `withinMs`: if the returned function is
    * called by then (the worker applied them), they are never written; else they are appended as `append`
    * does. Only while the file is empty: a record already in the file would be replayed over the newer state
    * the worker applied, had the newer record not been journaled after it. Counted in `queuedChars` meanwhile.
    */
-  appendUnlessApplied(chunks: string[], withinMs: number): () => void {
+  appendUnlessApplied(lines: string[], withinMs: number): () => void {
     if (this.failed || this.closed) return () => {};
     let chars = 0;
-    for (const c of chunks) chars += c.length;
+    for (const line of lines) chars += line.length + 1;
     if (this.sinceEmptied !== 0) {
       this.writeDeferred();
       this.queuedChars += chars;
-      for (const c of chunks) this.write(c);
+      this.write(joinLines(lines));
       return this.hold();
     }
-    const entry: Deferred = { chunks, chars, due: Date.now() + withinMs, applied: false, written: false };
+    const entry: Deferred = { lines, chars, due: Date.now() + withinMs, applied: false, written: false };
     this.deferred.push(entry);
     this.queuedChars += chars;
     this.deferTimer ??= setTimeout(() => this.writeDeferred(), withinMs);
@@ -178,7 +185,7 @@ export class JournalWriter {
     if (this.deferred.length === 0) return;
     for (const entry of this.deferred.splice(0)) {
       entry.written = true;
-      for (const c of entry.chunks) this.write(c);
+      this.write(joinLines(entry.lines));
     }
   }
 

@@ -23,9 +23,9 @@ export interface WorkerStart {
 
 export type WorkerRequest =
   /**
-   * Persist the newest value of each flow: JSON lines of flow documents, exactly as journaled, in chunks of
-   * whole lines (index.ts says why), with each line's flow id and body names, in order (so the worker need
-   * not parse the lines to index them), as `keys` text (keyText).
+   * Persist the newest value of each flow: one JSON line (a flow document, without its newline) per flow,
+   * exactly as journaled, with each line's flow id and body names, in order (so the worker need not parse the
+   * lines to index them), as `keys` text (keyLine).
    */
   | { type: 'write'; id: number; lines: string[]; keys: string }
   | { type: 'get'; id: number; flowId: string }

@@ -67,14 +67,8 @@ export function entryOf(doc: FlowDoc): Entry {
 }
 
 /** A write request's lines with their keys (the main side sends one key per line, in order: keyLine). */
-export function entriesOf(chunks: string[], keyText: string): Entry[] {
+export function entriesOf(lines: string[], keyText: string): Entry[] {
   const keys = parseKeys(keyText);
-  const lines: string[] = [];
-  for (const chunk of chunks) {
-    const split = chunk.split('\n');
-    if (split[split.length - 1] === '') split.pop();
-    for (const line of split) lines.push(line);
-  }
   if (lines.length !== keys.length) throw new Error(`a write of ${lines.length} lines came with ${keys.length} keys`);
   return lines.map((line, i) => ({ id: keys[i]!.id, line, blobs: keys[i]!.blobs }));
 }

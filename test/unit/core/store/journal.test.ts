@@ -64,19 +64,19 @@ async function emptiedJournal(file: string): Promise<JournalWriter> {
 test('flow batches the worker applies in time are never written; one it has not applied is, in order with those after it', async () => {
   const file = journalPath();
   const journal = await emptiedJournal(file);
-  const applied = journal.appendUnlessApplied(['{"_id":"a"}\n', '{"_id":"b"}\n'], 60_000);
+  const applied = journal.appendUnlessApplied(['{"_id":"a"}', '{"_id":"b"}'], 60_000);
   const queued = journal.queuedChars;
   applied();
   await journal.flush();
   const afterApplied = { text: fs.readFileSync(file, 'utf8'), queued: journal.queuedChars };
   // The older batch is not applied: the newer one, applied, stays with it, and both are written at the deadline.
-  const slow = journal.appendUnlessApplied(['{"_id":"c"}\n'], 100);
-  journal.appendUnlessApplied(['{"_id":"d"}\n'], 60_000)();
+  const slow = journal.appendUnlessApplied(['{"_id":"c"}'], 100);
+  journal.appendUnlessApplied(['{"_id":"d"}'], 60_000)();
   for (let waited = 0; fs.readFileSync(file, 'utf8') === '' && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   await journal.flush();
   const afterDeadline = fs.readFileSync(file, 'utf8');
   // Once the file holds records, every batch after them is written at once.
-  journal.appendUnlessApplied(['{"_id":"e"}\n'], 60_000);
+  journal.appendUnlessApplied(['{"_id":"e"}'], 60_000);
   await journal.flush();
   const afterMore = fs.readFileSync(file, 'utf8');
   slow();
@@ -95,7 +95,7 @@ test('flow batches the worker applies in time are never written; one it has not 
 test('a removal journaled after held-back flow batches writes them first, in order', async () => {
   const file = journalPath();
   const journal = await emptiedJournal(file);
-  journal.appendUnlessApplied(['{"_id":"a"}\n'], 60_000);
+  journal.appendUnlessApplied(['{"_id":"a"}'], 60_000);
   journal.append(toLines([{ $$deleted: true, _id: 'a' }]));
   await journal.flush();
   const text = fs.readFileSync(file, 'utf8');
