@@ -151,6 +151,7 @@ async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): 
   let kept = false;
   return new FlowLogger({
     write: (text) => file.write(text),
+    writeBytes: process.env.BENCH_LOG_BYTES === '0' ? undefined : (chunks) => file.writeBytes(chunks),
     read: (ref) => {
       const store = bodies();
       if (!kept && mode === 'bodies') store.keepRecent?.(LOG_RECENT_BODIES);

@@ -2,14 +2,21 @@
  * A stored body as a log line carries it: decoded from its Content-Encoding, as text when it is text (JSON
  * kept as text, not nested), else base64 and marked so; cut at the log limit and marked truncated (also
  * when the store itself kept only part of it). Secret fields are masked in JSON and form bodies.
+ *
+ * With `asBytes`, text that is UTF-8 and needs no masking stays bytes (`text`, a view of the body) for
+ * line-bytes.ts to write as they are: the same line, without a string of the body (issue 20).
  */
 import type { BodyRef } from '../../common/flow';
 import { maskFormText, maskJsonText } from '../../common/log-mask';
 import { decodeContent } from '../store/body-read';
+import { hasControl, utf8Text } from './json-bytes';
+import { mayHoldSecrets } from './secret-words';
 
 export interface LoggedBody {
-  /** The body as text, or base64 when `encoding` says so; null when the body was empty or unreadable. */
+  /** The body as text, or base64 when `encoding` says so; null when the body was empty, unreadable or in `text`. */
   data: string | null;
+  /** Set instead of `data` (asBytes): the text's UTF-8 bytes, a view of the body to be written unchanged. */
+  text?: Uint8Array;
   encoding: 'text' | 'base64';
   truncated: boolean;
   /** Why the body is missing (a file that could not be read or decoded). */
@@ -33,7 +40,7 @@ function asText(bytes: Buffer, contentType: string | undefined): string | undefi
   return undefined;
 }
 
-export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean): Promise<LoggedBody> {
+export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean, asBytes = false): Promise<LoggedBody> {
   if (!ref || ref.size === 0 || !ref.blob) return { data: null, encoding: 'text', truncated: false };
   let bytes: Buffer;
   try {
@@ -44,10 +51,33 @@ export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) 
   }
   const truncated = ref.truncated || bytes.length > limitBytes;
   const kept = bytes.length > limitBytes ? bytes.subarray(0, limitBytes) : bytes;
+  if (asBytes) {
+    const logged = bytesAsText(kept, ref.contentType, mask, truncated);
+    if (logged) return logged;
+  }
   const text = asText(kept, ref.contentType);
   if (text === undefined) return { data: kept.toString('base64'), encoding: 'base64', truncated };
   const type = ref.contentType?.toLowerCase() ?? '';
   const isJson = /json/.test(type) || (!type && /^\s*[[{]/.test(text));
   const masked = !mask ? text : isJson ? maskJsonText(text) : /x-www-form-urlencoded/.test(type) ? maskFormText(text) : text;
   return { data: masked, encoding: 'text', truncated };
+}
+
+/**
+ * The body as `text` bytes when that gives the very line the string path gives; undefined where only the
+ * string path knows (UTF-8 errors it replaces, a JSON or form body that may need masking).
+ */
+function bytesAsText(kept: Buffer, contentType: string | undefined, mask: boolean, truncated: boolean): LoggedBody | undefined {
+  const utf8Bytes = utf8Text(kept);
+  if (!utf8Bytes) return undefined;
+  const declared = contentType !== undefined && TEXTUAL.test(contentType.trim());
+  if (!declared && (utf8Bytes.cut || hasControl(utf8Bytes.bytes))) return { data: kept.toString('base64'), encoding: 'base64', truncated };
+  if (mask) {
+    const type = contentType?.toLowerCase() ?? '';
+    // Untyped text is JSON when it looks so: checking it as JSON is the cautious side either way.
+    const json = /json/.test(type) || !type;
+    const form = !json && /x-www-form-urlencoded/.test(type);
+    if ((json && mayHoldSecrets(utf8Bytes.bytes, 0x5c)) || (form && mayHoldSecrets(utf8Bytes.bytes, 0x25))) return undefined;
+  }
+  return { data: null, text: utf8Bytes.bytes, encoding: 'text', truncated };
 }

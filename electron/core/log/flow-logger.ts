@@ -8,7 +8,9 @@
  */
 import type { BodyRef, Flow } from '../../common/flow';
 import { loggedBody } from './body-text';
+import { ByteArena } from './byte-arena';
 import { maskedLogLine, toDetailedLogLine } from './detailed-line';
+import { detailedLineBytes } from './line-bytes';
 
 export interface FlowLoggerOptions {
   /**
@@ -16,6 +18,12 @@ export interface FlowLoggerOptions {
    * one line per write): at most WRITE_AHEAD lines go out unawaited, and flush() waits for the last.
    */
   write: (text: string) => void | Promise<void>;
+  /**
+   * Where `--log-bodies` lines go as bytes instead of `write` (a file): the same bytes, built without strings
+   * of the bodies (line-bytes.ts). The chunks are lent until the returned promise settles (or, without one,
+   * until the call returns): a writer that keeps them longer copies them.
+   */
+  writeBytes?: (chunks: Buffer[]) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
   /** Bytes of each body put in the line; undefined = no bodies (the `--log` line). */
@@ -49,6 +57,8 @@ export class FlowLogger {
   private dropped = 0;
   private lastWrite: Promise<void> | undefined;
   private unawaited = 0;
+  /** Reused memory for lines going to writeBytes. */
+  private arena: ByteArena | undefined;
   /** Since start: lines handed to the output, those without bodies because the log fell behind, flows not logged. */
   readonly totals = { lines: 0, withoutBodies: 0, notLogged: 0 };
 
@@ -87,10 +97,18 @@ export class FlowLogger {
         const backlog = this.queue.length - this.head;
         try {
           const behind = backlog > this.maxBacklog;
-          const line = await this.lineFor(flow, behind);
+          const writeBytes = this.options.bodyLimit !== undefined ? this.options.writeBytes : undefined;
+          const line = writeBytes ? undefined : await this.lineFor(flow, behind);
+          const chunks = writeBytes ? await this.bytesFor(flow, behind) : undefined;
           this.totals.lines++;
           if (behind && this.options.bodyLimit !== undefined) this.totals.withoutBodies++;
-          await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
+          if (writeBytes) {
+            const write = writeBytes(chunks!);
+            this.arena!.release(write);
+            await this.written(write, false);
+          } else {
+            await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
+          }
         } catch (err) {
           this.options.onError?.(err as Error);
         }
@@ -131,5 +149,17 @@ export class FlowLogger {
       loggedBody(flow.response?.body, this.options.read, limit, this.mask),
     ]);
     return toDetailedLogLine(flow, { request, response }, this.mask);
+  }
+
+  /** A `--log-bodies` line as bytes for writeBytes. */
+  private async bytesFor(flow: Flow, behind: boolean): Promise<Buffer[]> {
+    const arena = (this.arena ??= new ByteArena());
+    if (behind) return [arena.text(`${JSON.stringify(toDetailedLogLine(flow, null, this.mask))}\n`)];
+    const limit = this.options.bodyLimit!;
+    const [request, response] = await Promise.all([
+      loggedBody(flow.request.body, this.options.read, limit, this.mask, true),
+      loggedBody(flow.response?.body, this.options.read, limit, this.mask, true),
+    ]);
+    return detailedLineBytes(flow, { request, response }, this.mask, arena);
   }
 }
