@@ -40,24 +40,37 @@ function asText(bytes: Buffer, contentType: string | undefined): string | undefi
   return undefined;
 }
 
-export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean, asBytes = false): Promise<LoggedBody> {
+/** The byte path's options: `peek` gives the first bytes of a body the store still holds, without a copy. */
+export interface AsBytes {
+  peek?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
+}
+
+export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean, asBytes?: AsBytes): Promise<LoggedBody> {
   if (!ref || ref.size === 0 || !ref.blob) return { data: null, encoding: 'text', truncated: false };
+  const identity = !ref.encoding || /^\s*identity\s*$/i.test(ref.encoding);
+  const peeked = asBytes && identity ? asBytes.peek?.(ref, limitBytes) : undefined;
+  if (peeked) {
+    // The stored body is storedSize bytes long (what read() would return); these are the first of them.
+    const truncated = ref.truncated || ref.storedSize > limitBytes;
+    return bytesAsText(peeked, ref.contentType, mask, truncated) ?? textOrBase64(peeked, ref.contentType, mask, truncated);
+  }
   let bytes: Buffer;
   try {
     bytes = await read(ref);
-    if (ref.encoding && !/^\s*identity\s*$/i.test(ref.encoding)) bytes = await decodeContent(bytes, ref.encoding, ref.truncated);
+    if (!identity) bytes = await decodeContent(bytes, ref.encoding!, ref.truncated);
   } catch (err) {
     return { data: null, encoding: 'text', truncated: ref.truncated, problem: (err as Error).message };
   }
   const truncated = ref.truncated || bytes.length > limitBytes;
   const kept = bytes.length > limitBytes ? bytes.subarray(0, limitBytes) : bytes;
-  if (asBytes) {
-    const logged = bytesAsText(kept, ref.contentType, mask, truncated);
-    if (logged) return logged;
-  }
-  const text = asText(kept, ref.contentType);
+  return (asBytes && bytesAsText(kept, ref.contentType, mask, truncated)) || textOrBase64(kept, ref.contentType, mask, truncated);
+}
+
+/** The string path: the body decoded (and masked), or base64. */
+function textOrBase64(kept: Buffer, contentType: string | undefined, mask: boolean, truncated: boolean): LoggedBody {
+  const text = asText(kept, contentType);
   if (text === undefined) return { data: kept.toString('base64'), encoding: 'base64', truncated };
-  const type = ref.contentType?.toLowerCase() ?? '';
+  const type = contentType?.toLowerCase() ?? '';
   const isJson = /json/.test(type) || (!type && /^\s*[[{]/.test(text));
   const masked = !mask ? text : isJson ? maskJsonText(text) : /x-www-form-urlencoded/.test(type) ? maskFormText(text) : text;
   return { data: masked, encoding: 'text', truncated };

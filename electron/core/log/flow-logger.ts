@@ -7,7 +7,7 @@
  * rather than held in memory without bound.
  */
 import type { BodyRef, Flow } from '../../common/flow';
-import { loggedBody } from './body-text';
+import { loggedBody, type AsBytes } from './body-text';
 import { ByteArena } from './byte-arena';
 import { maskedLogLine, toDetailedLogLine } from './detailed-line';
 import { detailedLineBytes } from './line-bytes';
@@ -26,6 +26,8 @@ export interface FlowLoggerOptions {
   writeBytes?: (chunks: Buffer[]) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
+  /** With writeBytes: the first bytes of a body the store still holds in memory, lent, not copied (BodyStore.recentPrefix). */
+  peek?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
   /** Bytes of each body put in the line; undefined = no bodies (the `--log` line). */
   bodyLimit?: number;
   /** Mask credentials and secret fields (default true). */
@@ -59,6 +61,7 @@ export class FlowLogger {
   private unawaited = 0;
   /** Reused memory for lines going to writeBytes. */
   private arena: ByteArena | undefined;
+  private readonly asBytes: AsBytes;
   /** Since start: lines handed to the output, those without bodies because the log fell behind, flows not logged. */
   readonly totals = { lines: 0, withoutBodies: 0, notLogged: 0 };
 
@@ -66,6 +69,7 @@ export class FlowLogger {
     this.mask = options.mask ?? true;
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
+    this.asBytes = { peek: options.peek };
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */
@@ -157,8 +161,8 @@ export class FlowLogger {
     if (behind) return [arena.text(`${JSON.stringify(toDetailedLogLine(flow, null, this.mask))}\n`)];
     const limit = this.options.bodyLimit!;
     const [request, response] = await Promise.all([
-      loggedBody(flow.request.body, this.options.read, limit, this.mask, true),
-      loggedBody(flow.response?.body, this.options.read, limit, this.mask, true),
+      loggedBody(flow.request.body, this.options.read, limit, this.mask, this.asBytes),
+      loggedBody(flow.response?.body, this.options.read, limit, this.mask, this.asBytes),
     ]);
     return detailedLineBytes(flow, { request, response }, this.mask, arena);
   }

@@ -65,7 +65,7 @@ export class BodyStore implements BodyStoreLike {
   /** Segments whose file is open: the current one, and sealed ones until their queue is written. */
   private readonly openSegments = new Set<SegmentFile>();
   /** keepRecent(): the newest small bodies by name, oldest first, and their bytes in all. */
-  private recent: Map<string, Buffer> | undefined;
+  private recent: Map<string, Buffer[]> | undefined;
   private recentBytes = 0;
   private recentMax = 0;
   /** Staging pages for direct segment writes; undefined when they are not wanted. */
@@ -331,22 +331,33 @@ export class BodyStore implements BodyStoreLike {
     this.recent ??= new Map();
   }
 
+  /** Keeps the chunks as they came, not joined: a reader that wants a copy makes one (read), the log needs none (recentPrefix). */
   private remember(blob: string, chunks: Buffer[]): void {
     const recent = this.recent!;
-    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    recent.set(blob, bytes);
-    this.recentBytes += bytes.length;
+    recent.set(blob, chunks);
+    this.recentBytes += byteLength(chunks);
     for (const [name, old] of recent) {
       if (this.recentBytes <= this.recentMax) break;
       recent.delete(name);
-      this.recentBytes -= old.length;
+      this.recentBytes -= byteLength(old);
     }
+  }
+
+  /**
+   * The first `maxBytes` of a body kept by keepRecent, shared rather than copied when they lie in one chunk:
+   * for a reader that neither changes nor keeps them (the `--log-bodies` line). Undefined when not kept.
+   */
+  recentPrefix(ref: BodyRef, maxBytes: number): Buffer | undefined {
+    const kept = ref.blob ? this.recent?.get(ref.blob) : undefined;
+    if (!kept) return undefined;
+    const length = Math.min(maxBytes, byteLength(kept));
+    return kept.length === 1 || kept[0].length >= length ? kept[0].subarray(0, length) : Buffer.concat(kept, length);
   }
 
   async read(ref: BodyRef): Promise<Buffer> {
     if (!ref.blob) return Buffer.alloc(0);
     const kept = this.recent?.get(ref.blob);
-    if (kept) return Buffer.from(kept);
+    if (kept) return Buffer.concat(kept);
     const slice = parseSlice(ref.blob);
     if (slice) return this.readSlice(slice.segment, slice.offset, slice.length);
     await this.pendingFiles.get(ref.blob);
@@ -388,7 +399,7 @@ export class BodyStore implements BodyStoreLike {
         const kept = this.recent.get(b);
         if (!kept) continue;
         this.recent.delete(b);
-        this.recentBytes -= kept.length;
+        this.recentBytes -= byteLength(kept);
       }
     }
     const slices: SegmentSlice[] = [];
@@ -447,3 +458,8 @@ export class BodyStore implements BodyStoreLike {
   }
 }
 
+function byteLength(chunks: readonly Buffer[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
+}
