@@ -360,7 +360,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     ? new FlowLogger({
         write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
         writeBytes: logFile ? (chunks) => logFile!.writeBytes(chunks) : undefined,
-        peek: (ref, maxBytes) => core!.store.bodies.recentPrefix?.(ref, maxBytes),
+        take: (ref, maxBytes) => core!.store.bodies.takeRecent?.(ref, maxBytes),
         read: (ref) => core!.store.bodies.read(ref),
         bodyLimit: options.logBodyBytes,
         mask: !options.logUnmasked,

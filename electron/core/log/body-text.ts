@@ -40,19 +40,19 @@ function asText(bytes: Buffer, contentType: string | undefined): string | undefi
   return undefined;
 }
 
-/** The byte path's options: `peek` gives the first bytes of a body the store still holds, without a copy. */
+/** The byte path's options: `take` gives the first bytes of a body the store still holds, without a copy. */
 export interface AsBytes {
-  peek?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
+  take?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
 }
 
 export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean, asBytes?: AsBytes): Promise<LoggedBody> {
   if (!ref || ref.size === 0 || !ref.blob) return { data: null, encoding: 'text', truncated: false };
   const identity = !ref.encoding || /^\s*identity\s*$/i.test(ref.encoding);
-  const peeked = asBytes && identity ? asBytes.peek?.(ref, limitBytes) : undefined;
-  if (peeked) {
+  const taken = asBytes && identity ? asBytes.take?.(ref, limitBytes) : undefined;
+  if (taken) {
     // The stored body is storedSize bytes long (what read() would return); these are the first of them.
     const truncated = ref.truncated || ref.storedSize > limitBytes;
-    return bytesAsText(peeked, ref.contentType, mask, truncated) ?? textOrBase64(peeked, ref.contentType, mask, truncated);
+    return bytesAsText(taken, ref.contentType, mask, truncated) ?? textOrBase64(taken, ref.contentType, mask, truncated);
   }
   let bytes: Buffer;
   try {

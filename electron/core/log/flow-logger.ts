@@ -26,8 +26,8 @@ export interface FlowLoggerOptions {
   writeBytes?: (chunks: Buffer[]) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
-  /** With writeBytes: the first bytes of a body the store still holds in memory, lent, not copied (BodyStore.recentPrefix). */
-  peek?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
+  /** With writeBytes: the first bytes of a body the store still holds in memory, lent, not copied, and let go by the store (BodyStore.takeRecent). */
+  take?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
   /** Bytes of each body put in the line; undefined = no bodies (the `--log` line). */
   bodyLimit?: number;
   /** Mask credentials and secret fields (default true). */
@@ -69,7 +69,7 @@ export class FlowLogger {
     this.mask = options.mask ?? true;
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
-    this.asBytes = { peek: options.peek };
+    this.asBytes = { take: options.take };
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */

@@ -69,8 +69,8 @@ before(async () => {
     write: (text) => logFile.write(text),
     writeBytes: (chunks) => logFile.writeBytes(chunks),
     read: (ref) => t.core.store.bodies.read(ref),
-    peek: (ref, maxBytes) => {
-      const bytes = t.core.store.bodies.recentPrefix?.(ref, maxBytes);
+    take: (ref, maxBytes) => {
+      const bytes = t.core.store.bodies.takeRecent?.(ref, maxBytes);
       if (bytes) lent++;
       return bytes;
     },
