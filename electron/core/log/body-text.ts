@@ -40,16 +40,21 @@ function asText(bytes: Buffer, contentType: string | undefined): string | undefi
   return undefined;
 }
 
-/** The byte path's options: `take` gives the first bytes of a body the store still holds, without a copy. */
+/**
+ * The byte path's options: `take` gives the chunks of the first bytes of a body the store still holds,
+ * without a copy; `join` puts several into one Buffer (reused memory: the line's arena).
+ */
 export interface AsBytes {
-  take?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
+  take?: (ref: BodyRef, maxBytes: number) => Buffer[] | undefined;
+  join?: (chunks: readonly Buffer[]) => Buffer;
 }
 
 export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean, asBytes?: AsBytes): Promise<LoggedBody> {
   if (!ref || ref.size === 0 || !ref.blob) return { data: null, encoding: 'text', truncated: false };
   const identity = !ref.encoding || /^\s*identity\s*$/i.test(ref.encoding);
-  const taken = asBytes && identity ? asBytes.take?.(ref, limitBytes) : undefined;
-  if (taken) {
+  const chunks = asBytes && identity ? asBytes.take?.(ref, limitBytes) : undefined;
+  if (chunks) {
+    const taken = chunks.length === 1 ? chunks[0] : (asBytes!.join?.(chunks) ?? Buffer.concat(chunks));
     // The stored body is storedSize bytes long (what read() would return); these are the first of them.
     const truncated = ref.truncated || ref.storedSize > limitBytes;
     return bytesAsText(taken, ref.contentType, mask, truncated) ?? textOrBase64(taken, ref.contentType, mask, truncated);

@@ -27,7 +27,7 @@ export interface FlowLoggerOptions {
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
   /** With writeBytes: the first bytes of a body the store still holds in memory, lent, not copied, and let go by the store (BodyStore.takeRecent). */
-  take?: (ref: BodyRef, maxBytes: number) => Buffer | undefined;
+  take?: (ref: BodyRef, maxBytes: number) => Buffer[] | undefined;
   /** Bytes of each body put in the line; undefined = no bodies (the `--log` line). */
   bodyLimit?: number;
   /** Mask credentials and secret fields (default true). */
@@ -69,7 +69,7 @@ export class FlowLogger {
     this.mask = options.mask ?? true;
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
-    this.asBytes = { take: options.take };
+    this.asBytes = { take: options.take, join: (chunks) => (this.arena ??= new ByteArena()).join(chunks) };
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */
@@ -155,7 +155,7 @@ export class FlowLogger {
     return toDetailedLogLine(flow, { request, response }, this.mask);
   }
 
-  /** A `--log-bodies` line as bytes for writeBytes. */
+  /** A `--log-bodies` line as bytes for writeBytes (asBytes.join has made the arena when it was needed first). */
   private async bytesFor(flow: Flow, behind: boolean): Promise<Buffer[]> {
     const arena = (this.arena ??= new ByteArena());
     if (behind) return [arena.text(`${JSON.stringify(toDetailedLogLine(flow, null, this.mask))}\n`)];
@@ -167,3 +167,4 @@ export class FlowLogger {
     return detailedLineBytes(flow, { request, response }, this.mask, arena);
   }
 }
+

@@ -344,19 +344,24 @@ export class BodyStore implements BodyStoreLike {
   }
 
   /**
-   * The first `maxBytes` of a body kept by keepRecent, shared rather than copied when they lie in one chunk,
-   * and the body forgotten: for the `--log-bodies` line, which reads each body once, right after its flow
+   * The chunks holding the first `maxBytes` of a body kept by keepRecent (the last one cut), shared, not
+   * copied, and the body forgotten: for the `--log-bodies` line, which reads each body once, right after its flow
    * finished, and neither changes nor keeps the bytes. Held on for the whole window instead, the chunks
    * outlive V8's young generation, and only full collections free them. Undefined when not kept.
    */
-  takeRecent(ref: BodyRef, maxBytes: number): Buffer | undefined {
+  takeRecent(ref: BodyRef, maxBytes: number): Buffer[] | undefined {
     const kept = ref.blob ? this.recent?.get(ref.blob) : undefined;
     if (!kept) return undefined;
     this.recent!.delete(ref.blob!);
-    const size = byteLength(kept);
-    this.recentBytes -= size;
-    const length = Math.min(maxBytes, size);
-    return kept.length === 1 || kept[0].length >= length ? kept[0].subarray(0, length) : Buffer.concat(kept, length);
+    this.recentBytes -= byteLength(kept);
+    const out: Buffer[] = [];
+    let room = maxBytes;
+    for (const chunk of kept) {
+      if (room <= 0) break;
+      out.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      room -= chunk.length;
+    }
+    return out;
   }
 
   async read(ref: BodyRef): Promise<Buffer> {

@@ -59,10 +59,14 @@ before(async () => {
     },
   });
   t.core.store.bodies.keepRecent?.(LOG_RECENT_BODIES);
-  logger = new FlowLogger({ write: (text) => {
+  logger = new FlowLogger({
+    write: (text) => {
       lines.push(text);
       allLines.push(text);
-    }, read: (ref) => t.core.store.bodies.read(ref), bodyLimit: 1024 });
+    },
+    read: (ref) => t.core.store.bodies.read(ref),
+    bodyLimit: 1024,
+  });
   fileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hindsight-log-bytes-'));
   logFile = await LogFile.open(path.join(fileDir, 'flows.log'));
   fileLogger = new FlowLogger({
@@ -70,9 +74,9 @@ before(async () => {
     writeBytes: (chunks) => logFile.writeBytes(chunks),
     read: (ref) => t.core.store.bodies.read(ref),
     take: (ref, maxBytes) => {
-      const bytes = t.core.store.bodies.takeRecent?.(ref, maxBytes);
-      if (bytes) lent++;
-      return bytes;
+      const chunks = t.core.store.bodies.takeRecent?.(ref, maxBytes);
+      if (chunks) lent++;
+      return chunks;
     },
     bodyLimit: 1024,
   });

@@ -60,6 +60,13 @@ function body(rand: () => number, seed: number): Buffer {
   }
 }
 
+/** A body in the chunks a socket might have given it in: split at up to two places anywhere, a character too. */
+function split(bytes: Buffer): Buffer[] {
+  const a = Math.floor(bytes.length / 3);
+  const b = Math.floor((bytes.length * 2) / 3) + 1;
+  return [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)].filter((c) => c.length > 0);
+}
+
 const TYPES = [undefined, '', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'image/png', 'application/vnd.api+json'];
 
 async function bothLines(request: Buffer, requestType: string | undefined, response: Buffer, responseType: string | undefined, limit: number, mask: boolean, arena: ByteArena): Promise<{ bytes: Buffer; text: Buffer }> {
@@ -70,7 +77,7 @@ async function bothLines(request: Buffer, requestType: string | undefined, respo
   flow.request.body = ref(request, requestType, 'req');
   flow.request.method = 'POST';
   const strings = { request: await loggedBody(flow.request.body, read, limit, mask), response: await loggedBody(flow.response!.body, read, limit, mask) };
-  const asBytes = { request: await loggedBody(flow.request.body, read, limit, mask, {}), response: await loggedBody(flow.response!.body, read, limit, mask, { take: (r, max) => stored.get(r.blob!)!.subarray(0, max) }) };
+  const asBytes = { request: await loggedBody(flow.request.body, read, limit, mask, {}), response: await loggedBody(flow.response!.body, read, limit, mask, { take: (r, max) => split(stored.get(r.blob!)!.subarray(0, max)), join: (chunks) => Buffer.concat(chunks) }) };
   const bytes = Buffer.concat(detailedLineBytes(flow, asBytes, mask, arena));
   arena.release(undefined);
   return { bytes, text: Buffer.from(`${JSON.stringify(toDetailedLogLine(flow, strings, mask))}\n`) };
