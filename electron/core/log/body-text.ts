@@ -95,7 +95,7 @@ function bytesAsText(kept: Buffer, contentType: string | undefined, mask: boolea
     // Untyped text is JSON when it looks so: checking it as JSON is the cautious side either way.
     const json = /json/.test(type) || !type;
     const form = !json && /x-www-form-urlencoded/.test(type);
-    if ((json && mayHoldSecrets(utf8Bytes.bytes, 0x5c)) || (form && mayHoldSecrets(utf8Bytes.bytes, 0x25))) return undefined;
+    if ((json && mayHoldSecrets(utf8Bytes.bytes, 'json')) || (form && mayHoldSecrets(utf8Bytes.bytes, 'form'))) return undefined;
   }
   return { data: null, text: utf8Bytes.bytes, encoding: 'text', truncated };
 }

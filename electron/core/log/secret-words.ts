@@ -2,8 +2,9 @@
  * Whether a JSON or form body could have a field that log-mask.ts masks, read off its bytes: when not,
  * masking would return the text unchanged, and the body can go into its log line as bytes (json-bytes.ts)
  * without being parsed. Every name SECRET_FIELD matches contains one of SECRET_WORDS (ASCII letters, matched
- * regardless of case, as SECRET_FIELD's /i does: it folds no other character onto them); a name spelled with
- * escapes (`\u0070ass` in JSON, `%70ass` in a form) is caught by the escape character itself.
+ * regardless of case, as SECRET_FIELD's /i does: it folds no other character onto them). A name can also be
+ * spelled with escapes: `\u0070ass` in JSON (of JSON's escapes only \u gives a letter; `\"`, `\n` and the
+ * like are common in bodies and harmless), `%70ass` in a form (any `%`).
  */
 import { SECRET_WORDS } from '../../common/log-mask';
 
@@ -17,12 +18,16 @@ for (const c of BY_FIRST.keys()) {
   FIRST[c & ~0x20] = 1;
 }
 
-/** `escape`: the byte that can spell a name otherwise (0x5c `\` in JSON, 0x25 `%` in a form). */
-export function mayHoldSecrets(bytes: Uint8Array, escape: number): boolean {
+const BACKSLASH = 0x5c;
+const U = 0x75;
+const PERCENT = 0x25;
+
+export function mayHoldSecrets(bytes: Uint8Array, syntax: 'json' | 'form'): boolean {
   const n = bytes.length;
+  const json = syntax === 'json';
   for (let i = 0; i < n; i++) {
     const b = bytes[i];
-    if (b === escape) return true;
+    if (json ? b === BACKSLASH && bytes[i + 1] === U : b === PERCENT) return true;
     if (FIRST[b] === 0) continue;
     for (const w of BY_FIRST.get(b | 0x20)!) if (startsWithWord(bytes, i, w)) return true;
   }
