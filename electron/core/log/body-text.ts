@@ -9,7 +9,7 @@
 import type { BodyRef } from '../../common/flow';
 import { maskFormText, maskJsonText } from '../../common/log-mask';
 import { decodeContent } from '../store/body-read';
-import { hasControl, utf8Text } from './json-bytes';
+import { CONTROL, ESCAPE, scanText, utf8Text } from './json-bytes';
 import { mayHoldSecrets } from './secret-words';
 
 export interface LoggedBody {
@@ -17,6 +17,8 @@ export interface LoggedBody {
   data: string | null;
   /** Set instead of `data` (asBytes): the text's UTF-8 bytes, a view of the body to be written unchanged. */
   text?: Uint8Array;
+  /** With `text`: JSON needs no escape in it (no control byte, quote or backslash), so it goes in as it is. */
+  plain?: boolean;
   encoding: 'text' | 'base64';
   truncated: boolean;
   /** Why the body is missing (a file that could not be read or decoded). */
@@ -89,7 +91,8 @@ function bytesAsText(kept: Buffer, contentType: string | undefined, mask: boolea
   const utf8Bytes = utf8Text(kept);
   if (!utf8Bytes) return undefined;
   const declared = contentType !== undefined && TEXTUAL.test(contentType.trim());
-  if (!declared && (utf8Bytes.cut || hasControl(utf8Bytes.bytes))) return { data: kept.toString('base64'), encoding: 'base64', truncated };
+  const found = scanText(utf8Bytes.bytes);
+  if (!declared && (utf8Bytes.cut || found & CONTROL)) return { data: kept.toString('base64'), encoding: 'base64', truncated };
   if (mask) {
     const type = contentType?.toLowerCase() ?? '';
     // Untyped text is JSON when it looks so: checking it as JSON is the cautious side either way.
@@ -97,5 +100,5 @@ function bytesAsText(kept: Buffer, contentType: string | undefined, mask: boolea
     const form = !json && /x-www-form-urlencoded/.test(type);
     if ((json && mayHoldSecrets(utf8Bytes.bytes, 'json')) || (form && mayHoldSecrets(utf8Bytes.bytes, 'form'))) return undefined;
   }
-  return { data: null, text: utf8Bytes.bytes, encoding: 'text', truncated };
+  return { data: null, text: utf8Bytes.bytes, plain: (found & ESCAPE) === 0, encoding: 'text', truncated };
 }

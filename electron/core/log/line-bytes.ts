@@ -9,7 +9,7 @@ import type { Flow } from '../../common/flow';
 import { appendChunk, type ByteArena } from './byte-arena';
 import type { LoggedBody } from './body-text';
 import { toDetailedLogLine } from './detailed-line';
-import { escapeInto, maxEscapedLength, needsEscape } from './json-bytes';
+import { escapeInto, maxEscapedLength } from './json-bytes';
 
 // Unique in the line: a quote inside a string is escaped, and the only nested objects (header sets, with
 // lower-case names and string values; `messages`) never hold these keys.
@@ -26,15 +26,14 @@ export function detailedLineBytes(flow: Flow, bodies: { request: LoggedBody; res
     if (!body.text) continue;
     const at = text.indexOf(key, from) + key.length - NULL_LENGTH;
     appendChunk(chunks, arena.text(text.slice(from, at)));
-    bodyChunks(chunks, body.text, arena);
+    bodyChunks(chunks, body.text, body.plain === true, arena);
     from = at + NULL_LENGTH;
   }
   appendChunk(chunks, arena.text(from === 0 ? `${text}\n` : `${text.slice(from)}\n`));
   return chunks;
 }
 
-function bodyChunks(chunks: Buffer[], bytes: Uint8Array, arena: ByteArena): void {
-  const plain = !needsEscape(bytes);
+function bodyChunks(chunks: Buffer[], bytes: Uint8Array, plain: boolean, arena: ByteArena): void {
   const room = arena.take(plain ? 1 : maxEscapedLength(bytes) + 2);
   if (!room) {
     // Longer than an arena block once escaped (a body limit past 170 KB): a string for this one.
