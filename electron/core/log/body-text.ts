@@ -44,11 +44,11 @@ function asText(bytes: Buffer, contentType: string | undefined): string | undefi
 
 /**
  * The byte path's options: `take` gives the chunks of the first bytes of a body the store still holds,
- * without a copy; `join` puts several into one Buffer (reused memory: the line's arena).
+ * without a copy (several are joined: copying them into the line's arena instead cost the whole proxy more
+ * CPU in the capture bench, 1,765/1,229 against 1,533/1,093 µs per request at http-100k).
  */
 export interface AsBytes {
   take?: (ref: BodyRef, maxBytes: number) => Buffer[] | undefined;
-  join?: (chunks: readonly Buffer[]) => Buffer;
 }
 
 export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean, asBytes?: AsBytes): Promise<LoggedBody> {
@@ -56,7 +56,7 @@ export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) 
   const identity = !ref.encoding || /^\s*identity\s*$/i.test(ref.encoding);
   const chunks = asBytes && identity ? asBytes.take?.(ref, limitBytes) : undefined;
   if (chunks) {
-    const taken = chunks.length === 1 ? chunks[0] : (asBytes!.join?.(chunks) ?? Buffer.concat(chunks));
+    const taken = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     // The stored body is storedSize bytes long (what read() would return); these are the first of them.
     const truncated = ref.truncated || ref.storedSize > limitBytes;
     return bytesAsText(taken, ref.contentType, mask, truncated) ?? textOrBase64(taken, ref.contentType, mask, truncated);

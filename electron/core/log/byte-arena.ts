@@ -58,17 +58,6 @@ export class ByteArena {
     return this.keep(view, view.write(s));
   }
 
-  /** Chunks copied into one run of the arena (a new Buffer when they do not fit a block). */
-  join(chunks: readonly Buffer[]): Buffer {
-    let length = 0;
-    for (const c of chunks) length += c.length;
-    const room = this.take(length);
-    if (!room) return Buffer.concat(chunks);
-    let at = 0;
-    for (const c of chunks) at += c.copy(room, at);
-    return room;
-  }
-
   /** The bytes taken since the last release belong to a line whose write settles with `written`. */
   release(written: Promise<unknown> | void): void {
     const blocks = this.touched;

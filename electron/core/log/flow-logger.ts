@@ -69,7 +69,7 @@ export class FlowLogger {
     this.mask = options.mask ?? true;
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
-    this.asBytes = { take: options.take, join: (chunks) => (this.arena ??= new ByteArena()).join(chunks) };
+    this.asBytes = { take: options.take };
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */
@@ -155,7 +155,7 @@ export class FlowLogger {
     return toDetailedLogLine(flow, { request, response }, this.mask);
   }
 
-  /** A `--log-bodies` line as bytes for writeBytes (asBytes.join has made the arena when it was needed first). */
+  /** A `--log-bodies` line as bytes for writeBytes. */
   private async bytesFor(flow: Flow, behind: boolean): Promise<Buffer[]> {
     const arena = (this.arena ??= new ByteArena());
     if (behind) return [arena.text(`${JSON.stringify(toDetailedLogLine(flow, null, this.mask))}\n`)];

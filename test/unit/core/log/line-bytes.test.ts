@@ -77,7 +77,7 @@ async function bothLines(request: Buffer, requestType: string | undefined, respo
   flow.request.body = ref(request, requestType, 'req');
   flow.request.method = 'POST';
   const strings = { request: await loggedBody(flow.request.body, read, limit, mask), response: await loggedBody(flow.response!.body, read, limit, mask) };
-  const asBytes = { request: await loggedBody(flow.request.body, read, limit, mask, {}), response: await loggedBody(flow.response!.body, read, limit, mask, { take: (r, max) => split(stored.get(r.blob!)!.subarray(0, max)), join: (chunks) => Buffer.concat(chunks) }) };
+  const asBytes = { request: await loggedBody(flow.request.body, read, limit, mask, {}), response: await loggedBody(flow.response!.body, read, limit, mask, { take: (r, max) => split(stored.get(r.blob!)!.subarray(0, max)) }) };
   const bytes = Buffer.concat(detailedLineBytes(flow, asBytes, mask, arena));
   arena.release(undefined);
   return { bytes, text: Buffer.from(`${JSON.stringify(toDetailedLogLine(flow, strings, mask))}\n`) };
