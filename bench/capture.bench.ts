@@ -144,15 +144,13 @@ async function proxyRole(): Promise<void> {
 }
 
 /** The log lines of `serve --log` / `--log-bodies --log-file`, as serve builds them (BENCH_LOG). */
-async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer>; keepRecent?(maxBytes: number): void; takeRecent?(ref: BodyRef, maxBytes: number): Buffer[] | undefined }): Promise<FlowLogger | undefined> {
+async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer>; keepRecent?(maxBytes: number): void }): Promise<FlowLogger | undefined> {
   const mode = process.env.BENCH_LOG;
   if (mode !== 'on' && mode !== 'bodies') return undefined;
   const file = await LogFile.open(path.join(dataDir, 'flows.log'));
   let kept = false;
   return new FlowLogger({
     write: (text) => file.write(text),
-    writeBytes: process.env.BENCH_LOG_BYTES === '0' ? undefined : (chunks) => file.writeBytes(chunks),
-    take: (ref, maxBytes) => bodies().takeRecent?.(ref, maxBytes),
     read: (ref) => {
       const store = bodies();
       if (!kept && mode === 'bodies') store.keepRecent?.(LOG_RECENT_BODIES);

@@ -359,8 +359,6 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   const logger = options.log
     ? new FlowLogger({
         write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
-        writeBytes: logFile ? (chunks) => logFile!.writeBytes(chunks) : undefined,
-        take: (ref, maxBytes) => core!.store.bodies.takeRecent?.(ref, maxBytes),
         read: (ref) => core!.store.bodies.read(ref),
         bodyLimit: options.logBodyBytes,
         mask: !options.logUnmasked,

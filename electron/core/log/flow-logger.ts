@@ -7,10 +7,8 @@
  * rather than held in memory without bound.
  */
 import type { BodyRef, Flow } from '../../common/flow';
-import { loggedBody, type AsBytes } from './body-text';
-import { ByteArena } from './byte-arena';
+import { loggedBody } from './body-text';
 import { maskedLogLine, toDetailedLogLine } from './detailed-line';
-import { detailedLineBytes } from './line-bytes';
 
 export interface FlowLoggerOptions {
   /**
@@ -18,16 +16,8 @@ export interface FlowLoggerOptions {
    * one line per write): at most WRITE_AHEAD lines go out unawaited, and flush() waits for the last.
    */
   write: (text: string) => void | Promise<void>;
-  /**
-   * Where `--log-bodies` lines go as bytes instead of `write` (a file): the same bytes, built without strings
-   * of the bodies (line-bytes.ts). The chunks are lent until the returned promise settles (or, without one,
-   * until the call returns): a writer that keeps them longer copies them.
-   */
-  writeBytes?: (chunks: Buffer[]) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
-  /** With writeBytes: the first bytes of a body the store still holds in memory, lent, not copied, and let go by the store (BodyStore.takeRecent). */
-  take?: (ref: BodyRef, maxBytes: number) => Buffer[] | undefined;
   /** Bytes of each body put in the line; undefined = no bodies (the `--log` line). */
   bodyLimit?: number;
   /** Mask credentials and secret fields (default true). */
@@ -59,9 +49,6 @@ export class FlowLogger {
   private dropped = 0;
   private lastWrite: Promise<void> | undefined;
   private unawaited = 0;
-  /** Reused memory for lines going to writeBytes. */
-  private arena: ByteArena | undefined;
-  private readonly asBytes: AsBytes;
   /** Since start: lines handed to the output, those without bodies because the log fell behind, flows not logged. */
   readonly totals = { lines: 0, withoutBodies: 0, notLogged: 0 };
 
@@ -69,7 +56,6 @@ export class FlowLogger {
     this.mask = options.mask ?? true;
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
-    this.asBytes = { take: options.take };
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */
@@ -101,18 +87,10 @@ export class FlowLogger {
         const backlog = this.queue.length - this.head;
         try {
           const behind = backlog > this.maxBacklog;
-          const writeBytes = this.options.bodyLimit !== undefined ? this.options.writeBytes : undefined;
-          const line = writeBytes ? undefined : await this.lineFor(flow, behind);
-          const chunks = writeBytes ? await this.bytesFor(flow, behind) : undefined;
+          const line = await this.lineFor(flow, behind);
           this.totals.lines++;
           if (behind && this.options.bodyLimit !== undefined) this.totals.withoutBodies++;
-          if (writeBytes) {
-            const write = writeBytes(chunks!);
-            this.arena!.release(write);
-            await this.written(write, false);
-          } else {
-            await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
-          }
+          await this.written(this.options.write(`${JSON.stringify(line)}\n`), false);
         } catch (err) {
           this.options.onError?.(err as Error);
         }
@@ -154,17 +132,4 @@ export class FlowLogger {
     ]);
     return toDetailedLogLine(flow, { request, response }, this.mask);
   }
-
-  /** A `--log-bodies` line as bytes for writeBytes. */
-  private async bytesFor(flow: Flow, behind: boolean): Promise<Buffer[]> {
-    const arena = (this.arena ??= new ByteArena());
-    if (behind) return [arena.text(`${JSON.stringify(toDetailedLogLine(flow, null, this.mask))}\n`)];
-    const limit = this.options.bodyLimit!;
-    const [request, response] = await Promise.all([
-      loggedBody(flow.request.body, this.options.read, limit, this.mask, this.asBytes),
-      loggedBody(flow.response?.body, this.options.read, limit, this.mask, this.asBytes),
-    ]);
-    return detailedLineBytes(flow, { request, response }, this.mask, arena);
-  }
 }
-

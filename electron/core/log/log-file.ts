@@ -3,11 +3,9 @@
  * so lines never interleave, and reopened by path on reopen() (SIGHUP), the way logrotate expects: after
  * `mv app.log app.log.1 && kill -HUP`, lines written before the signal land in the old file, later ones in a
  * new one at PATH, and none is lost. Lines written while a write is under way go out together in the next one:
- * one write per batch rather than per line (each is a trip through libuv's thread pool). Lines given as
- * bytes (writeBytes, `--log-bodies`) go out in one writev of their chunks, without being joined.
+ * one write per batch rather than per line (each is a trip through libuv's thread pool).
  */
 import fs from 'node:fs';
-import { appendChunk } from './byte-arena';
 
 export class LogFile {
   private handle: fs.promises.FileHandle | undefined;
@@ -15,7 +13,7 @@ export class LogFile {
   private chain: Promise<void>;
   private failure: string | undefined;
   /** Lines waiting for the write queued on the chain for them; a reopen or close starts a new batch. */
-  private batch: { lines: (string | Buffer)[]; bytes: boolean; written: Promise<void> } | undefined;
+  private batch: { lines: string[]; written: Promise<void> } | undefined;
 
   private constructor(
     readonly path: string,
@@ -33,34 +31,23 @@ export class LogFile {
 
   /** Resolves once the line is written (or its failure reported). */
   write(text: string): Promise<void> {
-    return this.add([text], false);
-  }
-
-  /** A line as chunks of bytes, which must stay unchanged until the returned promise resolves. */
-  writeBytes(chunks: Buffer[]): Promise<void> {
-    return this.add(chunks, true);
-  }
-
-  private add(parts: (string | Buffer)[], bytes: boolean): Promise<void> {
     if (this.batch) {
-      for (const part of parts) this.batch.lines.push(part);
-      this.batch.bytes ||= bytes;
+      this.batch.lines.push(text);
       return this.batch.written;
     }
-    const batch = { lines: parts, bytes, written: Promise.resolve() };
-    batch.written = this.chain = this.chain.then(async () => {
-      if (this.batch === batch) this.batch = undefined;
+    const lines = [text];
+    const written = (this.chain = this.chain.then(async () => {
+      if (this.batch?.lines === lines) this.batch = undefined;
       if (!this.handle) return;
       try {
-        if (batch.bytes) await writeAll(this.handle, batch.lines);
-        else await this.handle.appendFile(batch.lines.join(''));
+        await this.handle.appendFile(lines.join(''));
         this.failure = undefined;
       } catch (err) {
         this.report(`cannot write ${this.path}: ${(err as Error).message}`);
       }
-    });
-    this.batch = batch;
-    return batch.written;
+    }));
+    this.batch = { lines, written };
+    return written;
   }
 
   /** Closes the current file and opens PATH again (after a rename, a new file). */
@@ -94,13 +81,6 @@ export class LogFile {
     this.failure = message;
     this.onError(message);
   }
-}
-
-/** Chunks in one writev (libuv writes them all, past IOV_MAX and short writes too); strings as UTF-8. */
-async function writeAll(handle: fs.promises.FileHandle, parts: (string | Buffer)[]): Promise<void> {
-  const chunks: Buffer[] = [];
-  for (const part of parts) appendChunk(chunks, typeof part === 'string' ? Buffer.from(part) : part);
-  await handle.writev(chunks);
 }
 
 async function openAppend(path: string): Promise<fs.promises.FileHandle> {

@@ -65,7 +65,7 @@ export class BodyStore implements BodyStoreLike {
   /** Segments whose file is open: the current one, and sealed ones until their queue is written. */
   private readonly openSegments = new Set<SegmentFile>();
   /** keepRecent(): the newest small bodies by name, oldest first, and their bytes in all. */
-  private recent: Map<string, Buffer[]> | undefined;
+  private recent: Map<string, Buffer> | undefined;
   private recentBytes = 0;
   private recentMax = 0;
   /** Staging pages for direct segment writes; undefined when they are not wanted. */
@@ -331,43 +331,22 @@ export class BodyStore implements BodyStoreLike {
     this.recent ??= new Map();
   }
 
-  /** Keeps the chunks as they came, not joined: a reader that wants a copy makes one (read), the log needs none (recentPrefix). */
   private remember(blob: string, chunks: Buffer[]): void {
     const recent = this.recent!;
-    recent.set(blob, chunks);
-    this.recentBytes += byteLength(chunks);
+    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    recent.set(blob, bytes);
+    this.recentBytes += bytes.length;
     for (const [name, old] of recent) {
       if (this.recentBytes <= this.recentMax) break;
       recent.delete(name);
-      this.recentBytes -= byteLength(old);
+      this.recentBytes -= old.length;
     }
-  }
-
-  /**
-   * The chunks holding the first `maxBytes` of a body kept by keepRecent (the last one cut), shared, not
-   * copied, and the body forgotten: for the `--log-bodies` line, which reads each body once, right after its flow
-   * finished, and neither changes nor keeps the bytes. Held on for the whole window instead, the chunks
-   * outlive V8's young generation, and only full collections free them. Undefined when not kept.
-   */
-  takeRecent(ref: BodyRef, maxBytes: number): Buffer[] | undefined {
-    const kept = ref.blob ? this.recent?.get(ref.blob) : undefined;
-    if (!kept) return undefined;
-    this.recent!.delete(ref.blob!);
-    this.recentBytes -= byteLength(kept);
-    const out: Buffer[] = [];
-    let room = maxBytes;
-    for (const chunk of kept) {
-      if (room <= 0) break;
-      out.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      room -= chunk.length;
-    }
-    return out;
   }
 
   async read(ref: BodyRef): Promise<Buffer> {
     if (!ref.blob) return Buffer.alloc(0);
     const kept = this.recent?.get(ref.blob);
-    if (kept) return Buffer.concat(kept);
+    if (kept) return Buffer.from(kept);
     const slice = parseSlice(ref.blob);
     if (slice) return this.readSlice(slice.segment, slice.offset, slice.length);
     await this.pendingFiles.get(ref.blob);
@@ -409,7 +388,7 @@ export class BodyStore implements BodyStoreLike {
         const kept = this.recent.get(b);
         if (!kept) continue;
         this.recent.delete(b);
-        this.recentBytes -= byteLength(kept);
+        this.recentBytes -= kept.length;
       }
     }
     const slices: SegmentSlice[] = [];
@@ -468,8 +447,3 @@ export class BodyStore implements BodyStoreLike {
   }
 }
 
-function byteLength(chunks: readonly Buffer[]): number {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  return n;
-}

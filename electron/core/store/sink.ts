@@ -37,8 +37,6 @@ export interface BodyStoreLike {
    * write and read it back from the disk. Off unless asked for.
    */
   keepRecent?(maxBytes: number): void;
-  /** The chunks of the first `maxBytes` of a body keepRecent kept, lent to a reader that neither changes nor keeps them; forgotten by the store (BodyStore.takeRecent). */
-  takeRecent?(ref: BodyRef, maxBytes: number): Buffer[] | undefined;
 }
 
 /** One message of a flow's log as read back: what the log keeps about it, and its stored payload. */
