@@ -56,6 +56,8 @@ export class PgBreakpointPeers implements BreakpointPeers {
   /** Our pauses that have a row. */
   private readonly published = new Set<string>();
   private readonly waiting = new Map<string, Waiting>();
+  /** Other nodes' pauses whose row was missing at the last tick (see tick). */
+  private readonly vanished = new Set<string>();
   /** Writes of our rows, in the order the pauses started and ended. */
   private writes: Promise<void> = Promise.resolve();
   /** Notices and ticks one at a time, so a pause read is never announced after the notice of its end. */
@@ -229,6 +231,7 @@ export class PgBreakpointPeers implements BreakpointPeers {
     const info = this.remote.get(id);
     if (!info) return;
     this.remote.delete(id);
+    this.vanished.delete(id);
     this.breakpoints.peerDidResume({ id, flowId: info.flowId, phase: info.phase, how });
   }
 
@@ -253,7 +256,14 @@ export class PgBreakpointPeers implements BreakpointPeers {
     await this.pool.query('DELETE FROM breakpoint_commands WHERE created_at < now() - make_interval(secs => $1)', [COMMAND_EXPIRY_S]);
     const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM breakpoint_pauses WHERE instance <> $1', [this.instance]);
     const live = new Set(rows.map((r) => r.id));
-    for (const id of [...this.remote.keys()]) if (!live.has(id)) this.forget(id, 'released');
+    for (const id of [...this.remote.keys()]) {
+      if (live.has(id)) this.vanished.delete(id);
+      // A row gone from the table is said 'released' only when it is still unexplained a tick later: its holder
+      // deletes it and sends the 'gone' notice (how it ended) in one statement, but a notice delivered while this
+      // tick runs waits behind it (`serially`), so a pause resumed from here used to be announced as released.
+      else if (this.vanished.delete(id)) this.forget(id, 'released');
+      else this.vanished.add(id);
+    }
     const unknown = [...live].filter((id) => !this.remote.has(id));
     if (unknown.length) await this.readPauses(unknown);
     await this.takeCommands();
