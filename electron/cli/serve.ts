@@ -318,7 +318,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     return 0;
   }
   const say = (line: string) => out.stderr.write(`${line}\n`);
-  // Heaps within 1.5× what is live under sustained capture (core/base/heap-growth.ts).
+  // Heaps within 3× what is live under sustained capture, no pretenuring (core/base/heap-growth.ts).
   boundHeapGrowth();
   // Rules (electron/core/rules/rules-file.ts): checked before anything starts, stored once the core is up.
   let rulesFile: RulesFile | undefined;

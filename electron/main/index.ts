@@ -9,7 +9,7 @@ import { runDesktop } from './desktop';
 import { boundHeapGrowth } from '../core/base/heap-growth';
 
 app.setName('Hindsight');
-// The core runs in this process: its heaps stay within 1.5× what is live under sustained capture (core/base/heap-growth.ts).
+// The core runs in this process: its heaps stay within 3× what is live under sustained capture (core/base/heap-growth.ts).
 boundHeapGrowth();
 const dataDir = defaultDataDir();
 app.setPath('userData', dataDir);

@@ -14,6 +14,15 @@
  * and the young generation), at the price of more frequent full collections, which V8 runs mostly
  * concurrently. A soft bound, unlike `--max-old-space-size`: a heap that truly needs more still gets it
  * instead of the proxy dying out of memory.
+ *
+ * Allocation-site pretenuring is turned off the same way. V8 allocates straight into the old generation the
+ * objects of any allocation site whose objects mostly survived their first scavenges. A captured flow's parts
+ * (headers, timings, the summary) live until the store's next batch, so their sites get pretenured — and so
+ * do the short-lived objects the same sites make for every forwarded request, which then die in the old
+ * generation, fill it and bring full collections. Without it (issue 16/17, quiet 2-vCPU VM, 2026-12-05, four
+ * runs each through ../shared/bench, medians): peak RSS http-1k 224 → 198–200 MB, https-1k 233 → 192–197,
+ * http-100k 245 → 239–253, https-h2-1k 240 → 252–254, with CPU per request 174 → 156–180 µs, 221 → 207–242,
+ * 308 → 316–331, 317 → 237: memory down where the flows are small, CPU within the runs' noise.
  */
 import v8 from 'node:v8';
 
@@ -25,14 +34,23 @@ import v8 from 'node:v8';
  */
 export const HEAP_GROWING_PERCENT = 200;
 
-const FLAG = '--heap-growing-percent';
+/** The V8 flags set at start, each unless the user set it (or its `--no-` form) on node's command line or in NODE_OPTIONS. */
+export const HEAP_FLAGS: readonly { name: string; value: string }[] = [
+  { name: 'heap-growing-percent', value: `--heap-growing-percent=${HEAP_GROWING_PERCENT}` },
+  { name: 'allocation-site-pretenuring', value: '--no-allocation-site-pretenuring' },
+];
+
+/** The flags of HEAP_FLAGS the user did not set: what boundHeapGrowth sets. */
+export function heapFlagsToSet(userArgs: readonly string[]): string[] {
+  const named = userArgs.map((arg) => arg.replace(/_/g, '-').replace(/^--(no-)?/, '').split('=')[0]);
+  return HEAP_FLAGS.filter((flag) => !named.includes(flag.name)).map((flag) => flag.value);
+}
 
 /**
- * Fixes V8's heap growing factor for this process (serve, the desktop app's main process), unless the user
- * set the flag themselves (node's command line or NODE_OPTIONS), which then wins.
+ * Fixes V8's heap growing factor and turns off pretenuring for this process (serve, the desktop app's main
+ * process), except what the user set themselves (node's command line or NODE_OPTIONS), which then wins.
  */
 export function boundHeapGrowth(): void {
-  const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.replace(/_/g, '-').startsWith(FLAG));
-  if (own) return;
-  v8.setFlagsFromString(`${FLAG}=${HEAP_GROWING_PERCENT}`);
+  const userArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter((arg) => arg.startsWith('--'));
+  for (const flag of heapFlagsToSet(userArgs)) v8.setFlagsFromString(flag);
 }
