@@ -2,8 +2,15 @@
  * The `--log-file PATH` sink: lines appended to a file created owner-only (0600), written one after another
  * so lines never interleave, and reopened by path on reopen() (SIGHUP), the way logrotate expects: after
  * `mv app.log app.log.1 && kill -HUP`, lines written before the signal land in the old file, later ones in a
- * new one at PATH, and none is lost. Lines written while a write is under way go out together in the next one:
- * one write per batch rather than per line (each is a trip through libuv's thread pool).
+ * new one at PATH, and none is lost.
+ *
+ * Lines go out in batches: a batch is written once 64 KB wait or 50 ms after its first line (at once on
+ * reopen and close), and lines written meanwhile join it. Each write is a trip through libuv's thread pool,
+ * which on a proxy pinned to one core preempts the proxy thread: written a few lines at a time, the log cost
+ * the proxy ~16 µs per 1.6 KB line in such trips alone. Each line is encoded into a shared staging buffer as
+ * it arrives, and a batch is written as the views of that buffer it covers: joining a batch's strings and
+ * encoding the result cost 7–17 µs per such line (Array.prototype.join of many long strings is slow in V8),
+ * against ~0.2 µs to encode each into the slab.
  */
 import fs from 'node:fs';
 
@@ -12,8 +19,11 @@ export class LogFile {
   /** Every write and reopen chains here, in call order. */
   private chain: Promise<void>;
   private failure: string | undefined;
-  /** Lines waiting for the write queued on the chain for them; a reopen or close starts a new batch. */
-  private batch: { lines: string[]; written: Promise<void> } | undefined;
+  /** Encoded lines waiting for the write queued on the chain for them; a reopen or close starts a new batch. */
+  private batch: { chunks: Buffer[]; bytes: number; due: () => void; written: Promise<void> } | undefined;
+  /** Where lines are encoded; the part before `used` belongs to batches (written or waiting). */
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private used = 0;
 
   private constructor(
     readonly path: string,
@@ -29,29 +39,63 @@ export class LogFile {
     return new LogFile(path, await openAppend(path), onError);
   }
 
-  /** Resolves once the line is written (or its failure reported). */
+  /** Resolves once the line is written (or its failure reported): within BATCH_DELAY_MS, or sooner. */
   write(text: string): Promise<void> {
-    if (this.batch) {
-      this.batch.lines.push(text);
-      return this.batch.written;
+    const bytes = this.encode(text);
+    const batch = this.batch;
+    if (batch) {
+      const chunks = batch.chunks;
+      const last = chunks[chunks.length - 1];
+      // Lines encoded back to back in the slab go out as one view.
+      if (last.buffer === bytes.buffer && last.byteOffset + last.length === bytes.byteOffset) chunks[chunks.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + bytes.length);
+      else chunks.push(bytes);
+      batch.bytes += bytes.length;
+      if (batch.bytes >= BATCH_BYTES) batch.due();
+      return batch.written;
     }
-    const lines = [text];
+    const chunks = [bytes];
+    let release!: () => void;
+    const ready = new Promise<void>((resolve) => (release = resolve));
+    const timer = setTimeout(release, BATCH_DELAY_MS);
+    const due = () => {
+      clearTimeout(timer);
+      release();
+    };
     const written = (this.chain = this.chain.then(async () => {
-      if (this.batch?.lines === lines) this.batch = undefined;
+      await ready;
+      // From here on, lines start the next batch.
+      if (this.batch?.chunks === chunks) this.batch = undefined;
       if (!this.handle) return;
       try {
-        await this.handle.appendFile(lines.join(''));
+        for (const chunk of chunks) await writeAll(this.handle, chunk);
         this.failure = undefined;
       } catch (err) {
         this.report(`cannot write ${this.path}: ${(err as Error).message}`);
       }
     }));
-    this.batch = { lines, written };
+    this.batch = { chunks, bytes: bytes.length, due, written };
+    if (bytes.length >= BATCH_BYTES) due();
     return written;
+  }
+
+  /** The line as UTF-8 bytes: a view of the slab, or a buffer of its own when it is longer than a slab's quarter. */
+  private encode(text: string): Buffer {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes 4).
+    const most = text.length * 3;
+    if (most > SLAB_BYTES / 4) return Buffer.from(text, 'utf8');
+    // A full slab is left to the batches that view it; later lines go into a new one.
+    if (this.used + most > SLAB_BYTES) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += this.slab.write(text, start, 'utf8');
+    return this.slab.subarray(start, this.used);
   }
 
   /** Closes the current file and opens PATH again (after a rename, a new file). */
   reopen(): Promise<void> {
+    this.batch?.due();
     this.batch = undefined;
     this.chain = this.chain.then(async () => {
       const old = this.handle;
@@ -67,6 +111,7 @@ export class LogFile {
   }
 
   close(): Promise<void> {
+    this.batch?.due();
     this.batch = undefined;
     this.chain = this.chain.then(async () => {
       await this.handle?.close().catch(() => {});
@@ -80,6 +125,23 @@ export class LogFile {
     if (this.failure === message) return;
     this.failure = message;
     this.onError(message);
+  }
+}
+
+/** Bytes of one staging buffer (see the header). */
+const SLAB_BYTES = 256 * 1024;
+/** A batch is written when it holds this many bytes… */
+const BATCH_BYTES = 64 * 1024;
+/** …or this long after its first line. */
+const BATCH_DELAY_MS = 50;
+
+/** A file write may take fewer bytes than given (a full disk, a signal): the rest goes in further writes. */
+async function writeAll(handle: fs.promises.FileHandle, bytes: Buffer): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+    if (bytesWritten <= 0) throw new Error('the file took no bytes');
+    done += bytesWritten;
   }
 }
 

@@ -116,6 +116,14 @@ test('keepRecent: the newest small bodies are read from memory, older ones past 
   assert.deepEqual((await Promise.all(refs.map((r) => store.read(r)))).map(String), ['', 'bbbb', 'cccc']);
   await store.remove([refs[2].blob!]);
   assert.deepEqual((await Promise.all(refs.map((r) => store.read(r)))).map(String), ['', 'bbbb', '']);
+  // Later bodies let the oldest kept one go (past the removed one), not the newest.
+  const later = ['dddd', 'eeee'].map((text, i) => {
+    const w = store.open(`g${i}`, 'response', {});
+    w.write(Buffer.from(text));
+    return w.end();
+  });
+  fs.rmSync(path.join(dir, 'segments'), { recursive: true, force: true });
+  assert.deepEqual((await Promise.all([...refs, ...later].map((r) => store.read(r)))).map(String), ['', '', '', 'dddd', 'eeee']);
 });
 
 test('settle waits for the bodies handed out before it, not for a segment opened after it (one that fills only under further capture)', async () => {
