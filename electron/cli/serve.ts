@@ -360,6 +360,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     ? new FlowLogger({
         write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
         read: (ref) => core!.store.bodies.read(ref),
+        readKept: (ref) => core!.store.bodies.readKept?.(ref),
         bodyLimit: options.logBodyBytes,
         mask: !options.logUnmasked,
         onError: (err) => say(`hindsight serve: log: ${err.message}`),

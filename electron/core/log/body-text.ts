@@ -33,15 +33,35 @@ function asText(bytes: Buffer, contentType: string | undefined): string | undefi
   return undefined;
 }
 
+const EMPTY: LoggedBody = Object.freeze({ data: null, encoding: 'text', truncated: false });
+
+function isEncoded(encoding: string | undefined): encoding is string {
+  return !!encoding && !/^\s*identity\s*$/i.test(encoding);
+}
+
+/**
+ * Without waiting, when that is possible: the body is empty, or `kept` holds its bytes (the body store's
+ * recent bodies) and they need no decoding. Undefined means: use loggedBody().
+ */
+export function loggedBodyNow(ref: BodyRef | undefined, kept: Buffer | undefined, limitBytes: number, mask: boolean): LoggedBody | undefined {
+  if (!ref || ref.size === 0 || !ref.blob) return EMPTY;
+  if (!kept || isEncoded(ref.encoding)) return undefined;
+  return fromBytes(kept, ref, limitBytes, mask);
+}
+
 export async function loggedBody(ref: BodyRef | undefined, read: (ref: BodyRef) => Promise<Buffer>, limitBytes: number, mask: boolean): Promise<LoggedBody> {
-  if (!ref || ref.size === 0 || !ref.blob) return { data: null, encoding: 'text', truncated: false };
+  if (!ref || ref.size === 0 || !ref.blob) return EMPTY;
   let bytes: Buffer;
   try {
     bytes = await read(ref);
-    if (ref.encoding && !/^\s*identity\s*$/i.test(ref.encoding)) bytes = await decodeContent(bytes, ref.encoding, ref.truncated);
+    if (isEncoded(ref.encoding)) bytes = await decodeContent(bytes, ref.encoding, ref.truncated);
   } catch (err) {
     return { data: null, encoding: 'text', truncated: ref.truncated, problem: (err as Error).message };
   }
+  return fromBytes(bytes, ref, limitBytes, mask);
+}
+
+function fromBytes(bytes: Buffer, ref: BodyRef, limitBytes: number, mask: boolean): LoggedBody {
   const truncated = ref.truncated || bytes.length > limitBytes;
   const kept = bytes.length > limitBytes ? bytes.subarray(0, limitBytes) : bytes;
   const text = asText(kept, ref.contentType);

@@ -37,6 +37,8 @@ export interface BodyStoreLike {
    * write and read it back from the disk. Off unless asked for.
    */
   keepRecent?(maxBytes: number): void;
+  /** The bytes keepRecent() still holds for this body, without waiting (not a copy: do not change them); else undefined. */
+  readKept?(ref: BodyRef): Buffer | undefined;
 }
 
 /** One message of a flow's log as read back: what the log keeps about it, and its stored payload. */

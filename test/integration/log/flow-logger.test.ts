@@ -42,7 +42,15 @@ before(async () => {
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
   originPort = (origin.address() as AddressInfo).port;
   t = await startTestCore({ onFlowFinished: (flow) => logger.push(flow) });
-  logger = new FlowLogger({ write: (text) => void lines.push(text), read: (ref) => t.core.store.bodies.read(ref), bodyLimit: 1024 });
+  // As `serve --log-bodies` sets it up: identity-encoded bodies are taken from the ones the store keeps in
+  // memory (lines built without waiting), encoded ones (gzip below) read back and decoded.
+  t.core.store.bodies.keepRecent?.(1024 * 1024);
+  logger = new FlowLogger({
+    write: (text) => void lines.push(text),
+    read: (ref) => t.core.store.bodies.read(ref),
+    readKept: (ref) => t.core.store.bodies.readKept?.(ref),
+    bodyLimit: 1024,
+  });
 });
 
 after(async () => {

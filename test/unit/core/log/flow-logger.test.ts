@@ -10,14 +10,18 @@ test('a stalled output bounds the queue: flows past maxPending are counted and r
   const stalled = new Promise<void>((resolve) => (release = resolve));
   let first = true;
   const logger = new FlowLogger({
+    // Lines are recorded in the order they are handed over (as a file or stdout writes them), the first one
+    // then held up.
     write: async (text) => {
+      written.push((JSON.parse(text) as { url: string }).url);
       if (first) {
         first = false;
         await stalled;
       }
-      written.push((JSON.parse(text) as { url: string }).url);
     },
     read: async () => Buffer.alloc(0),
+    // Waits for the output as soon as one line is unwritten.
+    writeAhead: 1,
     maxPending: 3,
     onError: (err) => errors.push(err.message),
   });
@@ -59,4 +63,28 @@ test('a flow finished while the last line is still being written is logged too, 
   release();
   await logger.flush();
   assert.deepEqual(written, ['http://a.test/0', 'http://a.test/1']);
+});
+
+test('lines are built and handed out as flows finish, without waiting for earlier writes (below the write-ahead bound)', async () => {
+  const handed: string[] = [];
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => (release = resolve));
+  const logger = new FlowLogger({
+    write: (text) => {
+      handed.push((JSON.parse(text) as { url: string }).url);
+      return stalled;
+    },
+    read: async () => Buffer.alloc(0),
+  });
+  for (let i = 0; i < 1000; i++) {
+    const flow = makeFlow();
+    flow.request.url = `http://a.test/${i}`;
+    logger.push(flow);
+  }
+  // Every line is out while the first write still has not completed: no flow is held by the logger.
+  await new Promise((resolve) => setImmediate(resolve));
+  const before = handed.length;
+  release();
+  await logger.flush();
+  assert.deepEqual({ before, after: handed.length, last: handed.at(-1) }, { before: 1000, after: 1000, last: 'http://a.test/999' });
 });
