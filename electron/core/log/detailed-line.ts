@@ -73,3 +73,33 @@ export function toDetailedLogLine(flow: Flow, bodies: { request: LoggedBody; res
   if (problem) line.bodyError = problem;
   return line;
 }
+
+/** What JSON.stringify writes for a body field held open while the rest of the line is stringified. */
+const HOLE = '\u0000';
+const HOLE_JSON = '\\u0000';
+
+/**
+ * The line as JSON text with its newline. A body that needs no escaping (LoggedBody.plain: base64, or ASCII
+ * text without quotes, backslashes or control characters) is put between its quotes as it is instead of being
+ * scanned again by JSON.stringify (~1.2 µs per KB; a 64 KB body is most of a line's cost).
+ */
+export function lineText(line: DetailedLogLine, bodies: { request: LoggedBody; response: LoggedBody } | null): string {
+  const request = bodies?.request.plain ? line.requestBody : null;
+  const response = bodies?.response.plain ? line.responseBody : null;
+  if (request === null && response === null) return `${JSON.stringify(line)}\n`;
+  if (request !== null) line.requestBody = HOLE;
+  if (response !== null) line.responseBody = HOLE;
+  let json = JSON.stringify(line);
+  if (request !== null) line.requestBody = request;
+  if (response !== null) line.responseBody = response;
+  // Every quote inside a string value is escaped, so the first `"requestBody":"` is the field itself.
+  json = fill(json, '"requestBody":"', request);
+  json = fill(json, '"responseBody":"', response);
+  return `${json}\n`;
+}
+
+function fill(json: string, key: string, value: string | null): string {
+  if (value === null) return json;
+  const at = json.indexOf(key + HOLE_JSON) + key.length;
+  return json.slice(0, at) + value + json.slice(at + HOLE_JSON.length);
+}

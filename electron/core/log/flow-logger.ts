@@ -8,7 +8,7 @@
  */
 import type { BodyRef, Flow } from '../../common/flow';
 import { loggedBody, loggedBodyNow } from './body-text';
-import { maskedLogLine, toDetailedLogLine } from './detailed-line';
+import { lineText, maskedLogLine, toDetailedLogLine } from './detailed-line';
 
 export interface FlowLoggerOptions {
   /**
@@ -108,10 +108,10 @@ export class FlowLogger {
         try {
           const behind = backlog > this.maxBacklog;
           // Built at once when it can be (no await, so the flow is garbage by the next collection).
-          const line = this.lineNow(flow, behind) ?? (await this.lineFor(flow, behind));
+          const text = this.lineNow(flow, behind) ?? (await this.lineFor(flow, behind));
           this.totals.lines++;
           if (behind && this.options.bodyLimit !== undefined) this.totals.withoutBodies++;
-          this.handOut(`${JSON.stringify(line)}\n`);
+          this.handOut(text);
         } catch (err) {
           this.options.onError?.(err as Error);
         }
@@ -154,11 +154,11 @@ export class FlowLogger {
     this.unsettled += text.length;
   }
 
-  /** The line without waiting (no bodies, or both in memory and not encoded), else undefined. */
-  private lineNow(flow: Flow, behind: boolean): object | undefined {
+  /** The line's text without waiting (no bodies, or both in memory and not encoded), else undefined. */
+  private lineNow(flow: Flow, behind: boolean): string | undefined {
     const limit = this.options.bodyLimit;
-    if (limit === undefined) return maskedLogLine(flow, this.mask);
-    if (behind) return toDetailedLogLine(flow, null, this.mask);
+    if (limit === undefined) return `${JSON.stringify(maskedLogLine(flow, this.mask))}\n`;
+    if (behind) return lineText(toDetailedLogLine(flow, null, this.mask), null);
     const kept = this.options.readKept;
     if (!kept) return undefined;
     const requestRef = flow.request.body;
@@ -167,17 +167,19 @@ export class FlowLogger {
     const responseRef = flow.response?.body;
     const response = loggedBodyNow(responseRef, responseRef?.blob ? kept(responseRef) : undefined, limit, this.mask);
     if (!response) return undefined;
-    return toDetailedLogLine(flow, { request, response }, this.mask);
+    const bodies = { request, response };
+    return lineText(toDetailedLogLine(flow, bodies, this.mask), bodies);
   }
 
-  private async lineFor(flow: Flow, behind: boolean): Promise<object> {
+  private async lineFor(flow: Flow, behind: boolean): Promise<string> {
     const limit = this.options.bodyLimit;
-    if (limit === undefined) return maskedLogLine(flow, this.mask);
-    if (behind) return toDetailedLogLine(flow, null, this.mask);
+    if (limit === undefined) return `${JSON.stringify(maskedLogLine(flow, this.mask))}\n`;
+    if (behind) return lineText(toDetailedLogLine(flow, null, this.mask), null);
     const [request, response] = await Promise.all([
       loggedBody(flow.request.body, this.options.read, limit, this.mask),
       loggedBody(flow.response?.body, this.options.read, limit, this.mask),
     ]);
-    return toDetailedLogLine(flow, { request, response }, this.mask);
+    const bodies = { request, response };
+    return lineText(toDetailedLogLine(flow, bodies, this.mask), bodies);
   }
 }

@@ -20,10 +20,11 @@ export class LogFile {
   private chain: Promise<void>;
   private failure: string | undefined;
   /** Encoded lines waiting for the write queued on the chain for them; a reopen or close starts a new batch. */
-  private batch: { chunks: Buffer[]; bytes: number; due: () => void; written: Promise<void> } | undefined;
+  private batch: { chunks: Buffer[]; bytes: number; slabs: Slab[]; due: () => void; written: Promise<void> } | undefined;
   /** Where lines are encoded; the part before `used` belongs to batches (written or waiting). */
-  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  private used = 0;
+  private slab: Slab = newSlab();
+  /** Slabs no batch views any more, kept for reuse (a 100 KB-body log fills one every ~10 lines). */
+  private readonly spares: Slab[] = [];
 
   private constructor(
     readonly path: string,
@@ -42,6 +43,7 @@ export class LogFile {
   /** Resolves once the line is written (or its failure reported): within BATCH_DELAY_MS, or sooner. */
   write(text: string): Promise<void> {
     const bytes = this.encode(text);
+    const slab = bytes.buffer === this.slab.buffer.buffer ? this.slab : undefined;
     const batch = this.batch;
     if (batch) {
       const chunks = batch.chunks;
@@ -49,11 +51,14 @@ export class LogFile {
       // Lines encoded back to back in the slab go out as one view.
       if (last.buffer === bytes.buffer && last.byteOffset + last.length === bytes.byteOffset) chunks[chunks.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + bytes.length);
       else chunks.push(bytes);
+      if (slab && batch.slabs[batch.slabs.length - 1] !== slab) hold(batch.slabs, slab);
       batch.bytes += bytes.length;
       if (batch.bytes >= BATCH_BYTES) batch.due();
       return batch.written;
     }
     const chunks = [bytes];
+    const slabs: Slab[] = [];
+    if (slab) hold(slabs, slab);
     let release!: () => void;
     const ready = new Promise<void>((resolve) => (release = resolve));
     const timer = setTimeout(release, BATCH_DELAY_MS);
@@ -65,15 +70,17 @@ export class LogFile {
       await ready;
       // From here on, lines start the next batch.
       if (this.batch?.chunks === chunks) this.batch = undefined;
-      if (!this.handle) return;
       try {
+        if (!this.handle) return;
         for (const chunk of chunks) await writeAll(this.handle, chunk);
         this.failure = undefined;
       } catch (err) {
         this.report(`cannot write ${this.path}: ${(err as Error).message}`);
+      } finally {
+        for (const s of slabs) if (--s.holders === 0 && s !== this.slab) this.spare(s);
       }
     }));
-    this.batch = { chunks, bytes: bytes.length, due, written };
+    this.batch = { chunks, bytes: bytes.length, slabs, due, written };
     if (bytes.length >= BATCH_BYTES) due();
     return written;
   }
@@ -83,14 +90,22 @@ export class LogFile {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, two units, takes 4).
     const most = text.length * 3;
     if (most > SLAB_BYTES / 4) return Buffer.from(text, 'utf8');
-    // A full slab is left to the batches that view it; later lines go into a new one.
-    if (this.used + most > SLAB_BYTES) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.used = 0;
+    // A full slab is left to the batches that view it; later lines go into a spare or a new one.
+    if (this.slab.used + most > SLAB_BYTES) {
+      const full = this.slab;
+      this.slab = this.spares.pop() ?? newSlab();
+      if (full.holders === 0) this.spare(full);
     }
-    const start = this.used;
-    this.used += this.slab.write(text, start, 'utf8');
-    return this.slab.subarray(start, this.used);
+    const slab = this.slab;
+    const start = slab.used;
+    slab.used += slab.buffer.write(text, start, 'utf8');
+    return slab.buffer.subarray(start, slab.used);
+  }
+
+  private spare(slab: Slab): void {
+    if (this.spares.length >= MAX_SPARES) return;
+    slab.used = 0;
+    this.spares.push(slab);
   }
 
   /** Closes the current file and opens PATH again (after a rename, a new file). */
@@ -128,8 +143,25 @@ export class LogFile {
   }
 }
 
-/** Bytes of one staging buffer (see the header). */
-const SLAB_BYTES = 256 * 1024;
+/** A staging buffer (see the header) and the batches not yet written that view it. */
+interface Slab {
+  buffer: Buffer;
+  used: number;
+  holders: number;
+}
+
+/** Bytes of one staging buffer: lines up to a quarter of it (a 64 KB body's line and more) are encoded into it. */
+const SLAB_BYTES = 1024 * 1024;
+const MAX_SPARES = 2;
+
+function newSlab(): Slab {
+  return { buffer: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, holders: 0 };
+}
+
+function hold(slabs: Slab[], slab: Slab): void {
+  slab.holders++;
+  slabs.push(slab);
+}
 /** A batch is written when it holds this many bytes… */
 const BATCH_BYTES = 64 * 1024;
 /** …or this long after its first line. */

@@ -26,6 +26,21 @@ test('lines of any size and script land whole, in order, in a 0600 file', async 
   assert.deepEqual({ text: fs.readFileSync(file, 'utf8') === lines.join(''), mode: fs.statSync(file).mode & 0o777 }, { text: true, mode: 0o600 });
 });
 
+test('staging buffers are reused once written: many rounds of lines land whole and in order', async () => {
+  const file = path.join(tempDir(), 'flows.log');
+  const log = await LogFile.open(file);
+  const all: string[] = [];
+  // 4 rounds of ~3.5 MB each, handed over at once: every round fills several staging buffers before any is
+  // written, and later rounds write into buffers that earlier rounds used.
+  for (let round = 0; round < 4; round++) {
+    const lines = Array.from({ length: 350 }, (_, i) => `${JSON.stringify({ round, i, body: String.fromCharCode(97 + ((round + i) % 26)).repeat(10_000 + i) })}\n`);
+    all.push(...lines);
+    await Promise.all(lines.map((line) => log.write(line)));
+  }
+  await log.close();
+  assert.ok(fs.readFileSync(file, 'utf8') === all.join(''), 'the file holds every line, whole and in order');
+});
+
 test('after a rename and reopen, earlier lines are in the old file and later ones in a new file at the path', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'flows.log');
