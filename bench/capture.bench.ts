@@ -165,7 +165,7 @@ async function proxyRole(): Promise<void> {
 }
 
 /** The log lines of `serve --log` / `--log-bodies --log-file`, as serve builds them (BENCH_LOG). */
-async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer>; keepRecent?(maxBytes: number): void }): Promise<FlowLogger | undefined> {
+async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): Promise<Buffer>; keepRecent?(maxBytes: number): void; readKept?(ref: BodyRef): Buffer | undefined }): Promise<FlowLogger | undefined> {
   const mode = process.env.BENCH_LOG;
   if (mode !== 'on' && mode !== 'bodies') return undefined;
   const file = await LogFile.open(path.join(dataDir, 'flows.log'));
@@ -177,6 +177,12 @@ async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): 
       if (!kept && mode === 'bodies') store.keepRecent?.(LOG_RECENT_BODIES);
       kept = true;
       return store.read(ref);
+    },
+    readKept: (ref) => {
+      const store = bodies();
+      if (!kept && mode === 'bodies') store.keepRecent?.(LOG_RECENT_BODIES);
+      kept = true;
+      return store.readKept?.(ref);
     },
     bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined,
   });
