@@ -37,6 +37,15 @@
  * the reps); with BENCH_BEFORE the throughput rows also run through that checkout's proxy, alternating with
  * this one's. Each row reports the proxy thread's garbage collections per 1,000 requests (perf_hooks 'gc'
  * entries: all, and full mark-compacts) and their time per request.
+ * BENCH_INTERLEAVE=capture|log measures the cost of capture (against forwarding alone) or of BENCH_LOG's logging
+ * inside one proxy process: under the row's constant load the proxy switches capture (or the logger) off and on
+ * every BENCH_PHASE_MS (2,000) and records its CPU and the requests it received in each phase; the row then
+ * reports the medians of the phases, on and off, and their ratio. Alternating whole runs could not tell these
+ * apart on the benchmark VM, whose speed moved up to 2x within a minute; phases of two seconds in one process
+ * see the same machine. A phase's work can spill into the next (the store's batches, collections), which
+ * narrows the ratio rather than widening it. Requests are counted at the proxy's HTTP and HTTPS servers'
+ * 'request' events (the HTTP/1.1 rows only). With BENCH_INTERLEAVE=log the body store keeps its recent bodies
+ * in both phases.
  * BENCH_RAW_UTF8_PATHS=1 runs the proxy as `serve --raw-utf8-paths` (every client connection read through the
  * request-target encoder in JavaScript), to compare with the default native read.
  * BENCH_STORE=postgres://… (a cluster's admin URL): every throughput row runs with the embedded store (capture on)
@@ -45,13 +54,15 @@
  * (the postmaster and its children, from /proc), so the database's share of the work is in the same table.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../certs';
-import { emptyBody, type BodyRef } from '../electron/common/flow';
+import { emptyBody, type BodyRef, type Flow } from '../electron/common/flow';
 import { FlowLogger, LOG_RECENT_BODIES } from '../electron/core/log/flow-logger';
 import { LogFile } from '../electron/core/log/log-file';
 import { startCaptureProxy } from '../electron/core/capture/proxy';
@@ -85,6 +96,9 @@ const PROXY_NODE_FLAGS = [...(process.env.BENCH_PROXY_NODE_FLAGS?.split(' ').fil
 /** BENCH_LOG as a list of modes (off, on, bodies); one mode keeps the rows' old names. */
 const LOG_MODES = (process.env.BENCH_LOG ?? '').split(',').map((m) => m.trim()).filter(Boolean);
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 1));
+/** BENCH_INTERLEAVE: what the proxy switches off and on in phases (see the header). */
+const INTERLEAVE = process.env.BENCH_INTERLEAVE === 'capture' || process.env.BENCH_INTERLEAVE === 'log' ? process.env.BENCH_INTERLEAVE : undefined;
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 2000);
 
 
 // ---------- the two helper roles ----------
@@ -109,17 +123,20 @@ async function proxyRole(): Promise<void> {
   const upstreamCa = [fs.readFileSync(process.env.BENCH_ORIGIN_CA!, 'utf8')];
   const storage = process.env.BENCH_STORAGE ?? 'full';
   let proxy: { port: number; caPem: string; stored(): number; dropped(): number; trimmed(): number; dispose(): Promise<void> };
+  const phases = interleavePhases();
   let logTotals: FlowLogger['totals'] | undefined;
   if (storage === 'full') {
     const logger = await benchLogger(dataDir, () => core.store.bodies);
     logTotals = logger?.totals;
     const store = { ...(MAX_FLOWS !== undefined ? { maxFlows: MAX_FLOWS } : {}), ...(TRIM_COUNT !== undefined ? { trimCount: TRIM_COUNT } : {}) };
-    const coreOptions = { dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished: logger?.push, store, rawUtf8Paths: process.env.BENCH_RAW_UTF8_PATHS === '1' || undefined };
+    const onFlowFinished = logger && INTERLEAVE === 'log' ? (flow: Flow) => phases.on && logger.push(flow) : logger?.push;
+    const coreOptions = { dataDir, host: '127.0.0.1', port: 0, lookup: testLookup, upstreamCa, version: 'bench', onFlowFinished, store, rawUtf8Paths: process.env.BENCH_RAW_UTF8_PATHS === '1' || undefined };
     // capture pg: the PostgreSQL store as `serve --store postgres://… --node bench` opens it.
     const database = process.env.BENCH_PROXY_CAPTURE === 'pg' ? await benchDatabase(process.env.BENCH_STORE!) : undefined;
     const core = database ? await createTeamCore({ ...coreOptions, storeUrl: database.url, node: 'bench' }) : await createCore(coreOptions);
     // Capture off measures forwarding alone, to tell what recording costs.
     if (process.env.BENCH_PROXY_CAPTURE === 'off') core.setCapture(false);
+    if (INTERLEAVE === 'capture') phases.onSwitch = (on) => core.setCapture(on);
     proxy = {
       port: core.proxyAddress().port,
       caPem: core.ca.certPem,
@@ -154,7 +171,7 @@ async function proxyRole(): Promise<void> {
         heap.heapAllocated += window.allocatedBytes;
         heap.heapPromoted += window.promotedBytes;
       }
-      process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(heapSince ? heap : {}), ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}) });
+      process.send!({ type: 'usage', cpuMicros: cpuMicros(), peakRssMB: peakRssMB(), rssMB: rssMB(), stored: proxy.stored(), dropped: proxy.dropped(), trimmed: proxy.trimmed(), ...gc, ...(heapSince ? heap : {}), ...(logTotals ? { logLines: logTotals.lines, logWithoutBodies: logTotals.withoutBodies } : {}), ...(INTERLEAVE ? { phases: phases.done } : {}) });
     }
     if (m.type === 'stop') {
       await proxy.dispose();
@@ -186,6 +203,51 @@ async function benchLogger(dataDir: string, bodies: () => { read(ref: BodyRef): 
     },
     bodyLimit: mode === 'bodies' ? 64 * 1024 : undefined,
   });
+}
+
+/** One phase of BENCH_INTERLEAVE: whether capture (or the logger) was on, the process's CPU and the requests received. */
+interface Phase {
+  on: boolean;
+  cpuMicros: number;
+  requests: number;
+}
+
+/**
+ * BENCH_INTERLEAVE in the proxy process: counts requests at every HTTP and HTTPS server's 'request' event
+ * (bench instrumentation, this process only) and ends a phase every PHASE_MS, switching with `onSwitch`.
+ */
+function interleavePhases(): { on: boolean; done: Phase[]; onSwitch?: (on: boolean) => void } {
+  const state: { on: boolean; done: Phase[]; onSwitch?: (on: boolean) => void } = { on: true, done: [] };
+  if (!INTERLEAVE) return state;
+  let requests = 0;
+  for (const server of [http.Server.prototype, https.Server.prototype]) {
+    const emit = server.emit as (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+    server.emit = function (this: unknown, event: string | symbol, ...args: unknown[]) {
+      if (event === 'request') requests++;
+      return emit.call(this, event, ...args);
+    } as typeof server.emit;
+  }
+  let last = { cpu: cpuMicros(), requests: 0 };
+  setInterval(() => {
+    const cpu = cpuMicros();
+    state.done.push({ on: state.on, cpuMicros: cpu - last.cpu, requests: requests - last.requests });
+    state.on = !state.on;
+    state.onSwitch?.(state.on);
+    last = { cpu: cpuMicros(), requests };
+  }, PHASE_MS).unref();
+  return state;
+}
+
+/** The phases that lay wholly inside the measured window: medians of CPU per request, on and off. */
+function phaseMedians(atStart: Phase[] | undefined, atEnd: Phase[] | undefined): { on: number; off: number; phases: number } | undefined {
+  if (!atStart || !atEnd) return undefined;
+  // The phase under way when the window opened is dropped too.
+  const inside = atEnd.slice(atStart.length + 1).filter((p) => p.requests > 0);
+  const median = (on: boolean) => {
+    const perReq = inside.filter((p) => p.on === on).map((p) => p.cpuMicros / p.requests);
+    return perReq.length ? Math.round(percentile(perReq.sort((a, b) => a - b), 50)) : NaN;
+  };
+  return { on: median(true), off: median(false), phases: inside.length };
 }
 
 /** This thread's garbage collections so far (the object fills in as they happen): all, full mark-compacts, and their time. */
@@ -223,6 +285,8 @@ interface Row {
   p99?: number;
   errors: number;
   cpuMicrosPerReq?: number;
+  /** BENCH_INTERLEAVE: medians of the phases' CPU per request with capture (or the logger) on and off, and how many phases. */
+  interleaved?: { on: number; off: number; phases: number };
   /** PostgreSQL's CPU per request (capture pg with BENCH_PG_PID). */
   pgCpuMicrosPerReq?: number;
   peakRssMB: number;
@@ -357,8 +421,10 @@ async function closedLoop(name: string, proxy: Child, send: (worker: number) => 
   // A proxy from a checkout without GC counts (BENCH_BEFORE) has none to report.
   const gcDelta = (key: string) => (atStart && typeof usage[key] === 'number' ? (usage[key] as number) - (atStart[key] as number) : undefined);
   const perReq = (delta: number | undefined, scale: number) => (delta === undefined ? undefined : round((delta * scale) / measured));
+  const interleaved = INTERLEAVE ? phaseMedians(atStart?.phases as Phase[] | undefined, usage.phases as Phase[] | undefined) : undefined;
   return {
     scenario: `${name}, capture ${capture}`,
+    interleaved,
     reqPerSec: Math.round(rate),
     p50: round(percentile(latencies, 50)),
     p99: round(percentile(latencies, 99)),
@@ -484,7 +550,7 @@ async function newHosts(httpsPort: number, originCa: string, file = __filename, 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : NaN);
 
 async function main(): Promise<void> {
-  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' ? ['on'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
+  const modes: CaptureMode[] = process.env.BENCH_CAPTURE === 'off' ? ['off'] : process.env.BENCH_CAPTURE === 'on' || INTERLEAVE ? ['on'] : process.env.BENCH_STORE ? ['on', 'pg'] : ['on', 'off'];
   const watchdog = setTimeout(() => {
     console.error('capture bench: watchdog fired');
     process.exit(3);
@@ -540,6 +606,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.scenario} | ${r.reqPerSec?.toLocaleString('en-US') ?? '—'} | ${r.p50} | ${r.p99} | ${r.errors} | ${[r.cpuMicrosPerReq, r.note].filter((x) => x !== undefined).join(', ') || '—'} | ${r.pgCpuMicrosPerReq ?? '—'} | ${r.peakRssMB} | ${r.gcPer1k === undefined ? '—' : `${r.gcPer1k} (${r.majorGcPer1k})`} | ${r.gcMicrosPerReq ?? '—'} |`);
   }
   printMedians(rows);
+  printInterleaved(rows);
   printCaptureShare(rows);
   printStoreShare(rows);
   if (samples.length) printSamples(samples);
@@ -595,6 +662,20 @@ function printMedians(rows: Row[]): void {
 }
 
 /** Capture's cost per row: CPU per request with capture on over the same with capture off, from this run. */
+/** BENCH_INTERLEAVE: each row's phases, on against off, in one process. */
+function printInterleaved(rows: Row[]): void {
+  const measured = rows.filter((r) => r.interleaved);
+  if (!measured.length) return;
+  const what = INTERLEAVE === 'log' ? `logging (${process.env.BENCH_LOG})` : 'capture';
+  console.log(`\n${what} switched off and on every ${PHASE_MS} ms in one proxy process (medians of the phases, the whole process's CPU per request):\n`);
+  console.log(`| scenario | phases | ${what} on µs/req | off µs/req | on ÷ off |`);
+  console.log('|---|--:|--:|--:|--:|');
+  for (const r of measured) {
+    const p = r.interleaved!;
+    console.log(`| ${r.scenario} | ${p.phases} | ${p.on} | ${p.off} | ${(p.on / p.off).toFixed(2)}× |`);
+  }
+}
+
 function printCaptureShare(rows: Row[]): void {
   const lines: string[] = [];
   const seen = new Set<string>();
