@@ -39,7 +39,9 @@
  * entries: all, and full mark-compacts) and their time per request.
  * BENCH_INTERLEAVE=capture|log measures the cost of capture (against forwarding alone) or of BENCH_LOG's logging
  * inside one proxy process: under the row's constant load the proxy switches capture (or the logger) off and on
- * every BENCH_PHASE_MS (2,000) and records its CPU and the requests it received in each phase; the row then
+ * every BENCH_PHASE_MS (2,000) and records its CPU and the requests it received in each phase (BENCH_PHASES_OUT=FILE
+ * appends each phase there as a JSON line with its end time, to split a BENCH_PROXY_NODE_FLAGS=--cpu-prof profile
+ * by phase); the row then
  * reports the medians of the phases, on and off, and their ratio. Alternating whole runs could not tell these
  * apart on the benchmark VM, whose speed moved up to 2x within a minute; phases of two seconds in one process
  * see the same machine. A phase's work can spill into the next (the store's batches, collections), which
@@ -98,6 +100,7 @@ const LOG_MODES = (process.env.BENCH_LOG ?? '').split(',').map((m) => m.trim()).
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 1));
 /** BENCH_INTERLEAVE: what the proxy switches off and on in phases (see the header). */
 const INTERLEAVE = process.env.BENCH_INTERLEAVE === 'capture' || process.env.BENCH_INTERLEAVE === 'log' ? process.env.BENCH_INTERLEAVE : undefined;
+const PHASES_OUT = process.env.BENCH_PHASES_OUT;
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 2000);
 
 
@@ -210,6 +213,10 @@ interface Phase {
   on: boolean;
   cpuMicros: number;
   requests: number;
+  /** Of cpuMicros, the kernel's share (loopback TCP delivers to the reader inside the writer's system call). */
+  systemMicros: number;
+  /** When the phase ended, in µs of the monotonic clock (a --cpu-prof profile's timestamps, to split it by phase). */
+  endedAt: number;
 }
 
 /**
@@ -227,27 +234,36 @@ function interleavePhases(): { on: boolean; done: Phase[]; onSwitch?: (on: boole
       return emit.call(this, event, ...args);
     } as typeof server.emit;
   }
-  let last = { cpu: cpuMicros(), requests: 0 };
+  let last = { cpu: cpuMicros(), system: process.cpuUsage().system, requests: 0 };
   setInterval(() => {
     const cpu = cpuMicros();
-    state.done.push({ on: state.on, cpuMicros: cpu - last.cpu, requests: requests - last.requests });
+    const system = process.cpuUsage().system;
+    const phase = { on: state.on, cpuMicros: cpu - last.cpu, systemMicros: system - last.system, requests: requests - last.requests, endedAt: Number(process.hrtime.bigint() / 1000n) };
+    state.done.push(phase);
+    // BENCH_PHASES_OUT: every phase as a JSON line with the proxy's pid (which names its --cpu-prof file).
+    if (PHASES_OUT) fs.appendFileSync(PHASES_OUT, `${JSON.stringify({ pid: process.pid, ...phase })}\n`);
     state.on = !state.on;
     state.onSwitch?.(state.on);
-    last = { cpu: cpuMicros(), requests };
+    last = { cpu: cpuMicros(), system: process.cpuUsage().system, requests };
   }, PHASE_MS).unref();
   return state;
 }
 
-/** The phases that lay wholly inside the measured window: medians of CPU per request, on and off. */
-function phaseMedians(atStart: Phase[] | undefined, atEnd: Phase[] | undefined): { on: number; off: number; phases: number } | undefined {
+/**
+ * The phases that lay wholly inside the measured window: medians of CPU per request, on and off, and of the
+ * requests each phase received (the load is constant, so that is the throughput the proxy sustained).
+ */
+function phaseMedians(atStart: Phase[] | undefined, atEnd: Phase[] | undefined): Row['interleaved'] {
   if (!atStart || !atEnd) return undefined;
   // The phase under way when the window opened is dropped too.
   const inside = atEnd.slice(atStart.length + 1).filter((p) => p.requests > 0);
-  const median = (on: boolean) => {
-    const perReq = inside.filter((p) => p.on === on).map((p) => p.cpuMicros / p.requests);
-    return perReq.length ? Math.round(percentile(perReq.sort((a, b) => a - b), 50)) : NaN;
+  const median = (on: boolean, of: (p: Phase) => number) => {
+    const values = inside.filter((p) => p.on === on).map(of);
+    return values.length ? Math.round(percentile(values.sort((a, b) => a - b), 50)) : NaN;
   };
-  return { on: median(true), off: median(false), phases: inside.length };
+  const perRequest = (p: Phase) => p.cpuMicros / p.requests;
+  const requests = (p: Phase) => p.requests;
+  return { on: median(true, perRequest), off: median(false, perRequest), phases: inside.length, requestsOn: median(true, requests), requestsOff: median(false, requests) };
 }
 
 /** This thread's garbage collections so far (the object fills in as they happen): all, full mark-compacts, and their time. */
@@ -286,7 +302,7 @@ interface Row {
   errors: number;
   cpuMicrosPerReq?: number;
   /** BENCH_INTERLEAVE: medians of the phases' CPU per request with capture (or the logger) on and off, and how many phases. */
-  interleaved?: { on: number; off: number; phases: number };
+  interleaved?: { on: number; off: number; phases: number; requestsOn: number; requestsOff: number };
   /** PostgreSQL's CPU per request (capture pg with BENCH_PG_PID). */
   pgCpuMicrosPerReq?: number;
   peakRssMB: number;
@@ -667,12 +683,12 @@ function printInterleaved(rows: Row[]): void {
   const measured = rows.filter((r) => r.interleaved);
   if (!measured.length) return;
   const what = INTERLEAVE === 'log' ? `logging (${process.env.BENCH_LOG})` : 'capture';
-  console.log(`\n${what} switched off and on every ${PHASE_MS} ms in one proxy process (medians of the phases, the whole process's CPU per request):\n`);
-  console.log(`| scenario | phases | ${what} on µs/req | off µs/req | on ÷ off |`);
-  console.log('|---|--:|--:|--:|--:|');
+  console.log(`\n${what} switched off and on every ${PHASE_MS} ms in one proxy process (medians of the phases: the whole process's CPU per request, and the requests a phase received under the constant load):\n`);
+  console.log(`| scenario | phases | ${what} on µs/req | off µs/req | on ÷ off | requests per phase on | off | throughput on ÷ off |`);
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of measured) {
     const p = r.interleaved!;
-    console.log(`| ${r.scenario} | ${p.phases} | ${p.on} | ${p.off} | ${(p.on / p.off).toFixed(2)}× |`);
+    console.log(`| ${r.scenario} | ${p.phases} | ${p.on} | ${p.off} | ${(p.on / p.off).toFixed(2)}× | ${p.requestsOn} | ${p.requestsOff} | ${(p.requestsOn / p.requestsOff).toFixed(2)} |`);
   }
 }
 

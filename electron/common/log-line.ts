@@ -27,7 +27,7 @@ export interface LogLine {
 export function toLogLine(flow: Flow): LogLine {
   const line: LogLine = {
     id: flow.id,
-    time: new Date(flow.startedAt).toISOString(),
+    time: isoTime(flow.startedAt),
     clientIp: flow.client.ip,
     method: flow.request.method,
     url: flow.request.url,
@@ -43,3 +43,27 @@ export function toLogLine(flow: Flow): LogLine {
   if (flow.messages) line.messages = { count: flow.messages.count, bytes: flow.messages.bytes };
   return line;
 }
+
+/** The ISO text of the last second isoTime() wrote, up to and including the decimal point, and that second. */
+let isoSecond = NaN;
+let isoPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, with the text of the second reused: a log line is written per request, and
+ * thousands a second share it. The Date and its formatting cost a few µs per line in the proxy (measured in a
+ * CPU profile of `serve --log-bodies`); the milliseconds alone are three digits. Times that are not whole
+ * milliseconds between 1970 and 9999 (the fixed-width form) go through Date as before.
+ */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= LAST_FIXED_WIDTH_MS) return new Date(ms).toISOString();
+  const milli = ms % 1000;
+  const second = ms - milli;
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second).toISOString().slice(0, 20);
+    isoSecond = second;
+  }
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+/** 10000-01-01T00:00:00Z: from here on toISOString writes a six-digit, signed year. */
+const LAST_FIXED_WIDTH_MS = 253_402_300_800_000;

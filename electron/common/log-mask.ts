@@ -13,6 +13,11 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
  * client_secret, api_key, apiKey, credentials… (not passenger or bypass).
  */
 const SECRET_FIELD = /^pass$|passw(or)?d|passphrase|token|secret|api[-_]?key|credential|authorization/i;
+/**
+ * What every name SECRET_FIELD matches contains. A query without `%` whose text holds none of these has no
+ * secret-named parameter (decoding `+` to a space cannot make one), so it is kept as it is without splitting.
+ */
+const SECRET_PART = /pass|token|secret|api[-_]?key|credential|authorization/i;
 
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADERS.has(name.toLowerCase());
@@ -22,19 +27,27 @@ export function isSecretField(name: string): boolean {
   return SECRET_FIELD.test(name);
 }
 
-/** Headers as one object (lower-case names; repeated headers joined with ", "), secrets masked when asked. */
+/**
+ * Headers as one object (lower-case names; repeated headers joined with ", "), secrets masked when asked.
+ * A header named like an Object.prototype member (`constructor`, `__proto__`) is a field like any other
+ * (checked with hasOwn; `__proto__` defined, since assigning it would not make a field). Not an object
+ * without a prototype: those cost a third more to fill and stringify, once per header set per log line.
+ */
 export function headerObject(headers: readonly [string, string][], mask: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [rawName, value] of headers) {
     const name = rawName.toLowerCase();
-    const shown = mask && isSecretHeader(name) ? MASK : value;
-    out[name] = name in out ? `${out[name]}, ${shown}` : shown;
+    const shown = mask && SECRET_HEADERS.has(name) ? MASK : value;
+    const joined = Object.hasOwn(out, name) ? `${out[name]}, ${shown}` : shown;
+    if (name === '__proto__') Object.defineProperty(out, name, { value: joined, enumerable: true, writable: true, configurable: true });
+    else out[name] = joined;
   }
   return out;
 }
 
 /** A query string (without `?`) with secret-named parameters masked; other bytes left exactly as they were. */
 export function maskQuery(query: string): string {
+  if (!query.includes('%') && !SECRET_PART.test(query)) return query;
   return query
     .split('&')
     .map((pair) => {

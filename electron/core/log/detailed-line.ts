@@ -46,17 +46,26 @@ export function maskedLogLine(flow: Flow, mask: boolean): LogLine {
   return line;
 }
 
+/** The URL and its query (null without `?`), the query masked in both when asked: masked once for the two fields. */
+function urlAndQuery(url: string, mask: boolean): { url: string; query: string | null } {
+  const q = url.indexOf('?');
+  if (q < 0) return { url, query: null };
+  const raw = url.slice(q + 1);
+  const query = mask ? maskQuery(raw) : raw;
+  return { url: query === raw ? url : `${url.slice(0, q)}?${query}`, query };
+}
+
 /** `bodies` null: the line without bodies (the backlog was too long to read them; see FlowLogger). */
 export function toDetailedLogLine(flow: Flow, bodies: { request: LoggedBody; response: LoggedBody } | null, mask: boolean): DetailedLogLine {
-  const q = flow.request.url.indexOf('?');
-  const rawQuery = q < 0 ? null : flow.request.url.slice(q + 1);
+  const { url, query } = urlAndQuery(flow.request.url, mask);
   const requestContentType = flow.request.body.contentType ?? null;
   // Properties added to the base line one by one, not `{ ...base, query, … }`: in Node 20's V8 that literal
   // (a spread followed by 17 properties) cost ~38 µs per line, measured — more than the rest of the line,
   // JSON.stringify included; why V8 takes its slow path there was not established. Added in the same order
   // each time, the objects share one chain of hidden classes (~1.5 µs).
-  const line = maskedLogLine(flow, mask) as DetailedLogLine;
-  line.query = rawQuery === null ? null : mask ? maskQuery(rawQuery) : rawQuery;
+  const line = toLogLine(flow) as DetailedLogLine;
+  line.url = url;
+  line.query = query;
   line.contentType = flow.response?.body.contentType ?? requestContentType;
   line.requestContentType = requestContentType;
   line.clientPort = flow.client.port;

@@ -30,6 +30,8 @@ export interface FlowLoggerOptions {
   maxBacklog?: number;
   /** Flows waiting past this are not logged at all, and counted (default 100,000). */
   maxPending?: number;
+  /** Bytes of bodies held for queued lines past which a flow's bodies are read back instead (default PINNED_BYTES). */
+  maxPinned?: number;
   /** A line that could not be written or was dropped (later ones still go out). */
   onError?: (err: Error) => void;
 }
@@ -48,8 +50,19 @@ export const LOG_RECENT_BODIES = 16 * 1024 * 1024;
  */
 const WRITE_AHEAD_CHARS = 8 * 1024 * 1024;
 
+/**
+ * Bytes of bodies the logger holds for flows queued behind a line that waits (for its output, or a body read
+ * back from disk). The body store's recent set lets its oldest bodies go by bytes, not by whether they were
+ * logged: at 100 KB bodies its 16 MB is ~0.1 s of traffic, so one wait made every line queued behind it read its
+ * bodies back (10,516 of 18,053 lines in one run), each read a wait of its own, and the log never caught up.
+ */
+export const PINNED_BYTES = 64 * 1024 * 1024;
+
 export class FlowLogger {
   private readonly queue: Flow[] = [];
+  /** The flows' body bytes taken from the store's recent set when each was queued (aligned with `queue`). */
+  private readonly pinned: Array<Pinned | undefined> = [];
+  private pinnedBytes = 0;
   private head = 0;
   /** The drain under way, if `active` (a drain that needed no await has ended by the time it is returned). */
   private draining: Promise<void> | undefined;
@@ -58,6 +71,7 @@ export class FlowLogger {
   private readonly maxBacklog: number;
   private readonly maxPending: number;
   private readonly writeAhead: number;
+  private readonly maxPinned: number;
   private dropped = 0;
   /** Settles when the last write handed out did (its failure reported). */
   private lastWrite: Promise<void> | undefined;
@@ -73,6 +87,7 @@ export class FlowLogger {
     this.maxBacklog = options.maxBacklog ?? 10_000;
     this.maxPending = options.maxPending ?? 100_000;
     this.writeAhead = options.writeAhead ?? WRITE_AHEAD_CHARS;
+    this.maxPinned = options.maxPinned ?? PINNED_BYTES;
   }
 
   /** Called by the proxy when a flow finished: queues it, never blocks or throws. */
@@ -83,8 +98,23 @@ export class FlowLogger {
       return;
     }
     this.queue.push(flow);
+    this.pinned.push(this.pin(flow));
     if (!this.active) this.draining = this.drain();
   };
+
+  /** The flow's bodies as the store holds them now, while the budget allows (see PINNED_BYTES). */
+  private pin(flow: Flow): Pinned | undefined {
+    const kept = this.options.readKept;
+    if (!kept || this.options.bodyLimit === undefined || this.pinnedBytes >= this.maxPinned) return undefined;
+    const requestRef = flow.request.body;
+    const responseRef = flow.response?.body;
+    const request = requestRef.blob ? kept(requestRef) : undefined;
+    const response = responseRef?.blob ? kept(responseRef) : undefined;
+    if (!request && !response) return undefined;
+    const bytes = (request?.length ?? 0) + (response?.length ?? 0);
+    this.pinnedBytes += bytes;
+    return { request, response, bytes };
+  }
 
   /** Resolves when every queued line has been written. */
   async flush(): Promise<void> {
@@ -103,17 +133,21 @@ export class FlowLogger {
     this.active = true;
     try {
       while (this.head < this.queue.length) {
-        const flow = this.queue[this.head++];
+        const flow = this.queue[this.head];
+        const pinned = this.pinned[this.head];
+        this.pinned[this.head++] = undefined;
         const backlog = this.queue.length - this.head;
         try {
           const behind = backlog > this.maxBacklog;
           // Built at once when it can be (no await, so the flow is garbage by the next collection).
-          const text = this.lineNow(flow, behind) ?? (await this.lineFor(flow, behind));
+          const text = this.lineNow(flow, behind, pinned) ?? (await this.lineFor(flow, behind, pinned));
           this.totals.lines++;
           if (behind && this.options.bodyLimit !== undefined) this.totals.withoutBodies++;
           this.handOut(text);
         } catch (err) {
           this.options.onError?.(err as Error);
+        } finally {
+          if (pinned) this.pinnedBytes -= pinned.bytes;
         }
         if (this.unsettled > this.writeAhead) await this.lastWrite;
         if (this.dropped && this.queue.length - this.head < this.maxPending / 2) {
@@ -123,11 +157,14 @@ export class FlowLogger {
         // Drop what is done from time to time instead of shifting the array at every line.
         if (this.head > 1024) {
           this.queue.splice(0, this.head);
+          this.pinned.splice(0, this.head);
           this.head = 0;
         }
       }
     } finally {
       this.queue.length = 0;
+      this.pinned.length = 0;
+      this.pinnedBytes = 0;
       this.head = 0;
       this.active = false;
     }
@@ -155,31 +192,40 @@ export class FlowLogger {
   }
 
   /** The line's text without waiting (no bodies, or both in memory and not encoded), else undefined. */
-  private lineNow(flow: Flow, behind: boolean): string | undefined {
+  private lineNow(flow: Flow, behind: boolean, pinned: Pinned | undefined): string | undefined {
     const limit = this.options.bodyLimit;
     if (limit === undefined) return `${JSON.stringify(maskedLogLine(flow, this.mask))}\n`;
     if (behind) return lineText(toDetailedLogLine(flow, null, this.mask), null);
     const kept = this.options.readKept;
     if (!kept) return undefined;
     const requestRef = flow.request.body;
-    const request = loggedBodyNow(requestRef, requestRef.blob ? kept(requestRef) : undefined, limit, this.mask);
+    const request = loggedBodyNow(requestRef, pinned?.request ?? (requestRef.blob ? kept(requestRef) : undefined), limit, this.mask);
     if (!request) return undefined;
     const responseRef = flow.response?.body;
-    const response = loggedBodyNow(responseRef, responseRef?.blob ? kept(responseRef) : undefined, limit, this.mask);
+    const response = loggedBodyNow(responseRef, pinned?.response ?? (responseRef?.blob ? kept(responseRef) : undefined), limit, this.mask);
     if (!response) return undefined;
     const bodies = { request, response };
     return lineText(toDetailedLogLine(flow, bodies, this.mask), bodies);
   }
 
-  private async lineFor(flow: Flow, behind: boolean): Promise<string> {
+  private async lineFor(flow: Flow, behind: boolean, pinned: Pinned | undefined): Promise<string> {
     const limit = this.options.bodyLimit;
     if (limit === undefined) return `${JSON.stringify(maskedLogLine(flow, this.mask))}\n`;
     if (behind) return lineText(toDetailedLogLine(flow, null, this.mask), null);
+    const read = this.options.read;
+    // A pinned body that needs decoding (gzip …) is decoded from the bytes held, not read back.
     const [request, response] = await Promise.all([
-      loggedBody(flow.request.body, this.options.read, limit, this.mask),
-      loggedBody(flow.response?.body, this.options.read, limit, this.mask),
+      loggedBody(flow.request.body, pinned?.request ? async () => pinned.request! : read, limit, this.mask),
+      loggedBody(flow.response?.body, pinned?.response ? async () => pinned.response! : read, limit, this.mask),
     ]);
     const bodies = { request, response };
     return lineText(toDetailedLogLine(flow, bodies, this.mask), bodies);
   }
+}
+
+/** A queued flow's body bytes held by the logger (the store's own Buffers, not copies). */
+interface Pinned {
+  request: Buffer | undefined;
+  response: Buffer | undefined;
+  bytes: number;
 }

@@ -179,7 +179,10 @@ async function writeAll(handle: fs.promises.FileHandle, bytes: Buffer): Promise<
 
 async function openAppend(path: string): Promise<fs.promises.FileHandle> {
   const handle = await fs.promises.open(path, 'a', 0o600);
-  // A file that existed before keeps its mode unless we set it: log lines carry bodies.
-  await handle.chmod(0o600).catch(() => {});
+  // A file that existed before keeps its mode unless we set it: log lines carry bodies. Only a regular file:
+  // `--log-file /dev/stderr` or a named pipe is the user's own, and chmod on /dev/null would lock every other
+  // program out of it.
+  const stat = await handle.stat().catch(() => undefined);
+  if (stat?.isFile()) await handle.chmod(0o600).catch(() => {});
   return handle;
 }

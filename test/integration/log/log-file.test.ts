@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogFile } from '../../../electron/core/log/log-file';
@@ -52,4 +53,22 @@ test('after a rename and reopen, earlier lines are in the old file and later one
   await Promise.all([...first, reopened, ...later]);
   await log.close();
   assert.deepEqual({ old: fs.readFileSync(`${file}.1`, 'utf8'), current: fs.readFileSync(file, 'utf8') }, { old: 'a\nb\n', current: 'c\nd\n' });
+});
+
+test('a log file that is not a regular file (a named pipe) gets the lines and keeps its mode', async () => {
+  const fifo = path.join(tempDir(), 'lines.fifo');
+  execFileSync('mkfifo', ['-m', '0644', fifo]);
+  // The reader opens first, as `tail -f`-like tools do; LogFile's open of the write end then completes.
+  const received = new Promise<string>((resolve, reject) => {
+    let text = '';
+    fs.createReadStream(fifo, 'utf8')
+      .on('data', (chunk) => (text += chunk))
+      .on('end', () => resolve(text))
+      .on('error', reject);
+  });
+  const log = await LogFile.open(fifo);
+  await log.write('{"a":1}\n');
+  await log.close();
+  // Before the fix, every file was chmod-ed to 0600: on /dev/null that locked other programs out of it.
+  assert.deepEqual({ text: await received, mode: fs.statSync(fifo).mode & 0o777 }, { text: '{"a":1}\n', mode: 0o644 });
 });

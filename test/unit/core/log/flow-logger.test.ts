@@ -88,3 +88,56 @@ test('lines are built and handed out as flows finish, without waiting for earlie
   await logger.flush();
   assert.deepEqual({ before, after: handed.length, last: handed.at(-1) }, { before: 1000, after: 1000, last: 'http://a.test/999' });
 });
+
+test('bodies the store held when a flow was queued are logged from memory after the store let them go, up to maxPinned bytes', async () => {
+  // The store's recent set: five JSON bodies of 20 bytes.
+  const recent = new Map<string, Buffer>();
+  const flows = Array.from({ length: 5 }, (_, i) => {
+    const flow = makeFlow({ response: true });
+    flow.request.url = `http://a.test/${i}`;
+    const body = Buffer.from(`{"n":${i},"pad":"xxxx"}`);
+    flow.response!.body = { size: body.length, storedSize: body.length, truncated: false, contentType: 'application/json', blob: `${flow.id}-response` };
+    recent.set(flow.response!.body.blob!, body);
+    return flow;
+  });
+  const readBack: string[] = [];
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => (release = resolve));
+  const lines: Array<{ url: string; responseBody: string | null }> = [];
+  const logger = new FlowLogger({
+    write: (text) => {
+      lines.push(JSON.parse(text) as { url: string; responseBody: string | null });
+      return stalled;
+    },
+    // The copy on disk differs from the one in memory, so the line says where its body came from.
+    read: async (ref) => {
+      readBack.push(ref.blob!);
+      return Buffer.from('{"from":"disk"}');
+    },
+    readKept: (ref) => recent.get(ref.blob!),
+    bodyLimit: 1024,
+    // The first line waits for its write, so the other four queue behind it.
+    writeAhead: 1,
+    // The first line is built as its flow is queued; of the four behind it, bodies are held while less than
+    // 40 bytes are: the next two.
+    maxPinned: 40,
+  });
+  for (const flow of flows) logger.push(flow);
+  // The store lets every body go before the queued lines are built.
+  recent.clear();
+  release();
+  await logger.flush();
+  assert.deepEqual(
+    { lines: lines.map((l) => `${l.url} ${l.responseBody}`), readBack },
+    {
+      lines: [
+        'http://a.test/0 {"n":0,"pad":"xxxx"}',
+        'http://a.test/1 {"n":1,"pad":"xxxx"}',
+        'http://a.test/2 {"n":2,"pad":"xxxx"}',
+        'http://a.test/3 {"from":"disk"}',
+        'http://a.test/4 {"from":"disk"}',
+      ],
+      readBack: [flows[3].response!.body.blob, flows[4].response!.body.blob],
+    },
+  );
+});
