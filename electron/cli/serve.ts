@@ -25,6 +25,7 @@ import { readUpstreamCaFile } from '../core/capture/upstream-ca';
 import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../common/inspect';
 import { FlowLogger, LOG_RECENT_BODIES } from '../core/log/flow-logger';
+import { lineString } from '../core/log/detailed-line';
 import { LogFile } from '../core/log/log-file';
 import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
 import { redactUrl } from '../core/store/pg/pg-db';
@@ -358,7 +359,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
   let core: AnyCore | undefined;
   const logger = options.log
     ? new FlowLogger({
-        write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(text),
+        write: logFile ? (text) => logFile!.write(text) : (text) => void out.stdout.write(lineString(text)),
         read: (ref) => core!.store.bodies.read(ref),
         readKept: (ref) => core!.store.bodies.readKept?.(ref),
         bodyLimit: options.logBodyBytes,

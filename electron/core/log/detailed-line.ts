@@ -87,28 +87,59 @@ export function toDetailedLogLine(flow: Flow, bodies: { request: LoggedBody; res
 const HOLE = '\u0000';
 const HOLE_JSON = '\\u0000';
 
+/** A line as written: its text, or its text in pieces with plain bodies' bytes between them (LoggedBody.bytes). */
+export type LineText = string | Array<string | Buffer>;
+
+/** The characters (bytes, for a body's ASCII bytes) of a line as written. */
+export function lineLength(text: LineText): number {
+  if (typeof text === 'string') return text.length;
+  let n = 0;
+  for (const piece of text) n += piece.length;
+  return n;
+}
+
+/** A line as one string (for stdout; a body's bytes are ASCII). */
+export function lineString(text: LineText): string {
+  return typeof text === 'string' ? text : text.map((piece) => (typeof piece === 'string' ? piece : piece.toString('latin1'))).join('');
+}
+
+/** A line as one Buffer (a line longer than a log file's staging buffer takes). */
+export function lineBuffer(text: LineText): Buffer {
+  return typeof text === 'string' ? Buffer.from(text) : Buffer.concat(text.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+}
+
 /**
  * The line as JSON text with its newline. A body that needs no escaping (LoggedBody.plain: base64, or ASCII
  * text without quotes, backslashes or control characters) is put between its quotes as it is instead of being
- * scanned again by JSON.stringify (~1.2 µs per KB; a 64 KB body is most of a line's cost).
+ * scanned again by JSON.stringify (~1.2 µs per KB; a 64 KB body is most of a line's cost); a body given as
+ * bytes stays bytes, a piece of the returned line. `line` has null where a body is given as bytes.
  */
-export function lineText(line: DetailedLogLine, bodies: { request: LoggedBody; response: LoggedBody } | null): string {
-  const request = bodies?.request.plain ? line.requestBody : null;
-  const response = bodies?.response.plain ? line.responseBody : null;
+export function lineText(line: DetailedLogLine, bodies: { request: LoggedBody; response: LoggedBody } | null): LineText {
+  const request = plainValue(bodies?.request, line.requestBody);
+  const response = plainValue(bodies?.response, line.responseBody);
   if (request === null && response === null) return `${JSON.stringify(line)}\n`;
+  const requestBefore = line.requestBody;
+  const responseBefore = line.responseBody;
   if (request !== null) line.requestBody = HOLE;
   if (response !== null) line.responseBody = HOLE;
-  let json = JSON.stringify(line);
-  if (request !== null) line.requestBody = request;
-  if (response !== null) line.responseBody = response;
+  const json = JSON.stringify(line);
+  line.requestBody = requestBefore;
+  line.responseBody = responseBefore;
   // Every quote inside a string value is escaped, so the first `"requestBody":"` is the field itself.
-  json = fill(json, '"requestBody":"', request);
-  json = fill(json, '"responseBody":"', response);
-  return `${json}\n`;
+  const pieces: Array<string | Buffer> = [];
+  let from = 0;
+  for (const [key, value] of [['"requestBody":"', request], ['"responseBody":"', response]] as const) {
+    if (value === null) continue;
+    const at = json.indexOf(key + HOLE_JSON, from) + key.length;
+    pieces.push(json.slice(from, at), value);
+    from = at + HOLE_JSON.length;
+  }
+  pieces.push(`${json.slice(from)}\n`);
+  return pieces.every((piece) => typeof piece === 'string') ? pieces.join('') : pieces;
 }
 
-function fill(json: string, key: string, value: string | null): string {
-  if (value === null) return json;
-  const at = json.indexOf(key + HOLE_JSON) + key.length;
-  return json.slice(0, at) + value + json.slice(at + HOLE_JSON.length);
+/** The body to put between its quotes as it is (its bytes, or its text when plain), else null. */
+function plainValue(body: LoggedBody | undefined, text: string | null): string | Buffer | null {
+  if (!body?.plain) return null;
+  return body.bytes ?? text;
 }

@@ -8,14 +8,14 @@
  */
 import type { BodyRef, Flow } from '../../common/flow';
 import { loggedBody, loggedBodyNow } from './body-text';
-import { lineText, maskedLogLine, toDetailedLogLine } from './detailed-line';
+import { lineLength, lineText, maskedLogLine, toDetailedLogLine, type LineText } from './detailed-line';
 
 export interface FlowLoggerOptions {
   /**
    * Where each line goes (with its newline). A returned promise is not awaited line by line (that would build
    * one line per write): lines go out unawaited up to WRITE_AHEAD_CHARS, and flush() waits for the last.
    */
-  write: (text: string) => void | Promise<void>;
+  write: (text: LineText) => void | Promise<void>;
   /** Body bytes from the store. */
   read: (ref: BodyRef) => Promise<Buffer>;
   /** Body bytes the store still holds in memory (BodyStoreLike.readKept), so a line is built without waiting. */
@@ -171,7 +171,7 @@ export class FlowLogger {
   }
 
   /** Hands a line to the output and counts it until the output's promise for it settles. */
-  private handOut(text: string): void {
+  private handOut(text: LineText): void {
     const write = this.options.write(text);
     if (!write) return;
     let batch = this.batch;
@@ -187,12 +187,13 @@ export class FlowLogger {
         },
       );
     }
-    batch.chars += text.length;
-    this.unsettled += text.length;
+    const chars = lineLength(text);
+    batch.chars += chars;
+    this.unsettled += chars;
   }
 
   /** The line's text without waiting (no bodies, or both in memory and not encoded), else undefined. */
-  private lineNow(flow: Flow, behind: boolean, pinned: Pinned | undefined): string | undefined {
+  private lineNow(flow: Flow, behind: boolean, pinned: Pinned | undefined): LineText | undefined {
     const limit = this.options.bodyLimit;
     if (limit === undefined) return `${JSON.stringify(maskedLogLine(flow, this.mask))}\n`;
     if (behind) return lineText(toDetailedLogLine(flow, null, this.mask), null);
@@ -208,7 +209,7 @@ export class FlowLogger {
     return lineText(toDetailedLogLine(flow, bodies, this.mask), bodies);
   }
 
-  private async lineFor(flow: Flow, behind: boolean, pinned: Pinned | undefined): Promise<string> {
+  private async lineFor(flow: Flow, behind: boolean, pinned: Pinned | undefined): Promise<LineText> {
     const limit = this.options.bodyLimit;
     if (limit === undefined) return `${JSON.stringify(maskedLogLine(flow, this.mask))}\n`;
     if (behind) return lineText(toDetailedLogLine(flow, null, this.mask), null);

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { FlowLogger } from '../../../electron/core/log/flow-logger';
+import { lineString } from '../../../electron/core/log/detailed-line';
 import { startTestCore, type TestCore } from '../../helpers/core';
 
 const BINARY = Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x89, 0x50, 0x4e, 0x47]);
@@ -46,7 +47,7 @@ before(async () => {
   // memory (lines built without waiting), encoded ones (gzip below) read back and decoded.
   t.core.store.bodies.keepRecent?.(1024 * 1024);
   logger = new FlowLogger({
-    write: (text) => void lines.push(text),
+    write: (text) => void lines.push(lineString(text)),
     read: (ref) => t.core.store.bodies.read(ref),
     readKept: (ref) => t.core.store.bodies.readKept?.(ref),
     bodyLimit: 1024,

@@ -72,3 +72,21 @@ test('a log file that is not a regular file (a named pipe) gets the lines and ke
   // Before the fix, every file was chmod-ed to 0600: on /dev/null that locked other programs out of it.
   assert.deepEqual({ text: await received, mode: fs.statSync(fifo).mode & 0o777 }, { text: '{"a":1}\n', mode: 0o644 });
 });
+
+test('lines in pieces (text around a body\'s bytes) land whole and in order, short and past a staging buffer\'s quarter', async () => {
+  const file = path.join(tempDir(), 'flows.log');
+  const log = await LogFile.open(file);
+  const expected: string[] = [];
+  const written: Promise<void>[] = [];
+  for (let i = 0; i < 40; i++) {
+    const body = Buffer.from(String.fromCharCode(65 + (i % 26)).repeat(i % 10 === 9 ? 400_000 : 100 + i));
+    expected.push(`{"i":${i},"zoë":"${body.toString('latin1')}"}\n`);
+    written.push(log.write([`{"i":${i},"zoë":"`, body, '"}\n']));
+    // Plain strings between them join the same batches.
+    expected.push(`{"i":${i}}\n`);
+    written.push(log.write(`{"i":${i}}\n`));
+  }
+  await Promise.all(written);
+  await log.close();
+  assert.equal(fs.readFileSync(file, 'utf8') === expected.join(''), true);
+});

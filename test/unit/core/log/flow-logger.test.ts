@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowLogger } from '../../../../electron/core/log/flow-logger';
+import { lineString } from '../../../../electron/core/log/detailed-line';
 import { makeFlow } from '../../../helpers/flows';
 
 test('a stalled output bounds the queue: flows past maxPending are counted and reported, the rest go out in order', async () => {
@@ -13,7 +14,7 @@ test('a stalled output bounds the queue: flows past maxPending are counted and r
     // Lines are recorded in the order they are handed over (as a file or stdout writes them), the first one
     // then held up.
     write: async (text) => {
-      written.push((JSON.parse(text) as { url: string }).url);
+      written.push((JSON.parse(lineString(text)) as { url: string }).url);
       if (first) {
         first = false;
         await stalled;
@@ -47,7 +48,7 @@ test('a flow finished while the last line is still being written is logged too, 
   const logger = new FlowLogger({
     write: async (text) => {
       await slow;
-      written.push((JSON.parse(text) as { url: string }).url);
+      written.push((JSON.parse(lineString(text)) as { url: string }).url);
     },
     read: async () => Buffer.alloc(0),
   });
@@ -71,7 +72,7 @@ test('lines are built and handed out as flows finish, without waiting for earlie
   const stalled = new Promise<void>((resolve) => (release = resolve));
   const logger = new FlowLogger({
     write: (text) => {
-      handed.push((JSON.parse(text) as { url: string }).url);
+      handed.push((JSON.parse(lineString(text)) as { url: string }).url);
       return stalled;
     },
     read: async () => Buffer.alloc(0),
@@ -106,7 +107,7 @@ test('bodies the store held when a flow was queued are logged from memory after 
   const lines: Array<{ url: string; responseBody: string | null }> = [];
   const logger = new FlowLogger({
     write: (text) => {
-      lines.push(JSON.parse(text) as { url: string; responseBody: string | null });
+      lines.push(JSON.parse(lineString(text)) as { url: string; responseBody: string | null });
       return stalled;
     },
     // The copy on disk differs from the one in memory, so the line says where its body came from.
