@@ -26,6 +26,7 @@ import { failureLine, fsErrorLine, isFsError } from './fs-errors';
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, DEFAULT_TARGETS } from '../common/inspect';
 import { FlowLogger, LOG_RECENT_BODIES } from '../core/log/flow-logger';
 import { lineString } from '../core/log/detailed-line';
+import { reportShedExchanges, type ShedReport } from '../core/log/shed-report';
 import { LogFile } from '../core/log/log-file';
 import { loadUiToken, saveUiToken, type UiTokenResult } from '../core/server/ui-token';
 import { redactUrl } from '../core/store/pg/pg-db';
@@ -367,6 +368,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
         onError: (err) => say(`hindsight serve: log: ${err.message}`),
       })
     : undefined;
+  let shedReport: ShedReport | undefined;
   const onHangup = () => void logFile?.reopen();
   if (logFile) process.on('SIGHUP', onHangup);
   let ui: UiServer | undefined;
@@ -386,6 +388,7 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     await ui?.close();
     step('writing the log');
     await logger?.flush();
+    shedReport?.stop();
     step('closing the proxy and the flow store', () => core?.store.closeProgress?.());
     await core?.dispose();
     // Flows the shutdown cut short are logged too (their bodies may be gone with the store).
@@ -418,6 +421,11 @@ export async function run(argv: string[], out: CliOutput = process): Promise<num
     core = options.storeUrl ? await createTeamCore({ ...coreOptions, storeUrl: options.storeUrl, node: options.node }) : await createCore(coreOptions);
     // Every body is read back for its log line moments after it was written: keep the newest in memory.
     if (options.log && options.logBodyBytes !== undefined) core.store.bodies.keepRecent?.(LOG_RECENT_BODIES);
+    // Exchanges the store sheds get no line: say how many, so a log's reader knows lines are missing.
+    if (options.log) {
+      const store = core.store;
+      shedReport = reportShedExchanges(() => store.dropped(), say);
+    }
     // Before the first turn of the event loop, so not one exchange is recorded.
     if (options.noCapture) core.setCapture(false);
     const loadedRules = rulesFile && (await applyRulesFile(core.rules.store, rulesFile));
