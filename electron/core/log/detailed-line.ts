@@ -4,7 +4,7 @@
  * and both bodies. Field names are documented in the README ("Shipping log lines to Elasticsearch").
  */
 import { headerValue, type Flow } from '../../common/flow';
-import { headerObject, maskQuery, maskUrl } from '../../common/log-mask';
+import { headerObject, maskQuery } from '../../common/log-mask';
 import { toLogLine, type LogLine } from '../../common/log-line';
 import type { LoggedBody } from './body-text';
 
@@ -42,7 +42,7 @@ export function requestIdOf(flow: Flow): string {
 /** The base `--log` line with the URL's query masked when asked. */
 export function maskedLogLine(flow: Flow, mask: boolean): LogLine {
   const line = toLogLine(flow);
-  if (mask) line.url = maskUrl(line.url);
+  if (mask) line.url = urlAndQuery(line.url, true).url;
   return line;
 }
 
