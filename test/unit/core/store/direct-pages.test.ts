@@ -1,12 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { DirectPages, PAGE } from '../../../../electron/core/store/direct-pages';
+import { CHUNK_PAGES, DirectPages, MAX_CHUNKS, PAGE } from '../../../../electron/core/store/direct-pages';
 import { tempDirs } from '../../../helpers/temp-dirs';
 
 const tempDir = tempDirs('hindsight-direct-pages-');
 
-test('prepare makes the first page ahead, so take hands it out without searching again, and leaves no file behind', async (t) => {
+/** Where a page's bytes lie: its memory's size and its place in it (a WebAssembly block's pages sit at 1 MB multiples). */
+const placeOf = (page: Buffer) => ({ memory: page.buffer.byteLength, offset: page.byteOffset, length: page.length });
+
+/** Prepared pages (heap pages only with maxChunks 0), or undefined (the test skipped) where this file system takes no direct writes. */
+async function preparedPages(t: { skip(message: string): void }, maxChunks = MAX_CHUNKS): Promise<DirectPages | undefined> {
+  const pages = new DirectPages(tempDir(), maxChunks);
+  await pages.prepare();
+  if (pages.usable && pages.allocated > 0) return pages;
+  t.skip('no direct writes here');
+  pages.close();
+  return undefined;
+}
+
+test('prepare makes the first block of pages ahead: its pages are cut at 1 MB multiples of one page-aligned memory, and no file is left behind', async (t) => {
   const dir = tempDir();
   const pages = new DirectPages(dir);
   await pages.prepare();
@@ -16,30 +29,54 @@ test('prepare makes the first page ahead, so take hands it out without searching
     pages.close();
     return;
   }
-  // A second prepare while a page is idle makes none.
+  // A second prepare while pages are idle makes none.
   await pages.prepare();
-  const page = pages.take();
-  assert.deepStrictEqual({ allocated: pages.allocated, length: page.length, files: fs.readdirSync(dir) }, { allocated: 1, length: PAGE, files: [] });
-  // Later pages align where the first did: take() makes one with a single test write, not a search.
-  assert.equal(pages.take().length, PAGE);
-  assert.equal(pages.allocated, 2);
+  const taken = Array.from({ length: CHUNK_PAGES - 2 }, () => pages.take());
+  assert.deepStrictEqual(
+    { allocated: pages.allocated, places: taken.map(placeOf), files: fs.readdirSync(dir) },
+    {
+      allocated: CHUNK_PAGES,
+      // Most recently given first: the block's pages from the start.
+      places: taken.map((_, i) => ({ memory: CHUNK_PAGES * PAGE, offset: i * PAGE, length: PAGE })),
+      files: [],
+    },
+  );
   pages.close();
 });
 
-/** Prepared pages, or undefined (the test skipped) where this file system takes no direct writes. */
-async function preparedPages(t: { skip(message: string): void }): Promise<DirectPages | undefined> {
-  const pages = new DirectPages(tempDir());
-  await pages.prepare();
-  if (pages.usable && pages.allocated > 0) return pages;
-  t.skip('no direct writes here');
+test('pages given back are handed out again, most recent first, and blocks of pages are made without a test write once one was accepted', async (t) => {
+  const pages = await preparedPages(t);
+  if (!pages) return;
+  const first = pages.take();
+  pages.give(first);
+  assert.equal(pages.take(), first);
+  // Taking the block's last pages makes the next block then and there (no test write, so nothing to wait for).
+  const rest = Array.from({ length: CHUNK_PAGES }, () => pages.take());
+  const next = rest[CHUNK_PAGES - 2];
+  assert.deepStrictEqual(
+    { allocated: pages.allocated, next: placeOf(next), newBlock: next.buffer !== first.buffer },
+    { allocated: 2 * CHUNK_PAGES, next: { memory: CHUNK_PAGES * PAGE, offset: 0, length: PAGE }, newBlock: true },
+  );
+  // Every block's pages are kept when given back, beyond the heap pages' idle cap.
+  for (const page of [first, ...rest]) pages.give(page);
+  const again = Array.from({ length: CHUNK_PAGES + 1 }, () => pages.take());
+  assert.deepStrictEqual({ allocated: pages.allocated, reused: again.every((p) => p === first || rest.includes(p)) }, { allocated: 2 * CHUNK_PAGES, reused: true });
   pages.close();
-  return undefined;
-}
+});
 
 const openFiles = () => fs.readdirSync('/proc/self/fd').length;
 
-test('take makes the next pages ahead on the thread pool, so taking them makes none on the caller\'s thread', async (t) => {
-  const pages = await preparedPages(t);
+test('heap pages: prepare makes one by trying offsets, and later ones align where it did', async (t) => {
+  const pages = await preparedPages(t, 0);
+  if (!pages) return;
+  const page = pages.take();
+  assert.deepStrictEqual({ allocated: pages.allocated, length: page.length, memory: page.buffer.byteLength > PAGE }, { allocated: 1, length: PAGE, memory: true });
+  await pages.ahead();
+  pages.close();
+});
+
+test('heap pages: take makes the next ones ahead on the thread pool, so taking them makes none on the caller\'s thread', async (t) => {
+  const pages = await preparedPages(t, 0);
   if (!pages) return;
   pages.take();
   // The idle pages ran out: two are made ahead, their test writes behind the caller's back.
@@ -53,9 +90,23 @@ test('take makes the next pages ahead on the thread pool, so taking them makes n
   pages.close();
 });
 
-test('close while a page is made ahead closes the probe file once that write ends, and makes no more', async (t) => {
-  const before = openFiles();
+test('past the last WebAssembly block, pages come from the heap, made ahead', async (t) => {
   const pages = await preparedPages(t);
+  if (!pages) return;
+  const taken = Array.from({ length: MAX_CHUNKS * CHUNK_PAGES }, () => pages.take());
+  await pages.ahead();
+  const heap = pages.take();
+  assert.deepStrictEqual(
+    { blocks: taken.filter((p) => p.buffer.byteLength === CHUNK_PAGES * PAGE).length, heap: placeOf(heap).memory > PAGE && placeOf(heap).memory < 2 * PAGE },
+    { blocks: MAX_CHUNKS * CHUNK_PAGES, heap: true },
+  );
+  await pages.ahead();
+  pages.close();
+});
+
+test('close while a heap page is made ahead closes the probe file once that write ends, and makes no more', async (t) => {
+  const before = openFiles();
+  const pages = await preparedPages(t, 0);
   if (!pages) return;
   pages.take();
   pages.close();
