@@ -117,8 +117,9 @@ export class DirectPages {
   }
 
   /**
-   * Makes one idle page with its test writes on the thread pool. A failure makes none and reports nothing:
-   * take() then searches on its own and throws what it meets.
+   * Makes idle pages ahead: a WebAssembly block at once (no test write once one was accepted), else one heap
+   * page with its test writes on the thread pool. A failure makes none and reports nothing: take() then
+   * searches on its own and throws what it meets.
    */
   private makeAhead(): void {
     if (this.making || this.closed || !this.usable || this.probeFd === undefined) return;
