@@ -19,7 +19,7 @@ async function preparedPages(t: { skip(message: string): void }, maxChunks = MAX
   return undefined;
 }
 
-test('prepare makes the first block of pages ahead: its pages are cut at 1 MB multiples of one page-aligned memory, and no file is left behind', async (t) => {
+test('prepare makes the first block of pages ahead: its pages are cut at 1 MB multiples of one 16 MB memory, and no file is left behind', async (t) => {
   const dir = tempDir();
   const pages = new DirectPages(dir);
   await pages.prepare();
@@ -44,7 +44,7 @@ test('prepare makes the first block of pages ahead: its pages are cut at 1 MB mu
   pages.close();
 });
 
-test('pages given back are handed out again, most recent first, and blocks of pages are made without a test write once one was accepted', async (t) => {
+test('pages given back are handed out again, most recent first, and the next block is made then and there when the idle pages run low', async (t) => {
   const pages = await preparedPages(t);
   if (!pages) return;
   const first = pages.take();
@@ -66,7 +66,7 @@ test('pages given back are handed out again, most recent first, and blocks of pa
 
 const openFiles = () => fs.readdirSync('/proc/self/fd').length;
 
-test('heap pages: prepare makes one by trying offsets, and later ones align where it did', async (t) => {
+test('heap pages: prepare makes one, cut from a heap buffer a block larger than a page', async (t) => {
   const pages = await preparedPages(t, 0);
   if (!pages) return;
   const page = pages.take();
