@@ -7,9 +7,12 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
 
-/** Starts `hindsight serve ARGS` from source (tsx), the way bin/hindsight.js runs the built CLI. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const entry = `require(${JSON.stringify(path.join(root, 'electron/cli/index.ts'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;
+/**
+ * Starts `hindsight serve ARGS` from source (tsx), the way bin/hindsight.js runs the built CLI. `prelude`:
+ * JavaScript run in the child before the CLI starts (a probe a test installs).
+ */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, prelude = ''): ChildProcess {
+  const entry = `${prelude}\nrequire(${JSON.stringify(path.join(root, 'electron/cli/index.ts'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;
   return spawn(process.execPath, ['--import', 'tsx', '-e', entry, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

@@ -17,12 +17,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { Item } from 'postman-collection';
+import { onFirstUse } from '../base/on-first-use';
 import { headerValue, mediaType, type Flow } from '../../common/flow';
 import { utf8Text } from './body';
 import { bodyFileName } from './curl';
 import { ExportOutput } from './output';
 import type { ExportRecord } from './records';
+
+/** postman-collection brings faker's data with it: ~15 MB of a process's memory, so it is loaded by the first export. */
+const postman = onFirstUse(() => require('postman-collection') as typeof import('postman-collection'));
 
 export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
 
@@ -118,6 +121,7 @@ export async function toPostmanItem(record: Pick<ExportRecord, 'flow' | 'request
       ...(Object.keys(disabledSystemHeaders).length ? { disabledSystemHeaders } : {}),
     },
   };
+  const { Item } = postman();
   const json = new Item(definition as unknown as ConstructorParameters<typeof Item>[0]).toJSON() as { request: { url: object } };
   // Url.toJSON keeps only the parsed parts; Postman shows (and its own exports carry) `raw` as well.
   json.request.url = { raw: definition.request.url, ...json.request.url };

@@ -12,10 +12,10 @@
  * A reply needs the schema: without a .proto naming the method's response type, or with JSON that does not fit
  * it, buildGrpcResponse throws an Error whose message says what to fix (the flow fails with phase 'rule').
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import type { Headers } from '../../common/flow';
 import { encodeGrpcMessage, grpcFraming, grpcMethodOf, type GrpcMockAnswer } from '../../common/grpc';
-import type { ProtoSchemas } from './schema';
+import { protobufjs, type ProtoSchemas } from './schema';
 
 export interface GrpcResponseParts {
   /** Response headers (no :status; the HTTP status is 200). */
@@ -84,7 +84,7 @@ function unknownField(type: protobuf.Type, value: unknown, at: string): string |
     const field = type.fields[key];
     if (!field) return `${at}${key}`;
     field.resolve();
-    if (field.resolvedType instanceof protobuf.Type && !field.map) {
+    if (field.resolvedType instanceof protobufjs().Type && !field.map) {
       for (const item of Array.isArray(child) ? child : [child]) {
         const inner = unknownField(field.resolvedType, item, `${at}${key}.`);
         if (inner) return inner;

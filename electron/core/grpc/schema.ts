@@ -9,9 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import type { ProtoInfo } from '../../common/grpc';
 import type { FieldSchema, MessageSchema } from '../../common/protobuf-wire';
+import { onFirstUse } from '../base/on-first-use';
 
 /** Files read at most, and how deep folders are walked: a folder of the whole disk given by mistake stops here. */
 const MAX_FILES = 2_000;
@@ -24,8 +25,12 @@ export interface ProtoLoadResult {
   errors: string[];
 }
 
+/** protobufjs (~10 MB of a process's memory), loaded when .proto files are first loaded or a gRPC mock first answers. */
+export const protobufjs = onFirstUse(() => require('protobufjs') as typeof import('protobufjs'));
+
 export class ProtoSchemas {
-  private root = new protobuf.Root();
+  /** Undefined until something is loaded: no schema knows no types. */
+  private root: protobuf.Root | undefined;
   private adapted = new WeakMap<protobuf.Type, MessageSchema>();
   private folders: string[] = [];
   private last: ProtoLoadResult = { files: 0, errors: [] };
@@ -46,7 +51,7 @@ export class ProtoSchemas {
   }
 
   private loadAll(dirs: readonly string[]): ProtoLoadResult {
-    const root = new protobuf.Root();
+    const root = new (protobufjs().Root)();
     const includes = dirs.map((d) => path.resolve(d));
     root.resolvePath = (origin, target) => {
       if (path.isAbsolute(target)) return target;
@@ -90,7 +95,7 @@ export class ProtoSchemas {
     if (!service || !method) return undefined;
     let found: protobuf.Method | undefined;
     try {
-      found = this.root.lookupService(service).methods[method];
+      found = this.root?.lookupService(service).methods[method];
     } catch {
       return undefined;
     }
@@ -131,7 +136,7 @@ export class ProtoSchemas {
 
   private adaptField(field: protobuf.Field): FieldSchema {
     field.resolve();
-    if (field instanceof protobuf.MapField) {
+    if (field instanceof protobufjs().MapField) {
       // A map is a repeated entry message { key = 1; value = 2 }.
       const value = this.valueSchema('value', field.type, field.resolvedType);
       const key: FieldSchema = { name: 'key', type: field.keyType };
@@ -142,8 +147,8 @@ export class ProtoSchemas {
   }
 
   private valueSchema(name: string, type: string, resolved: protobuf.Type | protobuf.Enum | null): FieldSchema {
-    if (resolved instanceof protobuf.Type) return { name, type: 'message', typeName: resolved.fullName.replace(/^\./, ''), message: () => this.adapt(resolved) };
-    if (resolved instanceof protobuf.Enum) {
+    if (resolved instanceof protobufjs().Type) return { name, type: 'message', typeName: resolved.fullName.replace(/^\./, ''), message: () => this.adapt(resolved) };
+    if (resolved instanceof protobufjs().Enum) {
       const e = resolved;
       return { name, type: 'enum', typeName: e.fullName.replace(/^\./, ''), enumName: (n) => e.valuesById[n] };
     }

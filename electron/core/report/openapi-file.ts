@@ -3,8 +3,11 @@
  * operations (electron/common/openapi-routes.ts).
  */
 import fs from 'node:fs';
-import { parse } from 'yaml';
 import { OpenApiError, openApiRoutes, type OpenApiRoutes } from '../../common/openapi-routes';
+import { onFirstUse } from '../base/on-first-use';
+
+/** The YAML parser (~3 MB of a process's memory), loaded by the first OpenAPI document read. */
+const yaml = onFirstUse(() => require('yaml') as typeof import('yaml'));
 
 /** Largest document accepted: real API descriptions run to a few MB. */
 export const MAX_OPENAPI_BYTES = 32 * 1024 * 1024;
@@ -15,7 +18,7 @@ export function parseOpenApi(text: string): OpenApiRoutes {
   let doc: unknown;
   try {
     // maxAliasCount bounds "billion laughs" alias expansion.
-    doc = parse(text, { maxAliasCount: 1000 });
+    doc = yaml().parse(text, { maxAliasCount: 1000 });
   } catch (err) {
     throw new OpenApiError(`not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

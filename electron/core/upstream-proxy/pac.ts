@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createPacResolver } from 'pac-resolver';
-import { QuickJS } from 'quickjs-wasi';
+import type { QuickJS } from 'quickjs-wasi';
 import { parseUpstreamProxy, type UpstreamProxy } from '../../common/connection-rule';
+import { onFirstUse } from '../base/on-first-use';
 
 const CALL_LIMIT_MS = 1_000;
 const MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -27,6 +27,10 @@ interface Loaded {
   find: Find;
   vm: QuickJS;
 }
+
+/** pac-resolver (with its JavaScript parser and generator) and quickjs-wasi: ~15 MB, loaded by the first PAC script. */
+const pacResolver = onFirstUse(() => require('pac-resolver') as typeof import('pac-resolver'));
+const quickJs = onFirstUse(() => require('quickjs-wasi') as typeof import('quickjs-wasi'));
 
 let wasm: Promise<Buffer> | undefined;
 /** The QuickJS binary shipped with quickjs-wasi, read once. */
@@ -63,8 +67,8 @@ export class PacScripts {
       const text = file ? await fs.promises.readFile(file, 'utf8') : await fetchScript(location);
       if (text.length > MAX_SCRIPT_BYTES) throw new Error(`the PAC script ${location} is larger than 1 MB`);
       let deadline = 0;
-      const vm = await QuickJS.create({ wasm: (await quickJsWasm()) as WasmBytes, memoryLimit: MEMORY_LIMIT, interruptHandler: () => deadline > 0 && Date.now() > deadline });
-      const resolver = createPacResolver(vm, text, { filename: location });
+      const vm = await quickJs().QuickJS.create({ wasm: (await quickJsWasm()) as WasmBytes, memoryLimit: MEMORY_LIMIT, interruptHandler: () => deadline > 0 && Date.now() > deadline });
+      const resolver = pacResolver().createPacResolver(vm, text, { filename: location });
       const find: Find = async (url, host) => {
         deadline = Date.now() + CALL_LIMIT_MS;
         try {

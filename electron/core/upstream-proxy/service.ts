@@ -17,16 +17,19 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import https from 'node:https';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { SocksClient } from 'socks';
-import { SocksProxyAgent } from 'socks-proxy-agent';
 import { describeUpstreamProxy, parseUpstreamProxy, type UpstreamProxy } from '../../common/connection-rule';
 import type { Rule } from '../../common/rule';
 import type { RulePipeline } from '../rules/pipeline';
 import type { MatchInput } from '../rules/rule-set';
 import { isOwnProxy, type OwnAddress } from '../rules/own-proxy';
+import { onFirstUse } from '../base/on-first-use';
 import { connectDirect } from './direct';
 import { PacScripts } from './pac';
+
+/** The proxy clients, loaded when a route first goes through an upstream proxy (most proxies never do). */
+const httpsProxyAgent = onFirstUse(() => require('https-proxy-agent') as typeof import('https-proxy-agent'));
+const socksProxyAgent = onFirstUse(() => require('socks-proxy-agent') as typeof import('socks-proxy-agent'));
+const socks = onFirstUse(() => require('socks') as typeof import('socks'));
 
 type ViaProxy = Exclude<UpstreamProxy, { kind: 'direct' } | { kind: 'pac' }>;
 
@@ -106,9 +109,9 @@ export class UpstreamProxies {
     if (!agent) {
       const url = proxyUrl(p);
       const pool = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 };
-      if (p.kind === 'socks5' || p.kind === 'socks5h') agent = new SocksProxyAgent(url, pool);
+      if (p.kind === 'socks5' || p.kind === 'socks5h') agent = new (socksProxyAgent().SocksProxyAgent)(url, pool);
       // CONNECT, then TLS to the server for an https one (agent-base tells them apart per request).
-      else if (secure || tunnel) agent = new HttpsProxyAgent(url, pool);
+      else if (secure || tunnel) agent = new (httpsProxyAgent().HttpsProxyAgent)(url, pool);
       else agent = p.kind === 'https' ? new https.Agent(pool) : new http.Agent(pool);
       this.agents.set(key, agent);
     }
@@ -124,7 +127,7 @@ export class UpstreamProxies {
     if (p.kind === 'socks5' || p.kind === 'socks5h') {
       // socks5: the name is resolved here; socks5h: the proxy resolves it.
       const destination = p.kind === 'socks5' && !net.isIP(host) ? await resolve(host, this.options.lookup) : host;
-      const { socket } = await SocksClient.createConnection({
+      const { socket } = await socks().SocksClient.createConnection({
         proxy: { host: p.host, port: p.port, type: 5, ...(p.username !== undefined ? { userId: p.username, password: p.password ?? '' } : {}) },
         command: 'connect',
         destination: { host: destination, port },

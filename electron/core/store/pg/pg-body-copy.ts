@@ -13,8 +13,12 @@
  */
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { onFirstUse } from '../../base/on-first-use';
 import type { BodyRow } from './pg-bodies';
+
+/** Loaded with the first large body, like node-postgres itself (pg-db.ts pgClient). */
+const pgCopyStreams = onFirstUse(() => require('pg-copy-streams') as typeof import('pg-copy-streams'));
+const copyFrom = (text: string) => pgCopyStreams().from(text);
 
 /** The binary COPY header: signature, flags (no OIDs), header extension length 0. */
 const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);

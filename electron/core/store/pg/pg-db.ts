@@ -1,8 +1,20 @@
 /**
  * The connection side of the PostgreSQL store: what a store URL looks like, and a pool opened on one.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { onFirstUse } from '../../base/on-first-use';
 import { migrate } from './schema';
+
+/**
+ * node-postgres, loaded when a PostgreSQL store is first opened (~6 MB of a process's memory that the embedded
+ * store's users would carry for nothing). int8 comes back as a JS number instead of a string: all our bigints
+ * (seq, started_at: epoch ms) are below 2^53.
+ */
+export const pgClient = onFirstUse(() => {
+  const pg = require('pg') as typeof import('pg');
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  return pg;
+});
 
 /** What the store's parts run their statements on (a pool, or a client inside a transaction). */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -18,8 +30,7 @@ export function redactUrl(url: string): string {
 }
 
 export function openPool(url: string): pg.Pool {
-  // bigint columns (seq, started_at) fit in a JS number: epoch ms and seqs are far below 2^53.
-  const pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'hindsight' });
+  const pool = new (pgClient().Pool)({ connectionString: url, max: 6, application_name: 'hindsight' });
   return pool;
 }
 
@@ -30,7 +41,7 @@ export function openPool(url: string): pg.Pool {
  * statements run on it (no cursors, which pipeline mode refuses). An idle error does not crash the process.
  */
 export function openWriterPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'hindsight-writer', pipeline: true } as pg.PoolConfig);
+  const pool = new (pgClient().Pool)({ connectionString: url, max: 1, application_name: 'hindsight-writer', pipeline: true } as pg.PoolConfig);
   pool.on('error', () => {});
   return pool;
 }
@@ -40,7 +51,7 @@ export function openWriterPool(url: string): pg.Pool {
  * (pg-body-copy.ts). Its statements still go out without the caller waiting between them, one per round trip.
  */
 export function openCopyWriterPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'hindsight-writer' });
+  const pool = new (pgClient().Pool)({ connectionString: url, max: 1, application_name: 'hindsight-writer' });
   pool.on('error', () => {});
   return pool;
 }
@@ -121,6 +132,3 @@ export async function openMigratedPool(url: string): Promise<pg.Pool> {
     throw err;
   }
 }
-
-/** int8 as a JS number instead of a string (all our bigints are below 2^53). */
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));

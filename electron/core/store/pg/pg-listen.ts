@@ -6,7 +6,8 @@
  * again when told the connection is back (ListenHooks.onReconnected): the flow store catches up on flows
  * (pg-catch-up.ts), the rule, user and device stores reload.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from './pg-db';
 import type { TrimInfo } from '../../../common/api';
 
 export interface FlowNotice {
@@ -87,7 +88,7 @@ export class ChannelListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'hindsight-listen' });
+    const client = new (pgClient().Client)({ connectionString: this.url, application_name: 'hindsight-listen' });
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     client.on('notification', (msg) => {

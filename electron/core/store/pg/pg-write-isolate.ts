@@ -10,7 +10,8 @@
  * counts and names them — and the rest is written. k flows at fault among n cost about k·log2(n) more
  * transactions; the common case (NULs only) costs one.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from './pg-db';
 import type { BodyRow } from './pg-bodies';
 import type { MessageRow } from './pg-messages';
 import type { BatchResult, PendingFlow } from './pg-write';
@@ -45,7 +46,7 @@ const DATA_ERROR_CLASSES = new Set(['22', '23', '54']);
 
 /** True when PostgreSQL refused a statement for the values it carried (retrying the same values fails again). */
 export function isDataError(err: unknown): err is pg.DatabaseError {
-  return err instanceof pg.DatabaseError && typeof err.code === 'string' && DATA_ERROR_CLASSES.has(err.code.slice(0, 2));
+  return err instanceof pgClient().DatabaseError && typeof err.code === 'string' && DATA_ERROR_CLASSES.has(err.code.slice(0, 2));
 }
 
 /** One flow's share of a batch: the flow (absent when only its bodies or messages came since) and its rows. */
