@@ -1,7 +1,8 @@
 /**
- * The proxy thread's heap per stored flow summary (issue 16, peak RSS): 60,000 summaries (the default cap) of
+ * The proxy thread's memory per stored flow summary (issue 16, peak RSS): 60,000 summaries (the default cap) of
  * flows shaped like the capture benchmark's, each request's fields new strings as the HTTP parser makes them,
- * put in the store's SummaryList; heap used after full collections, before and after. BENCH_UA sets the
+ * put in the store's SummaryList; heap used and array-buffer memory (the list's records and columns) after full
+ * collections, before and after; then the time to decode every summary once, as a filter's scan does. BENCH_UA sets the
  * requests' User-Agent (default a browser's). Run: `npm run bench summary-memory` (needs --expose-gc, which
  * bench/run.mjs passes).
  */
@@ -34,10 +35,23 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc (npm run bench does)');
 gc();
 gc();
-const before = process.memoryUsage().heapUsed;
+const before = process.memoryUsage();
 const list = new SummaryList();
 for (let i = 0; i < COUNT; i++) list.upsert(toSummary(flow(i)));
 gc();
 gc();
-const bytes = process.memoryUsage().heapUsed - before;
-console.log(`| summaries | User-Agent | heap per summary | heap in all |\n|--:|---|--:|--:|\n| ${list.size.toLocaleString('en-US')} | ${USER_AGENT.length} characters | ${Math.round(bytes / COUNT)} bytes | ${(bytes / 1048576).toFixed(1)} MB |`);
+const after = process.memoryUsage();
+const heap = after.heapUsed - before.heapUsed;
+const buffers = after.arrayBuffers - before.arrayBuffers;
+const scans: number[] = [];
+for (let pass = 0; pass < 6; pass++) {
+  const t0 = performance.now();
+  list.page(() => false, undefined, 100);
+  if (pass > 0) scans.push(performance.now() - t0); // pass 0 warms the JIT
+}
+scans.sort((a, b) => a - b);
+const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+console.log(
+  `| summaries | User-Agent | heap per summary | buffers per summary | heap in all | buffers in all | one scan decoding every summary (median of 5) |\n|--:|---|--:|--:|--:|--:|--:|\n` +
+    `| ${list.size.toLocaleString('en-US')} | ${USER_AGENT.length} characters | ${Math.round(heap / COUNT)} bytes | ${Math.round(buffers / COUNT)} bytes | ${mb(heap)} | ${mb(buffers)} | ${scans[2].toFixed(1)} ms |`,
+);

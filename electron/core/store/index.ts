@@ -109,6 +109,11 @@ class WorkerFlowStore implements FlowStore {
   private readonly summaryList = new SummaryList();
   /** Flows recorded since their summary was last brought up to date. */
   private readonly unsummarized = new Map<string, Flow>();
+  /**
+   * The summaries made since the last live events, as made: the events hand them on instead of decoding
+   * them again from the list's records (summaries.ts). A flow pinned or removed meanwhile leaves it.
+   */
+  private readonly madeSummaries = new Map<string, FlowSummary>();
   /** The newest value of each flow changed since the last flush. */
   private readonly pending = new Map<string, Flow>();
   /** When the oldest change in `pending` was made, and when each batch on its way to the worker was (write lag). */
@@ -253,8 +258,18 @@ class WorkerFlowStore implements FlowStore {
    */
   private get summaries(): SummaryList {
     if (this.unsummarized.size) {
-      for (const flow of this.unsummarized.values()) this.summaryList.upsert(toSummary(flow));
+      const flows = [...this.unsummarized.values()];
       this.unsummarized.clear();
+      for (const flow of flows) {
+        try {
+          const summary = toSummary(flow);
+          this.summaryList.upsert(summary);
+          this.madeSummaries.set(flow.id, summary);
+        } catch (err) {
+          // One malformed flow must not keep every later read failing: it is left out of the list, and said.
+          this.warn(`The summary of flow ${flow.id} could not be kept: ${(err as Error).message}`);
+        }
+      }
     }
     return this.summaryList;
   }
@@ -358,6 +373,7 @@ class WorkerFlowStore implements FlowStore {
       if (!s || s.pinned === pinned) continue;
       changed.push(id);
       this.summaries.upsert({ ...s, pinned });
+      this.madeSummaries.delete(id);
       const known = this.pending.get(id) ?? this.recent.get(id);
       if (known) {
         const flow = { ...known };
@@ -381,7 +397,7 @@ class WorkerFlowStore implements FlowStore {
 
   async clear(options: { includePinned?: boolean } = {}): Promise<number> {
     await this.ready;
-    const ids = options.includePinned ? this.summaries.idsWhere(() => true) : this.summaries.idsWhere((s) => !s.pinned);
+    const ids = this.summaries.idsStartedBefore(undefined, !!options.includePinned);
     return this.removeFlows(ids, true);
   }
 
@@ -405,6 +421,7 @@ class WorkerFlowStore implements FlowStore {
       this.pending.delete(id);
       this.added.delete(id);
       this.updated.delete(id);
+      this.madeSummaries.delete(id);
     }
     return removed;
   }
@@ -423,7 +440,7 @@ class WorkerFlowStore implements FlowStore {
     }
     if (this.keepDays !== undefined) {
       const before = Date.now() - this.keepDays * DAY_MS;
-      removed.push(...this.forget(this.summaries.idsWhere((s) => !s.pinned && s.startedAt < before)));
+      removed.push(...this.forget(this.summaries.idsStartedBefore(before, false)));
     }
     if (removed.length === 0) return;
     const info: TrimInfo = { at: Date.now(), removed: removed.length, removedTotal: this.meta.removedTotal + removed.length };
@@ -499,14 +516,16 @@ class WorkerFlowStore implements FlowStore {
     }
     this.emit(this.added, this._onDidAdd);
     this.emit(this.updated, this._onDidUpdate);
+    this.madeSummaries.clear();
     this.trimIfNeeded();
   }
 
   private emit(ids: Set<string>, emitter: Emitter<FlowSummary[]>): void {
     if (ids.size === 0) return;
     const batch: FlowSummary[] = [];
+    const summaries = this.summaries;
     for (const id of ids) {
-      const s = this.summaries.get(id);
+      const s = this.madeSummaries.get(id) ?? summaries.get(id);
       if (s) batch.push(s);
     }
     ids.clear();

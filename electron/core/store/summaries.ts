@@ -1,21 +1,21 @@
 /**
  * The in-memory list of every stored flow's summary: what the flow list, filters, counts and the trim read,
- * on the proxy's thread, without touching nedb. 60,000 summaries are a few tens of MB and a full filter scan
- * takes milliseconds.
+ * on the proxy's thread, without touching nedb.
  *
- * Two orders of the same summaries: by seq (the order the store recorded them: the trim drops the oldest
+ * Kept as records in buffers, not as objects (summary-codec.ts; issues 16 and 17): 60,000 summaries as objects
+ * were 20–25 MB of live heap, which V8 multiplies into its heap limit under load. Each summary is a slot: its
+ * seq, startedAt and pinned flag in typed-array columns (what the orders, cursors, counts and the trim read),
+ * its other fields a record in a 1 MB slab. A reader gets a new object decoded from the record: a page or a
+ * filter's scan makes young garbage, the list itself none.
+ *
+ * Two orders of the same slots: by seq (the order the store recorded them: the trim drops the oldest
  * recorded first) and by the time the exchange happened (electron/common/flow-order.ts), which is what pages list.
  * The two differ for imported flows, which are recorded now but happened earlier (issue 13).
  */
 import type { FlowSummary } from '../../common/flow';
-import { compareByTime } from '../../common/flow-order';
-import { SharedStrings } from './shared-strings';
-
-/**
- * The rule kinds of every summary no rule touched (most of them): one empty list instead of one each. Frozen,
- * so a reader that tried to change it would fail loudly rather than change every summary's.
- */
-const NO_RULE_KINDS = Object.freeze([]) as unknown as string[];
+import { decodeSummary, encodeSummary, recordId, releaseTexts, type RecordSpace } from './summary-codec';
+import { StringTable } from './string-table';
+import { IdIndex } from './id-index';
 
 export interface SummaryPage {
   flows: FlowSummary[];
@@ -32,18 +32,48 @@ export interface PageCursor {
   startedAt?: number;
 }
 
+/** Records are written into slabs of this size; a record larger than a quarter of one gets a slab of its own. */
+const SLAB_BYTES = 1 << 20;
+const OWN_SLAB = SLAB_BYTES / 4;
+/** The slabs are rewritten (compact) when they hold more than twice the live records' bytes, and 4 MB more. */
+const COMPACT_SLACK = 4 << 20;
+const LIVE = 1;
+const PINNED = 2;
+
 export class SummaryList {
-  /** Ascending seq; seqs are unique. */
-  private list: FlowSummary[] = [];
-  /** The same summaries ascending by compareByTime. */
-  private byTime: FlowSummary[] = [];
-  private readonly byId = new Map<string, FlowSummary>();
+  private readonly table = new StringTable();
+  private slabs: (Buffer | undefined)[] = [];
+  /** Bytes of live records in each slab: a slab with none left is let go. */
+  private slabLive: number[] = [];
+  private readonly freeSlabs: number[] = [];
+  /** The slab records are being appended to, and where the next goes in it. */
+  private current = -1;
+  private currentPos = SLAB_BYTES;
+  private slabBytes = 0;
+  private liveBytes = 0;
+
+  // Columns, one entry per slot.
+  private seqs: Float64Array = new Float64Array(1024);
+  private times: Float64Array = new Float64Array(1024);
+  private slabOf: Uint32Array = new Uint32Array(1024);
+  private offsets: Uint32Array = new Uint32Array(1024);
+  private lengths: Uint32Array = new Uint32Array(1024);
+  private flags: Uint8Array = new Uint8Array(1024);
+  private slotCount = 0;
+  private readonly freeSlots: number[] = [];
+
+  /** Slots ascending by seq (seqs are unique), and ascending by compareByTime. */
+  private bySeq: Int32Array = new Int32Array(1024);
+  private seqLength = 0;
+  private byTime: Int32Array = new Int32Array(1024);
+  private timeLength = 0;
+
+  /** Slot by id (id-index.ts: no id string per flow on the heap). */
+  private readonly ids = new IdIndex((slot) => this.idOf(slot));
   private unpinned = 0;
-  /** Hosts, content types, User-Agents and client addresses: repeated by most flows, kept once (shared-strings.ts). */
-  private readonly strings = new SharedStrings();
 
   get size(): number {
-    return this.list.length;
+    return this.seqLength;
   }
 
   /** Flows that count against the trim cap (pinned flows are exempt). */
@@ -52,46 +82,57 @@ export class SummaryList {
   }
 
   get maxSeq(): number {
-    return this.list.length ? this.list[this.list.length - 1].seq : 0;
+    return this.seqLength ? this.seqs[this.bySeq[this.seqLength - 1]] : 0;
+  }
+
+  /** Texts held in the string table, and bytes of slabs (tests and the memory bench). */
+  get memory(): { texts: number; slabBytes: number; liveBytes: number } {
+    return { texts: this.table.size, slabBytes: this.slabBytes, liveBytes: this.liveBytes };
   }
 
   get(id: string): FlowSummary | undefined {
-    return this.byId.get(id);
+    const slot = this.find(id);
+    return slot < 0 ? undefined : this.decode(slot);
   }
 
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.find(id) >= 0;
   }
 
-  /** Oldest first. */
-  all(): readonly FlowSummary[] {
-    return this.list;
+  /** Oldest first: every summary decoded (tests and tools; pages and scans visit only what they need). */
+  all(): FlowSummary[] {
+    const out: FlowSummary[] = new Array(this.seqLength);
+    for (let i = 0; i < this.seqLength; i++) out[i] = this.decode(this.bySeq[i]);
+    return out;
   }
 
-  /** Adds or replaces a summary (kept as given, its repeated texts shared); returns true when it was new. */
+  /** Adds or replaces a summary (its fields are copied); returns true when it was new. */
   upsert(summary: FlowSummary): boolean {
-    this.share(summary);
-    const old = this.byId.get(summary.id);
-    if (old) {
-      if (old.seq === summary.seq && old.startedAt === summary.startedAt) {
-        this.list[this.insertionPoint(old.seq)] = summary;
-        this.byTime[this.timeInsertionPoint(old)] = summary;
-        this.byId.set(summary.id, summary);
-        this.unpinned += Number(!summary.pinned) - Number(!old.pinned);
+    const old = this.find(summary.id);
+    if (old >= 0) {
+      if (this.seqs[old] === summary.seq && this.times[old] === summary.startedAt) {
+        const wasPinned = (this.flags[old] & PINNED) !== 0;
+        const [slab, offset, length] = [this.slabOf[old], this.offsets[old], this.lengths[old]];
+        // Written before the old record is dropped: a summary that cannot be encoded leaves the old one as it was.
+        this.write(old, summary);
+        this.dropRecord(slab, offset, length);
+        this.unpinned += Number(!summary.pinned) - Number(!wasPinned);
+        this.compactIfSparse();
         return false;
       }
       // A flow whose seq or start changed moves: drop the old entry and insert anew.
-      this.remove([old.id]);
+      this.remove([summary.id]);
     }
-    const n = this.list.length;
-    if (n === 0 || this.list[n - 1].seq < summary.seq) this.list.push(summary);
-    else this.list.splice(this.insertionPoint(summary.seq), 0, summary);
-    const t = this.byTime.length;
-    if (t === 0 || compareByTime(this.byTime[t - 1], summary) < 0) this.byTime.push(summary);
-    else this.byTime.splice(this.timeInsertionPoint(summary), 0, summary);
-    this.byId.set(summary.id, summary);
-    if (!summary.pinned) this.unpinned++;
-    return !old;
+    const slot = this.add(summary);
+    const n = this.seqLength;
+    if (n === 0 || this.seqs[this.bySeq[n - 1]] < summary.seq) this.bySeq = push(this.bySeq, n, slot);
+    else this.bySeq = insertAt(this.bySeq, n, this.seqPoint(summary.seq), slot);
+    this.seqLength++;
+    const t = this.timeLength;
+    if (t === 0 || this.compareSlots(this.byTime[t - 1], slot) < 0) this.byTime = push(this.byTime, t, slot);
+    else this.byTime = insertAt(this.byTime, t, this.timePoint(summary.startedAt, summary.seq), slot);
+    this.timeLength++;
+    return old < 0;
   }
 
   /**
@@ -99,65 +140,75 @@ export class SummaryList {
    * captured meanwhile may already be in the list. Ids already present keep their (newer) summary.
    */
   addSorted(chunk: FlowSummary[]): void {
-    const fresh = chunk.filter((s) => !this.byId.has(s.id));
+    const fresh: number[] = [];
+    for (const s of chunk) if (!this.has(s.id)) fresh.push(this.add(s));
     if (fresh.length === 0) return;
-    for (const s of fresh) {
-      this.share(s);
-      this.byId.set(s.id, s);
-      if (!s.pinned) this.unpinned++;
-    }
     this.addByTime(fresh);
-    const n = this.list.length;
-    if (n === 0 || this.list[n - 1].seq < fresh[0].seq) {
-      for (const s of fresh) this.list.push(s);
+    const n = this.seqLength;
+    if (n === 0 || this.seqs[this.bySeq[n - 1]] < this.seqs[fresh[0]]) {
+      for (const slot of fresh) this.bySeq = push(this.bySeq, this.seqLength++, slot);
       return;
     }
-    const merged: FlowSummary[] = new Array(n + fresh.length);
+    const merged = new Int32Array(Math.max(1024, capacityFor(n + fresh.length)));
     let i = 0;
     let j = 0;
     let k = 0;
-    while (i < n && j < fresh.length) merged[k++] = this.list[i].seq <= fresh[j].seq ? this.list[i++] : fresh[j++];
-    while (i < n) merged[k++] = this.list[i++];
+    while (i < n && j < fresh.length) merged[k++] = this.seqs[this.bySeq[i]] <= this.seqs[fresh[j]] ? this.bySeq[i++] : fresh[j++];
+    while (i < n) merged[k++] = this.bySeq[i++];
     while (j < fresh.length) merged[k++] = fresh[j++];
-    this.list = merged;
+    this.bySeq = merged;
+    this.seqLength = k;
   }
 
   /** Removes the given ids; returns those that were present. */
   remove(ids: Iterable<string>): string[] {
-    const gone = new Map<string, number>();
-    const removed: FlowSummary[] = [];
+    const goneIds: string[] = [];
+    const goneSlots: number[] = [];
     for (const id of ids) {
-      const s = this.byId.get(id);
-      if (!s) continue;
-      gone.set(id, s.seq);
-      removed.push(s);
-      this.byId.delete(id);
-      if (!s.pinned) this.unpinned--;
+      const slot = this.ids.remove(id);
+      if (slot < 0) continue;
+      goneIds.push(id);
+      goneSlots.push(slot);
+      if (!(this.flags[slot] & PINNED)) this.unpinned--;
+      this.flags[slot] = 0;
     }
-    if (gone.size === 0) return [];
-    if (gone.size <= 16) {
-      for (const seq of gone.values()) this.list.splice(this.insertionPoint(seq), 1);
-      for (const s of removed) this.byTime.splice(this.timeInsertionPoint(s), 1);
+    if (goneSlots.length === 0) return [];
+    if (goneSlots.length <= 16) {
+      for (const slot of goneSlots) {
+        const at = this.seqPoint(this.seqs[slot]);
+        this.bySeq.copyWithin(at, at + 1, this.seqLength--);
+        const t = this.timePoint(this.times[slot], this.seqs[slot]);
+        this.byTime.copyWithin(t, t + 1, this.timeLength--);
+      }
     } else {
-      this.list = this.list.filter((s) => !gone.has(s.id));
-      this.byTime = this.byTime.filter((s) => !gone.has(s.id));
+      this.seqLength = keepLive(this.bySeq, this.seqLength, this.flags);
+      this.timeLength = keepLive(this.byTime, this.timeLength, this.flags);
     }
-    return [...gone.keys()];
+    for (const slot of goneSlots) {
+      this.dropRecord(this.slabOf[slot], this.offsets[slot], this.lengths[slot]);
+      this.freeSlots.push(slot);
+    }
+    this.compactIfSparse();
+    return goneIds;
   }
 
   /** Ids of the oldest `count` unpinned flows, oldest first. */
   oldestUnpinned(count: number): string[] {
     const ids: string[] = [];
-    for (let i = 0; i < this.list.length && ids.length < count; i++) {
-      if (!this.list[i].pinned) ids.push(this.list[i].id);
+    for (let i = 0; i < this.seqLength && ids.length < count; i++) {
+      const slot = this.bySeq[i];
+      if (!(this.flags[slot] & PINNED)) ids.push(this.idOf(slot));
     }
     return ids;
   }
 
-  /** Ids matching a predicate, oldest first. */
-  idsWhere(predicate: (s: FlowSummary) => boolean): string[] {
+  /** Ids of every flow (or every unpinned one) that started before `time` (all when `time` is undefined), oldest first. */
+  idsStartedBefore(time: number | undefined, includePinned: boolean): string[] {
     const ids: string[] = [];
-    for (const s of this.list) if (predicate(s)) ids.push(s.id);
+    for (let i = 0; i < this.seqLength; i++) {
+      const slot = this.bySeq[i];
+      if ((includePinned || !(this.flags[slot] & PINNED)) && (time === undefined || this.times[slot] < time)) ids.push(this.idOf(slot));
+    }
     return ids;
   }
 
@@ -169,22 +220,22 @@ export class SummaryList {
     const flows: FlowSummary[] = [];
     const list = this.byTime;
     const after = cursor && this.cursorPosition(cursor);
-    const listed = (s: FlowSummary) => !after || after(s);
+    const listed = (slot: number) => !after || after(slot);
     if (!match) {
       // Unfiltered: every flow matches, so only the page itself needs visiting.
-      let i = list.length - 1;
-      if (cursor?.startedAt !== undefined) i = this.timeInsertionPoint({ startedAt: cursor.startedAt, seq: cursor.seq }) - 1;
+      let i = this.timeLength - 1;
+      if (cursor?.startedAt !== undefined) i = this.timePoint(cursor.startedAt, cursor.seq) - 1;
       else while (i >= 0 && !listed(list[i])) i--;
-      for (; i >= 0 && flows.length < limit; i--) if (listed(list[i])) flows.push(list[i]);
-      return withCursor({ flows, matched: list.length }, i >= 0 && flows.length > 0);
+      for (; i >= 0 && flows.length < limit; i--) if (listed(list[i])) flows.push(this.decode(list[i]));
+      return withCursor({ flows, matched: this.timeLength }, i >= 0 && flows.length > 0);
     }
     let matched = 0;
     let more = false;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const s = list[i];
+    for (let i = this.timeLength - 1; i >= 0; i--) {
+      const s = this.decode(list[i]);
       if (!match(s)) continue;
       matched++;
-      if (!listed(s)) continue;
+      if (!listed(list[i])) continue;
       if (flows.length < limit) flows.push(s);
       else more = true;
     }
@@ -196,78 +247,202 @@ export class SummaryList {
    * caller that reads message logs for them (message-filter.ts) is not disturbed by flows added or trimmed meanwhile.
    */
   listed(cursor: PageCursor | undefined, keep: (s: FlowSummary) => boolean): FlowSummary[] {
-    const list = this.byTime;
     const after = cursor && this.cursorPosition(cursor);
     const out: FlowSummary[] = [];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const s = list[i];
-      if ((!after || after(s)) && keep(s)) out.push(s);
+    for (let i = this.timeLength - 1; i >= 0; i--) {
+      const slot = this.byTime[i];
+      if (after && !after(slot)) continue;
+      const s = this.decode(slot);
+      if (keep(s)) out.push(s);
     }
     return out;
   }
 
-  /**
-   * Points the summary's texts that most flows repeat at one shared copy each, and an empty rule-kind list at
-   * the shared one (equal values, so nothing a reader sees changes).
-   */
-  private share(summary: FlowSummary): void {
-    if (summary.appliedRuleKinds.length === 0) summary.appliedRuleKinds = NO_RULE_KINDS;
-    const strings = this.strings;
-    summary.host = strings.of(summary.host);
-    summary.clientIp = strings.of(summary.clientIp);
-    if (summary.contentType !== undefined) summary.contentType = strings.of(summary.contentType);
-    if (summary.userAgent !== undefined) summary.userAgent = strings.of(summary.userAgent);
+  clear(): void {
+    this.table.clear();
+    this.resetSlabs();
+    this.liveBytes = 0;
+    this.slotCount = 0;
+    this.freeSlots.length = 0;
+    this.seqLength = 0;
+    this.timeLength = 0;
+    this.ids.clear();
+    this.unpinned = 0;
   }
 
-  clear(): void {
-    this.list = [];
-    this.byTime = [];
-    this.byId.clear();
-    this.unpinned = 0;
+  /** A new slot holding `summary`, indexed by id; the orders are the caller's. */
+  private add(summary: FlowSummary): number {
+    const slot = this.freeSlots.length ? this.freeSlots.pop()! : this.newSlot();
+    this.seqs[slot] = summary.seq;
+    this.times[slot] = summary.startedAt;
+    this.write(slot, summary);
+    this.ids.add(summary.id, slot);
+    if (!summary.pinned) this.unpinned++;
+    return slot;
+  }
+
+  private newSlot(): number {
+    const slot = this.slotCount++;
+    if (slot === this.seqs.length) {
+      const size = this.seqs.length * 2;
+      this.seqs = grow(this.seqs, new Float64Array(size));
+      this.times = grow(this.times, new Float64Array(size));
+      this.slabOf = grow(this.slabOf, new Uint32Array(size));
+      this.offsets = grow(this.offsets, new Uint32Array(size));
+      this.lengths = grow(this.lengths, new Uint32Array(size));
+      this.flags = grow(this.flags, new Uint8Array(size));
+    }
+    return slot;
+  }
+
+  /** Writes the slot's record (its columns for seq and startedAt are the caller's). */
+  private write(slot: number, summary: FlowSummary): void {
+    let slab = -1;
+    const length = encodeSummary(summary, this.table, (bytes): RecordSpace => {
+      slab = this.reserve(bytes);
+      return { buf: this.slabs[slab]!, pos: slab === this.current ? this.currentPos : 0 };
+    });
+    const pos = slab === this.current ? this.currentPos : 0;
+    if (slab === this.current) this.currentPos += length;
+    this.slabOf[slot] = slab;
+    this.offsets[slot] = pos;
+    this.lengths[slot] = length;
+    this.flags[slot] = LIVE | (summary.pinned ? PINNED : 0);
+    this.slabLive[slab] += length;
+    this.liveBytes += length;
+  }
+
+  /** A slab with room for `bytes` at its write position: the current one, a new one, or one of the record's own. */
+  private reserve(bytes: number): number {
+    if (bytes > OWN_SLAB) return this.newSlab(bytes);
+    if (this.currentPos + bytes > SLAB_BYTES) {
+      const old = this.current;
+      this.current = this.newSlab(SLAB_BYTES);
+      this.currentPos = 0;
+      if (old >= 0 && this.slabLive[old] === 0) this.freeSlab(old);
+    }
+    return this.current;
+  }
+
+  private newSlab(bytes: number): number {
+    const slab = this.freeSlabs.length ? this.freeSlabs.pop()! : this.slabs.length;
+    // Not zero-filled: only the bytes records are written to are read, and untouched pages cost no memory.
+    this.slabs[slab] = Buffer.allocUnsafeSlow(bytes);
+    this.slabLive[slab] = 0;
+    this.slabBytes += bytes;
+    return slab;
+  }
+
+  private freeSlab(slab: number): void {
+    this.slabBytes -= this.slabs[slab]!.length;
+    this.slabs[slab] = undefined;
+    this.freeSlabs.push(slab);
+  }
+
+  /** Releases a record: its texts, and its slab when no live record is left in it. */
+  private dropRecord(slab: number, offset: number, length: number): void {
+    releaseTexts(this.slabs[slab]!, offset, this.table);
+    this.liveBytes -= length;
+    if ((this.slabLive[slab] -= length) === 0 && slab !== this.current) this.freeSlab(slab);
+  }
+
+  /**
+   * Slabs mostly let go of themselves (the trim drops the oldest records, and a changed summary is written
+   * anew at the end); a few records kept in many slabs (pinned flows among trimmed ones) would keep them all.
+   * When the slabs hold twice the live bytes and more, the live records are copied into new slabs.
+   */
+  private compactIfSparse(): void {
+    if (this.slabBytes <= 2 * this.liveBytes + COMPACT_SLACK) return;
+    const old = this.slabs;
+    this.resetSlabs();
+    for (let i = 0; i < this.seqLength; i++) {
+      const slot = this.bySeq[i];
+      const length = this.lengths[slot];
+      const slab = this.reserve(length);
+      const pos = slab === this.current ? this.currentPos : 0;
+      old[this.slabOf[slot]]!.copy(this.slabs[slab]!, pos, this.offsets[slot], this.offsets[slot] + length);
+      if (slab === this.current) this.currentPos += length;
+      this.slabOf[slot] = slab;
+      this.offsets[slot] = pos;
+      this.slabLive[slab] += length;
+    }
+  }
+
+  /** No slabs (the records they held are the caller's to drop or copy). */
+  private resetSlabs(): void {
+    this.slabs = [];
+    this.slabLive = [];
+    this.freeSlabs.length = 0;
+    this.current = -1;
+    this.currentPos = SLAB_BYTES;
+    this.slabBytes = 0;
+  }
+
+  private decode(slot: number): FlowSummary {
+    return decodeSummary(this.slabs[this.slabOf[slot]]!, this.offsets[slot], this.seqs[slot], this.times[slot], this.table);
+  }
+
+  private idOf(slot: number): string {
+    return recordId(this.slabs[this.slabOf[slot]]!, this.offsets[slot]);
+  }
+
+  private find(id: string): number {
+    return this.ids.find(id);
   }
 
   /**
    * Which flows a cursor lists: those before it in time order. A cursor without its time (a caller that
    * kept only `nextCursor`) is found by seq; if that flow is gone meanwhile, seq alone decides.
    */
-  private cursorPosition(cursor: PageCursor): (s: FlowSummary) => boolean {
-    const startedAt = cursor.startedAt ?? this.list[this.insertionPoint(cursor.seq)]?.startedAt;
-    const known = cursor.startedAt !== undefined || this.list[this.insertionPoint(cursor.seq)]?.seq === cursor.seq;
-    if (!known || startedAt === undefined) return (s) => s.seq < cursor.seq;
-    const at = { startedAt, seq: cursor.seq };
-    return (s) => compareByTime(s, at) < 0;
+  private cursorPosition(cursor: PageCursor): (slot: number) => boolean {
+    const at = this.seqPoint(cursor.seq);
+    const found = at < this.seqLength && this.seqs[this.bySeq[at]] === cursor.seq;
+    const startedAt = cursor.startedAt ?? (at < this.seqLength ? this.times[this.bySeq[at]] : undefined);
+    if ((cursor.startedAt === undefined && !found) || startedAt === undefined) return (slot) => this.seqs[slot] < cursor.seq;
+    return (slot) => (this.times[slot] - startedAt || this.seqs[slot] - cursor.seq) < 0;
   }
 
-  /** Adds summaries to the time order: appended when they are all newer (captured traffic), else merged. */
-  private addByTime(fresh: FlowSummary[]): void {
-    const sorted = fresh.every((s, i) => i === 0 || compareByTime(fresh[i - 1], s) < 0);
-    const last = this.byTime[this.byTime.length - 1];
-    if (sorted && (!last || compareByTime(last, fresh[0]) < 0)) {
-      for (const s of fresh) this.byTime.push(s);
+  /** Adds slots to the time order: appended when they are all newer (captured traffic), else merged. */
+  private addByTime(fresh: number[]): void {
+    const sorted = fresh.every((slot, i) => i === 0 || this.compareSlots(fresh[i - 1], slot) < 0);
+    const t = this.timeLength;
+    if (sorted && (t === 0 || this.compareSlots(this.byTime[t - 1], fresh[0]) < 0)) {
+      for (const slot of fresh) this.byTime = push(this.byTime, this.timeLength++, slot);
       return;
     }
-    this.byTime = this.byTime.concat(fresh).sort(compareByTime);
+    const all = new Int32Array(Math.max(1024, capacityFor(t + fresh.length)));
+    all.set(this.byTime.subarray(0, t));
+    all.set(fresh, t);
+    all.subarray(0, t + fresh.length).sort((a, b) => this.compareSlots(a, b));
+    this.byTime = all;
+    this.timeLength = t + fresh.length;
   }
 
-  /** First index in time order at or after `key`. */
-  private timeInsertionPoint(key: Pick<FlowSummary, 'startedAt' | 'seq'>): number {
+  /** compareByTime (electron/common/flow-order.ts) on the columns. */
+  private compareSlots(a: number, b: number): number {
+    return this.times[a] - this.times[b] || this.seqs[a] - this.seqs[b];
+  }
+
+  /** First index in time order at or after (startedAt, seq). */
+  private timePoint(startedAt: number, seq: number): number {
     let lo = 0;
-    let hi = this.byTime.length;
+    let hi = this.timeLength;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareByTime(this.byTime[mid], key) < 0) lo = mid + 1;
+      const slot = this.byTime[mid];
+      if ((this.times[slot] - startedAt || this.seqs[slot] - seq) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** First index whose seq is >= seq. */
-  private insertionPoint(seq: number): number {
+  /** First index in seq order whose seq is >= seq. */
+  private seqPoint(seq: number): number {
     let lo = 0;
-    let hi = this.list.length;
+    let hi = this.seqLength;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.list[mid].seq < seq) lo = mid + 1;
+      if (this.seqs[this.bySeq[mid]] < seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -282,4 +457,35 @@ export function withCursor<P extends SummaryPage>(page: P, more: boolean): P {
     page.nextCursorTime = last.startedAt;
   }
   return page;
+}
+
+function capacityFor(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+}
+
+function grow<T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}
+
+/** The order with `slot` appended at `length` (grown when full). */
+function push(order: Int32Array, length: number, slot: number): Int32Array {
+  if (length === order.length) order = grow(order, new Int32Array(order.length * 2));
+  order[length] = slot;
+  return order;
+}
+
+/** The order with `slot` inserted at `at` (of `length` entries). */
+function insertAt(order: Int32Array, length: number, at: number, slot: number): Int32Array {
+  if (length === order.length) order = grow(order, new Int32Array(order.length * 2));
+  order.copyWithin(at + 1, at, length);
+  order[at] = slot;
+  return order;
+}
+
+/** Keeps the live slots of an order in place; returns the new length. */
+function keepLive(order: Int32Array, length: number, flags: Uint8Array): number {
+  let k = 0;
+  for (let i = 0; i < length; i++) if (flags[order[i]] & LIVE) order[k++] = order[i];
+  return k;
 }

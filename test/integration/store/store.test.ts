@@ -175,6 +175,21 @@ test('adds and updates are batched: one event per flush carries every flow since
   );
 });
 
+test('a flow listed and then pinned before the flush is announced pinned', async () => {
+  const store = await openStore({ dataDir: temp.make() });
+  const flows = [storedFlow(store), storedFlow(store)];
+  const added = nextEvent(store.onDidAdd);
+  capture(store, flows);
+  // The list is read (its summaries made) before the flush that announces them.
+  const listed = store.query({}).flows.map((s) => [s.id, s.pinned]);
+  await store.pin([flows[0].id], true);
+  const batch = await added;
+  assert.deepEqual(
+    { listed, added: batch.map((s) => [s.id, s.pinned]) },
+    { listed: [[flows[1].id, false], [flows[0].id, false]], added: [[flows[0].id, true], [flows[1].id, false]] },
+  );
+});
+
 test('get answers a live flow from memory and an older one from the datafile; unknown ids are null', async () => {
   const dataDir = temp.make();
   let store = await openStore({ dataDir });

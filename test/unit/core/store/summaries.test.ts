@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toSummary, type FlowSummary } from '../../../../electron/common/flow';
 import { SummaryList } from '../../../../electron/core/store/summaries';
+import { hashOf } from '../../../../electron/core/store/id-index';
 import { makeFlow } from '../../../helpers/flows';
 
 function summary(seq: number, pinned = false): FlowSummary {
@@ -87,4 +88,94 @@ test('pages list flows by when they happened, so imported flows sit among the fl
       seqOrderStays: [1, 2, 4, 5, 6, 7, 8],
     },
   );
+});
+
+test('two ids with the same hash are both found, whichever goes first', () => {
+  // Ids of the capture's alphabet until two share a hash (about 80,000 tries).
+  const seen = new Map<number, string>();
+  let pair: [string, string] | undefined;
+  for (let i = 0; !pair; i++) {
+    const id = `c${i.toString(36)}`;
+    const other = seen.get(hashOf(id));
+    if (other) pair = [other, id];
+    else seen.set(hashOf(id), id);
+  }
+  const [a, b] = pair;
+  const list = new SummaryList();
+  list.upsert({ ...summary(1), id: a });
+  list.upsert({ ...summary(2), id: b });
+  const both = [list.get(a)?.seq, list.get(b)?.seq];
+  const removedA = list.remove([a]);
+  const afterA = [list.has(a), list.get(b)?.seq];
+  list.upsert({ ...summary(3), id: a });
+  const removedB = list.remove([b]);
+  assert.deepEqual(
+    { both, removedA, afterA, removedB, left: list.all().map((s) => [s.id, s.seq]) },
+    { both: [1, 2], removedA: [a], afterA: [false, 2], removedB: [b], left: [[a, 3]] },
+  );
+});
+
+test('a summary changed in place is replaced, its pin counted, and what it no longer names let go', () => {
+  const list = new SummaryList();
+  list.upsert(summary(1));
+  const before = list.memory.texts;
+  const replaced = list.upsert({ ...summary(1), pinned: true, host: 'other.test', contentType: undefined });
+  const s = list.get('s1')!;
+  assert.deepEqual(
+    { replaced, host: s.host, pinned: s.pinned, hasType: 'contentType' in s, unpinned: list.unpinnedCount, texts: [before, list.memory.texts] },
+    { replaced: false, host: 'other.test', pinned: true, hasType: false, unpinned: 0, texts: [5, 4] },
+  );
+});
+
+test('slabs emptied by the trim are let go, and pinned flows among trimmed ones are compacted', () => {
+  const list = new SummaryList();
+  const long = 'x'.repeat(1000);
+  const at = (seq: number, pinned: boolean): FlowSummary => ({ ...summary(seq, pinned), url: `http://example.test/${long}?${seq}`, path: `/${long}?${seq}` });
+  for (let seq = 1; seq <= 20_000; seq++) list.upsert(at(seq, seq % 1000 === 0));
+  const full = list.memory;
+  // The trim's way: the oldest unpinned in steps of 2,000.
+  for (let step = 0; step < 10; step++) list.remove(list.oldestUnpinned(2_000));
+  const after = list.memory;
+  assert.deepEqual(
+    {
+      fullSlabMB: Math.round(full.slabBytes / 2 ** 20),
+      size: list.size,
+      pinned: list.all().map((s) => s.seq),
+      pinnedUrl: list.get('s5000')?.url,
+      slabsWithinBound: after.slabBytes <= 2 * after.liveBytes + (4 << 20),
+      texts: after.texts,
+    },
+    {
+      fullSlabMB: 21,
+      size: 20,
+      pinned: Array.from({ length: 20 }, (_, i) => (i + 1) * 1000),
+      pinnedUrl: `http://example.test/${long}?5000`,
+      slabsWithinBound: true,
+      texts: 5,
+    },
+  );
+});
+
+test('a summary larger than a slab gets one of its own, let go with it', () => {
+  const list = new SummaryList();
+  const huge = `/${'p'.repeat(2 << 20)}`;
+  list.upsert(summary(1));
+  list.upsert({ ...summary(2), url: `http://example.test${huge}`, path: huge });
+  const withHuge = list.memory.slabBytes;
+  const url = list.get('s2')?.url;
+  list.remove(['s2']);
+  assert.deepEqual(
+    { hugeSlab: withHuge - (1 << 20) >= 2 << 20, urlLength: url?.length, after: list.memory.slabBytes, left: list.all().map((s) => s.seq) },
+    { hugeSlab: true, urlLength: 'http://example.test'.length + huge.length, after: 1 << 20, left: [1] },
+  );
+});
+
+test('clearing and refilling, and every summary decodes as stored', () => {
+  const list = new SummaryList();
+  for (let seq = 1; seq <= 300; seq++) list.upsert(summary(seq, seq % 7 === 0));
+  list.clear();
+  const cleared = { size: list.size, memory: list.memory, unpinned: list.unpinnedCount };
+  const stored = Array.from({ length: 300 }, (_, i) => summary(i + 1, i % 7 === 0));
+  for (const s of stored) list.upsert(s);
+  assert.deepEqual({ cleared, all: list.all() }, { cleared: { size: 0, memory: { texts: 0, slabBytes: 0, liveBytes: 0 }, unpinned: 0 }, all: stored });
 });
