@@ -2,7 +2,8 @@
  * A flow summary as bytes, so the store's list of every stored flow (summaries.ts) lives outside the
  * JavaScript heap (issues 16 and 17, peak RSS). As objects, 60,000 summaries were 20–25 MB of live heap,
  * which V8's growing factor turns into two or three times that of heap limit under load; as records in
- * buffers they are a third of the bytes and the collector neither copies nor multiplies them.
+ * buffers they take under half the bytes (185 against 397 a summary with its share of the columns and the id
+ * table, `npm run bench summary-memory`) and the collector neither copies nor multiplies them.
  *
  * A record: flags (which optional fields are there, the booleans), then the numbers of the texts kept in the
  * string table (state, client address, method, host, and when present content type, User-Agent and node), the

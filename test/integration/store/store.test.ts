@@ -190,6 +190,20 @@ test('a flow listed and then pinned before the flush is announced pinned', async
   );
 });
 
+test('a flow whose summary cannot be kept is left out of the list and said; the list still answers', async () => {
+  const store = await openStore({ dataDir: temp.make() });
+  const [good, bad] = [storedFlow(store), storedFlow(store)];
+  // A URL that is not a string (no capture makes one; a damaged or foreign import could).
+  const malformed = { ...bad, request: { ...bad.request, url: 42 as unknown as string } };
+  capture(store, [good, malformed]);
+  const first = store.query({}).flows.map((s) => s.id);
+  const second = store.query({}).flows.map((s) => s.id);
+  assert.deepEqual(
+    { first, second, warnings: store.warnings().filter((w) => w.includes(bad.id)).length },
+    { first: [good.id], second: [good.id], warnings: 1 },
+  );
+});
+
 test('get answers a live flow from memory and an older one from the datafile; unknown ids are null', async () => {
   const dataDir = temp.make();
   let store = await openStore({ dataDir });
