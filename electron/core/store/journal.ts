@@ -116,6 +116,8 @@ export class JournalWriter {
   queuedChars = 0;
   /** Characters appended since the file was last emptied; unknown (so: emptied at the first chance) at start. */
   private sinceEmptied = Number.POSITIVE_INFINITY;
+  /** Characters handed to write() ever: what came while a truncation ran is told from what it removed. */
+  private appended = 0;
   private emptiedAt = 0;
 
   constructor(
@@ -192,6 +194,7 @@ export class JournalWriter {
   /** Appends text already counted in queuedChars. */
   private write(lines: string): void {
     this.sinceEmptied += lines.length;
+    this.appended += lines.length;
     this.enqueue(async () => {
       try {
         this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
@@ -241,8 +244,12 @@ export class JournalWriter {
     if (this.outstanding > 0 || this.closed || !due) return;
     if (this.sinceEmptied === 0) return;
     this.fd ??= fs.promises.open(this.file, 'a', PRIVATE_FILE_MODE);
+    const before = this.appended;
     await (await this.fd).truncate(0);
-    this.sinceEmptied = 0;
+    // Lines journaled while the truncation ran are written after it (the chain keeps the order): the file is
+    // not empty then, and must not be taken for empty — a newer batch held back on that belief and never
+    // written would leave an older record of its flow in the file, replayed over the newer state at the next start.
+    this.sinceEmptied = this.appended - before;
     this.emptiedAt = Date.now();
   }
 

@@ -102,3 +102,43 @@ test('a removal journaled after held-back flow batches writes them first, in ord
   await journal.close();
   assert.equal(text, '{"_id":"a"}\n{"$$deleted":true,"_id":"a"}\n');
 });
+
+test('a batch journaled while the file is being emptied keeps the next batches journaled after it (no older record left alone to replay)', async (t) => {
+  const file = journalPath();
+  // The truncation is held open until the test lets it go: the batch below is journaled while it runs.
+  let truncating!: () => void;
+  const started = new Promise<void>((resolve) => (truncating = resolve));
+  let letGo!: () => void;
+  const gate = new Promise<void>((resolve) => (letGo = resolve));
+  const open = fs.promises.open;
+  t.mock.method(fs.promises, 'open', async (...args: Parameters<typeof fs.promises.open>) => {
+    const handle = await open(...args);
+    const truncate = handle.truncate.bind(handle);
+    handle.truncate = async (length?: number) => {
+      truncating();
+      await gate;
+      return truncate(length);
+    };
+    return handle;
+  });
+  // A new writer empties its file at the first chance, whatever it holds: that truncation is the one held.
+  const journal = new JournalWriter(file, (m) => assert.fail(m));
+  const slow = journal.append(toLines([{ $$deleted: true, _id: 'x' }]));
+  await journal.flush();
+  slow(); // applied: the file is emptied
+  await started;
+  // Flow a, live, in a batch the worker is slow to apply: written now, after the truncation.
+  const live = journal.appendUnlessApplied(['{"_id":"a","state":"live"}'], 60_000);
+  letGo();
+  await journal.flush();
+  // Flow a, completed, applied at once: it must be written too, or the live record above would be replayed over it.
+  journal.appendUnlessApplied(['{"_id":"a","state":"completed"}'], 60_000)();
+  await journal.flush();
+  const text = fs.readFileSync(file, 'utf8');
+  live();
+  await journal.close();
+  assert.deepEqual(
+    { text, afterClose: fs.readFileSync(file, 'utf8') },
+    { text: '{"_id":"a","state":"live"}\n{"_id":"a","state":"completed"}\n', afterClose: '' },
+  );
+});
